@@ -1,0 +1,14 @@
+//! Schema history. Frozen: a shipped migration is never edited, only followed.
+
+pub use sea_orm_migration::prelude::*;
+
+mod m20261127_000001_registry;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20261127_000001_registry::Migration)]
+    }
+}

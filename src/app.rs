@@ -1,0 +1,97 @@
+//! The composition root: used by `main` and by every test.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use anyhow::{Context, Result};
+use sea_orm::DatabaseConnection;
+use tokio::net::TcpListener;
+
+use crate::config::Config;
+use crate::db;
+use crate::services::matching::MatchIndex;
+use crate::web::{self, AppState};
+
+pub struct App {
+    listener: TcpListener,
+    state: AppState,
+}
+
+impl App {
+    /// Connects and migrates the database, binds the listener (port 0 picks a free
+    /// port), and warms the match index.
+    pub async fn build(config: Config) -> Result<Self> {
+        let db = db::connect(&config.database_url).await?;
+        db::migrate_up(&db).await?;
+        Self::build_with_db(config, db).await
+    }
+
+    /// As `build`, over an already migrated connection.
+    pub async fn build_with_db(config: Config, db: DatabaseConnection) -> Result<Self> {
+        let listener = TcpListener::bind(config.bind_addr)
+            .await
+            .with_context(|| format!("binding {}", config.bind_addr))?;
+        let index = Arc::new(MatchIndex::default());
+        index.sync(&db).await.context("loading the match index")?;
+        let state = AppState {
+            db,
+            config: Arc::new(config),
+            index,
+        };
+        Ok(Self { listener, state })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.local_addr().port()
+    }
+
+    pub fn local_addr(&self) -> SocketAddr {
+        self.listener
+            .local_addr()
+            .unwrap_or_else(|_| self.state.config.bind_addr)
+    }
+
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    /// Serves until `shutdown` resolves, then finishes in-flight requests.
+    pub async fn run_until(
+        self,
+        shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+    ) -> Result<()> {
+        let router = web::router(self.state);
+        axum::serve(
+            self.listener,
+            router.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(shutdown)
+        .await
+        .context("serving HTTP")
+    }
+
+    /// Serves until Ctrl-C or SIGTERM.
+    pub async fn run(self) -> Result<()> {
+        self.run_until(shutdown_signal()).await
+    }
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        if let Ok(mut s) =
+            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = term => {},
+    }
+}

@@ -1,0 +1,337 @@
+//! Command line: `takedown <command>`.
+
+use std::io::{BufRead, BufReader, IsTerminal, Read};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{Context, Result, bail};
+use clap::{Parser, Subcommand};
+use migrations::{Migrator, MigratorTrait};
+use sea_orm::{DatabaseConnection, TransactionTrait};
+use time::OffsetDateTime;
+
+use crate::app::App;
+use crate::config::Config;
+use crate::db;
+use crate::domain::article::{ArticleInput, NewArticle};
+use crate::domain::canonical::{CanonicalHasher, NORMALIZER_VERSION};
+use crate::domain::validate::parse_json;
+use crate::services::articles::{self, Outcome};
+use crate::services::audit::{self, Verdict};
+use crate::services::tokens::{self, Scope};
+
+#[derive(Parser)]
+#[command(name = "takedown", version, about = "Provenance registry and copyright complaints for a news site")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the HTTP service (migrates the database first).
+    Serve,
+    /// Apply or roll back database migrations.
+    Migrate {
+        #[arg(value_enum, default_value = "up")]
+        direction: MigrateDirection,
+    },
+    /// Manage API tokens.
+    Token {
+        #[command(subcommand)]
+        command: TokenCommand,
+    },
+    /// Record articles from a JSON Lines file (one article per line; `-` reads stdin).
+    Import { file: PathBuf },
+    /// Print the canonical content hash of a text file (`-` reads stdin).
+    Hash { file: PathBuf },
+    /// Work with the audit log.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum MigrateDirection {
+    /// Apply every pending migration.
+    Up,
+    /// Roll back the latest migration.
+    Down,
+    /// List migrations and whether each is applied.
+    Status,
+}
+
+#[derive(Subcommand)]
+enum TokenCommand {
+    /// Create a token; its secret is printed once and stored only as a hash.
+    Create {
+        #[arg(long)]
+        name: String,
+        #[arg(long, value_parser = ["articles", "staff"])]
+        scope: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// Recompute the hash chain; exit 0 when intact, 1 naming the first bad event.
+    Verify,
+}
+
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_tracing();
+    let rt = match tokio::runtime::Runtime::new() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: starting the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match rt.block_on(run(cli.command)) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn init_tracing() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| "info,sqlx=warn,sea_orm=warn,sea_orm_migration=warn".into());
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
+}
+
+async fn connect(config: &Config) -> Result<DatabaseConnection> {
+    let db = db::connect(&config.database_url).await?;
+    db::migrate_up(&db).await?;
+    Ok(db)
+}
+
+async fn run(command: Command) -> Result<ExitCode> {
+    if let Command::Hash { file } = &command {
+        return hash_file(file);
+    }
+    let config = Config::from_env()?;
+    match command {
+        Command::Serve => {
+            let app = App::build(config).await?;
+            tracing::info!(addr = %app.local_addr(), "takedown listening");
+            app.run().await?;
+        }
+        Command::Migrate { direction } => {
+            let db = db::connect(&config.database_url).await?;
+            match direction {
+                MigrateDirection::Up => Migrator::up(&db, None).await?,
+                MigrateDirection::Down => Migrator::down(&db, Some(1)).await?,
+                MigrateDirection::Status => Migrator::status(&db).await?,
+            }
+            println!("migrations: {}", migration_summary(&db).await?);
+        }
+        Command::Token {
+            command: TokenCommand::Create { name, scope },
+        } => {
+            let scope = Scope::parse(&scope).context("scope must be articles or staff")?;
+            let name = name.trim();
+            if name.is_empty() || name.chars().any(char::is_control) || name.len() > 100 {
+                bail!("--name must be 1-100 printable characters");
+            }
+            let db = connect(&config).await?;
+            let secret = tokens::create(&db, name, scope, OffsetDateTime::now_utc()).await?;
+            eprintln!("token {name:?} (scope {}) created; it is shown only now:", scope.as_str());
+            println!("{secret}");
+        }
+        Command::Import { file } => {
+            let db = connect(&config).await?;
+            let summary = import(&db, &file).await?;
+            println!("{summary}");
+            if summary.rejected > 0 {
+                return Ok(ExitCode::from(1));
+            }
+        }
+        Command::Audit {
+            command: AuditCommand::Verify,
+        } => {
+            let db = connect(&config).await?;
+            match audit::verify(&db).await? {
+                Verdict::Intact { events } => {
+                    println!("audit chain intact: {events} events");
+                }
+                Verdict::Broken { seq, reason } => {
+                    println!("audit chain broken at event {seq}: {reason}");
+                    return Ok(ExitCode::from(1));
+                }
+            }
+        }
+        Command::Hash { .. } => {}
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn migration_summary(db: &DatabaseConnection) -> Result<String> {
+    let applied = Migrator::get_applied_migrations(db).await?.len();
+    let pending = Migrator::get_pending_migrations(db).await?.len();
+    Ok(format!("{applied} applied, {pending} pending"))
+}
+
+fn open_input(path: &Path) -> Result<Box<dyn Read>> {
+    if path.as_os_str() == "-" {
+        Ok(Box::new(std::io::stdin()))
+    } else {
+        let f = std::fs::File::open(path).with_context(|| format!("opening {}", path.display()))?;
+        Ok(Box::new(f))
+    }
+}
+
+/// `takedown hash`: streams the file line by line through the canonical hasher.
+fn hash_file(path: &Path) -> Result<ExitCode> {
+    let mut reader = BufReader::with_capacity(1 << 20, open_input(path)?);
+    let mut hasher = CanonicalHasher::new();
+    let mut line = Vec::with_capacity(1 << 16);
+    let mut line_no = 0u64;
+    loop {
+        line.clear();
+        if reader.read_until(b'\n', &mut line)? == 0 {
+            break;
+        }
+        line_no += 1;
+        let text = std::str::from_utf8(&line)
+            .with_context(|| format!("{}: line {line_no} is not UTF-8", path.display()))?;
+        hasher.update(text);
+    }
+    println!("{}  {}", hasher.finish(), path.display());
+    eprintln!("canonical text SHA-256, normalizer version {NORMALIZER_VERSION}");
+    Ok(ExitCode::SUCCESS)
+}
+
+/// What an import did.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct ImportSummary {
+    pub recorded: u64,
+    pub unchanged: u64,
+    pub revised: u64,
+    pub rejected: u64,
+}
+
+impl std::fmt::Display for ImportSummary {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "recorded {}, unchanged {}, new revisions {}, rejected {}",
+            self.recorded, self.unchanged, self.revised, self.rejected
+        )
+    }
+}
+
+/// Lines recorded per transaction: one fsync per batch instead of per article.
+const IMPORT_BATCH: usize = 500;
+
+/// Records every valid line of a JSON Lines file; reports bad lines on stderr with
+/// their number and reason and keeps going. Re-running the same file changes nothing.
+pub async fn import(db: &DatabaseConnection, path: &Path) -> Result<ImportSummary> {
+    let total = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
+    let progress = if std::io::stderr().is_terminal() && total > 0 {
+        let bar = indicatif::ProgressBar::new(total);
+        bar.set_style(
+            indicatif::ProgressStyle::with_template(
+                "{bar:40} {bytes}/{total_bytes} {per_sec} eta {eta} {msg}",
+            )
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        );
+        Some(bar)
+    } else {
+        None
+    };
+    let mut reader = BufReader::new(open_input(path)?);
+    let actor = format!("import:{}", path.display());
+    let mut summary = ImportSummary::default();
+    let mut batch: Vec<(u64, NewArticle)> = Vec::with_capacity(IMPORT_BATCH);
+    let mut line = Vec::new();
+    let mut line_no = 0u64;
+    loop {
+        line.clear();
+        let n = reader.read_until(b'\n', &mut line)?;
+        if n == 0 {
+            break;
+        }
+        line_no += 1;
+        if let Some(bar) = &progress {
+            bar.inc(n as u64);
+        }
+        if line.iter().all(u8::is_ascii_whitespace) {
+            continue;
+        }
+        match parse_line(&line) {
+            Ok(a) => batch.push((line_no, a)),
+            Err(reason) => {
+                summary.rejected += 1;
+                report(&progress, format!("line {line_no}: {reason}"));
+            }
+        }
+        if batch.len() >= IMPORT_BATCH {
+            record_batch(db, &actor, &mut batch, &mut summary, &progress).await?;
+        }
+    }
+    record_batch(db, &actor, &mut batch, &mut summary, &progress).await?;
+    if let Some(bar) = progress {
+        bar.finish_and_clear();
+    }
+    Ok(summary)
+}
+
+fn report(progress: &Option<indicatif::ProgressBar>, msg: String) {
+    match progress {
+        Some(bar) => bar.println(msg),
+        None => eprintln!("{msg}"),
+    }
+}
+
+fn parse_line(line: &[u8]) -> Result<NewArticle, String> {
+    let input: ArticleInput = parse_json(line)?;
+    NewArticle::parse(&input).map_err(|errs| {
+        errs.iter()
+            .map(|(f, m)| format!("{f} {m}"))
+            .collect::<Vec<_>>()
+            .join("; ")
+    })
+}
+
+async fn record_batch(
+    db: &DatabaseConnection,
+    actor: &str,
+    batch: &mut Vec<(u64, NewArticle)>,
+    summary: &mut ImportSummary,
+    progress: &Option<indicatif::ProgressBar>,
+) -> Result<()> {
+    if batch.is_empty() {
+        return Ok(());
+    }
+    let now = OffsetDateTime::now_utc();
+    let txn = db::begin_write(db).await?;
+    for (line_no, article) in batch.drain(..) {
+        // A savepoint per line: one line failing in the database leaves the others.
+        let sp = txn.begin().await?;
+        match articles::record_in(&sp, actor, &article, now).await {
+            Ok((outcome, _)) => {
+                sp.commit().await?;
+                match outcome {
+                    Outcome::Recorded => summary.recorded += 1,
+                    Outcome::Unchanged => summary.unchanged += 1,
+                    Outcome::Revised => summary.revised += 1,
+                }
+            }
+            Err(e) => {
+                sp.rollback().await?;
+                summary.rejected += 1;
+                report(progress, format!("line {line_no}: could not be recorded: {e}"));
+            }
+        }
+    }
+    txn.commit().await?;
+    Ok(())
+}

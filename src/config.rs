@@ -1,0 +1,127 @@
+//! Typed settings from the environment (and an optional `.env`). Every setting and its
+//! default is documented in `.env.example`.
+
+use std::fmt;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use anyhow::{Context, Result, bail};
+
+#[derive(Clone)]
+pub struct Config {
+    pub database_url: String,
+    pub bind_addr: SocketAddr,
+    pub public_base_url: String,
+    pub data_dir: PathBuf,
+    /// Largest accepted article request body, in bytes.
+    pub max_article_bytes: usize,
+}
+
+impl fmt::Debug for Config {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Config")
+            .field("database_url", &redact_url(&self.database_url))
+            .field("bind_addr", &self.bind_addr)
+            .field("public_base_url", &self.public_base_url)
+            .field("data_dir", &self.data_dir)
+            .field("max_article_bytes", &self.max_article_bytes)
+            .finish()
+    }
+}
+
+/// The URL with any password replaced, for logs.
+pub fn redact_url(raw: &str) -> String {
+    match url::Url::parse(raw) {
+        Ok(mut u) if u.password().is_some() => {
+            let _ = u.set_password(Some("***"));
+            u.to_string()
+        }
+        _ => raw.to_string(),
+    }
+}
+
+fn var(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.trim().is_empty())
+}
+
+/// Parses a byte size such as `4MB`, `512KB` or `1048576`.
+pub fn parse_bytes(raw: &str) -> Result<usize> {
+    let s = raw.trim().to_ascii_uppercase();
+    let (num, mult) = if let Some(n) = s.strip_suffix("GB") {
+        (n, 1 << 30)
+    } else if let Some(n) = s.strip_suffix("MB") {
+        (n, 1 << 20)
+    } else if let Some(n) = s.strip_suffix("KB") {
+        (n, 1 << 10)
+    } else if let Some(n) = s.strip_suffix('B') {
+        (n, 1)
+    } else {
+        (s.as_str(), 1)
+    };
+    let n: usize = num
+        .trim()
+        .parse()
+        .with_context(|| format!("not a byte size: {raw:?}"))?;
+    n.checked_mul(mult)
+        .with_context(|| format!("byte size too large: {raw:?}"))
+}
+
+impl Config {
+    /// Reads `.env` (if present) and the environment.
+    pub fn from_env() -> Result<Self> {
+        let _ = dotenvy::dotenv();
+        let data_dir = PathBuf::from(var("DATA_DIR").unwrap_or_else(|| "data".into()));
+        let database_url = var("DATABASE_URL").unwrap_or_else(|| {
+            format!("sqlite://{}/takedown.db?mode=rwc", data_dir.display())
+        });
+        let bind_addr: SocketAddr = var("BIND_ADDR")
+            .unwrap_or_else(|| "127.0.0.1:8080".into())
+            .parse()
+            .context("BIND_ADDR must be host:port, e.g. 127.0.0.1:8080")?;
+        let public_base_url = var("PUBLIC_BASE_URL")
+            .unwrap_or_else(|| format!("http://{bind_addr}"))
+            .trim_end_matches('/')
+            .to_string();
+        if url::Url::parse(&public_base_url).is_err() {
+            bail!("PUBLIC_BASE_URL is not a URL: {public_base_url}");
+        }
+        let max_article_bytes = match var("MAX_ARTICLE_BYTES") {
+            Some(v) => parse_bytes(&v).context("MAX_ARTICLE_BYTES")?,
+            None => 4 << 20,
+        };
+        Ok(Self {
+            database_url,
+            bind_addr,
+            public_base_url,
+            data_dir,
+            max_article_bytes,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn byte_sizes() {
+        assert_eq!(parse_bytes("4MB").unwrap(), 4 << 20);
+        assert_eq!(parse_bytes("512kb").unwrap(), 512 << 10);
+        assert_eq!(parse_bytes("100").unwrap(), 100);
+        assert!(parse_bytes("lots").is_err());
+    }
+
+    #[test]
+    fn debug_redacts_passwords() {
+        let c = Config {
+            database_url: "postgres://u:secret@db/x".into(),
+            bind_addr: "127.0.0.1:1".parse().unwrap(),
+            public_base_url: "http://x".into(),
+            data_dir: "data".into(),
+            max_article_bytes: 1,
+        };
+        let shown = format!("{c:?}");
+        assert!(!shown.contains("secret"), "{shown}");
+        assert!(shown.contains("***"));
+    }
+}

@@ -1,0 +1,55 @@
+//! Traditional → Simplified Chinese, one character at a time.
+//!
+//! Character by character (no phrase context) so that a character folds the same way
+//! wherever it stands, which keeps shingles of the two scripts aligned.
+
+use std::collections::HashMap;
+use std::sync::OnceLock;
+
+static TABLE: &str = include_str!("data/t2s.txt");
+
+fn table() -> &'static HashMap<char, char> {
+    static MAP: OnceLock<HashMap<char, char>> = OnceLock::new();
+    MAP.get_or_init(|| {
+        TABLE
+            .lines()
+            .filter(|l| !l.starts_with('#'))
+            .filter_map(|l| {
+                let mut chars = l.chars();
+                let from = chars.next()?;
+                let to = chars.nth(1)?;
+                Some((from, to))
+            })
+            .collect()
+    })
+}
+
+/// The Simplified form of `c`, or `c` itself.
+pub fn to_simplified(c: char) -> char {
+    if (c as u32) < 0x2E80 {
+        return c;
+    }
+    table().get(&c).copied().unwrap_or(c)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn common_traditional_characters_fold() {
+        let folded: String = "臺灣經濟發展與國際貿易這個測試".chars().map(to_simplified).collect();
+        assert_eq!(folded, "台湾经济发展与国际贸易这个测试");
+    }
+
+    #[test]
+    fn simplified_and_latin_are_unchanged() {
+        let s = "中国 abc 123";
+        assert_eq!(s.chars().map(to_simplified).collect::<String>(), s);
+    }
+
+    #[test]
+    fn table_is_loaded() {
+        assert!(table().len() > 2500);
+    }
+}

@@ -1,0 +1,246 @@
+//! Parsing at the boundary: raw request values become validated types or a map of
+//! field → problem, so nothing unchecked travels further.
+
+use std::fmt;
+
+use time::format_description::well_known::Rfc3339;
+use time::{OffsetDateTime, UtcOffset};
+
+use crate::error::FieldErrors;
+
+/// An absolute http(s) URL.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HttpUrl(String);
+
+impl HttpUrl {
+    pub const MAX_LEN: usize = 2048;
+
+    pub fn parse(raw: &str) -> Result<Self, String> {
+        let raw = raw.trim();
+        if raw.len() > Self::MAX_LEN {
+            return Err(format!("longer than {} bytes", Self::MAX_LEN));
+        }
+        let u = url::Url::parse(raw).map_err(|e| format!("not a URL ({e})"))?;
+        if !matches!(u.scheme(), "http" | "https") {
+            return Err("must be an http or https URL".into());
+        }
+        if u.host_str().is_none_or(str::is_empty) {
+            return Err("must name a host".into());
+        }
+        Ok(Self(u.to_string()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for HttpUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// An email address safe to put in a header: one `@`, a dotted domain, no whitespace
+/// or control characters.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EmailAddress(String);
+
+impl EmailAddress {
+    pub fn parse(raw: &str) -> Result<Self, String> {
+        let s = raw.trim();
+        if s.is_empty() {
+            return Err("is empty".into());
+        }
+        if s.len() > 254 {
+            return Err("longer than 254 characters".into());
+        }
+        if s.chars().any(|c| c.is_whitespace() || c.is_control()) {
+            return Err("must not contain spaces or control characters".into());
+        }
+        let Some((local, domain)) = s.split_once('@') else {
+            return Err("must contain @".into());
+        };
+        if local.is_empty() || domain.contains('@') {
+            return Err("must be name@domain".into());
+        }
+        let labels: Vec<&str> = domain.split('.').collect();
+        if labels.len() < 2 || labels.iter().any(|l| l.is_empty()) {
+            return Err("domain must be like example.com".into());
+        }
+        if s.contains(['<', '>', ',', ';', '"', '\\']) {
+            return Err("must be a plain address without <>,;\" or \\".into());
+        }
+        Ok(Self(s.to_string()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// Parses an RFC 3339 timestamp into UTC, truncated to microseconds (what both
+/// databases store exactly).
+pub fn parse_timestamp(raw: &str) -> Result<OffsetDateTime, String> {
+    let t = OffsetDateTime::parse(raw.trim(), &Rfc3339)
+        .map_err(|_| "must be an RFC 3339 timestamp like 2022-08-24T09:19:16+08:00".to_string())?;
+    Ok(truncate_micros(t.to_offset(UtcOffset::UTC)))
+}
+
+pub fn truncate_micros(t: OffsetDateTime) -> OffsetDateTime {
+    let micros = t.microsecond();
+    t.replace_microsecond(micros).unwrap_or(t)
+}
+
+/// RFC 3339 text of a timestamp in UTC.
+pub fn format_timestamp(t: OffsetDateTime) -> String {
+    t.to_offset(UtcOffset::UTC)
+        .format(&Rfc3339)
+        .unwrap_or_default()
+}
+
+/// Parses JSON into `T`; a type error names the field path (`source.url: invalid type…`).
+pub fn parse_json<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Result<T, String> {
+    let de = &mut serde_json::Deserializer::from_slice(bytes);
+    serde_path_to_error::deserialize(de).map_err(|e| {
+        let path = e.path().to_string();
+        let inner = e.into_inner();
+        if path.is_empty() || path == "." {
+            format!("not valid JSON: {inner}")
+        } else {
+            format!("{path}: {inner}")
+        }
+    })
+}
+
+/// Collects field problems while a request is checked.
+#[derive(Default)]
+pub struct Checker {
+    pub errors: FieldErrors,
+}
+
+impl Checker {
+    pub fn fail(&mut self, field: &str, msg: impl Into<String>) {
+        self.errors.entry(field.to_string()).or_insert(msg.into());
+    }
+
+    /// A required single-line text field: present, not blank, no line breaks or
+    /// control characters, at most `max` characters.
+    pub fn line(&mut self, field: &str, v: Option<&String>, max: usize) -> String {
+        match v.map(|s| s.trim()) {
+            None => {
+                self.fail(field, "is required");
+                String::new()
+            }
+            Some(s) => self.check_line(field, s, max),
+        }
+    }
+
+    /// An optional single-line text field; blank counts as absent.
+    pub fn opt_line(&mut self, field: &str, v: Option<&String>, max: usize) -> Option<String> {
+        let s = v.map(|s| s.trim()).filter(|s| !s.is_empty())?;
+        Some(self.check_line(field, s, max))
+    }
+
+    fn check_line(&mut self, field: &str, s: &str, max: usize) -> String {
+        if s.is_empty() {
+            self.fail(field, "must not be blank");
+        } else if s.chars().any(char::is_control) {
+            self.fail(field, "must be one line without control characters");
+        } else if s.chars().count() > max {
+            self.fail(field, format!("longer than {max} characters"));
+        }
+        s.to_string()
+    }
+
+    /// Required free text (line breaks allowed), not blank once canonicalised.
+    pub fn text(&mut self, field: &str, v: Option<&String>) -> String {
+        match v {
+            None => {
+                self.fail(field, "is required");
+                String::new()
+            }
+            Some(s) if crate::domain::canonical::canonical(s).is_empty() => {
+                self.fail(field, "must not be blank");
+                s.clone()
+            }
+            Some(s) => s.clone(),
+        }
+    }
+
+    pub fn url(&mut self, field: &str, v: Option<&String>) -> Option<HttpUrl> {
+        match v {
+            None => {
+                self.fail(field, "is required");
+                None
+            }
+            Some(s) => HttpUrl::parse(s).map_err(|e| self.fail(field, e)).ok(),
+        }
+    }
+
+    pub fn timestamp(&mut self, field: &str, v: Option<&String>) -> Option<OffsetDateTime> {
+        match v {
+            None => {
+                self.fail(field, "is required");
+                None
+            }
+            Some(s) => parse_timestamp(s).map_err(|e| self.fail(field, e)).ok(),
+        }
+    }
+
+    pub fn opt_timestamp(&mut self, field: &str, v: Option<&String>) -> Option<OffsetDateTime> {
+        let s = v.filter(|s| !s.trim().is_empty())?;
+        parse_timestamp(s).map_err(|e| self.fail(field, e)).ok()
+    }
+
+    pub fn opt_email(&mut self, field: &str, v: Option<&String>) -> Option<EmailAddress> {
+        let s = v.filter(|s| !s.trim().is_empty())?;
+        EmailAddress::parse(s).map_err(|e| self.fail(field, e)).ok()
+    }
+
+    pub fn finish(self) -> Result<(), FieldErrors> {
+        if self.errors.is_empty() {
+            Ok(())
+        } else {
+            Err(self.errors)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls() {
+        assert!(HttpUrl::parse("https://news.example/a.html").is_ok());
+        assert!(HttpUrl::parse("ftp://news.example/a").is_err());
+        assert!(HttpUrl::parse("not a url").is_err());
+        assert!(HttpUrl::parse("javascript:alert(1)").is_err());
+    }
+
+    #[test]
+    fn emails() {
+        assert!(EmailAddress::parse("rights@source.example").is_ok());
+        for bad in [
+            "",
+            "a",
+            "a@b",
+            "a@@b.c",
+            "a b@c.d",
+            "a@b.c\r\nBcc: x@y.z",
+            "<a@b.c>",
+            "a@.c",
+        ] {
+            assert!(EmailAddress::parse(bad).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn timestamps_become_utc() {
+        let t = parse_timestamp("2022-08-24T09:19:16+08:00").unwrap();
+        assert_eq!(format_timestamp(t), "2022-08-24T01:19:16Z");
+        assert!(parse_timestamp("2022-08-24").is_err());
+        assert!(parse_timestamp("yesterday").is_err());
+    }
+}

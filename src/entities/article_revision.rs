@@ -1,0 +1,47 @@
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "article_revisions")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i64,
+    pub article_id: i64,
+    pub revision: i32,
+    pub title: String,
+    pub body: String,
+    pub editor: String,
+    pub republished_at: TimeDateTimeWithTimeZone,
+    pub source_outlet: String,
+    pub source_url: String,
+    pub source_published_at: Option<TimeDateTimeWithTimeZone>,
+    pub source_author: Option<String>,
+    pub source_body: Option<String>,
+    pub licence_reference: String,
+    pub licence_expires_at: Option<TimeDateTimeWithTimeZone>,
+    pub rights_contact: Option<String>,
+    pub raw_sha256: String,
+    pub content_sha256: String,
+    pub source_sha256: Option<String>,
+    pub normalizer_version: i32,
+    pub record_sha256: String,
+    pub fingerprints: Vec<u8>,
+    pub received_at: TimeDateTimeWithTimeZone,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {
+    #[sea_orm(
+        belongs_to = "super::article::Entity",
+        from = "Column::ArticleId",
+        to = "super::article::Column::Id"
+    )]
+    Article,
+}
+
+impl Related<super::article::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::Article.def()
+    }
+}
+
+impl ActiveModelBehavior for ActiveModel {}

@@ -1,0 +1,256 @@
+//! The provenance registry: recording articles and their revisions.
+
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
+    IntoActiveModel, QueryFilter, QueryOrder, Set,
+};
+use serde::Serialize;
+use serde_json::json;
+use time::OffsetDateTime;
+
+use crate::db;
+use crate::domain::article::{ArticleStatus, NewArticle};
+use crate::domain::fingerprint;
+use crate::domain::validate::{format_timestamp, truncate_micros};
+use crate::entities::{article, article_revision};
+use crate::services::audit;
+
+/// What recording did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    Recorded,
+    Unchanged,
+    Revised,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct HashesView {
+    pub raw_sha256: String,
+    pub content_sha256: String,
+    pub source_sha256: Option<String>,
+    pub normalizer_version: i32,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct SourceView {
+    pub outlet: String,
+    pub url: String,
+    pub published_at: Option<String>,
+    pub author: Option<String>,
+    pub body: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct LicenceView {
+    pub reference: String,
+    pub expires_at: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct RevisionView {
+    pub revision: i32,
+    pub received_at: String,
+    pub title: String,
+    pub body: String,
+    pub republished_at: String,
+    pub editor: String,
+    pub source: SourceView,
+    pub licence: LicenceView,
+    pub rights_contact: Option<String>,
+    pub hashes: HashesView,
+}
+
+impl From<&article_revision::Model> for RevisionView {
+    fn from(r: &article_revision::Model) -> Self {
+        Self {
+            revision: r.revision,
+            received_at: format_timestamp(r.received_at),
+            title: r.title.clone(),
+            body: r.body.clone(),
+            republished_at: format_timestamp(r.republished_at),
+            editor: r.editor.clone(),
+            source: SourceView {
+                outlet: r.source_outlet.clone(),
+                url: r.source_url.clone(),
+                published_at: r.source_published_at.map(format_timestamp),
+                author: r.source_author.clone(),
+                body: r.source_body.clone(),
+            },
+            licence: LicenceView {
+                reference: r.licence_reference.clone(),
+                expires_at: r.licence_expires_at.map(format_timestamp),
+            },
+            rights_contact: r.rights_contact.clone(),
+            hashes: HashesView {
+                raw_sha256: r.raw_sha256.clone(),
+                content_sha256: r.content_sha256.clone(),
+                source_sha256: r.source_sha256.clone(),
+                normalizer_version: r.normalizer_version,
+            },
+        }
+    }
+}
+
+/// An article as the API shows it: its current revision flattened in, and optionally
+/// its full history.
+#[derive(Debug, Clone, Serialize)]
+pub struct ArticleView {
+    pub id: i64,
+    pub url: String,
+    pub status: String,
+    pub created_at: String,
+    pub updated_at: String,
+    #[serde(flatten)]
+    pub current: RevisionView,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub revisions: Option<Vec<RevisionView>>,
+}
+
+impl ArticleView {
+    fn new(a: &article::Model, current: &article_revision::Model) -> Self {
+        Self {
+            id: a.id,
+            url: a.url.clone(),
+            status: a.status.clone(),
+            created_at: format_timestamp(a.created_at),
+            updated_at: format_timestamp(a.updated_at),
+            current: current.into(),
+            revisions: None,
+        }
+    }
+}
+
+/// Records `new` on its own write transaction.
+pub async fn record(
+    db: &DatabaseConnection,
+    actor: &str,
+    new: &NewArticle,
+    now: OffsetDateTime,
+) -> Result<(Outcome, ArticleView), sea_orm::DbErr> {
+    let txn = db::begin_write(db).await?;
+    let out = record_in(&txn, actor, new, now).await?;
+    txn.commit().await?;
+    Ok(out)
+}
+
+/// Records `new` inside the caller's write transaction (see `db::begin_write`): a new
+/// article, a new revision of a known URL, or nothing when the record is unchanged.
+pub async fn record_in(
+    txn: &impl ConnectionTrait,
+    actor: &str,
+    new: &NewArticle,
+    now: OffsetDateTime,
+) -> Result<(Outcome, ArticleView), sea_orm::DbErr> {
+    let now = truncate_micros(now);
+    let record_sha256 = new.record_sha256();
+    let existing = article::Entity::find()
+        .filter(article::Column::Url.eq(new.url.as_str()))
+        .one(txn)
+        .await?;
+
+    let (article, revision_no, outcome) = match existing {
+        Some(a) => {
+            let latest = article_revision::Entity::find()
+                .filter(article_revision::Column::ArticleId.eq(a.id))
+                .filter(article_revision::Column::Revision.eq(a.current_revision))
+                .one(txn)
+                .await?;
+            if let Some(latest) = latest.filter(|r| r.record_sha256 == record_sha256) {
+                return Ok((Outcome::Unchanged, ArticleView::new(&a, &latest)));
+            }
+            let next = a.current_revision + 1;
+            let mut am = a.into_active_model();
+            am.current_revision = Set(next);
+            am.updated_at = Set(now);
+            (am.update(txn).await?, next, Outcome::Revised)
+        }
+        None => {
+            let a = article::ActiveModel {
+                url: Set(new.url.as_str().to_string()),
+                status: Set(ArticleStatus::Published.as_str().to_string()),
+                current_revision: Set(1),
+                created_at: Set(now),
+                updated_at: Set(now),
+                ..Default::default()
+            }
+            .insert(txn)
+            .await?;
+            (a, 1, Outcome::Recorded)
+        }
+    };
+
+    let hashes = new.hashes();
+    let fps = fingerprint::fingerprints(&new.body);
+    let rev = article_revision::ActiveModel {
+        article_id: Set(article.id),
+        revision: Set(revision_no),
+        title: Set(new.title.clone()),
+        body: Set(new.body.clone()),
+        editor: Set(new.editor.clone()),
+        republished_at: Set(new.republished_at),
+        source_outlet: Set(new.source_outlet.clone()),
+        source_url: Set(new.source_url.as_str().to_string()),
+        source_published_at: Set(new.source_published_at),
+        source_author: Set(new.source_author.clone()),
+        source_body: Set(new.source_body.clone()),
+        licence_reference: Set(new.licence_reference.clone()),
+        licence_expires_at: Set(new.licence_expires_at),
+        rights_contact: Set(new.rights_contact.as_ref().map(|e| e.as_str().to_string())),
+        raw_sha256: Set(hashes.raw_sha256.clone()),
+        content_sha256: Set(hashes.content_sha256.clone()),
+        source_sha256: Set(hashes.source_sha256.clone()),
+        normalizer_version: Set(hashes.normalizer_version),
+        record_sha256: Set(record_sha256),
+        fingerprints: Set(fingerprint::to_bytes(&fps)),
+        received_at: Set(now),
+        ..Default::default()
+    }
+    .insert(txn)
+    .await?;
+
+    let action = match outcome {
+        Outcome::Revised => "article.revised",
+        _ => "article.recorded",
+    };
+    audit::append(
+        txn,
+        now,
+        actor,
+        action,
+        &format!("article:{}", article.id),
+        &json!({
+            "url": article.url,
+            "revision": revision_no,
+            "raw_sha256": hashes.raw_sha256,
+            "content_sha256": hashes.content_sha256,
+            "source_sha256": hashes.source_sha256,
+            "normalizer_version": hashes.normalizer_version,
+            "licence_reference": new.licence_reference,
+            "source_url": new.source_url.as_str(),
+        }),
+    )
+    .await?;
+    Ok((outcome, ArticleView::new(&article, &rev)))
+}
+
+/// An article with every revision, oldest first.
+pub async fn get(
+    db: &impl ConnectionTrait,
+    id: i64,
+) -> Result<Option<ArticleView>, sea_orm::DbErr> {
+    let Some(a) = article::Entity::find_by_id(id).one(db).await? else {
+        return Ok(None);
+    };
+    let revs = article_revision::Entity::find()
+        .filter(article_revision::Column::ArticleId.eq(id))
+        .order_by_asc(article_revision::Column::Revision)
+        .all(db)
+        .await?;
+    let Some(current) = revs.iter().find(|r| r.revision == a.current_revision) else {
+        return Ok(None);
+    };
+    let mut view = ArticleView::new(&a, current);
+    view.revisions = Some(revs.iter().map(RevisionView::from).collect());
+    Ok(Some(view))
+}

@@ -1,0 +1,150 @@
+//! Matching complained-of text against every recorded article.
+
+use std::collections::HashMap;
+
+use sea_orm::{ConnectionTrait, DbErr, Value};
+use serde::Serialize;
+use tokio::sync::{Mutex, RwLock};
+
+use crate::db::stmt;
+use crate::domain::canonical::content_sha256;
+use crate::domain::fingerprint;
+use crate::domain::index::FingerprintIndex;
+
+/// How many revisions to read per catch-up query.
+const SYNC_BATCH: u64 = 5000;
+
+/// One article the text was found in.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Match {
+    pub article_id: i64,
+    pub url: String,
+    pub title: String,
+    pub revision: i32,
+    /// Share of the text's fingerprints found in the article.
+    pub containment: f64,
+    /// The canonical hashes of the text and the article are equal.
+    pub identical: bool,
+}
+
+/// The in-memory fingerprint index of this instance, caught up from the database
+/// before every search so that articles recorded by any instance are found.
+#[derive(Default)]
+pub struct MatchIndex {
+    index: RwLock<FingerprintIndex>,
+    syncing: Mutex<()>,
+}
+
+impl MatchIndex {
+    /// Loads revisions recorded since the last catch-up. Revision ids are assigned
+    /// under the write lock (see `db::begin_write`), so they become visible in order
+    /// and a watermark cannot skip one.
+    pub async fn sync(&self, db: &impl ConnectionTrait) -> Result<usize, DbErr> {
+        let _one_at_a_time = self.syncing.lock().await;
+        let mut added = 0;
+        loop {
+            let watermark = self.index.read().await.watermark;
+            let rows = db
+                .query_all_raw(stmt(
+                    db.get_database_backend(),
+                    "SELECT id, article_id, fingerprints FROM article_revisions \
+                     WHERE id > ? ORDER BY id LIMIT ?",
+                    vec![Value::from(watermark), Value::from(SYNC_BATCH)],
+                ))
+                .await?;
+            let n = rows.len();
+            let mut loaded = Vec::with_capacity(n);
+            for row in rows {
+                let id: i64 = row.try_get("", "id")?;
+                let article_id: i64 = row.try_get("", "article_id")?;
+                let blob: Vec<u8> = row.try_get("", "fingerprints")?;
+                loaded.push((article_id, id, fingerprint::from_bytes(&blob)));
+            }
+            let mut idx = self.index.write().await;
+            for (article_id, id, fps) in loaded {
+                idx.insert(article_id, id, &fps);
+            }
+            drop(idx);
+            added += n;
+            if (n as u64) < SYNC_BATCH {
+                return Ok(added);
+            }
+        }
+    }
+
+    pub async fn len(&self) -> usize {
+        self.index.read().await.len()
+    }
+
+    /// Recorded articles containing parts of `text`, best first.
+    pub async fn search(
+        &self,
+        db: &impl ConnectionTrait,
+        text: &str,
+        limit: usize,
+    ) -> Result<Vec<Match>, DbErr> {
+        self.sync(db).await?;
+        let query = fingerprint::fingerprints(text);
+        let hits = self.index.read().await.search(&query, 0.0, limit);
+        let text_hash = content_sha256(text);
+        let backend = db.get_database_backend();
+
+        // Exact copies too short to fingerprint are still found by their hash.
+        let identical_rows = db
+            .query_all_raw(stmt(
+                backend,
+                "SELECT r.id, r.article_id FROM article_revisions r WHERE r.content_sha256 = ? \
+                 ORDER BY r.id LIMIT ?",
+                vec![Value::from(text_hash.clone()), Value::from(limit as u64)],
+            ))
+            .await?;
+        let mut wanted: HashMap<i64, (i64, f64)> = hits
+            .iter()
+            .map(|h| (h.article_id, (h.revision_id, h.containment)))
+            .collect();
+        for row in identical_rows {
+            let id: i64 = row.try_get("", "id")?;
+            let article_id: i64 = row.try_get("", "article_id")?;
+            wanted.entry(article_id).or_insert((id, 1.0));
+        }
+        if wanted.is_empty() {
+            return Ok(Vec::new());
+        }
+
+        let ids: Vec<i64> = wanted.values().map(|(rev, _)| *rev).collect();
+        let placeholders = vec!["?"; ids.len()].join(",");
+        let rows = db
+            .query_all_raw(stmt(
+                backend,
+                &format!(
+                    "SELECT r.id, r.article_id, r.revision, r.title, r.content_sha256, a.url \
+                     FROM article_revisions r JOIN articles a ON a.id = r.article_id \
+                     WHERE r.id IN ({placeholders})"
+                ),
+                ids.into_iter().map(Value::from).collect(),
+            ))
+            .await?;
+        let mut out = Vec::with_capacity(rows.len());
+        for row in rows {
+            let article_id: i64 = row.try_get("", "article_id")?;
+            let content: String = row.try_get("", "content_sha256")?;
+            let containment = wanted.get(&article_id).map_or(0.0, |(_, c)| *c);
+            out.push(Match {
+                article_id,
+                url: row.try_get("", "url")?,
+                title: row.try_get("", "title")?,
+                revision: row.try_get("", "revision")?,
+                containment: (containment * 10_000.0).round() / 10_000.0,
+                identical: content == text_hash,
+            });
+        }
+        out.sort_by(|a, b| {
+            b.identical
+                .cmp(&a.identical)
+                .then(b.containment.total_cmp(&a.containment))
+                .then(a.article_id.cmp(&b.article_id))
+        });
+        out.truncate(limit);
+        Ok(out)
+    }
+}

@@ -1,0 +1,7 @@
+//! Use cases over the database. Each owns its transaction; an audited change and its
+//! audit event commit together.
+
+pub mod articles;
+pub mod audit;
+pub mod matching;
+pub mod tokens;

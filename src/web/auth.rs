@@ -1,0 +1,47 @@
+//! Bearer-token callers.
+
+use axum::extract::FromRequestParts;
+use axum::http::header;
+use axum::http::request::Parts;
+
+use crate::error::AppError;
+use crate::services::tokens::{self, Caller, Scope};
+use crate::web::AppState;
+
+/// A caller with a valid token of any scope.
+pub struct ApiCaller(pub Caller);
+
+impl FromRequestParts<AppState> for ApiCaller {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
+        let secret = parts
+            .headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .map(str::trim)
+            .filter(|s| !s.is_empty() && s.len() <= 200)
+            .ok_or(AppError::Unauthorized)?;
+        tokens::authenticate(&state.db, secret)
+            .await?
+            .map(ApiCaller)
+            .ok_or(AppError::Unauthorized)
+    }
+}
+
+/// A caller whose token has the `articles` scope (the CMS).
+pub struct CmsCaller(pub Caller);
+
+impl FromRequestParts<AppState> for CmsCaller {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
+        let ApiCaller(c) = ApiCaller::from_request_parts(parts, state).await?;
+        if c.scope == Scope::Articles {
+            Ok(CmsCaller(c))
+        } else {
+            Err(AppError::Forbidden)
+        }
+    }
+}

@@ -1,0 +1,42 @@
+//! A JSON body extractor whose every failure is a clear JSON 4xx: wrong content type
+//! (415), too large (413), malformed or mistyped JSON (400, naming the field).
+
+use axum::body::Bytes;
+use axum::extract::{FromRequest, Request};
+use axum::http::{StatusCode, header};
+use serde::de::DeserializeOwned;
+
+use crate::domain::validate::parse_json;
+use crate::error::AppError;
+
+pub struct JsonBody<T>(pub T);
+
+impl<S, T> FromRequest<S> for JsonBody<T>
+where
+    S: Send + Sync,
+    T: DeserializeOwned,
+{
+    type Rejection = AppError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let is_json = req
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(';').next())
+            .is_some_and(|m| m.trim().eq_ignore_ascii_case("application/json"));
+        if !is_json {
+            return Err(AppError::UnsupportedMediaType("application/json"));
+        }
+        let bytes = Bytes::from_request(req, state).await.map_err(|r| {
+            if r.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                AppError::TooLarge
+            } else {
+                AppError::BadRequest(format!("could not read body: {}", r.body_text()))
+            }
+        })?;
+        parse_json(&bytes)
+            .map(JsonBody)
+            .map_err(AppError::BadRequest)
+    }
+}

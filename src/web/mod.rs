@@ -1,0 +1,52 @@
+//! HTTP only: one file per feature, each exposing `routes()`.
+
+pub mod articles;
+pub mod auth;
+pub mod body;
+pub mod health;
+pub mod matching;
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::http::StatusCode;
+use axum::response::IntoResponse;
+use sea_orm::DatabaseConnection;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::trace::TraceLayer;
+
+use crate::config::Config;
+use crate::error::AppError;
+use crate::services::matching::MatchIndex;
+
+/// What every handler may reach.
+#[derive(Clone)]
+pub struct AppState {
+    pub db: DatabaseConnection,
+    pub config: Arc<Config>,
+    pub index: Arc<MatchIndex>,
+}
+
+pub fn router(state: AppState) -> Router {
+    let body_limit = DefaultBodyLimit::max(state.config.max_article_bytes);
+    Router::new()
+        .merge(health::routes())
+        .merge(articles::routes())
+        .merge(matching::routes())
+        .fallback(not_found)
+        .layer(body_limit)
+        .layer(TraceLayer::new_for_http())
+        .layer(CatchPanicLayer::custom(|_| {
+            (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                axum::Json(serde_json::json!({"error": "internal", "message": "internal error"})),
+            )
+                .into_response()
+        }))
+        .with_state(state)
+}
+
+async fn not_found() -> AppError {
+    AppError::NotFound
+}
