@@ -1,0 +1,243 @@
+//! Test harness: the real app on port 0 over its own database — a temp SQLite file, or,
+//! when TEST_DATABASE_URL points at a PostgreSQL server, a fresh database created for
+//! the test and dropped after it.
+#![allow(dead_code)]
+
+use std::path::PathBuf;
+
+use reqwest::{Client, Response};
+use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
+use serde_json::{Value, json};
+use takedown::app::App;
+use takedown::config::Config;
+use takedown::services::tokens::{self, Scope};
+use time::OffsetDateTime;
+use tokio::sync::oneshot;
+
+pub struct TestDb {
+    pub url: String,
+    pg: Option<(String, String)>,
+    _dir: tempfile::TempDir,
+}
+
+impl TestDb {
+    pub async fn new() -> Self {
+        let dir = tempfile::tempdir().expect("temp dir");
+        match std::env::var("TEST_DATABASE_URL").ok().filter(|u| u.starts_with("postgres")) {
+            Some(admin_url) => {
+                let name = format!("td_test_{}", uuid::Uuid::new_v4().simple());
+                let admin = Database::connect(&admin_url).await.expect("admin connection");
+                admin
+                    .execute_unprepared(&format!("CREATE DATABASE {name}"))
+                    .await
+                    .expect("create test database");
+                admin.close().await.ok();
+                let mut u = url::Url::parse(&admin_url).expect("TEST_DATABASE_URL");
+                u.set_path(&name);
+                Self {
+                    url: u.to_string(),
+                    pg: Some((admin_url, name)),
+                    _dir: dir,
+                }
+            }
+            None => Self {
+                url: format!("sqlite://{}/takedown.db?mode=rwc", dir.path().display()),
+                pg: None,
+                _dir: dir,
+            },
+        }
+    }
+
+    pub fn data_dir(&self) -> PathBuf {
+        self._dir.path().to_path_buf()
+    }
+
+    pub fn is_postgres(&self) -> bool {
+        self.pg.is_some()
+    }
+
+    pub async fn connect(&self) -> DatabaseConnection {
+        let db = takedown::db::connect(&self.url).await.expect("connect");
+        takedown::db::migrate_up(&db).await.expect("migrate");
+        db
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        if let Some((admin_url, name)) = self.pg.take() {
+            // Drop runs inside the test's runtime: do the async cleanup on its own thread.
+            let _ = std::thread::spawn(move || {
+                let rt = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .expect("runtime");
+                rt.block_on(async {
+                    if let Ok(admin) = Database::connect(&admin_url).await {
+                        let _ = admin
+                            .execute_unprepared(&format!(
+                                "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
+                            ))
+                            .await;
+                        let _ = admin.close().await;
+                    }
+                });
+            })
+            .join();
+        }
+    }
+}
+
+pub fn config_for(db: &TestDb) -> Config {
+    Config {
+        database_url: db.url.clone(),
+        bind_addr: "127.0.0.1:0".parse().expect("addr"),
+        public_base_url: "http://127.0.0.1".into(),
+        data_dir: db.data_dir(),
+        max_article_bytes: 4 << 20,
+    }
+}
+
+pub struct TestApp {
+    pub address: String,
+    pub db: DatabaseConnection,
+    pub client: Client,
+    pub token: String,
+    pub test_db: TestDb,
+    shutdown: Option<oneshot::Sender<()>>,
+    server: Option<tokio::task::JoinHandle<()>>,
+}
+
+impl TestApp {
+    pub async fn spawn() -> Self {
+        Self::spawn_with(|_| {}).await
+    }
+
+    pub async fn spawn_with(adjust: impl FnOnce(&mut Config)) -> Self {
+        let test_db = TestDb::new().await;
+        let mut config = config_for(&test_db);
+        adjust(&mut config);
+        let app = App::build(config).await.expect("app builds");
+        let address = format!("http://127.0.0.1:{}", app.port());
+        let db = app.state().db.clone();
+        let (tx, rx) = oneshot::channel::<()>();
+        let server = tokio::spawn(async move {
+            app.run_until(async {
+                let _ = rx.await;
+            })
+            .await
+            .expect("server runs");
+        });
+        let token = tokens::create(&db, "cms", Scope::Articles, OffsetDateTime::now_utc())
+            .await
+            .expect("token");
+        Self {
+            address,
+            db,
+            client: Client::new(),
+            token,
+            test_db,
+            shutdown: Some(tx),
+            server: Some(server),
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.address, path)
+    }
+
+    pub async fn post_article(&self, body: &Value) -> Response {
+        self.client
+            .post(self.url("/api/v1/articles"))
+            .bearer_auth(&self.token)
+            .json(body)
+            .send()
+            .await
+            .expect("request")
+    }
+
+    pub async fn get_article(&self, id: i64) -> Response {
+        self.client
+            .get(self.url(&format!("/api/v1/articles/{id}")))
+            .bearer_auth(&self.token)
+            .send()
+            .await
+            .expect("request")
+    }
+
+    pub async fn match_text(&self, text: &str) -> Vec<Value> {
+        let resp = self
+            .client
+            .post(self.url("/api/v1/match"))
+            .bearer_auth(&self.token)
+            .json(&json!({ "text": text }))
+            .send()
+            .await
+            .expect("request");
+        assert_eq!(resp.status(), 200);
+        resp.json().await.expect("json")
+    }
+
+    pub async fn count(&self, table: &str) -> i64 {
+        let row = self
+            .db
+            .query_one_raw(sea_orm::Statement::from_string(
+                self.db.get_database_backend(),
+                format!("SELECT COUNT(*) AS n FROM {table}"),
+            ))
+            .await
+            .expect("count")
+            .expect("row");
+        row.try_get("", "n").expect("n")
+    }
+
+    /// Stops the server and waits for it to finish.
+    pub async fn stop(mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(h) = self.server.take() {
+            let _ = h.await;
+        }
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(h) = self.server.take() {
+            h.abort();
+        }
+    }
+}
+
+/// A complete article record; `n` varies the URL.
+pub fn article(n: u32, body: &str) -> Value {
+    json!({
+        "url": format!("https://news.example/2022/08/24/article-{n}.html"),
+        "title": format!("Article {n}"),
+        "body": body,
+        "republished_at": "2022-08-24T09:19:16+08:00",
+        "editor": "Chen Jing",
+        "source": {
+            "outlet": "City Daily",
+            "url": format!("https://citydaily.example/news/{n}"),
+            "published_at": "2022-08-23T20:00:00+08:00",
+            "author": "Li Wei"
+        },
+        "licence": {"reference": "SYND-2022-017", "expires_at": "2023-12-31T00:00:00Z"},
+        "rights_contact": "rights@citydaily.example"
+    })
+}
+
+/// Runs the built `takedown` binary against `db` with extra environment.
+pub fn takedown_cmd(db: &TestDb) -> std::process::Command {
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_takedown"));
+    cmd.env("DATABASE_URL", &db.url)
+        .env("DATA_DIR", db.data_dir())
+        .env("RUST_LOG", "warn")
+        .current_dir(db.data_dir());
+    cmd
+}
