@@ -21,7 +21,11 @@ use crate::services::audit::{self, Verdict};
 use crate::services::tokens::{self, Scope};
 
 #[derive(Parser)]
-#[command(name = "takedown", version, about = "Provenance registry and copyright complaints for a news site")]
+#[command(
+    name = "takedown",
+    version,
+    about = "Provenance registry and copyright complaints for a news site"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -143,7 +147,10 @@ async fn run(command: Command) -> Result<ExitCode> {
             }
             let db = connect(&config).await?;
             let secret = tokens::create(&db, name, scope, OffsetDateTime::now_utc()).await?;
-            eprintln!("token {name:?} (scope {}) created; it is shown only now:", scope.as_str());
+            eprintln!(
+                "token {name:?} (scope {}) created; it is shown only now:",
+                scope.as_str()
+            );
             println!("{secret}");
         }
         Command::Import { file } => {
@@ -328,7 +335,10 @@ async fn record_batch(
             Err(e) => {
                 sp.rollback().await?;
                 summary.rejected += 1;
-                report(progress, format!("line {line_no}: could not be recorded: {e}"));
+                report(
+                    progress,
+                    format!("line {line_no}: could not be recorded: {e}"),
+                );
             }
         }
     }

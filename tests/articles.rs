@@ -35,18 +35,31 @@ async fn recording_returns_recomputable_hashes() {
     assert_eq!(v["republished_at"], "2022-08-24T01:19:16Z");
     // Recomputed here from the definition, independently of the service's code.
     assert_eq!(v["hashes"]["raw_sha256"], sha256(body));
-    assert_eq!(v["hashes"]["content_sha256"], sha256("First paragraph. Second paragraph."));
+    assert_eq!(
+        v["hashes"]["content_sha256"],
+        sha256("First paragraph. Second paragraph.")
+    );
     assert_eq!(v["hashes"]["source_sha256"], sha256("Source text"));
     assert_eq!(v["hashes"]["normalizer_version"], 1);
 
-    let plain = app.post_article(&article(2, "x")).await.json::<Value>().await.unwrap();
+    let plain = app
+        .post_article(&article(2, "x"))
+        .await
+        .json::<Value>()
+        .await
+        .unwrap();
     assert_eq!(plain["hashes"]["source_sha256"], Value::Null);
 }
 
 #[tokio::test]
 async fn same_record_is_idempotent_and_a_changed_body_is_a_new_revision() {
     let app = TestApp::spawn().await;
-    let first: Value = app.post_article(&article(1, "Original text.")).await.json().await.unwrap();
+    let first: Value = app
+        .post_article(&article(1, "Original text."))
+        .await
+        .json()
+        .await
+        .unwrap();
     let id = first["id"].as_i64().unwrap();
 
     let again = app.post_article(&article(1, "Original text.")).await;
@@ -69,8 +82,14 @@ async fn same_record_is_idempotent_and_a_changed_body_is_a_new_revision() {
     assert_eq!(revs.len(), 2);
     assert_eq!(revs[0]["revision"], 1);
     assert_eq!(revs[0]["body"], "Original text.");
-    assert_eq!(revs[0]["hashes"]["content_sha256"], sha256("Original text."));
-    assert_eq!(revs[1]["hashes"]["content_sha256"], sha256("Corrected text."));
+    assert_eq!(
+        revs[0]["hashes"]["content_sha256"],
+        sha256("Original text.")
+    );
+    assert_eq!(
+        revs[1]["hashes"]["content_sha256"],
+        sha256("Corrected text.")
+    );
     assert_eq!(app.count("articles").await, 1);
     assert_eq!(app.count("article_revisions").await, 2);
     // Recorded and revised, not the idempotent repeat.
@@ -89,17 +108,33 @@ async fn unknown_article_is_404_and_bad_id_is_422() {
         .await
         .unwrap();
     assert_eq!(resp.status(), 422);
-    assert_eq!(resp.json::<Value>().await.unwrap()["fields"]["id"], "must be a whole number");
+    assert_eq!(
+        resp.json::<Value>().await.unwrap()["fields"]["id"],
+        "must be a whole number"
+    );
 }
 
 #[tokio::test]
 async fn tokens_are_required_and_scoped() {
     let app = TestApp::spawn().await;
     let url = app.url("/api/v1/articles");
-    let none = app.client.post(&url).json(&article(1, "x")).send().await.unwrap();
+    let none = app
+        .client
+        .post(&url)
+        .json(&article(1, "x"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(none.status(), 401);
     assert_eq!(none.headers()["www-authenticate"], "Bearer");
-    let wrong = app.client.post(&url).bearer_auth("td_nope").json(&article(1, "x")).send().await.unwrap();
+    let wrong = app
+        .client
+        .post(&url)
+        .bearer_auth("td_nope")
+        .json(&article(1, "x"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(wrong.status(), 401);
     let staff = takedown::services::tokens::create(
         &app.db,
@@ -109,7 +144,14 @@ async fn tokens_are_required_and_scoped() {
     )
     .await
     .unwrap();
-    let forbidden = app.client.post(&url).bearer_auth(&staff).json(&article(1, "x")).send().await.unwrap();
+    let forbidden = app
+        .client
+        .post(&url)
+        .bearer_auth(&staff)
+        .json(&article(1, "x"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(forbidden.status(), 403);
     assert_eq!(app.count("articles").await, 0);
 }
@@ -121,7 +163,15 @@ async fn every_missing_or_malformed_field_is_named_and_nothing_is_written() {
     assert_eq!(resp.status(), 422);
     let v: Value = resp.json().await.unwrap();
     assert_eq!(v["error"], "validation");
-    for f in ["url", "title", "body", "republished_at", "editor", "source", "licence"] {
+    for f in [
+        "url",
+        "title",
+        "body",
+        "republished_at",
+        "editor",
+        "source",
+        "licence",
+    ] {
         assert_eq!(v["fields"][f], "is required", "{f}: {v}");
     }
 
@@ -137,14 +187,23 @@ async fn every_missing_or_malformed_field_is_named_and_nothing_is_written() {
     names.sort();
     assert_eq!(
         names,
-        ["licence.expires_at", "republished_at", "rights_contact", "source.url", "url"]
+        [
+            "licence.expires_at",
+            "republished_at",
+            "rights_contact",
+            "source.url",
+            "url"
+        ]
     );
 
     let mut typed = article(1, "text");
     typed["source"]["url"] = json!(42);
     let resp = app.post_article(&typed).await;
     assert_eq!(resp.status(), 400);
-    let msg = resp.json::<Value>().await.unwrap()["message"].as_str().unwrap().to_string();
+    let msg = resp.json::<Value>().await.unwrap()["message"]
+        .as_str()
+        .unwrap()
+        .to_string();
     assert!(msg.starts_with("source.url"), "{msg}");
 
     let dup = r#"{"url":"https://a.example/1","url":"https://a.example/2"}"#;

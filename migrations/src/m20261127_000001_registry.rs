@@ -122,7 +122,11 @@ impl MigrationTrait for Migration {
                     .col(id(Articles::Id))
                     .col(text(Articles::Url).unique_key())
                     .col(text(Articles::Status))
-                    .col(ColumnDef::new(Articles::CurrentRevision).integer().not_null())
+                    .col(
+                        ColumnDef::new(Articles::CurrentRevision)
+                            .integer()
+                            .not_null(),
+                    )
                     .col(at(Articles::CreatedAt))
                     .col(at(Articles::UpdatedAt))
                     .to_owned(),
@@ -139,7 +143,11 @@ impl MigrationTrait for Migration {
                             .big_integer()
                             .not_null(),
                     )
-                    .col(ColumnDef::new(ArticleRevisions::Revision).integer().not_null())
+                    .col(
+                        ColumnDef::new(ArticleRevisions::Revision)
+                            .integer()
+                            .not_null(),
+                    )
                     .col(text(ArticleRevisions::Title))
                     .col(text(ArticleRevisions::Body))
                     .col(text(ArticleRevisions::Editor))

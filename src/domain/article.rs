@@ -133,7 +133,10 @@ impl NewArticle {
                 rights_contact,
             }),
             // Unreachable: a missing value always left an error behind.
-            _ => Err(FieldErrors::from([("request".into(), "is incomplete".into())])),
+            _ => Err(FieldErrors::from([(
+                "request".into(),
+                "is incomplete".into(),
+            )])),
         }
     }
 
@@ -200,7 +203,15 @@ mod tests {
     #[test]
     fn every_missing_field_is_named() {
         let errs = NewArticle::parse(&ArticleInput::default()).unwrap_err();
-        for f in ["url", "title", "body", "republished_at", "editor", "source", "licence"] {
+        for f in [
+            "url",
+            "title",
+            "body",
+            "republished_at",
+            "editor",
+            "source",
+            "licence",
+        ] {
             assert!(errs.contains_key(f), "{f} missing from {errs:?}");
         }
         assert!(errs.contains_key("source.outlet"));
@@ -231,6 +242,9 @@ mod tests {
         });
         let b = NewArticle::parse(&i).unwrap();
         assert_ne!(a.record_sha256(), b.record_sha256());
-        assert_eq!(a.record_sha256(), NewArticle::parse(&input()).unwrap().record_sha256());
+        assert_eq!(
+            a.record_sha256(),
+            NewArticle::parse(&input()).unwrap().record_sha256()
+        );
     }
 }

@@ -73,14 +73,23 @@ mod tests {
         let a = serde_json::from_str::<Value>(r#"{"b":1,"a":2}"#).unwrap();
         let b = serde_json::from_str::<Value>(r#"{"a":2,"b":1}"#).unwrap();
         let c = serde_json::from_str::<Value>(r#"{"a":3,"b":1}"#).unwrap();
-        assert_eq!(event_hash(GENESIS, &event(&a)), event_hash(GENESIS, &event(&b)));
-        assert_ne!(event_hash(GENESIS, &event(&a)), event_hash(GENESIS, &event(&c)));
+        assert_eq!(
+            event_hash(GENESIS, &event(&a)),
+            event_hash(GENESIS, &event(&b))
+        );
+        assert_ne!(
+            event_hash(GENESIS, &event(&a)),
+            event_hash(GENESIS, &event(&c))
+        );
     }
 
     #[test]
     fn hash_covers_previous_hash() {
         let d = json!({});
-        assert_ne!(event_hash(GENESIS, &event(&d)), event_hash("ab", &event(&d)));
+        assert_ne!(
+            event_hash(GENESIS, &event(&d)),
+            event_hash("ab", &event(&d))
+        );
     }
 
     #[test]

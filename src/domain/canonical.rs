@@ -186,8 +186,14 @@ mod tests {
 
     #[test]
     fn a_changed_word_changes_the_hash() {
-        assert_ne!(content_sha256("the cat sat"), content_sha256("the cat sits"));
-        assert_eq!(content_sha256("the  cat\nsat "), content_sha256("the cat sat"));
+        assert_ne!(
+            content_sha256("the cat sat"),
+            content_sha256("the cat sits")
+        );
+        assert_eq!(
+            content_sha256("the  cat\nsat "),
+            content_sha256("the cat sat")
+        );
     }
 
     #[test]

@@ -35,7 +35,11 @@ pub fn is_cjk_char(c: char) -> bool {
 
 /// Lower-cased, Traditional-to-Simplified folded canonical text.
 pub fn fold(text: &str) -> String {
-    canonical(text).to_lowercase().chars().map(to_simplified).collect()
+    canonical(text)
+        .to_lowercase()
+        .chars()
+        .map(to_simplified)
+        .collect()
 }
 
 /// FNV-1a, 64-bit: fixed and simple, so the fingerprint of a text never changes.
@@ -87,9 +91,9 @@ fn kgram_hashes(tokens: &[u64]) -> Vec<u64> {
     tokens
         .windows(K)
         .map(|gram| {
-            let h = gram
-                .iter()
-                .fold(0x9e37_79b9_7f4a_7c15u64, |acc, t| acc.wrapping_mul(0x0100_0000_01b3) ^ *t);
+            let h = gram.iter().fold(0x9e37_79b9_7f4a_7c15u64, |acc, t| {
+                acc.wrapping_mul(0x0100_0000_01b3) ^ *t
+            });
             mix(h)
         })
         .collect()
@@ -172,7 +176,10 @@ mod tests {
 
     #[test]
     fn traditional_folds_to_simplified() {
-        assert_eq!(fold("臺灣經濟發展與國際貿易"), fold("台湾经济发展与国际贸易"));
+        assert_eq!(
+            fold("臺灣經濟發展與國際貿易"),
+            fold("台湾经济发展与国际贸易")
+        );
         assert_eq!(fold("這是一個測試"), "这是一个测试");
     }
 
@@ -182,7 +189,10 @@ mod tests {
             token_hashes("「你好」，世界。—…“引號”"),
             token_hashes("你好, 世界 \"引号\"")
         );
-        assert_eq!(token_hashes("Hello,   “World”!"), token_hashes("hello \"world\""));
+        assert_eq!(
+            token_hashes("Hello,   “World”!"),
+            token_hashes("hello \"world\"")
+        );
     }
 
     #[test]

@@ -38,7 +38,10 @@ mod tests {
 
     #[test]
     fn common_traditional_characters_fold() {
-        let folded: String = "臺灣經濟發展與國際貿易這個測試".chars().map(to_simplified).collect();
+        let folded: String = "臺灣經濟發展與國際貿易這個測試"
+            .chars()
+            .map(to_simplified)
+            .collect();
         assert_eq!(folded, "台湾经济发展与国际贸易这个测试");
     }
 

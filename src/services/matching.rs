@@ -72,7 +72,8 @@ impl MatchIndex {
         }
     }
 
-    pub async fn len(&self) -> usize {
+    /// Revisions indexed so far.
+    pub async fn indexed(&self) -> usize {
         self.index.read().await.len()
     }
 

@@ -2,6 +2,7 @@
 
 use axum::Json;
 use axum::Router;
+use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
@@ -39,11 +40,14 @@ async fn record(
 async fn show(
     State(state): State<AppState>,
     CmsCaller(_): CmsCaller,
-    Path(id): Path<String>,
+    id: Result<Path<String>, PathRejection>,
 ) -> AppResult<impl IntoResponse> {
+    let Path(id) = id.map_err(|e| AppError::BadRequest(e.body_text()))?;
     let id: i64 = id
         .parse()
         .map_err(|_| AppError::field("id", "must be a whole number"))?;
-    let view = articles::get(&state.db, id).await?.ok_or(AppError::NotFound)?;
+    let view = articles::get(&state.db, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
     Ok(Json(view))
 }

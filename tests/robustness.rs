@@ -1,0 +1,185 @@
+//! Malformed and random input at every endpoint: always a 4xx (or success) with a JSON
+//! body, never a 5xx, and never a half-written record.
+
+mod common;
+
+use common::{TestApp, article};
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+use serde_json::{Value, json};
+
+fn random_value(rng: &mut StdRng, depth: u32) -> Value {
+    match rng.random_range(0..9) {
+        0 => Value::Null,
+        1 => json!(rng.random::<bool>()),
+        2 => json!(rng.random::<i64>()),
+        3 => json!(rng.random::<f64>()),
+        4 => json!("x".repeat(rng.random_range(0..3000))),
+        5 => json!("\u{0}\r\n<script>\u{202E}臺灣\u{FFFF}"),
+        6 if depth < 3 => Value::Array(
+            (0..rng.random_range(0..4))
+                .map(|_| random_value(rng, depth + 1))
+                .collect(),
+        ),
+        7 if depth < 3 => {
+            let mut m = serde_json::Map::new();
+            for k in ["url", "body", "outlet", "reference", "text"] {
+                if rng.random::<bool>() {
+                    m.insert(k.into(), random_value(rng, depth + 1));
+                }
+            }
+            Value::Object(m)
+        }
+        _ => json!("2022-02-30T25:61:61Z"),
+    }
+}
+
+/// A valid article with one field replaced, removed, or the text mangled.
+fn mutated_article(rng: &mut StdRng, n: u32) -> Vec<u8> {
+    let mut a = article(n, "A body of text.");
+    let fields = [
+        "url",
+        "title",
+        "body",
+        "republished_at",
+        "editor",
+        "source",
+        "licence",
+        "rights_contact",
+    ];
+    let f = fields[rng.random_range(0..fields.len())];
+    match rng.random_range(0..4) {
+        0 => a[f] = random_value(rng, 0),
+        1 => {
+            a.as_object_mut().unwrap().remove(f);
+        }
+        2 => {
+            a["source"][["outlet", "url", "published_at", "body"][rng.random_range(0..4)]] =
+                random_value(rng, 1)
+        }
+        _ => {
+            let mut bytes = a.to_string().into_bytes();
+            for _ in 0..rng.random_range(1..6) {
+                let i = rng.random_range(0..bytes.len());
+                bytes[i] = rng.random();
+            }
+            let cut = rng.random_range(0..=bytes.len());
+            bytes.truncate(cut.max(1));
+            return bytes;
+        }
+    }
+    a.to_string().into_bytes()
+}
+
+fn random_bytes(rng: &mut StdRng) -> Vec<u8> {
+    match rng.random_range(0..5) {
+        0 => (0..rng.random_range(0..200))
+            .map(|_| rng.random())
+            .collect(),
+        1 => "[".repeat(rng.random_range(1..5000)).into_bytes(),
+        2 => b"{\"text\": \"\xff\xfe invalid utf-8\"}".to_vec(),
+        3 => random_value(rng, 0).to_string().into_bytes(),
+        _ => b"".to_vec(),
+    }
+}
+
+#[tokio::test]
+async fn no_input_produces_a_server_error() {
+    let app = TestApp::spawn().await;
+    let mut rng = StdRng::seed_from_u64(0x7a6b_d0e1);
+    let content_types = [
+        "application/json",
+        "application/json; charset=utf-8",
+        "text/plain",
+        "",
+        "multipart/form-data",
+    ];
+    let mut successes = 0;
+    for i in 0..400u32 {
+        let (method, path, body) = match rng.random_range(0..6) {
+            0 | 1 => (
+                "POST",
+                "/api/v1/articles".to_string(),
+                mutated_article(&mut rng, i),
+            ),
+            2 => (
+                "POST",
+                "/api/v1/articles".to_string(),
+                random_bytes(&mut rng),
+            ),
+            3 => ("POST", "/api/v1/match".to_string(), random_bytes(&mut rng)),
+            4 => {
+                let text = random_value(&mut rng, 1);
+                (
+                    "POST",
+                    "/api/v1/match".to_string(),
+                    json!({"text": text, "limit": random_value(&mut rng, 2)})
+                        .to_string()
+                        .into_bytes(),
+                )
+            }
+            _ => {
+                let id: String = match rng.random_range(0..4) {
+                    0 => rng.random::<i64>().to_string(),
+                    1 => "%FF%00".into(),
+                    2 => "99999999999999999999999".into(),
+                    _ => "..%2F..%2Fetc".into(),
+                };
+                ("GET", format!("/api/v1/articles/{id}"), Vec::new())
+            }
+        };
+        let mut req = app
+            .client
+            .request(method.parse().unwrap(), app.url(&path))
+            .body(body.clone());
+        if rng.random_range(0..10) > 0 {
+            req = req.bearer_auth(&app.token);
+        }
+        let ct = content_types[rng.random_range(0..content_types.len())];
+        if !ct.is_empty() {
+            req = req.header("content-type", ct);
+        }
+        let resp = req.send().await.unwrap();
+        let status = resp.status();
+        let text = resp.text().await.unwrap();
+        assert!(
+            status.is_success() || status.is_client_error(),
+            "{method} {path} -> {status}: {text}\nbody: {}",
+            String::from_utf8_lossy(&body)
+        );
+        if status.is_success() {
+            successes += 1;
+        }
+        assert!(
+            serde_json::from_str::<Value>(&text).is_ok(),
+            "{status} body is not JSON: {text}"
+        );
+    }
+    // The fuzzing reached the success path too, not only the rejections.
+    assert!(successes > 0);
+
+    // Nothing half-written: every article has its revisions, every revision its event.
+    let revisions = app.count("article_revisions").await;
+    assert_eq!(app.count("audit_events").await, revisions);
+    let orphans = app.count("articles a WHERE NOT EXISTS (SELECT 1 FROM article_revisions r WHERE r.article_id = a.id)").await;
+    assert_eq!(orphans, 0);
+    assert!(matches!(
+        takedown::services::audit::verify(&app.db).await.unwrap(),
+        takedown::services::audit::Verdict::Intact { .. }
+    ));
+}
+
+#[tokio::test]
+async fn unknown_routes_and_methods_are_4xx() {
+    let app = TestApp::spawn().await;
+    let resp = app.client.get(app.url("/nope")).send().await.unwrap();
+    assert_eq!(resp.status(), 404);
+    assert_eq!(resp.json::<Value>().await.unwrap()["error"], "not_found");
+    let resp = app
+        .client
+        .delete(app.url("/api/v1/articles"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 405);
+}
