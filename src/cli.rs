@@ -16,7 +16,7 @@ use crate::db;
 use crate::domain::article::{ArticleInput, NewArticle};
 use crate::domain::canonical::{CanonicalHasher, NORMALIZER_VERSION};
 use crate::domain::validate::parse_json;
-use crate::services::articles::{self, Outcome};
+use crate::services::articles::{self, Outcome, Prepared};
 use crate::services::audit::{self, Verdict};
 use crate::services::tokens::{self, Scope};
 
@@ -186,7 +186,7 @@ async fn migration_summary(db: &DatabaseConnection) -> Result<String> {
     Ok(format!("{applied} applied, {pending} pending"))
 }
 
-fn open_input(path: &Path) -> Result<Box<dyn Read>> {
+fn open_input(path: &Path) -> Result<Box<dyn Read + Send>> {
     if path.as_os_str() == "-" {
         Ok(Box::new(std::io::stdin()))
     } else {
@@ -238,8 +238,14 @@ impl std::fmt::Display for ImportSummary {
 /// Lines recorded per transaction: one fsync per batch instead of per article.
 const IMPORT_BATCH: usize = 500;
 
+/// A line, parsed and prepared, or why it was rejected.
+type Line = (u64, Result<Prepared, String>);
+
 /// Records every valid line of a JSON Lines file; reports bad lines on stderr with
 /// their number and reason and keeps going. Re-running the same file changes nothing.
+///
+/// A reader thread parses and fingerprints batches while the previous batch is
+/// written, so the CPU work and the database work overlap.
 pub async fn import(db: &DatabaseConnection, path: &Path) -> Result<ImportSummary> {
     let total = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
     let progress = if std::io::stderr().is_terminal() && total > 0 {
@@ -254,41 +260,75 @@ pub async fn import(db: &DatabaseConnection, path: &Path) -> Result<ImportSummar
     } else {
         None
     };
-    let mut reader = BufReader::new(open_input(path)?);
+    let input = open_input(path)?;
+    let (tx, mut rx) = tokio::sync::mpsc::channel::<std::io::Result<Vec<Line>>>(2);
+    let reader_bar = progress.clone();
+    let reader = std::thread::spawn(move || read_lines(input, &tx, reader_bar.as_ref()));
+
     let actor = format!("import:{}", path.display());
     let mut summary = ImportSummary::default();
-    let mut batch: Vec<(u64, NewArticle)> = Vec::with_capacity(IMPORT_BATCH);
+    while let Some(batch) = rx.recv().await {
+        let mut good = Vec::with_capacity(IMPORT_BATCH);
+        for (line_no, item) in batch? {
+            match item {
+                Ok(p) => good.push((line_no, p)),
+                Err(reason) => {
+                    summary.rejected += 1;
+                    report(&progress, format!("line {line_no}: {reason}"));
+                }
+            }
+        }
+        record_batch(db, &actor, &good, &mut summary, &progress).await?;
+    }
+    let _ = reader.join();
+    if let Some(bar) = progress {
+        bar.finish_and_clear();
+    }
+    Ok(summary)
+}
+
+/// The reader thread: parses and prepares lines, sending them in batches.
+fn read_lines(
+    input: Box<dyn Read + Send>,
+    tx: &tokio::sync::mpsc::Sender<std::io::Result<Vec<Line>>>,
+    progress: Option<&indicatif::ProgressBar>,
+) {
+    let mut reader = BufReader::new(input);
+    let mut batch = Vec::with_capacity(IMPORT_BATCH);
     let mut line = Vec::new();
     let mut line_no = 0u64;
     loop {
         line.clear();
-        let n = reader.read_until(b'\n', &mut line)?;
+        let n = match reader.read_until(b'\n', &mut line) {
+            Ok(n) => n,
+            Err(e) => {
+                let _ = tx.blocking_send(Err(e));
+                return;
+            }
+        };
         if n == 0 {
             break;
         }
         line_no += 1;
-        if let Some(bar) = &progress {
+        if let Some(bar) = progress {
             bar.inc(n as u64);
         }
         if line.iter().all(u8::is_ascii_whitespace) {
             continue;
         }
-        match parse_line(&line) {
-            Ok(a) => batch.push((line_no, a)),
-            Err(reason) => {
-                summary.rejected += 1;
-                report(&progress, format!("line {line_no}: {reason}"));
-            }
-        }
-        if batch.len() >= IMPORT_BATCH {
-            record_batch(db, &actor, &mut batch, &mut summary, &progress).await?;
+        batch.push((line_no, parse_line(&line).map(Prepared::new)));
+        if batch.len() >= IMPORT_BATCH
+            && tx
+                .blocking_send(Ok(std::mem::replace(
+                    &mut batch,
+                    Vec::with_capacity(IMPORT_BATCH),
+                )))
+                .is_err()
+        {
+            return;
         }
     }
-    record_batch(db, &actor, &mut batch, &mut summary, &progress).await?;
-    if let Some(bar) = progress {
-        bar.finish_and_clear();
-    }
-    Ok(summary)
+    let _ = tx.blocking_send(Ok(batch));
 }
 
 fn report(progress: &Option<indicatif::ProgressBar>, msg: String) {
@@ -308,10 +348,20 @@ fn parse_line(line: &[u8]) -> Result<NewArticle, String> {
     })
 }
 
+fn count(summary: &mut ImportSummary, outcome: Outcome) {
+    match outcome {
+        Outcome::Recorded => summary.recorded += 1,
+        Outcome::Unchanged => summary.unchanged += 1,
+        Outcome::Revised => summary.revised += 1,
+    }
+}
+
+/// Writes a batch in one transaction. Should the database refuse a line, the batch is
+/// rolled back and redone with a savepoint per line, so only that line is lost.
 async fn record_batch(
     db: &DatabaseConnection,
     actor: &str,
-    batch: &mut Vec<(u64, NewArticle)>,
+    batch: &[(u64, Prepared)],
     summary: &mut ImportSummary,
     progress: &Option<indicatif::ProgressBar>,
 ) -> Result<()> {
@@ -320,17 +370,33 @@ async fn record_batch(
     }
     let now = OffsetDateTime::now_utc();
     let txn = db::begin_write(db).await?;
-    for (line_no, article) in batch.drain(..) {
-        // A savepoint per line: one line failing in the database leaves the others.
+    let mut outcomes = Vec::with_capacity(batch.len());
+    let mut failed = false;
+    for (_, article) in batch {
+        match articles::record_in(&txn, actor, article, now).await {
+            Ok((outcome, _)) => outcomes.push(outcome),
+            Err(_) => {
+                failed = true;
+                break;
+            }
+        }
+    }
+    if !failed {
+        txn.commit().await?;
+        for o in outcomes {
+            count(summary, o);
+        }
+        return Ok(());
+    }
+    txn.rollback().await?;
+
+    let txn = db::begin_write(db).await?;
+    for (line_no, article) in batch {
         let sp = txn.begin().await?;
-        match articles::record_in(&sp, actor, &article, now).await {
+        match articles::record_in(&sp, actor, article, now).await {
             Ok((outcome, _)) => {
                 sp.commit().await?;
-                match outcome {
-                    Outcome::Recorded => summary.recorded += 1,
-                    Outcome::Unchanged => summary.unchanged += 1,
-                    Outcome::Revised => summary.revised += 1,
-                }
+                count(summary, outcome);
             }
             Err(e) => {
                 sp.rollback().await?;

@@ -7,6 +7,8 @@ use std::path::PathBuf;
 
 use anyhow::{Context, Result, bail};
 
+use crate::domain::validate::EmailAddress;
+
 #[derive(Clone)]
 pub struct Config {
     pub database_url: String,
@@ -15,6 +17,10 @@ pub struct Config {
     pub data_dir: PathBuf,
     /// Largest accepted article request body, in bytes.
     pub max_article_bytes: usize,
+    /// Time from receipt to the decision deadline.
+    pub deadline: std::time::Duration,
+    /// Staff addresses told of every new complaint.
+    pub staff_notify: Vec<EmailAddress>,
 }
 
 impl fmt::Debug for Config {
@@ -25,6 +31,8 @@ impl fmt::Debug for Config {
             .field("public_base_url", &self.public_base_url)
             .field("data_dir", &self.data_dir)
             .field("max_article_bytes", &self.max_article_bytes)
+            .field("deadline", &self.deadline)
+            .field("staff_notify", &self.staff_notify)
             .finish()
     }
 }
@@ -66,6 +74,15 @@ pub fn parse_bytes(raw: &str) -> Result<usize> {
         .with_context(|| format!("byte size too large: {raw:?}"))
 }
 
+/// A comma-separated list of email addresses.
+pub fn parse_addresses(raw: &str) -> Result<Vec<EmailAddress>> {
+    raw.split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(|s| EmailAddress::parse(s).map_err(|e| anyhow::anyhow!("{s}: {e}")))
+        .collect()
+}
+
 impl Config {
     /// Reads `.env` (if present) and the environment.
     pub fn from_env() -> Result<Self> {
@@ -88,12 +105,22 @@ impl Config {
             Some(v) => parse_bytes(&v).context("MAX_ARTICLE_BYTES")?,
             None => 4 << 20,
         };
+        let deadline = match var("DEADLINE") {
+            Some(v) => humantime::parse_duration(&v).context("DEADLINE (e.g. 24h)")?,
+            None => std::time::Duration::from_secs(24 * 3600),
+        };
+        let staff_notify = parse_addresses(
+            &var("STAFF_NOTIFY").unwrap_or_else(|| "staff@localhost.localdomain".into()),
+        )
+        .context("STAFF_NOTIFY")?;
         Ok(Self {
             database_url,
             bind_addr,
             public_base_url,
             data_dir,
             max_article_bytes,
+            deadline,
+            staff_notify,
         })
     }
 }
@@ -118,6 +145,8 @@ mod tests {
             public_base_url: "http://x".into(),
             data_dir: "data".into(),
             max_article_bytes: 1,
+            deadline: std::time::Duration::from_secs(1),
+            staff_notify: vec![],
         };
         let shown = format!("{c:?}");
         assert!(!shown.contains("secret"), "{shown}");

@@ -8,5 +8,6 @@ pub mod db;
 pub mod domain;
 pub mod entities;
 pub mod error;
+pub mod mail;
 pub mod services;
 pub mod web;

@@ -3,6 +3,7 @@
 pub mod article;
 pub mod audit_chain;
 pub mod canonical;
+pub mod complaint;
 pub mod fingerprint;
 pub mod index;
 pub mod script_fold;

@@ -4,3 +4,8 @@ pub mod api_token;
 pub mod article;
 pub mod article_revision;
 pub mod audit_event;
+pub mod complaint;
+pub mod complaint_evidence;
+pub mod complaint_match;
+pub mod complaint_target;
+pub mod outbox;

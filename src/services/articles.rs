@@ -9,7 +9,7 @@ use serde_json::json;
 use time::OffsetDateTime;
 
 use crate::db;
-use crate::domain::article::{ArticleStatus, NewArticle};
+use crate::domain::article::{ArticleStatus, Hashes, NewArticle};
 use crate::domain::fingerprint;
 use crate::domain::validate::{format_timestamp, truncate_micros};
 use crate::entities::{article, article_revision};
@@ -121,11 +121,31 @@ impl ArticleView {
     }
 }
 
+/// An article with everything derived from its text computed: the CPU-heavy part of
+/// recording, done outside any transaction (and in parallel by the importer).
+pub struct Prepared {
+    pub article: NewArticle,
+    pub hashes: Hashes,
+    pub fingerprints: Vec<u64>,
+    pub record_sha256: String,
+}
+
+impl Prepared {
+    pub fn new(article: NewArticle) -> Self {
+        Self {
+            hashes: article.hashes(),
+            fingerprints: fingerprint::fingerprints(&article.body),
+            record_sha256: article.record_sha256(),
+            article,
+        }
+    }
+}
+
 /// Records `new` on its own write transaction.
 pub async fn record(
     db: &DatabaseConnection,
     actor: &str,
-    new: &NewArticle,
+    new: &Prepared,
     now: OffsetDateTime,
 ) -> Result<(Outcome, ArticleView), sea_orm::DbErr> {
     let txn = db::begin_write(db).await?;
@@ -139,11 +159,12 @@ pub async fn record(
 pub async fn record_in(
     txn: &impl ConnectionTrait,
     actor: &str,
-    new: &NewArticle,
+    prepared: &Prepared,
     now: OffsetDateTime,
 ) -> Result<(Outcome, ArticleView), sea_orm::DbErr> {
     let now = truncate_micros(now);
-    let record_sha256 = new.record_sha256();
+    let new = &prepared.article;
+    let record_sha256 = prepared.record_sha256.clone();
     let existing = article::Entity::find()
         .filter(article::Column::Url.eq(new.url.as_str()))
         .one(txn)
@@ -180,8 +201,7 @@ pub async fn record_in(
         }
     };
 
-    let hashes = new.hashes();
-    let fps = fingerprint::fingerprints(&new.body);
+    let hashes = &prepared.hashes;
     let rev = article_revision::ActiveModel {
         article_id: Set(article.id),
         revision: Set(revision_no),
@@ -202,7 +222,7 @@ pub async fn record_in(
         source_sha256: Set(hashes.source_sha256.clone()),
         normalizer_version: Set(hashes.normalizer_version),
         record_sha256: Set(record_sha256),
-        fingerprints: Set(fingerprint::to_bytes(&fps)),
+        fingerprints: Set(fingerprint::to_bytes(&prepared.fingerprints)),
         received_at: Set(now),
         ..Default::default()
     }

@@ -3,5 +3,6 @@
 
 pub mod articles;
 pub mod audit;
+pub mod complaints;
 pub mod matching;
 pub mod tokens;

@@ -11,7 +11,7 @@ use time::OffsetDateTime;
 
 use crate::domain::article::{ArticleInput, NewArticle};
 use crate::error::{AppError, AppResult};
-use crate::services::articles::{self, Outcome};
+use crate::services::articles::{self, Outcome, Prepared};
 use crate::web::AppState;
 use crate::web::auth::CmsCaller;
 use crate::web::body::JsonBody;
@@ -28,8 +28,13 @@ async fn record(
     JsonBody(input): JsonBody<ArticleInput>,
 ) -> AppResult<impl IntoResponse> {
     let new = NewArticle::parse(&input).map_err(AppError::Validation)?;
-    let (outcome, view) =
-        articles::record(&state.db, &caller.actor(), &new, OffsetDateTime::now_utc()).await?;
+    let (outcome, view) = articles::record(
+        &state.db,
+        &caller.actor(),
+        &Prepared::new(new),
+        OffsetDateTime::now_utc(),
+    )
+    .await?;
     let status = match outcome {
         Outcome::Unchanged => StatusCode::OK,
         Outcome::Recorded | Outcome::Revised => StatusCode::CREATED,

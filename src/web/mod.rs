@@ -3,6 +3,7 @@
 pub mod articles;
 pub mod auth;
 pub mod body;
+pub mod complaints;
 pub mod health;
 pub mod matching;
 
@@ -34,6 +35,7 @@ pub fn router(state: AppState) -> Router {
         .merge(health::routes())
         .merge(articles::routes())
         .merge(matching::routes())
+        .merge(complaints::routes())
         .fallback(not_found)
         .layer(body_limit)
         .layer(TraceLayer::new_for_http())

@@ -100,6 +100,8 @@ pub fn config_for(db: &TestDb) -> Config {
         public_base_url: "http://127.0.0.1".into(),
         data_dir: db.data_dir(),
         max_article_bytes: 4 << 20,
+        deadline: std::time::Duration::from_secs(24 * 3600),
+        staff_notify: takedown::config::parse_addresses("staff@news.example").expect("staff"),
     }
 }
 

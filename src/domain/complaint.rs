@@ -1,0 +1,406 @@
+//! A copyright complaint as a rights holder files it, checked into a `NewComplaint`.
+//!
+//! One notice carries what China (RDRIN Art. 14; Civil Code Art. 1195), the US
+//! (17 USC 512(c)(3)) and the EU (DSA Art. 16(2)) ask of a notice.
+
+use serde::Deserialize;
+use time::{Duration, OffsetDateTime};
+
+use super::validate::{Checker, EmailAddress, HttpUrl};
+use crate::error::FieldErrors;
+
+/// Most infringing URLs one complaint may list.
+pub const MAX_TARGETS: usize = 50;
+/// Most evidence URLs one complaint may list.
+pub const MAX_EVIDENCE_URLS: usize = 20;
+/// Longest `work.original_text` accepted, in characters.
+pub const MAX_ORIGINAL_TEXT: usize = 200_000;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Language {
+    Zh,
+    En,
+}
+
+impl Language {
+    pub fn parse(s: &str) -> Option<Self> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "zh" | "zh-cn" | "zh-hans" | "zh-tw" | "zh-hant" | "zh-hk" => Some(Self::Zh),
+            "en" | "en-us" | "en-gb" => Some(Self::En),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Zh => "zh",
+            Self::En => "en",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Capacity {
+    Owner,
+    Agent,
+}
+
+impl Capacity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Owner => "owner",
+            Self::Agent => "agent",
+        }
+    }
+}
+
+/// Where a complaint stands. Later steps (decisions, counter-notices) extend it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ComplaintStatus {
+    Received,
+    InReview,
+    NeedsInfo,
+    Upheld,
+    Rejected,
+}
+
+impl ComplaintStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Received => "received",
+            Self::InReview => "in_review",
+            Self::NeedsInfo => "needs_info",
+            Self::Upheld => "upheld",
+            Self::Rejected => "rejected",
+        }
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct ComplaintInput {
+    pub claimant: Option<ClaimantInput>,
+    pub work: Option<WorkInput>,
+    pub infringing_urls: Option<Vec<String>>,
+    pub evidence_urls: Option<Vec<String>>,
+    pub statements: Option<StatementsInput>,
+    pub signature: Option<String>,
+    pub language: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct ClaimantInput {
+    pub name: Option<String>,
+    pub organisation: Option<String>,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub address: Option<String>,
+    pub capacity: Option<String>,
+    pub on_behalf_of: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct WorkInput {
+    pub title: Option<String>,
+    pub description: Option<String>,
+    pub original_url: Option<String>,
+    pub original_text: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct StatementsInput {
+    pub good_faith: Option<bool>,
+    pub accurate: Option<bool>,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewComplaint {
+    pub claimant_name: String,
+    pub claimant_organisation: Option<String>,
+    pub claimant_email: EmailAddress,
+    pub claimant_phone: String,
+    pub claimant_address: String,
+    pub capacity: Capacity,
+    pub on_behalf_of: Option<String>,
+    pub work_title: String,
+    pub work_description: String,
+    pub work_original_url: HttpUrl,
+    pub work_original_text: Option<String>,
+    pub infringing_urls: Vec<HttpUrl>,
+    pub evidence_urls: Vec<HttpUrl>,
+    pub signature: String,
+    pub language: Language,
+}
+
+fn phone_ok(p: &str) -> bool {
+    let digits = p.chars().filter(char::is_ascii_digit).count();
+    digits >= 5
+        && p.chars()
+            .all(|c| c.is_ascii_digit() || " +-().ext".contains(c))
+}
+
+impl NewComplaint {
+    pub fn parse(input: &ComplaintInput) -> Result<Self, FieldErrors> {
+        let mut c = Checker::default();
+        let empty_claimant = ClaimantInput::default();
+        let cl = input.claimant.as_ref().unwrap_or_else(|| {
+            c.fail("claimant", "is required");
+            &empty_claimant
+        });
+        let claimant_name = c.line("claimant.name", cl.name.as_ref(), 200);
+        let claimant_organisation =
+            c.opt_line("claimant.organisation", cl.organisation.as_ref(), 200);
+        let claimant_email = match cl.email.as_ref() {
+            None => {
+                c.fail("claimant.email", "is required");
+                None
+            }
+            Some(e) => EmailAddress::parse(e)
+                .map_err(|m| c.fail("claimant.email", m))
+                .ok(),
+        };
+        let claimant_phone = c.line("claimant.phone", cl.phone.as_ref(), 40);
+        if !claimant_phone.is_empty() && !phone_ok(&claimant_phone) {
+            c.fail(
+                "claimant.phone",
+                "must be a phone number (digits, spaces, + - ( ))",
+            );
+        }
+        let claimant_address = c.text("claimant.address", cl.address.as_ref());
+        if claimant_address.chars().count() > 1000 {
+            c.fail("claimant.address", "longer than 1000 characters");
+        }
+        let capacity = match cl.capacity.as_deref().map(str::trim) {
+            Some("owner") => Some(Capacity::Owner),
+            Some("agent") => Some(Capacity::Agent),
+            None | Some("") => {
+                c.fail("claimant.capacity", "is required");
+                None
+            }
+            Some(_) => {
+                c.fail("claimant.capacity", "must be owner or agent");
+                None
+            }
+        };
+        let on_behalf_of = c.opt_line("claimant.on_behalf_of", cl.on_behalf_of.as_ref(), 200);
+        if capacity == Some(Capacity::Agent) && on_behalf_of.is_none() {
+            c.fail(
+                "claimant.on_behalf_of",
+                "an agent must name the rights holder it acts for",
+            );
+        }
+
+        let empty_work = WorkInput::default();
+        let w = input.work.as_ref().unwrap_or_else(|| {
+            c.fail("work", "is required");
+            &empty_work
+        });
+        let work_title = c.line("work.title", w.title.as_ref(), 500);
+        let work_description = c.text("work.description", w.description.as_ref());
+        if work_description.chars().count() > 5000 {
+            c.fail("work.description", "longer than 5000 characters");
+        }
+        let work_original_url = c.url("work.original_url", w.original_url.as_ref());
+        let work_original_text = w.original_text.clone().filter(|t| !t.trim().is_empty());
+        if work_original_text
+            .as_ref()
+            .is_some_and(|t| t.chars().count() > MAX_ORIGINAL_TEXT)
+        {
+            c.fail(
+                "work.original_text",
+                format!("longer than {MAX_ORIGINAL_TEXT} characters"),
+            );
+        }
+
+        let mut infringing_urls = Vec::new();
+        match input.infringing_urls.as_deref() {
+            None | Some([]) => c.fail("infringing_urls", "name at least one URL on our site"),
+            Some(urls) if urls.len() > MAX_TARGETS => {
+                c.fail("infringing_urls", format!("at most {MAX_TARGETS} URLs"))
+            }
+            Some(urls) => {
+                for (i, u) in urls.iter().enumerate() {
+                    match HttpUrl::parse(u) {
+                        Ok(u) if !infringing_urls.contains(&u) => infringing_urls.push(u),
+                        Ok(_) => {}
+                        Err(m) => c.fail(&format!("infringing_urls[{i}]"), m),
+                    }
+                }
+            }
+        }
+        let mut evidence_urls = Vec::new();
+        let ev = input.evidence_urls.as_deref().unwrap_or_default();
+        if ev.len() > MAX_EVIDENCE_URLS {
+            c.fail("evidence_urls", format!("at most {MAX_EVIDENCE_URLS} URLs"));
+        } else {
+            for (i, u) in ev.iter().enumerate() {
+                match HttpUrl::parse(u) {
+                    Ok(u) => evidence_urls.push(u),
+                    Err(m) => c.fail(&format!("evidence_urls[{i}]"), m),
+                }
+            }
+        }
+
+        let st = input.statements.as_ref();
+        if st.and_then(|s| s.good_faith) != Some(true) {
+            c.fail(
+                "statements.good_faith",
+                "you must state in good faith that the use is not authorised",
+            );
+        }
+        if st.and_then(|s| s.accurate) != Some(true) {
+            c.fail(
+                "statements.accurate",
+                "you must state that the notice is accurate and you are the owner or authorised",
+            );
+        }
+        let signature = c.line("signature", input.signature.as_ref(), 200);
+        let language = match input.language.as_deref() {
+            None => Some(Language::En),
+            Some(l) => Language::parse(l).or_else(|| {
+                c.fail("language", "must be zh or en");
+                None
+            }),
+        };
+
+        c.finish()?;
+        match (claimant_email, capacity, work_original_url, language) {
+            (Some(claimant_email), Some(capacity), Some(work_original_url), Some(language)) => {
+                Ok(Self {
+                    claimant_name,
+                    claimant_organisation,
+                    claimant_email,
+                    claimant_phone,
+                    claimant_address,
+                    capacity,
+                    on_behalf_of,
+                    work_title,
+                    work_description,
+                    work_original_url,
+                    work_original_text,
+                    infringing_urls,
+                    evidence_urls,
+                    signature,
+                    language,
+                })
+            }
+            _ => Err(FieldErrors::from([(
+                "request".into(),
+                "is incomplete".into(),
+            )])),
+        }
+    }
+}
+
+/// When a complaint received at `received_at` must be decided.
+pub fn deadline(received_at: OffsetDateTime, window: Duration) -> OffsetDateTime {
+    received_at + window
+}
+
+/// The claimant's unguessable handle on a complaint: 160 random bits, lower-case hex.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TrackingCode(String);
+
+impl TrackingCode {
+    const BYTES: usize = 20;
+
+    pub fn generate() -> Self {
+        use rand::RngCore;
+        let mut b = [0u8; Self::BYTES];
+        rand::rng().fill_bytes(&mut b);
+        Self(hex::encode(b))
+    }
+
+    /// Accepts only the exact shape we issue, so nothing else reaches a query.
+    pub fn parse(s: &str) -> Option<Self> {
+        (s.len() == Self::BYTES * 2 && s.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')))
+            .then(|| Self(s.to_string()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    pub fn complete() -> serde_json::Value {
+        json!({
+            "claimant": {"name": "Wang Fang", "organisation": "City Daily", "email": "rights@citydaily.example",
+                         "phone": "+86 10 1234 5678", "address": "1 Press Road, Beijing", "capacity": "owner"},
+            "work": {"title": "Transport plan", "description": "Our report", "original_url": "https://citydaily.example/1"},
+            "infringing_urls": ["https://news.example/a.html"],
+            "statements": {"good_faith": true, "accurate": true},
+            "signature": "Wang Fang", "language": "zh"
+        })
+    }
+
+    fn parse(v: serde_json::Value) -> Result<NewComplaint, FieldErrors> {
+        NewComplaint::parse(&serde_json::from_value(v).unwrap())
+    }
+
+    #[test]
+    fn complete_notice_parses() {
+        let c = parse(complete()).unwrap();
+        assert_eq!(c.language, Language::Zh);
+        assert_eq!(c.capacity, Capacity::Owner);
+        assert_eq!(c.infringing_urls.len(), 1);
+    }
+
+    #[test]
+    fn each_missing_element_is_named() {
+        let errs = parse(json!({})).unwrap_err();
+        for f in [
+            "claimant",
+            "work",
+            "infringing_urls",
+            "statements.good_faith",
+            "statements.accurate",
+            "signature",
+        ] {
+            assert!(errs.contains_key(f), "{f}: {errs:?}");
+        }
+    }
+
+    #[test]
+    fn statements_must_be_true_and_agents_name_their_principal() {
+        let mut v = complete();
+        v["statements"]["good_faith"] = json!(false);
+        v["claimant"]["capacity"] = json!("agent");
+        let errs = parse(v).unwrap_err();
+        assert!(errs.contains_key("statements.good_faith"));
+        assert!(errs.contains_key("claimant.on_behalf_of"));
+    }
+
+    #[test]
+    fn header_injection_and_bad_values_are_rejected() {
+        let mut v = complete();
+        v["claimant"]["email"] = json!("a@b.example\r\nBcc: victim@x.example");
+        v["claimant"]["name"] = json!("Eve\r\nSubject: hi");
+        v["claimant"]["phone"] = json!("call me");
+        v["infringing_urls"] = json!(["https://news.example/a", "javascript:alert(1)"]);
+        v["language"] = json!("fr");
+        let errs = parse(v).unwrap_err();
+        for f in [
+            "claimant.email",
+            "claimant.name",
+            "claimant.phone",
+            "infringing_urls[1]",
+            "language",
+        ] {
+            assert!(errs.contains_key(f), "{f}: {errs:?}");
+        }
+    }
+
+    #[test]
+    fn tracking_codes_are_long_random_and_strictly_parsed() {
+        let a = TrackingCode::generate();
+        assert_ne!(a, TrackingCode::generate());
+        assert_eq!(a.as_str().len(), 40);
+        assert_eq!(TrackingCode::parse(a.as_str()), Some(a.clone()));
+        assert_eq!(TrackingCode::parse("../etc/passwd"), None);
+        assert_eq!(TrackingCode::parse(&a.as_str().to_uppercase()), None);
+    }
+}

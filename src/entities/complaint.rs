@@ -1,0 +1,38 @@
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "complaints")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i64,
+    #[sea_orm(unique)]
+    pub tracking_code: String,
+    pub status: String,
+    pub channel: String,
+    pub language: String,
+    pub claimant_name: String,
+    pub claimant_organisation: Option<String>,
+    pub claimant_email: String,
+    pub claimant_phone: String,
+    pub claimant_address: String,
+    pub capacity: String,
+    pub on_behalf_of: Option<String>,
+    pub work_title: String,
+    pub work_description: String,
+    pub work_original_url: String,
+    pub work_original_text: Option<String>,
+    pub good_faith: bool,
+    pub accurate: bool,
+    pub signature: String,
+    pub idempotency_key: Option<String>,
+    pub received_at: TimeDateTimeWithTimeZone,
+    pub deadline_at: TimeDateTimeWithTimeZone,
+    pub decided_at: Option<TimeDateTimeWithTimeZone>,
+    pub decision: Option<String>,
+    pub decision_reason: Option<String>,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

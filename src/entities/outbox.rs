@@ -1,0 +1,29 @@
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "outbox")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i64,
+    pub kind: String,
+    pub recipient: String,
+    pub subject: String,
+    pub body_text: String,
+    pub body_html: Option<String>,
+    #[sea_orm(unique)]
+    pub dedupe_key: String,
+    #[sea_orm(unique)]
+    pub message_id: String,
+    pub complaint_id: Option<i64>,
+    pub attempts: i32,
+    pub next_attempt_at: TimeDateTimeWithTimeZone,
+    pub sent_at: Option<TimeDateTimeWithTimeZone>,
+    pub failed_at: Option<TimeDateTimeWithTimeZone>,
+    pub last_error: Option<String>,
+    pub created_at: TimeDateTimeWithTimeZone,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

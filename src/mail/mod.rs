@@ -1,0 +1,4 @@
+//! Email: the outbox (rows written inside the caller's transaction) and the templates.
+
+pub mod outbox;
+pub mod templates;

@@ -1,0 +1,61 @@
+//! The durable outbox: an email owed is a row, written in the same transaction as the
+//! change that owes it, and delivered later.
+
+use sea_orm::{ConnectionTrait, DbErr, Value};
+use time::OffsetDateTime;
+
+use crate::db::stmt;
+use crate::domain::validate::{EmailAddress, truncate_micros};
+
+/// One email to enqueue.
+pub struct Email<'a> {
+    pub kind: &'a str,
+    pub recipient: &'a EmailAddress,
+    pub subject: String,
+    pub body_text: String,
+    pub body_html: Option<String>,
+    /// Unique per email owed: enqueuing the same key twice writes one row.
+    pub dedupe_key: String,
+    pub complaint_id: Option<i64>,
+}
+
+/// A stable Message-ID for a new email, in the site's domain.
+pub fn message_id(public_base_url: &str) -> String {
+    let host = url::Url::parse(public_base_url)
+        .ok()
+        .and_then(|u| u.host_str().map(str::to_string))
+        .unwrap_or_else(|| "localhost".into());
+    format!("<{}@{host}>", uuid::Uuid::new_v4().simple())
+}
+
+/// Enqueues `email` unless an email with its dedupe key exists. Returns whether a row
+/// was written.
+pub async fn enqueue(
+    txn: &impl ConnectionTrait,
+    email: &Email<'_>,
+    public_base_url: &str,
+    now: OffsetDateTime,
+) -> Result<bool, DbErr> {
+    let now = truncate_micros(now);
+    let res = txn
+        .execute_raw(stmt(
+            txn.get_database_backend(),
+            "INSERT INTO outbox (kind, recipient, subject, body_text, body_html, dedupe_key, \
+             message_id, complaint_id, attempts, next_attempt_at, created_at) \
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?) ON CONFLICT (dedupe_key) DO NOTHING",
+            vec![
+                Value::from(email.kind),
+                Value::from(email.recipient.as_str()),
+                Value::from(email.subject.clone()),
+                Value::from(email.body_text.clone()),
+                Value::from(email.body_html.clone()),
+                Value::from(email.dedupe_key.clone()),
+                Value::from(message_id(public_base_url)),
+                Value::from(email.complaint_id),
+                Value::from(now),
+                Value::from(now),
+            ],
+        ))
+        .await?;
+    Ok(res.rows_affected() == 1)
+}

@@ -1,0 +1,364 @@
+//! Complaint intake: a complete notice becomes a durable complaint, matched against the
+//! registry, with its audit event and its emails in the same transaction.
+
+use askama::Template;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
+    QueryFilter, QueryOrder, Set,
+};
+use serde::Serialize;
+use serde_json::json;
+use time::OffsetDateTime;
+
+use crate::db;
+use crate::domain::complaint::{ComplaintStatus, Language, NewComplaint, TrackingCode, deadline};
+use crate::domain::validate::{EmailAddress, format_timestamp, truncate_micros};
+use crate::entities::{article, complaint, complaint_evidence, complaint_match, complaint_target};
+use crate::mail::outbox::{self, Email};
+use crate::mail::templates::{NewComplaintEn, ReceiptEn, ReceiptZh};
+use crate::services::audit;
+use crate::services::matching::{Match, MatchIndex};
+
+/// Matches below this share are noise, not evidence.
+const MIN_STORED_CONTAINMENT: f64 = 0.05;
+
+/// How a complaint arrived.
+#[derive(Debug, Clone, Copy)]
+pub enum Channel {
+    Api,
+    Form,
+}
+
+impl Channel {
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::Api => "api",
+            Self::Form => "form",
+        }
+    }
+}
+
+/// What intake needs from the configuration.
+pub struct IntakePolicy<'a> {
+    pub deadline: std::time::Duration,
+    pub public_base_url: &'a str,
+    pub staff_notify: &'a [EmailAddress],
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct TargetView {
+    pub url: String,
+    pub article_id: Option<i64>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct MatchView {
+    pub article_id: i64,
+    pub revision: i32,
+    pub containment: f64,
+    pub identical: bool,
+}
+
+/// What the claimant sees: their complaint and nothing else.
+#[derive(Debug, Clone, Serialize)]
+pub struct ComplaintView {
+    pub id: i64,
+    pub tracking_code: String,
+    pub status: String,
+    pub language: String,
+    pub received_at: String,
+    pub deadline_at: String,
+    pub status_url: String,
+    pub decision: Option<String>,
+    pub decided_at: Option<String>,
+    pub decision_reason: Option<String>,
+    pub targets: Vec<TargetView>,
+    pub matches: Vec<MatchView>,
+}
+
+pub fn status_url(public_base_url: &str, code: &str) -> String {
+    format!("{public_base_url}/complaints/{code}")
+}
+
+/// Files a complaint. With an idempotency key already used, returns the first
+/// complaint unchanged and `false`.
+pub async fn submit(
+    db: &DatabaseConnection,
+    index: &MatchIndex,
+    policy: &IntakePolicy<'_>,
+    new: &NewComplaint,
+    channel: Channel,
+    idempotency_key: Option<&str>,
+    now: OffsetDateTime,
+) -> Result<(bool, ComplaintView), DbErr> {
+    // Matching reads only; do it before taking the write lock.
+    let matches: Vec<Match> = match &new.work_original_text {
+        Some(text) => index
+            .search(db, text, 20)
+            .await?
+            .into_iter()
+            .filter(|m| m.identical || m.containment >= MIN_STORED_CONTAINMENT)
+            .collect(),
+        None => Vec::new(),
+    };
+
+    let txn = db::begin_write(db).await?;
+    if let Some(key) = idempotency_key {
+        let first = complaint::Entity::find()
+            .filter(complaint::Column::IdempotencyKey.eq(key))
+            .one(&txn)
+            .await?;
+        if let Some(first) = first {
+            let view = view(&txn, &first, policy.public_base_url).await?;
+            txn.commit().await?;
+            return Ok((false, view));
+        }
+    }
+
+    let received_at = truncate_micros(now);
+    let window = time::Duration::try_from(policy.deadline).unwrap_or(time::Duration::DAY);
+    let deadline_at = deadline(received_at, window);
+    let code = TrackingCode::generate();
+    let c = complaint::ActiveModel {
+        tracking_code: Set(code.as_str().to_string()),
+        status: Set(ComplaintStatus::Received.as_str().to_string()),
+        channel: Set(channel.as_str().to_string()),
+        language: Set(new.language.as_str().to_string()),
+        claimant_name: Set(new.claimant_name.clone()),
+        claimant_organisation: Set(new.claimant_organisation.clone()),
+        claimant_email: Set(new.claimant_email.as_str().to_string()),
+        claimant_phone: Set(new.claimant_phone.clone()),
+        claimant_address: Set(new.claimant_address.clone()),
+        capacity: Set(new.capacity.as_str().to_string()),
+        on_behalf_of: Set(new.on_behalf_of.clone()),
+        work_title: Set(new.work_title.clone()),
+        work_description: Set(new.work_description.clone()),
+        work_original_url: Set(new.work_original_url.as_str().to_string()),
+        work_original_text: Set(new.work_original_text.clone()),
+        good_faith: Set(true),
+        accurate: Set(true),
+        signature: Set(new.signature.clone()),
+        idempotency_key: Set(idempotency_key.map(str::to_string)),
+        received_at: Set(received_at),
+        deadline_at: Set(deadline_at),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await?;
+
+    let mut target_lines = Vec::with_capacity(new.infringing_urls.len());
+    for url in &new.infringing_urls {
+        let article_id = article::Entity::find()
+            .filter(article::Column::Url.eq(url.as_str()))
+            .one(&txn)
+            .await?
+            .map(|a| a.id);
+        complaint_target::ActiveModel {
+            complaint_id: Set(c.id),
+            url: Set(url.as_str().to_string()),
+            article_id: Set(article_id),
+            ..Default::default()
+        }
+        .insert(&txn)
+        .await?;
+        target_lines.push(match article_id {
+            Some(id) => format!("{url} (article {id})"),
+            None => format!("{url} (not in the registry)"),
+        });
+    }
+    for url in &new.evidence_urls {
+        complaint_evidence::ActiveModel {
+            complaint_id: Set(c.id),
+            kind: Set("url".into()),
+            url: Set(Some(url.as_str().to_string())),
+            ..Default::default()
+        }
+        .insert(&txn)
+        .await?;
+    }
+    for m in &matches {
+        complaint_match::ActiveModel {
+            complaint_id: Set(c.id),
+            article_id: Set(m.article_id),
+            revision: Set(m.revision),
+            containment: Set(m.containment),
+            identical: Set(m.identical),
+            ..Default::default()
+        }
+        .insert(&txn)
+        .await?;
+    }
+
+    audit::append(
+        &txn,
+        received_at,
+        &format!("claimant:{}", new.claimant_email.as_str()),
+        "complaint.received",
+        &format!("complaint:{}", c.id),
+        &json!({
+            "channel": channel.as_str(),
+            "deadline_at": format_timestamp(deadline_at),
+            "targets": new.infringing_urls.iter().map(|u| u.as_str()).collect::<Vec<_>>(),
+            "matches": matches.iter().map(|m| json!({"article_id": m.article_id, "containment": m.containment})).collect::<Vec<_>>(),
+        }),
+    )
+    .await?;
+
+    let received = format_timestamp(received_at);
+    let due = format_timestamp(deadline_at);
+    let url = status_url(policy.public_base_url, code.as_str());
+    let urls: Vec<String> = new.infringing_urls.iter().map(|u| u.to_string()).collect();
+    let (subject, body) = match new.language {
+        Language::Zh => (
+            format!(
+                "我们已收到您的版权投诉 / Complaint {} received",
+                code.as_str()
+            ),
+            ReceiptZh {
+                name: &new.claimant_name,
+                code: code.as_str(),
+                received_at: &received,
+                deadline_at: &due,
+                status_url: &url,
+                targets: &urls,
+            }
+            .render(),
+        ),
+        Language::En => (
+            format!("We received your copyright complaint {}", code.as_str()),
+            ReceiptEn {
+                name: &new.claimant_name,
+                code: code.as_str(),
+                received_at: &received,
+                deadline_at: &due,
+                status_url: &url,
+                targets: &urls,
+            }
+            .render(),
+        ),
+    };
+    let body = body.map_err(|e| DbErr::Custom(format!("rendering receipt: {e}")))?;
+    outbox::enqueue(
+        &txn,
+        &Email {
+            kind: "receipt",
+            recipient: &new.claimant_email,
+            subject,
+            body_text: body,
+            body_html: None,
+            dedupe_key: format!("complaint:{}:receipt", c.id),
+            complaint_id: Some(c.id),
+        },
+        policy.public_base_url,
+        received_at,
+    )
+    .await?;
+
+    let match_lines: Vec<String> = matches
+        .iter()
+        .map(|m| {
+            format!(
+                "{} ({:.0}% contained{})",
+                m.url,
+                m.containment * 100.0,
+                if m.identical { ", identical" } else { "" }
+            )
+        })
+        .collect();
+    let staff_body = NewComplaintEn {
+        id: c.id,
+        code: code.as_str(),
+        received_at: &received,
+        deadline_at: &due,
+        claimant: &new.claimant_name,
+        capacity: new.capacity.as_str(),
+        work_title: &new.work_title,
+        targets: &target_lines,
+        matches: &match_lines,
+        status_url: &url,
+    }
+    .render()
+    .map_err(|e| DbErr::Custom(format!("rendering staff notice: {e}")))?;
+    for staff in policy.staff_notify {
+        outbox::enqueue(
+            &txn,
+            &Email {
+                kind: "new_complaint",
+                recipient: staff,
+                subject: format!("New complaint #{} due {due}", c.id),
+                body_text: staff_body.clone(),
+                body_html: None,
+                dedupe_key: format!("complaint:{}:new:{}", c.id, staff.as_str()),
+                complaint_id: Some(c.id),
+            },
+            policy.public_base_url,
+            received_at,
+        )
+        .await?;
+    }
+
+    let view = view(&txn, &c, policy.public_base_url).await?;
+    txn.commit().await?;
+    Ok((true, view))
+}
+
+/// The complaint behind a tracking code.
+pub async fn by_code(
+    db: &impl ConnectionTrait,
+    code: &TrackingCode,
+    public_base_url: &str,
+) -> Result<Option<ComplaintView>, DbErr> {
+    let found = complaint::Entity::find()
+        .filter(complaint::Column::TrackingCode.eq(code.as_str()))
+        .one(db)
+        .await?;
+    match found {
+        Some(c) => Ok(Some(view(db, &c, public_base_url).await?)),
+        None => Ok(None),
+    }
+}
+
+async fn view(
+    db: &impl ConnectionTrait,
+    c: &complaint::Model,
+    public_base_url: &str,
+) -> Result<ComplaintView, DbErr> {
+    let targets = complaint_target::Entity::find()
+        .filter(complaint_target::Column::ComplaintId.eq(c.id))
+        .order_by_asc(complaint_target::Column::Id)
+        .all(db)
+        .await?;
+    let matches = complaint_match::Entity::find()
+        .filter(complaint_match::Column::ComplaintId.eq(c.id))
+        .order_by_desc(complaint_match::Column::Containment)
+        .all(db)
+        .await?;
+    Ok(ComplaintView {
+        id: c.id,
+        tracking_code: c.tracking_code.clone(),
+        status: c.status.clone(),
+        language: c.language.clone(),
+        received_at: format_timestamp(c.received_at),
+        deadline_at: format_timestamp(c.deadline_at),
+        status_url: status_url(public_base_url, &c.tracking_code),
+        decision: c.decision.clone(),
+        decided_at: c.decided_at.map(format_timestamp),
+        decision_reason: c.decision_reason.clone(),
+        targets: targets
+            .into_iter()
+            .map(|t| TargetView {
+                url: t.url,
+                article_id: t.article_id,
+            })
+            .collect(),
+        matches: matches
+            .into_iter()
+            .map(|m| MatchView {
+                article_id: m.article_id,
+                revision: m.revision,
+                containment: m.containment,
+                identical: m.identical,
+            })
+            .collect(),
+    })
+}

@@ -1,0 +1,89 @@
+//! Public complaint intake API and status lookup.
+
+use axum::Json;
+use axum::Router;
+use axum::extract::rejection::PathRejection;
+use axum::extract::{DefaultBodyLimit, Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::IntoResponse;
+use axum::routing::{get, post};
+use time::OffsetDateTime;
+
+use crate::domain::complaint::{ComplaintInput, NewComplaint, TrackingCode};
+use crate::error::{AppError, AppResult};
+use crate::services::complaints::{self, Channel, IntakePolicy};
+use crate::web::AppState;
+use crate::web::body::JsonBody;
+
+/// A complaint's JSON is small; original text is capped well below this.
+const MAX_COMPLAINT_BYTES: usize = 1 << 20;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route(
+            "/api/v1/complaints",
+            post(submit).layer(DefaultBodyLimit::max(MAX_COMPLAINT_BYTES)),
+        )
+        .route("/api/v1/complaints/{code}", get(show))
+}
+
+/// The `Idempotency-Key` header, if sent: printable ASCII, at most 200 bytes.
+fn idempotency_key(headers: &HeaderMap) -> AppResult<Option<String>> {
+    let Some(v) = headers.get("idempotency-key") else {
+        return Ok(None);
+    };
+    let key = v
+        .to_str()
+        .ok()
+        .map(str::trim)
+        .filter(|k| !k.is_empty() && k.len() <= 200 && k.bytes().all(|b| b.is_ascii_graphic()))
+        .ok_or_else(|| {
+            AppError::field(
+                "Idempotency-Key",
+                "must be 1-200 printable ASCII characters",
+            )
+        })?;
+    Ok(Some(format!("api:{key}")))
+}
+
+async fn submit(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    JsonBody(input): JsonBody<ComplaintInput>,
+) -> AppResult<impl IntoResponse> {
+    let key = idempotency_key(&headers)?;
+    let new = NewComplaint::parse(&input).map_err(AppError::Validation)?;
+    let policy = IntakePolicy {
+        deadline: state.config.deadline,
+        public_base_url: &state.config.public_base_url,
+        staff_notify: &state.config.staff_notify,
+    };
+    let (created, view) = complaints::submit(
+        &state.db,
+        &state.index,
+        &policy,
+        &new,
+        Channel::Api,
+        key.as_deref(),
+        OffsetDateTime::now_utc(),
+    )
+    .await?;
+    let status = if created {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
+    Ok((status, Json(view)))
+}
+
+async fn show(
+    State(state): State<AppState>,
+    code: Result<Path<String>, PathRejection>,
+) -> AppResult<impl IntoResponse> {
+    let Path(code) = code.map_err(|e| AppError::BadRequest(e.body_text()))?;
+    let code = TrackingCode::parse(&code).ok_or(AppError::NotFound)?;
+    let view = complaints::by_code(&state.db, &code, &state.config.public_base_url)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    Ok(Json(view))
+}
