@@ -230,6 +230,10 @@ async fn every_missing_or_malformed_field_is_named_and_nothing_is_written() {
         .unwrap();
     assert_eq!(resp.status(), 415);
 
+    let resp = app.post_article(&article(1, "nul\u{0}byte")).await;
+    assert_eq!(resp.status(), 422);
+    assert!(resp.json::<Value>().await.unwrap()["fields"]["body"].is_string());
+
     assert_eq!(app.count("articles").await, 0);
     assert_eq!(app.count("article_revisions").await, 0);
     assert_eq!(app.count("audit_events").await, 0);

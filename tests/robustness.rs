@@ -183,3 +183,71 @@ async fn unknown_routes_and_methods_are_4xx() {
         .unwrap();
     assert_eq!(resp.status(), 405);
 }
+
+#[tokio::test]
+async fn random_complaints_never_produce_a_server_error() {
+    let app = TestApp::spawn().await;
+    let mut rng = StdRng::seed_from_u64(0x0c0f_fee5);
+    for _ in 0..200 {
+        let mut c = json!({
+            "claimant": {"name": "A", "email": "a@b.example", "phone": "12345", "address": "x", "capacity": "owner"},
+            "work": {"title": "t", "description": "d", "original_url": "https://a.example/"},
+            "infringing_urls": ["https://news.example/a"],
+            "statements": {"good_faith": true, "accurate": true},
+            "signature": "A", "language": "en"
+        });
+        let body = match rng.random_range(0..4) {
+            0 => {
+                let keys = [
+                    "claimant",
+                    "work",
+                    "infringing_urls",
+                    "evidence_urls",
+                    "statements",
+                    "signature",
+                    "language",
+                ];
+                c[keys[rng.random_range(0..keys.len())]] = random_value(&mut rng, 0);
+                c.to_string().into_bytes()
+            }
+            1 => {
+                let keys = [
+                    "name",
+                    "email",
+                    "phone",
+                    "address",
+                    "capacity",
+                    "on_behalf_of",
+                ];
+                c["claimant"][keys[rng.random_range(0..keys.len())]] = random_value(&mut rng, 1);
+                c.to_string().into_bytes()
+            }
+            2 => random_bytes(&mut rng),
+            _ => {
+                let mut b = c.to_string().into_bytes();
+                let i = rng.random_range(0..b.len());
+                b[i] = rng.random();
+                b
+            }
+        };
+        let resp = app
+            .client
+            .post(app.url("/api/v1/complaints"))
+            .header("content-type", "application/json")
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        let status = resp.status();
+        let text = resp.text().await.unwrap();
+        assert!(
+            status.is_success() || status.is_client_error(),
+            "{status}: {text}"
+        );
+        assert!(serde_json::from_str::<Value>(&text).is_ok(), "{text}");
+    }
+    // Every stored complaint is whole: its receipt and its audit event exist.
+    let complaints = app.count("complaints").await;
+    assert_eq!(app.count("outbox WHERE kind = 'receipt'").await, complaints);
+    assert_eq!(app.count("audit_events").await, complaints);
+}

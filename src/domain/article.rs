@@ -103,7 +103,7 @@ impl NewArticle {
         let source_published_at =
             c.opt_timestamp("source.published_at", source.published_at.as_ref());
         let source_author = c.opt_line("source.author", source.author.as_ref(), SHORT);
-        let source_body = source.body.clone().filter(|b| !b.trim().is_empty());
+        let source_body = c.opt_text("source.body", source.body.as_ref());
         let empty_licence = LicenceInput::default();
         let licence = match &input.licence {
             Some(l) => l,

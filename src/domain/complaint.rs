@@ -200,7 +200,7 @@ impl NewComplaint {
             c.fail("work.description", "longer than 5000 characters");
         }
         let work_original_url = c.url("work.original_url", w.original_url.as_ref());
-        let work_original_text = w.original_text.clone().filter(|t| !t.trim().is_empty());
+        let work_original_text = c.opt_text("work.original_text", w.original_text.as_ref());
         if work_original_text
             .as_ref()
             .is_some_and(|t| t.chars().count() > MAX_ORIGINAL_TEXT)

@@ -153,11 +153,16 @@ impl Checker {
         s.to_string()
     }
 
-    /// Required free text (line breaks allowed), not blank once canonicalised.
+    /// Required free text (line breaks allowed), not blank once canonicalised. NUL is
+    /// refused: PostgreSQL cannot store it, and no real text contains it.
     pub fn text(&mut self, field: &str, v: Option<&String>) -> String {
         match v {
             None => {
                 self.fail(field, "is required");
+                String::new()
+            }
+            Some(s) if s.contains('\0') => {
+                self.fail(field, "must not contain NUL characters");
                 String::new()
             }
             Some(s) if crate::domain::canonical::canonical(s).is_empty() => {
@@ -166,6 +171,15 @@ impl Checker {
             }
             Some(s) => s.clone(),
         }
+    }
+
+    /// Optional free text; blank counts as absent; NUL refused as in `text`.
+    pub fn opt_text(&mut self, field: &str, v: Option<&String>) -> Option<String> {
+        let s = v.filter(|s| !s.trim().is_empty())?;
+        if s.contains('\0') {
+            self.fail(field, "must not contain NUL characters");
+        }
+        Some(s.clone())
     }
 
     pub fn url(&mut self, field: &str, v: Option<&String>) -> Option<HttpUrl> {
@@ -234,6 +248,15 @@ mod tests {
         ] {
             assert!(EmailAddress::parse(bad).is_err(), "{bad:?}");
         }
+    }
+
+    #[test]
+    fn nul_is_refused_in_free_text() {
+        let mut c = Checker::default();
+        c.text("body", Some(&"a\0b".to_string()));
+        c.opt_text("source.body", Some(&"\0".to_string()));
+        let errs = c.finish().unwrap_err();
+        assert!(errs.contains_key("body") && errs.contains_key("source.body"));
     }
 
     #[test]

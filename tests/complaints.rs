@@ -1,0 +1,248 @@
+//! Complaint intake through the JSON API.
+
+mod common;
+
+use common::{TestApp, article};
+use serde_json::{Value, json};
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+
+const ORIGINAL: &str = "The harbour authority said on Tuesday that the old ferry pier will close for urgent structural repairs after divers found corroded piles beneath the waiting hall. Commuters were told to use the temporary landing two hundred metres to the east.";
+
+fn complaint(lang: &str) -> Value {
+    json!({
+        "claimant": {"name": "Wang Fang", "organisation": "City Daily", "email": "rights@citydaily.example",
+                     "phone": "+86 10 1234 5678", "address": "1 Press Road, Beijing", "capacity": "owner",
+                     "on_behalf_of": null},
+        "work": {"title": "Ferry pier to close", "description": "Our staff report of 23 August",
+                 "original_url": "https://citydaily.example/news/1", "original_text": ORIGINAL},
+        "infringing_urls": ["https://news.example/2022/08/24/article-1.html", "https://news.example/unknown.html"],
+        "evidence_urls": ["https://citydaily.example/archive/1.pdf"],
+        "statements": {"good_faith": true, "accurate": true},
+        "signature": "Wang Fang",
+        "language": lang
+    })
+}
+
+async fn submit(app: &TestApp, body: &Value, key: Option<&str>) -> reqwest::Response {
+    let mut req = app.client.post(app.url("/api/v1/complaints")).json(body);
+    if let Some(k) = key {
+        req = req.header("Idempotency-Key", k);
+    }
+    req.send().await.unwrap()
+}
+
+async fn outbox(app: &TestApp) -> Vec<(String, String, String, String)> {
+    use sea_orm::{EntityTrait, QueryOrder};
+    takedown::entities::outbox::Entity::find()
+        .order_by_asc(takedown::entities::outbox::Column::Id)
+        .all(&app.db)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|o| (o.kind, o.recipient, o.subject, o.body_text))
+        .collect()
+}
+
+#[tokio::test]
+async fn a_complete_complaint_is_received_matched_and_acknowledged() {
+    let app = TestApp::spawn().await;
+    let copy = app
+        .post_article(&article(1, ORIGINAL))
+        .await
+        .json::<Value>()
+        .await
+        .unwrap();
+
+    let before = OffsetDateTime::now_utc();
+    let resp = submit(&app, &complaint("en"), None).await;
+    assert_eq!(resp.status(), 201);
+    let v: Value = resp.json().await.unwrap();
+    let code = v["tracking_code"].as_str().unwrap().to_string();
+    assert_eq!(code.len(), 40);
+    assert_eq!(v["status"], "received");
+    assert_eq!(
+        v["status_url"],
+        format!("http://127.0.0.1/complaints/{code}")
+    );
+    let received = OffsetDateTime::parse(v["received_at"].as_str().unwrap(), &Rfc3339).unwrap();
+    let deadline = OffsetDateTime::parse(v["deadline_at"].as_str().unwrap(), &Rfc3339).unwrap();
+    assert!(received >= before - time::Duration::seconds(1));
+    assert_eq!(deadline - received, time::Duration::hours(24));
+    assert_eq!(v["targets"][0]["article_id"], copy["id"]);
+    assert_eq!(v["targets"][1]["article_id"], Value::Null);
+    assert_eq!(v["matches"][0]["article_id"], copy["id"]);
+    assert_eq!(v["matches"][0]["identical"], true);
+
+    let mail = outbox(&app).await;
+    assert_eq!(mail.len(), 2, "{mail:?}");
+    let (kind, to, subject, body) = &mail[0];
+    assert_eq!(
+        (kind.as_str(), to.as_str()),
+        ("receipt", "rights@citydaily.example")
+    );
+    assert!(subject.contains(&code));
+    assert!(body.contains(&code) && body.contains(&format!("/complaints/{code}")));
+    assert!(body.contains(v["deadline_at"].as_str().unwrap()));
+    assert!(body.contains("What happens next"));
+    let (kind, to, _, body) = &mail[1];
+    assert_eq!(
+        (kind.as_str(), to.as_str()),
+        ("new_complaint", "staff@news.example")
+    );
+    assert!(
+        body.contains("https://news.example/unknown.html (not in the registry)"),
+        "{body}"
+    );
+    assert!(body.contains("identical"), "{body}");
+
+    let events = takedown::services::audit::for_subject(&app.db, &format!("complaint:{}", v["id"]))
+        .await
+        .unwrap();
+    assert_eq!(events.len(), 1);
+    assert_eq!(events[0].action, "complaint.received");
+
+    // The claimant can look it up by code, and only by code.
+    let status: Value = app
+        .client
+        .get(app.url(&format!("/api/v1/complaints/{code}")))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(status["tracking_code"], code.as_str());
+    assert_eq!(status["deadline_at"], v["deadline_at"]);
+    let other = "0".repeat(40);
+    assert_eq!(
+        app.client
+            .get(app.url(&format!("/api/v1/complaints/{other}")))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        404
+    );
+    assert_eq!(
+        app.client
+            .get(app.url("/api/v1/complaints/1"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        404
+    );
+}
+
+#[tokio::test]
+async fn the_receipt_is_in_the_claimants_language() {
+    let app = TestApp::spawn().await;
+    let v: Value = submit(&app, &complaint("zh"), None)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let mail = outbox(&app).await;
+    let (_, _, subject, body) = &mail[0];
+    assert!(subject.contains("我们已收到您的版权投诉"));
+    assert!(body.contains("查询编号") && body.contains(v["tracking_code"].as_str().unwrap()));
+    assert!(body.contains("处理期限"));
+}
+
+#[tokio::test]
+async fn each_missing_element_is_named_and_nothing_is_written() {
+    let app = TestApp::spawn().await;
+    type Breaker = fn(&mut Value);
+    let cases: [(&str, Breaker); 10] = [
+        ("claimant.name", |v| v["claimant"]["name"] = Value::Null),
+        ("claimant.email", |v| {
+            v["claimant"]["email"] = json!("x@y.z\r\nBcc: a@b.example")
+        }),
+        ("claimant.phone", |v| v["claimant"]["phone"] = Value::Null),
+        ("claimant.address", |v| {
+            v["claimant"]["address"] = json!("   ")
+        }),
+        ("claimant.on_behalf_of", |v| {
+            v["claimant"]["capacity"] = json!("agent")
+        }),
+        ("work.original_url", |v| {
+            v["work"]["original_url"] = json!("nope")
+        }),
+        ("infringing_urls", |v| v["infringing_urls"] = json!([])),
+        ("statements.good_faith", |v| {
+            v["statements"]["good_faith"] = json!(false)
+        }),
+        ("statements.accurate", |v| {
+            v["statements"]["accurate"] = Value::Null
+        }),
+        ("signature", |v| v["signature"] = json!("")),
+    ];
+    for (field, break_it) in cases {
+        let mut body = complaint("en");
+        break_it(&mut body);
+        let resp = submit(&app, &body, None).await;
+        assert_eq!(resp.status(), 422, "{field}");
+        let v: Value = resp.json().await.unwrap();
+        assert_eq!(v["error"], "validation");
+        assert!(v["fields"][field].is_string(), "{field}: {v}");
+    }
+    assert_eq!(app.count("complaints").await, 0);
+    assert_eq!(app.count("outbox").await, 0);
+    assert_eq!(app.count("audit_events").await, 0);
+}
+
+#[tokio::test]
+async fn concurrent_retries_with_one_idempotency_key_make_one_complaint() {
+    let app = TestApp::spawn().await;
+    let mut tasks = Vec::new();
+    for _ in 0..10 {
+        let client = app.client.clone();
+        let url = app.url("/api/v1/complaints");
+        tasks.push(tokio::spawn(async move {
+            let resp = client
+                .post(url)
+                .header("Idempotency-Key", "retry-123")
+                .json(&complaint("en"))
+                .send()
+                .await
+                .unwrap();
+            let status = resp.status().as_u16();
+            (
+                status,
+                resp.json::<Value>().await.unwrap()["tracking_code"]
+                    .as_str()
+                    .unwrap()
+                    .to_string(),
+            )
+        }));
+    }
+    let mut codes = Vec::new();
+    let mut created = 0;
+    for t in tasks {
+        let (status, code) = t.await.unwrap();
+        assert!(status == 201 || status == 200);
+        created += usize::from(status == 201);
+        codes.push(code);
+    }
+    assert_eq!(created, 1);
+    codes.dedup();
+    assert_eq!(codes.len(), 1);
+    assert_eq!(app.count("complaints").await, 1);
+    assert_eq!(app.count("outbox WHERE kind = 'receipt'").await, 1);
+
+    // A different key is a different submission.
+    assert_eq!(
+        submit(&app, &complaint("en"), Some("retry-456"))
+            .await
+            .status(),
+        201
+    );
+    assert_eq!(
+        submit(&app, &complaint("en"), Some("bad key"))
+            .await
+            .status(),
+        422
+    );
+    assert_eq!(app.count("complaints").await, 2);
+}
