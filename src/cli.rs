@@ -195,21 +195,52 @@ fn open_input(path: &Path) -> Result<Box<dyn Read + Send>> {
     }
 }
 
-/// `takedown hash`: streams the file line by line through the canonical hasher.
+/// Bytes per block canonicalised by one thread in `takedown hash`.
+const HASH_BLOCK: usize = 4 << 20;
+
+/// Reads up to `HASH_BLOCK` bytes, extended to the end of a line, into `buf`.
+fn read_block(reader: &mut impl BufRead, buf: &mut Vec<u8>) -> std::io::Result<usize> {
+    buf.clear();
+    let mut chunk = reader.take(HASH_BLOCK as u64);
+    chunk.read_to_end(buf)?;
+    if buf.len() == HASH_BLOCK && buf.last() != Some(&b'\n') {
+        reader.read_until(b'\n', buf)?;
+    }
+    Ok(buf.len())
+}
+
+/// `takedown hash`: canonicalises blocks of lines on two threads, hashing in order.
 fn hash_file(path: &Path) -> Result<ExitCode> {
     let mut reader = BufReader::with_capacity(1 << 20, open_input(path)?);
     let mut hasher = CanonicalHasher::new();
-    let mut line = Vec::with_capacity(1 << 16);
-    let mut line_no = 0u64;
+    let (mut a, mut b) = (
+        Vec::with_capacity(HASH_BLOCK),
+        Vec::with_capacity(HASH_BLOCK),
+    );
+    let mut offset = 0usize;
     loop {
-        line.clear();
-        if reader.read_until(b'\n', &mut line)? == 0 {
+        let na = read_block(&mut reader, &mut a)?;
+        if na == 0 {
             break;
         }
-        line_no += 1;
-        let text = std::str::from_utf8(&line)
-            .with_context(|| format!("{}: line {line_no} is not UTF-8", path.display()))?;
-        hasher.update(text);
+        let nb = read_block(&mut reader, &mut b)?;
+        let check = |buf: &[u8], at: usize| -> Result<String> {
+            let text = std::str::from_utf8(buf).map_err(|e| {
+                anyhow::anyhow!(
+                    "{}: not UTF-8 at byte {}",
+                    path.display(),
+                    at + e.valid_up_to()
+                )
+            })?;
+            Ok(crate::domain::canonical::canonical(text))
+        };
+        let (ca, cb) = std::thread::scope(|s| {
+            let second = s.spawn(|| check(&b, offset + na));
+            (check(&a, offset), second.join())
+        });
+        hasher.update_canonical_block(&ca?);
+        hasher.update_canonical_block(&cb.map_err(|_| anyhow::anyhow!("hashing thread failed"))??);
+        offset += na + nb;
     }
     println!("{}  {}", hasher.finish(), path.display());
     eprintln!("canonical text SHA-256, normalizer version {NORMALIZER_VERSION}");

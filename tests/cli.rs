@@ -110,7 +110,16 @@ async fn hash_prints_the_canonical_content_hash() {
     std::fs::write(&file, b"ok\n\xff\xfe\n").unwrap();
     let (code, _, stderr) = run(takedown_cmd(&db).arg("hash").arg(&file));
     assert_eq!(code, 2);
-    assert!(stderr.contains("line 2 is not UTF-8"), "{stderr}");
+    assert!(stderr.contains("not UTF-8 at byte 3"), "{stderr}");
+
+    // Large enough to be hashed in several blocks on both threads.
+    let para = "第一段文字，含全角标点。\n  English   words\u{200B} here.\r\n";
+    let big = para.repeat(150_000);
+    std::fs::write(&file, &big).unwrap();
+    let (code, stdout, _) = run(takedown_cmd(&db).arg("hash").arg(&file));
+    assert_eq!(code, 0);
+    let whole = takedown::domain::canonical::content_sha256(&big);
+    assert!(stdout.starts_with(&whole), "{stdout}");
 }
 
 #[tokio::test]

@@ -4,5 +4,6 @@
 pub mod articles;
 pub mod audit;
 pub mod complaints;
+pub mod evidence;
 pub mod matching;
 pub mod tokens;

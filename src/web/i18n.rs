@@ -1,0 +1,258 @@
+//! Page text in Chinese and English, and choosing between them.
+
+use axum::http::HeaderMap;
+
+use crate::domain::complaint::Language;
+
+/// Every string a public page shows.
+pub struct Texts {
+    pub lang: &'static str,
+    pub other_lang: &'static str,
+    pub other_lang_name: &'static str,
+    pub site: &'static str,
+    pub form_title: &'static str,
+    pub policy: &'static str,
+    pub policy_within: &'static str,
+    pub policy_after: &'static str,
+    pub hours: &'static str,
+    pub required_note: &'static str,
+    pub section_claimant: &'static str,
+    pub section_work: &'static str,
+    pub section_targets: &'static str,
+    pub section_evidence: &'static str,
+    pub section_statements: &'static str,
+    pub name: &'static str,
+    pub organisation: &'static str,
+    pub email: &'static str,
+    pub phone: &'static str,
+    pub address: &'static str,
+    pub capacity: &'static str,
+    pub capacity_owner: &'static str,
+    pub capacity_agent: &'static str,
+    pub on_behalf_of: &'static str,
+    pub work_title: &'static str,
+    pub work_description: &'static str,
+    pub work_original_url: &'static str,
+    pub work_original_text: &'static str,
+    pub infringing_urls: &'static str,
+    pub infringing_urls_hint: &'static str,
+    pub evidence_urls: &'static str,
+    pub evidence_files: &'static str,
+    pub evidence_files_hint: &'static str,
+    pub good_faith: &'static str,
+    pub accurate: &'static str,
+    pub signature: &'static str,
+    pub submit: &'static str,
+    pub fix_errors: &'static str,
+    pub receipt_title: &'static str,
+    pub receipt_intro: &'static str,
+    pub tracking_code: &'static str,
+    pub received_at: &'static str,
+    pub deadline_at: &'static str,
+    pub status_link: &'static str,
+    pub receipt_keep: &'static str,
+    pub status_title: &'static str,
+    pub status: &'static str,
+    pub decision: &'static str,
+    pub decided_at: &'static str,
+    pub reason: &'static str,
+    pub pending: &'static str,
+    pub targets: &'static str,
+    pub not_found_title: &'static str,
+    pub not_found: &'static str,
+}
+
+pub static EN: Texts = Texts {
+    lang: "en",
+    other_lang: "zh",
+    other_lang_name: "中文",
+    site: "Copyright complaints",
+    form_title: "Report republished content that infringes your rights",
+    policy: "If you believe content we republished infringes your rights, tell us here. We verify every complaint against our records of where each article came from and under which licence, and remove infringing content",
+    policy_within: "within",
+    policy_after: "of receiving a complete complaint.",
+    hours: "hours",
+    required_note: "Fields marked * are required. You will receive a receipt by email with a tracking link.",
+    section_claimant: "About you",
+    section_work: "Your work",
+    section_targets: "The content on our site",
+    section_evidence: "Evidence",
+    section_statements: "Statements and signature",
+    name: "Full name",
+    organisation: "Organisation",
+    email: "Email",
+    phone: "Phone",
+    address: "Postal address",
+    capacity: "You are",
+    capacity_owner: "the rights holder",
+    capacity_agent: "an agent authorised by the rights holder",
+    on_behalf_of: "Rights holder you act for (agents only)",
+    work_title: "Title of the work",
+    work_description: "Description of the work and of your rights in it",
+    work_original_url: "Where the original is published (URL)",
+    work_original_text: "Text of the work (optional; helps us find every copy)",
+    infringing_urls: "URLs on our site that infringe",
+    infringing_urls_hint: "One URL per line.",
+    evidence_urls: "Evidence URLs (optional, one per line)",
+    evidence_files: "Evidence files (optional)",
+    evidence_files_hint: "PDF, PNG, JPEG or plain text; at most 5 files of 10 MB each.",
+    good_faith: "I believe in good faith that the use of the material complained of is not authorised by the rights holder, its agent or the law.",
+    accurate: "The information in this notice is accurate, and I am the rights holder or authorised to act on its behalf.",
+    signature: "Signature (type your full name)",
+    submit: "Submit complaint",
+    fix_errors: "Please correct the fields marked below.",
+    receipt_title: "We have received your complaint",
+    receipt_intro: "Thank you. Your complaint has been recorded and a receipt has been sent to your email address.",
+    tracking_code: "Tracking code",
+    received_at: "Received (UTC)",
+    deadline_at: "Decision due by (UTC)",
+    status_link: "Follow its progress",
+    receipt_keep: "Keep this link: it is the only way to see your complaint's status.",
+    status_title: "Complaint status",
+    status: "Status",
+    decision: "Decision",
+    decided_at: "Decided (UTC)",
+    reason: "Reasons",
+    pending: "pending",
+    targets: "Reported URLs",
+    not_found_title: "Not found",
+    not_found: "There is no complaint with this tracking code.",
+};
+
+pub static ZH: Texts = Texts {
+    lang: "zh",
+    other_lang: "en",
+    other_lang_name: "English",
+    site: "版权投诉",
+    form_title: "举报侵犯您权利的转载内容",
+    policy: "如您认为我们转载的内容侵犯了您的权利，请在此告知我们。我们会根据每篇文章的来源和授权记录核实每一宗投诉，并",
+    policy_within: "在收到完整投诉后",
+    policy_after: "内删除侵权内容。",
+    hours: "小时",
+    required_note: "标有 * 的为必填项。提交后您将收到附有查询链接的确认邮件。",
+    section_claimant: "您的信息",
+    section_work: "您的作品",
+    section_targets: "本站的相关内容",
+    section_evidence: "证据",
+    section_statements: "声明与签名",
+    name: "姓名",
+    organisation: "机构",
+    email: "电子邮箱",
+    phone: "电话",
+    address: "通信地址",
+    capacity: "您的身份",
+    capacity_owner: "权利人",
+    capacity_agent: "经权利人授权的代理人",
+    on_behalf_of: "您所代理的权利人（仅代理人填写）",
+    work_title: "作品名称",
+    work_description: "作品及您所享有权利的说明",
+    work_original_url: "原作发表网址",
+    work_original_text: "作品正文（选填，便于我们找到所有转载）",
+    infringing_urls: "本站侵权内容的网址",
+    infringing_urls_hint: "每行一个网址。",
+    evidence_urls: "证据网址（选填，每行一个）",
+    evidence_files: "证据文件（选填）",
+    evidence_files_hint: "PDF、PNG、JPEG 或纯文本；最多 5 个文件，每个不超过 10 MB。",
+    good_faith: "本人善意地相信，被投诉内容的使用未经权利人、其代理人或法律许可。",
+    accurate: "本通知所载信息真实准确，本人是权利人或经权利人授权代为行事。",
+    signature: "签名（请输入您的全名）",
+    submit: "提交投诉",
+    fix_errors: "请更正下方标出的内容。",
+    receipt_title: "我们已收到您的投诉",
+    receipt_intro: "谢谢。您的投诉已登记，确认邮件已发送至您的邮箱。",
+    tracking_code: "查询编号",
+    received_at: "收到时间（UTC）",
+    deadline_at: "处理期限（UTC）",
+    status_link: "查看处理进度",
+    receipt_keep: "请保存此链接：这是查看投诉状态的唯一途径。",
+    status_title: "投诉状态",
+    status: "状态",
+    decision: "决定",
+    decided_at: "决定时间（UTC）",
+    reason: "理由",
+    pending: "待处理",
+    targets: "投诉的网址",
+    not_found_title: "未找到",
+    not_found: "没有与此查询编号对应的投诉。",
+};
+
+pub fn texts(lang: Language) -> &'static Texts {
+    match lang {
+        Language::Zh => &ZH,
+        Language::En => &EN,
+    }
+}
+
+/// `?lang=` wins; then the first supported language in Accept-Language; then English.
+pub fn negotiate(query_lang: Option<&str>, headers: &HeaderMap) -> Language {
+    if let Some(l) = query_lang.and_then(Language::parse) {
+        return l;
+    }
+    let accept = headers
+        .get(axum::http::header::ACCEPT_LANGUAGE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    let mut best: Option<(f32, Language)> = None;
+    for part in accept.split(',') {
+        let mut it = part.trim().split(';');
+        let tag = it.next().unwrap_or_default().trim();
+        let q = it
+            .find_map(|p| p.trim().strip_prefix("q="))
+            .and_then(|q| q.parse::<f32>().ok())
+            .unwrap_or(1.0);
+        let primary = tag.split('-').next().unwrap_or_default();
+        if let Some(l) = Language::parse(primary)
+            && best.is_none_or(|(bq, _)| q > bq)
+        {
+            best = Some((q, l));
+        }
+    }
+    best.map_or(Language::En, |(_, l)| l)
+}
+
+/// A deadline as people say it: "24 hours", "24 小时", or humantime for odd lengths.
+pub fn duration_text(t: &Texts, d: std::time::Duration) -> String {
+    let secs = d.as_secs();
+    if secs > 0 && secs % 3600 == 0 {
+        format!("{} {}", secs / 3600, t.hours)
+    } else {
+        humantime::format_duration(d).to_string()
+    }
+}
+
+/// The status names a claimant sees.
+pub fn status_name(lang: Language, status: &str) -> &'static str {
+    match (lang, status) {
+        (Language::Zh, "received") => "已收到",
+        (Language::Zh, "in_review") => "审核中",
+        (Language::Zh, "needs_info") => "需补充材料",
+        (Language::Zh, "upheld") => "投诉成立，内容已删除",
+        (Language::Zh, "rejected") => "投诉不成立",
+        (Language::En, "received") => "received",
+        (Language::En, "in_review") => "in review",
+        (Language::En, "needs_info") => "more information needed",
+        (Language::En, "upheld") => "upheld: content removed",
+        (Language::En, "rejected") => "rejected",
+        _ => "—",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn headers(v: &str) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        h.insert(axum::http::header::ACCEPT_LANGUAGE, v.parse().unwrap());
+        h
+    }
+
+    #[test]
+    fn query_then_accept_language_then_english() {
+        assert_eq!(negotiate(Some("zh"), &headers("en")), Language::Zh);
+        assert_eq!(negotiate(None, &headers("zh-CN,zh;q=0.9,en;q=0.8")), Language::Zh);
+        assert_eq!(negotiate(None, &headers("fr, en;q=0.5, zh;q=0.4")), Language::En);
+        assert_eq!(negotiate(None, &HeaderMap::new()), Language::En);
+        assert_eq!(negotiate(Some("xx"), &headers("de")), Language::En);
+    }
+}
