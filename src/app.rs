@@ -10,6 +10,7 @@ use tokio::net::TcpListener;
 use crate::config::Config;
 use crate::db;
 use crate::services::matching::MatchIndex;
+use crate::web::limits::RateLimiter;
 use crate::web::{self, AppState};
 
 pub struct App {
@@ -35,6 +36,7 @@ impl App {
         index.sync(&db).await.context("loading the match index")?;
         let state = AppState {
             db,
+            limiter: Arc::new(RateLimiter::new(config.intake_rate_limit)),
             config: Arc::new(config),
             index,
         };

@@ -21,6 +21,8 @@ pub struct Config {
     pub deadline: std::time::Duration,
     /// Staff addresses told of every new complaint.
     pub staff_notify: Vec<EmailAddress>,
+    /// Public submissions per client address per minute; 0 turns the limit off.
+    pub intake_rate_limit: u32,
 }
 
 impl fmt::Debug for Config {
@@ -33,6 +35,7 @@ impl fmt::Debug for Config {
             .field("max_article_bytes", &self.max_article_bytes)
             .field("deadline", &self.deadline)
             .field("staff_notify", &self.staff_notify)
+            .field("intake_rate_limit", &self.intake_rate_limit)
             .finish()
     }
 }
@@ -113,7 +116,15 @@ impl Config {
             &var("STAFF_NOTIFY").unwrap_or_else(|| "staff@localhost.localdomain".into()),
         )
         .context("STAFF_NOTIFY")?;
+        let intake_rate_limit = match var("INTAKE_RATE_LIMIT") {
+            Some(v) => v
+                .trim()
+                .parse()
+                .context("INTAKE_RATE_LIMIT must be a whole number (0 turns it off)")?,
+            None => 20,
+        };
         Ok(Self {
+            intake_rate_limit,
             database_url,
             bind_addr,
             public_base_url,
@@ -147,6 +158,7 @@ mod tests {
             max_article_bytes: 1,
             deadline: std::time::Duration::from_secs(1),
             staff_notify: vec![],
+            intake_rate_limit: 0,
         };
         let shown = format!("{c:?}");
         assert!(!shown.contains("secret"), "{shown}");

@@ -17,6 +17,7 @@ use crate::entities::{article, complaint, complaint_evidence, complaint_match, c
 use crate::mail::outbox::{self, Email};
 use crate::mail::templates::{NewComplaintEn, ReceiptEn, ReceiptZh};
 use crate::services::audit;
+use crate::services::evidence::EvidenceFile;
 use crate::services::matching::{Match, MatchIndex};
 
 /// Matches below this share are noise, not evidence.
@@ -36,6 +37,16 @@ impl Channel {
             Self::Form => "form",
         }
     }
+}
+
+/// One submission: the checked notice, its stored evidence files, how it arrived and
+/// the key that makes a retry return the first result.
+#[derive(Clone, Copy)]
+pub struct Filing<'a> {
+    pub complaint: &'a NewComplaint,
+    pub files: &'a [EvidenceFile],
+    pub channel: Channel,
+    pub idempotency_key: Option<&'a str>,
 }
 
 /// What intake needs from the configuration.
@@ -80,17 +91,21 @@ pub fn status_url(public_base_url: &str, code: &str) -> String {
     format!("{public_base_url}/complaints/{code}")
 }
 
-/// Files a complaint. With an idempotency key already used, returns the first
+/// Files a complaint (evidence files already stored). With an idempotency key already used, returns the first
 /// complaint unchanged and `false`.
 pub async fn submit(
     db: &DatabaseConnection,
     index: &MatchIndex,
     policy: &IntakePolicy<'_>,
-    new: &NewComplaint,
-    channel: Channel,
-    idempotency_key: Option<&str>,
+    filing: &Filing<'_>,
     now: OffsetDateTime,
 ) -> Result<(bool, ComplaintView), DbErr> {
+    let Filing {
+        complaint: new,
+        files,
+        channel,
+        idempotency_key,
+    } = *filing;
     // Matching reads only; do it before taking the write lock.
     let matches: Vec<Match> = match &new.work_original_text {
         Some(text) => index
@@ -176,6 +191,19 @@ pub async fn submit(
         .insert(&txn)
         .await?;
     }
+    for f in files {
+        complaint_evidence::ActiveModel {
+            complaint_id: Set(c.id),
+            kind: Set("file".into()),
+            sha256: Set(Some(f.sha256.clone())),
+            content_type: Set(Some(f.content_type.to_string())),
+            size_bytes: Set(Some(f.bytes.len() as i64)),
+            file_name: Set(f.file_name.clone()),
+            ..Default::default()
+        }
+        .insert(&txn)
+        .await?;
+    }
     for m in &matches {
         complaint_match::ActiveModel {
             complaint_id: Set(c.id),
@@ -199,6 +227,7 @@ pub async fn submit(
             "channel": channel.as_str(),
             "deadline_at": format_timestamp(deadline_at),
             "targets": new.infringing_urls.iter().map(|u| u.as_str()).collect::<Vec<_>>(),
+            "evidence_files": files.iter().map(|f| f.sha256.as_str()).collect::<Vec<_>>(),
             "matches": matches.iter().map(|m| json!({"article_id": m.article_id, "containment": m.containment})).collect::<Vec<_>>(),
         }),
     )

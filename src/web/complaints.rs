@@ -5,24 +5,29 @@ use axum::Router;
 use axum::extract::rejection::PathRejection;
 use axum::extract::{DefaultBodyLimit, Path, State};
 use axum::http::{HeaderMap, StatusCode};
+use axum::middleware;
 use axum::response::IntoResponse;
 use axum::routing::{get, post};
 use time::OffsetDateTime;
 
 use crate::domain::complaint::{ComplaintInput, NewComplaint, TrackingCode};
 use crate::error::{AppError, AppResult};
-use crate::services::complaints::{self, Channel, IntakePolicy};
+use crate::services::complaints::{self, Channel, Filing, IntakePolicy};
 use crate::web::AppState;
 use crate::web::body::JsonBody;
+use crate::web::limits::{content_length_cap, rate_limit};
 
 /// A complaint's JSON is small; original text is capped well below this.
 const MAX_COMPLAINT_BYTES: usize = 1 << 20;
 
-pub fn routes() -> Router<AppState> {
+pub fn routes(state: &AppState) -> Router<AppState> {
     Router::new()
         .route(
             "/api/v1/complaints",
-            post(submit).layer(DefaultBodyLimit::max(MAX_COMPLAINT_BYTES)),
+            post(submit)
+                .layer(DefaultBodyLimit::max(MAX_COMPLAINT_BYTES))
+                .layer(middleware::from_fn(content_length_cap(MAX_COMPLAINT_BYTES)))
+                .layer(middleware::from_fn_with_state(state.clone(), rate_limit)),
         )
         .route("/api/v1/complaints/{code}", get(show))
 }
@@ -62,9 +67,12 @@ async fn submit(
         &state.db,
         &state.index,
         &policy,
-        &new,
-        Channel::Api,
-        key.as_deref(),
+        &Filing {
+            complaint: &new,
+            files: &[],
+            channel: Channel::Api,
+            idempotency_key: key.as_deref(),
+        },
         OffsetDateTime::now_utc(),
     )
     .await?;

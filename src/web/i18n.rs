@@ -213,11 +213,46 @@ pub fn negotiate(query_lang: Option<&str>, headers: &HeaderMap) -> Language {
 /// A deadline as people say it: "24 hours", "24 小时", or humantime for odd lengths.
 pub fn duration_text(t: &Texts, d: std::time::Duration) -> String {
     let secs = d.as_secs();
-    if secs > 0 && secs % 3600 == 0 {
+    if secs > 0 && secs.is_multiple_of(3600) {
         format!("{} {}", secs / 3600, t.hours)
     } else {
         humantime::format_duration(d).to_string()
     }
+}
+
+/// A field problem in the page's language. The domain reports problems in English;
+/// the Chinese form says the same per kind of field.
+pub fn localise_error(lang: Language, field: &str, message: &str) -> String {
+    if lang == Language::En {
+        return message.to_string();
+    }
+    let zh = if message == "is required" {
+        "此项必填"
+    } else if message == "must not be blank" {
+        "不能为空"
+    } else if field == "claimant.email" {
+        "请输入有效的电子邮箱地址"
+    } else if field == "claimant.phone" {
+        "请输入有效的电话号码"
+    } else if field == "claimant.capacity" {
+        "请选择您的身份"
+    } else if field == "claimant.on_behalf_of" {
+        "代理人须写明所代理的权利人"
+    } else if field.starts_with("statements.") {
+        "请勾选此声明"
+    } else if field.starts_with("infringing_urls") && message.starts_with("name at least") {
+        "请至少填写一个本站网址"
+    } else if field.starts_with("infringing_urls")
+        || field.starts_with("evidence_urls")
+        || field == "work.original_url"
+    {
+        "请输入有效的 http(s) 网址"
+    } else if field == "evidence" {
+        "证据文件须为 PDF、PNG、JPEG 或纯文本，最多 5 个，每个不超过 10 MB"
+    } else {
+        return message.to_string();
+    };
+    zh.to_string()
 }
 
 /// The status names a claimant sees.
@@ -250,8 +285,14 @@ mod tests {
     #[test]
     fn query_then_accept_language_then_english() {
         assert_eq!(negotiate(Some("zh"), &headers("en")), Language::Zh);
-        assert_eq!(negotiate(None, &headers("zh-CN,zh;q=0.9,en;q=0.8")), Language::Zh);
-        assert_eq!(negotiate(None, &headers("fr, en;q=0.5, zh;q=0.4")), Language::En);
+        assert_eq!(
+            negotiate(None, &headers("zh-CN,zh;q=0.9,en;q=0.8")),
+            Language::Zh
+        );
+        assert_eq!(
+            negotiate(None, &headers("fr, en;q=0.5, zh;q=0.4")),
+            Language::En
+        );
         assert_eq!(negotiate(None, &HeaderMap::new()), Language::En);
         assert_eq!(negotiate(Some("xx"), &headers("de")), Language::En);
     }

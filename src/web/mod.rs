@@ -3,8 +3,11 @@
 pub mod articles;
 pub mod auth;
 pub mod body;
+pub mod complaint_form;
 pub mod complaints;
 pub mod health;
+pub mod i18n;
+pub mod limits;
 pub mod matching;
 
 use std::sync::Arc;
@@ -27,6 +30,7 @@ pub struct AppState {
     pub db: DatabaseConnection,
     pub config: Arc<Config>,
     pub index: Arc<MatchIndex>,
+    pub limiter: Arc<limits::RateLimiter>,
 }
 
 pub fn router(state: AppState) -> Router {
@@ -35,7 +39,8 @@ pub fn router(state: AppState) -> Router {
         .merge(health::routes())
         .merge(articles::routes())
         .merge(matching::routes())
-        .merge(complaints::routes())
+        .merge(complaints::routes(&state))
+        .merge(complaint_form::routes(&state))
         .fallback(not_found)
         .layer(body_limit)
         .layer(TraceLayer::new_for_http())

@@ -102,6 +102,7 @@ pub fn config_for(db: &TestDb) -> Config {
         max_article_bytes: 4 << 20,
         deadline: std::time::Duration::from_secs(24 * 3600),
         staff_notify: takedown::config::parse_addresses("staff@news.example").expect("staff"),
+        intake_rate_limit: 0,
     }
 }
 

@@ -1,0 +1,416 @@
+//! The public complaint form: server-rendered, in Chinese and English, usable without
+//! JavaScript. A bad submission re-renders the form with every problem beside its field
+//! and everything typed kept.
+
+use std::collections::HashMap;
+
+use askama::Template;
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::rejection::{PathRejection, QueryRejection};
+use axum::extract::{DefaultBodyLimit, FromRequest, Multipart, Path, Query, Request, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::middleware;
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::get;
+use serde::Deserialize;
+use time::OffsetDateTime;
+
+use crate::domain::complaint::{
+    ClaimantInput, ComplaintInput, Language, NewComplaint, StatementsInput, TrackingCode, WorkInput,
+};
+use crate::error::{AppError, AppResult, FieldErrors};
+use crate::services::complaints::{self, Channel, ComplaintView, Filing, IntakePolicy};
+use crate::services::evidence::{self, EvidenceFile, MAX_FILE_BYTES, MAX_FILES};
+use crate::web::AppState;
+use crate::web::i18n::{Texts, duration_text, localise_error, negotiate, status_name, texts};
+use crate::web::limits::{content_length_cap, rate_limit};
+
+/// Largest form submission: five evidence files and the text fields.
+pub const MAX_FORM_BYTES: usize = MAX_FILES * MAX_FILE_BYTES + (2 << 20);
+/// Most parts a submission may have.
+const MAX_FIELDS: usize = 100;
+/// Largest single text field (the work's text is capped lower by validation).
+const MAX_TEXT_FIELD: usize = 1 << 20;
+
+pub fn routes(state: &AppState) -> Router<AppState> {
+    Router::new()
+        .route("/complaints/new", get(new_form))
+        .route(
+            "/complaints",
+            axum::routing::post(submit)
+                .layer(DefaultBodyLimit::max(MAX_FORM_BYTES))
+                .layer(middleware::from_fn(content_length_cap(MAX_FORM_BYTES)))
+                .layer(middleware::from_fn_with_state(state.clone(), rate_limit)),
+        )
+        .route("/complaints/{code}", get(status_page))
+}
+
+/// What the form shows: the values typed and the problems found.
+#[derive(Default)]
+pub struct FormState {
+    values: HashMap<String, String>,
+    errors: FieldErrors,
+}
+
+impl FormState {
+    pub fn v(&self, name: &str) -> &str {
+        self.values.get(name).map_or("", String::as_str)
+    }
+
+    /// The first problem for `name` or any of its items (`infringing_urls[2]`).
+    pub fn e(&self, name: &str) -> &str {
+        self.errors
+            .iter()
+            .find(|(k, _)| *k == name || k.strip_prefix(name).is_some_and(|r| r.starts_with('[')))
+            .map_or("", |(_, v)| v.as_str())
+    }
+
+    pub fn has_errors(&self) -> bool {
+        !self.errors.is_empty()
+    }
+}
+
+#[derive(Template)]
+#[template(path = "pages/complaint_form.html")]
+struct FormPage<'a> {
+    t: &'a Texts,
+    f: &'a FormState,
+    deadline: String,
+}
+
+#[derive(Template)]
+#[template(path = "pages/complaint_receipt.html")]
+struct ReceiptPage<'a> {
+    t: &'a Texts,
+    c: &'a ComplaintView,
+}
+
+#[derive(Template)]
+#[template(path = "pages/complaint_status.html")]
+struct StatusPage<'a> {
+    t: &'a Texts,
+    c: &'a ComplaintView,
+    status: &'a str,
+}
+
+#[derive(Template)]
+#[template(path = "pages/not_found.html")]
+struct NotFoundPage<'a> {
+    t: &'a Texts,
+}
+
+fn render(status: StatusCode, page: &impl Template) -> Response {
+    match page.render() {
+        Ok(html) => (status, Html(html)).into_response(),
+        Err(e) => AppError::Internal(anyhow::anyhow!("rendering page: {e}")).into_response(),
+    }
+}
+
+#[derive(Deserialize)]
+struct LangQuery {
+    lang: Option<String>,
+}
+
+fn form_page(state: &AppState, lang: Language, f: &FormState, status: StatusCode) -> Response {
+    let t = texts(lang);
+    render(
+        status,
+        &FormPage {
+            t,
+            f,
+            deadline: duration_text(t, state.config.deadline),
+        },
+    )
+}
+
+async fn new_form(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    query: Result<Query<LangQuery>, QueryRejection>,
+) -> Response {
+    let lang = negotiate(
+        query.as_ref().ok().and_then(|q| q.lang.as_deref()),
+        &headers,
+    );
+    let mut f = FormState::default();
+    // A fresh id per rendered form: submitting it twice files one complaint.
+    f.values
+        .insert("submission_id".into(), uuid::Uuid::new_v4().to_string());
+    form_page(&state, lang, &f, StatusCode::OK)
+}
+
+/// The submitted text fields and evidence files.
+struct Submission {
+    values: HashMap<String, String>,
+    files: Vec<EvidenceFile>,
+    file_errors: Vec<String>,
+}
+
+fn insert_value(values: &mut HashMap<String, String>, name: &str, value: String) -> AppResult<()> {
+    if values.len() >= MAX_FIELDS {
+        return Err(AppError::BadRequest(format!(
+            "more than {MAX_FIELDS} fields"
+        )));
+    }
+    if values.insert(name.to_string(), value).is_some() {
+        return Err(AppError::BadRequest(format!(
+            "field {name} given more than once"
+        )));
+    }
+    Ok(())
+}
+
+async fn read_submission(req: Request, state: &AppState) -> AppResult<Submission> {
+    let ct = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    let mut sub = Submission {
+        values: HashMap::new(),
+        files: Vec::new(),
+        file_errors: Vec::new(),
+    };
+    if ct.starts_with("application/x-www-form-urlencoded") {
+        let bytes = Bytes::from_request(req, state).await.map_err(|r| {
+            if r.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                AppError::TooLarge
+            } else {
+                AppError::BadRequest(r.body_text())
+            }
+        })?;
+        for (k, v) in url::form_urlencoded::parse(&bytes) {
+            insert_value(&mut sub.values, &k, v.into_owned())?;
+        }
+        return Ok(sub);
+    }
+    if !ct.starts_with("multipart/form-data") {
+        return Err(AppError::UnsupportedMediaType(
+            "multipart/form-data or application/x-www-form-urlencoded",
+        ));
+    }
+    let mut multipart = Multipart::from_request(req, state)
+        .await
+        .map_err(|r| AppError::BadRequest(r.body_text()))?;
+    let mut parts = 0;
+    while let Some(mut field) = multipart.next_field().await.map_err(multipart_error)? {
+        parts += 1;
+        if parts > MAX_FIELDS {
+            return Err(AppError::BadRequest(format!(
+                "more than {MAX_FIELDS} fields"
+            )));
+        }
+        let name = field.name().unwrap_or_default().to_string();
+        let file_name = field.file_name().map(str::to_string);
+        let cap = if name == "evidence" {
+            MAX_FILE_BYTES
+        } else {
+            MAX_TEXT_FIELD
+        };
+        let mut data = Vec::new();
+        let mut too_big = false;
+        while let Some(chunk) = field.chunk().await.map_err(multipart_error)? {
+            if data.len() + chunk.len() > cap {
+                too_big = true;
+                continue;
+            }
+            data.extend_from_slice(&chunk);
+        }
+        if name == "evidence" {
+            // A file input left empty still sends an empty part.
+            if data.is_empty() && file_name.as_deref().is_none_or(str::is_empty) {
+                continue;
+            }
+            if too_big {
+                sub.file_errors.push(format!(
+                    "each file must be at most {} MB",
+                    MAX_FILE_BYTES >> 20
+                ));
+                continue;
+            }
+            match EvidenceFile::check(data, file_name.as_deref()) {
+                Ok(f) => sub.files.push(f),
+                Err(e) => sub.file_errors.push(e),
+            }
+            continue;
+        }
+        if too_big {
+            return Err(AppError::TooLarge);
+        }
+        let text = String::from_utf8(data)
+            .map_err(|_| AppError::BadRequest(format!("field {name} is not UTF-8")))?;
+        insert_value(&mut sub.values, &name, text)?;
+    }
+    if sub.files.len() > MAX_FILES {
+        sub.file_errors.push(format!("at most {MAX_FILES} files"));
+    }
+    Ok(sub)
+}
+
+fn multipart_error(e: axum::extract::multipart::MultipartError) -> AppError {
+    if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        AppError::TooLarge
+    } else {
+        AppError::BadRequest(format!("malformed multipart body: {}", e.body_text()))
+    }
+}
+
+fn lines(v: Option<&String>) -> Option<Vec<String>> {
+    v.map(|s| {
+        s.lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+            .map(str::to_string)
+            .collect()
+    })
+}
+
+fn checkbox(v: Option<&String>) -> Option<bool> {
+    v.map(|s| matches!(s.trim(), "true" | "on" | "yes" | "1"))
+}
+
+/// The form's fields as the notice the API takes.
+fn to_input(v: &HashMap<String, String>) -> ComplaintInput {
+    let get = |k: &str| v.get(k).cloned();
+    ComplaintInput {
+        claimant: Some(ClaimantInput {
+            name: get("claimant.name"),
+            organisation: get("claimant.organisation"),
+            email: get("claimant.email"),
+            phone: get("claimant.phone"),
+            address: get("claimant.address"),
+            capacity: get("claimant.capacity"),
+            on_behalf_of: get("claimant.on_behalf_of"),
+        }),
+        work: Some(WorkInput {
+            title: get("work.title"),
+            description: get("work.description"),
+            original_url: get("work.original_url"),
+            original_text: get("work.original_text"),
+        }),
+        infringing_urls: lines(v.get("infringing_urls")),
+        evidence_urls: lines(v.get("evidence_urls")),
+        statements: Some(StatementsInput {
+            good_faith: checkbox(v.get("statements.good_faith")),
+            accurate: checkbox(v.get("statements.accurate")),
+        }),
+        signature: get("signature"),
+        language: get("language"),
+    }
+}
+
+async fn submit(State(state): State<AppState>, req: Request) -> Response {
+    match submit_inner(&state, req).await {
+        Ok(resp) => resp,
+        Err(e) => e.into_response(),
+    }
+}
+
+async fn submit_inner(state: &AppState, req: Request) -> AppResult<Response> {
+    let sub = read_submission(req, state).await?;
+    let lang = sub
+        .values
+        .get("language")
+        .and_then(|l| Language::parse(l))
+        .unwrap_or(Language::En);
+    let input = to_input(&sub.values);
+    let parsed = NewComplaint::parse(&input);
+    let mut errors = parsed.as_ref().err().cloned().unwrap_or_default();
+    if let Some(e) = sub.file_errors.first() {
+        errors.insert("evidence".into(), e.clone());
+    }
+    let new = match parsed {
+        Ok(new) if errors.is_empty() => new,
+        _ => {
+            let f = FormState {
+                values: sub.values,
+                errors: errors
+                    .into_iter()
+                    .map(|(k, m)| {
+                        let shown = localise_error(lang, &k, &m);
+                        (k, shown)
+                    })
+                    .collect(),
+            };
+            return Ok(form_page(state, lang, &f, StatusCode::UNPROCESSABLE_ENTITY));
+        }
+    };
+    for file in &sub.files {
+        evidence::store(&state.config.data_dir, file)
+            .await
+            .map_err(|e| AppError::Internal(anyhow::Error::new(e).context("storing evidence")))?;
+    }
+    let key = sub
+        .values
+        .get("submission_id")
+        .and_then(|id| uuid::Uuid::parse_str(id.trim()).ok())
+        .map(|id| format!("form:{id}"));
+    let policy = IntakePolicy {
+        deadline: state.config.deadline,
+        public_base_url: &state.config.public_base_url,
+        staff_notify: &state.config.staff_notify,
+    };
+    let (created, view) = complaints::submit(
+        &state.db,
+        &state.index,
+        &policy,
+        &Filing {
+            complaint: &new,
+            files: &sub.files,
+            channel: Channel::Form,
+            idempotency_key: key.as_deref(),
+        },
+        OffsetDateTime::now_utc(),
+    )
+    .await?;
+    let status = if created {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
+    Ok(render(
+        status,
+        &ReceiptPage {
+            t: texts(lang),
+            c: &view,
+        },
+    ))
+}
+
+async fn status_page(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    query: Result<Query<LangQuery>, QueryRejection>,
+    code: Result<Path<String>, PathRejection>,
+) -> Response {
+    let asked = query.as_ref().ok().and_then(|q| q.lang.as_deref());
+    let found = match code.ok().and_then(|Path(c)| TrackingCode::parse(&c)) {
+        Some(code) => complaints::by_code(&state.db, &code, &state.config.public_base_url).await,
+        None => Ok(None),
+    };
+    match found {
+        Ok(Some(c)) => {
+            let lang = asked
+                .and_then(Language::parse)
+                .or_else(|| Language::parse(&c.language))
+                .unwrap_or(Language::En);
+            render(
+                StatusCode::OK,
+                &StatusPage {
+                    t: texts(lang),
+                    status: status_name(lang, &c.status),
+                    c: &c,
+                },
+            )
+        }
+        Ok(None) => render(
+            StatusCode::NOT_FOUND,
+            &NotFoundPage {
+                t: texts(negotiate(asked, &headers)),
+            },
+        ),
+        Err(e) => AppError::from(e).into_response(),
+    }
+}

@@ -1,0 +1,367 @@
+//! The public complaint form, as a browser without JavaScript submits it.
+
+mod common;
+
+use common::{TestApp, article};
+use reqwest::multipart::{Form, Part};
+
+fn form(submission_id: &str) -> Form {
+    Form::new()
+        .text("language", "en")
+        .text("submission_id", submission_id.to_string())
+        .text("claimant.name", "Wang Fang")
+        .text("claimant.organisation", "City Daily")
+        .text("claimant.email", "rights@citydaily.example")
+        .text("claimant.phone", "+86 10 1234 5678")
+        .text("claimant.address", "1 Press Road\nBeijing")
+        .text("claimant.capacity", "owner")
+        .text("claimant.on_behalf_of", "")
+        .text("work.title", "Ferry pier to close")
+        .text("work.description", "Our report")
+        .text("work.original_url", "https://citydaily.example/news/1")
+        .text("work.original_text", "")
+        .text("infringing_urls", "https://news.example/2022/08/24/article-1.html\r\n\r\nhttps://news.example/other.html\r\n")
+        .text("evidence_urls", "")
+        .text("statements.good_faith", "true")
+        .text("statements.accurate", "true")
+        .text("signature", "Wang Fang")
+}
+
+fn code_in(html: &str) -> String {
+    let start = html
+        .find("<code id=\"tracking-code\">")
+        .expect("tracking code shown")
+        + 25;
+    html[start..start + 40].to_string()
+}
+
+async fn post_form(app: &TestApp, form: Form) -> (u16, String) {
+    let resp = app
+        .client
+        .post(app.url("/complaints"))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    (resp.status().as_u16(), resp.text().await.unwrap())
+}
+
+#[tokio::test]
+async fn the_form_speaks_both_languages_and_states_the_policy() {
+    let app = TestApp::spawn().await;
+    let en = app
+        .client
+        .get(app.url("/complaints/new"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(en.status(), 200);
+    assert!(
+        en.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/html")
+    );
+    let en = en.text().await.unwrap();
+    assert!(en.contains("<html lang=\"en\">"));
+    assert!(en.contains("within <strong>24 hours</strong> of receiving a complete complaint"));
+    assert!(en.contains("name=\"submission_id\" value=\""));
+    assert!(!en.contains("<script"), "the form needs no JavaScript");
+
+    let zh = app
+        .client
+        .get(app.url("/complaints/new?lang=zh"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(zh.contains("<html lang=\"zh\">") && zh.contains("24 小时") && zh.contains("提交投诉"));
+    let negotiated = app
+        .client
+        .get(app.url("/complaints/new"))
+        .header("accept-language", "zh-CN,zh;q=0.9,en;q=0.8")
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(negotiated.contains("<html lang=\"zh\">"));
+}
+
+#[tokio::test]
+async fn a_complete_form_with_evidence_files_is_received() {
+    let app = TestApp::spawn().await;
+    let copy: serde_json::Value = app
+        .post_article(&article(1, "Body"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let pdf = b"%PDF-1.4 fake but well-typed".to_vec();
+    let f = form(&uuid::Uuid::new_v4().to_string())
+        .part(
+            "evidence",
+            Part::bytes(pdf.clone()).file_name("../../etc/scan.pdf"),
+        )
+        .part(
+            "evidence",
+            Part::bytes("证据说明".as_bytes().to_vec()).file_name("note.txt"),
+        )
+        .part("evidence", Part::bytes(Vec::new()).file_name(""));
+    let (status, html) = post_form(&app, f).await;
+    assert_eq!(status, 201, "{html}");
+    let code = code_in(&html);
+    assert!(html.contains(&format!("/complaints/{code}")));
+
+    let v: serde_json::Value = app
+        .client
+        .get(app.url(&format!("/api/v1/complaints/{code}")))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(v["targets"][0]["article_id"], copy["id"]);
+    assert!(html.contains(v["deadline_at"].as_str().unwrap()));
+
+    use sea_orm::{EntityTrait, QueryOrder};
+    let ev = takedown::entities::complaint_evidence::Entity::find()
+        .order_by_asc(takedown::entities::complaint_evidence::Column::Id)
+        .all(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(ev.len(), 2);
+    let sha = hex::encode(<sha2::Sha256 as sha2::Digest>::digest(&pdf));
+    assert_eq!(ev[0].sha256.as_deref(), Some(sha.as_str()));
+    assert_eq!(ev[0].content_type.as_deref(), Some("application/pdf"));
+    assert_eq!(ev[0].file_name.as_deref(), Some("scan.pdf"));
+    assert_eq!(ev[1].content_type.as_deref(), Some("text/plain"));
+    let stored = std::fs::read(app.test_db.data_dir().join("evidence").join(&sha)).unwrap();
+    assert_eq!(stored, pdf);
+    assert_eq!(app.count("outbox WHERE kind = 'receipt'").await, 1);
+}
+
+#[tokio::test]
+async fn a_double_submit_files_one_complaint() {
+    let app = TestApp::spawn().await;
+    let id = uuid::Uuid::new_v4().to_string();
+    let (first, html1) = post_form(&app, form(&id)).await;
+    let (second, html2) = post_form(&app, form(&id)).await;
+    assert_eq!((first, second), (201, 200));
+    assert_eq!(code_in(&html1), code_in(&html2));
+    assert_eq!(app.count("complaints").await, 1);
+    assert_eq!(app.count("outbox WHERE kind = 'receipt'").await, 1);
+}
+
+#[tokio::test]
+async fn a_bad_submission_keeps_what_was_typed_and_marks_each_problem() {
+    let app = TestApp::spawn().await;
+    let f = Form::new()
+        .text("language", "en")
+        .text("claimant.name", "<script>alert(1)</script>")
+        .text("claimant.email", "not-an-email")
+        .text("infringing_urls", "https://news.example/a\nftp://bad")
+        .text("statements.good_faith", "true");
+    let (status, html) = post_form(&app, f).await;
+    assert_eq!(status, 422);
+    assert!(
+        html.contains("&#60;script&#62;alert(1)&#60;/script&#62;")
+            || html.contains("&lt;script&gt;"),
+        "typed HTML is shown as text"
+    );
+    assert!(!html.contains("<script>alert(1)"));
+    assert!(html.contains("value=\"not-an-email\""));
+    assert!(html.contains("must contain @"));
+    assert!(html.contains("must be an http or https URL"));
+    assert!(html.contains("you must state that the notice is accurate"));
+    assert!(html.contains("https://news.example/a\nftp://bad"));
+    assert!(
+        html.contains(" checked"),
+        "the ticked statement stays ticked"
+    );
+
+    let zh = Form::new()
+        .text("language", "zh")
+        .text("claimant.name", "王芳");
+    let (status, html) = post_form(&app, zh).await;
+    assert_eq!(status, 422);
+    assert!(html.contains("此项必填") && html.contains("value=\"王芳\""));
+    assert_eq!(app.count("complaints").await, 0);
+}
+
+#[tokio::test]
+async fn files_are_checked_by_content_not_by_name() {
+    let app = TestApp::spawn().await;
+    let f = form(&uuid::Uuid::new_v4().to_string()).part(
+        "evidence",
+        Part::bytes(b"MZ\x90\x00\x03\x00\x00\x00".to_vec()).file_name("scan.pdf"),
+    );
+    let (status, html) = post_form(&app, f).await;
+    assert_eq!(status, 422);
+    assert!(html.contains("only PDF, PNG, JPEG or plain-text files are accepted"));
+    assert_eq!(app.count("complaints").await, 0);
+    assert!(!app.test_db.data_dir().join("evidence").exists());
+
+    let mut too_many = form(&uuid::Uuid::new_v4().to_string());
+    for i in 0..6 {
+        too_many = too_many.part(
+            "evidence",
+            Part::bytes(format!("note {i}").into_bytes()).file_name("n.txt"),
+        );
+    }
+    let (status, html) = post_form(&app, too_many).await;
+    assert_eq!(status, 422);
+    assert!(html.contains("at most 5 files"));
+}
+
+#[tokio::test]
+async fn urlencoded_forms_work_and_other_bodies_are_refused() {
+    let app = TestApp::spawn().await;
+    let body = "language=zh&claimant.name=%E7%8E%8B%E8%8A%B3&claimant.email=a%40b.example&claimant.phone=12345678&claimant.address=x&claimant.capacity=owner&work.title=t&work.description=d&work.original_url=https%3A%2F%2Fa.example%2F&infringing_urls=https%3A%2F%2Fnews.example%2Fa&statements.good_faith=on&statements.accurate=on&signature=W";
+    let resp = app
+        .client
+        .post(app.url("/complaints"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 201);
+    assert!(resp.text().await.unwrap().contains("我们已收到您的投诉"));
+
+    let dup = format!("{body}&signature=X");
+    let resp = app
+        .client
+        .post(app.url("/complaints"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(dup)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 400);
+    let resp = app
+        .client
+        .post(app.url("/complaints"))
+        .header("content-type", "application/json")
+        .body("{}")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 415);
+    let resp = app
+        .client
+        .post(app.url("/complaints"))
+        .header("content-type", "multipart/form-data; boundary=x")
+        .body("garbage")
+        .send()
+        .await
+        .unwrap();
+    assert!(resp.status().is_client_error());
+    assert_eq!(app.count("complaints").await, 1);
+}
+
+#[tokio::test]
+async fn the_status_page_shows_status_and_deadline_and_nothing_else() {
+    let app = TestApp::spawn().await;
+    let (_, html) = post_form(&app, form(&uuid::Uuid::new_v4().to_string())).await;
+    let code = code_in(&html);
+    let page = app
+        .client
+        .get(app.url(&format!("/complaints/{code}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), 200);
+    let page = page.text().await.unwrap();
+    assert!(page.contains("<dd id=\"status\">received</dd>"));
+    assert!(page.contains("https://news.example/other.html"));
+    assert!(
+        !page.contains("rights@citydaily.example"),
+        "no personal data on the status page"
+    );
+    let zh = app
+        .client
+        .get(app.url(&format!("/complaints/{code}?lang=zh")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(zh.contains("已收到"));
+    let missing = app
+        .client
+        .get(app.url(&format!("/complaints/{}", "f".repeat(40))))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(missing.status(), 404);
+    assert!(
+        missing
+            .text()
+            .await
+            .unwrap()
+            .contains("There is no complaint")
+    );
+}
+
+#[tokio::test]
+async fn public_submissions_are_rate_limited_per_address() {
+    let app = TestApp::spawn_with(|c| c.intake_rate_limit = 3).await;
+    let mut statuses = Vec::new();
+    for _ in 0..3 {
+        let (s, _) = post_form(&app, form(&uuid::Uuid::new_v4().to_string())).await;
+        statuses.push(s);
+    }
+    assert_eq!(statuses, [201, 201, 201]);
+    let resp = app
+        .client
+        .post(app.url("/api/v1/complaints"))
+        .json(&serde_json::json!({}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 429);
+    let retry: u64 = resp.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=60).contains(&retry));
+    assert_eq!(
+        resp.json::<serde_json::Value>().await.unwrap()["error"],
+        "rate_limited"
+    );
+    // Reading is not limited.
+    assert_eq!(
+        app.client
+            .get(app.url("/complaints/new"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+}
+
+#[tokio::test]
+async fn oversized_bodies_are_refused_from_their_declared_length() {
+    let app = TestApp::spawn().await;
+    let resp = app
+        .client
+        .post(app.url("/api/v1/complaints"))
+        .header("content-type", "application/json")
+        .body(vec![b' '; 2 << 20])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 413);
+    assert_eq!(
+        resp.json::<serde_json::Value>().await.unwrap()["error"],
+        "too_large"
+    );
+}
