@@ -23,6 +23,8 @@ pub enum AppError {
     Forbidden,
     #[error("not found")]
     NotFound,
+    #[error("no such route")]
+    NoRoute,
     #[error("request body is larger than this endpoint accepts")]
     TooLarge,
     #[error("unsupported content type: expected {0}")]
@@ -63,6 +65,10 @@ impl IntoResponse for AppError {
             AppError::Forbidden => (
                 StatusCode::FORBIDDEN,
                 json!({"error": "forbidden", "message": self.to_string()}),
+            ),
+            AppError::NoRoute => (
+                StatusCode::NOT_FOUND,
+                json!({"error": "not_found", "message": self.to_string()}),
             ),
             AppError::NotFound => (
                 StatusCode::NOT_FOUND,

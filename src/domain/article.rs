@@ -27,7 +27,7 @@ impl ArticleStatus {
 }
 
 /// The request shape: everything optional so that every missing field can be named.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
 pub struct ArticleInput {
     pub url: Option<String>,
     pub title: Option<String>,
@@ -39,7 +39,7 @@ pub struct ArticleInput {
     pub rights_contact: Option<String>,
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
 pub struct SourceInput {
     pub outlet: Option<String>,
     pub url: Option<String>,
@@ -48,7 +48,7 @@ pub struct SourceInput {
     pub body: Option<String>,
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
 pub struct LicenceInput {
     pub reference: Option<String>,
     pub expires_at: Option<String>,

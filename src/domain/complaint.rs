@@ -76,7 +76,7 @@ impl ComplaintStatus {
     }
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
 pub struct ComplaintInput {
     pub claimant: Option<ClaimantInput>,
     pub work: Option<WorkInput>,
@@ -87,7 +87,7 @@ pub struct ComplaintInput {
     pub language: Option<String>,
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
 pub struct ClaimantInput {
     pub name: Option<String>,
     pub organisation: Option<String>,
@@ -98,7 +98,7 @@ pub struct ClaimantInput {
     pub on_behalf_of: Option<String>,
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
 pub struct WorkInput {
     pub title: Option<String>,
     pub description: Option<String>,
@@ -106,7 +106,7 @@ pub struct WorkInput {
     pub original_text: Option<String>,
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
 pub struct StatementsInput {
     pub good_faith: Option<bool>,
     pub accurate: Option<bool>,

@@ -24,7 +24,7 @@ pub enum Outcome {
     Revised,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct HashesView {
     pub raw_sha256: String,
     pub content_sha256: String,
@@ -32,7 +32,7 @@ pub struct HashesView {
     pub normalizer_version: i32,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct SourceView {
     pub outlet: String,
     pub url: String,
@@ -41,13 +41,13 @@ pub struct SourceView {
     pub body: Option<String>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct LicenceView {
     pub reference: String,
     pub expires_at: Option<String>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct RevisionView {
     pub revision: i32,
     pub received_at: String,
@@ -94,7 +94,7 @@ impl From<&article_revision::Model> for RevisionView {
 
 /// An article as the API shows it: its current revision flattened in, and optionally
 /// its full history.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct ArticleView {
     pub id: i64,
     pub url: String,

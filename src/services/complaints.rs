@@ -56,13 +56,13 @@ pub struct IntakePolicy<'a> {
     pub staff_notify: &'a [EmailAddress],
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct TargetView {
     pub url: String,
     pub article_id: Option<i64>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct MatchView {
     pub article_id: i64,
     pub revision: i32,
@@ -71,7 +71,7 @@ pub struct MatchView {
 }
 
 /// What the claimant sees: their complaint and nothing else.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct ComplaintView {
     pub id: i64,
     pub tracking_code: String,

@@ -15,7 +15,7 @@ use crate::domain::index::FingerprintIndex;
 const SYNC_BATCH: u64 = 5000;
 
 /// One article the text was found in.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, utoipa::ToSchema)]
 pub struct Match {
     pub article_id: i64,
     pub url: String,

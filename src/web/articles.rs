@@ -11,10 +11,12 @@ use time::OffsetDateTime;
 
 use crate::domain::article::{ArticleInput, NewArticle};
 use crate::error::{AppError, AppResult};
+use crate::services::articles::ArticleView;
 use crate::services::articles::{self, Outcome, Prepared};
 use crate::web::AppState;
 use crate::web::auth::CmsCaller;
 use crate::web::body::JsonBody;
+use crate::web::openapi::ErrorBody;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -22,7 +24,15 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/articles/{id}", get(show))
 }
 
-async fn record(
+/// Records a republished article, or a new revision of one.
+#[utoipa::path(post, path = "/api/v1/articles", tag = "registry", request_body = ArticleInput,
+    security(("bearer" = [])),
+    responses(
+        (status = 201, description = "recorded, or a new revision", body = ArticleView),
+        (status = 200, description = "the same record again: nothing written", body = ArticleView),
+        (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 413, body = ErrorBody), (status = 415, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn record(
     State(state): State<AppState>,
     CmsCaller(caller): CmsCaller,
     JsonBody(input): JsonBody<ArticleInput>,
@@ -42,9 +52,15 @@ async fn record(
     Ok((status, Json(view)))
 }
 
-async fn show(
+/// An article with every revision and its hashes.
+#[utoipa::path(get, path = "/api/v1/articles/{id}", tag = "registry",
+    params(("id" = i64, Path, description = "article id")),
+    security(("bearer" = [])),
+    responses((status = 200, body = ArticleView), (status = 401, body = ErrorBody),
+        (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn show(
     State(state): State<AppState>,
-    CmsCaller(_): CmsCaller,
+    CmsCaller(_caller): CmsCaller,
     id: Result<Path<String>, PathRejection>,
 ) -> AppResult<impl IntoResponse> {
     let Path(id) = id.map_err(|e| AppError::BadRequest(e.body_text()))?;

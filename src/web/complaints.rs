@@ -12,10 +12,12 @@ use time::OffsetDateTime;
 
 use crate::domain::complaint::{ComplaintInput, NewComplaint, TrackingCode};
 use crate::error::{AppError, AppResult};
+use crate::services::complaints::ComplaintView;
 use crate::services::complaints::{self, Channel, Filing, IntakePolicy};
 use crate::web::AppState;
 use crate::web::body::JsonBody;
 use crate::web::limits::{content_length_cap, rate_limit};
+use crate::web::openapi::ErrorBody;
 
 /// A complaint's JSON is small; original text is capped well below this.
 const MAX_COMPLAINT_BYTES: usize = 1 << 20;
@@ -51,7 +53,15 @@ fn idempotency_key(headers: &HeaderMap) -> AppResult<Option<String>> {
     Ok(Some(format!("api:{key}")))
 }
 
-async fn submit(
+/// Files a copyright complaint.
+#[utoipa::path(post, path = "/api/v1/complaints", tag = "complaints", request_body = ComplaintInput,
+    params(("Idempotency-Key" = Option<String>, Header, description = "a retry with the same key returns the first complaint")),
+    responses(
+        (status = 201, description = "received", body = ComplaintView),
+        (status = 200, description = "a retry: the first complaint", body = ComplaintView),
+        (status = 400, body = ErrorBody), (status = 413, body = ErrorBody), (status = 415, body = ErrorBody),
+        (status = 422, body = ErrorBody), (status = 429, body = ErrorBody)))]
+pub async fn submit(
     State(state): State<AppState>,
     headers: HeaderMap,
     JsonBody(input): JsonBody<ComplaintInput>,
@@ -84,7 +94,11 @@ async fn submit(
     Ok((status, Json(view)))
 }
 
-async fn show(
+/// A complaint's status, deadline and decision, by its tracking code.
+#[utoipa::path(get, path = "/api/v1/complaints/{code}", tag = "complaints",
+    params(("code" = String, Path, description = "tracking code")),
+    responses((status = 200, body = ComplaintView), (status = 404, body = ErrorBody)))]
+pub async fn show(
     State(state): State<AppState>,
     code: Result<Path<String>, PathRejection>,
 ) -> AppResult<impl IntoResponse> {

@@ -13,7 +13,9 @@ pub fn routes() -> Router<AppState> {
 }
 
 /// 200 once the database answers; 503 while it does not.
-async fn healthz(State(state): State<AppState>) -> impl IntoResponse {
+#[utoipa::path(get, path = "/healthz", tag = "service",
+    responses((status = 200, description = "database reachable"), (status = 503, description = "database unreachable")))]
+pub async fn healthz(State(state): State<AppState>) -> impl IntoResponse {
     match state.db.execute_unprepared("SELECT 1").await {
         Ok(_) => (StatusCode::OK, Json(json!({"status": "ok"}))),
         Err(e) => {

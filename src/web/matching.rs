@@ -8,23 +8,32 @@ use axum::routing::post;
 use serde::Deserialize;
 
 use crate::error::{AppError, AppResult};
+use crate::services::matching::Match;
 use crate::web::AppState;
 use crate::web::auth::ApiCaller;
 use crate::web::body::JsonBody;
+use crate::web::openapi::ErrorBody;
 
 pub fn routes() -> Router<AppState> {
     Router::new().route("/api/v1/match", post(match_text))
 }
 
-#[derive(Deserialize)]
-struct MatchRequest {
-    text: Option<String>,
-    limit: Option<u32>,
+/// Text to look for in every recorded article.
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct MatchRequest {
+    /// The text, in any script.
+    pub text: Option<String>,
+    /// Most results, 1-100 (default 20).
+    pub limit: Option<u32>,
 }
 
-async fn match_text(
+/// Ranks recorded articles by how much of the text they contain.
+#[utoipa::path(post, path = "/api/v1/match", tag = "registry", request_body = MatchRequest,
+    security(("bearer" = [])),
+    responses((status = 200, body = Vec<Match>), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn match_text(
     State(state): State<AppState>,
-    ApiCaller(_): ApiCaller,
+    ApiCaller(_caller): ApiCaller,
     JsonBody(req): JsonBody<MatchRequest>,
 ) -> AppResult<impl IntoResponse> {
     let text = req

@@ -9,6 +9,7 @@ pub mod health;
 pub mod i18n;
 pub mod limits;
 pub mod matching;
+pub mod openapi;
 
 use std::sync::Arc;
 
@@ -41,6 +42,7 @@ pub fn router(state: AppState) -> Router {
         .merge(matching::routes())
         .merge(complaints::routes(&state))
         .merge(complaint_form::routes(&state))
+        .merge(openapi::routes())
         .fallback(not_found)
         .layer(body_limit)
         .layer(TraceLayer::new_for_http())
@@ -55,5 +57,5 @@ pub fn router(state: AppState) -> Router {
 }
 
 async fn not_found() -> AppError {
-    AppError::NotFound
+    AppError::NoRoute
 }

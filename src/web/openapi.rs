@@ -1,0 +1,56 @@
+//! The API description at `/openapi.json`, rendered offline at `/docs`.
+
+use std::collections::BTreeMap;
+
+use axum::Router;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+use utoipa_swagger_ui::SwaggerUi;
+
+use crate::web::AppState;
+
+/// Every JSON error: `error` says the kind; `message` or `fields` say what is wrong.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct ErrorBody {
+    /// bad_request, validation, unauthorized, forbidden, not_found, too_large,
+    /// unsupported_media_type, rate_limited or internal.
+    pub error: String,
+    pub message: Option<String>,
+    /// Field path → problem, for `validation`.
+    pub fields: Option<BTreeMap<String, String>>,
+}
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        if let Some(components) = openapi.components.as_mut() {
+            components.add_security_scheme(
+                "bearer",
+                SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+            );
+        }
+    }
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "takedown", description = "Provenance registry and copyright complaints"),
+    paths(
+        crate::web::health::healthz,
+        crate::web::articles::record,
+        crate::web::articles::show,
+        crate::web::matching::match_text,
+        crate::web::complaints::submit,
+        crate::web::complaints::show,
+    ),
+    components(schemas(ErrorBody)),
+    modifiers(&BearerAuth)
+)]
+pub struct ApiDoc;
+
+pub fn routes() -> Router<AppState> {
+    SwaggerUi::new("/docs")
+        .url("/openapi.json", ApiDoc::openapi())
+        .into()
+}
