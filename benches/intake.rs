@@ -31,7 +31,12 @@ fn args() -> Args {
     let mut it = std::env::args().skip(1);
     while let Some(arg) = it.next() {
         match arg.as_str() {
-            "--complaints" => a.complaints = it.next().and_then(|v| v.parse().ok()).unwrap_or(a.complaints),
+            "--complaints" => {
+                a.complaints = it
+                    .next()
+                    .and_then(|v| v.parse().ok())
+                    .unwrap_or(a.complaints)
+            }
             "--clients" => a.clients = it.next().and_then(|v| v.parse().ok()).unwrap_or(a.clients),
             "--postgres" => a.postgres = it.next().unwrap_or(a.postgres),
             _ => {}
@@ -116,11 +121,21 @@ async fn run(label: &str, database_url: String, data_dir: std::path::PathBuf, a:
         database_url,
         bind_addr: "127.0.0.1:0".parse().expect("addr"),
         public_base_url: "http://127.0.0.1".into(),
-        data_dir,
+        data_dir: data_dir.clone(),
         max_article_bytes: 4 << 20,
         deadline: Duration::from_secs(24 * 3600),
         staff_notify: takedown::config::parse_addresses("staff@bench.example").expect("staff"),
         intake_rate_limit: 0,
+        reminders: ["12h", "20h", "23h"]
+            .iter()
+            .map(|r| humantime::parse_duration(r).expect("duration"))
+            .collect(),
+        escalation_to: takedown::config::parse_addresses("escalation@news.example").expect("esc"),
+        on_breach: takedown::domain::deadline::OnBreach::Remove,
+        scheduler_cron: None,
+        mail_url: format!("file://{}/mail", data_dir.display()),
+        mail_from: takedown::domain::validate::EmailAddress::parse("takedown@news.example")
+            .expect("from"),
     };
     let app = App::build(config).await.expect("app");
     let base = format!("http://127.0.0.1:{}", app.port());
@@ -128,7 +143,13 @@ async fn run(label: &str, database_url: String, data_dir: std::path::PathBuf, a:
     let server = tokio::spawn(app.run_until(async {
         let _ = rx.await;
     }));
-    let (ok, wall, lat) = drive(format!("{base}/api/v1/complaints"), a.complaints, a.clients, true).await;
+    let (ok, wall, lat) = drive(
+        format!("{base}/api/v1/complaints"),
+        a.complaints,
+        a.clients,
+        true,
+    )
+    .await;
     let (hok, hwall, hlat) = drive(format!("{base}/healthz"), a.complaints, a.clients, false).await;
     println!(
         "{label:<10} complaints: {ok}/{} accepted, {:.0}/s, p50 {:.1} ms, p99 {:.1} ms | healthz: {hok} ok, {:.0}/s, p50 {:.1} ms, p99 {:.1} ms  ({} clients; targets ≥ 1,000/s, p99 ≤ 100 ms on SQLite)",
@@ -159,7 +180,12 @@ async fn main() {
 
     let name = format!("td_bench_{}", uuid::Uuid::new_v4().simple());
     match Database::connect(&a.postgres).await {
-        Ok(admin) if admin.execute_unprepared(&format!("CREATE DATABASE {name}")).await.is_ok() => {
+        Ok(admin)
+            if admin
+                .execute_unprepared(&format!("CREATE DATABASE {name}"))
+                .await
+                .is_ok() =>
+        {
             let mut u = url::Url::parse(&a.postgres).expect("url");
             u.set_path(&name);
             run("postgres", u.to_string(), dir.path().to_path_buf(), &a).await;

@@ -62,14 +62,22 @@ impl App {
         self,
         shutdown: impl std::future::Future<Output = ()> + Send + 'static,
     ) -> Result<()> {
+        let mut scheduler = match self.state.config.scheduler_cron.clone() {
+            Some(cron) => Some(crate::jobs::start_scheduler(self.state.clone(), &cron).await?),
+            None => None,
+        };
         let router = web::router(self.state);
-        axum::serve(
+        let served = axum::serve(
             self.listener,
             router.into_make_service_with_connect_info::<SocketAddr>(),
         )
         .with_graceful_shutdown(shutdown)
         .await
-        .context("serving HTTP")
+        .context("serving HTTP");
+        if let Some(s) = scheduler.as_mut() {
+            let _ = s.shutdown().await;
+        }
+        served
     }
 
     /// Serves until Ctrl-C or SIGTERM.

@@ -16,6 +16,7 @@ use crate::db;
 use crate::domain::article::{ArticleInput, NewArticle};
 use crate::domain::canonical::{CanonicalHasher, NORMALIZER_VERSION};
 use crate::domain::validate::parse_json;
+use crate::mail::delivery::{self, Mailer};
 use crate::services::articles::{self, Outcome, Prepared};
 use crate::services::audit::{self, Verdict};
 use crate::services::tokens::{self, Scope};
@@ -49,6 +50,18 @@ enum Command {
     Import { file: PathBuf },
     /// Print the canonical content hash of a text file (`-` reads stdin).
     Hash { file: PathBuf },
+    /// Run one pass of every sweep now (deadlines, then email delivery) and print what
+    /// it did.
+    Tick,
+    /// Inspect the email outbox.
+    Outbox {
+        /// List messages that failed for good.
+        #[arg(long)]
+        failed: bool,
+        /// Put a failed message back in the queue.
+        #[arg(long, value_name = "ID")]
+        retry: Option<i64>,
+    },
     /// Work with the audit log.
     Audit {
         #[command(subcommand)]
@@ -159,6 +172,40 @@ async fn run(command: Command) -> Result<ExitCode> {
             println!("{summary}");
             if summary.rejected > 0 {
                 return Ok(ExitCode::from(1));
+            }
+        }
+        Command::Tick => {
+            let app = App::build(Config {
+                bind_addr: "127.0.0.1:0".parse()?,
+                ..config
+            })
+            .await?;
+            let state = app.state();
+            let mailer = Mailer::from_url(&state.config.mail_url, &state.config.mail_from)?;
+            let report = crate::jobs::tick(state, &mailer, OffsetDateTime::now_utc()).await?;
+            println!("{report}");
+        }
+        Command::Outbox { failed, retry } => {
+            let db = connect(&config).await?;
+            if let Some(id) = retry {
+                if !delivery::retry(&db, id, OffsetDateTime::now_utc()).await? {
+                    bail!("no failed message with id {id}");
+                }
+                println!("message {id} queued again");
+            }
+            if failed || retry.is_none() {
+                let rows = delivery::failed(&db).await?;
+                println!("{} failed messages", rows.len());
+                for r in rows {
+                    println!(
+                        "{}\t{}\t{}\t{} attempts\t{}",
+                        r.id,
+                        r.kind,
+                        r.recipient,
+                        r.attempts,
+                        r.last_error.unwrap_or_default()
+                    );
+                }
             }
         }
         Command::Audit {

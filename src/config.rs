@@ -7,6 +7,7 @@ use std::path::PathBuf;
 
 use anyhow::{Context, Result, bail};
 
+use crate::domain::deadline::OnBreach;
 use crate::domain::validate::EmailAddress;
 
 #[derive(Clone)]
@@ -23,6 +24,16 @@ pub struct Config {
     pub staff_notify: Vec<EmailAddress>,
     /// Public submissions per client address per minute; 0 turns the limit off.
     pub intake_rate_limit: u32,
+    /// Reminders to staff, as times after receipt.
+    pub reminders: Vec<std::time::Duration>,
+    /// Who is told when a deadline passes without a decision.
+    pub escalation_to: Vec<EmailAddress>,
+    pub on_breach: OnBreach,
+    /// Six-field cron (seconds first) that wakes the sweeps; None turns the scheduler off.
+    pub scheduler_cron: Option<String>,
+    /// `smtp://`, `smtps://` or `file://DIR`.
+    pub mail_url: String,
+    pub mail_from: EmailAddress,
 }
 
 impl fmt::Debug for Config {
@@ -36,6 +47,12 @@ impl fmt::Debug for Config {
             .field("deadline", &self.deadline)
             .field("staff_notify", &self.staff_notify)
             .field("intake_rate_limit", &self.intake_rate_limit)
+            .field("reminders", &self.reminders)
+            .field("escalation_to", &self.escalation_to)
+            .field("on_breach", &self.on_breach)
+            .field("scheduler_cron", &self.scheduler_cron)
+            .field("mail_url", &redact_url(&self.mail_url))
+            .field("mail_from", &self.mail_from)
             .finish()
     }
 }
@@ -123,7 +140,37 @@ impl Config {
                 .context("INTAKE_RATE_LIMIT must be a whole number (0 turns it off)")?,
             None => 20,
         };
+        let reminders = var("REMINDERS")
+            .unwrap_or_else(|| "12h,20h,23h".into())
+            .split(',')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(|s| humantime::parse_duration(s).with_context(|| format!("REMINDERS: {s}")))
+            .collect::<Result<Vec<_>>>()?;
+        let escalation_to = match var("ESCALATION_TO") {
+            Some(v) => parse_addresses(&v).context("ESCALATION_TO")?,
+            None => staff_notify.clone(),
+        };
+        let on_breach = OnBreach::parse(&var("ON_BREACH").unwrap_or_else(|| "remove".into()))
+            .context("ON_BREACH must be remove or escalate")?;
+        let scheduler_cron = match var("SCHEDULER_CRON").as_deref().map(str::trim) {
+            Some("off") => None,
+            Some(c) => Some(c.to_string()),
+            None => Some("0 * * * * *".to_string()),
+        };
+        let mail_url =
+            var("MAIL_URL").unwrap_or_else(|| format!("file://{}/mail", data_dir.display()));
+        let mail_from = EmailAddress::parse(
+            &var("MAIL_FROM").unwrap_or_else(|| "takedown@localhost.localdomain".into()),
+        )
+        .map_err(|e| anyhow::anyhow!("MAIL_FROM: {e}"))?;
         Ok(Self {
+            reminders,
+            escalation_to,
+            on_breach,
+            scheduler_cron,
+            mail_url,
+            mail_from,
             intake_rate_limit,
             database_url,
             bind_addr,
@@ -159,9 +206,16 @@ mod tests {
             deadline: std::time::Duration::from_secs(1),
             staff_notify: vec![],
             intake_rate_limit: 0,
+            reminders: vec![],
+            escalation_to: vec![],
+            on_breach: OnBreach::Remove,
+            scheduler_cron: None,
+            mail_url: "smtp://u:secret2@mail".into(),
+            mail_from: EmailAddress::parse("a@b.example").unwrap(),
         };
         let shown = format!("{c:?}");
         assert!(!shown.contains("secret"), "{shown}");
+        assert!(!shown.contains("secret2"), "{shown}");
         assert!(shown.contains("***"));
     }
 }

@@ -1,5 +1,7 @@
 //! Connecting, migrating, and starting write transactions the same way on both backends.
 
+use std::ops::Deref;
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use anyhow::{Context, Result};
@@ -7,8 +9,10 @@ use migrations::{Migrator, MigratorTrait};
 use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
 use sea_orm::{
     ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DatabaseTransaction, DbBackend,
-    SqliteTransactionMode, Statement, TransactionOptions, TransactionTrait, Value,
+    DbErr, ExecResult, QueryResult, SqliteTransactionMode, Statement, TransactionOptions,
+    TransactionTrait, Value,
 };
+use tokio::sync::OwnedMutexGuard;
 
 /// Key of the PostgreSQL advisory lock that serialises audited writes.
 const WRITE_LOCK_KEY: i64 = 0x7461_6b65_646f_776e; // "takedown"
@@ -51,19 +55,80 @@ pub async fn migrate_up(db: &DatabaseConnection) -> Result<()> {
     Migrator::up(db, None).await.context("running migrations")
 }
 
+/// In-process queue for SQLite's single writer. Waiting here is FIFO and wakes at once;
+/// waiting in SQLite's busy handler sleeps in growing steps and shows as tail latency.
+/// (Other processes, such as an import while serving, still meet the busy timeout.)
+fn sqlite_writer() -> Arc<tokio::sync::Mutex<()>> {
+    static WRITER: OnceLock<Arc<tokio::sync::Mutex<()>>> = OnceLock::new();
+    WRITER.get_or_init(Default::default).clone()
+}
+
+/// A write transaction, holding this process's place as SQLite writer if there is one.
+pub struct WriteTxn {
+    // Declared first so it ends before the writer place is given up.
+    txn: DatabaseTransaction,
+    _writer: Option<OwnedMutexGuard<()>>,
+}
+
+impl WriteTxn {
+    pub async fn commit(self) -> Result<(), DbErr> {
+        self.txn.commit().await
+    }
+
+    pub async fn rollback(self) -> Result<(), DbErr> {
+        self.txn.rollback().await
+    }
+}
+
+impl Deref for WriteTxn {
+    type Target = DatabaseTransaction;
+    fn deref(&self) -> &DatabaseTransaction {
+        &self.txn
+    }
+}
+
+#[async_trait::async_trait]
+impl ConnectionTrait for WriteTxn {
+    fn get_database_backend(&self) -> DbBackend {
+        self.txn.get_database_backend()
+    }
+    async fn execute_raw(&self, stmt: Statement) -> Result<ExecResult, DbErr> {
+        self.txn.execute_raw(stmt).await
+    }
+    async fn execute_unprepared(&self, sql: &str) -> Result<ExecResult, DbErr> {
+        self.txn.execute_unprepared(sql).await
+    }
+    async fn query_one_raw(&self, stmt: Statement) -> Result<Option<QueryResult>, DbErr> {
+        self.txn.query_one_raw(stmt).await
+    }
+    async fn query_all_raw(&self, stmt: Statement) -> Result<Vec<QueryResult>, DbErr> {
+        self.txn.query_all_raw(stmt).await
+    }
+    fn support_returning(&self) -> bool {
+        self.txn.support_returning()
+    }
+}
+
 /// Begins a transaction that will write and append to the audit chain.
 ///
 /// Writers are serialised so the chain stays linear and ids are assigned in commit
 /// order: SQLite takes its write lock at BEGIN (IMMEDIATE, so it never has to upgrade
-/// a read lock and fail); PostgreSQL takes a transaction-scoped advisory lock.
-pub async fn begin_write(db: &DatabaseConnection) -> Result<DatabaseTransaction, sea_orm::DbErr> {
+/// a read lock and fail), queued in-process first; PostgreSQL takes a
+/// transaction-scoped advisory lock.
+pub async fn begin_write(db: &DatabaseConnection) -> Result<WriteTxn, DbErr> {
     match db.get_database_backend() {
         DbBackend::Sqlite => {
-            db.begin_with_options(TransactionOptions {
-                sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
-                ..Default::default()
+            let writer = sqlite_writer().lock_owned().await;
+            let txn = db
+                .begin_with_options(TransactionOptions {
+                    sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+                    ..Default::default()
+                })
+                .await?;
+            Ok(WriteTxn {
+                txn,
+                _writer: Some(writer),
             })
-            .await
         }
         _ => {
             let txn = db.begin().await?;
@@ -73,7 +138,7 @@ pub async fn begin_write(db: &DatabaseConnection) -> Result<DatabaseTransaction,
                 [Value::from(WRITE_LOCK_KEY)],
             ))
             .await?;
-            Ok(txn)
+            Ok(WriteTxn { txn, _writer: None })
         }
     }
 }

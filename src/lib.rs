@@ -8,6 +8,7 @@ pub mod db;
 pub mod domain;
 pub mod entities;
 pub mod error;
+pub mod jobs;
 pub mod mail;
 pub mod services;
 pub mod web;

@@ -218,8 +218,8 @@ async fn migrations_go_up_down_and_up_again() {
 
     let (code, stdout, stderr) = run(takedown_cmd(&db).args(["migrate", "status"]));
     assert_eq!(code, 0, "{stderr}");
-    assert!(stdout.contains("2 applied, 0 pending"), "{stdout}");
+    assert!(stdout.contains("3 applied, 0 pending"), "{stdout}");
     let (code, stdout, _) = run(takedown_cmd(&db).args(["migrate", "down"]));
     assert_eq!(code, 0);
-    assert!(stdout.contains("1 applied, 1 pending"), "{stdout}");
+    assert!(stdout.contains("2 applied, 1 pending"), "{stdout}");
 }

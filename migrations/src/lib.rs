@@ -4,6 +4,7 @@ pub use sea_orm_migration::prelude::*;
 
 mod m20261127_000001_registry;
 mod m20261127_000002_complaints;
+mod m20261127_000003_deadlines;
 
 pub struct Migrator;
 
@@ -13,6 +14,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261127_000001_registry::Migration),
             Box::new(m20261127_000002_complaints::Migration),
+            Box::new(m20261127_000003_deadlines::Migration),
         ]
     }
 }

@@ -30,6 +30,8 @@ pub struct Model {
     pub decided_at: Option<TimeDateTimeWithTimeZone>,
     pub decision: Option<String>,
     pub decision_reason: Option<String>,
+    pub overdue: bool,
+    pub assigned_reviewer: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

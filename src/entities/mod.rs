@@ -8,4 +8,5 @@ pub mod complaint;
 pub mod complaint_evidence;
 pub mod complaint_match;
 pub mod complaint_target;
+pub mod deadline_step;
 pub mod outbox;

@@ -1,4 +1,5 @@
 //! Email: the outbox (rows written inside the caller's transaction) and the templates.
 
+pub mod delivery;
 pub mod outbox;
 pub mod templates;

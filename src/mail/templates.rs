@@ -39,3 +39,56 @@ pub struct NewComplaintEn<'a> {
     pub matches: &'a [String],
     pub status_url: &'a str,
 }
+
+#[derive(Template)]
+#[template(path = "email/reminder.en.txt")]
+pub struct ReminderEn<'a> {
+    pub id: i64,
+    pub deadline_at: &'a str,
+    pub time_left: &'a str,
+    pub received_at: &'a str,
+    pub claimant: &'a str,
+    pub work_title: &'a str,
+    pub targets: &'a [String],
+    pub status_url: &'a str,
+    pub removes: bool,
+}
+
+#[derive(Template)]
+#[template(path = "email/escalation.en.txt")]
+pub struct EscalationEn<'a> {
+    pub id: i64,
+    pub deadline_at: &'a str,
+    pub received_at: &'a str,
+    pub claimant: &'a str,
+    pub work_title: &'a str,
+    pub targets: &'a [String],
+    pub status_url: &'a str,
+    pub removes: bool,
+}
+
+#[derive(Template)]
+#[template(path = "email/removal.en.txt")]
+pub struct RemovalEn<'a> {
+    pub name: &'a str,
+    pub code: &'a str,
+    pub targets: &'a [String],
+    pub status_url: &'a str,
+}
+
+#[derive(Template)]
+#[template(path = "email/removal.zh.txt")]
+pub struct RemovalZh<'a> {
+    pub name: &'a str,
+    pub code: &'a str,
+    pub targets: &'a [String],
+    pub status_url: &'a str,
+}
+
+#[derive(Template)]
+#[template(path = "email/removal_source.en.txt")]
+pub struct RemovalSourceEn<'a> {
+    pub outlet: &'a str,
+    pub id: i64,
+    pub targets: &'a [String],
+}

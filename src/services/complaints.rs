@@ -12,8 +12,11 @@ use time::OffsetDateTime;
 
 use crate::db;
 use crate::domain::complaint::{ComplaintStatus, Language, NewComplaint, TrackingCode, deadline};
+use crate::domain::deadline::{StepState, plan};
 use crate::domain::validate::{EmailAddress, format_timestamp, truncate_micros};
-use crate::entities::{article, complaint, complaint_evidence, complaint_match, complaint_target};
+use crate::entities::{
+    article, complaint, complaint_evidence, complaint_match, complaint_target, deadline_step,
+};
 use crate::mail::outbox::{self, Email};
 use crate::mail::templates::{NewComplaintEn, ReceiptEn, ReceiptZh};
 use crate::services::audit;
@@ -52,6 +55,7 @@ pub struct Filing<'a> {
 /// What intake needs from the configuration.
 pub struct IntakePolicy<'a> {
     pub deadline: std::time::Duration,
+    pub reminders: &'a [std::time::Duration],
     pub public_base_url: &'a str,
     pub staff_notify: &'a [EmailAddress],
 }
@@ -160,6 +164,18 @@ pub async fn submit(
     }
     .insert(&txn)
     .await?;
+
+    for (step, due_at) in plan(received_at, policy.deadline, policy.reminders) {
+        deadline_step::ActiveModel {
+            complaint_id: Set(c.id),
+            step: Set(step),
+            due_at: Set(truncate_micros(due_at)),
+            state: Set(StepState::Pending.as_str().to_string()),
+            ..Default::default()
+        }
+        .insert(&txn)
+        .await?;
+    }
 
     let mut target_lines = Vec::with_capacity(new.infringing_urls.len());
     for url in &new.infringing_urls {
@@ -390,4 +406,58 @@ async fn view(
             })
             .collect(),
     })
+}
+
+/// Records a decision and cancels the complaint's pending deadline steps, in one
+/// transaction with its audit event. The staff review pages build on this.
+pub async fn close(
+    db: &DatabaseConnection,
+    complaint_id: i64,
+    outcome: ComplaintStatus,
+    reason: &str,
+    actor: &str,
+    now: OffsetDateTime,
+) -> Result<bool, DbErr> {
+    let now = truncate_micros(now);
+    let txn = db::begin_write(db).await?;
+    let Some(c) = complaint::Entity::find_by_id(complaint_id)
+        .one(&txn)
+        .await?
+    else {
+        return Ok(false);
+    };
+    let mut am: complaint::ActiveModel = c.into();
+    am.status = Set(outcome.as_str().to_string());
+    am.decision = Set(Some(outcome.as_str().to_string()));
+    am.decision_reason = Set(Some(reason.to_string()));
+    am.decided_at = Set(Some(now));
+    am.update(&txn).await?;
+    deadline_step::Entity::update_many()
+        .col_expr(
+            deadline_step::Column::State,
+            sea_orm::sea_query::Expr::value(StepState::Cancelled.as_str()),
+        )
+        .col_expr(
+            deadline_step::Column::DoneAt,
+            sea_orm::sea_query::Expr::value(now),
+        )
+        .col_expr(
+            deadline_step::Column::Note,
+            sea_orm::sea_query::Expr::value("decided before it was due"),
+        )
+        .filter(deadline_step::Column::ComplaintId.eq(complaint_id))
+        .filter(deadline_step::Column::State.eq(StepState::Pending.as_str()))
+        .exec(&txn)
+        .await?;
+    audit::append(
+        &txn,
+        now,
+        actor,
+        "complaint.decided",
+        &format!("complaint:{complaint_id}"),
+        &json!({"outcome": outcome.as_str(), "reason": reason}),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(true)
 }

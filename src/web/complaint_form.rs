@@ -349,6 +349,7 @@ async fn submit_inner(state: &AppState, req: Request) -> AppResult<Response> {
         .map(|id| format!("form:{id}"));
     let policy = IntakePolicy {
         deadline: state.config.deadline,
+        reminders: &state.config.reminders,
         public_base_url: &state.config.public_base_url,
         staff_notify: &state.config.staff_notify,
     };

@@ -70,6 +70,7 @@ pub async fn submit(
     let new = NewComplaint::parse(&input).map_err(AppError::Validation)?;
     let policy = IntakePolicy {
         deadline: state.config.deadline,
+        reminders: &state.config.reminders,
         public_base_url: &state.config.public_base_url,
         staff_notify: &state.config.staff_notify,
     };

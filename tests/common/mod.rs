@@ -103,6 +103,16 @@ pub fn config_for(db: &TestDb) -> Config {
         deadline: std::time::Duration::from_secs(24 * 3600),
         staff_notify: takedown::config::parse_addresses("staff@news.example").expect("staff"),
         intake_rate_limit: 0,
+        reminders: ["12h", "20h", "23h"]
+            .iter()
+            .map(|r| humantime::parse_duration(r).expect("duration"))
+            .collect(),
+        escalation_to: takedown::config::parse_addresses("escalation@news.example").expect("esc"),
+        on_breach: takedown::domain::deadline::OnBreach::Remove,
+        scheduler_cron: None,
+        mail_url: format!("file://{}/mail", db.data_dir().display()),
+        mail_from: takedown::domain::validate::EmailAddress::parse("takedown@news.example")
+            .expect("from"),
     }
 }
 
