@@ -3,6 +3,8 @@
 //! the test and dropped after it.
 #![allow(dead_code)]
 
+pub mod smtp;
+
 use std::path::PathBuf;
 
 use reqwest::{Client, Response};
@@ -118,6 +120,7 @@ pub fn config_for(db: &TestDb) -> Config {
 
 pub struct TestApp {
     pub address: String,
+    pub state: takedown::web::AppState,
     pub db: DatabaseConnection,
     pub client: Client,
     pub token: String,
@@ -138,6 +141,7 @@ impl TestApp {
         let app = App::build(config).await.expect("app builds");
         let address = format!("http://127.0.0.1:{}", app.port());
         let db = app.state().db.clone();
+        let state = app.state().clone();
         let (tx, rx) = oneshot::channel::<()>();
         let server = tokio::spawn(async move {
             app.run_until(async {
@@ -151,6 +155,7 @@ impl TestApp {
             .expect("token");
         Self {
             address,
+            state,
             db,
             client: Client::new(),
             token,

@@ -1,0 +1,165 @@
+//! A real SMTP server on a socket, for tests: accepts, defers (4xx) or refuses (5xx)
+//! on command, and keeps every message it accepted.
+
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+
+use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+use tokio::net::TcpListener;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    Accept,
+    /// 451 on MAIL FROM: try again later.
+    Defer,
+    /// 550 on RCPT TO: this will never work.
+    Reject,
+}
+
+#[derive(Debug, Clone)]
+pub struct Received {
+    pub to: Vec<String>,
+    pub data: String,
+}
+
+impl Received {
+    /// An unfolded header's value.
+    pub fn header(&self, name: &str) -> Option<String> {
+        let prefix = format!("{}:", name.to_ascii_lowercase());
+        let mut lines = self.data.split("\r\n").peekable();
+        while let Some(line) = lines.next() {
+            if line.is_empty() {
+                return None;
+            }
+            if line.to_ascii_lowercase().starts_with(&prefix) {
+                let mut v = line[prefix.len()..].trim().to_string();
+                while let Some(next) = lines.peek() {
+                    if next.starts_with(' ') || next.starts_with('\t') {
+                        v.push(' ');
+                        v.push_str(next.trim());
+                        lines.next();
+                    } else {
+                        break;
+                    }
+                }
+                return Some(v);
+            }
+        }
+        None
+    }
+
+    pub fn message_id(&self) -> String {
+        self.header("Message-ID").unwrap_or_default()
+    }
+}
+
+#[derive(Clone)]
+pub struct SmtpServer {
+    pub addr: SocketAddr,
+    received: Arc<Mutex<Vec<Received>>>,
+    mode: Arc<Mutex<Mode>>,
+}
+
+impl SmtpServer {
+    pub async fn start() -> Self {
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind smtp");
+        let server = Self {
+            addr: listener.local_addr().expect("addr"),
+            received: Arc::default(),
+            mode: Arc::new(Mutex::new(Mode::Accept)),
+        };
+        let s = server.clone();
+        tokio::spawn(async move {
+            while let Ok((sock, _)) = listener.accept().await {
+                let s = s.clone();
+                tokio::spawn(async move {
+                    let _ = s.session(sock).await;
+                });
+            }
+        });
+        server
+    }
+
+    pub fn url(&self) -> String {
+        format!("smtp://{}", self.addr)
+    }
+
+    pub fn set_mode(&self, mode: Mode) {
+        *self.mode.lock().unwrap() = mode;
+    }
+
+    pub fn received(&self) -> Vec<Received> {
+        self.received.lock().unwrap().clone()
+    }
+
+    pub fn to(&self, rcpt: &str) -> Vec<Received> {
+        self.received()
+            .into_iter()
+            .filter(|r| r.to.iter().any(|t| t == rcpt))
+            .collect()
+    }
+
+    async fn session(&self, sock: tokio::net::TcpStream) -> std::io::Result<()> {
+        let (r, mut w) = sock.into_split();
+        let mut r = BufReader::new(r);
+        w.write_all(b"220 test.localhost ESMTP\r\n").await?;
+        let mut to = Vec::new();
+        let mut line = String::new();
+        loop {
+            line.clear();
+            if r.read_line(&mut line).await? == 0 {
+                return Ok(());
+            }
+            let cmd = line.trim_end().to_string();
+            let upper = cmd.to_ascii_uppercase();
+            let mode = *self.mode.lock().unwrap();
+            let reply: &[u8] = if upper.starts_with("EHLO") || upper.starts_with("HELO") {
+                b"250-test.localhost\r\n250 8BITMIME\r\n"
+            } else if upper.starts_with("MAIL FROM") {
+                to.clear();
+                if mode == Mode::Defer {
+                    b"451 4.3.0 try again later\r\n"
+                } else {
+                    b"250 2.1.0 ok\r\n"
+                }
+            } else if upper.starts_with("RCPT TO") {
+                if mode == Mode::Reject {
+                    b"550 5.1.1 no such mailbox\r\n"
+                } else {
+                    let addr = cmd[8..]
+                        .trim()
+                        .trim_start_matches('<')
+                        .trim_end_matches('>');
+                    to.push(addr.to_string());
+                    b"250 2.1.5 ok\r\n"
+                }
+            } else if upper == "DATA" {
+                w.write_all(b"354 go ahead\r\n").await?;
+                let mut data = String::new();
+                loop {
+                    line.clear();
+                    if r.read_line(&mut line).await? == 0 {
+                        return Ok(());
+                    }
+                    if line == ".\r\n" {
+                        break;
+                    }
+                    data.push_str(line.strip_prefix('.').unwrap_or(&line));
+                }
+                self.received.lock().unwrap().push(Received {
+                    to: std::mem::take(&mut to),
+                    data,
+                });
+                b"250 2.0.0 queued\r\n"
+            } else if upper == "QUIT" {
+                w.write_all(b"221 bye\r\n").await?;
+                return Ok(());
+            } else if upper == "RSET" || upper == "NOOP" {
+                b"250 ok\r\n"
+            } else {
+                b"502 command not implemented\r\n"
+            };
+            w.write_all(reply).await?;
+        }
+    }
+}
