@@ -53,7 +53,7 @@ fn complaint(n: usize) -> serde_json::Value {
                  "original_url": format!("https://bench.example/work/{n}")},
         "infringing_urls": [format!("https://news.example/bench/{n}.html")],
         "statements": {"good_faith": true, "accurate": true},
-        "signature": "Bench Claimant", "language": if n % 2 == 0 { "zh" } else { "en" }
+        "signature": "Bench Claimant", "language": if n.is_multiple_of(2) { "zh" } else { "en" }
     })
 }
 
