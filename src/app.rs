@@ -9,6 +9,7 @@ use tokio::net::TcpListener;
 
 use crate::config::Config;
 use crate::db;
+use crate::services::intake_queue::IntakeQueue;
 use crate::services::matching::MatchIndex;
 use crate::web::limits::RateLimiter;
 use crate::web::{self, AppState};
@@ -34,10 +35,12 @@ impl App {
             .with_context(|| format!("binding {}", config.bind_addr))?;
         let index = Arc::new(MatchIndex::default());
         index.sync(&db).await.context("loading the match index")?;
+        let config = Arc::new(config);
         let state = AppState {
+            intake: Arc::new(IntakeQueue::start(db.clone(), config.clone())),
             db,
             limiter: Arc::new(RateLimiter::new(config.intake_rate_limit)),
-            config: Arc::new(config),
+            config,
             index,
         };
         Ok(Self { listener, state })

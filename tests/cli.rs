@@ -223,3 +223,46 @@ async fn migrations_go_up_down_and_up_again() {
     assert_eq!(code, 0);
     assert!(stdout.contains("2 applied, 1 pending"), "{stdout}");
 }
+
+#[tokio::test]
+async fn tick_runs_the_sweeps_and_writes_mail_files_by_default() {
+    let app = TestApp::spawn().await;
+    let resp = app
+        .client
+        .post(app.url("/api/v1/complaints"))
+        .json(&json!({
+            "claimant": {"name": "A", "email": "a@claimant.example", "phone": "123456", "address": "x", "capacity": "owner"},
+            "work": {"title": "t", "description": "d", "original_url": "https://a.example/"},
+            "infringing_urls": ["https://news.example/a"],
+            "statements": {"good_faith": true, "accurate": true},
+            "signature": "A", "language": "en"
+        }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 201);
+    let (code, stdout, stderr) = run(takedown_cmd(&app.test_db)
+        .env("STAFF_NOTIFY", "staff@news.example")
+        .arg("tick"));
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stdout.contains("deadlines: 0 reminders"), "{stdout}");
+    assert!(
+        stdout.contains("outbox: 2 sent, 0 to retry, 0 failed"),
+        "{stdout}"
+    );
+    let mail = app.test_db.data_dir().join("mail");
+    let mut files: Vec<_> = std::fs::read_dir(&mail)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    files.sort();
+    assert_eq!(files.len(), 2);
+    let receipt = std::fs::read_to_string(&files[0]).unwrap();
+    assert!(receipt.contains("To: a@claimant.example"), "{receipt}");
+    assert!(receipt.contains("Message-ID: <"));
+    let (_, stdout, _) = run(takedown_cmd(&app.test_db).arg("tick"));
+    assert!(
+        stdout.contains("outbox: 0 sent"),
+        "nothing is sent twice: {stdout}"
+    );
+}

@@ -95,13 +95,30 @@ pub fn status_url(public_base_url: &str, code: &str) -> String {
     format!("{public_base_url}/complaints/{code}")
 }
 
-/// Files a complaint (evidence files already stored). With an idempotency key already used, returns the first
-/// complaint unchanged and `false`.
-pub async fn submit(
+/// The registry matches worth storing with a complaint. Reads only: done before the
+/// write transaction, and in parallel across requests.
+pub async fn find_matches(
     db: &DatabaseConnection,
     index: &MatchIndex,
+    new: &NewComplaint,
+) -> Result<Vec<Match>, DbErr> {
+    Ok(match &new.work_original_text {
+        Some(text) => index
+            .search(db, text, 20)
+            .await?
+            .into_iter()
+            .filter(|m| m.identical || m.containment >= MIN_STORED_CONTAINMENT)
+            .collect(),
+        None => Vec::new(),
+    })
+}
+
+/// Files a complaint inside the caller's write transaction (see `db::begin_write`).
+pub async fn submit_in(
+    txn: &impl ConnectionTrait,
     policy: &IntakePolicy<'_>,
     filing: &Filing<'_>,
+    matches: &[Match],
     now: OffsetDateTime,
 ) -> Result<(bool, ComplaintView), DbErr> {
     let Filing {
@@ -110,27 +127,13 @@ pub async fn submit(
         channel,
         idempotency_key,
     } = *filing;
-    // Matching reads only; do it before taking the write lock.
-    let matches: Vec<Match> = match &new.work_original_text {
-        Some(text) => index
-            .search(db, text, 20)
-            .await?
-            .into_iter()
-            .filter(|m| m.identical || m.containment >= MIN_STORED_CONTAINMENT)
-            .collect(),
-        None => Vec::new(),
-    };
-
-    let txn = db::begin_write(db).await?;
     if let Some(key) = idempotency_key {
         let first = complaint::Entity::find()
             .filter(complaint::Column::IdempotencyKey.eq(key))
-            .one(&txn)
+            .one(txn)
             .await?;
         if let Some(first) = first {
-            let view = view(&txn, &first, policy.public_base_url).await?;
-            txn.commit().await?;
-            return Ok((false, view));
+            return Ok((false, view(txn, &first, policy.public_base_url).await?));
         }
     }
 
@@ -162,7 +165,7 @@ pub async fn submit(
         deadline_at: Set(deadline_at),
         ..Default::default()
     }
-    .insert(&txn)
+    .insert(txn)
     .await?;
 
     for (step, due_at) in plan(received_at, policy.deadline, policy.reminders) {
@@ -173,7 +176,7 @@ pub async fn submit(
             state: Set(StepState::Pending.as_str().to_string()),
             ..Default::default()
         }
-        .insert(&txn)
+        .insert(txn)
         .await?;
     }
 
@@ -181,7 +184,7 @@ pub async fn submit(
     for url in &new.infringing_urls {
         let article_id = article::Entity::find()
             .filter(article::Column::Url.eq(url.as_str()))
-            .one(&txn)
+            .one(txn)
             .await?
             .map(|a| a.id);
         complaint_target::ActiveModel {
@@ -190,7 +193,7 @@ pub async fn submit(
             article_id: Set(article_id),
             ..Default::default()
         }
-        .insert(&txn)
+        .insert(txn)
         .await?;
         target_lines.push(match article_id {
             Some(id) => format!("{url} (article {id})"),
@@ -204,7 +207,7 @@ pub async fn submit(
             url: Set(Some(url.as_str().to_string())),
             ..Default::default()
         }
-        .insert(&txn)
+        .insert(txn)
         .await?;
     }
     for f in files {
@@ -217,10 +220,10 @@ pub async fn submit(
             file_name: Set(f.file_name.clone()),
             ..Default::default()
         }
-        .insert(&txn)
+        .insert(txn)
         .await?;
     }
-    for m in &matches {
+    for m in matches {
         complaint_match::ActiveModel {
             complaint_id: Set(c.id),
             article_id: Set(m.article_id),
@@ -229,12 +232,12 @@ pub async fn submit(
             identical: Set(m.identical),
             ..Default::default()
         }
-        .insert(&txn)
+        .insert(txn)
         .await?;
     }
 
     audit::append(
-        &txn,
+        txn,
         received_at,
         &format!("claimant:{}", new.claimant_email.as_str()),
         "complaint.received",
@@ -284,7 +287,7 @@ pub async fn submit(
     };
     let body = body.map_err(|e| DbErr::Custom(format!("rendering receipt: {e}")))?;
     outbox::enqueue(
-        &txn,
+        txn,
         &Email {
             kind: "receipt",
             recipient: &new.claimant_email,
@@ -326,7 +329,7 @@ pub async fn submit(
     .map_err(|e| DbErr::Custom(format!("rendering staff notice: {e}")))?;
     for staff in policy.staff_notify {
         outbox::enqueue(
-            &txn,
+            txn,
             &Email {
                 kind: "new_complaint",
                 recipient: staff,
@@ -342,9 +345,7 @@ pub async fn submit(
         .await?;
     }
 
-    let view = view(&txn, &c, policy.public_base_url).await?;
-    txn.commit().await?;
-    Ok((true, view))
+    Ok((true, view(txn, &c, policy.public_base_url).await?))
 }
 
 /// The complaint behind a tracking code.

@@ -5,5 +5,6 @@ pub mod articles;
 pub mod audit;
 pub mod complaints;
 pub mod evidence;
+pub mod intake_queue;
 pub mod matching;
 pub mod tokens;

@@ -20,8 +20,9 @@ use crate::domain::complaint::{
     ClaimantInput, ComplaintInput, Language, NewComplaint, StatementsInput, TrackingCode, WorkInput,
 };
 use crate::error::{AppError, AppResult, FieldErrors};
-use crate::services::complaints::{self, Channel, ComplaintView, Filing, IntakePolicy};
+use crate::services::complaints::{self, Channel, ComplaintView};
 use crate::services::evidence::{self, EvidenceFile, MAX_FILE_BYTES, MAX_FILES};
+use crate::services::intake_queue::Submission;
 use crate::web::AppState;
 use crate::web::i18n::{Texts, duration_text, localise_error, negotiate, status_name, texts};
 use crate::web::limits::{content_length_cap, rate_limit};
@@ -141,7 +142,7 @@ async fn new_form(
 }
 
 /// The submitted text fields and evidence files.
-struct Submission {
+struct FormSubmission {
     values: HashMap<String, String>,
     files: Vec<EvidenceFile>,
     file_errors: Vec<String>,
@@ -161,14 +162,14 @@ fn insert_value(values: &mut HashMap<String, String>, name: &str, value: String)
     Ok(())
 }
 
-async fn read_submission(req: Request, state: &AppState) -> AppResult<Submission> {
+async fn read_submission(req: Request, state: &AppState) -> AppResult<FormSubmission> {
     let ct = req
         .headers()
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .unwrap_or_default()
         .to_ascii_lowercase();
-    let mut sub = Submission {
+    let mut sub = FormSubmission {
         values: HashMap::new(),
         files: Vec::new(),
         file_errors: Vec::new(),
@@ -347,25 +348,20 @@ async fn submit_inner(state: &AppState, req: Request) -> AppResult<Response> {
         .get("submission_id")
         .and_then(|id| uuid::Uuid::parse_str(id.trim()).ok())
         .map(|id| format!("form:{id}"));
-    let policy = IntakePolicy {
-        deadline: state.config.deadline,
-        reminders: &state.config.reminders,
-        public_base_url: &state.config.public_base_url,
-        staff_notify: &state.config.staff_notify,
-    };
-    let (created, view) = complaints::submit(
-        &state.db,
-        &state.index,
-        &policy,
-        &Filing {
-            complaint: &new,
-            files: &sub.files,
-            channel: Channel::Form,
-            idempotency_key: key.as_deref(),
-        },
-        OffsetDateTime::now_utc(),
-    )
-    .await?;
+    let (created, view) = state
+        .intake
+        .submit(
+            &state.db,
+            &state.index,
+            Submission {
+                complaint: new,
+                files: sub.files,
+                channel: Channel::Form,
+                idempotency_key: key,
+                received_at: OffsetDateTime::now_utc(),
+            },
+        )
+        .await?;
     let status = if created {
         StatusCode::CREATED
     } else {

@@ -13,7 +13,8 @@ use time::OffsetDateTime;
 use crate::domain::complaint::{ComplaintInput, NewComplaint, TrackingCode};
 use crate::error::{AppError, AppResult};
 use crate::services::complaints::ComplaintView;
-use crate::services::complaints::{self, Channel, Filing, IntakePolicy};
+use crate::services::complaints::{self, Channel};
+use crate::services::intake_queue::Submission;
 use crate::web::AppState;
 use crate::web::body::JsonBody;
 use crate::web::limits::{content_length_cap, rate_limit};
@@ -68,25 +69,20 @@ pub async fn submit(
 ) -> AppResult<impl IntoResponse> {
     let key = idempotency_key(&headers)?;
     let new = NewComplaint::parse(&input).map_err(AppError::Validation)?;
-    let policy = IntakePolicy {
-        deadline: state.config.deadline,
-        reminders: &state.config.reminders,
-        public_base_url: &state.config.public_base_url,
-        staff_notify: &state.config.staff_notify,
-    };
-    let (created, view) = complaints::submit(
-        &state.db,
-        &state.index,
-        &policy,
-        &Filing {
-            complaint: &new,
-            files: &[],
-            channel: Channel::Api,
-            idempotency_key: key.as_deref(),
-        },
-        OffsetDateTime::now_utc(),
-    )
-    .await?;
+    let (created, view) = state
+        .intake
+        .submit(
+            &state.db,
+            &state.index,
+            Submission {
+                complaint: new,
+                files: Vec::new(),
+                channel: Channel::Api,
+                idempotency_key: key,
+                received_at: OffsetDateTime::now_utc(),
+            },
+        )
+        .await?;
     let status = if created {
         StatusCode::CREATED
     } else {

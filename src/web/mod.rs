@@ -32,6 +32,7 @@ pub struct AppState {
     pub config: Arc<Config>,
     pub index: Arc<MatchIndex>,
     pub limiter: Arc<limits::RateLimiter>,
+    pub intake: Arc<crate::services::intake_queue::IntakeQueue>,
 }
 
 pub fn router(state: AppState) -> Router {

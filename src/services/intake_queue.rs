@@ -1,0 +1,151 @@
+//! Group commit for complaint intake. Requests are checked, matched and their evidence
+//! stored in parallel; one writer task then files whatever is waiting in a single write
+//! transaction, so many complaints share one fsync. Each request is answered only after
+//! the transaction holding its complaint has committed: a 201 is still durable.
+
+use std::sync::Arc;
+
+use sea_orm::{DatabaseConnection, DbErr};
+use time::OffsetDateTime;
+use tokio::sync::{mpsc, oneshot};
+
+use crate::config::Config;
+use crate::db;
+use crate::domain::complaint::NewComplaint;
+use crate::services::complaints::{
+    self, Channel, ComplaintView, Filing, IntakePolicy, find_matches,
+};
+use crate::services::evidence::EvidenceFile;
+use crate::services::matching::{Match, MatchIndex};
+
+/// Most complaints filed in one transaction.
+const MAX_GROUP: usize = 64;
+
+type Outcome = Result<(bool, ComplaintView), DbErr>;
+
+/// A checked complaint with its stored evidence, as a request hands it over.
+pub struct Submission {
+    pub complaint: NewComplaint,
+    pub files: Vec<EvidenceFile>,
+    pub channel: Channel,
+    pub idempotency_key: Option<String>,
+    pub received_at: OffsetDateTime,
+}
+
+struct Job {
+    sub: Submission,
+    matches: Vec<Match>,
+    reply: oneshot::Sender<Outcome>,
+}
+
+impl Job {
+    fn filing(&self) -> Filing<'_> {
+        Filing {
+            complaint: &self.sub.complaint,
+            files: &self.sub.files,
+            channel: self.sub.channel,
+            idempotency_key: self.sub.idempotency_key.as_deref(),
+        }
+    }
+}
+
+pub struct IntakeQueue {
+    tx: mpsc::Sender<Job>,
+}
+
+impl IntakeQueue {
+    /// Starts the writer task; it ends when the queue is dropped.
+    pub fn start(db: DatabaseConnection, config: Arc<Config>) -> Self {
+        let (tx, rx) = mpsc::channel(1024);
+        tokio::spawn(writer(db, config, rx));
+        Self { tx }
+    }
+
+    /// Files a complaint; returns once it is committed.
+    pub async fn submit(
+        &self,
+        db: &DatabaseConnection,
+        index: &MatchIndex,
+        sub: Submission,
+    ) -> Outcome {
+        let matches = find_matches(db, index, &sub.complaint).await?;
+        let (reply, answer) = oneshot::channel();
+        let job = Job {
+            sub,
+            matches,
+            reply,
+        };
+        let stopped = || DbErr::Custom("the intake writer has stopped".into());
+        self.tx.send(job).await.map_err(|_| stopped())?;
+        answer.await.map_err(|_| stopped())?
+    }
+}
+
+async fn writer(db: DatabaseConnection, config: Arc<Config>, mut rx: mpsc::Receiver<Job>) {
+    let policy = IntakePolicy {
+        deadline: config.deadline,
+        reminders: &config.reminders,
+        public_base_url: &config.public_base_url,
+        staff_notify: &config.staff_notify,
+    };
+    let mut jobs = Vec::with_capacity(MAX_GROUP);
+    while rx.recv_many(&mut jobs, MAX_GROUP).await > 0 {
+        let outcomes = file_group(&db, &policy, &jobs).await;
+        for (job, outcome) in jobs.drain(..).zip(outcomes) {
+            let _ = job.reply.send(outcome);
+        }
+    }
+}
+
+/// Files the group in one transaction. Should any complaint fail, the group is rolled
+/// back and each is filed on its own, so one failure costs only its own request.
+async fn file_group(
+    db: &DatabaseConnection,
+    policy: &IntakePolicy<'_>,
+    jobs: &[Job],
+) -> Vec<Outcome> {
+    let together = async {
+        let txn = db::begin_write(db).await?;
+        let mut views = Vec::with_capacity(jobs.len());
+        for job in jobs {
+            views.push(
+                complaints::submit_in(
+                    &txn,
+                    policy,
+                    &job.filing(),
+                    &job.matches,
+                    job.sub.received_at,
+                )
+                .await?,
+            );
+        }
+        txn.commit().await?;
+        Ok::<_, DbErr>(views)
+    };
+    match together.await {
+        Ok(views) => views.into_iter().map(Ok).collect(),
+        Err(e) if jobs.len() == 1 => vec![Err(e)],
+        Err(_) => {
+            let mut out = Vec::with_capacity(jobs.len());
+            for job in jobs {
+                out.push(
+                    async {
+                        let txn = db::begin_write(db).await?;
+                        let v = complaints::submit_in(
+                            &txn,
+                            policy,
+                            &job.filing(),
+                            &job.matches,
+                            job.sub.received_at,
+                        )
+                        .await?;
+                        txn.commit().await?;
+                        Ok(v)
+                    }
+                    .await,
+                );
+            }
+            out
+        }
+    }
+}
