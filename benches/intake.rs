@@ -117,26 +117,11 @@ fn pct(lat: &[Duration], p: f64) -> f64 {
 }
 
 async fn run(label: &str, database_url: String, data_dir: std::path::PathBuf, a: &Args) {
-    let config = Config {
-        database_url,
-        bind_addr: "127.0.0.1:0".parse().expect("addr"),
-        public_base_url: "http://127.0.0.1".into(),
-        data_dir: data_dir.clone(),
-        max_article_bytes: 4 << 20,
-        deadline: Duration::from_secs(24 * 3600),
-        staff_notify: takedown::config::parse_addresses("staff@bench.example").expect("staff"),
-        intake_rate_limit: 0,
-        reminders: ["12h", "20h", "23h"]
-            .iter()
-            .map(|r| humantime::parse_duration(r).expect("duration"))
-            .collect(),
-        escalation_to: takedown::config::parse_addresses("escalation@news.example").expect("esc"),
-        on_breach: takedown::domain::deadline::OnBreach::Remove,
-        scheduler_cron: None,
-        mail_url: format!("file://{}/mail", data_dir.display()),
-        mail_from: takedown::domain::validate::EmailAddress::parse("takedown@news.example")
-            .expect("from"),
-    };
+    let mut config = Config::defaults(data_dir);
+    config.database_url = database_url;
+    config.bind_addr = "127.0.0.1:0".parse().expect("addr");
+    config.intake_rate_limit = 0;
+    config.scheduler_cron = None;
     let app = App::build(config).await.expect("app");
     let base = format!("http://127.0.0.1:{}", app.port());
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();

@@ -4,6 +4,7 @@
 use std::fmt;
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
 
@@ -104,82 +105,89 @@ pub fn parse_addresses(raw: &str) -> Result<Vec<EmailAddress>> {
 }
 
 impl Config {
-    /// Reads `.env` (if present) and the environment.
+    /// Every setting at its documented default, keeping data under `data_dir`.
+    pub fn defaults(data_dir: PathBuf) -> Self {
+        let bind_addr = SocketAddr::from(([127, 0, 0, 1], 8080));
+        let staff = vec![EmailAddress::local("staff")];
+        Self {
+            database_url: format!("sqlite://{}/takedown.db?mode=rwc", data_dir.display()),
+            bind_addr,
+            public_base_url: format!("http://{bind_addr}"),
+            max_article_bytes: 4 << 20,
+            deadline: Duration::from_secs(24 * 3600),
+            escalation_to: staff.clone(),
+            staff_notify: staff,
+            intake_rate_limit: 20,
+            reminders: [12, 20, 23].map(|h| Duration::from_secs(h * 3600)).to_vec(),
+            on_breach: OnBreach::Remove,
+            scheduler_cron: Some("0 * * * * *".into()),
+            mail_url: format!("file://{}/mail", data_dir.display()),
+            mail_from: EmailAddress::local("takedown"),
+            data_dir,
+        }
+    }
+
+    /// Reads `.env` (if present) and the environment over the defaults.
     pub fn from_env() -> Result<Self> {
         let _ = dotenvy::dotenv();
-        let data_dir = PathBuf::from(var("DATA_DIR").unwrap_or_else(|| "data".into()));
-        let database_url = var("DATABASE_URL")
-            .unwrap_or_else(|| format!("sqlite://{}/takedown.db?mode=rwc", data_dir.display()));
-        let bind_addr: SocketAddr = var("BIND_ADDR")
-            .unwrap_or_else(|| "127.0.0.1:8080".into())
-            .parse()
-            .context("BIND_ADDR must be host:port, e.g. 127.0.0.1:8080")?;
-        let public_base_url = var("PUBLIC_BASE_URL")
-            .unwrap_or_else(|| format!("http://{bind_addr}"))
-            .trim_end_matches('/')
-            .to_string();
-        if url::Url::parse(&public_base_url).is_err() {
-            bail!("PUBLIC_BASE_URL is not a URL: {public_base_url}");
+        let mut c = Self::defaults(PathBuf::from(
+            var("DATA_DIR").unwrap_or_else(|| "data".into()),
+        ));
+        if let Some(v) = var("DATABASE_URL") {
+            c.database_url = v;
         }
-        let max_article_bytes = match var("MAX_ARTICLE_BYTES") {
-            Some(v) => parse_bytes(&v).context("MAX_ARTICLE_BYTES")?,
-            None => 4 << 20,
-        };
-        let deadline = match var("DEADLINE") {
-            Some(v) => humantime::parse_duration(&v).context("DEADLINE (e.g. 24h)")?,
-            None => std::time::Duration::from_secs(24 * 3600),
-        };
-        let staff_notify = parse_addresses(
-            &var("STAFF_NOTIFY").unwrap_or_else(|| "staff@localhost.localdomain".into()),
-        )
-        .context("STAFF_NOTIFY")?;
-        let intake_rate_limit = match var("INTAKE_RATE_LIMIT") {
-            Some(v) => v
+        if let Some(v) = var("BIND_ADDR") {
+            c.bind_addr = v
+                .parse()
+                .context("BIND_ADDR must be host:port, e.g. 127.0.0.1:8080")?;
+            c.public_base_url = format!("http://{}", c.bind_addr);
+        }
+        if let Some(v) = var("PUBLIC_BASE_URL") {
+            c.public_base_url = v.trim_end_matches('/').to_string();
+        }
+        if url::Url::parse(&c.public_base_url).is_err() {
+            bail!("PUBLIC_BASE_URL is not a URL: {}", c.public_base_url);
+        }
+        if let Some(v) = var("MAX_ARTICLE_BYTES") {
+            c.max_article_bytes = parse_bytes(&v).context("MAX_ARTICLE_BYTES")?;
+        }
+        if let Some(v) = var("DEADLINE") {
+            c.deadline = humantime::parse_duration(&v).context("DEADLINE (e.g. 24h)")?;
+        }
+        if let Some(v) = var("STAFF_NOTIFY") {
+            c.staff_notify = parse_addresses(&v).context("STAFF_NOTIFY")?;
+            c.escalation_to = c.staff_notify.clone();
+        }
+        if let Some(v) = var("ESCALATION_TO") {
+            c.escalation_to = parse_addresses(&v).context("ESCALATION_TO")?;
+        }
+        if let Some(v) = var("INTAKE_RATE_LIMIT") {
+            c.intake_rate_limit = v
                 .trim()
                 .parse()
-                .context("INTAKE_RATE_LIMIT must be a whole number (0 turns it off)")?,
-            None => 20,
-        };
-        let reminders = var("REMINDERS")
-            .unwrap_or_else(|| "12h,20h,23h".into())
-            .split(',')
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-            .map(|s| humantime::parse_duration(s).with_context(|| format!("REMINDERS: {s}")))
-            .collect::<Result<Vec<_>>>()?;
-        let escalation_to = match var("ESCALATION_TO") {
-            Some(v) => parse_addresses(&v).context("ESCALATION_TO")?,
-            None => staff_notify.clone(),
-        };
-        let on_breach = OnBreach::parse(&var("ON_BREACH").unwrap_or_else(|| "remove".into()))
-            .context("ON_BREACH must be remove or escalate")?;
-        let scheduler_cron = match var("SCHEDULER_CRON").as_deref().map(str::trim) {
-            Some("off") => None,
-            Some(c) => Some(c.to_string()),
-            None => Some("0 * * * * *".to_string()),
-        };
-        let mail_url =
-            var("MAIL_URL").unwrap_or_else(|| format!("file://{}/mail", data_dir.display()));
-        let mail_from = EmailAddress::parse(
-            &var("MAIL_FROM").unwrap_or_else(|| "takedown@localhost.localdomain".into()),
-        )
-        .map_err(|e| anyhow::anyhow!("MAIL_FROM: {e}"))?;
-        Ok(Self {
-            reminders,
-            escalation_to,
-            on_breach,
-            scheduler_cron,
-            mail_url,
-            mail_from,
-            intake_rate_limit,
-            database_url,
-            bind_addr,
-            public_base_url,
-            data_dir,
-            max_article_bytes,
-            deadline,
-            staff_notify,
-        })
+                .context("INTAKE_RATE_LIMIT must be a whole number (0 turns it off)")?;
+        }
+        if let Some(v) = var("REMINDERS") {
+            c.reminders = v
+                .split(',')
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(|s| humantime::parse_duration(s).with_context(|| format!("REMINDERS: {s}")))
+                .collect::<Result<Vec<_>>>()?;
+        }
+        if let Some(v) = var("ON_BREACH") {
+            c.on_breach = OnBreach::parse(&v).context("ON_BREACH must be remove or escalate")?;
+        }
+        if let Some(v) = var("SCHEDULER_CRON") {
+            c.scheduler_cron = (v.trim() != "off").then(|| v.trim().to_string());
+        }
+        if let Some(v) = var("MAIL_URL") {
+            c.mail_url = v;
+        }
+        if let Some(v) = var("MAIL_FROM") {
+            c.mail_from = EmailAddress::parse(&v).map_err(|e| anyhow::anyhow!("MAIL_FROM: {e}"))?;
+        }
+        Ok(c)
     }
 }
 
@@ -196,23 +204,21 @@ mod tests {
     }
 
     #[test]
+    fn defaults_are_the_documented_ones() {
+        let c = Config::defaults("data".into());
+        assert_eq!(c.database_url, "sqlite://data/takedown.db?mode=rwc");
+        assert_eq!(c.mail_url, "file://data/mail");
+        assert_eq!(c.mail_from.as_str(), "takedown@localhost.localdomain");
+        assert_eq!(c.staff_notify.len(), 1);
+        assert_eq!(c.reminders.len(), 3);
+        assert_eq!(c.deadline, Duration::from_secs(86_400));
+    }
+
+    #[test]
     fn debug_redacts_passwords() {
-        let c = Config {
-            database_url: "postgres://u:secret@db/x".into(),
-            bind_addr: "127.0.0.1:1".parse().unwrap(),
-            public_base_url: "http://x".into(),
-            data_dir: "data".into(),
-            max_article_bytes: 1,
-            deadline: std::time::Duration::from_secs(1),
-            staff_notify: vec![],
-            intake_rate_limit: 0,
-            reminders: vec![],
-            escalation_to: vec![],
-            on_breach: OnBreach::Remove,
-            scheduler_cron: None,
-            mail_url: "smtp://u:secret2@mail".into(),
-            mail_from: EmailAddress::parse("a@b.example").unwrap(),
-        };
+        let mut c = Config::defaults("data".into());
+        c.database_url = "postgres://u:secret@db/x".into();
+        c.mail_url = "smtp://u:secret2@mail".into();
         let shown = format!("{c:?}");
         assert!(!shown.contains("secret"), "{shown}");
         assert!(!shown.contains("secret2"), "{shown}");

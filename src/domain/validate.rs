@@ -77,6 +77,12 @@ impl EmailAddress {
     pub fn as_str(&self) -> &str {
         &self.0
     }
+
+    /// `name@localhost.localdomain`, for default settings; `name` is a literal word.
+    pub fn local(name: &'static str) -> Self {
+        debug_assert!(name.chars().all(|c| c.is_ascii_alphanumeric()));
+        Self(format!("{name}@localhost.localdomain"))
+    }
 }
 
 /// Parses an RFC 3339 timestamp into UTC, truncated to microseconds (what both

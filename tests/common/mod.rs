@@ -96,26 +96,18 @@ impl Drop for TestDb {
 }
 
 pub fn config_for(db: &TestDb) -> Config {
-    Config {
-        database_url: db.url.clone(),
-        bind_addr: "127.0.0.1:0".parse().expect("addr"),
-        public_base_url: "http://127.0.0.1".into(),
-        data_dir: db.data_dir(),
-        max_article_bytes: 4 << 20,
-        deadline: std::time::Duration::from_secs(24 * 3600),
-        staff_notify: takedown::config::parse_addresses("staff@news.example").expect("staff"),
-        intake_rate_limit: 0,
-        reminders: ["12h", "20h", "23h"]
-            .iter()
-            .map(|r| humantime::parse_duration(r).expect("duration"))
-            .collect(),
-        escalation_to: takedown::config::parse_addresses("escalation@news.example").expect("esc"),
-        on_breach: takedown::domain::deadline::OnBreach::Remove,
-        scheduler_cron: None,
-        mail_url: format!("file://{}/mail", db.data_dir().display()),
-        mail_from: takedown::domain::validate::EmailAddress::parse("takedown@news.example")
-            .expect("from"),
-    }
+    let mut c = Config::defaults(db.data_dir());
+    c.database_url = db.url.clone();
+    c.bind_addr = "127.0.0.1:0".parse().expect("addr");
+    c.public_base_url = "http://127.0.0.1".into();
+    c.staff_notify = takedown::config::parse_addresses("staff@news.example").expect("staff");
+    c.escalation_to = takedown::config::parse_addresses("escalation@news.example").expect("esc");
+    c.intake_rate_limit = 0;
+    // Tests drive the sweeps with their own clock.
+    c.scheduler_cron = None;
+    c.mail_from =
+        takedown::domain::validate::EmailAddress::parse("takedown@news.example").expect("from");
+    c
 }
 
 pub struct TestApp {
