@@ -251,3 +251,91 @@ async fn random_complaints_never_produce_a_server_error() {
     assert_eq!(app.count("outbox WHERE kind = 'receipt'").await, complaints);
     assert_eq!(app.count("audit_events").await, complaints);
 }
+
+#[tokio::test]
+async fn random_form_posts_never_produce_a_server_error() {
+    let app = TestApp::spawn().await;
+    let mut rng = StdRng::seed_from_u64(0xf0_4d5);
+    let names = [
+        "claimant.name",
+        "claimant.email",
+        "claimant.phone",
+        "claimant.address",
+        "claimant.capacity",
+        "work.title",
+        "work.description",
+        "work.original_url",
+        "infringing_urls",
+        "statements.good_faith",
+        "statements.accurate",
+        "signature",
+        "language",
+        "submission_id",
+        "evidence",
+        "x\u{0}y",
+    ];
+    for _ in 0..150 {
+        let (ct, body): (String, Vec<u8>) = match rng.random_range(0..4) {
+            0 => {
+                // urlencoded, possibly with repeated or odd keys and invalid escapes
+                let mut parts = Vec::new();
+                for _ in 0..rng.random_range(0..20) {
+                    let k = names[rng.random_range(0..names.len())];
+                    let v = random_value(&mut rng, 2).to_string();
+                    parts.push(format!(
+                        "{}={}",
+                        k,
+                        if rng.random::<bool>() {
+                            "%ZZ%FF".to_string()
+                        } else {
+                            v
+                        }
+                    ));
+                }
+                (
+                    "application/x-www-form-urlencoded".into(),
+                    parts.join("&").into_bytes(),
+                )
+            }
+            1 => {
+                // multipart with random parts, some files of random bytes
+                let b = "XyZboundary";
+                let mut body = Vec::new();
+                for _ in 0..rng.random_range(0..12) {
+                    let k = names[rng.random_range(0..names.len())];
+                    body.extend_from_slice(
+                        format!("--{b}\r\nContent-Disposition: form-data; name=\"{k}\"").as_bytes(),
+                    );
+                    if rng.random::<bool>() {
+                        body.extend_from_slice(b"; filename=\"../../x.pdf\"");
+                    }
+                    body.extend_from_slice(b"\r\n\r\n");
+                    body.extend(random_bytes(&mut rng));
+                    body.extend_from_slice(b"\r\n");
+                }
+                if rng.random::<bool>() {
+                    body.extend_from_slice(format!("--{b}--\r\n").as_bytes());
+                }
+                (format!("multipart/form-data; boundary={b}"), body)
+            }
+            2 => ("multipart/form-data".into(), random_bytes(&mut rng)),
+            _ => ("text/html".into(), random_bytes(&mut rng)),
+        };
+        let resp = app
+            .client
+            .post(app.url("/complaints"))
+            .header("content-type", ct)
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        let status = resp.status();
+        let text = resp.text().await.unwrap();
+        assert!(
+            status.is_success() || status.is_client_error(),
+            "{status}: {text}"
+        );
+    }
+    let complaints = app.count("complaints").await;
+    assert_eq!(app.count("outbox WHERE kind = 'receipt'").await, complaints);
+}
