@@ -4,7 +4,6 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use anyhow::{Context, Result};
-use sea_orm::DatabaseConnection;
 use tokio::net::TcpListener;
 
 use crate::config::Config;
@@ -23,16 +22,17 @@ impl App {
     /// Connects and migrates the database, binds the listener (port 0 picks a free
     /// port), and warms the match index.
     pub async fn build(config: Config) -> Result<Self> {
-        let db = db::connect(&config.database_url).await?;
-        db::migrate_up(&db).await?;
-        Self::build_with_db(config, db).await
-    }
-
-    /// As `build`, over an already migrated connection.
-    pub async fn build_with_db(config: Config, db: DatabaseConnection) -> Result<Self> {
         let listener = TcpListener::bind(config.bind_addr)
             .await
             .with_context(|| format!("binding {}", config.bind_addr))?;
+        Self::build_on(config, listener).await
+    }
+
+    /// As `build`, serving on a listener the caller bound (so it can know the address,
+    /// say for `PUBLIC_BASE_URL`, before the app is built).
+    pub async fn build_on(config: Config, listener: TcpListener) -> Result<Self> {
+        let db = db::connect(&config.database_url).await?;
+        db::migrate_up(&db).await?;
         let index = Arc::new(MatchIndex::default());
         index.sync(&db).await.context("loading the match index")?;
         let config = Arc::new(config);

@@ -63,7 +63,7 @@ async fn a_complete_complaint_is_received_matched_and_acknowledged() {
     assert_eq!(v["status"], "received");
     assert_eq!(
         v["status_url"],
-        format!("http://127.0.0.1/complaints/{code}")
+        format!("{}/complaints/{code}", app.address)
     );
     let received = OffsetDateTime::parse(v["received_at"].as_str().unwrap(), &Rfc3339).unwrap();
     let deadline = OffsetDateTime::parse(v["deadline_at"].as_str().unwrap(), &Rfc3339).unwrap();

@@ -128,9 +128,15 @@ impl TestApp {
 
     pub async fn spawn_with(adjust: impl FnOnce(&mut Config)) -> Self {
         let test_db = TestDb::new().await;
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let port = listener.local_addr().expect("addr").port();
         let mut config = config_for(&test_db);
+        // Links in pages and emails point at this server, as they would in production.
+        config.public_base_url = format!("http://127.0.0.1:{port}");
         adjust(&mut config);
-        let app = App::build(config).await.expect("app builds");
+        let app = App::build_on(config, listener).await.expect("app builds");
         let address = format!("http://127.0.0.1:{}", app.port());
         let db = app.state().db.clone();
         let state = app.state().clone();
