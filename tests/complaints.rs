@@ -151,6 +151,37 @@ async fn the_receipt_is_in_the_claimants_language() {
 }
 
 #[tokio::test]
+async fn the_receipt_has_an_html_alternative_with_input_escaped() {
+    use sea_orm::EntityTrait;
+    let app = TestApp::spawn().await;
+    let mut c = complaint("en");
+    c["claimant"]["name"] = json!("<script>alert(1)</script> Wang");
+    let v: Value = submit(&app, &c, None).await.json().await.unwrap();
+    let receipt = takedown::entities::outbox::Entity::find()
+        .all(&app.db)
+        .await
+        .unwrap()
+        .remove(0);
+    let html = receipt.body_html.expect("an HTML alternative");
+    assert!(
+        html.contains(&format!(
+            "<a href=\"{}\">",
+            v["status_url"].as_str().unwrap()
+        )),
+        "{html}"
+    );
+    assert!(!html.contains("<script>"), "{html}");
+    assert!(
+        html.contains("&#60;script&#62;") || html.contains("&lt;script&gt;"),
+        "{html}"
+    );
+    assert!(
+        receipt.body_text.contains("<script>alert(1)</script> Wang"),
+        "plain text stays as typed"
+    );
+}
+
+#[tokio::test]
 async fn each_missing_element_is_named_and_nothing_is_written() {
     let app = TestApp::spawn().await;
     type Breaker = fn(&mut Value);

@@ -128,6 +128,13 @@ async fn the_whole_24_hour_story() {
 
     let got = smtp.received();
     assert_eq!(got.len(), 8);
+    let receipt = &smtp.to("claimant@citydaily.example")[0];
+    assert!(
+        receipt
+            .header("Content-Type")
+            .unwrap()
+            .starts_with("multipart/alternative")
+    );
     let ids: HashSet<String> = got.iter().map(|r| r.message_id()).collect();
     assert_eq!(
         ids.len(),
@@ -404,6 +411,29 @@ async fn the_scheduler_runs_a_short_story_by_itself() {
         );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
+    assert_eq!(
+        smtp.to("staff@news.example").len(),
+        2,
+        "new-complaint notice and the reminder"
+    );
+}
+
+#[tokio::test]
+async fn reminders_also_go_to_the_assigned_reviewer() {
+    use sea_orm::ConnectionTrait;
+    let smtp = SmtpServer::start().await;
+    let app = TestApp::spawn().await;
+    let m = mailer(&smtp);
+    let (id, t0) = file(&app, ARTICLE_URL).await;
+    app.db
+        .execute_unprepared(&format!(
+            "UPDATE complaints SET assigned_reviewer = 'reviewer@news.example' WHERE id = {id}"
+        ))
+        .await
+        .unwrap();
+    let r = run(&app, &m, t0 + hours(12)).await;
+    assert_eq!(r.deadlines.reminders, 1);
+    assert_eq!(smtp.to("reviewer@news.example").len(), 1);
     assert_eq!(
         smtp.to("staff@news.example").len(),
         2,

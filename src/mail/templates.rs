@@ -3,9 +3,8 @@
 
 use askama::Template;
 
-#[derive(Template)]
-#[template(path = "email/receipt.en.txt")]
-pub struct ReceiptEn<'a> {
+/// What a receipt says, in any language and format.
+pub struct Receipt<'a> {
     pub name: &'a str,
     pub code: &'a str,
     pub received_at: &'a str,
@@ -15,14 +14,28 @@ pub struct ReceiptEn<'a> {
 }
 
 #[derive(Template)]
+#[template(path = "email/receipt.en.txt")]
+pub struct ReceiptEn<'a> {
+    pub r: &'a Receipt<'a>,
+}
+
+#[derive(Template)]
 #[template(path = "email/receipt.zh.txt")]
 pub struct ReceiptZh<'a> {
-    pub name: &'a str,
-    pub code: &'a str,
-    pub received_at: &'a str,
-    pub deadline_at: &'a str,
-    pub status_url: &'a str,
-    pub targets: &'a [String],
+    pub r: &'a Receipt<'a>,
+}
+
+/// The receipt's HTML alternative: the status link clickable, input escaped.
+#[derive(Template)]
+#[template(path = "email/receipt.en.html")]
+pub struct ReceiptEnHtml<'a> {
+    pub r: &'a Receipt<'a>,
+}
+
+#[derive(Template)]
+#[template(path = "email/receipt.zh.html")]
+pub struct ReceiptZhHtml<'a> {
+    pub r: &'a Receipt<'a>,
 }
 
 #[derive(Template)]

@@ -18,7 +18,9 @@ use crate::entities::{
     article, complaint, complaint_evidence, complaint_match, complaint_target, deadline_step,
 };
 use crate::mail::outbox::{self, Email};
-use crate::mail::templates::{NewComplaintEn, ReceiptEn, ReceiptZh};
+use crate::mail::templates::{
+    NewComplaintEn, Receipt, ReceiptEn, ReceiptEnHtml, ReceiptZh, ReceiptZhHtml,
+};
 use crate::services::audit;
 use crate::services::evidence::EvidenceFile;
 use crate::services::matching::{Match, MatchIndex};
@@ -256,36 +258,32 @@ pub async fn submit_in(
     let due = format_timestamp(deadline_at);
     let url = status_url(policy.public_base_url, code.as_str());
     let urls: Vec<String> = new.infringing_urls.iter().map(|u| u.to_string()).collect();
-    let (subject, body) = match new.language {
+    let render_err = |e: askama::Error| DbErr::Custom(format!("rendering receipt: {e}"));
+    let receipt = Receipt {
+        name: &new.claimant_name,
+        code: code.as_str(),
+        received_at: &received,
+        deadline_at: &due,
+        status_url: &url,
+        targets: &urls,
+    };
+    let r = &receipt;
+    let (subject, body, html) = match new.language {
         Language::Zh => (
             format!(
                 "我们已收到您的版权投诉 / Complaint {} received",
                 code.as_str()
             ),
-            ReceiptZh {
-                name: &new.claimant_name,
-                code: code.as_str(),
-                received_at: &received,
-                deadline_at: &due,
-                status_url: &url,
-                targets: &urls,
-            }
-            .render(),
+            ReceiptZh { r }.render(),
+            ReceiptZhHtml { r }.render(),
         ),
         Language::En => (
             format!("We received your copyright complaint {}", code.as_str()),
-            ReceiptEn {
-                name: &new.claimant_name,
-                code: code.as_str(),
-                received_at: &received,
-                deadline_at: &due,
-                status_url: &url,
-                targets: &urls,
-            }
-            .render(),
+            ReceiptEn { r }.render(),
+            ReceiptEnHtml { r }.render(),
         ),
     };
-    let body = body.map_err(|e| DbErr::Custom(format!("rendering receipt: {e}")))?;
+    let (body, html) = (body.map_err(render_err)?, html.map_err(render_err)?);
     outbox::enqueue(
         txn,
         &Email {
@@ -293,7 +291,7 @@ pub async fn submit_in(
             recipient: &new.claimant_email,
             subject,
             body_text: body,
-            body_html: None,
+            body_html: Some(html),
             dedupe_key: format!("complaint:{}:receipt", c.id),
             complaint_id: Some(c.id),
         },
