@@ -157,7 +157,30 @@ async fn the_whole_24_hour_story() {
         1,
         "the source's rights contact"
     );
+    let reminder = &smtp.to("staff@news.example")[1];
+    assert!(
+        reminder
+            .data
+            .contains(&format!("Reminder: complaint #{id} must be decided by")),
+        "{}",
+        reminder.data
+    );
+    assert!(
+        reminder.data.contains("Time left:     12h 00m"),
+        "{}",
+        reminder.data
+    );
     let escalation = &smtp.to("escalation@news.example")[0];
+    assert!(
+        escalation.data.contains("DEADLINE MISSED"),
+        "{}",
+        escalation.data
+    );
+    assert!(
+        escalation.data.contains("taken down provisionally"),
+        "{}",
+        escalation.data
+    );
     assert!(
         escalation
             .header("Subject")

@@ -25,7 +25,9 @@ use crate::domain::deadline::{BREACH, OnBreach, StepState, latest_only};
 use crate::domain::validate::{EmailAddress, format_timestamp, truncate_micros};
 use crate::entities::{article, article_revision, complaint, complaint_target, deadline_step};
 use crate::mail::outbox::{self, Email};
-use crate::mail::templates::{EscalationEn, ReminderEn, RemovalEn, RemovalSourceEn, RemovalZh};
+use crate::mail::templates::{
+    DeadlineSummary, EscalationEn, ReminderEn, RemovalEn, RemovalSourceEn, RemovalZh,
+};
 use crate::services::audit;
 use crate::services::complaints::status_url;
 
@@ -193,21 +195,24 @@ async fn handle_complaint(
     let received = format_timestamp(c.received_at);
     let due = format_timestamp(c.deadline_at);
     let removes = policy.on_breach == OnBreach::Remove;
+    let summary = DeadlineSummary {
+        id: c.id,
+        deadline_at: &due,
+        received_at: &received,
+        claimant: &c.claimant_name,
+        work_title: &c.work_title,
+        targets: &target_urls,
+        status_url: &url,
+        removes,
+    };
 
     if let Some(step) = send {
         set_state(txn, &[step.id], StepState::Done, None, now).await?;
         report.reminders += 1;
         let left = time_left(c.deadline_at, now);
         let body = render(ReminderEn {
-            id: c.id,
-            deadline_at: &due,
+            s: &summary,
             time_left: &left,
-            received_at: &received,
-            claimant: &c.claimant_name,
-            work_title: &c.work_title,
-            targets: &target_urls,
-            status_url: &url,
-            removes,
         })?;
         let reviewer = c
             .assigned_reviewer
@@ -253,16 +258,7 @@ async fn handle_complaint(
             Vec::new()
         };
         report.removed_articles += removed.len() as u64;
-        let body = render(EscalationEn {
-            id: c.id,
-            deadline_at: &due,
-            received_at: &received,
-            claimant: &c.claimant_name,
-            work_title: &c.work_title,
-            targets: &target_urls,
-            status_url: &url,
-            removes,
-        })?;
+        let body = render(EscalationEn { s: &summary })?;
         for to in policy.escalation_to {
             outbox::enqueue(
                 txn,

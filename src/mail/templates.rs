@@ -53,31 +53,30 @@ pub struct NewComplaintEn<'a> {
     pub status_url: &'a str,
 }
 
-#[derive(Template)]
-#[template(path = "email/reminder.en.txt")]
-pub struct ReminderEn<'a> {
+/// A complaint as the deadline emails to staff describe it.
+pub struct DeadlineSummary<'a> {
     pub id: i64,
     pub deadline_at: &'a str,
-    pub time_left: &'a str,
     pub received_at: &'a str,
     pub claimant: &'a str,
     pub work_title: &'a str,
     pub targets: &'a [String],
     pub status_url: &'a str,
+    /// A breach takes the targeted articles down (`ON_BREACH=remove`).
     pub removes: bool,
+}
+
+#[derive(Template)]
+#[template(path = "email/reminder.en.txt")]
+pub struct ReminderEn<'a> {
+    pub s: &'a DeadlineSummary<'a>,
+    pub time_left: &'a str,
 }
 
 #[derive(Template)]
 #[template(path = "email/escalation.en.txt")]
 pub struct EscalationEn<'a> {
-    pub id: i64,
-    pub deadline_at: &'a str,
-    pub received_at: &'a str,
-    pub claimant: &'a str,
-    pub work_title: &'a str,
-    pub targets: &'a [String],
-    pub status_url: &'a str,
-    pub removes: bool,
+    pub s: &'a DeadlineSummary<'a>,
 }
 
 #[derive(Template)]
