@@ -26,7 +26,7 @@ use crate::domain::validate::{EmailAddress, format_timestamp, truncate_micros};
 use crate::entities::{article, article_revision, complaint, complaint_target, deadline_step};
 use crate::mail::outbox::{self, Email};
 use crate::mail::templates::{
-    DeadlineSummary, EscalationEn, ReminderEn, RemovalEn, RemovalSourceEn, RemovalZh,
+    DeadlineSummary, EscalationEn, ReminderEn, Removal, RemovalEn, RemovalSourceEn, RemovalZh,
 };
 use crate::services::audit;
 use crate::services::complaints::status_url;
@@ -361,18 +361,19 @@ async fn tell_of_removal(
     now: OffsetDateTime,
 ) -> Result<(), DbErr> {
     let urls: Vec<String> = removed.iter().map(|r| r.url.clone()).collect();
+    let r = &Removal {
+        name: &c.claimant_name,
+        code: &c.tracking_code,
+        targets: &urls,
+        status_url: url,
+    };
     let (subject, body) = if c.language == "zh" {
         (
             format!(
                 "内容已暂时删除 / Content removed provisionally: complaint {}",
                 c.tracking_code
             ),
-            render(RemovalZh {
-                name: &c.claimant_name,
-                code: &c.tracking_code,
-                targets: &urls,
-                status_url: url,
-            })?,
+            render(RemovalZh { r })?,
         )
     } else {
         (
@@ -380,12 +381,7 @@ async fn tell_of_removal(
                 "Content removed provisionally: complaint {}",
                 c.tracking_code
             ),
-            render(RemovalEn {
-                name: &c.claimant_name,
-                code: &c.tracking_code,
-                targets: &urls,
-                status_url: url,
-            })?,
+            render(RemovalEn { r })?,
         )
     };
     if let Ok(claimant) = EmailAddress::parse(&c.claimant_email) {

@@ -79,9 +79,8 @@ pub struct EscalationEn<'a> {
     pub s: &'a DeadlineSummary<'a>,
 }
 
-#[derive(Template)]
-#[template(path = "email/removal.en.txt")]
-pub struct RemovalEn<'a> {
+/// What a provisional-removal notice to the claimant says, in either language.
+pub struct Removal<'a> {
     pub name: &'a str,
     pub code: &'a str,
     pub targets: &'a [String],
@@ -89,12 +88,15 @@ pub struct RemovalEn<'a> {
 }
 
 #[derive(Template)]
+#[template(path = "email/removal.en.txt")]
+pub struct RemovalEn<'a> {
+    pub r: &'a Removal<'a>,
+}
+
+#[derive(Template)]
 #[template(path = "email/removal.zh.txt")]
 pub struct RemovalZh<'a> {
-    pub name: &'a str,
-    pub code: &'a str,
-    pub targets: &'a [String],
-    pub status_url: &'a str,
+    pub r: &'a Removal<'a>,
 }
 
 #[derive(Template)]

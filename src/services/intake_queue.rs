@@ -104,48 +104,34 @@ async fn file_group(
     policy: &IntakePolicy<'_>,
     jobs: &[Job],
 ) -> Vec<Outcome> {
-    let together = async {
-        let txn = db::begin_write(db).await?;
-        let mut views = Vec::with_capacity(jobs.len());
-        for job in jobs {
-            views.push(
-                complaints::submit_in(
-                    &txn,
-                    policy,
-                    &job.filing(),
-                    &job.matches,
-                    job.sub.received_at,
-                )
-                .await?,
-            );
-        }
-        txn.commit().await?;
-        Ok::<_, DbErr>(views)
-    };
-    match together.await {
+    match file_together(db, policy, jobs).await {
         Ok(views) => views.into_iter().map(Ok).collect(),
         Err(e) if jobs.len() == 1 => vec![Err(e)],
         Err(_) => {
             let mut out = Vec::with_capacity(jobs.len());
             for job in jobs {
-                out.push(
-                    async {
-                        let txn = db::begin_write(db).await?;
-                        let v = complaints::submit_in(
-                            &txn,
-                            policy,
-                            &job.filing(),
-                            &job.matches,
-                            job.sub.received_at,
-                        )
-                        .await?;
-                        txn.commit().await?;
-                        Ok(v)
-                    }
-                    .await,
-                );
+                let one = file_together(db, policy, std::slice::from_ref(job)).await;
+                out.push(one.map(|mut views| views.remove(0)));
             }
             out
         }
     }
+}
+
+/// Files every job in one write transaction, or none of them.
+async fn file_together(
+    db: &DatabaseConnection,
+    policy: &IntakePolicy<'_>,
+    jobs: &[Job],
+) -> Result<Vec<(bool, ComplaintView)>, DbErr> {
+    let txn = db::begin_write(db).await?;
+    let mut views = Vec::with_capacity(jobs.len());
+    for job in jobs {
+        let filing = job.filing();
+        views.push(
+            complaints::submit_in(&txn, policy, &filing, &job.matches, job.sub.received_at).await?,
+        );
+    }
+    txn.commit().await?;
+    Ok(views)
 }

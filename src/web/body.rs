@@ -11,6 +11,17 @@ use crate::error::AppError;
 
 pub struct JsonBody<T>(pub T);
 
+/// The whole body, within the route's limit: 413 past it, 400 if it cannot be read.
+pub async fn read_body<S: Send + Sync>(req: Request, state: &S) -> Result<Bytes, AppError> {
+    Bytes::from_request(req, state).await.map_err(|r| {
+        if r.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            AppError::TooLarge
+        } else {
+            AppError::BadRequest(format!("could not read body: {}", r.body_text()))
+        }
+    })
+}
+
 impl<S, T> FromRequest<S> for JsonBody<T>
 where
     S: Send + Sync,
@@ -28,13 +39,7 @@ where
         if !is_json {
             return Err(AppError::UnsupportedMediaType("application/json"));
         }
-        let bytes = Bytes::from_request(req, state).await.map_err(|r| {
-            if r.status() == StatusCode::PAYLOAD_TOO_LARGE {
-                AppError::TooLarge
-            } else {
-                AppError::BadRequest(format!("could not read body: {}", r.body_text()))
-            }
-        })?;
+        let bytes = read_body(req, state).await?;
         parse_json(&bytes)
             .map(JsonBody)
             .map_err(AppError::BadRequest)

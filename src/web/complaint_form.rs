@@ -6,7 +6,6 @@ use std::collections::HashMap;
 
 use askama::Template;
 use axum::Router;
-use axum::body::Bytes;
 use axum::extract::rejection::{PathRejection, QueryRejection};
 use axum::extract::{DefaultBodyLimit, FromRequest, Multipart, Path, Query, Request, State};
 use axum::http::{HeaderMap, StatusCode, header};
@@ -24,6 +23,7 @@ use crate::services::complaints::{self, Channel, ComplaintView};
 use crate::services::evidence::{self, EvidenceFile, MAX_FILE_BYTES, MAX_FILES};
 use crate::services::intake_queue::Submission;
 use crate::web::AppState;
+use crate::web::body::read_body;
 use crate::web::i18n::{Texts, duration_text, localise_error, negotiate, status_name, texts};
 use crate::web::limits::{content_length_cap, rate_limit};
 
@@ -175,13 +175,7 @@ async fn read_submission(req: Request, state: &AppState) -> AppResult<FormSubmis
         file_errors: Vec::new(),
     };
     if ct.starts_with("application/x-www-form-urlencoded") {
-        let bytes = Bytes::from_request(req, state).await.map_err(|r| {
-            if r.status() == StatusCode::PAYLOAD_TOO_LARGE {
-                AppError::TooLarge
-            } else {
-                AppError::BadRequest(r.body_text())
-            }
-        })?;
+        let bytes = read_body(req, state).await?;
         for (k, v) in url::form_urlencoded::parse(&bytes) {
             insert_value(&mut sub.values, &k, v.into_owned())?;
         }
