@@ -31,7 +31,7 @@ impl App {
     /// As `build`, serving on a listener the caller bound (so it can know the address,
     /// say for `PUBLIC_BASE_URL`, before the app is built).
     pub async fn build_on(config: Config, listener: TcpListener) -> Result<Self> {
-        let db = db::connect(&config.database_url).await?;
+        let db = db::connect_with(&config.database_url, config.db_options()).await?;
         db::migrate_up(&db).await?;
         let index = Arc::new(MatchIndex::default());
         index.sync(&db).await.context("loading the match index")?;
@@ -69,6 +69,7 @@ impl App {
             Some(cron) => Some(crate::jobs::start_scheduler(self.state.clone(), &cron).await?),
             None => None,
         };
+        let db = self.state.db.clone();
         let router = web::router(self.state);
         let served = axum::serve(
             self.listener,
@@ -80,6 +81,7 @@ impl App {
         if let Some(s) = scheduler.as_mut() {
             let _ = s.shutdown().await;
         }
+        db::release_writer(&db).await;
         served
     }
 

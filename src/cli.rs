@@ -125,7 +125,7 @@ fn init_tracing() {
 }
 
 async fn connect(config: &Config) -> Result<DatabaseConnection> {
-    let db = db::connect(&config.database_url).await?;
+    let db = db::connect_with(&config.database_url, config.db_options()).await?;
     db::migrate_up(&db).await?;
     Ok(db)
 }
@@ -142,7 +142,7 @@ async fn run(command: Command) -> Result<ExitCode> {
             app.run().await?;
         }
         Command::Migrate { direction } => {
-            let db = db::connect(&config.database_url).await?;
+            let db = db::connect_with(&config.database_url, config.db_options()).await?;
             match direction {
                 MigrateDirection::Up => Migrator::up(&db, None).await?,
                 MigrateDirection::Down => Migrator::down(&db, Some(1)).await?,

@@ -35,6 +35,14 @@ pub struct Config {
     /// `smtp://`, `smtps://` or `file://DIR`.
     pub mail_url: String,
     pub mail_from: EmailAddress,
+    /// Emails sent at once by one delivery pass.
+    pub mail_concurrency: usize,
+    /// Connect and per-command timeout for the mail relay.
+    pub mail_timeout: Duration,
+    /// How long a request waits for a database connection before answering 503.
+    pub db_acquire_timeout: Duration,
+    /// SQLite only: the largest the database file may grow to; writes past it get 507.
+    pub sqlite_max_bytes: Option<u64>,
 }
 
 impl fmt::Debug for Config {
@@ -54,6 +62,10 @@ impl fmt::Debug for Config {
             .field("scheduler_cron", &self.scheduler_cron)
             .field("mail_url", &redact_url(&self.mail_url))
             .field("mail_from", &self.mail_from)
+            .field("mail_concurrency", &self.mail_concurrency)
+            .field("mail_timeout", &self.mail_timeout)
+            .field("db_acquire_timeout", &self.db_acquire_timeout)
+            .field("sqlite_max_bytes", &self.sqlite_max_bytes)
             .finish()
     }
 }
@@ -123,6 +135,10 @@ impl Config {
             scheduler_cron: Some("0 * * * * *".into()),
             mail_url: format!("file://{}/mail", data_dir.display()),
             mail_from: EmailAddress::local("takedown"),
+            mail_concurrency: 4,
+            mail_timeout: Duration::from_secs(20),
+            db_acquire_timeout: Duration::from_secs(5),
+            sqlite_max_bytes: None,
             data_dir,
         }
     }
@@ -187,7 +203,33 @@ impl Config {
         if let Some(v) = var("MAIL_FROM") {
             c.mail_from = EmailAddress::parse(&v).map_err(|e| anyhow::anyhow!("MAIL_FROM: {e}"))?;
         }
+        if let Some(v) = var("MAIL_CONCURRENCY") {
+            c.mail_concurrency = v
+                .trim()
+                .parse()
+                .ok()
+                .filter(|n| (1..=64).contains(n))
+                .context("MAIL_CONCURRENCY must be a whole number from 1 to 64")?;
+        }
+        if let Some(v) = var("MAIL_TIMEOUT") {
+            c.mail_timeout = humantime::parse_duration(&v).context("MAIL_TIMEOUT (e.g. 20s)")?;
+        }
+        if let Some(v) = var("DB_ACQUIRE_TIMEOUT") {
+            c.db_acquire_timeout =
+                humantime::parse_duration(&v).context("DB_ACQUIRE_TIMEOUT (e.g. 5s)")?;
+        }
+        if let Some(v) = var("SQLITE_MAX_SIZE") {
+            c.sqlite_max_bytes =
+                Some(parse_bytes(&v).context("SQLITE_MAX_SIZE (e.g. 2GB)")? as u64);
+        }
         Ok(c)
+    }
+
+    pub fn db_options(&self) -> crate::db::DbOptions {
+        crate::db::DbOptions {
+            acquire_timeout: self.db_acquire_timeout,
+            sqlite_max_bytes: self.sqlite_max_bytes,
+        }
     }
 }
 

@@ -7,6 +7,8 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
+use crate::db::Fault;
+
 /// Field path → what is wrong with it.
 pub type FieldErrors = BTreeMap<String, String>;
 
@@ -29,15 +31,36 @@ pub enum AppError {
     TooLarge,
     #[error("unsupported content type: expected {0}")]
     UnsupportedMediaType(&'static str),
+    #[error("this Idempotency-Key was already used with a different request")]
+    IdempotencyKeyReused,
+    /// Nothing more can be stored until space is freed.
+    #[error("storage is full; nothing was stored")]
+    StorageFull,
+    /// The database cannot be reached just now.
+    #[error("the service is briefly unavailable; nothing was stored, please retry shortly")]
+    Unavailable,
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
 }
 
 impl From<sea_orm::DbErr> for AppError {
     fn from(e: sea_orm::DbErr) -> Self {
-        AppError::Internal(anyhow::Error::new(e))
+        match crate::db::fault(&e) {
+            Some(Fault::StorageFull) => {
+                tracing::error!(error = %e, "storage full: refusing writes until space returns");
+                AppError::StorageFull
+            }
+            Some(Fault::Unavailable) => {
+                tracing::warn!(error = %e, "database unavailable");
+                AppError::Unavailable
+            }
+            None => AppError::Internal(anyhow::Error::new(e)),
+        }
     }
 }
+
+/// Seconds a client is asked to wait before retrying after a 503.
+pub const RETRY_AFTER_SECS: u32 = 5;
 
 impl AppError {
     pub fn field(path: &str, message: impl Into<String>) -> Self {
@@ -82,6 +105,18 @@ impl IntoResponse for AppError {
                 StatusCode::UNSUPPORTED_MEDIA_TYPE,
                 json!({"error": "unsupported_media_type", "message": self.to_string()}),
             ),
+            AppError::IdempotencyKeyReused => (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                json!({"error": "idempotency_key_reused", "message": self.to_string()}),
+            ),
+            AppError::StorageFull => (
+                StatusCode::INSUFFICIENT_STORAGE,
+                json!({"error": "storage_full", "message": self.to_string()}),
+            ),
+            AppError::Unavailable => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                json!({"error": "unavailable", "message": self.to_string()}),
+            ),
             AppError::Internal(e) => {
                 tracing::error!(error = ?e, "internal error");
                 (
@@ -91,6 +126,10 @@ impl IntoResponse for AppError {
             }
         };
         let mut resp = (status, Json(body)).into_response();
+        if matches!(self, AppError::Unavailable | AppError::StorageFull) {
+            resp.headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(RETRY_AFTER_SECS));
+        }
         if matches!(self, AppError::Unauthorized) {
             resp.headers_mut()
                 .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));

@@ -277,3 +277,109 @@ async fn concurrent_retries_with_one_idempotency_key_make_one_complaint() {
     );
     assert_eq!(app.count("complaints").await, 2);
 }
+
+/// A second claimant's notice, different in every personal field.
+fn other_claimant() -> Value {
+    let mut v = complaint("zh");
+    v["claimant"] = json!({"name": "Zhao Lei", "email": "legal@harbour-weekly.example",
+        "phone": "+86 21 8765 4321", "address": "9 Bund Road, Shanghai", "capacity": "owner"});
+    v["signature"] = json!("Zhao Lei");
+    v
+}
+
+#[tokio::test]
+async fn an_idempotency_key_is_bound_to_its_first_request() {
+    let app = TestApp::spawn().await;
+    let first = submit(&app, &complaint("en"), Some("shared-key")).await;
+    assert_eq!(first.status(), 201);
+    let first: Value = first.json().await.unwrap();
+    let code = first["tracking_code"].as_str().unwrap().to_string();
+
+    // The same request again, even re-ordered and re-spaced: the first result.
+    let mut reordered = serde_json::Map::new();
+    let original = complaint("en");
+    for (k, v) in original.as_object().unwrap().iter().rev() {
+        reordered.insert(k.clone(), v.clone());
+    }
+    let resp = app
+        .client
+        .post(app.url("/api/v1/complaints"))
+        .header("Idempotency-Key", "shared-key")
+        .header("content-type", "application/json")
+        .body(serde_json::to_string_pretty(&Value::Object(reordered)).unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    let again: Value = resp.json().await.unwrap();
+    assert_eq!(again["tracking_code"], code.as_str());
+
+    // Another claimant with the same key: refused, nothing filed, nothing revealed.
+    let resp = submit(&app, &other_claimant(), Some("shared-key")).await;
+    assert_eq!(resp.status(), 422);
+    let text = resp.text().await.unwrap();
+    let body: Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(body["error"], "idempotency_key_reused");
+    assert!(!text.contains(&code), "{text}");
+    assert!(!text.contains("Wang Fang"), "{text}");
+    assert_eq!(app.count("complaints").await, 1);
+    assert_eq!(app.count("outbox WHERE kind = 'receipt'").await, 1);
+}
+
+#[tokio::test]
+async fn concurrent_different_requests_under_one_key_file_one_and_refuse_the_rest() {
+    let app = TestApp::spawn().await;
+    let mut tasks = Vec::new();
+    for i in 0..10 {
+        let client = app.client.clone();
+        let url = app.url("/api/v1/complaints");
+        let mut body = other_claimant();
+        body["work"]["title"] = json!(format!("Harbour story {i}"));
+        tasks.push(tokio::spawn(async move {
+            let resp = client
+                .post(url)
+                .header("Idempotency-Key", "one-key")
+                .json(&body)
+                .send()
+                .await
+                .unwrap();
+            let status = resp.status().as_u16();
+            (status, resp.json::<Value>().await.unwrap())
+        }));
+    }
+    let mut created = 0;
+    for t in tasks {
+        let (status, body) = t.await.unwrap();
+        match status {
+            201 => created += 1,
+            422 => assert_eq!(body["error"], "idempotency_key_reused", "{body}"),
+            other => panic!("unexpected {other}: {body}"),
+        }
+    }
+    assert_eq!(created, 1);
+    assert_eq!(app.count("complaints").await, 1);
+}
+
+#[tokio::test]
+async fn an_idempotency_key_is_released_after_24_hours() {
+    use sea_orm::ConnectionTrait;
+    let app = TestApp::spawn().await;
+    assert_eq!(
+        submit(&app, &complaint("en"), Some("daily")).await.status(),
+        201
+    );
+    // The first use is now 25 hours old.
+    let old = OffsetDateTime::now_utc() - time::Duration::hours(25);
+    let backend = app.db.get_database_backend();
+    app.db
+        .execute_raw(takedown::db::stmt(
+            backend,
+            "UPDATE complaints SET received_at = ?",
+            vec![old.into()],
+        ))
+        .await
+        .unwrap();
+    let resp = submit(&app, &other_claimant(), Some("daily")).await;
+    assert_eq!(resp.status(), 201);
+    assert_eq!(app.count("complaints").await, 2);
+}

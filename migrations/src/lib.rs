@@ -5,6 +5,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20261127_000001_registry;
 mod m20261127_000002_complaints;
 mod m20261127_000003_deadlines;
+mod m20261127_000004_idempotency_scope;
 
 pub struct Migrator;
 
@@ -15,6 +16,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000001_registry::Migration),
             Box::new(m20261127_000002_complaints::Migration),
             Box::new(m20261127_000003_deadlines::Migration),
+            Box::new(m20261127_000004_idempotency_scope::Migration),
         ]
     }
 }

@@ -25,6 +25,7 @@ pub struct Model {
     pub accurate: bool,
     pub signature: String,
     pub idempotency_key: Option<String>,
+    pub idempotency_sha256: Option<String>,
     pub received_at: TimeDateTimeWithTimeZone,
     pub deadline_at: TimeDateTimeWithTimeZone,
     pub decided_at: Option<TimeDateTimeWithTimeZone>,

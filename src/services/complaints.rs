@@ -44,6 +44,16 @@ impl Channel {
     }
 }
 
+/// How long an `Idempotency-Key` stays bound to its first request.
+pub const IDEMPOTENCY_KEY_TTL: time::Duration = time::Duration::DAY;
+
+/// A client's key for retries, bound to the SHA-256 of the request it came with.
+#[derive(Debug, Clone, Copy)]
+pub struct IdempotencyKey<'a> {
+    pub key: &'a str,
+    pub request_sha256: &'a str,
+}
+
 /// One submission: the checked notice, its stored evidence files, how it arrived and
 /// the key that makes a retry return the first result.
 #[derive(Clone, Copy)]
@@ -51,7 +61,17 @@ pub struct Filing<'a> {
     pub complaint: &'a NewComplaint,
     pub files: &'a [EvidenceFile],
     pub channel: Channel,
-    pub idempotency_key: Option<&'a str>,
+    pub idempotency: Option<IdempotencyKey<'a>>,
+}
+
+/// What filing did.
+#[derive(Debug, Clone)]
+pub enum Filed {
+    Created(ComplaintView),
+    /// A retry of an earlier request (same key, same body): that request's complaint.
+    Replayed(ComplaintView),
+    /// The key was first used with a different request. Nothing filed, nothing shown.
+    KeyReused,
 }
 
 /// What intake needs from the configuration.
@@ -122,24 +142,20 @@ pub async fn submit_in(
     filing: &Filing<'_>,
     matches: &[Match],
     now: OffsetDateTime,
-) -> Result<(bool, ComplaintView), DbErr> {
+) -> Result<Filed, DbErr> {
     let Filing {
         complaint: new,
         files,
         channel,
-        idempotency_key,
+        idempotency,
     } = *filing;
-    if let Some(key) = idempotency_key {
-        let first = complaint::Entity::find()
-            .filter(complaint::Column::IdempotencyKey.eq(key))
-            .one(txn)
-            .await?;
-        if let Some(first) = first {
-            return Ok((false, view(txn, &first, policy.public_base_url).await?));
-        }
+    let received_at = truncate_micros(now);
+    if let Some(idem) = idempotency
+        && let Some(earlier) = replay(txn, idem, policy.public_base_url, received_at).await?
+    {
+        return Ok(earlier);
     }
 
-    let received_at = truncate_micros(now);
     let window = time::Duration::try_from(policy.deadline).unwrap_or(time::Duration::DAY);
     let deadline_at = deadline(received_at, window);
     let code = TrackingCode::generate();
@@ -162,7 +178,8 @@ pub async fn submit_in(
         good_faith: Set(true),
         accurate: Set(true),
         signature: Set(new.signature.clone()),
-        idempotency_key: Set(idempotency_key.map(str::to_string)),
+        idempotency_key: Set(idempotency.map(|i| i.key.to_string())),
+        idempotency_sha256: Set(idempotency.map(|i| i.request_sha256.to_string())),
         received_at: Set(received_at),
         deadline_at: Set(deadline_at),
         ..Default::default()
@@ -343,7 +360,43 @@ pub async fn submit_in(
         .await?;
     }
 
-    Ok((true, view(txn, &c, policy.public_base_url).await?))
+    Ok(Filed::Created(view(txn, &c, policy.public_base_url).await?))
+}
+
+/// The answer for a key seen before, if it is still bound: the first complaint when
+/// the request is the same, a refusal when it is not. A key older than
+/// `IDEMPOTENCY_KEY_TTL` is released and the request filed as new.
+async fn replay(
+    txn: &impl ConnectionTrait,
+    idem: IdempotencyKey<'_>,
+    public_base_url: &str,
+    now: OffsetDateTime,
+) -> Result<Option<Filed>, DbErr> {
+    let Some(first) = complaint::Entity::find()
+        .filter(complaint::Column::IdempotencyKey.eq(idem.key))
+        .one(txn)
+        .await?
+    else {
+        return Ok(None);
+    };
+    if now - first.received_at >= IDEMPOTENCY_KEY_TTL {
+        complaint::Entity::update_many()
+            .col_expr(
+                complaint::Column::IdempotencyKey,
+                sea_orm::sea_query::Expr::value(None::<String>),
+            )
+            .filter(complaint::Column::Id.eq(first.id))
+            .exec(txn)
+            .await?;
+        return Ok(None);
+    }
+    if first.idempotency_sha256.as_deref() == Some(idem.request_sha256) {
+        Ok(Some(Filed::Replayed(
+            view(txn, &first, public_base_url).await?,
+        )))
+    } else {
+        Ok(Some(Filed::KeyReused))
+    }
 }
 
 /// The complaint behind a tracking code.

@@ -13,7 +13,7 @@ use crate::config::Config;
 use crate::db;
 use crate::domain::complaint::NewComplaint;
 use crate::services::complaints::{
-    self, Channel, ComplaintView, Filing, IntakePolicy, find_matches,
+    self, Channel, Filed, Filing, IdempotencyKey, IntakePolicy, find_matches,
 };
 use crate::services::evidence::EvidenceFile;
 use crate::services::matching::{Match, MatchIndex};
@@ -21,14 +21,15 @@ use crate::services::matching::{Match, MatchIndex};
 /// Most complaints filed in one transaction.
 const MAX_GROUP: usize = 64;
 
-type Outcome = Result<(bool, ComplaintView), DbErr>;
+type Outcome = Result<Filed, DbErr>;
 
 /// A checked complaint with its stored evidence, as a request hands it over.
 pub struct Submission {
     pub complaint: NewComplaint,
     pub files: Vec<EvidenceFile>,
     pub channel: Channel,
-    pub idempotency_key: Option<String>,
+    /// The client's retry key and the SHA-256 of the request it came with.
+    pub idempotency: Option<(String, String)>,
     pub received_at: OffsetDateTime,
 }
 
@@ -44,7 +45,14 @@ impl Job {
             complaint: &self.sub.complaint,
             files: &self.sub.files,
             channel: self.sub.channel,
-            idempotency_key: self.sub.idempotency_key.as_deref(),
+            idempotency: self
+                .sub
+                .idempotency
+                .as_ref()
+                .map(|(key, sha)| IdempotencyKey {
+                    key,
+                    request_sha256: sha,
+                }),
         }
     }
 }
@@ -123,7 +131,7 @@ async fn file_together(
     db: &DatabaseConnection,
     policy: &IntakePolicy<'_>,
     jobs: &[Job],
-) -> Result<Vec<(bool, ComplaintView)>, DbErr> {
+) -> Result<Vec<Filed>, DbErr> {
     let txn = db::begin_write(db).await?;
     let mut views = Vec::with_capacity(jobs.len());
     for job in jobs {

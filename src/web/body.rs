@@ -6,10 +6,23 @@ use axum::extract::{FromRequest, Request};
 use axum::http::{StatusCode, header};
 use serde::de::DeserializeOwned;
 
+use crate::domain::canonical::sha256_hex;
 use crate::domain::validate::parse_json;
 use crate::error::AppError;
 
 pub struct JsonBody<T>(pub T);
+
+/// A JSON body and the SHA-256 of its canonical form (keys sorted, compact), so two
+/// sends of the same document match however they were spaced or ordered.
+pub struct HashedJsonBody<T>(pub T, pub String);
+
+fn is_json(req: &Request) -> bool {
+    req.headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .is_some_and(|m| m.trim().eq_ignore_ascii_case("application/json"))
+}
 
 /// The whole body, within the route's limit: 413 past it, 400 if it cannot be read.
 pub async fn read_body<S: Send + Sync>(req: Request, state: &S) -> Result<Bytes, AppError> {
@@ -30,18 +43,34 @@ where
     type Rejection = AppError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        let is_json = req
-            .headers()
-            .get(header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.split(';').next())
-            .is_some_and(|m| m.trim().eq_ignore_ascii_case("application/json"));
-        if !is_json {
+        if !is_json(&req) {
             return Err(AppError::UnsupportedMediaType("application/json"));
         }
         let bytes = read_body(req, state).await?;
         parse_json(&bytes)
             .map(JsonBody)
             .map_err(AppError::BadRequest)
+    }
+}
+
+impl<S, T> FromRequest<S> for HashedJsonBody<T>
+where
+    S: Send + Sync,
+    T: DeserializeOwned,
+{
+    type Rejection = AppError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        if !is_json(&req) {
+            return Err(AppError::UnsupportedMediaType("application/json"));
+        }
+        let bytes = read_body(req, state).await?;
+        let value: T = parse_json(&bytes).map_err(AppError::BadRequest)?;
+        // serde_json's maps are sorted, so this is the canonical form.
+        let doc: serde_json::Value = parse_json(&bytes).map_err(AppError::BadRequest)?;
+        Ok(HashedJsonBody(
+            value,
+            sha256_hex(doc.to_string().as_bytes()),
+        ))
     }
 }

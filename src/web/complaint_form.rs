@@ -19,7 +19,7 @@ use crate::domain::complaint::{
     ClaimantInput, ComplaintInput, Language, NewComplaint, StatementsInput, TrackingCode, WorkInput,
 };
 use crate::error::{AppError, AppResult, FieldErrors};
-use crate::services::complaints::{self, Channel, ComplaintView};
+use crate::services::complaints::{self, Channel, ComplaintView, Filed};
 use crate::services::evidence::{self, EvidenceFile, MAX_FILE_BYTES, MAX_FILES};
 use crate::services::intake_queue::Submission;
 use crate::web::AppState;
@@ -52,6 +52,8 @@ pub fn routes(state: &AppState) -> Router<AppState> {
 pub struct FormState {
     values: HashMap<String, String>,
     errors: FieldErrors,
+    /// A message about the whole submission, shown above the form.
+    pub notice: Option<&'static str>,
 }
 
 impl FormState {
@@ -303,6 +305,38 @@ async fn submit(State(state): State<AppState>, req: Request) -> Response {
     }
 }
 
+/// SHA-256 of what was typed and attached, so a resend of the same form can be told
+/// from a different submission under the same form id.
+fn submission_sha256(sub: &FormSubmission) -> String {
+    let mut fields: Vec<(&String, &String)> = sub
+        .values
+        .iter()
+        .filter(|(k, _)| k.as_str() != "submission_id")
+        .collect();
+    fields.sort();
+    let files: Vec<&str> = sub.files.iter().map(|f| f.sha256.as_str()).collect();
+    let doc = serde_json::json!({"fields": fields, "files": files});
+    crate::domain::canonical::sha256_hex(doc.to_string().as_bytes())
+}
+
+/// The form again, with everything typed kept and `notice` above it.
+fn form_again(
+    state: &AppState,
+    lang: Language,
+    values: HashMap<String, String>,
+    notice: &'static str,
+    status: StatusCode,
+) -> Response {
+    let mut f = FormState {
+        values,
+        notice: Some(notice),
+        ..FormState::default()
+    };
+    f.values
+        .insert("submission_id".into(), uuid::Uuid::new_v4().to_string());
+    form_page(state, lang, &f, status)
+}
+
 async fn submit_inner(state: &AppState, req: Request) -> AppResult<Response> {
     let sub = read_submission(req, state).await?;
     let lang = sub
@@ -321,6 +355,7 @@ async fn submit_inner(state: &AppState, req: Request) -> AppResult<Response> {
         _ => {
             let f = FormState {
                 values: sub.values,
+                notice: None,
                 errors: errors
                     .into_iter()
                     .map(|(k, m)| {
@@ -332,42 +367,88 @@ async fn submit_inner(state: &AppState, req: Request) -> AppResult<Response> {
             return Ok(form_page(state, lang, &f, StatusCode::UNPROCESSABLE_ENTITY));
         }
     };
-    for file in &sub.files {
-        evidence::store(&state.config.data_dir, file)
-            .await
-            .map_err(|e| AppError::Internal(anyhow::Error::new(e).context("storing evidence")))?;
-    }
+    let t = texts(lang);
+    let request_sha256 = submission_sha256(&sub);
     let key = sub
         .values
         .get("submission_id")
         .and_then(|id| uuid::Uuid::parse_str(id.trim()).ok())
-        .map(|id| format!("form:{id}"));
-    let (created, view) = state
+        .map(|id| (format!("form:{id}"), request_sha256));
+    let filed = file(state, new, sub.files, key).await;
+    let (status, view) = match filed {
+        Ok(Filed::Created(view)) => (StatusCode::CREATED, view),
+        Ok(Filed::Replayed(view)) => (StatusCode::OK, view),
+        Ok(Filed::KeyReused) => {
+            return Ok(form_again(
+                state,
+                lang,
+                sub.values,
+                t.form_reused,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            ));
+        }
+        Err(AppError::StorageFull) => {
+            return Ok(form_again(
+                state,
+                lang,
+                sub.values,
+                t.storage_full,
+                StatusCode::INSUFFICIENT_STORAGE,
+            ));
+        }
+        Err(AppError::Unavailable) => {
+            let mut resp = form_again(
+                state,
+                lang,
+                sub.values,
+                t.unavailable,
+                StatusCode::SERVICE_UNAVAILABLE,
+            );
+            resp.headers_mut().insert(
+                header::RETRY_AFTER,
+                header::HeaderValue::from(crate::error::RETRY_AFTER_SECS),
+            );
+            return Ok(resp);
+        }
+        Err(e) => return Err(e),
+    };
+    Ok(render(status, &ReceiptPage { t, c: &view }))
+}
+
+/// Stores the evidence and files the complaint.
+async fn file(
+    state: &AppState,
+    new: NewComplaint,
+    files: Vec<EvidenceFile>,
+    idempotency: Option<(String, String)>,
+) -> AppResult<Filed> {
+    for f in &files {
+        evidence::store(&state.config.data_dir, f)
+            .await
+            .map_err(evidence_error)?;
+    }
+    Ok(state
         .intake
         .submit(
             &state.db,
             &state.index,
             Submission {
                 complaint: new,
-                files: sub.files,
+                files,
                 channel: Channel::Form,
-                idempotency_key: key,
+                idempotency,
                 received_at: OffsetDateTime::now_utc(),
             },
         )
-        .await?;
-    let status = if created {
-        StatusCode::CREATED
+        .await?)
+}
+
+fn evidence_error(e: std::io::Error) -> AppError {
+    if e.kind() == std::io::ErrorKind::StorageFull {
+        AppError::StorageFull
     } else {
-        StatusCode::OK
-    };
-    Ok(render(
-        status,
-        &ReceiptPage {
-            t: texts(lang),
-            c: &view,
-        },
-    ))
+        AppError::Internal(anyhow::Error::new(e).context("storing evidence"))
+    }
 }
 
 async fn status_page(

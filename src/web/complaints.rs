@@ -13,10 +13,10 @@ use time::OffsetDateTime;
 use crate::domain::complaint::{ComplaintInput, NewComplaint, TrackingCode};
 use crate::error::{AppError, AppResult};
 use crate::services::complaints::ComplaintView;
-use crate::services::complaints::{self, Channel};
+use crate::services::complaints::{self, Channel, Filed};
 use crate::services::intake_queue::Submission;
 use crate::web::AppState;
-use crate::web::body::JsonBody;
+use crate::web::body::HashedJsonBody;
 use crate::web::limits::{content_length_cap, rate_limit};
 use crate::web::openapi::ErrorBody;
 
@@ -56,7 +56,7 @@ fn idempotency_key(headers: &HeaderMap) -> AppResult<Option<String>> {
 
 /// Files a copyright complaint.
 #[utoipa::path(post, path = "/api/v1/complaints", tag = "complaints", request_body = ComplaintInput,
-    params(("Idempotency-Key" = Option<String>, Header, description = "a retry with the same key returns the first complaint")),
+    params(("Idempotency-Key" = Option<String>, Header, description = "a retry with the same key and the same body within 24 h returns the first complaint; the same key with another body is refused (422 idempotency_key_reused)")),
     responses(
         (status = 201, description = "received", body = ComplaintView),
         (status = 200, description = "a retry: the first complaint", body = ComplaintView),
@@ -65,11 +65,11 @@ fn idempotency_key(headers: &HeaderMap) -> AppResult<Option<String>> {
 pub async fn submit(
     State(state): State<AppState>,
     headers: HeaderMap,
-    JsonBody(input): JsonBody<ComplaintInput>,
+    HashedJsonBody(input, request_sha256): HashedJsonBody<ComplaintInput>,
 ) -> AppResult<impl IntoResponse> {
     let key = idempotency_key(&headers)?;
     let new = NewComplaint::parse(&input).map_err(AppError::Validation)?;
-    let (created, view) = state
+    let filed = state
         .intake
         .submit(
             &state.db,
@@ -78,17 +78,16 @@ pub async fn submit(
                 complaint: new,
                 files: Vec::new(),
                 channel: Channel::Api,
-                idempotency_key: key,
+                idempotency: key.map(|k| (k, request_sha256)),
                 received_at: OffsetDateTime::now_utc(),
             },
         )
         .await?;
-    let status = if created {
-        StatusCode::CREATED
-    } else {
-        StatusCode::OK
-    };
-    Ok((status, Json(view)))
+    match filed {
+        Filed::Created(view) => Ok((StatusCode::CREATED, Json(view))),
+        Filed::Replayed(view) => Ok((StatusCode::OK, Json(view))),
+        Filed::KeyReused => Err(AppError::IdempotencyKeyReused),
+    }
 }
 
 /// A complaint's status, deadline and decision, by its tracking code.

@@ -44,6 +44,12 @@ pub struct Texts {
     pub signature: &'static str,
     pub submit: &'static str,
     pub fix_errors: &'static str,
+    /// This form's id was already used for a different submission.
+    pub form_reused: &'static str,
+    /// The site cannot store anything now (disk full).
+    pub storage_full: &'static str,
+    /// The database cannot be reached now.
+    pub unavailable: &'static str,
     pub receipt_title: &'static str,
     pub receipt_intro: &'static str,
     pub tracking_code: &'static str,
@@ -101,6 +107,9 @@ pub static EN: Texts = Texts {
     signature: "Signature (type your full name)",
     submit: "Submit complaint",
     fix_errors: "Please correct the fields marked below.",
+    form_reused: "This form was already sent with different content. Nothing new was filed. Check the fields below and send again.",
+    storage_full: "We cannot store your complaint right now because our storage is full. Nothing was filed. Your entries are kept below; please send again shortly.",
+    unavailable: "Our service is briefly unavailable. Nothing was filed. Your entries are kept below; please send again in a minute.",
     receipt_title: "We have received your complaint",
     receipt_intro: "Thank you. Your complaint has been recorded and a receipt has been sent to your email address.",
     tracking_code: "Tracking code",
@@ -158,6 +167,9 @@ pub static ZH: Texts = Texts {
     signature: "签名（请输入您的全名）",
     submit: "提交投诉",
     fix_errors: "请更正下方标出的内容。",
+    form_reused: "此表单已以不同内容提交过，本次未受理。请核对下方内容后重新提交。",
+    storage_full: "我们的存储空间已满，暂时无法保存您的投诉，本次未受理。您填写的内容已保留在下方，请稍后重新提交。",
+    unavailable: "服务暂时不可用，本次未受理。您填写的内容已保留在下方，请一分钟后重新提交。",
     receipt_title: "我们已收到您的投诉",
     receipt_intro: "谢谢。您的投诉已登记，确认邮件已发送至您的邮箱。",
     tracking_code: "查询编号",

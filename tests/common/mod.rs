@@ -55,6 +55,15 @@ impl TestDb {
         }
     }
 
+    /// A SQLite database in `dir`, which the caller owns (say, a small tmpfs).
+    pub fn sqlite_in(dir: tempfile::TempDir) -> Self {
+        Self {
+            url: format!("sqlite://{}/takedown.db?mode=rwc", dir.path().display()),
+            pg: None,
+            _dir: dir,
+        }
+    }
+
     pub fn data_dir(&self) -> PathBuf {
         self._dir.path().to_path_buf()
     }
@@ -116,7 +125,7 @@ pub struct TestApp {
     pub db: DatabaseConnection,
     pub client: Client,
     pub token: String,
-    pub test_db: TestDb,
+    pub test_db: std::sync::Arc<TestDb>,
     shutdown: Option<oneshot::Sender<()>>,
     server: Option<tokio::task::JoinHandle<()>>,
 }
@@ -127,7 +136,14 @@ impl TestApp {
     }
 
     pub async fn spawn_with(adjust: impl FnOnce(&mut Config)) -> Self {
-        let test_db = TestDb::new().await;
+        Self::spawn_on(std::sync::Arc::new(TestDb::new().await), adjust).await
+    }
+
+    /// The app over an existing test database: a second instance, or a restart.
+    pub async fn spawn_on(
+        test_db: std::sync::Arc<TestDb>,
+        adjust: impl FnOnce(&mut Config),
+    ) -> Self {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind");
@@ -148,9 +164,14 @@ impl TestApp {
             .await
             .expect("server runs");
         });
-        let token = tokens::create(&db, "cms", Scope::Articles, OffsetDateTime::now_utc())
-            .await
-            .expect("token");
+        let token = tokens::create(
+            &db,
+            &format!("cms-{}", uuid::Uuid::new_v4().simple()),
+            Scope::Articles,
+            OffsetDateTime::now_utc(),
+        )
+        .await
+        .unwrap_or_default();
         Self {
             address,
             state,
