@@ -5,8 +5,18 @@
 //! With 100k open complaints of which 100 are due, and with 1k open of which the same
 //! 100 are due, times one deadline sweep on SQLite. The sweep reads only due steps
 //! through the (state, due_at) index, so both should cost about the same.
+//!
+//! Then delivers 5,000 queued emails (Chinese receipts with an HTML part) to an SMTP
+//! server on loopback inside the benchmark, at `MAIL_CONCURRENCY` 4 and at 1.
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
+
+use takedown::mail::delivery::{MailSettings, Mailer, deliver_due};
+use takedown::mail::outbox::{self, Email};
+use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+use tokio::net::TcpListener;
 
 use sea_orm::{ConnectionTrait, DatabaseConnection, Statement};
 use takedown::domain::deadline::OnBreach;
@@ -92,8 +102,119 @@ async fn measure(open: usize, due: usize) -> (Duration, u64) {
     (t.elapsed(), report.reminders)
 }
 
+/// An SMTP server on loopback that accepts every message and counts them.
+async fn smtp_sink() -> (std::net::SocketAddr, Arc<AtomicU64>) {
+    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    let count = Arc::new(AtomicU64::new(0));
+    let c = count.clone();
+    tokio::spawn(async move {
+        while let Ok((sock, _)) = listener.accept().await {
+            let c = c.clone();
+            tokio::spawn(async move {
+                let (r, mut w) = sock.into_split();
+                let mut r = BufReader::new(r);
+                let mut line = String::new();
+                if w.write_all(b"220 sink ESMTP\r\n").await.is_err() {
+                    return;
+                }
+                loop {
+                    line.clear();
+                    if r.read_line(&mut line).await.unwrap_or(0) == 0 {
+                        return;
+                    }
+                    let cmd = line.trim_end().to_ascii_uppercase();
+                    let reply: &[u8] = if cmd.starts_with("EHLO") {
+                        b"250-sink\r\n250 8BITMIME\r\n"
+                    } else if cmd == "DATA" {
+                        if w.write_all(b"354 go\r\n").await.is_err() {
+                            return;
+                        }
+                        loop {
+                            line.clear();
+                            if r.read_line(&mut line).await.unwrap_or(0) == 0 {
+                                return;
+                            }
+                            if line == ".\r\n" {
+                                break;
+                            }
+                        }
+                        c.fetch_add(1, Ordering::Relaxed);
+                        b"250 queued\r\n"
+                    } else if cmd == "QUIT" {
+                        let _ = w.write_all(b"221 bye\r\n").await;
+                        return;
+                    } else {
+                        b"250 ok\r\n"
+                    };
+                    if w.write_all(reply).await.is_err() {
+                        return;
+                    }
+                }
+            });
+        }
+    });
+    (addr, count)
+}
+
+/// Delivers `n` queued receipts at `concurrency`; returns emails per second.
+async fn deliver(n: usize, concurrency: usize) -> f64 {
+    let dir = tempfile::tempdir().expect("dir");
+    let url = format!("sqlite://{}/d.db?mode=rwc", dir.path().display());
+    let db = takedown::db::connect(&url).await.expect("db");
+    takedown::db::migrate_up(&db).await.expect("migrate");
+    let now = takedown::domain::validate::truncate_micros(OffsetDateTime::now_utc());
+    let to = EmailAddress::parse("rights@citydaily.example").expect("addr");
+    let body = "您好：\n\n我们已收到您的版权投诉，跟踪编号 3f2a…。我们将在 24 小时内核实并作出处理；\
+                处理结果将通过电子邮件告知您。\n\n“如您认为转载内容侵犯了您的权利，请告诉我们。”\n"
+        .repeat(8);
+    let txn = takedown::db::begin_write(&db).await.expect("txn");
+    for i in 0..n {
+        outbox::enqueue(
+            &txn,
+            &Email {
+                kind: "receipt",
+                recipient: &to,
+                subject: format!("我们已收到您的版权投诉 / Complaint {i} received"),
+                body_text: body.clone(),
+                body_html: Some(format!("<p>{body}</p>")),
+                dedupe_key: format!("bench:{i}"),
+                complaint_id: None,
+            },
+            "http://127.0.0.1",
+            now,
+        )
+        .await
+        .expect("enqueue");
+    }
+    txn.commit().await.expect("commit");
+    let (addr, received) = smtp_sink().await;
+    let from = EmailAddress::parse("takedown@bench.example").expect("from");
+    let mail_url = format!("smtp://{addr}?tls=none");
+    let mailer = Mailer::new(&MailSettings {
+        url: &mail_url,
+        from: &from,
+        concurrency,
+        timeout: Duration::from_secs(20),
+    })
+    .expect("mailer");
+    let t = Instant::now();
+    let report = deliver_due(&db, &mailer, now).await.expect("deliver");
+    let secs = t.elapsed().as_secs_f64();
+    assert_eq!(report.sent as usize, n, "every email delivered");
+    assert_eq!(received.load(Ordering::Relaxed) as usize, n);
+    n as f64 / secs
+}
+
 #[tokio::main]
 async fn main() {
+    let n = 5_000;
+    let four = deliver(n, 4).await;
+    let one = deliver(n, 1).await;
+    println!(
+        "outbox delivery: {n} emails to loopback SMTP, concurrency 4: {four:.0} emails/s, concurrency 1: {one:.0} emails/s, ratio {:.2}  (target: >= 500/s)",
+        four / one
+    );
     let (big, big_n) = measure(100_000, 100).await;
     let (small, small_n) = measure(1_000, 100).await;
     println!(

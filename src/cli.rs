@@ -16,7 +16,7 @@ use crate::db;
 use crate::domain::article::{ArticleInput, NewArticle};
 use crate::domain::canonical::{CanonicalHasher, NORMALIZER_VERSION};
 use crate::domain::validate::parse_json;
-use crate::mail::delivery::{self, Mailer};
+use crate::mail::delivery;
 use crate::services::articles::{self, Outcome, Prepared};
 use crate::services::audit::{self, Verdict};
 use crate::services::tokens::{self, Scope};
@@ -181,7 +181,7 @@ async fn run(command: Command) -> Result<ExitCode> {
             })
             .await?;
             let state = app.state();
-            let mailer = Mailer::from_url(&state.config.mail_url, &state.config.mail_from)?;
+            let mailer = crate::jobs::mailer(&state.config)?;
             let report = crate::jobs::tick(state, &mailer, OffsetDateTime::now_utc()).await?;
             println!("{report}");
         }

@@ -4,13 +4,14 @@
 pub mod deadlines;
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use anyhow::{Context, Result};
 use time::OffsetDateTime;
 use tokio::sync::Mutex;
 use tokio_cron_scheduler::{Job, JobScheduler};
 
-use crate::mail::delivery::{self, DeliveryReport, Mailer};
+use crate::mail::delivery::{self, DeliveryReport, MailSettings, Mailer};
 use crate::web::AppState;
 use deadlines::{DeadlinePolicy, DeadlineReport};
 
@@ -27,16 +28,18 @@ impl std::fmt::Display for TickReport {
     }
 }
 
-/// One pass of every sweep: deadlines first, so the emails they owe go out at once.
-pub async fn tick(state: &AppState, mailer: &Mailer, now: OffsetDateTime) -> Result<TickReport> {
-    let c = &state.config;
-    let policy = DeadlinePolicy {
+fn deadline_policy(c: &crate::config::Config) -> DeadlinePolicy<'_> {
+    DeadlinePolicy {
         on_breach: c.on_breach,
         staff_notify: &c.staff_notify,
         escalation_to: &c.escalation_to,
         public_base_url: &c.public_base_url,
-    };
-    let deadlines = deadlines::sweep(&state.db, &policy, now)
+    }
+}
+
+/// One pass of every sweep: deadlines first, so the emails they owe go out at once.
+pub async fn tick(state: &AppState, mailer: &Mailer, now: OffsetDateTime) -> Result<TickReport> {
+    let deadlines = deadlines::sweep(&state.db, &deadline_policy(&state.config), now)
         .await
         .context("deadline sweep")?;
     let outbox = delivery::deliver_due(&state.db, mailer, now)
@@ -45,31 +48,119 @@ pub async fn tick(state: &AppState, mailer: &Mailer, now: OffsetDateTime) -> Res
     Ok(TickReport { deadlines, outbox })
 }
 
-/// Starts the cron wake-up. A pass still running when the next is due is not doubled.
-pub async fn start_scheduler(state: AppState, cron: &str) -> Result<JobScheduler> {
-    let mailer = Arc::new(Mailer::from_url(
-        &state.config.mail_url,
-        &state.config.mail_from,
-    )?);
+/// The mailer the configuration describes; warns when mail would travel in plain text.
+pub fn mailer(config: &crate::config::Config) -> Result<Mailer> {
+    let m = Mailer::new(&MailSettings {
+        url: &config.mail_url,
+        from: &config.mail_from,
+        concurrency: config.mail_concurrency,
+        timeout: config.mail_timeout,
+    })?;
+    if m.is_plaintext() {
+        tracing::warn!(
+            mail_url = %crate::config::redact_url(&config.mail_url),
+            "MAIL_URL has tls=none: email, claimants' personal data and any SMTP password travel unencrypted"
+        );
+    }
+    Ok(m)
+}
+
+/// Remembers whether a sweep's last pass failed, so an outage is logged once when it
+/// starts and once when it ends, not on every wake-up.
+#[derive(Default)]
+struct OutageLog {
+    down: AtomicBool,
+}
+
+impl OutageLog {
+    fn failed(&self, sweep: &str, e: &anyhow::Error) {
+        if !self.down.swap(true, Ordering::Relaxed) {
+            tracing::error!(sweep, error = ?e, "sweep failed; it retries on every wake-up until it succeeds");
+        } else {
+            tracing::debug!(sweep, error = %e, "sweep still failing");
+        }
+    }
+
+    fn succeeded(&self, sweep: &str) {
+        if self.down.swap(false, Ordering::Relaxed) {
+            tracing::info!(sweep, "sweep succeeded again");
+        }
+    }
+}
+
+/// A cron job running `pass` whenever it is due, unless its previous pass is still
+/// running: each sweep guards only against overlapping itself.
+fn guarded<F, Fut>(cron: &str, sweep: &'static str, pass: F) -> Result<Job>
+where
+    F: Fn() -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = Result<String>> + Send + 'static,
+{
+    let pass = Arc::new(pass);
     let running = Arc::new(Mutex::new(()));
-    let sched = JobScheduler::new()
-        .await
-        .context("creating the scheduler")?;
-    let job = Job::new_async(cron, move |_id, _sched| {
-        let (state, mailer, running) = (state.clone(), mailer.clone(), running.clone());
+    let outages = Arc::new(OutageLog::default());
+    Job::new_async(cron, move |_id, _sched| {
+        let (pass, running, outages) = (pass.clone(), running.clone(), outages.clone());
         Box::pin(async move {
             let Ok(_guard) = running.try_lock() else {
                 return;
             };
-            match tick(&state, &mailer, OffsetDateTime::now_utc()).await {
-                Ok(r) if r != TickReport::default() => tracing::info!(report = %r, "sweeps ran"),
-                Ok(_) => {}
-                Err(e) => tracing::error!(error = ?e, "sweep failed; the next wake-up retries"),
+            match pass().await {
+                Ok(report) => {
+                    outages.succeeded(sweep);
+                    if !report.is_empty() {
+                        tracing::info!(sweep, report = %report, "sweep ran");
+                    }
+                }
+                Err(e) => outages.failed(sweep, &e),
             }
         })
     })
-    .with_context(|| format!("SCHEDULER_CRON {cron:?} is not a six-field cron expression"))?;
-    sched.add(job).await.context("adding the sweep job")?;
+    .with_context(|| format!("SCHEDULER_CRON {cron:?} is not a six-field cron expression"))
+}
+
+/// Starts the cron wake-up: the deadline sweep and outbox delivery as two jobs, so a
+/// slow, hung or absent mail relay never delays a reminder or a breach.
+pub async fn start_scheduler(state: AppState, cron: &str) -> Result<JobScheduler> {
+    let mailer = Arc::new(mailer(&state.config)?);
+    let sched = JobScheduler::new()
+        .await
+        .context("creating the scheduler")?;
+    let st = state.clone();
+    let deadlines = guarded(cron, "deadlines", move || {
+        let st = st.clone();
+        async move {
+            let r = deadlines::sweep(
+                &st.db,
+                &deadline_policy(&st.config),
+                OffsetDateTime::now_utc(),
+            )
+            .await?;
+            Ok(if r == DeadlineReport::default() {
+                String::new()
+            } else {
+                r.to_string()
+            })
+        }
+    })?;
+    let outbox = guarded(cron, "outbox", move || {
+        let (db, mailer) = (state.db.clone(), mailer.clone());
+        async move {
+            let r = delivery::deliver_due(&db, &mailer, OffsetDateTime::now_utc()).await?;
+            Ok(if r == DeliveryReport::default() {
+                String::new()
+            } else {
+                r.to_string()
+            })
+        }
+    })?;
+    sched
+        .add(deadlines)
+        .await
+        .context("adding the deadline sweep")?;
+    sched
+        .add(outbox)
+        .await
+        .context("adding outbox delivery")?;
     sched.start().await.context("starting the scheduler")?;
     Ok(sched)
 }

@@ -12,6 +12,8 @@ use std::time::Duration;
 
 use lettre::message::header::ContentType;
 use lettre::message::{Mailbox, MultiPart};
+use futures_util::{StreamExt, stream};
+use lettre::transport::smtp::PoolConfig;
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use rand::Rng;
 use sea_orm::sea_query::Expr;
@@ -31,10 +33,13 @@ use crate::services::audit;
 
 /// Rows claimed per round.
 const BATCH: u64 = 50;
-/// How long a claimed row is reserved for the instance sending it.
-const LEASE: Duration = Duration::from_secs(300);
-/// Permanent refusals tolerated before a message is marked failed.
-pub const MAX_PERMANENT_TRIES: i32 = 3;
+/// The shortest time a claimed row is reserved for the instance sending it.
+const MIN_LEASE: Duration = Duration::from_secs(300);
+/// SMTP exchanges in one send (connect, EHLO, STARTTLS, EHLO, AUTH, MAIL, RCPT, DATA,
+/// body): each may take up to the command timeout.
+const EXCHANGES_PER_SEND: u32 = 9;
+/// Attempts (of any kind) after which a permanent refusal marks a message failed.
+pub const MAX_ATTEMPTS_WHEN_REFUSED: i32 = 3;
 
 pub enum Transport {
     Smtp(AsyncSmtpTransport<Tokio1Executor>),
@@ -42,10 +47,36 @@ pub enum Transport {
     Dir(PathBuf),
 }
 
+/// How mail is sent: where, from whom, how many at once, and how long to wait.
+#[derive(Debug, Clone)]
+pub struct MailSettings<'a> {
+    pub url: &'a str,
+    pub from: &'a EmailAddress,
+    pub concurrency: usize,
+    /// Connect and per-command timeout.
+    pub timeout: Duration,
+}
+
+impl<'a> MailSettings<'a> {
+    /// `url` and `from` with the documented defaults for the rest.
+    pub fn new(url: &'a str, from: &'a EmailAddress) -> Self {
+        Self {
+            url,
+            from,
+            concurrency: 4,
+            timeout: Duration::from_secs(20),
+        }
+    }
+}
+
 /// Where mail goes and from whom.
 pub struct Mailer {
     transport: Transport,
     from: Mailbox,
+    concurrency: usize,
+    /// The longest one send may take before it is abandoned as a temporary failure.
+    send_limit: Duration,
+    plaintext: bool,
 }
 
 /// Why a send failed.
@@ -55,25 +86,93 @@ pub enum SendError {
     Permanent(String),
 }
 
+/// `MAIL_URL` as lettre should read it: `smtp://` requires STARTTLS unless `tls=none`
+/// is given explicitly. Returns the URL and whether mail would travel in plain text.
+fn smtp_url(raw: &str) -> anyhow::Result<(String, bool)> {
+    let mut url = url::Url::parse(raw).map_err(|e| anyhow::anyhow!("MAIL_URL: {e}"))?;
+    let tls: Option<String> = url
+        .query_pairs()
+        .find(|(k, _)| k == "tls")
+        .map(|(_, v)| v.into_owned());
+    let others: Vec<(String, String)> = url
+        .query_pairs()
+        .filter(|(k, _)| k != "tls")
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect();
+    let (tls, plaintext) = match (url.scheme(), tls.as_deref()) {
+        ("smtps", None | Some("required")) => (None, false),
+        ("smtp", None | Some("required")) => (Some("required"), false),
+        ("smtp", Some("none")) => (None, true),
+        (scheme, Some(t)) => anyhow::bail!(
+            "MAIL_URL: tls={t} is not understood for {scheme}:// (use tls=required, the default, or tls=none for plain text)"
+        ),
+        (scheme, None) => anyhow::bail!("MAIL_URL: unknown scheme {scheme}"),
+    };
+    url.set_query(None);
+    {
+        let mut q = url.query_pairs_mut();
+        for (k, v) in &others {
+            q.append_pair(k, v);
+        }
+        if let Some(t) = tls {
+            q.append_pair("tls", t);
+        }
+    }
+    let mut out = url.to_string();
+    if out.ends_with('?') {
+        out.pop();
+    }
+    Ok((out, plaintext))
+}
+
 impl Mailer {
-    /// From `MAIL_URL`: `smtp://[user:pass@]host[:port]`, `smtps://…`, or `file://DIR`.
+    /// From `MAIL_URL` with default concurrency and timeout.
     pub fn from_url(url: &str, from: &EmailAddress) -> anyhow::Result<Self> {
-        let from: Mailbox = from
+        Self::new(&MailSettings::new(url, from))
+    }
+
+    /// `smtp://[user:pass@]host[:port][?tls=none]` (STARTTLS required unless
+    /// `tls=none`), `smtps://…` (implicit TLS), or `file://DIR`.
+    pub fn new(settings: &MailSettings<'_>) -> anyhow::Result<Self> {
+        let from: Mailbox = settings
+            .from
             .as_str()
             .parse()
             .map_err(|e| anyhow::anyhow!("MAIL_FROM: {e}"))?;
-        let transport = if let Some(dir) = url.strip_prefix("file://") {
-            Transport::Dir(PathBuf::from(dir))
+        let concurrency = settings.concurrency.max(1);
+        let url = settings.url;
+        let (transport, plaintext) = if let Some(dir) = url.strip_prefix("file://") {
+            (Transport::Dir(PathBuf::from(dir)), false)
         } else if url.starts_with("smtp://") || url.starts_with("smtps://") {
-            let t = AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
+            let (url, plaintext) = smtp_url(url)?;
+            let t = AsyncSmtpTransport::<Tokio1Executor>::from_url(&url)
                 .map_err(|e| anyhow::anyhow!("MAIL_URL: {e}"))?
-                .timeout(Some(Duration::from_secs(30)))
+                .timeout(Some(settings.timeout))
+                .pool_config(PoolConfig::new().max_size(concurrency as u32))
                 .build();
-            Transport::Smtp(t)
+            (Transport::Smtp(t), plaintext)
         } else {
             anyhow::bail!("MAIL_URL must start with smtp://, smtps:// or file://");
         };
-        Ok(Self { transport, from })
+        Ok(Self {
+            transport,
+            from,
+            concurrency,
+            send_limit: settings.timeout * EXCHANGES_PER_SEND,
+            plaintext,
+        })
+    }
+
+    /// Whether mail (and any credentials) would cross the network unencrypted.
+    pub fn is_plaintext(&self) -> bool {
+        self.plaintext
+    }
+
+    /// How long a claimed row stays reserved: longer than a whole batch can take to
+    /// send, so no other instance picks it up while it is still in flight.
+    fn lease(&self) -> Duration {
+        let rounds = (BATCH as u32).div_ceil(self.concurrency as u32);
+        (self.send_limit * rounds * 2).max(MIN_LEASE)
     }
 
     fn build(&self, row: &outbox::Model) -> Result<Message, SendError> {
@@ -98,7 +197,19 @@ impl Mailer {
         msg.map_err(|e| SendError::Permanent(format!("building message: {e}")))
     }
 
+    /// Sends one message, abandoning it as a temporary failure after `send_limit`.
     pub async fn send(&self, row: &outbox::Model) -> Result<(), SendError> {
+        tokio::time::timeout(self.send_limit, self.send_now(row))
+            .await
+            .unwrap_or_else(|_| {
+                Err(SendError::Temporary(format!(
+                    "no answer from the mail relay within {} s",
+                    self.send_limit.as_secs()
+                )))
+            })
+    }
+
+    async fn send_now(&self, row: &outbox::Model) -> Result<(), SendError> {
         let msg = self.build(row)?;
         match &self.transport {
             Transport::Smtp(t) => t.send(msg).await.map(|_| ()).map_err(|e| {
@@ -153,7 +264,11 @@ impl std::fmt::Display for DeliveryReport {
 }
 
 /// Claims up to a batch of due rows for this instance.
-async fn claim(db: &DatabaseConnection, now: OffsetDateTime) -> Result<Vec<outbox::Model>, DbErr> {
+async fn claim(
+    db: &DatabaseConnection,
+    now: OffsetDateTime,
+    lease: Duration,
+) -> Result<Vec<outbox::Model>, DbErr> {
     let txn = db::begin_write(db).await?;
     let rows = outbox::Entity::find()
         .filter(outbox::Column::SentAt.is_null())
@@ -167,7 +282,7 @@ async fn claim(db: &DatabaseConnection, now: OffsetDateTime) -> Result<Vec<outbo
     if !rows.is_empty() {
         let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
         outbox::Entity::update_many()
-            .col_expr(outbox::Column::NextAttemptAt, Expr::value(now + LEASE))
+            .col_expr(outbox::Column::NextAttemptAt, Expr::value(truncate_micros(now + lease)))
             .col_expr(
                 outbox::Column::Attempts,
                 Expr::col(outbox::Column::Attempts).add(1),
@@ -186,7 +301,9 @@ async fn claim(db: &DatabaseConnection, now: OffsetDateTime) -> Result<Vec<outbo
         .collect())
 }
 
-/// Sends every email due at `now`, one claimed batch after another.
+/// Sends every email due at `now`, one claimed batch after another, up to the
+/// mailer's concurrency at once. Results are recorded as they come in, several per
+/// transaction.
 pub async fn deliver_due(
     db: &DatabaseConnection,
     mailer: &Mailer,
@@ -195,11 +312,17 @@ pub async fn deliver_due(
     let now = truncate_micros(now);
     let mut report = DeliveryReport::default();
     loop {
-        let rows = claim(db, now).await?;
+        let rows = claim(db, now, mailer.lease()).await?;
         let n = rows.len() as u64;
-        for row in rows {
-            let result = mailer.send(&row).await;
-            record(db, &row, result, now, &mut report).await?;
+        let mut results = stream::iter(rows)
+            .map(|row| async move {
+                let result = mailer.send(&row).await;
+                (row, result)
+            })
+            .buffer_unordered(mailer.concurrency)
+            .ready_chunks(BATCH as usize);
+        while let Some(done) = results.next().await {
+            record(db, done, now, &mut report).await?;
         }
         if n < BATCH {
             return Ok(report);
@@ -207,30 +330,47 @@ pub async fn deliver_due(
     }
 }
 
+/// Records the results of sends in one transaction, with an audit event for each
+/// message sent or failed for good.
 async fn record(
     db: &DatabaseConnection,
+    done: Vec<(outbox::Model, Result<(), SendError>)>,
+    now: OffsetDateTime,
+    report: &mut DeliveryReport,
+) -> Result<(), DbErr> {
+    let txn = db::begin_write(db).await?;
+    for (row, result) in done {
+        record_one(&txn, &row, result, now, report).await?;
+    }
+    txn.commit().await
+}
+
+async fn record_one(
+    txn: &db::WriteTxn,
     row: &outbox::Model,
     result: Result<(), SendError>,
     now: OffsetDateTime,
     report: &mut DeliveryReport,
 ) -> Result<(), DbErr> {
-    let txn = db::begin_write(db).await?;
-    let update = outbox::Entity::update_many().filter(outbox::Column::Id.eq(row.id));
+    // A row another pass already delivered stays delivered, whatever this one saw.
+    let update = outbox::Entity::update_many()
+        .filter(outbox::Column::Id.eq(row.id))
+        .filter(outbox::Column::SentAt.is_null());
     let (action, error) = match result {
         Ok(()) => {
             update
                 .col_expr(outbox::Column::SentAt, Expr::value(now))
                 .col_expr(outbox::Column::LastError, Expr::value(None::<String>))
-                .exec(&txn)
+                .exec(txn)
                 .await?;
             report.sent += 1;
             ("email.sent", None)
         }
-        Err(SendError::Permanent(e)) if row.attempts >= MAX_PERMANENT_TRIES => {
+        Err(SendError::Permanent(e)) if row.attempts >= MAX_ATTEMPTS_WHEN_REFUSED => {
             update
                 .col_expr(outbox::Column::FailedAt, Expr::value(now))
                 .col_expr(outbox::Column::LastError, Expr::value(e.clone()))
-                .exec(&txn)
+                .exec(txn)
                 .await?;
             report.failed += 1;
             tracing::error!(id = row.id, error = %e, "email failed permanently; kept for an admin to retry");
@@ -244,16 +384,15 @@ async fn record(
                     Expr::value(truncate_micros(now + backoff(row.attempts, jitter))),
                 )
                 .col_expr(outbox::Column::LastError, Expr::value(e.clone()))
-                .exec(&txn)
+                .exec(txn)
                 .await?;
             report.retrying += 1;
             tracing::warn!(id = row.id, attempts = row.attempts, error = %e, "email will be retried");
-            txn.commit().await?;
             return Ok(());
         }
     };
     audit::append(
-        &txn,
+        txn,
         now,
         "mailer",
         action,
@@ -261,7 +400,7 @@ async fn record(
         &json!({"kind": row.kind, "message_id": row.message_id, "attempts": row.attempts, "error": error}),
     )
     .await?;
-    txn.commit().await
+    Ok(())
 }
 
 /// Messages that failed for good, newest first.
@@ -301,4 +440,24 @@ pub async fn retry(db: &DatabaseConnection, id: i64, now: OffsetDateTime) -> Res
     }
     txn.commit().await?;
     Ok(res.rows_affected == 1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn smtp_requires_starttls_unless_told_otherwise() {
+        let (u, plain) = smtp_url("smtp://u:p%40ss@mail.example:587").unwrap();
+        assert_eq!(u, "smtp://u:p%40ss@mail.example:587?tls=required");
+        assert!(!plain);
+        let (u, plain) = smtp_url("smtp://mail.example?tls=none").unwrap();
+        assert_eq!(u, "smtp://mail.example");
+        assert!(plain);
+        let (u, plain) = smtp_url("smtps://mail.example").unwrap();
+        assert_eq!(u, "smtps://mail.example");
+        assert!(!plain);
+        assert!(smtp_url("smtp://mail.example?tls=opportunistic").is_err());
+        assert!(smtp_url("smtps://mail.example?tls=none").is_err());
+    }
 }

@@ -14,6 +14,10 @@ pub enum Mode {
     Defer,
     /// 550 on RCPT TO: this will never work.
     Reject,
+    /// Accepts the connection and never says a word.
+    Hang,
+    /// Answers everything, each reply after this long.
+    Slow(std::time::Duration),
 }
 
 #[derive(Debug, Clone)]
@@ -58,6 +62,7 @@ pub struct SmtpServer {
     pub addr: SocketAddr,
     received: Arc<Mutex<Vec<Received>>>,
     mode: Arc<Mutex<Mode>>,
+    connections: Arc<std::sync::atomic::AtomicUsize>,
 }
 
 impl SmtpServer {
@@ -67,6 +72,7 @@ impl SmtpServer {
             addr: listener.local_addr().expect("addr"),
             received: Arc::default(),
             mode: Arc::new(Mutex::new(Mode::Accept)),
+            connections: Arc::default(),
         };
         let s = server.clone();
         tokio::spawn(async move {
@@ -80,8 +86,19 @@ impl SmtpServer {
         server
     }
 
+    /// This server offers no STARTTLS, so tests say `tls=none` explicitly.
     pub fn url(&self) -> String {
+        format!("smtp://{}?tls=none", self.addr)
+    }
+
+    /// The URL as an operator would first write it: STARTTLS required.
+    pub fn url_requiring_tls(&self) -> String {
         format!("smtp://{}", self.addr)
+    }
+
+    /// Connections accepted so far.
+    pub fn connections(&self) -> usize {
+        self.connections.load(std::sync::atomic::Ordering::SeqCst)
     }
 
     pub fn set_mode(&self, mode: Mode) {
@@ -99,9 +116,28 @@ impl SmtpServer {
             .collect()
     }
 
+    fn mode(&self) -> Mode {
+        *self.mode.lock().unwrap()
+    }
+
+    async fn pause(&self) {
+        if let Mode::Slow(d) = self.mode() {
+            tokio::time::sleep(d).await;
+        }
+    }
+
     async fn session(&self, sock: tokio::net::TcpStream) -> std::io::Result<()> {
+        self.connections
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
         let (r, mut w) = sock.into_split();
         let mut r = BufReader::new(r);
+        if self.mode() == Mode::Hang {
+            // Read and drop whatever comes until the client gives up.
+            let mut sink = Vec::new();
+            let _ = tokio::io::AsyncReadExt::read_to_end(&mut r, &mut sink).await;
+            return Ok(());
+        }
+        self.pause().await;
         w.write_all(b"220 test.localhost ESMTP\r\n").await?;
         let mut to = Vec::new();
         let mut line = String::new();
@@ -112,7 +148,8 @@ impl SmtpServer {
             }
             let cmd = line.trim_end().to_string();
             let upper = cmd.to_ascii_uppercase();
-            let mode = *self.mode.lock().unwrap();
+            let mode = self.mode();
+            self.pause().await;
             let reply: &[u8] = if upper.starts_with("EHLO") || upper.starts_with("HELO") {
                 b"250-test.localhost\r\n250 8BITMIME\r\n"
             } else if upper.starts_with("MAIL FROM") {
@@ -146,6 +183,7 @@ impl SmtpServer {
                     }
                     data.push_str(line.strip_prefix('.').unwrap_or(&line));
                 }
+                self.pause().await;
                 self.received.lock().unwrap().push(Received {
                     to: std::mem::take(&mut to),
                     data,
