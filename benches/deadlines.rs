@@ -165,9 +165,10 @@ async fn deliver(n: usize, concurrency: usize) -> f64 {
     takedown::db::migrate_up(&db).await.expect("migrate");
     let now = takedown::domain::validate::truncate_micros(OffsetDateTime::now_utc());
     let to = EmailAddress::parse("rights@citydaily.example").expect("addr");
-    let body = "您好：\n\n我们已收到您的版权投诉，跟踪编号 3f2a…。我们将在 24 小时内核实并作出处理；\
+    let body =
+        "您好：\n\n我们已收到您的版权投诉，跟踪编号 3f2a…。我们将在 24 小时内核实并作出处理；\
                 处理结果将通过电子邮件告知您。\n\n“如您认为转载内容侵犯了您的权利，请告诉我们。”\n"
-        .repeat(8);
+            .repeat(8);
     let txn = takedown::db::begin_write(&db).await.expect("txn");
     for i in 0..n {
         outbox::enqueue(

@@ -38,7 +38,7 @@ async fn start_driver() -> Option<Driver> {
             std::env::var_os("REQUIRE_BROWSER").is_none(),
             "REQUIRE_BROWSER is set but chromium/chromedriver are not installed"
         );
-        eprintln!("skipping the browser journey: chromium and chromedriver are not installed");
+        common::skipped("the browser journey: chromium and chromedriver are not installed");
         return None;
     };
     let port = std::net::TcpListener::bind("127.0.0.1:0")

@@ -349,6 +349,36 @@ async fn public_submissions_are_rate_limited_per_address() {
 }
 
 #[tokio::test]
+async fn a_declared_length_over_the_cap_is_refused_before_any_body_is_sent() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let app = TestApp::spawn().await;
+    let addr = app.address.trim_start_matches("http://").to_string();
+    for (path, ct) in [
+        ("/api/v1/complaints", "application/json"),
+        ("/complaints", "application/x-www-form-urlencoded"),
+    ] {
+        // Headers promise 200 MB; no body follows. Only a check of the declared length
+        // can answer now: a limit applied while reading would wait for the body.
+        let mut sock = tokio::net::TcpStream::connect(&addr).await.unwrap();
+        sock.write_all(
+            format!(
+                "POST {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Type: {ct}\r\nContent-Length: 200000000\r\n\r\n"
+            )
+            .as_bytes(),
+        )
+        .await
+        .unwrap();
+        let mut buf = vec![0u8; 4096];
+        let n = tokio::time::timeout(std::time::Duration::from_secs(30), sock.read(&mut buf))
+            .await
+            .expect("no answer before the body was sent")
+            .unwrap();
+        let head = String::from_utf8_lossy(&buf[..n]);
+        assert!(head.starts_with("HTTP/1.1 413"), "{path}: {head}");
+    }
+}
+
+#[tokio::test]
 async fn oversized_bodies_are_refused_from_their_declared_length() {
     let app = TestApp::spawn().await;
     let resp = app

@@ -176,7 +176,9 @@ impl Tmpfs {
 #[tokio::test]
 async fn a_full_tmpfs_refuses_with_507_and_the_same_process_writes_again_once_space_returns() {
     let Some(mut fs) = Tmpfs::mount("16m") else {
-        eprintln!("SKIPPED: mounting a tmpfs needs root; the size-cap test covers disk full");
+        common::skipped(
+            "the tmpfs disk-full test needs root to mount; the size-cap test covers disk full",
+        );
         return;
     };
     let dir = fs.take_dir();

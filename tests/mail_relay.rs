@@ -28,7 +28,9 @@ async fn spawn(smtp: &SmtpServer, mail_timeout: Duration) -> TestApp {
     })
     .await;
     assert_eq!(
-        app.post_article(&article(1, "渡轮码头今日启用。")).await.status(),
+        app.post_article(&article(1, "渡轮码头今日启用。"))
+            .await
+            .status(),
         201
     );
     app
@@ -119,7 +121,9 @@ async fn a_hung_relay_does_not_delay_the_breach() {
     smtp.set_mode(Mode::Accept);
     let mailer = Mailer::from_url(&smtp.url(), &app.state.config.mail_from).unwrap();
     let later = OffsetDateTime::now_utc() + time::Duration::days(1);
-    delivery::deliver_due(&app.db, &mailer, later).await.unwrap();
+    delivery::deliver_due(&app.db, &mailer, later)
+        .await
+        .unwrap();
     assert_eq!(unsent(&app).await, 0);
     assert_delivered_exactly_once(&app, &smtp).await;
 }

@@ -188,6 +188,7 @@ async fn unknown_routes_and_methods_are_4xx() {
 async fn random_complaints_never_produce_a_server_error() {
     let app = TestApp::spawn().await;
     let mut rng = StdRng::seed_from_u64(0x0c0f_fee5);
+    let mut created = 0;
     for _ in 0..200 {
         let mut c = json!({
             "claimant": {"name": "A", "email": "a@b.example", "phone": "12345", "address": "x", "capacity": "owner"},
@@ -196,7 +197,9 @@ async fn random_complaints_never_produce_a_server_error() {
             "statements": {"good_faith": true, "accurate": true},
             "signature": "A", "language": "en"
         });
-        let body = match rng.random_range(0..4) {
+        let body = match rng.random_range(0..5) {
+            // Some valid notices, so the checks below see stored complaints.
+            4 => c.to_string().into_bytes(),
             0 => {
                 let keys = [
                     "claimant",
@@ -245,9 +248,15 @@ async fn random_complaints_never_produce_a_server_error() {
             "{status}: {text}"
         );
         assert!(serde_json::from_str::<Value>(&text).is_ok(), "{text}");
+        created += i64::from(status == 201);
     }
     // Every stored complaint is whole: its receipt and its audit event exist.
     let complaints = app.count("complaints").await;
+    assert!(
+        complaints >= 30,
+        "only {complaints} valid notices were filed"
+    );
+    assert_eq!(complaints, created);
     assert_eq!(app.count("outbox WHERE kind = 'receipt'").await, complaints);
     assert_eq!(app.count("audit_events").await, complaints);
 }
@@ -274,8 +283,15 @@ async fn random_form_posts_never_produce_a_server_error() {
         "evidence",
         "x\u{0}y",
     ];
+    let valid = "language=zh&claimant.name=%E7%8E%8B%E8%8A%B3&claimant.email=a%40b.example&claimant.phone=12345678&claimant.address=x&claimant.capacity=owner&work.title=t&work.description=d&work.original_url=https%3A%2F%2Fa.example%2F&infringing_urls=https%3A%2F%2Fnews.example%2Fa&statements.good_faith=on&statements.accurate=on&signature=W";
+    let mut created = 0;
     for _ in 0..150 {
-        let (ct, body): (String, Vec<u8>) = match rng.random_range(0..4) {
+        let (ct, body): (String, Vec<u8>) = match rng.random_range(0..5) {
+            // Some valid forms, each with its own form id.
+            4 => (
+                "application/x-www-form-urlencoded".into(),
+                format!("{valid}&submission_id={}", uuid::Uuid::new_v4()).into_bytes(),
+            ),
             0 => {
                 // urlencoded, possibly with repeated or odd keys and invalid escapes
                 let mut parts = Vec::new();
@@ -335,7 +351,11 @@ async fn random_form_posts_never_produce_a_server_error() {
             status.is_success() || status.is_client_error(),
             "{status}: {text}"
         );
+        created += i64::from(status == 201);
     }
     let complaints = app.count("complaints").await;
+    assert!(complaints >= 20, "only {complaints} valid forms were filed");
+    assert_eq!(complaints, created);
     assert_eq!(app.count("outbox WHERE kind = 'receipt'").await, complaints);
+    assert_eq!(app.count("audit_events").await, complaints);
 }

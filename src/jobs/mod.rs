@@ -73,18 +73,24 @@ struct OutageLog {
 }
 
 impl OutageLog {
-    fn failed(&self, sweep: &str, e: &anyhow::Error) {
-        if !self.down.swap(true, Ordering::Relaxed) {
+    /// Records a failed pass; returns whether it was logged (the first of an outage).
+    fn failed(&self, sweep: &str, e: &anyhow::Error) -> bool {
+        let first = !self.down.swap(true, Ordering::Relaxed);
+        if first {
             tracing::error!(sweep, error = ?e, "sweep failed; it retries on every wake-up until it succeeds");
         } else {
             tracing::debug!(sweep, error = %e, "sweep still failing");
         }
+        first
     }
 
-    fn succeeded(&self, sweep: &str) {
-        if self.down.swap(false, Ordering::Relaxed) {
+    /// Records a good pass; returns whether it was logged (the end of an outage).
+    fn succeeded(&self, sweep: &str) -> bool {
+        let recovered = self.down.swap(false, Ordering::Relaxed);
+        if recovered {
             tracing::info!(sweep, "sweep succeeded again");
         }
+        recovered
     }
 }
 
@@ -106,12 +112,14 @@ where
             };
             match pass().await {
                 Ok(report) => {
-                    outages.succeeded(sweep);
+                    let _ = outages.succeeded(sweep);
                     if !report.is_empty() {
                         tracing::info!(sweep, report = %report, "sweep ran");
                     }
                 }
-                Err(e) => outages.failed(sweep, &e),
+                Err(e) => {
+                    let _ = outages.failed(sweep, &e);
+                }
             }
         })
     })
@@ -157,10 +165,25 @@ pub async fn start_scheduler(state: AppState, cron: &str) -> Result<JobScheduler
         .add(deadlines)
         .await
         .context("adding the deadline sweep")?;
-    sched
-        .add(outbox)
-        .await
-        .context("adding outbox delivery")?;
+    sched.add(outbox).await.context("adding outbox delivery")?;
     sched.start().await.context("starting the scheduler")?;
     Ok(sched)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_outage_is_logged_once_when_it_starts_and_once_when_it_ends() {
+        let log = OutageLog::default();
+        let e = anyhow::anyhow!("database unreachable");
+        assert!(!log.succeeded("deadlines"));
+        assert!(log.failed("deadlines", &e));
+        assert!(!log.failed("deadlines", &e));
+        assert!(!log.failed("deadlines", &e));
+        assert!(log.succeeded("deadlines"));
+        assert!(!log.succeeded("deadlines"));
+        assert!(log.failed("deadlines", &e));
+    }
 }

@@ -10,9 +10,9 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
+use futures_util::{StreamExt, stream};
 use lettre::message::header::ContentType;
 use lettre::message::{Mailbox, MultiPart};
-use futures_util::{StreamExt, stream};
 use lettre::transport::smtp::PoolConfig;
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use rand::Rng;
@@ -282,7 +282,10 @@ async fn claim(
     if !rows.is_empty() {
         let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
         outbox::Entity::update_many()
-            .col_expr(outbox::Column::NextAttemptAt, Expr::value(truncate_micros(now + lease)))
+            .col_expr(
+                outbox::Column::NextAttemptAt,
+                Expr::value(truncate_micros(now + lease)),
+            )
             .col_expr(
                 outbox::Column::Attempts,
                 Expr::col(outbox::Column::Attempts).add(1),

@@ -3,6 +3,7 @@
 //! the test and dropped after it.
 #![allow(dead_code)]
 
+pub mod proxy;
 pub mod smtp;
 
 use std::path::PathBuf;
@@ -15,6 +16,13 @@ use takedown::config::Config;
 use takedown::services::tokens::{self, Scope};
 use time::OffsetDateTime;
 use tokio::sync::oneshot;
+
+/// Says that a test skipped, where a plain `cargo test` shows it: written straight
+/// to the process's stderr, past the test harness's output capture.
+pub fn skipped(why: &str) {
+    use std::io::Write;
+    let _ = writeln!(std::io::stderr(), "SKIPPED: {why}");
+}
 
 pub struct TestDb {
     pub url: String,
