@@ -85,7 +85,7 @@ enum TokenCommand {
     Create {
         #[arg(long)]
         name: String,
-        #[arg(long, value_parser = ["articles", "staff"])]
+        #[arg(long, value_parser = ["articles", "staff", "submitter"])]
         scope: String,
     },
 }
@@ -153,7 +153,8 @@ async fn run(command: Command) -> Result<ExitCode> {
         Command::Token {
             command: TokenCommand::Create { name, scope },
         } => {
-            let scope = Scope::parse(&scope).context("scope must be articles or staff")?;
+            let scope =
+                Scope::parse(&scope).context("scope must be articles, staff or submitter")?;
             let name = name.trim();
             if name.is_empty() || name.chars().any(char::is_control) || name.len() > 100 {
                 bail!("--name must be 1-100 printable characters");

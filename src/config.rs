@@ -43,6 +43,8 @@ pub struct Config {
     pub db_acquire_timeout: Duration,
     /// SQLite only: the largest the database file may grow to; writes past it get 507.
     pub sqlite_max_bytes: Option<u64>,
+    /// Receipts per claimant address per hour; over it they wait for a digest. 0: off.
+    pub receipt_rate_limit: u32,
 }
 
 impl fmt::Debug for Config {
@@ -66,6 +68,7 @@ impl fmt::Debug for Config {
             .field("mail_timeout", &self.mail_timeout)
             .field("db_acquire_timeout", &self.db_acquire_timeout)
             .field("sqlite_max_bytes", &self.sqlite_max_bytes)
+            .field("receipt_rate_limit", &self.receipt_rate_limit)
             .finish()
     }
 }
@@ -139,6 +142,7 @@ impl Config {
             mail_timeout: Duration::from_secs(20),
             db_acquire_timeout: Duration::from_secs(5),
             sqlite_max_bytes: None,
+            receipt_rate_limit: 30,
             data_dir,
         }
     }
@@ -217,6 +221,12 @@ impl Config {
         if let Some(v) = var("DB_ACQUIRE_TIMEOUT") {
             c.db_acquire_timeout =
                 humantime::parse_duration(&v).context("DB_ACQUIRE_TIMEOUT (e.g. 5s)")?;
+        }
+        if let Some(v) = var("RECEIPT_RATE_LIMIT") {
+            c.receipt_rate_limit = v
+                .trim()
+                .parse()
+                .context("RECEIPT_RATE_LIMIT must be a whole number (0 turns it off)")?;
         }
         if let Some(v) = var("SQLITE_MAX_SIZE") {
             c.sqlite_max_bytes =

@@ -6,6 +6,7 @@ mod m20261127_000001_registry;
 mod m20261127_000002_complaints;
 mod m20261127_000003_deadlines;
 mod m20261127_000004_idempotency_scope;
+mod m20261127_000005_verified_contact;
 
 pub struct Migrator;
 
@@ -17,6 +18,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000002_complaints::Migration),
             Box::new(m20261127_000003_deadlines::Migration),
             Box::new(m20261127_000004_idempotency_scope::Migration),
+            Box::new(m20261127_000005_verified_contact::Migration),
         ]
     }
 }

@@ -33,6 +33,10 @@ pub struct Model {
     pub decision_reason: Option<String>,
     pub overdue: bool,
     pub assigned_reviewer: Option<String>,
+    pub confirm_token_sha256: Option<String>,
+    pub confirmed_at: Option<TimeDateTimeWithTimeZone>,
+    pub confirmed_by: Option<String>,
+    pub receipt_deferred: bool,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -195,6 +195,8 @@ async fn handle_complaint(
     let received = format_timestamp(c.received_at);
     let due = format_timestamp(c.deadline_at);
     let removes = policy.on_breach == OnBreach::Remove;
+    // Nothing is taken down on the word of an address no one has shown is theirs.
+    let unconfirmed = c.confirmed_at.is_none();
     let summary = DeadlineSummary {
         id: c.id,
         deadline_at: &due,
@@ -204,6 +206,7 @@ async fn handle_complaint(
         targets: &target_urls,
         status_url: &url,
         removes,
+        unconfirmed,
     };
 
     if let Some(step) = send {
@@ -252,7 +255,7 @@ async fn handle_complaint(
         let mut am: complaint::ActiveModel = c.clone().into();
         am.overdue = Set(true);
         am.update(txn).await?;
-        let removed = if removes {
+        let removed = if removes && !unconfirmed {
             remove_targets(txn, c, &targets, now).await?
         } else {
             Vec::new()
@@ -288,6 +291,7 @@ async fn handle_complaint(
             &json!({
                 "deadline_at": due,
                 "on_breach": if removes { "remove" } else { "escalate" },
+                "confirmed": !unconfirmed,
                 "removed_articles": removed.iter().map(|r| r.article_id).collect::<Vec<_>>(),
             }),
         )

@@ -12,19 +12,27 @@ use tokio::sync::Mutex;
 use tokio_cron_scheduler::{Job, JobScheduler};
 
 use crate::mail::delivery::{self, DeliveryReport, MailSettings, Mailer};
+use crate::services::receipts;
 use crate::web::AppState;
 use deadlines::{DeadlinePolicy, DeadlineReport};
+use sea_orm::DatabaseConnection;
 
 /// What one pass of every sweep did.
 #[derive(Debug, Default, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct TickReport {
     pub deadlines: DeadlineReport,
+    /// Digests of receipts that waited for the per-address limit.
+    pub receipt_digests: u64,
     pub outbox: DeliveryReport,
 }
 
 impl std::fmt::Display for TickReport {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}\n{}", self.deadlines, self.outbox)
+        write!(
+            f,
+            "{}\nreceipts: {} digests\n{}",
+            self.deadlines, self.receipt_digests, self.outbox
+        )
     }
 }
 
@@ -37,15 +45,34 @@ fn deadline_policy(c: &crate::config::Config) -> DeadlinePolicy<'_> {
     }
 }
 
-/// One pass of every sweep: deadlines first, so the emails they owe go out at once.
-pub async fn tick(state: &AppState, mailer: &Mailer, now: OffsetDateTime) -> Result<TickReport> {
-    let deadlines = deadlines::sweep(&state.db, &deadline_policy(&state.config), now)
+/// The deadline sweep, then the receipts that waited: the work that must not wait on
+/// the mail relay.
+async fn deadline_pass(
+    db: &DatabaseConnection,
+    config: &crate::config::Config,
+    now: OffsetDateTime,
+) -> Result<(DeadlineReport, u64)> {
+    let deadlines = deadlines::sweep(db, &deadline_policy(config), now)
         .await
         .context("deadline sweep")?;
+    let digests =
+        receipts::send_digests(db, &config.public_base_url, config.receipt_rate_limit, now)
+            .await
+            .context("receipt digests")?;
+    Ok((deadlines, digests))
+}
+
+/// One pass of every sweep: deadlines first, so the emails they owe go out at once.
+pub async fn tick(state: &AppState, mailer: &Mailer, now: OffsetDateTime) -> Result<TickReport> {
+    let (deadlines, receipt_digests) = deadline_pass(&state.db, &state.config, now).await?;
     let outbox = delivery::deliver_due(&state.db, mailer, now)
         .await
         .context("outbox delivery")?;
-    Ok(TickReport { deadlines, outbox })
+    Ok(TickReport {
+        deadlines,
+        receipt_digests,
+        outbox,
+    })
 }
 
 /// The mailer the configuration describes; warns when mail would travel in plain text.
@@ -137,16 +164,11 @@ pub async fn start_scheduler(state: AppState, cron: &str) -> Result<JobScheduler
     let deadlines = guarded(cron, "deadlines", move || {
         let st = st.clone();
         async move {
-            let r = deadlines::sweep(
-                &st.db,
-                &deadline_policy(&st.config),
-                OffsetDateTime::now_utc(),
-            )
-            .await?;
-            Ok(if r == DeadlineReport::default() {
+            let (r, digests) = deadline_pass(&st.db, &st.config, OffsetDateTime::now_utc()).await?;
+            Ok(if r == DeadlineReport::default() && digests == 0 {
                 String::new()
             } else {
-                r.to_string()
+                format!("{r}; {digests} receipt digests")
             })
         }
     })?;

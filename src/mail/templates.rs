@@ -5,11 +5,12 @@ use askama::Template;
 
 /// What a receipt says, in any language and format.
 pub struct Receipt<'a> {
-    pub name: &'a str,
     pub code: &'a str,
     pub received_at: &'a str,
     pub deadline_at: &'a str,
     pub status_url: &'a str,
+    /// The link that confirms the claimant's address (none once confirmed).
+    pub confirm_url: Option<&'a str>,
     pub targets: &'a [String],
 }
 
@@ -38,6 +39,23 @@ pub struct ReceiptZhHtml<'a> {
     pub r: &'a Receipt<'a>,
 }
 
+/// One complaint in a digest of receipts that waited.
+pub struct DigestItem {
+    pub code: String,
+    pub received_at: String,
+    pub deadline_at: String,
+    pub status_url: String,
+    pub confirm_url: Option<String>,
+    pub targets: Vec<String>,
+}
+
+/// Receipts held back by the per-address limit, sent together (Chinese and English).
+#[derive(Template)]
+#[template(path = "email/receipt_digest.txt")]
+pub struct ReceiptDigest<'a> {
+    pub items: &'a [DigestItem],
+}
+
 #[derive(Template)]
 #[template(path = "email/new_complaint.en.txt")]
 pub struct NewComplaintEn<'a> {
@@ -64,6 +82,8 @@ pub struct DeadlineSummary<'a> {
     pub status_url: &'a str,
     /// A breach takes the targeted articles down (`ON_BREACH=remove`).
     pub removes: bool,
+    /// The claimant's address is unverified, so nothing is taken down on their word.
+    pub unconfirmed: bool,
 }
 
 #[derive(Template)]

@@ -11,19 +11,19 @@ use serde_json::json;
 use time::OffsetDateTime;
 
 use crate::db;
-use crate::domain::complaint::{ComplaintStatus, Language, NewComplaint, TrackingCode, deadline};
+use crate::domain::complaint::{ComplaintStatus, NewComplaint, TrackingCode, deadline};
 use crate::domain::deadline::{StepState, plan};
 use crate::domain::validate::{EmailAddress, format_timestamp, truncate_micros};
 use crate::entities::{
     article, complaint, complaint_evidence, complaint_match, complaint_target, deadline_step,
 };
 use crate::mail::outbox::{self, Email};
-use crate::mail::templates::{
-    NewComplaintEn, Receipt, ReceiptEn, ReceiptEnHtml, ReceiptZh, ReceiptZhHtml,
-};
+use crate::mail::templates::NewComplaintEn;
 use crate::services::audit;
+use crate::services::confirmation::ConfirmToken;
 use crate::services::evidence::EvidenceFile;
 use crate::services::matching::{Match, MatchIndex};
+use crate::services::receipts::{self, ReceiptFor};
 
 /// Matches below this share are noise, not evidence.
 const MIN_STORED_CONTAINMENT: f64 = 0.05;
@@ -62,6 +62,8 @@ pub struct Filing<'a> {
     pub files: &'a [EvidenceFile],
     pub channel: Channel,
     pub idempotency: Option<IdempotencyKey<'a>>,
+    /// The name of the `submitter` token it was filed with, if any.
+    pub submitter: Option<&'a str>,
 }
 
 /// What filing did.
@@ -80,6 +82,8 @@ pub struct IntakePolicy<'a> {
     pub reminders: &'a [std::time::Duration],
     pub public_base_url: &'a str,
     pub staff_notify: &'a [EmailAddress],
+    /// Receipts per claimant address per hour; 0 turns the limit off.
+    pub receipt_rate_limit: u32,
 }
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -106,6 +110,8 @@ pub struct ComplaintView {
     pub received_at: String,
     pub deadline_at: String,
     pub status_url: String,
+    /// The claimant's address is confirmed (or a trusted submitter filed it).
+    pub confirmed: bool,
     pub decision: Option<String>,
     pub decided_at: Option<String>,
     pub decision_reason: Option<String>,
@@ -148,6 +154,7 @@ pub async fn submit_in(
         files,
         channel,
         idempotency,
+        submitter,
     } = *filing;
     let received_at = truncate_micros(now);
     if let Some(idem) = idempotency
@@ -159,6 +166,18 @@ pub async fn submit_in(
     let window = time::Duration::try_from(policy.deadline).unwrap_or(time::Duration::DAY);
     let deadline_at = deadline(received_at, window);
     let code = TrackingCode::generate();
+    // A trusted submitter's complaint is confirmed at filing; anyone else confirms
+    // their address through the link in the receipt (or in the digest, if the
+    // receipt has to wait).
+    let confirmed_by = submitter.map(|name| format!("token:{name}"));
+    let receipt_deferred = receipts::over_limit(
+        txn,
+        new.claimant_email.as_str(),
+        policy.receipt_rate_limit,
+        received_at,
+    )
+    .await?;
+    let token = (confirmed_by.is_none() && !receipt_deferred).then(ConfirmToken::generate);
     let c = complaint::ActiveModel {
         tracking_code: Set(code.as_str().to_string()),
         status: Set(ComplaintStatus::Received.as_str().to_string()),
@@ -182,6 +201,10 @@ pub async fn submit_in(
         idempotency_sha256: Set(idempotency.map(|i| i.request_sha256.to_string())),
         received_at: Set(received_at),
         deadline_at: Set(deadline_at),
+        confirm_token_sha256: Set(token.as_ref().map(|t| t.sha256.clone())),
+        confirmed_at: Set(confirmed_by.is_some().then_some(received_at)),
+        confirmed_by: Set(confirmed_by.clone()),
+        receipt_deferred: Set(receipt_deferred),
         ..Default::default()
     }
     .insert(txn)
@@ -263,6 +286,8 @@ pub async fn submit_in(
         &format!("complaint:{}", c.id),
         &json!({
             "channel": channel.as_str(),
+            "confirmed_by": confirmed_by,
+            "receipt_deferred": receipt_deferred,
             "deadline_at": format_timestamp(deadline_at),
             "targets": new.infringing_urls.iter().map(|u| u.as_str()).collect::<Vec<_>>(),
             "evidence_files": files.iter().map(|f| f.sha256.as_str()).collect::<Vec<_>>(),
@@ -271,52 +296,29 @@ pub async fn submit_in(
     )
     .await?;
 
+    let urls: Vec<String> = new.infringing_urls.iter().map(|u| u.to_string()).collect();
+    if !receipt_deferred {
+        let confirm_url = token.as_ref().map(|t| t.url(policy.public_base_url));
+        receipts::enqueue(
+            txn,
+            policy.public_base_url,
+            &ReceiptFor {
+                complaint_id: c.id,
+                code: code.as_str(),
+                language: new.language,
+                recipient: &new.claimant_email,
+                received_at,
+                deadline_at,
+                confirm_url: confirm_url.as_deref(),
+                targets: &urls,
+            },
+        )
+        .await?;
+    }
+
     let received = format_timestamp(received_at);
     let due = format_timestamp(deadline_at);
     let url = status_url(policy.public_base_url, code.as_str());
-    let urls: Vec<String> = new.infringing_urls.iter().map(|u| u.to_string()).collect();
-    let render_err = |e: askama::Error| DbErr::Custom(format!("rendering receipt: {e}"));
-    let receipt = Receipt {
-        name: &new.claimant_name,
-        code: code.as_str(),
-        received_at: &received,
-        deadline_at: &due,
-        status_url: &url,
-        targets: &urls,
-    };
-    let r = &receipt;
-    let (subject, body, html) = match new.language {
-        Language::Zh => (
-            format!(
-                "我们已收到您的版权投诉 / Complaint {} received",
-                code.as_str()
-            ),
-            ReceiptZh { r }.render(),
-            ReceiptZhHtml { r }.render(),
-        ),
-        Language::En => (
-            format!("We received your copyright complaint {}", code.as_str()),
-            ReceiptEn { r }.render(),
-            ReceiptEnHtml { r }.render(),
-        ),
-    };
-    let (body, html) = (body.map_err(render_err)?, html.map_err(render_err)?);
-    outbox::enqueue(
-        txn,
-        &Email {
-            kind: "receipt",
-            recipient: &new.claimant_email,
-            subject,
-            body_text: body,
-            body_html: Some(html),
-            dedupe_key: format!("complaint:{}:receipt", c.id),
-            complaint_id: Some(c.id),
-        },
-        policy.public_base_url,
-        received_at,
-    )
-    .await?;
-
     let match_lines: Vec<String> = matches
         .iter()
         .map(|m| {
@@ -438,6 +440,7 @@ async fn view(
         received_at: format_timestamp(c.received_at),
         deadline_at: format_timestamp(c.deadline_at),
         status_url: status_url(public_base_url, &c.tracking_code),
+        confirmed: c.confirmed_at.is_some(),
         decision: c.decision.clone(),
         decided_at: c.decided_at.map(format_timestamp),
         decision_reason: c.decision_reason.clone(),

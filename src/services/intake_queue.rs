@@ -30,6 +30,8 @@ pub struct Submission {
     pub channel: Channel,
     /// The client's retry key and the SHA-256 of the request it came with.
     pub idempotency: Option<(String, String)>,
+    /// The name of the `submitter` token it came with.
+    pub submitter: Option<String>,
     pub received_at: OffsetDateTime,
 }
 
@@ -53,6 +55,7 @@ impl Job {
                     key,
                     request_sha256: sha,
                 }),
+            submitter: self.sub.submitter.as_deref(),
         }
     }
 }
@@ -95,6 +98,7 @@ async fn writer(db: DatabaseConnection, config: Arc<Config>, mut rx: mpsc::Recei
         reminders: &config.reminders,
         public_base_url: &config.public_base_url,
         staff_notify: &config.staff_notify,
+        receipt_rate_limit: config.receipt_rate_limit,
     };
     let mut jobs = Vec::with_capacity(MAX_GROUP);
     while rx.recv_many(&mut jobs, MAX_GROUP).await > 0 {

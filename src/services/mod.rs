@@ -4,7 +4,9 @@
 pub mod articles;
 pub mod audit;
 pub mod complaints;
+pub mod confirmation;
 pub mod evidence;
 pub mod intake_queue;
 pub mod matching;
+pub mod receipts;
 pub mod tokens;

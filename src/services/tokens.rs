@@ -13,6 +13,9 @@ pub enum Scope {
     Articles,
     /// Staff tooling.
     Staff,
+    /// A trusted rights agency filing complaints through the API: its complaints count
+    /// as confirmed, so a breach may take their targets down provisionally.
+    Submitter,
 }
 
 impl Scope {
@@ -20,6 +23,7 @@ impl Scope {
         match s {
             "articles" => Some(Self::Articles),
             "staff" => Some(Self::Staff),
+            "submitter" => Some(Self::Submitter),
             _ => None,
         }
     }
@@ -28,6 +32,7 @@ impl Scope {
         match self {
             Self::Articles => "articles",
             Self::Staff => "staff",
+            Self::Submitter => "submitter",
         }
     }
 }

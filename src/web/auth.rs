@@ -45,3 +45,23 @@ impl FromRequestParts<AppState> for CmsCaller {
         }
     }
 }
+
+/// On a public endpoint: no token, or a valid `submitter` token. A token that is sent
+/// but not valid is refused rather than ignored, so a misconfigured agency finds out.
+pub struct OptionalSubmitter(pub Option<Caller>);
+
+impl FromRequestParts<AppState> for OptionalSubmitter {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
+        if !parts.headers.contains_key(header::AUTHORIZATION) {
+            return Ok(OptionalSubmitter(None));
+        }
+        let ApiCaller(c) = ApiCaller::from_request_parts(parts, state).await?;
+        if c.scope == Scope::Submitter {
+            Ok(OptionalSubmitter(Some(c)))
+        } else {
+            Err(AppError::Forbidden)
+        }
+    }
+}

@@ -20,10 +20,12 @@ use crate::domain::complaint::{
 };
 use crate::error::{AppError, AppResult, FieldErrors};
 use crate::services::complaints::{self, Channel, ComplaintView, Filed};
+use crate::services::confirmation::{self, Confirmation};
 use crate::services::evidence::{self, EvidenceFile, MAX_FILE_BYTES, MAX_FILES};
 use crate::services::intake_queue::Submission;
 use crate::web::AppState;
 use crate::web::body::read_body;
+use crate::web::headers::private_page;
 use crate::web::i18n::{Texts, duration_text, localise_error, negotiate, status_name, texts};
 use crate::web::limits::{content_length_cap, rate_limit};
 
@@ -42,9 +44,19 @@ pub fn routes(state: &AppState) -> Router<AppState> {
             axum::routing::post(submit)
                 .layer(DefaultBodyLimit::max(MAX_FORM_BYTES))
                 .layer(middleware::from_fn(content_length_cap(MAX_FORM_BYTES)))
-                .layer(middleware::from_fn_with_state(state.clone(), rate_limit)),
+                .layer(middleware::from_fn_with_state(state.clone(), rate_limit))
+                .layer(middleware::from_fn(private_page)),
         )
-        .route("/complaints/{code}", get(status_page))
+        .route(
+            "/complaints/{code}",
+            get(status_page).layer(middleware::from_fn(private_page)),
+        )
+        .route(
+            "/complaints/confirm/{token}",
+            get(confirm_page)
+                .post(confirm)
+                .layer(middleware::from_fn(private_page)),
+        )
 }
 
 /// What the form shows: the values typed and the problems found.
@@ -95,6 +107,15 @@ struct StatusPage<'a> {
     t: &'a Texts,
     c: &'a ComplaintView,
     status: &'a str,
+}
+
+#[derive(Template)]
+#[template(path = "pages/confirm.html")]
+struct ConfirmPage<'a> {
+    t: &'a Texts,
+    done: bool,
+    message: &'a str,
+    action: &'a str,
 }
 
 #[derive(Template)]
@@ -437,6 +458,7 @@ async fn file(
                 files,
                 channel: Channel::Form,
                 idempotency,
+                submitter: None,
                 received_at: OffsetDateTime::now_utc(),
             },
         )
@@ -485,4 +507,67 @@ async fn status_page(
         ),
         Err(e) => AppError::from(e).into_response(),
     }
+}
+
+fn not_found_page(lang: Language) -> Response {
+    render(StatusCode::NOT_FOUND, &NotFoundPage { t: texts(lang) })
+}
+
+/// One button that confirms; opening the link (as mail scanners do) confirms nothing.
+async fn confirm_page(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    token: Result<Path<String>, PathRejection>,
+) -> Response {
+    let fallback = negotiate(None, &headers);
+    let Ok(Path(token)) = token else {
+        return not_found_page(fallback);
+    };
+    match confirmation::lookup(&state.db, &token).await {
+        Ok(Some((lang, confirmed))) => {
+            let t = texts(lang);
+            let action = format!("/complaints/confirm/{token}");
+            render(
+                StatusCode::OK,
+                &ConfirmPage {
+                    t,
+                    done: confirmed,
+                    message: t.confirm_already,
+                    action: &action,
+                },
+            )
+        }
+        Ok(None) => not_found_page(fallback),
+        Err(e) => AppError::from(e).into_response(),
+    }
+}
+
+async fn confirm(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    token: Result<Path<String>, PathRejection>,
+) -> Response {
+    let fallback = negotiate(None, &headers);
+    let Ok(Path(token)) = token else {
+        return not_found_page(fallback);
+    };
+    let (lang, message) = match confirmation::confirm(&state.db, &token, OffsetDateTime::now_utc())
+        .await
+    {
+        Ok(Some(Confirmation::Confirmed { language })) => (language, texts(language).confirm_done),
+        Ok(Some(Confirmation::AlreadyConfirmed { language })) => {
+            (language, texts(language).confirm_already)
+        }
+        Ok(None) => return not_found_page(fallback),
+        Err(e) => return AppError::from(e).into_response(),
+    };
+    render(
+        StatusCode::OK,
+        &ConfirmPage {
+            t: texts(lang),
+            done: true,
+            message,
+            action: "",
+        },
+    )
 }

@@ -16,7 +16,9 @@ use crate::services::complaints::ComplaintView;
 use crate::services::complaints::{self, Channel, Filed};
 use crate::services::intake_queue::Submission;
 use crate::web::AppState;
+use crate::web::auth::OptionalSubmitter;
 use crate::web::body::HashedJsonBody;
+use crate::web::headers::private_page;
 use crate::web::limits::{content_length_cap, rate_limit};
 use crate::web::openapi::ErrorBody;
 
@@ -32,7 +34,10 @@ pub fn routes(state: &AppState) -> Router<AppState> {
                 .layer(middleware::from_fn(content_length_cap(MAX_COMPLAINT_BYTES)))
                 .layer(middleware::from_fn_with_state(state.clone(), rate_limit)),
         )
-        .route("/api/v1/complaints/{code}", get(show))
+        .route(
+            "/api/v1/complaints/{code}",
+            get(show).layer(middleware::from_fn(private_page)),
+        )
 }
 
 /// The `Idempotency-Key` header, if sent: printable ASCII, at most 200 bytes.
@@ -64,6 +69,7 @@ fn idempotency_key(headers: &HeaderMap) -> AppResult<Option<String>> {
         (status = 422, body = ErrorBody), (status = 429, body = ErrorBody)))]
 pub async fn submit(
     State(state): State<AppState>,
+    OptionalSubmitter(submitter): OptionalSubmitter,
     headers: HeaderMap,
     HashedJsonBody(input, request_sha256): HashedJsonBody<ComplaintInput>,
 ) -> AppResult<impl IntoResponse> {
@@ -79,6 +85,7 @@ pub async fn submit(
                 files: Vec::new(),
                 channel: Channel::Api,
                 idempotency: key.map(|k| (k, request_sha256)),
+                submitter: submitter.map(|c| c.name),
                 received_at: OffsetDateTime::now_utc(),
             },
         )

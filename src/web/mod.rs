@@ -5,6 +5,7 @@ pub mod auth;
 pub mod body;
 pub mod complaint_form;
 pub mod complaints;
+pub mod headers;
 pub mod health;
 pub mod i18n;
 pub mod limits;

@@ -120,6 +120,7 @@ pub fn config_for(db: &TestDb) -> Config {
     c.staff_notify = takedown::config::parse_addresses("staff@news.example").expect("staff");
     c.escalation_to = takedown::config::parse_addresses("escalation@news.example").expect("esc");
     c.intake_rate_limit = 0;
+    c.receipt_rate_limit = 0;
     // Tests drive the sweeps with their own clock.
     c.scheduler_cron = None;
     c.mail_from =
@@ -228,6 +229,26 @@ impl TestApp {
         resp.json().await.expect("json")
     }
 
+    /// The confirmation link in the receipt queued for complaint `id`.
+    pub async fn confirm_link(&self, id: i64) -> String {
+        use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+        let receipt = takedown::entities::outbox::Entity::find()
+            .filter(takedown::entities::outbox::Column::ComplaintId.eq(id))
+            .filter(takedown::entities::outbox::Column::Kind.eq("receipt"))
+            .one(&self.db)
+            .await
+            .expect("outbox")
+            .expect("a receipt");
+        confirm_link_in(&receipt.body_text).expect("a confirmation link")
+    }
+
+    /// Confirms complaint `id` as its claimant would: the link, then the button.
+    pub async fn confirm(&self, id: i64) {
+        let link = self.confirm_link(id).await;
+        let resp = self.client.post(&link).send().await.expect("confirm");
+        assert_eq!(resp.status(), 200);
+    }
+
     pub async fn count(&self, table: &str) -> i64 {
         let row = self
             .db
@@ -261,6 +282,17 @@ impl Drop for TestApp {
             h.abort();
         }
     }
+}
+
+/// The first confirmation link in an email body.
+pub fn confirm_link_in(body: &str) -> Option<String> {
+    let at = body.find("/complaints/confirm/")?;
+    let start = body[..at].rfind("http")?;
+    let rest = &body[start..];
+    let end = rest
+        .find(|c: char| c.is_whitespace() || c == '"' || c == '<')
+        .unwrap_or(rest.len());
+    Some(rest[..end].to_string())
 }
 
 /// A complete article record; `n` varies the URL.

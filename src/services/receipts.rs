@@ -1,0 +1,219 @@
+//! Receipts to claimants. Each says what was received, when it is due, where to follow
+//! it and how to confirm the address. Receipts to one address are limited per hour, so
+//! the form cannot make the site's mail a spam relay: over the limit the complaint is
+//! still filed, and its receipt waits for one digest.
+
+use std::collections::BTreeMap;
+
+use askama::Template;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
+    QueryFilter, QueryOrder, QuerySelect, Set,
+};
+use time::OffsetDateTime;
+
+use crate::db::{self, stmt};
+use crate::domain::complaint::Language;
+use crate::domain::validate::{EmailAddress, format_timestamp, truncate_micros};
+use crate::entities::{complaint, complaint_target};
+use crate::mail::outbox::{self, Email};
+use crate::mail::templates::{
+    DigestItem, Receipt, ReceiptDigest, ReceiptEn, ReceiptEnHtml, ReceiptZh, ReceiptZhHtml,
+};
+use crate::services::complaints::status_url;
+use crate::services::confirmation::ConfirmToken;
+
+/// The window over which receipts to one address are counted.
+pub const WINDOW: time::Duration = time::Duration::HOUR;
+/// Deferred complaints looked at per digest pass.
+const DIGEST_BATCH: u64 = 1000;
+
+fn render(t: impl Template) -> Result<String, DbErr> {
+    t.render()
+        .map_err(|e| DbErr::Custom(format!("rendering receipt: {e}")))
+}
+
+/// Receipts and digests sent (or queued) to `recipient` in the last hour.
+pub async fn sent_recently(
+    db: &impl ConnectionTrait,
+    recipient: &str,
+    now: OffsetDateTime,
+) -> Result<u64, DbErr> {
+    let row = db
+        .query_one_raw(stmt(
+            db.get_database_backend(),
+            "SELECT COUNT(*) AS n FROM outbox WHERE recipient = ? \
+             AND kind IN ('receipt', 'receipt_digest') AND created_at > ?",
+            vec![recipient.into(), truncate_micros(now - WINDOW).into()],
+        ))
+        .await?;
+    let n: i64 = match row {
+        Some(r) => r.try_get("", "n")?,
+        None => 0,
+    };
+    Ok(n.max(0) as u64)
+}
+
+/// Whether a receipt to `recipient` now would go over `limit` (0: no limit).
+pub async fn over_limit(
+    db: &impl ConnectionTrait,
+    recipient: &str,
+    limit: u32,
+    now: OffsetDateTime,
+) -> Result<bool, DbErr> {
+    Ok(limit > 0 && sent_recently(db, recipient, now).await? >= u64::from(limit))
+}
+
+/// One complaint's receipt, as queued.
+pub struct ReceiptFor<'a> {
+    pub complaint_id: i64,
+    pub code: &'a str,
+    pub language: Language,
+    pub recipient: &'a EmailAddress,
+    pub received_at: OffsetDateTime,
+    pub deadline_at: OffsetDateTime,
+    pub confirm_url: Option<&'a str>,
+    pub targets: &'a [String],
+}
+
+/// Queues a receipt: plain text with an HTML alternative, in the claimant's language.
+/// Its subject and opening carry nothing the claimant typed.
+pub async fn enqueue(
+    txn: &impl ConnectionTrait,
+    public_base_url: &str,
+    r: &ReceiptFor<'_>,
+) -> Result<(), DbErr> {
+    let received = format_timestamp(r.received_at);
+    let due = format_timestamp(r.deadline_at);
+    let url = status_url(public_base_url, r.code);
+    let receipt = Receipt {
+        code: r.code,
+        received_at: &received,
+        deadline_at: &due,
+        status_url: &url,
+        confirm_url: r.confirm_url,
+        targets: r.targets,
+    };
+    let r2 = &receipt;
+    let (subject, body, html) = match r.language {
+        Language::Zh => (
+            format!("我们已收到您的版权投诉 / Complaint {} received", r.code),
+            render(ReceiptZh { r: r2 })?,
+            render(ReceiptZhHtml { r: r2 })?,
+        ),
+        Language::En => (
+            format!("We received your copyright complaint {}", r.code),
+            render(ReceiptEn { r: r2 })?,
+            render(ReceiptEnHtml { r: r2 })?,
+        ),
+    };
+    outbox::enqueue(
+        txn,
+        &Email {
+            kind: "receipt",
+            recipient: r.recipient,
+            subject,
+            body_text: body,
+            body_html: Some(html),
+            dedupe_key: format!("complaint:{}:receipt", r.complaint_id),
+            complaint_id: Some(r.complaint_id),
+        },
+        public_base_url,
+        r.received_at,
+    )
+    .await?;
+    Ok(())
+}
+
+/// Sends the receipts that waited, one digest per address whose hourly window has
+/// room again. Returns how many digests were queued.
+pub async fn send_digests(
+    db: &DatabaseConnection,
+    public_base_url: &str,
+    limit: u32,
+    now: OffsetDateTime,
+) -> Result<u64, DbErr> {
+    let now = truncate_micros(now);
+    let txn = db::begin_write(db).await?;
+    let waiting = complaint::Entity::find()
+        .filter(complaint::Column::ReceiptDeferred.eq(true))
+        .order_by_asc(complaint::Column::Id)
+        .limit(DIGEST_BATCH)
+        .all(&txn)
+        .await?;
+    let mut by_address: BTreeMap<String, Vec<complaint::Model>> = BTreeMap::new();
+    for c in waiting {
+        by_address
+            .entry(c.claimant_email.clone())
+            .or_default()
+            .push(c);
+    }
+    let mut digests = 0;
+    for (address, complaints) in by_address {
+        if over_limit(&txn, &address, limit, now).await? {
+            continue;
+        }
+        let Ok(to) = EmailAddress::parse(&address) else {
+            continue;
+        };
+        let mut items = Vec::with_capacity(complaints.len());
+        for c in &complaints {
+            items.push(digest_item(&txn, public_base_url, c).await?);
+        }
+        let first = complaints.first().map_or(0, |c| c.id);
+        let body = render(ReceiptDigest { items: &items })?;
+        outbox::enqueue(
+            &txn,
+            &Email {
+                kind: "receipt_digest",
+                recipient: &to,
+                subject: format!(
+                    "我们已收到您的版权投诉 / Your copyright complaints received ({})",
+                    items.len()
+                ),
+                body_text: body,
+                body_html: None,
+                dedupe_key: format!("digest:{address}:{first}"),
+                complaint_id: None,
+            },
+            public_base_url,
+            now,
+        )
+        .await?;
+        digests += 1;
+    }
+    txn.commit().await?;
+    Ok(digests)
+}
+
+/// One waiting complaint in a digest: it gets its confirmation token now, since the
+/// secret exists only in the email that carries it.
+async fn digest_item(
+    txn: &impl ConnectionTrait,
+    public_base_url: &str,
+    c: &complaint::Model,
+) -> Result<DigestItem, DbErr> {
+    let token = c.confirmed_at.is_none().then(ConfirmToken::generate);
+    let targets = complaint_target::Entity::find()
+        .filter(complaint_target::Column::ComplaintId.eq(c.id))
+        .order_by_asc(complaint_target::Column::Id)
+        .all(txn)
+        .await?
+        .into_iter()
+        .map(|t| t.url)
+        .collect();
+    let mut am: complaint::ActiveModel = c.clone().into();
+    am.receipt_deferred = Set(false);
+    if let Some(t) = &token {
+        am.confirm_token_sha256 = Set(Some(t.sha256.clone()));
+    }
+    am.update(txn).await?;
+    Ok(DigestItem {
+        code: c.tracking_code.clone(),
+        received_at: format_timestamp(c.received_at),
+        deadline_at: format_timestamp(c.deadline_at),
+        status_url: status_url(public_base_url, &c.tracking_code),
+        confirm_url: token.map(|t| t.url(public_base_url)),
+        targets,
+    })
+}
