@@ -10,6 +10,7 @@ use crate::config::Config;
 use crate::db;
 use crate::services::intake_queue::IntakeQueue;
 use crate::services::matching::MatchIndex;
+use crate::services::site_hosts::SiteHosts;
 use crate::web::limits::RateLimiter;
 use crate::web::{self, AppState};
 
@@ -40,6 +41,7 @@ impl App {
             intake: Arc::new(IntakeQueue::start(db.clone(), config.clone())),
             db,
             limiter: Arc::new(RateLimiter::new(config.intake_rate_limit)),
+            site_hosts: Arc::new(SiteHosts::new(config.site_hosts.clone())),
             config,
             index,
         };

@@ -45,6 +45,9 @@ pub struct Config {
     pub sqlite_max_bytes: Option<u64>,
     /// Receipts per claimant address per hour; over it they wait for a digest. 0: off.
     pub receipt_rate_limit: u32,
+    /// This site's hosts: infringing URLs must be on one. None: the hosts of recorded
+    /// articles.
+    pub site_hosts: Option<Vec<String>>,
 }
 
 impl fmt::Debug for Config {
@@ -69,6 +72,7 @@ impl fmt::Debug for Config {
             .field("db_acquire_timeout", &self.db_acquire_timeout)
             .field("sqlite_max_bytes", &self.sqlite_max_bytes)
             .field("receipt_rate_limit", &self.receipt_rate_limit)
+            .field("site_hosts", &self.site_hosts)
             .finish()
     }
 }
@@ -143,6 +147,7 @@ impl Config {
             db_acquire_timeout: Duration::from_secs(5),
             sqlite_max_bytes: None,
             receipt_rate_limit: 30,
+            site_hosts: None,
             data_dir,
         }
     }
@@ -227,6 +232,20 @@ impl Config {
                 .trim()
                 .parse()
                 .context("RECEIPT_RATE_LIMIT must be a whole number (0 turns it off)")?;
+        }
+        if let Some(v) = var("SITE_HOSTS") {
+            let hosts: Vec<String> = v
+                .split(',')
+                .map(|h| h.trim().to_ascii_lowercase())
+                .filter(|h| !h.is_empty())
+                .collect();
+            if let Some(bad) = hosts
+                .iter()
+                .find(|h| url::Host::parse(h).is_err() || h.contains(['/', ':']))
+            {
+                bail!("SITE_HOSTS: {bad:?} is not a host name (e.g. news.example)");
+            }
+            c.site_hosts = Some(hosts);
         }
         if let Some(v) = var("SQLITE_MAX_SIZE") {
             c.sqlite_max_bytes =

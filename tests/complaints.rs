@@ -385,3 +385,48 @@ async fn an_idempotency_key_is_released_after_24_hours() {
     assert_eq!(resp.status(), 201);
     assert_eq!(app.count("complaints").await, 2);
 }
+
+#[tokio::test]
+async fn infringing_urls_must_be_on_this_sites_hosts() {
+    // SITE_HOSTS set (the test default: news.example).
+    let app = TestApp::spawn().await;
+    let mut c = complaint("en");
+    c["infringing_urls"] = json!([
+        "https://news.example/a.html",
+        "https://elsewhere.example/b.html"
+    ]);
+    let resp = submit(&app, &c, None).await;
+    assert_eq!(resp.status(), 422);
+    let body: Value = resp.json().await.unwrap();
+    let msg = body["fields"]["infringing_urls"].as_str().unwrap();
+    assert!(
+        msg.contains("elsewhere.example") && msg.contains("news.example"),
+        "{msg}"
+    );
+    assert_eq!(app.count("complaints").await, 0);
+    assert_eq!(app.count("outbox").await, 0);
+
+    // The form says the same in Chinese, and explains the rule up front.
+    let form = "language=zh&claimant.name=%E7%8E%8B%E8%8A%B3&claimant.email=a%40b.example&claimant.phone=12345678&claimant.address=x&claimant.capacity=owner&work.title=t&work.description=d&work.original_url=https%3A%2F%2Fa.example%2F&infringing_urls=https%3A%2F%2Felsewhere.example%2Fa&statements.good_faith=on&statements.accurate=on&signature=W";
+    let resp = app
+        .client
+        .post(app.url("/complaints"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 422);
+    let html = resp.text().await.unwrap();
+    assert!(html.contains("只能填写本站的网页网址"), "{html}");
+    assert!(html.contains("此处只受理本站的网页"), "{html}");
+
+    // SITE_HOSTS unset: the hosts of recorded articles are ours.
+    let app = TestApp::spawn_with(|c| c.site_hosts = None).await;
+    assert_eq!(submit(&app, &complaint("en"), None).await.status(), 422);
+    assert_eq!(app.post_article(&article(1, ORIGINAL)).await.status(), 201);
+    assert_eq!(submit(&app, &complaint("en"), None).await.status(), 201);
+    let mut c = complaint("en");
+    c["infringing_urls"] = json!(["https://news.example.evil.example/a.html"]);
+    assert_eq!(submit(&app, &c, None).await.status(), 422);
+}

@@ -52,7 +52,10 @@ async fn file_complaint(app: &TestApp) -> i64 {
         .await
         .unwrap();
     assert_eq!(resp.status(), 201);
-    resp.json::<Value>().await.unwrap()["id"].as_i64().unwrap()
+    let id = resp.json::<Value>().await.unwrap()["id"].as_i64().unwrap();
+    // A confirmed claimant, so the breach takes the target down.
+    app.confirm(id).await;
+    id
 }
 
 /// Polls `check` until it holds, failing the test after `limit`.

@@ -11,10 +11,9 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use futures_util::{StreamExt, stream};
+use lettre::Message;
 use lettre::message::header::ContentType;
 use lettre::message::{Mailbox, MultiPart};
-use lettre::transport::smtp::PoolConfig;
-use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use rand::Rng;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
@@ -29,20 +28,21 @@ use crate::db;
 use crate::domain::deadline::backoff;
 use crate::domain::validate::{EmailAddress, truncate_micros};
 use crate::entities::outbox;
+use crate::mail::smtp::{RelayError, SmtpPool};
 use crate::services::audit;
 
 /// Rows claimed per round.
 const BATCH: u64 = 50;
 /// The shortest time a claimed row is reserved for the instance sending it.
 const MIN_LEASE: Duration = Duration::from_secs(300);
-/// SMTP exchanges in one send (connect, EHLO, STARTTLS, EHLO, AUTH, MAIL, RCPT, DATA,
-/// body): each may take up to the command timeout.
-const EXCHANGES_PER_SEND: u32 = 9;
+/// SMTP exchanges in one send, a failed pooled attempt included (connect, greeting,
+/// STARTTLS, AUTH, MAIL, RCPT, DATA, body, twice): each may take up to the timeout.
+const EXCHANGES_PER_SEND: u32 = 12;
 /// Attempts (of any kind) after which a permanent refusal marks a message failed.
 pub const MAX_ATTEMPTS_WHEN_REFUSED: i32 = 3;
 
 pub enum Transport {
-    Smtp(AsyncSmtpTransport<Tokio1Executor>),
+    Smtp(SmtpPool),
     /// One `.eml` file per message.
     Dir(PathBuf),
 }
@@ -145,12 +145,9 @@ impl Mailer {
             (Transport::Dir(PathBuf::from(dir)), false)
         } else if url.starts_with("smtp://") || url.starts_with("smtps://") {
             let (url, plaintext) = smtp_url(url)?;
-            let t = AsyncSmtpTransport::<Tokio1Executor>::from_url(&url)
-                .map_err(|e| anyhow::anyhow!("MAIL_URL: {e}"))?
-                .timeout(Some(settings.timeout))
-                .pool_config(PoolConfig::new().max_size(concurrency as u32))
-                .build();
-            (Transport::Smtp(t), plaintext)
+            let url = url::Url::parse(&url).map_err(|e| anyhow::anyhow!("MAIL_URL: {e}"))?;
+            let pool = SmtpPool::new(&url, plaintext, settings.timeout, concurrency)?;
+            (Transport::Smtp(pool), plaintext)
         } else {
             anyhow::bail!("MAIL_URL must start with smtp://, smtps:// or file://");
         };
@@ -212,13 +209,14 @@ impl Mailer {
     async fn send_now(&self, row: &outbox::Model) -> Result<(), SendError> {
         let msg = self.build(row)?;
         match &self.transport {
-            Transport::Smtp(t) => t.send(msg).await.map(|_| ()).map_err(|e| {
-                if e.is_permanent() {
-                    SendError::Permanent(e.to_string())
-                } else {
-                    SendError::Temporary(e.to_string())
-                }
-            }),
+            Transport::Smtp(pool) => {
+                pool.send(msg.envelope(), &msg.formatted())
+                    .await
+                    .map_err(|e| match e {
+                        RelayError::Permanent(m) => SendError::Permanent(m),
+                        RelayError::Temporary(m) => SendError::Temporary(m),
+                    })
+            }
             Transport::Dir(dir) => write_eml(dir, row.id, &msg.formatted())
                 .await
                 .map_err(|e| SendError::Temporary(format!("writing mail file: {e}"))),
@@ -317,16 +315,33 @@ pub async fn deliver_due(
     loop {
         let rows = claim(db, now, mailer.lease()).await?;
         let n = rows.len() as u64;
-        let mut results = stream::iter(rows)
-            .map(|row| async move {
-                let result = mailer.send(&row).await;
-                (row, result)
-            })
-            .buffer_unordered(mailer.concurrency)
-            .ready_chunks(BATCH as usize);
-        while let Some(done) = results.next().await {
-            record(db, done, now, &mut report).await?;
-        }
+        // Sending and recording run side by side: results are recorded, several per
+        // transaction, while the next sends are on the wire.
+        let (tx, mut rx) = tokio::sync::mpsc::channel(BATCH as usize);
+        let sending = async move {
+            stream::iter(rows)
+                .map(|row| async move {
+                    let result = mailer.send(&row).await;
+                    (row, result)
+                })
+                .buffer_unordered(mailer.concurrency)
+                .for_each(|done| {
+                    let tx = tx.clone();
+                    async move {
+                        let _ = tx.send(done).await;
+                    }
+                })
+                .await;
+        };
+        let recording = async {
+            let mut done = Vec::with_capacity(BATCH as usize);
+            while rx.recv_many(&mut done, BATCH as usize).await > 0 {
+                record(db, std::mem::take(&mut done), now, &mut report).await?;
+            }
+            Ok::<(), DbErr>(())
+        };
+        let ((), recorded) = tokio::join!(sending, recording);
+        recorded?;
         if n < BATCH {
             return Ok(report);
         }

@@ -2,4 +2,5 @@
 
 pub mod delivery;
 pub mod outbox;
+pub mod smtp;
 pub mod templates;

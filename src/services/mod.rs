@@ -9,4 +9,5 @@ pub mod evidence;
 pub mod intake_queue;
 pub mod matching;
 pub mod receipts;
+pub mod site_hosts;
 pub mod tokens;

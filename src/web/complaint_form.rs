@@ -371,6 +371,9 @@ async fn submit_inner(state: &AppState, req: Request) -> AppResult<Response> {
     if let Some(e) = sub.file_errors.first() {
         errors.insert("evidence".into(), e.clone());
     }
+    if let Ok(new) = &parsed {
+        errors.extend(state.check_site_hosts(new).await?);
+    }
     let new = match parsed {
         Ok(new) if errors.is_empty() => new,
         _ => {

@@ -75,6 +75,10 @@ pub async fn submit(
 ) -> AppResult<impl IntoResponse> {
     let key = idempotency_key(&headers)?;
     let new = NewComplaint::parse(&input).map_err(AppError::Validation)?;
+    let foreign = state.check_site_hosts(&new).await?;
+    if !foreign.is_empty() {
+        return Err(AppError::Validation(foreign));
+    }
     let filed = state
         .intake
         .submit(

@@ -279,6 +279,8 @@ pub fn localise_error(lang: Language, field: &str, message: &str) -> String {
         "代理人须写明所代理的权利人"
     } else if field.starts_with("statements.") {
         "请勾选此声明"
+    } else if field == "infringing_urls" && message.starts_with("must be a page on this site") {
+        "只能填写本站的网页网址；其他网站上的内容，请联系发布该内容的网站"
     } else if field.starts_with("infringing_urls") && message.starts_with("name at least") {
         "请至少填写一个本站网址"
     } else if field.starts_with("infringing_urls")

@@ -34,6 +34,31 @@ pub struct AppState {
     pub index: Arc<MatchIndex>,
     pub limiter: Arc<limits::RateLimiter>,
     pub intake: Arc<crate::services::intake_queue::IntakeQueue>,
+    pub site_hosts: Arc<crate::services::site_hosts::SiteHosts>,
+}
+
+impl AppState {
+    /// Field problems for infringing URLs that are not on this site.
+    pub async fn check_site_hosts(
+        &self,
+        new: &crate::domain::complaint::NewComplaint,
+    ) -> Result<crate::error::FieldErrors, sea_orm::DbErr> {
+        let foreign = self
+            .site_hosts
+            .foreign(&self.db, &new.infringing_urls)
+            .await?;
+        let mut errors = crate::error::FieldErrors::new();
+        if let Some(u) = foreign.first() {
+            let ours = self.site_hosts.configured().join(", ");
+            let message = if ours.is_empty() {
+                format!("must be a page on this site; {u} is not")
+            } else {
+                format!("must be a page on this site ({ours}); {u} is not")
+            };
+            errors.insert("infringing_urls".into(), message);
+        }
+        Ok(errors)
+    }
 }
 
 pub fn router(state: AppState) -> Router {

@@ -121,6 +121,7 @@ pub fn config_for(db: &TestDb) -> Config {
     c.escalation_to = takedown::config::parse_addresses("escalation@news.example").expect("esc");
     c.intake_rate_limit = 0;
     c.receipt_rate_limit = 0;
+    c.site_hosts = Some(vec!["news.example".into()]);
     // Tests drive the sweeps with their own clock.
     c.scheduler_cron = None;
     c.mail_from =
