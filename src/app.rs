@@ -34,6 +34,15 @@ impl App {
     pub async fn build_on(config: Config, listener: TcpListener) -> Result<Self> {
         let db = db::connect_with(&config.database_url, config.db_options()).await?;
         db::migrate_up(&db).await?;
+        let moved = crate::services::evidence::recover(&db, &config.data_dir)
+            .await
+            .context("recovering staged evidence files")?;
+        if moved > 0 {
+            tracing::warn!(
+                moved,
+                "moved committed evidence files left staged by a crash into place"
+            );
+        }
         let index = Arc::new(MatchIndex::default());
         index.sync(&db).await.context("loading the match index")?;
         let config = Arc::new(config);

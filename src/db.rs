@@ -213,7 +213,8 @@ impl Drop for WriterPlace {
     fn drop(&mut self) {
         // Left without commit or rollback (an early return on error): the transaction
         // rolled back as it dropped; a connection that saw an error is not kept.
-        if !self.finished && self.failed.load(Ordering::Relaxed) {
+        // A panic mid-transaction leaves the connection in an unknown state as well.
+        if !self.finished && (self.failed.load(Ordering::Relaxed) || std::thread::panicking()) {
             self.discard();
         }
     }

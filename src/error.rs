@@ -59,6 +59,19 @@ impl From<sea_orm::DbErr> for AppError {
     }
 }
 
+impl From<crate::services::intake_queue::IntakeError> for AppError {
+    fn from(e: crate::services::intake_queue::IntakeError) -> Self {
+        use crate::services::intake_queue::IntakeError;
+        match e {
+            IntakeError::Db(e) => e.into(),
+            IntakeError::WriterFailed => {
+                tracing::error!("intake writer failed; answering 503");
+                AppError::Unavailable
+            }
+        }
+    }
+}
+
 /// Seconds a client is asked to wait before retrying after a 503.
 pub const RETRY_AFTER_SECS: u32 = 5;
 

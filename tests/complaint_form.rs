@@ -27,6 +27,19 @@ fn form(submission_id: &str) -> Form {
         .text("signature", "Wang Fang")
 }
 
+/// Every file in the evidence folder, staging files included.
+fn evidence_files(app: &TestApp) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(app.test_db.data_dir().join("evidence"))
+        .map(|d| {
+            d.flatten()
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .collect()
+        })
+        .unwrap_or_default();
+    names.sort();
+    names
+}
+
 fn code_in(html: &str) -> String {
     let start = html
         .find("<code id=\"tracking-code\">")
@@ -204,7 +217,11 @@ async fn files_are_checked_by_content_not_by_name() {
     assert_eq!(status, 422);
     assert!(html.contains("only PDF, PNG, JPEG or plain-text files are accepted"));
     assert_eq!(app.count("complaints").await, 0);
-    assert!(!app.test_db.data_dir().join("evidence").exists());
+    assert!(
+        evidence_files(&app).is_empty(),
+        "{:?}",
+        evidence_files(&app)
+    );
 
     let mut too_many = form(&uuid::Uuid::new_v4().to_string());
     for i in 0..6 {
@@ -394,4 +411,109 @@ async fn oversized_bodies_are_refused_from_their_declared_length() {
         resp.json::<serde_json::Value>().await.unwrap()["error"],
         "too_large"
     );
+}
+
+#[tokio::test]
+async fn text_evidence_with_markup_is_refused() {
+    let app = TestApp::spawn().await;
+    for (name, body) in [
+        ("note.txt", "说明 <svg onload=alert(1)>"),
+        ("page.txt", "<!DOCTYPE html><html><body>copy</body></html>"),
+    ] {
+        let f = form(&uuid::Uuid::new_v4().to_string()).part(
+            "evidence",
+            Part::bytes(body.as_bytes().to_vec()).file_name(name),
+        );
+        let (status, html) = post_form(&app, f).await;
+        assert_eq!(status, 422, "{name}");
+        assert!(html.contains("only PDF, PNG, JPEG or plain-text files are accepted"));
+    }
+    assert_eq!(app.count("complaints").await, 0);
+    assert!(
+        evidence_files(&app).is_empty(),
+        "{:?}",
+        evidence_files(&app)
+    );
+}
+
+#[tokio::test]
+async fn evidence_is_moved_into_place_only_after_its_complaint_commits() {
+    let app = TestApp::spawn().await;
+    let pdf = b"%PDF-1.4 evidence of first publication".to_vec();
+    let sha = takedown::domain::canonical::sha256_hex(&pdf);
+    let with_evidence = || {
+        form(&uuid::Uuid::new_v4().to_string())
+            .part("evidence", Part::bytes(pdf.clone()).file_name("scan.pdf"))
+    };
+
+    // The writer fails while filing: 503, the form kept, and no file left behind.
+    app.state.intake.panic_on_next_group();
+    let (status, html) = post_form(&app, with_evidence()).await;
+    assert_eq!(status, 503, "{html}");
+    assert!(html.contains("value=\"Wang Fang\""));
+    assert_eq!(app.count("complaints").await, 0);
+    assert!(
+        evidence_files(&app).is_empty(),
+        "{:?}",
+        evidence_files(&app)
+    );
+
+    // The writer carried on: the same form files, and its evidence is in place.
+    let (status, html) = post_form(&app, with_evidence()).await;
+    assert_eq!(status, 201, "{html}");
+    assert_eq!(evidence_files(&app), vec![sha.clone()]);
+
+    // A crash between commit and the move leaves a staged file: start-up finishes the
+    // move, and throws away staging files no complaint cites.
+    let dir = app.test_db.data_dir().join("evidence");
+    std::fs::rename(dir.join(&sha), dir.join(format!(".staged-{sha}-crash"))).unwrap();
+    std::fs::write(dir.join(".upload-interrupted"), b"half a file").unwrap();
+    std::fs::write(
+        dir.join(format!(".staged-{}-orphan", "ab".repeat(32))),
+        b"x",
+    )
+    .unwrap();
+    let db = app.test_db.clone();
+    app.stop().await;
+    let app = TestApp::spawn_on(db, |_| {}).await;
+    assert_eq!(evidence_files(&app), vec![sha]);
+}
+
+#[tokio::test]
+async fn a_panicking_intake_writer_fails_only_the_requests_in_flight() {
+    let app = TestApp::spawn().await;
+    let notice = serde_json::json!({
+        "claimant": {"name": "Wang Fang", "email": "rights@citydaily.example", "phone": "+86 10 1234 5678",
+                     "address": "1 Press Road", "capacity": "owner"},
+        "work": {"title": "Ferry pier", "description": "Our report", "original_url": "https://citydaily.example/1"},
+        "infringing_urls": ["https://news.example/a.html"],
+        "statements": {"good_faith": true, "accurate": true},
+        "signature": "Wang Fang", "language": "en"
+    });
+    app.state.intake.panic_on_next_group();
+    let resp = app
+        .client
+        .post(app.url("/api/v1/complaints"))
+        .json(&notice)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 503);
+    assert!(resp.headers().contains_key("retry-after"));
+    assert_eq!(
+        resp.json::<serde_json::Value>().await.unwrap()["error"],
+        "unavailable"
+    );
+    assert_eq!(app.count("complaints").await, 0);
+    for _ in 0..3 {
+        let resp = app
+            .client
+            .post(app.url("/api/v1/complaints"))
+            .json(&notice)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), 201);
+    }
+    assert_eq!(app.count("complaints").await, 3);
 }

@@ -258,7 +258,7 @@ pub async fn submit_in(
             kind: Set("file".into()),
             sha256: Set(Some(f.sha256.clone())),
             content_type: Set(Some(f.content_type.to_string())),
-            size_bytes: Set(Some(f.bytes.len() as i64)),
+            size_bytes: Set(Some(f.size as i64)),
             file_name: Set(f.file_name.clone()),
             ..Default::default()
         }

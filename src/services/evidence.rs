@@ -1,35 +1,310 @@
-//! Evidence files: checked by content, stored under `DATA_DIR/evidence/` by their
-//! SHA-256. A file's name is kept only as display text; it never reaches a path.
+//! Evidence files: streamed to a staging file in `DATA_DIR/evidence/` and hashed as
+//! they arrive (never held in memory), checked by content, and moved into place under
+//! their SHA-256 only after the complaint that cites them has committed. A filing that
+//! fails leaves nothing behind. A file's name is kept only as display text; it never
+//! reaches a path.
 
+use std::io::Read;
 use std::path::{Path, PathBuf};
 
-use crate::domain::canonical::sha256_hex;
+use sea_orm::{ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter};
+use sha2::{Digest, Sha256};
+
+use crate::entities::complaint_evidence;
 
 pub const MAX_FILES: usize = 5;
 pub const MAX_FILE_BYTES: usize = 10 << 20;
 
-/// An uploaded file that passed the checks, not yet stored.
-#[derive(Debug, Clone)]
-pub struct EvidenceFile {
-    pub bytes: Vec<u8>,
-    pub sha256: String,
-    pub content_type: &'static str,
-    pub file_name: Option<String>,
+/// Staging names: `.upload-<uuid>` while streaming, `.staged-<sha256>-<uuid>` once
+/// hashed, so a crash between commit and rename can be finished at start-up.
+const UPLOADING: &str = ".upload-";
+const STAGED: &str = ".staged-";
+
+fn evidence_dir(data_dir: &Path) -> PathBuf {
+    data_dir.join("evidence")
 }
 
-/// The accepted type of `bytes`, judged by content, not by name.
-pub fn sniff(bytes: &[u8]) -> Option<&'static str> {
+/// A file on disk that is removed when dropped, unless kept.
+#[derive(Debug)]
+struct TempFile {
+    path: PathBuf,
+    keep: bool,
+}
+
+impl Drop for TempFile {
+    fn drop(&mut self) {
+        if !self.keep {
+            let _ = std::fs::remove_file(&self.path);
+        }
+    }
+}
+
+/// An upload in progress.
+pub struct Upload {
+    file: tokio::fs::File,
+    temp: TempFile,
+    hasher: Sha256,
+    size: usize,
+}
+
+impl Upload {
+    pub async fn start(data_dir: &Path) -> std::io::Result<Self> {
+        let dir = evidence_dir(data_dir);
+        tokio::fs::create_dir_all(&dir).await?;
+        let path = dir.join(format!("{UPLOADING}{}", uuid::Uuid::new_v4().simple()));
+        let file = tokio::fs::File::create(&path).await?;
+        Ok(Self {
+            file,
+            temp: TempFile { path, keep: false },
+            hasher: Sha256::new(),
+            size: 0,
+        })
+    }
+
+    /// Appends a chunk; false once the file is over `MAX_FILE_BYTES` (the rest of the
+    /// part is then only drained, not written).
+    pub async fn write(&mut self, chunk: &[u8]) -> std::io::Result<bool> {
+        use tokio::io::AsyncWriteExt;
+        self.size += chunk.len();
+        if self.size > MAX_FILE_BYTES {
+            return Ok(false);
+        }
+        self.hasher.update(chunk);
+        self.file.write_all(chunk).await?;
+        Ok(true)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.size == 0
+    }
+
+    /// Ends the upload: the checked, hashed file on disk (fsynced), or what is wrong
+    /// with it for the claimant to fix.
+    pub async fn finish(
+        mut self,
+        file_name: Option<&str>,
+    ) -> std::io::Result<Result<EvidenceFile, String>> {
+        use tokio::io::AsyncWriteExt;
+        if self.size > MAX_FILE_BYTES {
+            return Ok(Err(format!(
+                "each file must be at most {} MB",
+                MAX_FILE_BYTES >> 20
+            )));
+        }
+        self.file.flush().await?;
+        self.file.sync_all().await?;
+        drop(self.file);
+        let sha256 = hex::encode(self.hasher.finalize());
+        let path = self.temp.path.clone();
+        let content_type = tokio::task::spawn_blocking(move || sniff_file(&path))
+            .await
+            .map_err(std::io::Error::other)??;
+        let Some(content_type) = content_type else {
+            return Ok(Err(format!(
+                "{}: only PDF, PNG, JPEG or plain-text files are accepted",
+                file_name
+                    .and_then(display_name)
+                    .unwrap_or_else(|| "file".into())
+            )));
+        };
+        let staged = self.temp.path.with_file_name(format!(
+            "{STAGED}{sha256}-{}",
+            uuid::Uuid::new_v4().simple()
+        ));
+        tokio::fs::rename(&self.temp.path, &staged).await?;
+        self.temp.path = staged;
+        Ok(Ok(EvidenceFile {
+            sha256,
+            content_type,
+            size: self.size as u64,
+            file_name: file_name.and_then(display_name),
+            staged: self.temp,
+        }))
+    }
+}
+
+/// An uploaded file that passed the checks, staged but not yet in place.
+#[derive(Debug)]
+pub struct EvidenceFile {
+    pub sha256: String,
+    pub content_type: &'static str,
+    pub size: u64,
+    pub file_name: Option<String>,
+    staged: TempFile,
+}
+
+/// Moves committed evidence into place as `evidence/<sha256>`; storing the same
+/// content twice is harmless, the name is its hash.
+pub async fn persist(data_dir: &Path, files: Vec<EvidenceFile>) -> std::io::Result<()> {
+    if files.is_empty() {
+        return Ok(());
+    }
+    let dir = evidence_dir(data_dir);
+    tokio::task::spawn_blocking(move || {
+        for mut f in files {
+            let dest = dir.join(&f.sha256);
+            if !dest.exists() {
+                std::fs::rename(&f.staged.path, &dest)?;
+                f.staged.keep = true;
+            }
+        }
+        // The renames themselves survive a crash once the folder is synced.
+        std::fs::File::open(&dir)?.sync_all()
+    })
+    .await
+    .map_err(std::io::Error::other)?
+}
+
+/// Finishes what a crash interrupted: staged files whose complaint committed are moved
+/// into place; every other staging file is removed. Returns how many were moved.
+pub async fn recover(db: &DatabaseConnection, data_dir: &Path) -> Result<usize, DbErr> {
+    let dir = evidence_dir(data_dir);
+    let Ok(entries) = std::fs::read_dir(&dir) else {
+        return Ok(0);
+    };
+    let mut moved = 0;
+    for entry in entries.flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let path = entry.path();
+        if name.starts_with(UPLOADING) {
+            let _ = std::fs::remove_file(&path);
+            continue;
+        }
+        let Some(sha) = name
+            .strip_prefix(STAGED)
+            .and_then(|rest| rest.split('-').next())
+        else {
+            continue;
+        };
+        let cited = complaint_evidence::Entity::find()
+            .filter(complaint_evidence::Column::Sha256.eq(sha))
+            .one(db)
+            .await?
+            .is_some();
+        let dest = dir.join(sha);
+        if cited && !dest.exists() && std::fs::rename(&path, &dest).is_ok() {
+            moved += 1;
+        } else {
+            let _ = std::fs::remove_file(&path);
+        }
+    }
+    Ok(moved)
+}
+
+/// The accepted type of a file on disk, judged by content, read in pieces.
+fn sniff_file(path: &Path) -> std::io::Result<Option<&'static str>> {
+    let mut f = std::fs::File::open(path)?;
+    let mut buf = vec![0u8; 64 << 10];
+    let n = read_full(&mut f, &mut buf)?;
+    if n == 0 {
+        return Ok(None);
+    }
+    if let Some(binary) = sniff_binary(&buf[..n]) {
+        return Ok(Some(binary));
+    }
+    // Text: valid UTF-8 throughout, no NUL, no markup, checked piece by piece with the
+    // bytes a piece ends on carried into the next.
+    let mut carry: Vec<u8> = Vec::new();
+    let mut n = n;
+    loop {
+        let mut piece = std::mem::take(&mut carry);
+        piece.extend_from_slice(&buf[..n]);
+        let at_end = n < buf.len();
+        let valid = match std::str::from_utf8(&piece) {
+            Ok(_) => piece.len(),
+            Err(e) if e.error_len().is_none() && !at_end => e.valid_up_to(),
+            Err(_) => return Ok(None),
+        };
+        if piece.contains(&0) || looks_like_markup(&piece) {
+            return Ok(None);
+        }
+        if at_end {
+            return Ok(Some("text/plain"));
+        }
+        // Keep an incomplete character and enough for a tag split across pieces.
+        let keep_from = valid.min(piece.len().saturating_sub(16));
+        carry = piece[keep_from..].to_vec();
+        n = read_full(&mut f, &mut buf)?;
+        if n == 0 {
+            return Ok(if std::str::from_utf8(&carry).is_ok() {
+                Some("text/plain")
+            } else {
+                None
+            });
+        }
+    }
+}
+
+fn read_full(f: &mut std::fs::File, buf: &mut [u8]) -> std::io::Result<usize> {
+    let mut filled = 0;
+    while filled < buf.len() {
+        match f.read(&mut buf[filled..])? {
+            0 => break,
+            n => filled += n,
+        }
+    }
+    Ok(filled)
+}
+
+fn sniff_binary(bytes: &[u8]) -> Option<&'static str> {
     if bytes.starts_with(b"%PDF-") {
         Some("application/pdf")
     } else if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
         Some("image/png")
     } else if bytes.starts_with(b"\xFF\xD8\xFF") {
         Some("image/jpeg")
-    } else if !bytes.is_empty() && !bytes.contains(&0) && std::str::from_utf8(bytes).is_ok() {
+    } else {
+        None
+    }
+}
+
+/// The accepted type of `bytes`, judged by content, not by name.
+pub fn sniff(bytes: &[u8]) -> Option<&'static str> {
+    if let Some(binary) = sniff_binary(bytes) {
+        Some(binary)
+    } else if !bytes.is_empty()
+        && !bytes.contains(&0)
+        && std::str::from_utf8(bytes).is_ok()
+        && !looks_like_markup(bytes)
+    {
         Some("text/plain")
     } else {
         None
     }
+}
+
+/// Tags that make a browser (or anything that sniffs) treat text as HTML, SVG or XML.
+const MARKUP: [&[u8]; 12] = [
+    b"<html",
+    b"<!doctype",
+    b"<svg",
+    b"<script",
+    b"<?xml",
+    b"<body",
+    b"<head",
+    b"<iframe",
+    b"<object",
+    b"<embed",
+    b"<style",
+    b"<meta",
+];
+
+/// Whether `bytes` carry markup anywhere: text evidence is plain text only.
+pub fn looks_like_markup(bytes: &[u8]) -> bool {
+    memchr_all(bytes, b'<').any(|i| {
+        let rest = &bytes[i..];
+        MARKUP
+            .iter()
+            .any(|tag| rest.len() >= tag.len() && rest[..tag.len()].eq_ignore_ascii_case(tag))
+    })
+}
+
+fn memchr_all(bytes: &[u8], needle: u8) -> impl Iterator<Item = usize> + '_ {
+    bytes
+        .iter()
+        .enumerate()
+        .filter(move |(_, b)| **b == needle)
+        .map(|(i, _)| i)
 }
 
 /// A display name: the last path component, printable, at most 200 characters.
@@ -38,60 +313,6 @@ pub fn display_name(raw: &str) -> Option<String> {
     let clean: String = base.chars().filter(|c| !c.is_control()).take(200).collect();
     let clean = clean.trim().to_string();
     (!clean.is_empty()).then_some(clean)
-}
-
-impl EvidenceFile {
-    /// Checks an upload; the error says what is wrong with it.
-    pub fn check(bytes: Vec<u8>, file_name: Option<&str>) -> Result<Self, String> {
-        if bytes.len() > MAX_FILE_BYTES {
-            return Err(format!(
-                "each file must be at most {} MB",
-                MAX_FILE_BYTES >> 20
-            ));
-        }
-        let content_type = sniff(&bytes).ok_or_else(|| {
-            format!(
-                "{}: only PDF, PNG, JPEG or plain-text files are accepted",
-                file_name
-                    .and_then(display_name)
-                    .unwrap_or_else(|| "file".into())
-            )
-        })?;
-        Ok(Self {
-            sha256: sha256_hex(&bytes),
-            content_type,
-            file_name: file_name.and_then(display_name),
-            bytes,
-        })
-    }
-}
-
-fn path_for(data_dir: &Path, sha256: &str) -> PathBuf {
-    data_dir.join("evidence").join(sha256)
-}
-
-/// Writes the file durably (temp file, fsync, rename). Storing the same content twice
-/// is harmless: the name is its hash.
-pub async fn store(data_dir: &Path, file: &EvidenceFile) -> std::io::Result<()> {
-    let dir = data_dir.join("evidence");
-    let final_path = path_for(data_dir, &file.sha256);
-    let bytes = file.bytes.clone();
-    tokio::task::spawn_blocking(move || {
-        if final_path.exists() {
-            return Ok(());
-        }
-        std::fs::create_dir_all(&dir)?;
-        let tmp = dir.join(format!(".{}.tmp", uuid::Uuid::new_v4().simple()));
-        {
-            use std::io::Write;
-            let mut f = std::fs::File::create(&tmp)?;
-            f.write_all(&bytes)?;
-            f.sync_all()?;
-        }
-        std::fs::rename(&tmp, &final_path)
-    })
-    .await
-    .map_err(std::io::Error::other)?
 }
 
 #[cfg(test)]
@@ -107,6 +328,24 @@ mod tests {
         assert_eq!(sniff(b"MZ\x90\x00\x03"), None);
         assert_eq!(sniff(b"\xff\xfe\xfd"), None);
         assert_eq!(sniff(b""), None);
+    }
+
+    #[test]
+    fn text_with_markup_is_not_plain_text() {
+        assert_eq!(
+            sniff("证据：原文发表于 2022 年 <2022-08-23>".as_bytes()),
+            Some("text/plain")
+        );
+        for bad in [
+            "<!DOCTYPE html><p>x</p>",
+            "notes\n<SVG onload=alert(1)>",
+            "  <html>",
+            "a <script>alert(1)</script>",
+            "<?xml version=\"1.0\"?><svg/>",
+            "tail <svg",
+        ] {
+            assert_eq!(sniff(bad.as_bytes()), None, "{bad}");
+        }
     }
 
     #[test]

@@ -3,7 +3,11 @@
 //! transaction, so many complaints share one fsync. Each request is answered only after
 //! the transaction holding its complaint has committed: a 201 is still durable.
 
+use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use futures_util::FutureExt;
 
 use sea_orm::{DatabaseConnection, DbErr};
 use time::OffsetDateTime;
@@ -22,6 +26,7 @@ use crate::services::matching::{Match, MatchIndex};
 const MAX_GROUP: usize = 64;
 
 type Outcome = Result<Filed, DbErr>;
+type Reply = (Result<Filed, IntakeError>, Vec<EvidenceFile>);
 
 /// A checked complaint with its stored evidence, as a request hands it over.
 pub struct Submission {
@@ -38,7 +43,7 @@ pub struct Submission {
 struct Job {
     sub: Submission,
     matches: Vec<Match>,
-    reply: oneshot::Sender<Outcome>,
+    reply: oneshot::Sender<Reply>,
 }
 
 impl Job {
@@ -60,39 +65,73 @@ impl Job {
     }
 }
 
+/// Why intake could not file a complaint.
+#[derive(Debug, thiserror::Error)]
+pub enum IntakeError {
+    #[error(transparent)]
+    Db(#[from] DbErr),
+    /// The writer failed (it panicked, or is restarting): nothing was filed.
+    #[error("the intake writer failed; nothing was filed")]
+    WriterFailed,
+}
+
 pub struct IntakeQueue {
     tx: mpsc::Sender<Job>,
+    /// Fault injection for tests: the next group panics inside the writer.
+    panic_next: Arc<AtomicBool>,
 }
 
 impl IntakeQueue {
     /// Starts the writer task; it ends when the queue is dropped.
     pub fn start(db: DatabaseConnection, config: Arc<Config>) -> Self {
         let (tx, rx) = mpsc::channel(1024);
-        tokio::spawn(writer(db, config, rx));
-        Self { tx }
+        let panic_next = Arc::new(AtomicBool::new(false));
+        tokio::spawn(writer(db, config, rx, panic_next.clone()));
+        Self { tx, panic_next }
     }
 
-    /// Files a complaint; returns once it is committed.
+    /// Makes the writer panic while filing the next group, as a bug would.
+    #[doc(hidden)]
+    pub fn panic_on_next_group(&self) {
+        self.panic_next.store(true, Ordering::SeqCst);
+    }
+
+    /// Files a complaint; returns once it is committed, with the submission's evidence
+    /// files handed back (to be moved into place if it was filed, or dropped).
     pub async fn submit(
         &self,
         db: &DatabaseConnection,
         index: &MatchIndex,
         sub: Submission,
-    ) -> Outcome {
-        let matches = find_matches(db, index, &sub.complaint).await?;
+    ) -> (Result<Filed, IntakeError>, Vec<EvidenceFile>) {
+        let matches = match find_matches(db, index, &sub.complaint).await {
+            Ok(m) => m,
+            Err(e) => return (Err(e.into()), sub.files),
+        };
         let (reply, answer) = oneshot::channel();
         let job = Job {
             sub,
             matches,
             reply,
         };
-        let stopped = || DbErr::Custom("the intake writer has stopped".into());
-        self.tx.send(job).await.map_err(|_| stopped())?;
-        answer.await.map_err(|_| stopped())?
+        if let Err(mpsc::error::SendError(job)) = self.tx.send(job).await {
+            return (Err(IntakeError::WriterFailed), job.sub.files);
+        }
+        match answer.await {
+            Ok((outcome, files)) => (outcome, files),
+            Err(_) => (Err(IntakeError::WriterFailed), Vec::new()),
+        }
     }
 }
 
-async fn writer(db: DatabaseConnection, config: Arc<Config>, mut rx: mpsc::Receiver<Job>) {
+/// The writer task. A panic while filing a group fails that group's requests (503)
+/// and the writer carries on with the next: it is never left dead.
+async fn writer(
+    db: DatabaseConnection,
+    config: Arc<Config>,
+    mut rx: mpsc::Receiver<Job>,
+    panic_next: Arc<AtomicBool>,
+) {
     let policy = IntakePolicy {
         deadline: config.deadline,
         reminders: &config.reminders,
@@ -102,9 +141,31 @@ async fn writer(db: DatabaseConnection, config: Arc<Config>, mut rx: mpsc::Recei
     };
     let mut jobs = Vec::with_capacity(MAX_GROUP);
     while rx.recv_many(&mut jobs, MAX_GROUP).await > 0 {
-        let outcomes = file_group(&db, &policy, &jobs).await;
-        for (job, outcome) in jobs.drain(..).zip(outcomes) {
-            let _ = job.reply.send(outcome);
+        let filing = AssertUnwindSafe(async {
+            if panic_next.swap(false, Ordering::SeqCst) {
+                panic!("injected fault in the intake writer");
+            }
+            file_group(&db, &policy, &jobs).await
+        })
+        .catch_unwind()
+        .await;
+        match filing {
+            Ok(outcomes) => {
+                for (job, outcome) in jobs.drain(..).zip(outcomes) {
+                    let _ = job.reply.send((outcome.map_err(Into::into), job.sub.files));
+                }
+            }
+            Err(_) => {
+                tracing::error!(
+                    complaints = jobs.len(),
+                    "the intake writer panicked; these complaints were not filed, the writer goes on"
+                );
+                for job in jobs.drain(..) {
+                    let _ = job
+                        .reply
+                        .send((Err(IntakeError::WriterFailed), job.sub.files));
+                }
+            }
         }
     }
 }

@@ -21,7 +21,7 @@ use crate::domain::complaint::{
 use crate::error::{AppError, AppResult, FieldErrors};
 use crate::services::complaints::{self, Channel, ComplaintView, Filed};
 use crate::services::confirmation::{self, Confirmation};
-use crate::services::evidence::{self, EvidenceFile, MAX_FILE_BYTES, MAX_FILES};
+use crate::services::evidence::{self, EvidenceFile, MAX_FILE_BYTES, MAX_FILES, Upload};
 use crate::services::intake_queue::Submission;
 use crate::web::AppState;
 use crate::web::body::read_body;
@@ -222,37 +222,23 @@ async fn read_submission(req: Request, state: &AppState) -> AppResult<FormSubmis
         }
         let name = field.name().unwrap_or_default().to_string();
         let file_name = field.file_name().map(str::to_string);
-        let cap = if name == "evidence" {
-            MAX_FILE_BYTES
-        } else {
-            MAX_TEXT_FIELD
-        };
+        if name == "evidence" {
+            if let Some(checked) = stream_evidence(state, &mut field, file_name.as_deref()).await? {
+                match checked {
+                    Ok(f) => sub.files.push(f),
+                    Err(e) => sub.file_errors.push(e),
+                }
+            }
+            continue;
+        }
         let mut data = Vec::new();
         let mut too_big = false;
         while let Some(chunk) = field.chunk().await.map_err(multipart_error)? {
-            if data.len() + chunk.len() > cap {
+            if data.len() + chunk.len() > MAX_TEXT_FIELD {
                 too_big = true;
                 continue;
             }
             data.extend_from_slice(&chunk);
-        }
-        if name == "evidence" {
-            // A file input left empty still sends an empty part.
-            if data.is_empty() && file_name.as_deref().is_none_or(str::is_empty) {
-                continue;
-            }
-            if too_big {
-                sub.file_errors.push(format!(
-                    "each file must be at most {} MB",
-                    MAX_FILE_BYTES >> 20
-                ));
-                continue;
-            }
-            match EvidenceFile::check(data, file_name.as_deref()) {
-                Ok(f) => sub.files.push(f),
-                Err(e) => sub.file_errors.push(e),
-            }
-            continue;
         }
         if too_big {
             return Err(AppError::TooLarge);
@@ -265,6 +251,27 @@ async fn read_submission(req: Request, state: &AppState) -> AppResult<FormSubmis
         sub.file_errors.push(format!("at most {MAX_FILES} files"));
     }
     Ok(sub)
+}
+
+/// Streams one evidence part to a staging file, hashing it on the way. None for a file
+/// input left empty (browsers still send the part).
+async fn stream_evidence(
+    state: &AppState,
+    field: &mut axum::extract::multipart::Field<'_>,
+    file_name: Option<&str>,
+) -> AppResult<Option<Result<EvidenceFile, String>>> {
+    let mut upload = Upload::start(&state.config.data_dir)
+        .await
+        .map_err(evidence_error)?;
+    while let Some(chunk) = field.chunk().await.map_err(multipart_error)? {
+        upload.write(&chunk).await.map_err(evidence_error)?;
+    }
+    if upload.is_empty() && file_name.is_none_or(str::is_empty) {
+        return Ok(None);
+    }
+    Ok(Some(
+        upload.finish(file_name).await.map_err(evidence_error)?,
+    ))
 }
 
 fn multipart_error(e: axum::extract::multipart::MultipartError) -> AppError {
@@ -439,19 +446,15 @@ async fn submit_inner(state: &AppState, req: Request) -> AppResult<Response> {
     Ok(render(status, &ReceiptPage { t, c: &view }))
 }
 
-/// Stores the evidence and files the complaint.
+/// Files the complaint, then moves its evidence into place. Evidence of a filing that
+/// did not happen is removed with its staging files.
 async fn file(
     state: &AppState,
     new: NewComplaint,
     files: Vec<EvidenceFile>,
     idempotency: Option<(String, String)>,
 ) -> AppResult<Filed> {
-    for f in &files {
-        evidence::store(&state.config.data_dir, f)
-            .await
-            .map_err(evidence_error)?;
-    }
-    Ok(state
+    let (filed, files) = state
         .intake
         .submit(
             &state.db,
@@ -465,7 +468,14 @@ async fn file(
                 received_at: OffsetDateTime::now_utc(),
             },
         )
-        .await?)
+        .await;
+    let filed = filed?;
+    if matches!(filed, Filed::Created(_)) {
+        evidence::persist(&state.config.data_dir, files)
+            .await
+            .map_err(evidence_error)?;
+    }
+    Ok(filed)
 }
 
 fn evidence_error(e: std::io::Error) -> AppError {

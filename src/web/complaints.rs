@@ -79,7 +79,7 @@ pub async fn submit(
     if !foreign.is_empty() {
         return Err(AppError::Validation(foreign));
     }
-    let filed = state
+    let (filed, _no_files) = state
         .intake
         .submit(
             &state.db,
@@ -93,8 +93,8 @@ pub async fn submit(
                 received_at: OffsetDateTime::now_utc(),
             },
         )
-        .await?;
-    match filed {
+        .await;
+    match filed? {
         Filed::Created(view) => Ok((StatusCode::CREATED, Json(view))),
         Filed::Replayed(view) => Ok((StatusCode::OK, Json(view))),
         Filed::KeyReused => Err(AppError::IdempotencyKeyReused),
