@@ -48,6 +48,8 @@ pub struct Config {
     /// This site's hosts: infringing URLs must be on one. None: the hosts of recorded
     /// articles.
     pub site_hosts: Option<Vec<String>>,
+    /// Reverse proxies whose forwarding headers are believed.
+    pub trusted_proxies: Vec<ipnet::IpNet>,
 }
 
 impl fmt::Debug for Config {
@@ -73,6 +75,7 @@ impl fmt::Debug for Config {
             .field("sqlite_max_bytes", &self.sqlite_max_bytes)
             .field("receipt_rate_limit", &self.receipt_rate_limit)
             .field("site_hosts", &self.site_hosts)
+            .field("trusted_proxies", &self.trusted_proxies)
             .finish()
     }
 }
@@ -148,6 +151,7 @@ impl Config {
             sqlite_max_bytes: None,
             receipt_rate_limit: 30,
             site_hosts: None,
+            trusted_proxies: Vec::new(),
             data_dir,
         }
     }
@@ -246,6 +250,10 @@ impl Config {
                 bail!("SITE_HOSTS: {bad:?} is not a host name (e.g. news.example)");
             }
             c.site_hosts = Some(hosts);
+        }
+        if let Some(v) = var("TRUSTED_PROXIES") {
+            c.trusted_proxies = crate::web::client_ip::parse_trusted(&v)
+                .map_err(|e| anyhow::anyhow!("TRUSTED_PROXIES: {e}"))?;
         }
         if let Some(v) = var("SQLITE_MAX_SIZE") {
             c.sqlite_max_bytes =

@@ -517,3 +517,43 @@ async fn a_panicking_intake_writer_fails_only_the_requests_in_flight() {
     }
     assert_eq!(app.count("complaints").await, 3);
 }
+
+#[tokio::test]
+async fn behind_a_trusted_proxy_limits_key_on_the_forwarded_client() {
+    async fn statuses(app: &TestApp, xff: &str, n: usize) -> Vec<u16> {
+        let mut out = Vec::new();
+        for _ in 0..n {
+            let resp = app
+                .client
+                .post(app.url("/api/v1/complaints"))
+                .header("x-forwarded-for", xff)
+                .json(&serde_json::json!({}))
+                .send()
+                .await
+                .unwrap();
+            out.push(resp.status().as_u16());
+        }
+        out
+    }
+    let app = TestApp::spawn_with(|c| {
+        c.intake_rate_limit = 2;
+        c.trusted_proxies = takedown::web::client_ip::parse_trusted("127.0.0.1/32").unwrap();
+    })
+    .await;
+    assert_eq!(statuses(&app, "203.0.113.1", 3).await, [422, 422, 429]);
+    // Another client behind the same proxy has its own allowance, and a hop the client
+    // wrote itself (left of the one our proxy added) changes nothing.
+    assert_eq!(
+        statuses(&app, "198.51.100.1, 203.0.113.2", 2).await,
+        [422, 422]
+    );
+    assert_eq!(statuses(&app, "203.0.113.1", 1).await, [429]);
+    // IPv6 clients share their /64.
+    assert_eq!(statuses(&app, "2001:db8:1:2::1", 2).await, [422, 422]);
+    assert_eq!(statuses(&app, "2001:db8:1:2::ffff", 1).await, [429]);
+
+    // Without TRUSTED_PROXIES the header is ignored: all of it is one peer.
+    let app = TestApp::spawn_with(|c| c.intake_rate_limit = 2).await;
+    assert_eq!(statuses(&app, "203.0.113.1", 1).await, [422]);
+    assert_eq!(statuses(&app, "203.0.113.2", 2).await, [422, 429]);
+}

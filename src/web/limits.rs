@@ -14,6 +14,7 @@ use serde_json::json;
 
 use crate::error::AppError;
 use crate::web::AppState;
+use crate::web::client_ip::{client_ip, limit_key};
 
 const WINDOW: Duration = Duration::from_secs(60);
 
@@ -59,9 +60,9 @@ pub async fn rate_limit(State(state): State<AppState>, req: Request, next: Next)
     let ip = req
         .extensions()
         .get::<ConnectInfo<SocketAddr>>()
-        .map(|c| c.0.ip());
+        .map(|c| client_ip(c.0.ip(), req.headers(), &state.config.trusted_proxies));
     if let Some(ip) = ip
-        && let Err(retry) = state.limiter.check(ip, Instant::now())
+        && let Err(retry) = state.limiter.check(limit_key(ip), Instant::now())
     {
         let mut resp = (
             StatusCode::TOO_MANY_REQUESTS,

@@ -3,6 +3,7 @@
 pub mod articles;
 pub mod auth;
 pub mod body;
+pub mod client_ip;
 pub mod complaint_form;
 pub mod complaints;
 pub mod headers;
