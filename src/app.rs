@@ -51,6 +51,7 @@ impl App {
             db,
             limiter: Arc::new(RateLimiter::new(config.intake_rate_limit)),
             site_hosts: Arc::new(SiteHosts::new(config.site_hosts.clone())),
+            in_flight: Arc::new(tokio::sync::Semaphore::new(config.max_concurrent_requests)),
             config,
             index,
         };
@@ -81,19 +82,14 @@ impl App {
             None => None,
         };
         let db = self.state.db.clone();
+        let header_read_timeout = self.state.config.header_read_timeout;
         let router = web::router(self.state);
-        let served = axum::serve(
-            self.listener,
-            router.into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .with_graceful_shutdown(shutdown)
-        .await
-        .context("serving HTTP");
+        web::serve::serve(self.listener, router, header_read_timeout, shutdown).await;
         if let Some(s) = scheduler.as_mut() {
             let _ = s.shutdown().await;
         }
         db::release_writer(&db).await;
-        served
+        Ok(())
     }
 
     /// Serves until Ctrl-C or SIGTERM.

@@ -50,6 +50,14 @@ pub struct Config {
     pub site_hosts: Option<Vec<String>>,
     /// Reverse proxies whose forwarding headers are believed.
     pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// Longest a request may take, body included.
+    pub request_timeout: Duration,
+    /// Longest a form submission with evidence files may take.
+    pub upload_timeout: Duration,
+    /// Longest a client may take to send its request headers.
+    pub header_read_timeout: Duration,
+    /// Requests served at once; more are answered 503 at once.
+    pub max_concurrent_requests: usize,
 }
 
 impl fmt::Debug for Config {
@@ -76,6 +84,10 @@ impl fmt::Debug for Config {
             .field("receipt_rate_limit", &self.receipt_rate_limit)
             .field("site_hosts", &self.site_hosts)
             .field("trusted_proxies", &self.trusted_proxies)
+            .field("request_timeout", &self.request_timeout)
+            .field("upload_timeout", &self.upload_timeout)
+            .field("header_read_timeout", &self.header_read_timeout)
+            .field("max_concurrent_requests", &self.max_concurrent_requests)
             .finish()
     }
 }
@@ -152,6 +164,10 @@ impl Config {
             receipt_rate_limit: 30,
             site_hosts: None,
             trusted_proxies: Vec::new(),
+            request_timeout: Duration::from_secs(30),
+            upload_timeout: Duration::from_secs(300),
+            header_read_timeout: Duration::from_secs(10),
+            max_concurrent_requests: 512,
             data_dir,
         }
     }
@@ -254,6 +270,24 @@ impl Config {
         if let Some(v) = var("TRUSTED_PROXIES") {
             c.trusted_proxies = crate::web::client_ip::parse_trusted(&v)
                 .map_err(|e| anyhow::anyhow!("TRUSTED_PROXIES: {e}"))?;
+        }
+        for (name, slot) in [
+            ("REQUEST_TIMEOUT", &mut c.request_timeout),
+            ("UPLOAD_TIMEOUT", &mut c.upload_timeout),
+            ("HEADER_READ_TIMEOUT", &mut c.header_read_timeout),
+        ] {
+            if let Some(v) = var(name) {
+                *slot =
+                    humantime::parse_duration(&v).with_context(|| format!("{name} (e.g. 30s)"))?;
+            }
+        }
+        if let Some(v) = var("MAX_CONCURRENT_REQUESTS") {
+            c.max_concurrent_requests = v
+                .trim()
+                .parse()
+                .ok()
+                .filter(|n| *n > 0)
+                .context("MAX_CONCURRENT_REQUESTS must be a whole number above 0")?;
         }
         if let Some(v) = var("SQLITE_MAX_SIZE") {
             c.sqlite_max_bytes =

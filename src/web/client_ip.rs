@@ -120,7 +120,10 @@ mod tests {
         let proxies = parse_trusted("10.0.0.0/8, 192.0.2.1").unwrap();
         let h = headers(&[("x-forwarded-for", "203.0.113.7")]);
         // An untrusted peer cannot claim another address.
-        assert_eq!(client_ip(ip("198.51.100.9"), &h, &proxies), ip("198.51.100.9"));
+        assert_eq!(
+            client_ip(ip("198.51.100.9"), &h, &proxies),
+            ip("198.51.100.9")
+        );
         assert_eq!(client_ip(ip("10.1.2.3"), &h, &proxies), ip("203.0.113.7"));
         // No proxies configured: never believed.
         assert_eq!(client_ip(ip("10.1.2.3"), &h, &[]), ip("10.1.2.3"));
@@ -148,7 +151,10 @@ mod tests {
             "forwarded",
             "for=192.0.2.60;proto=http, for=\"[2001:db8:cafe::17]:4711\"",
         )]);
-        assert_eq!(client_ip(ip("10.0.0.9"), &h, &proxies), ip("2001:db8:cafe::17"));
+        assert_eq!(
+            client_ip(ip("10.0.0.9"), &h, &proxies),
+            ip("2001:db8:cafe::17")
+        );
         let h = headers(&[("forwarded", "for=198.51.100.3:8080")]);
         assert_eq!(client_ip(ip("10.0.0.9"), &h, &proxies), ip("198.51.100.3"));
     }
@@ -169,7 +175,11 @@ mod tests {
 
     #[test]
     fn bad_proxy_settings_are_named() {
-        assert!(parse_trusted("10.0.0.0/8,nonsense").unwrap_err().contains("nonsense"));
+        assert!(
+            parse_trusted("10.0.0.0/8,nonsense")
+                .unwrap_err()
+                .contains("nonsense")
+        );
         assert_eq!(parse_trusted("").unwrap(), Vec::<IpNet>::new());
     }
 }

@@ -7,12 +7,12 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use axum::extract::{ConnectInfo, Request, State};
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
-use crate::error::AppError;
+use crate::error::{AppError, RETRY_AFTER_SECS};
 use crate::web::AppState;
 use crate::web::client_ip::{client_ip, limit_key};
 
@@ -77,6 +77,55 @@ pub async fn rate_limit(State(state): State<AppState>, req: Request, next: Next)
         }
         return resp;
     }
+    next.run(req).await
+}
+
+/// Middleware: a request that takes longer than its limit (body reading included) is
+/// answered 408. Form submissions, which carry evidence files, get `UPLOAD_TIMEOUT`.
+pub async fn request_timeout(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let upload = req.method() == Method::POST && req.uri().path() == "/complaints";
+    let limit = if upload {
+        state.config.upload_timeout
+    } else {
+        state.config.request_timeout
+    };
+    match tokio::time::timeout(limit, next.run(req)).await {
+        Ok(resp) => resp,
+        Err(_) => (
+            StatusCode::REQUEST_TIMEOUT,
+            axum::Json(json!({
+                "error": "timeout",
+                "message": format!("the request took longer than {} s; nothing was stored", limit.as_secs()),
+            })),
+        )
+            .into_response(),
+    }
+}
+
+/// Middleware: at most `MAX_CONCURRENT_REQUESTS` at once; beyond that, 503 with
+/// Retry-After at once rather than a queue that grows without bound. Health checks
+/// are not counted, so monitoring still sees the service.
+pub async fn concurrency_limit(
+    State(state): State<AppState>,
+    req: Request,
+    next: Next,
+) -> Response {
+    if req.uri().path() == "/healthz" {
+        return next.run(req).await;
+    }
+    let Ok(_permit) = state.in_flight.clone().try_acquire_owned() else {
+        let mut resp = (
+            StatusCode::SERVICE_UNAVAILABLE,
+            axum::Json(json!({
+                "error": "overloaded",
+                "message": "the service is busy; nothing was stored, please retry shortly",
+            })),
+        )
+            .into_response();
+        resp.headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from(RETRY_AFTER_SECS));
+        return resp;
+    };
     next.run(req).await
 }
 

@@ -12,6 +12,7 @@ pub mod i18n;
 pub mod limits;
 pub mod matching;
 pub mod openapi;
+pub mod serve;
 
 use std::sync::Arc;
 
@@ -36,6 +37,8 @@ pub struct AppState {
     pub limiter: Arc<limits::RateLimiter>,
     pub intake: Arc<crate::services::intake_queue::IntakeQueue>,
     pub site_hosts: Arc<crate::services::site_hosts::SiteHosts>,
+    /// Permits for requests in flight (`MAX_CONCURRENT_REQUESTS`).
+    pub in_flight: Arc<tokio::sync::Semaphore>,
 }
 
 impl AppState {
@@ -73,6 +76,14 @@ pub fn router(state: AppState) -> Router {
         .merge(openapi::routes())
         .fallback(not_found)
         .layer(body_limit)
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            limits::request_timeout,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            limits::concurrency_limit,
+        ))
         .layer(TraceLayer::new_for_http())
         .layer(CatchPanicLayer::custom(|_| {
             (
