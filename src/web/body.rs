@@ -35,6 +35,14 @@ pub async fn read_body<S: Send + Sync>(req: Request, state: &S) -> Result<Bytes,
     })
 }
 
+/// The body of a request that must be JSON: 415 unless it says so.
+async fn json_bytes<S: Send + Sync>(req: Request, state: &S) -> Result<Bytes, AppError> {
+    if !is_json(&req) {
+        return Err(AppError::UnsupportedMediaType("application/json"));
+    }
+    read_body(req, state).await
+}
+
 impl<S, T> FromRequest<S> for JsonBody<T>
 where
     S: Send + Sync,
@@ -43,10 +51,7 @@ where
     type Rejection = AppError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        if !is_json(&req) {
-            return Err(AppError::UnsupportedMediaType("application/json"));
-        }
-        let bytes = read_body(req, state).await?;
+        let bytes = json_bytes(req, state).await?;
         parse_json(&bytes)
             .map(JsonBody)
             .map_err(AppError::BadRequest)
@@ -61,10 +66,7 @@ where
     type Rejection = AppError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        if !is_json(&req) {
-            return Err(AppError::UnsupportedMediaType("application/json"));
-        }
-        let bytes = read_body(req, state).await?;
+        let bytes = json_bytes(req, state).await?;
         let value: T = parse_json(&bytes).map_err(AppError::BadRequest)?;
         // serde_json's maps are sorted, so this is the canonical form.
         let doc: serde_json::Value = parse_json(&bytes).map_err(AppError::BadRequest)?;

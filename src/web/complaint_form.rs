@@ -532,27 +532,21 @@ async fn confirm_page(
     headers: HeaderMap,
     token: Result<Path<String>, PathRejection>,
 ) -> Response {
-    let fallback = negotiate(None, &headers);
     let Ok(Path(token)) = token else {
-        return not_found_page(fallback);
+        return not_found_page(negotiate(None, &headers));
     };
-    match confirmation::lookup(&state.db, &token).await {
-        Ok(Some((lang, confirmed))) => {
-            let t = texts(lang);
-            let action = format!("/complaints/confirm/{token}");
-            render(
-                StatusCode::OK,
-                &ConfirmPage {
-                    t,
-                    done: confirmed,
-                    message: t.confirm_already,
-                    action: &action,
-                },
-            )
-        }
-        Ok(None) => not_found_page(fallback),
-        Err(e) => AppError::from(e).into_response(),
-    }
+    let (lang, confirmed) = match confirmation::lookup(&state.db, &token).await {
+        Ok(Some(found)) => found,
+        Ok(None) => return not_found_page(negotiate(None, &headers)),
+        Err(e) => return AppError::from(e).into_response(),
+    };
+    let t = texts(lang);
+    confirm_view(
+        t,
+        confirmed,
+        t.confirm_already,
+        &format!("/complaints/confirm/{token}"),
+    )
 }
 
 async fn confirm(
@@ -560,27 +554,30 @@ async fn confirm(
     headers: HeaderMap,
     token: Result<Path<String>, PathRejection>,
 ) -> Response {
-    let fallback = negotiate(None, &headers);
     let Ok(Path(token)) = token else {
-        return not_found_page(fallback);
+        return not_found_page(negotiate(None, &headers));
     };
-    let (lang, message) = match confirmation::confirm(&state.db, &token, OffsetDateTime::now_utc())
-        .await
-    {
-        Ok(Some(Confirmation::Confirmed { language })) => (language, texts(language).confirm_done),
+    let done = confirmation::confirm(&state.db, &token, OffsetDateTime::now_utc()).await;
+    let t = match done {
+        Ok(Some(Confirmation::Confirmed { language })) => texts(language),
         Ok(Some(Confirmation::AlreadyConfirmed { language })) => {
-            (language, texts(language).confirm_already)
+            let t = texts(language);
+            return confirm_view(t, true, t.confirm_already, "");
         }
-        Ok(None) => return not_found_page(fallback),
+        Ok(None) => return not_found_page(negotiate(None, &headers)),
         Err(e) => return AppError::from(e).into_response(),
     };
+    confirm_view(t, true, t.confirm_done, "")
+}
+
+fn confirm_view(t: &Texts, done: bool, message: &str, action: &str) -> Response {
     render(
         StatusCode::OK,
         &ConfirmPage {
-            t: texts(lang),
-            done: true,
+            t,
+            done,
             message,
-            action: "",
+            action,
         },
     )
 }
