@@ -131,6 +131,42 @@ async fn a_size_cap_refuses_with_507_and_loses_nothing_acknowledged() {
         out.acknowledged.len()
     );
     assert_all_present(&app, &out.acknowledged).await;
+
+    // The form says so in the reader's language, keeping what was typed.
+    let mut text = String::new();
+    while text.len() < 40 << 10 {
+        text.push_str(PARAGRAPH);
+    }
+    let form: String = url::form_urlencoded::Serializer::new(String::new())
+        .extend_pairs([
+            ("language", "en"),
+            ("claimant.name", "Wang Fang"),
+            ("claimant.email", "rights@citydaily.example"),
+            ("claimant.phone", "+86 10 1234 5678"),
+            ("claimant.address", "1 Press Road"),
+            ("claimant.capacity", "owner"),
+            ("work.title", "Ferry pier"),
+            ("work.description", "Our report"),
+            ("work.original_url", "https://citydaily.example/1"),
+            ("work.original_text", text.as_str()),
+            ("infringing_urls", "https://news.example/a.html"),
+            ("statements.good_faith", "on"),
+            ("statements.accurate", "on"),
+            ("signature", "Wang Fang"),
+        ])
+        .finish();
+    let resp = app
+        .client
+        .post(app.url("/complaints"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 507);
+    let html = resp.text().await.unwrap();
+    assert!(html.contains("our storage is full"), "{html}");
+    assert!(html.contains("value=\"Wang Fang\""), "{html}");
     app.stop().await;
 
     // After a restart without the cap: every 201 is still there, the chain verifies,
