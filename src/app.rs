@@ -52,6 +52,7 @@ impl App {
             limiter: Arc::new(RateLimiter::new(config.intake_rate_limit)),
             site_hosts: Arc::new(SiteHosts::new(config.site_hosts.clone())),
             in_flight: Arc::new(tokio::sync::Semaphore::new(config.max_concurrent_requests)),
+            login_throttle: Arc::default(),
             config,
             index,
         };

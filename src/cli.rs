@@ -15,10 +15,12 @@ use crate::config::Config;
 use crate::db;
 use crate::domain::article::{ArticleInput, NewArticle};
 use crate::domain::canonical::{CanonicalHasher, NORMALIZER_VERSION};
+use crate::domain::validate::EmailAddress;
 use crate::domain::validate::parse_json;
 use crate::mail::delivery;
 use crate::services::articles::{self, Outcome, Prepared};
 use crate::services::audit::{self, Verdict};
+use crate::services::staff;
 use crate::services::tokens::{self, Scope};
 
 #[derive(Parser)]
@@ -66,6 +68,28 @@ enum Command {
     Audit {
         #[command(subcommand)]
         command: AuditCommand,
+    },
+    /// Manage staff accounts.
+    Staff {
+        #[command(subcommand)]
+        command: StaffCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum StaffCommand {
+    /// Add an account. The password is asked for on a terminal, or read from
+    /// TAKEDOWN_PASSWORD (or one line of standard input) when not on one.
+    Add {
+        #[arg(long)]
+        email: String,
+        #[arg(long, value_parser = ["reviewer", "admin"])]
+        role: String,
+    },
+    /// Disable an account; its sessions end at once.
+    Disable {
+        #[arg(long)]
+        email: String,
     },
 }
 
@@ -167,6 +191,7 @@ async fn run(command: Command) -> Result<ExitCode> {
             );
             println!("{secret}");
         }
+        Command::Staff { command } => return staff_command(&config, command).await,
         Command::Import { file } => {
             let db = connect(&config).await?;
             let summary = import(&db, &file).await?;
@@ -489,4 +514,55 @@ async fn record_batch(
     }
     txn.commit().await?;
     Ok(())
+}
+
+/// The new account's password: TAKEDOWN_PASSWORD, a prompt on a terminal, or a line
+/// of standard input.
+fn read_password() -> Result<String> {
+    use std::io::{BufRead, IsTerminal, Write};
+    if let Ok(p) = std::env::var("TAKEDOWN_PASSWORD") {
+        return Ok(p);
+    }
+    let stdin = std::io::stdin();
+    if stdin.is_terminal() {
+        eprint!(
+            "Password (at least {} characters): ",
+            staff::MIN_PASSWORD_CHARS
+        );
+        let _ = std::io::stderr().flush();
+    }
+    let mut line = String::new();
+    stdin.lock().read_line(&mut line)?;
+    Ok(line.trim_end_matches(['\r', '\n']).to_string())
+}
+
+async fn staff_command(config: &Config, command: StaffCommand) -> Result<ExitCode> {
+    let now = OffsetDateTime::now_utc();
+    match command {
+        StaffCommand::Add { email, role } => {
+            let email = EmailAddress::parse(&email).map_err(|e| anyhow::anyhow!("--email: {e}"))?;
+            let role = staff::Role::parse(&role).context("--role must be reviewer or admin")?;
+            let password = read_password()?;
+            let db = connect(config).await?;
+            let id = staff::add(&db, &email, role, password, now).await?;
+            println!(
+                "staff account {id} added: {} ({})",
+                email.as_str(),
+                role.as_str()
+            );
+        }
+        StaffCommand::Disable { email } => {
+            let email = EmailAddress::parse(&email).map_err(|e| anyhow::anyhow!("--email: {e}"))?;
+            let db = connect(config).await?;
+            if !staff::disable(&db, &email, now).await? {
+                eprintln!("no staff account {}", email.as_str());
+                return Ok(ExitCode::from(1));
+            }
+            println!(
+                "staff account {} disabled; its sessions have ended",
+                email.as_str()
+            );
+        }
+    }
+    Ok(ExitCode::SUCCESS)
 }

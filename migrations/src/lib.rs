@@ -7,6 +7,7 @@ mod m20261127_000002_complaints;
 mod m20261127_000003_deadlines;
 mod m20261127_000004_idempotency_scope;
 mod m20261127_000005_verified_contact;
+mod m20261127_000006_staff;
 
 pub struct Migrator;
 
@@ -19,6 +20,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000003_deadlines::Migration),
             Box::new(m20261127_000004_idempotency_scope::Migration),
             Box::new(m20261127_000005_verified_contact::Migration),
+            Box::new(m20261127_000006_staff::Migration),
         ]
     }
 }

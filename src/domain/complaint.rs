@@ -74,6 +74,21 @@ impl ComplaintStatus {
             Self::Rejected => "rejected",
         }
     }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        [
+            Self::Received,
+            Self::InReview,
+            Self::NeedsInfo,
+            Self::Upheld,
+            Self::Rejected,
+        ]
+        .into_iter()
+        .find(|c| c.as_str() == s)
+    }
+
+    /// Still waiting for a decision.
+    pub const OPEN: [Self; 3] = [Self::Received, Self::InReview, Self::NeedsInfo];
 }
 
 #[derive(Debug, Default, Deserialize, utoipa::ToSchema)]

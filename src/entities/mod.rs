@@ -10,3 +10,5 @@ pub mod complaint_match;
 pub mod complaint_target;
 pub mod deadline_step;
 pub mod outbox;
+pub mod staff;
+pub mod staff_session;

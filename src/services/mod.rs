@@ -9,5 +9,7 @@ pub mod evidence;
 pub mod intake_queue;
 pub mod matching;
 pub mod receipts;
+pub mod review_queue;
 pub mod site_hosts;
+pub mod staff;
 pub mod tokens;

@@ -13,6 +13,8 @@ pub mod limits;
 pub mod matching;
 pub mod openapi;
 pub mod serve;
+pub mod staff;
+pub mod staff_auth;
 
 use std::sync::Arc;
 
@@ -39,6 +41,7 @@ pub struct AppState {
     pub site_hosts: Arc<crate::services::site_hosts::SiteHosts>,
     /// Permits for requests in flight (`MAX_CONCURRENT_REQUESTS`).
     pub in_flight: Arc<tokio::sync::Semaphore>,
+    pub login_throttle: Arc<staff_auth::LoginThrottle>,
 }
 
 impl AppState {
@@ -74,6 +77,8 @@ pub fn router(state: AppState) -> Router {
         .merge(complaints::routes(&state))
         .merge(complaint_form::routes(&state))
         .merge(openapi::routes())
+        .merge(staff_auth::routes())
+        .merge(staff::routes())
         .fallback(not_found)
         .layer(body_limit)
         .layer(axum::middleware::from_fn_with_state(

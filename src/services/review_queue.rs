@@ -1,0 +1,115 @@
+//! The review queue: open complaints in deadline order, paged, and claiming them.
+
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, Condition, DatabaseConnection, DbErr, EntityTrait,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set,
+};
+use serde_json::json;
+use time::OffsetDateTime;
+
+use crate::db;
+use crate::domain::complaint::ComplaintStatus;
+use crate::domain::validate::truncate_micros;
+use crate::entities::complaint;
+use crate::services::audit;
+
+pub const PAGE_SIZE: u64 = 50;
+
+/// Whose complaints to show.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Assigned {
+    Anyone,
+    To(String),
+    Nobody,
+}
+
+#[derive(Debug, Clone)]
+pub struct QueueFilter {
+    pub status: Option<ComplaintStatus>,
+    pub assigned: Assigned,
+}
+
+/// One page of the queue and how many complaints match in all.
+pub async fn page(
+    db: &DatabaseConnection,
+    filter: &QueueFilter,
+    page: u64,
+) -> Result<(Vec<complaint::Model>, u64), DbErr> {
+    let statuses: Vec<&str> = match filter.status {
+        Some(s) if ComplaintStatus::OPEN.contains(&s) => vec![s.as_str()],
+        Some(_) => Vec::new(),
+        None => ComplaintStatus::OPEN.iter().map(|s| s.as_str()).collect(),
+    };
+    let mut q = complaint::Entity::find().filter(complaint::Column::Status.is_in(statuses));
+    q = match &filter.assigned {
+        Assigned::Anyone => q,
+        Assigned::To(who) => q.filter(complaint::Column::AssignedReviewer.eq(who.as_str())),
+        Assigned::Nobody => {
+            q.filter(Condition::all().add(complaint::Column::AssignedReviewer.is_null()))
+        }
+    };
+    let total = q.clone().count(db).await?;
+    let rows = q
+        .order_by_asc(complaint::Column::DeadlineAt)
+        .order_by_asc(complaint::Column::Id)
+        .offset(page * PAGE_SIZE)
+        .limit(PAGE_SIZE)
+        .all(db)
+        .await?;
+    Ok((rows, total))
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Claimed {
+    Done,
+    /// Someone else has it, and only an admin may reassign.
+    Taken(String),
+    NotOpen,
+    NotFound,
+}
+
+/// Assigns a complaint to `reviewer`. A reviewer may take one that is free (or theirs);
+/// an admin may reassign.
+pub async fn claim(
+    db: &DatabaseConnection,
+    complaint_id: i64,
+    reviewer: &str,
+    actor: &str,
+    may_reassign: bool,
+    now: OffsetDateTime,
+) -> Result<Claimed, DbErr> {
+    let now = truncate_micros(now);
+    let txn = db::begin_write(db).await?;
+    let Some(c) = complaint::Entity::find_by_id(complaint_id)
+        .one(&txn)
+        .await?
+    else {
+        return Ok(Claimed::NotFound);
+    };
+    let open =
+        ComplaintStatus::parse(&c.status).is_some_and(|s| ComplaintStatus::OPEN.contains(&s));
+    if !open {
+        return Ok(Claimed::NotOpen);
+    }
+    if let Some(current) = &c.assigned_reviewer
+        && current != reviewer
+        && !may_reassign
+    {
+        return Ok(Claimed::Taken(current.clone()));
+    }
+    let previous = c.assigned_reviewer.clone();
+    let mut am: complaint::ActiveModel = c.into();
+    am.assigned_reviewer = Set(Some(reviewer.to_string()));
+    am.update(&txn).await?;
+    audit::append(
+        &txn,
+        now,
+        actor,
+        "complaint.assigned",
+        &format!("complaint:{complaint_id}"),
+        &json!({"reviewer": reviewer, "previous": previous}),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(Claimed::Done)
+}

@@ -1,0 +1,300 @@
+//! Staff accounts and their sessions. Passwords are stored as argon2id hashes;
+//! sessions live in the database (only the SHA-256 of the cookie's secret), end on
+//! logout, after `IDLE_TIMEOUT` without use and `ABSOLUTE_TIMEOUT` after login.
+
+use argon2::Argon2;
+use argon2::password_hash::phc::PasswordHash;
+use argon2::password_hash::{PasswordHasher, PasswordVerifier};
+use rand::RngCore;
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, Set,
+};
+use serde_json::json;
+use time::OffsetDateTime;
+
+use crate::db;
+use crate::domain::canonical::sha256_hex;
+use crate::domain::validate::{EmailAddress, truncate_micros};
+use crate::entities::{staff, staff_session};
+use crate::services::audit;
+
+pub const IDLE_TIMEOUT: time::Duration = time::Duration::minutes(30);
+pub const ABSOLUTE_TIMEOUT: time::Duration = time::Duration::hours(12);
+pub const MIN_PASSWORD_CHARS: usize = 12;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    Reviewer,
+    Admin,
+}
+
+impl Role {
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "reviewer" => Some(Self::Reviewer),
+            "admin" => Some(Self::Admin),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Reviewer => "reviewer",
+            Self::Admin => "admin",
+        }
+    }
+}
+
+/// A signed-in staff member.
+#[derive(Debug, Clone)]
+pub struct StaffMember {
+    pub id: i64,
+    pub email: String,
+    pub role: Role,
+}
+
+/// A session as the browser holds it: the cookie's secret and the form token.
+#[derive(Debug, Clone)]
+pub struct Session {
+    pub secret: String,
+    pub csrf_token: String,
+    pub member: StaffMember,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StaffError {
+    #[error("a staff account with this email already exists")]
+    Exists,
+    #[error("the password must be at least {MIN_PASSWORD_CHARS} characters")]
+    WeakPassword,
+    #[error(transparent)]
+    Db(#[from] DbErr),
+    #[error("hashing the password: {0}")]
+    Hash(String),
+}
+
+pub fn random_token() -> String {
+    let mut bytes = [0u8; 32];
+    rand::rng().fill_bytes(&mut bytes);
+    hex::encode(bytes)
+}
+
+fn member(s: &staff::Model) -> Option<StaffMember> {
+    Some(StaffMember {
+        id: s.id,
+        email: s.email.clone(),
+        role: Role::parse(&s.role)?,
+    })
+}
+
+/// Adds a staff account; the password is hashed with argon2id on a blocking thread.
+pub async fn add(
+    db: &DatabaseConnection,
+    email: &EmailAddress,
+    role: Role,
+    password: String,
+    now: OffsetDateTime,
+) -> Result<i64, StaffError> {
+    if password.chars().count() < MIN_PASSWORD_CHARS {
+        return Err(StaffError::WeakPassword);
+    }
+    let hash = tokio::task::spawn_blocking(move || {
+        Argon2::default()
+            .hash_password(password.as_bytes())
+            .map(|h| h.to_string())
+            .map_err(|e| StaffError::Hash(e.to_string()))
+    })
+    .await
+    .map_err(|e| StaffError::Hash(e.to_string()))??;
+    let now = truncate_micros(now);
+    let txn = db::begin_write(db).await?;
+    let exists = staff::Entity::find()
+        .filter(staff::Column::Email.eq(email.as_str().to_ascii_lowercase()))
+        .one(&txn)
+        .await?
+        .is_some();
+    if exists {
+        return Err(StaffError::Exists);
+    }
+    let s = staff::ActiveModel {
+        email: Set(email.as_str().to_ascii_lowercase()),
+        role: Set(role.as_str().to_string()),
+        password_hash: Set(hash),
+        created_at: Set(now),
+        disabled_at: Set(None),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await?;
+    audit::append(
+        &txn,
+        now,
+        "admin",
+        "staff.added",
+        &format!("staff:{}", s.id),
+        &json!({"role": role.as_str()}),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(s.id)
+}
+
+/// Disables an account and ends its sessions at once. Returns whether it was found.
+pub async fn disable(
+    db: &DatabaseConnection,
+    email: &EmailAddress,
+    now: OffsetDateTime,
+) -> Result<bool, DbErr> {
+    let now = truncate_micros(now);
+    let txn = db::begin_write(db).await?;
+    let Some(s) = staff::Entity::find()
+        .filter(staff::Column::Email.eq(email.as_str().to_ascii_lowercase()))
+        .one(&txn)
+        .await?
+    else {
+        return Ok(false);
+    };
+    let id = s.id;
+    let mut am: staff::ActiveModel = s.into();
+    am.disabled_at = Set(Some(now));
+    am.update(&txn).await?;
+    staff_session::Entity::delete_many()
+        .filter(staff_session::Column::StaffId.eq(id))
+        .exec(&txn)
+        .await?;
+    audit::append(
+        &txn,
+        now,
+        "admin",
+        "staff.disabled",
+        &format!("staff:{id}"),
+        &json!({}),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(true)
+}
+
+/// Checks a password and opens a new session; None for a wrong email or password or a
+/// disabled account (told apart by no one).
+pub async fn login(
+    db: &DatabaseConnection,
+    email: &str,
+    password: String,
+    now: OffsetDateTime,
+) -> Result<Option<Session>, DbErr> {
+    let found = staff::Entity::find()
+        .filter(staff::Column::Email.eq(email.trim().to_ascii_lowercase()))
+        .filter(staff::Column::DisabledAt.is_null())
+        .one(db)
+        .await?;
+    // Verify against a fixed hash when there is no account, so timing reveals nothing.
+    let stored = found
+        .as_ref()
+        .map(|s| s.password_hash.clone())
+        .unwrap_or_else(|| DUMMY_HASH.to_string());
+    let ok = tokio::task::spawn_blocking(move || {
+        PasswordHash::new(&stored).ok().is_some_and(|h| {
+            Argon2::default()
+                .verify_password(password.as_bytes(), &h)
+                .is_ok()
+        })
+    })
+    .await
+    .unwrap_or(false);
+    let Some(member) = found.filter(|_| ok).as_ref().and_then(member) else {
+        return Ok(None);
+    };
+    let now = truncate_micros(now);
+    let secret = random_token();
+    let csrf_token = random_token();
+    staff_session::ActiveModel {
+        id_sha256: Set(sha256_hex(secret.as_bytes())),
+        staff_id: Set(member.id),
+        csrf_token: Set(csrf_token.clone()),
+        created_at: Set(now),
+        last_seen_at: Set(now),
+    }
+    .insert(db)
+    .await?;
+    Ok(Some(Session {
+        secret,
+        csrf_token,
+        member,
+    }))
+}
+
+/// argon2id of a random password no one knows, for logins to unknown accounts.
+const DUMMY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$4Vq3TNlYpQHVBnsZgVfYV8Hq1zvGXQrVb6r6gQ3dY4Q";
+
+/// The live session behind a cookie's secret, touched as used now.
+pub async fn session(
+    db: &DatabaseConnection,
+    secret: &str,
+    now: OffsetDateTime,
+) -> Result<Option<Session>, DbErr> {
+    if secret.len() != 64 {
+        return Ok(None);
+    }
+    let id = sha256_hex(secret.as_bytes());
+    let Some(s) = staff_session::Entity::find_by_id(id.clone())
+        .one(db)
+        .await?
+    else {
+        return Ok(None);
+    };
+    if now - s.last_seen_at > IDLE_TIMEOUT || now - s.created_at > ABSOLUTE_TIMEOUT {
+        staff_session::Entity::delete_by_id(id).exec(db).await?;
+        return Ok(None);
+    }
+    let Some(account) = staff::Entity::find_by_id(s.staff_id)
+        .filter(staff::Column::DisabledAt.is_null())
+        .one(db)
+        .await?
+    else {
+        return Ok(None);
+    };
+    // Touch at most once a minute: a page view is not worth a write each time.
+    if now - s.last_seen_at > time::Duration::MINUTE {
+        staff_session::Entity::update_many()
+            .col_expr(
+                staff_session::Column::LastSeenAt,
+                Expr::value(truncate_micros(now)),
+            )
+            .filter(staff_session::Column::IdSha256.eq(id))
+            .exec(db)
+            .await?;
+    }
+    Ok(member(&account).map(|member| Session {
+        secret: secret.to_string(),
+        csrf_token: s.csrf_token,
+        member,
+    }))
+}
+
+/// Ends a session.
+pub async fn logout(db: &DatabaseConnection, secret: &str) -> Result<(), DbErr> {
+    staff_session::Entity::delete_by_id(sha256_hex(secret.as_bytes()))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_dummy_hash_parses() {
+        assert!(PasswordHash::new(DUMMY_HASH).is_ok());
+    }
+
+    #[test]
+    fn roles_round_trip() {
+        for r in [Role::Reviewer, Role::Admin] {
+            assert_eq!(Role::parse(r.as_str()), Some(r));
+        }
+        assert_eq!(Role::parse("root"), None);
+    }
+}

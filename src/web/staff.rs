@@ -1,0 +1,242 @@
+//! Staff pages: the review queue, ordered by deadline, and claiming a complaint.
+
+use askama::Template;
+use axum::extract::rejection::{PathRejection, QueryRejection};
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::middleware;
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::{Form, Router};
+use serde::Deserialize;
+use time::OffsetDateTime;
+
+use crate::domain::complaint::{ComplaintStatus, Language};
+use crate::domain::deadline::OnBreach;
+use crate::domain::validate::format_timestamp;
+use crate::error::AppError;
+use crate::services::review_queue::{self, Assigned, Claimed, PAGE_SIZE, QueueFilter};
+use crate::services::staff::Role;
+use crate::web::AppState;
+use crate::web::i18n::{Texts, texts};
+use crate::web::staff_auth::{StaffUser, staff_headers};
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/staff", get(queue))
+        .route("/staff/complaints/{id}/claim", post(claim))
+        .layer(middleware::from_fn(staff_headers))
+}
+
+/// A deadline as people read it, right at any scale: "3h 05m left", "40 s left",
+/// "overdue by 2h 10m".
+pub fn time_left(deadline: OffsetDateTime, now: OffsetDateTime) -> String {
+    let secs = (deadline - now).whole_seconds();
+    let span = |s: i64| {
+        let s = s.abs();
+        if s >= 3600 {
+            format!("{}h {:02}m", s / 3600, (s % 3600) / 60)
+        } else if s >= 60 {
+            format!("{} min", s / 60)
+        } else {
+            format!("{s} s")
+        }
+    };
+    if secs >= 0 {
+        format!("{} left", span(secs))
+    } else {
+        format!("overdue by {}", span(secs))
+    }
+}
+
+struct Row {
+    id: i64,
+    status: String,
+    work_title: String,
+    claimant: String,
+    deadline_at: String,
+    time_left: String,
+    assigned: Option<String>,
+    overdue: bool,
+    confirmed: bool,
+    removed: bool,
+    can_claim: bool,
+}
+
+#[derive(Template)]
+#[template(path = "pages/staff_queue.html")]
+struct QueuePage<'a> {
+    t: &'a Texts,
+    me: &'a str,
+    role: &'a str,
+    csrf: &'a str,
+    rows: Vec<Row>,
+    total: u64,
+    first: u64,
+    last: u64,
+    prev: Option<String>,
+    next: Option<String>,
+}
+
+#[derive(Deserialize, Default)]
+struct QueueQuery {
+    status: Option<String>,
+    assigned: Option<String>,
+    page: Option<u64>,
+}
+
+async fn queue(
+    State(state): State<AppState>,
+    user: StaffUser,
+    query: Result<Query<QueueQuery>, QueryRejection>,
+) -> Response {
+    let q = query.map(|Query(q)| q).unwrap_or_default();
+    let me = &user.0.member;
+    let filter = QueueFilter {
+        status: q.status.as_deref().and_then(ComplaintStatus::parse),
+        assigned: match q.assigned.as_deref() {
+            Some("mine") => Assigned::To(me.email.clone()),
+            Some("unassigned") => Assigned::Nobody,
+            _ => Assigned::Anyone,
+        },
+    };
+    let page = q.page.unwrap_or(0).min(1_000_000);
+    let (complaints, total) = match review_queue::page(&state.db, &filter, page).await {
+        Ok(found) => found,
+        Err(e) => return AppError::from(e).into_response(),
+    };
+    let now = OffsetDateTime::now_utc();
+    let removes = state.config.on_breach == OnBreach::Remove;
+    let rows: Vec<Row> = complaints
+        .into_iter()
+        .map(|c| Row {
+            id: c.id,
+            work_title: c.work_title,
+            claimant: c.claimant_name,
+            deadline_at: format_timestamp(c.deadline_at),
+            time_left: time_left(c.deadline_at, now),
+            overdue: c.deadline_at <= now,
+            confirmed: c.confirmed_at.is_some(),
+            removed: removes && c.overdue && c.confirmed_at.is_some(),
+            can_claim: c.assigned_reviewer.is_none() || me.role == Role::Admin,
+            assigned: c.assigned_reviewer,
+            status: c.status,
+        })
+        .collect();
+    let link = |p: u64| {
+        let mut u = url::form_urlencoded::Serializer::new(String::new());
+        if let Some(s) = &q.status {
+            u.append_pair("status", s);
+        }
+        if let Some(a) = &q.assigned {
+            u.append_pair("assigned", a);
+        }
+        u.append_pair("page", &p.to_string());
+        format!("/staff?{}", u.finish())
+    };
+    let first = page * PAGE_SIZE + 1;
+    let last = page * PAGE_SIZE + rows.len() as u64;
+    let body = QueuePage {
+        t: texts(Language::En),
+        me: &me.email,
+        role: me.role.as_str(),
+        csrf: &user.0.csrf_token,
+        prev: (page > 0).then(|| link(page - 1)),
+        next: (last < total).then(|| link(page + 1)),
+        rows,
+        total,
+        first,
+        last,
+    };
+    match body.render() {
+        Ok(html) => Html(html).into_response(),
+        Err(e) => AppError::Internal(anyhow::anyhow!("rendering page: {e}")).into_response(),
+    }
+}
+
+#[derive(Deserialize)]
+struct ClaimForm {
+    #[serde(default)]
+    csrf: String,
+    /// An admin's choice of reviewer; a reviewer claims for themselves.
+    to: Option<String>,
+}
+
+async fn claim(
+    State(state): State<AppState>,
+    user: StaffUser,
+    id: Result<Path<i64>, PathRejection>,
+    Form(f): Form<ClaimForm>,
+) -> Response {
+    if let Err(e) = user.check_csrf(&f.csrf) {
+        return e.into_response();
+    }
+    let Ok(Path(id)) = id else {
+        return AppError::NotFound.into_response();
+    };
+    let me = &user.0.member;
+    let to = match f.to.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+        Some(other) if other != me.email && me.role != Role::Admin => {
+            return AppError::Forbidden.into_response();
+        }
+        Some(other) => other.to_ascii_lowercase(),
+        None => me.email.clone(),
+    };
+    let actor = format!("staff:{}", me.id);
+    let done = review_queue::claim(
+        &state.db,
+        id,
+        &to,
+        &actor,
+        me.role == Role::Admin,
+        OffsetDateTime::now_utc(),
+    )
+    .await;
+    match done {
+        Ok(Claimed::Done) => Redirect::to("/staff").into_response(),
+        Ok(Claimed::Taken(by)) => (
+            StatusCode::CONFLICT,
+            Html(format!(
+                "<p>Complaint #{id} is already assigned to {}. <a href=\"/staff\">Back to the queue</a></p>",
+                askama_escape(&by)
+            )),
+        )
+            .into_response(),
+        Ok(Claimed::NotOpen) => (
+            StatusCode::CONFLICT,
+            Html(format!("<p>Complaint #{id} is already decided. <a href=\"/staff\">Back to the queue</a></p>")),
+        )
+            .into_response(),
+        Ok(Claimed::NotFound) => AppError::NotFound.into_response(),
+        Err(e) => AppError::from(e).into_response(),
+    }
+}
+
+fn askama_escape(s: &str) -> String {
+    s.chars()
+        .map(|c| match c {
+            '<' => "&lt;".to_string(),
+            '>' => "&gt;".to_string(),
+            '&' => "&amp;".to_string(),
+            '"' => "&quot;".to_string(),
+            '\'' => "&#39;".to_string(),
+            c => c.to_string(),
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn time_left_reads_right_at_every_scale() {
+        let d = OffsetDateTime::UNIX_EPOCH + time::Duration::days(1);
+        let at = |s: i64| d - time::Duration::seconds(s);
+        assert_eq!(time_left(d, at(3 * 3600 + 5 * 60)), "3h 05m left");
+        assert_eq!(time_left(d, at(40 * 60)), "40 min left");
+        assert_eq!(time_left(d, at(40)), "40 s left");
+        assert_eq!(time_left(d, at(-(2 * 3600 + 10 * 60))), "overdue by 2h 10m");
+        assert_eq!(time_left(d, at(-5)), "overdue by 5 s");
+    }
+}

@@ -1,0 +1,389 @@
+//! Staff sign-in: `/login` and `/logout`, the session cookie, CSRF tokens and login
+//! throttling. Every staff page goes through `StaffUser`, which sends a browser
+//! without a live session to the sign-in page.
+
+use std::collections::HashMap;
+use std::net::{IpAddr, SocketAddr};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use askama::Template;
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{ConnectInfo, FromRequestParts, Query, Request, State};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::middleware::{self, Next};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::{Form, Router};
+use serde::Deserialize;
+use time::OffsetDateTime;
+
+use crate::domain::complaint::Language;
+use crate::error::AppError;
+use crate::services::staff::{self, Session};
+use crate::web::AppState;
+use crate::web::client_ip::{client_ip, limit_key};
+use crate::web::i18n::{Texts, texts};
+
+const SESSION_COOKIE: &str = "td_session";
+const LOGIN_CSRF_COOKIE: &str = "td_login_csrf";
+/// Failed sign-ins allowed per account and per address in `THROTTLE_WINDOW`.
+const MAX_FAILURES: u32 = 5;
+const THROTTLE_WINDOW: Duration = Duration::from_secs(15 * 60);
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/login", get(login_page).post(login))
+        .route("/logout", post(logout))
+        .layer(middleware::from_fn(staff_headers))
+}
+
+/// Middleware for staff pages: no framing, no scripts, nothing cached.
+pub async fn staff_headers(req: Request, next: Next) -> Response {
+    let mut resp = next.run(req).await;
+    let h = resp.headers_mut();
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(
+            "default-src 'self'; script-src 'none'; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
+        ),
+    );
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    h.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("same-origin"),
+    );
+    resp
+}
+
+fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v)
+}
+
+fn set_cookie(state: &AppState, name: &str, value: &str, max_age: Option<i64>) -> HeaderValue {
+    let secure = if state.config.public_base_url.starts_with("https://") {
+        "; Secure"
+    } else {
+        ""
+    };
+    let age = max_age
+        .map(|a| format!("; Max-Age={a}"))
+        .unwrap_or_default();
+    HeaderValue::from_str(&format!(
+        "{name}={value}; Path=/; HttpOnly; SameSite=Lax{secure}{age}"
+    ))
+    .unwrap_or_else(|_| HeaderValue::from_static(""))
+}
+
+/// A signed-in staff member, from the session cookie.
+pub struct StaffUser(pub Session);
+
+impl StaffUser {
+    /// Checks a submitted form's CSRF token against the session's.
+    pub fn check_csrf(&self, submitted: &str) -> Result<(), AppError> {
+        if !submitted.is_empty() && constant_eq(submitted, &self.0.csrf_token) {
+            Ok(())
+        } else {
+            Err(AppError::Forbidden)
+        }
+    }
+}
+
+fn constant_eq(a: &str, b: &str) -> bool {
+    a.len() == b.len()
+        && a.bytes()
+            .zip(b.bytes())
+            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
+            == 0
+}
+
+/// Without a live session: a browser is sent to sign in; anything else gets 401.
+pub struct SignInFirst(String);
+
+impl IntoResponse for SignInFirst {
+    fn into_response(self) -> Response {
+        Redirect::to(&format!("/login?next={}", urlencode(&self.0))).into_response()
+    }
+}
+
+fn urlencode(s: &str) -> String {
+    url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
+}
+
+impl FromRequestParts<AppState> for StaffUser {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Response> {
+        let secret = cookie(&parts.headers, SESSION_COOKIE).unwrap_or_default();
+        match staff::session(&state.db, secret, OffsetDateTime::now_utc()).await {
+            Ok(Some(s)) => Ok(StaffUser(s)),
+            Ok(None) if parts.method == axum::http::Method::GET => {
+                Err(SignInFirst(parts.uri.path().to_string()).into_response())
+            }
+            Ok(None) => Err(AppError::Unauthorized.into_response()),
+            Err(e) => Err(AppError::from(e).into_response()),
+        }
+    }
+}
+
+/// Failed sign-ins per account and per address, in memory (per instance).
+#[derive(Default)]
+pub struct LoginThrottle {
+    failures: Mutex<HashMap<String, (Instant, u32)>>,
+}
+
+impl LoginThrottle {
+    fn keys(email: &str, ip: IpAddr) -> [String; 2] {
+        [
+            format!("account:{}", email.trim().to_ascii_lowercase()),
+            format!("address:{}", limit_key(ip)),
+        ]
+    }
+
+    /// Seconds to wait, if either key has used up its failures.
+    fn blocked(&self, email: &str, ip: IpAddr, now: Instant) -> Option<u64> {
+        let map = self.failures.lock().unwrap_or_else(|e| e.into_inner());
+        Self::keys(email, ip)
+            .iter()
+            .filter_map(|k| map.get(k))
+            .filter(|(start, n)| *n >= MAX_FAILURES && now.duration_since(*start) < THROTTLE_WINDOW)
+            .map(|(start, _)| {
+                THROTTLE_WINDOW
+                    .saturating_sub(now.duration_since(*start))
+                    .as_secs()
+                    .max(1)
+            })
+            .max()
+    }
+
+    fn failed(&self, email: &str, ip: IpAddr, now: Instant) {
+        let mut map = self.failures.lock().unwrap_or_else(|e| e.into_inner());
+        if map.len() > 100_000 {
+            map.retain(|_, (start, _)| now.duration_since(*start) < THROTTLE_WINDOW);
+        }
+        for k in Self::keys(email, ip) {
+            let e = map.entry(k).or_insert((now, 0));
+            if now.duration_since(e.0) >= THROTTLE_WINDOW {
+                *e = (now, 0);
+            }
+            e.1 += 1;
+        }
+    }
+
+    fn succeeded(&self, email: &str) {
+        let mut map = self.failures.lock().unwrap_or_else(|e| e.into_inner());
+        map.remove(&format!("account:{}", email.trim().to_ascii_lowercase()));
+    }
+}
+
+#[derive(Template)]
+#[template(path = "pages/login.html")]
+struct LoginPage<'a> {
+    t: &'a Texts,
+    csrf: &'a str,
+    next: &'a str,
+    email: &'a str,
+    error: Option<&'a str>,
+}
+
+#[derive(Deserialize)]
+struct NextQuery {
+    next: Option<String>,
+}
+
+/// Only paths inside the staff area: never an open redirect.
+fn safe_next(next: Option<&str>) -> &str {
+    match next {
+        Some(n) if n.starts_with("/staff") && !n.contains("//") && !n.contains('\\') => n,
+        _ => "/staff",
+    }
+}
+
+fn login_form(
+    state: &AppState,
+    status: StatusCode,
+    next: &str,
+    email: &str,
+    error: Option<&str>,
+) -> Response {
+    let csrf = staff::random_token();
+    let page = LoginPage {
+        t: texts(Language::En),
+        csrf: &csrf,
+        next,
+        email,
+        error,
+    };
+    match page.render() {
+        Ok(html) => {
+            let mut resp = (status, Html(html)).into_response();
+            resp.headers_mut().append(
+                header::SET_COOKIE,
+                set_cookie(state, LOGIN_CSRF_COOKIE, &csrf, None),
+            );
+            resp
+        }
+        Err(e) => AppError::Internal(anyhow::anyhow!("rendering page: {e}")).into_response(),
+    }
+}
+
+async fn login_page(
+    State(state): State<AppState>,
+    query: Result<Query<NextQuery>, QueryRejection>,
+) -> Response {
+    let next = query.as_ref().ok().and_then(|q| q.next.as_deref());
+    login_form(&state, StatusCode::OK, safe_next(next), "", None)
+}
+
+#[derive(Deserialize)]
+struct LoginForm {
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    csrf: String,
+    next: Option<String>,
+}
+
+async fn login(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    Form(f): Form<LoginForm>,
+) -> Response {
+    let next = safe_next(f.next.as_deref()).to_string();
+    // The form's token must match the cookie set with it (double submit).
+    let expected = cookie(&headers, LOGIN_CSRF_COOKIE).unwrap_or_default();
+    if f.csrf.is_empty() || !constant_eq(&f.csrf, expected) {
+        return login_form(
+            &state,
+            StatusCode::FORBIDDEN,
+            &next,
+            &f.email,
+            Some("This form expired. Please sign in again."),
+        );
+    }
+    let ip = client_ip(peer.ip(), &headers, &state.config.trusted_proxies);
+    if let Some(wait) = state.login_throttle.blocked(&f.email, ip, Instant::now()) {
+        let msg = format!(
+            "Too many failed sign-ins. Try again in {} minutes.",
+            wait.div_ceil(60)
+        );
+        let mut resp = login_form(
+            &state,
+            StatusCode::TOO_MANY_REQUESTS,
+            &next,
+            &f.email,
+            Some(&msg),
+        );
+        resp.headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from(wait));
+        return resp;
+    }
+    match staff::login(&state.db, &f.email, f.password, OffsetDateTime::now_utc()).await {
+        Ok(Some(session)) => {
+            state.login_throttle.succeeded(&f.email);
+            let mut resp = Redirect::to(&next).into_response();
+            let age = staff::ABSOLUTE_TIMEOUT.whole_seconds();
+            resp.headers_mut().append(
+                header::SET_COOKIE,
+                set_cookie(&state, SESSION_COOKIE, &session.secret, Some(age)),
+            );
+            resp.headers_mut().append(
+                header::SET_COOKIE,
+                set_cookie(&state, LOGIN_CSRF_COOKIE, "", Some(0)),
+            );
+            resp
+        }
+        Ok(None) => {
+            state.login_throttle.failed(&f.email, ip, Instant::now());
+            login_form(
+                &state,
+                StatusCode::UNAUTHORIZED,
+                &next,
+                &f.email,
+                Some("Wrong email or password."),
+            )
+        }
+        Err(e) => AppError::from(e).into_response(),
+    }
+}
+
+#[derive(Deserialize)]
+struct CsrfForm {
+    #[serde(default)]
+    csrf: String,
+}
+
+async fn logout(
+    State(state): State<AppState>,
+    user: StaffUser,
+    Form(f): Form<CsrfForm>,
+) -> Response {
+    if let Err(e) = user.check_csrf(&f.csrf) {
+        return e.into_response();
+    }
+    if let Err(e) = staff::logout(&state.db, &user.0.secret).await {
+        return AppError::from(e).into_response();
+    }
+    let mut resp = Redirect::to("/login").into_response();
+    resp.headers_mut().append(
+        header::SET_COOKIE,
+        set_cookie(&state, SESSION_COOKIE, "", Some(0)),
+    );
+    resp
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sign_in_redirects_stay_inside_the_staff_area() {
+        assert_eq!(
+            safe_next(Some("/staff/complaints/3")),
+            "/staff/complaints/3"
+        );
+        assert_eq!(safe_next(Some("https://evil.example/")), "/staff");
+        assert_eq!(safe_next(Some("/staff//evil.example")), "/staff");
+        assert_eq!(safe_next(None), "/staff");
+    }
+
+    #[test]
+    fn throttling_counts_per_account_and_per_address() {
+        let t = LoginThrottle::default();
+        let (a, b): (IpAddr, IpAddr) = ("192.0.2.1".parse().unwrap(), "192.0.2.2".parse().unwrap());
+        let now = Instant::now();
+        for _ in 0..MAX_FAILURES {
+            assert!(t.blocked("x@news.example", a, now).is_none());
+            t.failed("x@news.example", a, now);
+        }
+        assert!(
+            t.blocked("x@news.example", b, now).is_some(),
+            "the account is throttled"
+        );
+        assert!(
+            t.blocked("y@news.example", a, now).is_some(),
+            "the address is throttled"
+        );
+        assert!(t.blocked("y@news.example", b, now).is_none());
+        assert!(
+            t.blocked("x@news.example", b, now + THROTTLE_WINDOW)
+                .is_none()
+        );
+    }
+}
