@@ -33,6 +33,9 @@ pub enum AppError {
     UnsupportedMediaType(&'static str),
     #[error("this Idempotency-Key was already used with a different request")]
     IdempotencyKeyReused,
+    /// The request conflicts with the current state (a code and a message).
+    #[error("{1}")]
+    Conflict(&'static str, &'static str),
     /// Nothing more can be stored until space is freed.
     #[error("storage is full; nothing was stored")]
     StorageFull,
@@ -118,6 +121,9 @@ impl IntoResponse for AppError {
                 StatusCode::UNSUPPORTED_MEDIA_TYPE,
                 json!({"error": "unsupported_media_type", "message": self.to_string()}),
             ),
+            AppError::Conflict(code, msg) => {
+                (StatusCode::CONFLICT, json!({"error": code, "message": msg}))
+            }
             AppError::IdempotencyKeyReused => (
                 StatusCode::UNPROCESSABLE_ENTITY,
                 json!({"error": "idempotency_key_reused", "message": self.to_string()}),

@@ -16,6 +16,7 @@ const ROUTES: &[(&str, &str)] = &[
     ("post", "/api/v1/match"),
     ("post", "/api/v1/complaints"),
     ("get", "/api/v1/complaints/{code}"),
+    ("post", "/api/v1/complaints/{id}/decision"),
 ];
 
 fn concrete(path: &str) -> String {

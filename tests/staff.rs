@@ -377,3 +377,67 @@ async fn staff_accounts_are_added_from_the_command_line() {
         303
     );
 }
+
+#[tokio::test]
+async fn a_reviewer_decides_from_the_queue_page() {
+    let app = TestApp::spawn().await;
+    add(&app, "ana@news.example", Role::Reviewer).await;
+    let id = file(&app, "A story").await;
+    let c = client();
+    let (cookie, csrf) = session(&app, &c, "ana@news.example").await;
+    let html = c
+        .get(app.url("/staff"))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains(&format!("action=\"/staff/complaints/{id}/decision\"")));
+    let url = app.url(&format!("/staff/complaints/{id}/decision"));
+    let forged = c
+        .post(&url)
+        .header("cookie", &cookie)
+        .form(&[
+            ("csrf", "forged"),
+            ("action", "uphold"),
+            ("reason", "copied"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(forged.status(), 403);
+    let resp = c
+        .post(&url)
+        .header("cookie", &cookie)
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("action", "uphold"),
+            ("reason", "Copied word for word without a licence."),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 303);
+    assert_eq!(app.count("complaints WHERE status = 'upheld'").await, 1);
+    let actor = "staff:%";
+    assert_eq!(
+        app.count(&format!(
+            "audit_events WHERE action = 'complaint.decided' AND actor LIKE '{actor}'"
+        ))
+        .await,
+        1
+    );
+    // Decided complaints leave the queue.
+    let html = c
+        .get(app.url("/staff"))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(!html.contains("A story"));
+}

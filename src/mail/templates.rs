@@ -126,3 +126,35 @@ pub struct RemovalSourceEn<'a> {
     pub id: i64,
     pub targets: &'a [String],
 }
+
+/// What a decision email to the claimant says, in either language.
+pub struct DecisionNotice<'a> {
+    pub code: &'a str,
+    pub upheld: bool,
+    /// A provisional removal was undone by the rejection.
+    pub restored: bool,
+    pub reason: &'a str,
+    pub targets: &'a [String],
+    pub status_url: &'a str,
+}
+
+#[derive(Template)]
+#[template(path = "email/decision.en.txt")]
+pub struct DecisionEn<'a> {
+    pub d: &'a DecisionNotice<'a>,
+}
+
+#[derive(Template)]
+#[template(path = "email/decision.zh.txt")]
+pub struct DecisionZh<'a> {
+    pub d: &'a DecisionNotice<'a>,
+}
+
+#[derive(Template)]
+#[template(path = "email/removal_decided.en.txt")]
+pub struct RemovalDecidedEn<'a> {
+    pub outlet: &'a str,
+    pub id: i64,
+    pub targets: &'a [String],
+    pub reason: &'a str,
+}

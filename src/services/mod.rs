@@ -5,6 +5,7 @@ pub mod articles;
 pub mod audit;
 pub mod complaints;
 pub mod confirmation;
+pub mod decisions;
 pub mod evidence;
 pub mod intake_queue;
 pub mod matching;

@@ -65,3 +65,19 @@ impl FromRequestParts<AppState> for OptionalSubmitter {
         }
     }
 }
+
+/// A caller whose token has the `staff` scope (staff tooling).
+pub struct StaffCaller(pub Caller);
+
+impl FromRequestParts<AppState> for StaffCaller {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
+        let ApiCaller(c) = ApiCaller::from_request_parts(parts, state).await?;
+        if c.scope == Scope::Staff {
+            Ok(StaffCaller(c))
+        } else {
+            Err(AppError::Forbidden)
+        }
+    }
+}

@@ -6,6 +6,7 @@ pub mod body;
 pub mod client_ip;
 pub mod complaint_form;
 pub mod complaints;
+pub mod decisions;
 pub mod headers;
 pub mod health;
 pub mod i18n;
@@ -79,6 +80,7 @@ pub fn router(state: AppState) -> Router {
         .merge(openapi::routes())
         .merge(staff_auth::routes())
         .merge(staff::routes())
+        .merge(decisions::routes())
         .fallback(not_found)
         .layer(body_limit)
         .layer(axum::middleware::from_fn_with_state(

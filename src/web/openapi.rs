@@ -13,7 +13,8 @@ use crate::web::AppState;
 #[derive(serde::Serialize, utoipa::ToSchema)]
 pub struct ErrorBody {
     /// bad_request, validation, unauthorized, forbidden, not_found, too_large,
-    /// unsupported_media_type, rate_limited or internal.
+    /// unsupported_media_type, rate_limited, idempotency_key_reused, already_decided,
+    /// unavailable, overloaded, storage_full, timeout or internal.
     pub error: String,
     pub message: Option<String>,
     /// Field path → problem, for `validation`.
@@ -43,6 +44,7 @@ impl Modify for BearerAuth {
         crate::web::matching::match_text,
         crate::web::complaints::submit,
         crate::web::complaints::show,
+        crate::web::decisions::decide_api,
     ),
     components(schemas(ErrorBody)),
     modifiers(&BearerAuth)
