@@ -1,4 +1,5 @@
-//! Staff accounts (argon2id password hashes) and their server-side sessions.
+//! Staff accounts (argon2id password hashes), their server-side sessions, and an index
+//! that lets the review queue walk complaints in deadline order.
 
 use sea_orm_migration::prelude::*;
 
@@ -25,6 +26,15 @@ enum StaffSessions {
     CreatedAt,
     LastSeenAt,
 }
+
+#[derive(DeriveIden)]
+enum Complaints {
+    Table,
+    DeadlineAt,
+    Id,
+}
+
+const QUEUE_INDEX: &str = "ix_complaints_deadline_id";
 
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
@@ -90,10 +100,28 @@ impl MigrationTrait for Migration {
                     )
                     .to_owned(),
             )
+            .await?;
+        manager
+            .create_index(
+                Index::create()
+                    .name(QUEUE_INDEX)
+                    .table(Complaints::Table)
+                    .col(Complaints::DeadlineAt)
+                    .col(Complaints::Id)
+                    .to_owned(),
+            )
             .await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .drop_index(
+                Index::drop()
+                    .name(QUEUE_INDEX)
+                    .table(Complaints::Table)
+                    .to_owned(),
+            )
+            .await?;
         manager
             .drop_table(Table::drop().table(StaffSessions::Table).to_owned())
             .await?;

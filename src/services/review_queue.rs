@@ -2,7 +2,7 @@
 
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, DatabaseConnection, DbErr, EntityTrait,
-    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set,
+    FromQueryResult, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set,
 };
 use serde_json::json;
 use time::OffsetDateTime;
@@ -14,6 +14,19 @@ use crate::entities::complaint;
 use crate::services::audit;
 
 pub const PAGE_SIZE: u64 = 50;
+
+/// What the queue shows of a complaint: never the work's text, which can be large.
+#[derive(Debug, Clone, FromQueryResult)]
+pub struct QueueItem {
+    pub id: i64,
+    pub status: String,
+    pub work_title: String,
+    pub claimant_name: String,
+    pub deadline_at: OffsetDateTime,
+    pub assigned_reviewer: Option<String>,
+    pub overdue: bool,
+    pub confirmed_at: Option<OffsetDateTime>,
+}
 
 /// Whose complaints to show.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -34,7 +47,7 @@ pub async fn page(
     db: &DatabaseConnection,
     filter: &QueueFilter,
     page: u64,
-) -> Result<(Vec<complaint::Model>, u64), DbErr> {
+) -> Result<(Vec<QueueItem>, u64), DbErr> {
     let statuses: Vec<&str> = match filter.status {
         Some(s) if ComplaintStatus::OPEN.contains(&s) => vec![s.as_str()],
         Some(_) => Vec::new(),
@@ -50,10 +63,22 @@ pub async fn page(
     };
     let total = q.clone().count(db).await?;
     let rows = q
+        .select_only()
+        .columns([
+            complaint::Column::Id,
+            complaint::Column::Status,
+            complaint::Column::WorkTitle,
+            complaint::Column::ClaimantName,
+            complaint::Column::DeadlineAt,
+            complaint::Column::AssignedReviewer,
+            complaint::Column::Overdue,
+            complaint::Column::ConfirmedAt,
+        ])
         .order_by_asc(complaint::Column::DeadlineAt)
         .order_by_asc(complaint::Column::Id)
         .offset(page * PAGE_SIZE)
         .limit(PAGE_SIZE)
+        .into_model::<QueueItem>()
         .all(db)
         .await?;
     Ok((rows, total))
