@@ -9,7 +9,6 @@ use common::smtp::{Mode, SmtpServer};
 use common::{TestApp, article, takedown_cmd};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 use serde_json::{Value, json};
-use takedown::domain::complaint::ComplaintStatus;
 use takedown::entities::{deadline_step, outbox};
 use takedown::jobs::{TickReport, tick};
 use takedown::mail::delivery::Mailer;
@@ -221,23 +220,26 @@ async fn a_complaint_decided_a_second_before_a_reminder_gets_none() {
     let m = mailer(&smtp);
     let (id, t0) = file(&app, ARTICLE_URL).await;
     let decided_at = t0 + hours(12) - Duration::from_secs(1);
-    assert!(
-        takedown::services::complaints::close(
-            &app.db,
-            id,
-            ComplaintStatus::Rejected,
-            "not ours",
-            "staff:test",
-            decided_at
-        )
-        .await
-        .unwrap()
-    );
+    let decided = takedown::services::decisions::decide(
+        &app.db,
+        &app.state.config.public_base_url,
+        id,
+        takedown::services::decisions::Decision::Reject,
+        "not ours",
+        "staff:test",
+        decided_at,
+    )
+    .await
+    .unwrap();
+    assert!(matches!(
+        decided,
+        takedown::services::decisions::Decided::Done { .. }
+    ));
     let r = run(&app, &m, t0 + hours(12)).await;
     assert_eq!(r.deadlines.reminders, 0);
     let r = run(&app, &m, t0 + hours(30)).await;
     assert_eq!((r.deadlines.reminders, r.deadlines.breaches), (0, 0));
-    assert_eq!(kinds(&app).await, ["receipt", "new_complaint"]);
+    assert_eq!(kinds(&app).await, ["receipt", "new_complaint", "decision"]);
     assert!(
         steps(&app, id)
             .await

@@ -10,7 +10,6 @@ use serde::Serialize;
 use serde_json::json;
 use time::OffsetDateTime;
 
-use crate::db;
 use crate::domain::complaint::{ComplaintStatus, NewComplaint, TrackingCode, deadline};
 use crate::domain::deadline::{StepState, plan};
 use crate::domain::validate::{EmailAddress, format_timestamp, truncate_micros};
@@ -461,58 +460,4 @@ async fn view(
             })
             .collect(),
     })
-}
-
-/// Records a decision and cancels the complaint's pending deadline steps, in one
-/// transaction with its audit event. The staff review pages build on this.
-pub async fn close(
-    db: &DatabaseConnection,
-    complaint_id: i64,
-    outcome: ComplaintStatus,
-    reason: &str,
-    actor: &str,
-    now: OffsetDateTime,
-) -> Result<bool, DbErr> {
-    let now = truncate_micros(now);
-    let txn = db::begin_write(db).await?;
-    let Some(c) = complaint::Entity::find_by_id(complaint_id)
-        .one(&txn)
-        .await?
-    else {
-        return Ok(false);
-    };
-    let mut am: complaint::ActiveModel = c.into();
-    am.status = Set(outcome.as_str().to_string());
-    am.decision = Set(Some(outcome.as_str().to_string()));
-    am.decision_reason = Set(Some(reason.to_string()));
-    am.decided_at = Set(Some(now));
-    am.update(&txn).await?;
-    deadline_step::Entity::update_many()
-        .col_expr(
-            deadline_step::Column::State,
-            sea_orm::sea_query::Expr::value(StepState::Cancelled.as_str()),
-        )
-        .col_expr(
-            deadline_step::Column::DoneAt,
-            sea_orm::sea_query::Expr::value(now),
-        )
-        .col_expr(
-            deadline_step::Column::Note,
-            sea_orm::sea_query::Expr::value("decided before it was due"),
-        )
-        .filter(deadline_step::Column::ComplaintId.eq(complaint_id))
-        .filter(deadline_step::Column::State.eq(StepState::Pending.as_str()))
-        .exec(&txn)
-        .await?;
-    audit::append(
-        &txn,
-        now,
-        actor,
-        "complaint.decided",
-        &format!("complaint:{complaint_id}"),
-        &json!({"outcome": outcome.as_str(), "reason": reason}),
-    )
-    .await?;
-    txn.commit().await?;
-    Ok(true)
 }
