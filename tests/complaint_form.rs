@@ -557,3 +557,56 @@ async fn behind_a_trusted_proxy_limits_key_on_the_forwarded_client() {
     assert_eq!(statuses(&app, "203.0.113.1", 1).await, [422]);
     assert_eq!(statuses(&app, "203.0.113.2", 2).await, [422, 429]);
 }
+
+#[tokio::test]
+async fn the_front_door_leads_to_the_form_the_status_and_staff_sign_in() {
+    let app = TestApp::spawn().await;
+    let c = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let home = c.get(app.url("/?lang=en")).send().await.unwrap();
+    assert_eq!(home.status(), 200);
+    let html = home.text().await.unwrap();
+    for link in [
+        "/complaints/new?lang=en",
+        "/login",
+        "/docs",
+        "/complaints/lookup",
+        "/?lang=zh",
+    ] {
+        assert!(html.contains(link), "{link} missing: {html}");
+    }
+    assert!(html.contains("within"));
+    let zh = c
+        .get(app.url("/?lang=zh"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(zh.contains("提交版权投诉") && zh.contains("/complaints/new?lang=zh"));
+
+    let code = "ab".repeat(20);
+    let resp = c
+        .get(app.url(&format!(
+            "/complaints/lookup?code=%20{}%20&lang=zh",
+            code.to_uppercase()
+        )))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 303);
+    assert_eq!(
+        resp.headers()["location"],
+        format!("/complaints/{code}").as_str()
+    );
+    let resp = c
+        .get(app.url("/complaints/lookup?code=..%2Fetc&lang=zh"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 303);
+    assert_eq!(resp.headers()["location"], "/?lang=zh");
+}

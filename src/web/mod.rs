@@ -9,6 +9,7 @@ pub mod complaints;
 pub mod decisions;
 pub mod headers;
 pub mod health;
+pub mod home;
 pub mod i18n;
 pub mod limits;
 pub mod matching;
@@ -72,6 +73,7 @@ impl AppState {
 pub fn router(state: AppState) -> Router {
     let body_limit = DefaultBodyLimit::max(state.config.max_article_bytes);
     Router::new()
+        .merge(home::routes())
         .merge(health::routes())
         .merge(articles::routes())
         .merge(matching::routes())
