@@ -89,6 +89,11 @@ impl ComplaintStatus {
 
     /// Still waiting for a decision.
     pub const OPEN: [Self; 3] = [Self::Received, Self::InReview, Self::NeedsInfo];
+
+    /// Whether a stored status is one still waiting for a decision.
+    pub fn is_open(status: &str) -> bool {
+        Self::parse(status).is_some_and(|s| Self::OPEN.contains(&s))
+    }
 }
 
 #[derive(Debug, Default, Deserialize, utoipa::ToSchema)]

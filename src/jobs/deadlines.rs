@@ -8,7 +8,6 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use askama::Template;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
@@ -27,6 +26,7 @@ use crate::entities::{article, article_revision, complaint, complaint_target, de
 use crate::mail::outbox::{self, Email};
 use crate::mail::templates::{
     DeadlineSummary, EscalationEn, ReminderEn, Removal, RemovalEn, RemovalSourceEn, RemovalZh,
+    render_email,
 };
 use crate::services::audit;
 use crate::services::complaints::status_url;
@@ -89,11 +89,6 @@ async fn set_state(
 fn time_left(deadline: OffsetDateTime, now: OffsetDateTime) -> String {
     let mins = (deadline - now).whole_minutes().max(0);
     format!("{}h {:02}m", mins / 60, mins % 60)
-}
-
-fn render(t: impl Template) -> Result<String, DbErr> {
-    t.render()
-        .map_err(|e| DbErr::Custom(format!("rendering email: {e}")))
 }
 
 /// Handles every step due at `now`.
@@ -213,7 +208,7 @@ async fn handle_complaint(
         set_state(txn, &[step.id], StepState::Done, None, now).await?;
         report.reminders += 1;
         let left = time_left(c.deadline_at, now);
-        let body = render(ReminderEn {
+        let body = render_email(ReminderEn {
             s: &summary,
             time_left: &left,
         })?;
@@ -261,7 +256,7 @@ async fn handle_complaint(
             Vec::new()
         };
         report.removed_articles += removed.len() as u64;
-        let body = render(EscalationEn { s: &summary })?;
+        let body = render_email(EscalationEn { s: &summary })?;
         for to in policy.escalation_to {
             outbox::enqueue(
                 txn,
@@ -377,7 +372,7 @@ async fn tell_of_removal(
                 "内容已暂时删除 / Content removed provisionally: complaint {}",
                 c.tracking_code
             ),
-            render(RemovalZh { r })?,
+            render_email(RemovalZh { r })?,
         )
     } else {
         (
@@ -385,7 +380,7 @@ async fn tell_of_removal(
                 "Content removed provisionally: complaint {}",
                 c.tracking_code
             ),
-            render(RemovalEn { r })?,
+            render_email(RemovalEn { r })?,
         )
     };
     if let Ok(claimant) = EmailAddress::parse(&c.claimant_email) {
@@ -419,7 +414,7 @@ async fn tell_of_removal(
             continue;
         };
         // The tracking code is the claimant's own handle: the source gets our reference.
-        let body = render(RemovalSourceEn {
+        let body = render_email(RemovalSourceEn {
             outlet: &outlet,
             id: c.id,
             targets: &urls,

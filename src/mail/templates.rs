@@ -2,6 +2,13 @@
 //! user input, so nothing a claimant types can reach a header.
 
 use askama::Template;
+use sea_orm::DbErr;
+
+/// Renders an email body inside the transaction that owes it; a failure rolls it back.
+pub fn render_email(t: impl Template) -> Result<String, DbErr> {
+    t.render()
+        .map_err(|e| DbErr::Custom(format!("rendering email: {e}")))
+}
 
 /// What a receipt says, in any language and format.
 pub struct Receipt<'a> {

@@ -5,7 +5,6 @@
 
 use std::collections::BTreeMap;
 
-use askama::Template;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
@@ -21,7 +20,9 @@ use crate::domain::deadline::StepState;
 use crate::domain::validate::{EmailAddress, truncate_micros};
 use crate::entities::{article, article_revision, complaint, complaint_target, deadline_step};
 use crate::mail::outbox::{self, Email};
-use crate::mail::templates::{DecisionEn, DecisionNotice, DecisionZh, RemovalDecidedEn};
+use crate::mail::templates::{
+    DecisionEn, DecisionNotice, DecisionZh, RemovalDecidedEn, render_email,
+};
 use crate::services::audit;
 use crate::services::complaints::status_url;
 
@@ -58,11 +59,6 @@ pub enum Decided {
     NotFound,
 }
 
-fn render(t: impl Template) -> Result<String, DbErr> {
-    t.render()
-        .map_err(|e| DbErr::Custom(format!("rendering decision email: {e}")))
-}
-
 /// Records `decision` with its statement of reasons, checked by the caller.
 pub async fn decide(
     db: &DatabaseConnection,
@@ -81,9 +77,7 @@ pub async fn decide(
     else {
         return Ok(Decided::NotFound);
     };
-    let open =
-        ComplaintStatus::parse(&c.status).is_some_and(|s| ComplaintStatus::OPEN.contains(&s));
-    if !open {
+    if !ComplaintStatus::is_open(&c.status) {
         return Ok(Decided::AlreadyDecided);
     }
     let targets = complaint_target::Entity::find()
@@ -214,11 +208,11 @@ async fn tell_claimant(
                 "您的版权投诉已有处理结果 / Decision on complaint {}",
                 c.tracking_code
             ),
-            render(DecisionZh { d })?,
+            render_email(DecisionZh { d })?,
         ),
         _ => (
             format!("Decision on your copyright complaint {}", c.tracking_code),
-            render(DecisionEn { d })?,
+            render_email(DecisionEn { d })?,
         ),
     };
     outbox::enqueue(
@@ -269,7 +263,7 @@ async fn tell_sources(
         let Ok(to) = EmailAddress::parse(&contact) else {
             continue;
         };
-        let body = render(RemovalDecidedEn {
+        let body = render_email(RemovalDecidedEn {
             outlet: &outlet,
             id: c.id,
             targets: &urls,

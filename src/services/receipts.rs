@@ -5,7 +5,6 @@
 
 use std::collections::BTreeMap;
 
-use askama::Template;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
     QueryFilter, QueryOrder, QuerySelect, Set,
@@ -19,6 +18,7 @@ use crate::entities::{complaint, complaint_target};
 use crate::mail::outbox::{self, Email};
 use crate::mail::templates::{
     DigestItem, Receipt, ReceiptDigest, ReceiptEn, ReceiptEnHtml, ReceiptZh, ReceiptZhHtml,
+    render_email,
 };
 use crate::services::complaints::status_url;
 use crate::services::confirmation::ConfirmToken;
@@ -27,11 +27,6 @@ use crate::services::confirmation::ConfirmToken;
 pub const WINDOW: time::Duration = time::Duration::HOUR;
 /// Deferred complaints looked at per digest pass.
 const DIGEST_BATCH: u64 = 1000;
-
-fn render(t: impl Template) -> Result<String, DbErr> {
-    t.render()
-        .map_err(|e| DbErr::Custom(format!("rendering receipt: {e}")))
-}
 
 /// Receipts and digests sent (or queued) to `recipient` in the last hour.
 pub async fn sent_recently(
@@ -98,13 +93,13 @@ pub async fn enqueue(
     let (subject, body, html) = match r.language {
         Language::Zh => (
             format!("我们已收到您的版权投诉 / Complaint {} received", r.code),
-            render(ReceiptZh { r: r2 })?,
-            render(ReceiptZhHtml { r: r2 })?,
+            render_email(ReceiptZh { r: r2 })?,
+            render_email(ReceiptZhHtml { r: r2 })?,
         ),
         Language::En => (
             format!("We received your copyright complaint {}", r.code),
-            render(ReceiptEn { r: r2 })?,
-            render(ReceiptEnHtml { r: r2 })?,
+            render_email(ReceiptEn { r: r2 })?,
+            render_email(ReceiptEnHtml { r: r2 })?,
         ),
     };
     outbox::enqueue(
@@ -161,7 +156,7 @@ pub async fn send_digests(
             items.push(digest_item(&txn, public_base_url, c).await?);
         }
         let first = complaints.first().map_or(0, |c| c.id);
-        let body = render(ReceiptDigest { items: &items })?;
+        let body = render_email(ReceiptDigest { items: &items })?;
         outbox::enqueue(
             &txn,
             &Email {

@@ -111,9 +111,7 @@ pub async fn claim(
     else {
         return Ok(Claimed::NotFound);
     };
-    let open =
-        ComplaintStatus::parse(&c.status).is_some_and(|s| ComplaintStatus::OPEN.contains(&s));
-    if !open {
+    if !ComplaintStatus::is_open(&c.status) {
         return Ok(Claimed::NotOpen);
     }
     if let Some(current) = &c.assigned_reviewer

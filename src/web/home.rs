@@ -5,7 +5,7 @@ use askama::Template;
 use axum::Router;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::HeaderMap;
 use axum::middleware;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::get;
@@ -16,6 +16,7 @@ use crate::error::AppError;
 use crate::web::AppState;
 use crate::web::headers::private_page;
 use crate::web::i18n::{Texts, duration_text, negotiate, texts};
+use crate::web::staff_auth::urlencode;
 
 pub fn routes() -> Router<AppState> {
     Router::new().route("/", get(home)).route(
@@ -66,17 +67,6 @@ async fn lookup(query: Result<Query<LangQuery>, QueryRejection>) -> Response {
         .and_then(|c| TrackingCode::parse(&c));
     match code {
         Some(code) => Redirect::to(&format!("/complaints/{}", code.as_str())).into_response(),
-        None => (
-            StatusCode::SEE_OTHER,
-            [(
-                axum::http::header::LOCATION,
-                format!("/?lang={}", urlencode(&lang)),
-            )],
-        )
-            .into_response(),
+        None => Redirect::to(&format!("/?lang={}", urlencode(&lang))).into_response(),
     }
-}
-
-fn urlencode(s: &str) -> String {
-    url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
 }

@@ -194,35 +194,36 @@ async fn claim(
     .await;
     match done {
         Ok(Claimed::Done) => Redirect::to("/staff").into_response(),
-        Ok(Claimed::Taken(by)) => (
+        Ok(Claimed::Taken(by)) => message_page(
             StatusCode::CONFLICT,
-            Html(format!(
-                "<p>Complaint #{id} is already assigned to {}. <a href=\"/staff\">Back to the queue</a></p>",
-                askama_escape(&by)
-            )),
-        )
-            .into_response(),
-        Ok(Claimed::NotOpen) => (
+            &format!("Complaint #{id} is already assigned to {by}."),
+        ),
+        Ok(Claimed::NotOpen) => message_page(
             StatusCode::CONFLICT,
-            Html(format!("<p>Complaint #{id} is already decided. <a href=\"/staff\">Back to the queue</a></p>")),
-        )
-            .into_response(),
+            &format!("Complaint #{id} is already decided."),
+        ),
         Ok(Claimed::NotFound) => AppError::NotFound.into_response(),
         Err(e) => AppError::from(e).into_response(),
     }
 }
 
-fn askama_escape(s: &str) -> String {
-    s.chars()
-        .map(|c| match c {
-            '<' => "&lt;".to_string(),
-            '>' => "&gt;".to_string(),
-            '&' => "&amp;".to_string(),
-            '"' => "&quot;".to_string(),
-            '\'' => "&#39;".to_string(),
-            c => c.to_string(),
-        })
-        .collect()
+#[derive(Template)]
+#[template(path = "pages/staff_message.html")]
+struct MessagePage<'a> {
+    t: &'a Texts,
+    message: &'a str,
+}
+
+/// A one-line staff page (escaped like every template) with a way back to the queue.
+fn message_page(status: StatusCode, message: &str) -> Response {
+    let page = MessagePage {
+        t: texts(Language::En),
+        message,
+    };
+    match page.render() {
+        Ok(html) => (status, Html(html)).into_response(),
+        Err(e) => AppError::Internal(anyhow::anyhow!("rendering page: {e}")).into_response(),
+    }
 }
 
 #[cfg(test)]

@@ -119,7 +119,8 @@ impl IntoResponse for SignInFirst {
     }
 }
 
-fn urlencode(s: &str) -> String {
+/// A value for a query string.
+pub fn urlencode(s: &str) -> String {
     url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
 }
 
