@@ -93,9 +93,12 @@ async fn measure(open: usize, due: usize) -> (Duration, u64) {
     let staff = [EmailAddress::parse("staff@bench.example").expect("addr")];
     let policy = DeadlinePolicy {
         on_breach: OnBreach::Remove,
-        staff_notify: &staff,
         escalation_to: &staff,
-        public_base_url: "http://127.0.0.1",
+        site: takedown::services::takedowns::Site {
+            public_base_url: "http://127.0.0.1",
+            webhook_url: None,
+            staff_notify: &staff,
+        },
     };
     let t = Instant::now();
     let report = sweep(&db, &policy, now).await.expect("sweep");
@@ -197,6 +200,7 @@ async fn deliver(n: usize, concurrency: usize) -> f64 {
         from: &from,
         concurrency,
         timeout: Duration::from_secs(20),
+        webhook_secret: None,
     })
     .expect("mailer");
     let t = Instant::now();

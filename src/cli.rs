@@ -159,6 +159,7 @@ async fn run(command: Command) -> Result<ExitCode> {
         return hash_file(file);
     }
     let config = Config::from_env()?;
+    crate::domain::display_time::set_zone(config.display_tz);
     match command {
         Command::Serve => {
             let app = App::build(config).await?;

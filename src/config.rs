@@ -6,7 +6,12 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
+use std::collections::BTreeSet;
+
 use anyhow::{Context, Result, bail};
+
+use crate::domain::calendar::{Calendar, Wait, parse_dates};
+use crate::domain::display_time::parse_zone;
 
 use crate::domain::deadline::OnBreach;
 use crate::domain::validate::EmailAddress;
@@ -58,6 +63,19 @@ pub struct Config {
     pub header_read_timeout: Duration,
     /// Requests served at once; more are answered 503 at once.
     pub max_concurrent_requests: usize,
+    /// The zone times are shown to people in.
+    pub display_tz: chrono_tz::Tz,
+    /// How long a complaint waits for the claimant's answer before it closes.
+    pub info_wait: Duration,
+    /// How long after a counter-notice the content returns, unless legal action.
+    pub counter_notice_wait: Wait,
+    pub holidays: BTreeSet<time::Date>,
+    pub workdays: BTreeSet<time::Date>,
+    /// How long after a rejection the claimant may appeal.
+    pub appeal_window: Duration,
+    /// Where removals and restorations are POSTed, signed with `webhook_secret`.
+    pub cms_webhook_url: Option<String>,
+    pub webhook_secret: Option<String>,
 }
 
 impl fmt::Debug for Config {
@@ -88,6 +106,17 @@ impl fmt::Debug for Config {
             .field("upload_timeout", &self.upload_timeout)
             .field("header_read_timeout", &self.header_read_timeout)
             .field("max_concurrent_requests", &self.max_concurrent_requests)
+            .field("display_tz", &self.display_tz)
+            .field("info_wait", &self.info_wait)
+            .field("counter_notice_wait", &self.counter_notice_wait)
+            .field("holidays", &self.holidays.len())
+            .field("workdays", &self.workdays.len())
+            .field("appeal_window", &self.appeal_window)
+            .field("cms_webhook_url", &self.cms_webhook_url)
+            .field(
+                "webhook_secret",
+                &self.webhook_secret.as_ref().map(|_| "***"),
+            )
             .finish()
     }
 }
@@ -168,6 +197,14 @@ impl Config {
             upload_timeout: Duration::from_secs(300),
             header_read_timeout: Duration::from_secs(10),
             max_concurrent_requests: 512,
+            display_tz: crate::domain::display_time::DEFAULT_ZONE,
+            info_wait: Duration::from_secs(14 * 86_400),
+            counter_notice_wait: Wait::BusinessDays(10),
+            holidays: BTreeSet::new(),
+            workdays: BTreeSet::new(),
+            appeal_window: Duration::from_secs(183 * 86_400),
+            cms_webhook_url: None,
+            webhook_secret: None,
             data_dir,
         }
     }
@@ -293,7 +330,50 @@ impl Config {
             c.sqlite_max_bytes =
                 Some(parse_bytes(&v).context("SQLITE_MAX_SIZE (e.g. 2GB)")? as u64);
         }
+        if let Some(v) = var("DISPLAY_TZ") {
+            c.display_tz = parse_zone(&v).map_err(|e| anyhow::anyhow!("DISPLAY_TZ: {e}"))?;
+        }
+        for (name, slot) in [
+            ("INFO_WAIT", &mut c.info_wait),
+            ("APPEAL_WINDOW", &mut c.appeal_window),
+        ] {
+            if let Some(v) = var(name) {
+                *slot =
+                    humantime::parse_duration(&v).with_context(|| format!("{name} (e.g. 14d)"))?;
+            }
+        }
+        if let Some(v) = var("COUNTER_NOTICE_WAIT") {
+            c.counter_notice_wait =
+                Wait::parse(&v).map_err(|e| anyhow::anyhow!("COUNTER_NOTICE_WAIT: {e}"))?;
+        }
+        if let Some(v) = var("HOLIDAYS") {
+            c.holidays = parse_dates(&v).map_err(|e| anyhow::anyhow!("HOLIDAYS: {e}"))?;
+        }
+        if let Some(v) = var("WORKDAYS") {
+            c.workdays = parse_dates(&v).map_err(|e| anyhow::anyhow!("WORKDAYS: {e}"))?;
+        }
+        if let Some(v) = var("CMS_WEBHOOK_URL") {
+            match url::Url::parse(v.trim()) {
+                Ok(u) if matches!(u.scheme(), "http" | "https") => {
+                    c.cms_webhook_url = Some(v.trim().to_string())
+                }
+                _ => bail!("CMS_WEBHOOK_URL must be an http:// or https:// URL"),
+            }
+        }
+        c.webhook_secret = var("WEBHOOK_SECRET");
+        if c.cms_webhook_url.is_some() && c.webhook_secret.as_deref().is_none_or(|s| s.len() < 16) {
+            bail!("CMS_WEBHOOK_URL is set: WEBHOOK_SECRET must be set too, at least 16 characters");
+        }
         Ok(c)
+    }
+
+    /// The working calendar business-day waits count on.
+    pub fn calendar(&self) -> Calendar {
+        Calendar {
+            zone: self.display_tz,
+            holidays: self.holidays.clone(),
+            workdays: self.workdays.clone(),
+        }
     }
 
     pub fn db_options(&self) -> crate::db::DbOptions {

@@ -8,6 +8,7 @@ mod m20261127_000003_deadlines;
 mod m20261127_000004_idempotency_scope;
 mod m20261127_000005_verified_contact;
 mod m20261127_000006_staff;
+mod m20261128_000007_review;
 
 pub struct Migrator;
 
@@ -21,6 +22,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000004_idempotency_scope::Migration),
             Box::new(m20261127_000005_verified_contact::Migration),
             Box::new(m20261127_000006_staff::Migration),
+            Box::new(m20261128_000007_review::Migration),
         ]
     }
 }

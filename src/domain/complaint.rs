@@ -62,6 +62,10 @@ pub enum ComplaintStatus {
     NeedsInfo,
     Upheld,
     Rejected,
+    /// Closed: the claimant did not answer a request for information in time.
+    Incomplete,
+    /// A rejected complaint back in the queue on the claimant's appeal.
+    Appealed,
 }
 
 impl ComplaintStatus {
@@ -72,6 +76,8 @@ impl ComplaintStatus {
             Self::NeedsInfo => "needs_info",
             Self::Upheld => "upheld",
             Self::Rejected => "rejected",
+            Self::Incomplete => "incomplete",
+            Self::Appealed => "appealed",
         }
     }
 
@@ -82,13 +88,20 @@ impl ComplaintStatus {
             Self::NeedsInfo,
             Self::Upheld,
             Self::Rejected,
+            Self::Incomplete,
+            Self::Appealed,
         ]
         .into_iter()
         .find(|c| c.as_str() == s)
     }
 
     /// Still waiting for a decision.
-    pub const OPEN: [Self; 3] = [Self::Received, Self::InReview, Self::NeedsInfo];
+    pub const OPEN: [Self; 4] = [
+        Self::Received,
+        Self::InReview,
+        Self::NeedsInfo,
+        Self::Appealed,
+    ];
 
     /// Whether a stored status is one still waiting for a decision.
     pub fn is_open(status: &str) -> bool {

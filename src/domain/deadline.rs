@@ -7,6 +7,55 @@ use time::OffsetDateTime;
 
 pub const BREACH: &str = "breach";
 
+/// What a step is, from its name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StepKind {
+    Reminder,
+    Breach,
+    /// The claimant did not answer a request for information in time.
+    InfoWait,
+    /// A counter-notice's wait is over: restore (the counter-notice's id).
+    Restore(i64),
+}
+
+impl StepKind {
+    pub fn of(step: &str) -> Option<Self> {
+        let head = step.split(':').next().unwrap_or_default();
+        match head {
+            "reminder" => Some(Self::Reminder),
+            BREACH => Some(Self::Breach),
+            "info_wait" => Some(Self::InfoWait),
+            "restore" => step
+                .strip_prefix("restore:")
+                .and_then(|id| id.parse().ok())
+                .map(Self::Restore),
+            _ => None,
+        }
+    }
+}
+
+/// The step that closes a complaint whose request for information went unanswered.
+pub fn info_wait_step(requested_at: OffsetDateTime) -> String {
+    format!("info_wait:{}", requested_at.unix_timestamp())
+}
+
+/// The step that restores an article when a counter-notice's wait is over.
+pub fn restore_step(counter_notice_id: i64) -> String {
+    format!("restore:{counter_notice_id}")
+}
+
+/// The steps of an appeal: the same plan from the appeal, named apart from the first.
+pub fn plan_appeal(
+    appealed_at: OffsetDateTime,
+    deadline: Duration,
+    reminders: &[Duration],
+) -> Vec<(String, OffsetDateTime)> {
+    plan(appealed_at, deadline, reminders)
+        .into_iter()
+        .map(|(name, at)| (format!("{name}:appeal"), at))
+        .collect()
+}
+
 /// What happens to a step when a sweep finds it due.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum StepState {
@@ -16,6 +65,8 @@ pub enum StepState {
     Skipped,
     /// The complaint was decided first.
     Cancelled,
+    /// The clock is paused while the complaint waits on the claimant.
+    Paused,
 }
 
 impl StepState {
@@ -25,6 +76,7 @@ impl StepState {
             Self::Done => "done",
             Self::Skipped => "skipped",
             Self::Cancelled => "cancelled",
+            Self::Paused => "paused",
         }
     }
 }
@@ -104,6 +156,32 @@ mod tests {
         );
         assert_eq!(steps[0].1, datetime!(2026-11-27 22:00 UTC));
         assert_eq!(steps[3].1, datetime!(2026-11-28 10:00 UTC));
+    }
+
+    #[test]
+    fn step_kinds_from_names() {
+        assert_eq!(StepKind::of("reminder:12h"), Some(StepKind::Reminder));
+        assert_eq!(
+            StepKind::of("reminder:12h:appeal"),
+            Some(StepKind::Reminder)
+        );
+        assert_eq!(StepKind::of("breach"), Some(StepKind::Breach));
+        assert_eq!(StepKind::of("breach:appeal"), Some(StepKind::Breach));
+        assert_eq!(
+            StepKind::of("info_wait:1790000000"),
+            Some(StepKind::InfoWait)
+        );
+        assert_eq!(StepKind::of(&restore_step(42)), Some(StepKind::Restore(42)));
+        assert_eq!(StepKind::of("restore:x"), None);
+        assert_eq!(StepKind::of("restore"), None);
+        assert_eq!(StepKind::of("other"), None);
+        let t0 = datetime!(2026-11-27 10:00 UTC);
+        let h = |n: u64| Duration::from_secs(n * 3600);
+        let names: Vec<String> = plan_appeal(t0, h(24), &[h(12)])
+            .into_iter()
+            .map(|s| s.0)
+            .collect();
+        assert_eq!(names, ["reminder:12h:appeal", "breach:appeal"]);
     }
 
     #[test]

@@ -2,9 +2,11 @@
 
 pub mod article;
 pub mod audit_chain;
+pub mod calendar;
 pub mod canonical;
 pub mod complaint;
 pub mod deadline;
+pub mod display_time;
 pub mod fingerprint;
 pub mod index;
 pub mod script_fold;

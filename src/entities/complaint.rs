@@ -37,6 +37,17 @@ pub struct Model {
     pub confirmed_at: Option<TimeDateTimeWithTimeZone>,
     pub confirmed_by: Option<String>,
     pub receipt_deferred: bool,
+    pub decided_by: Option<String>,
+    pub paused_at: Option<TimeDateTimeWithTimeZone>,
+    pub info_request: Option<String>,
+    pub info_requested_at: Option<TimeDateTimeWithTimeZone>,
+    pub info_answer: Option<String>,
+    pub info_answered_at: Option<TimeDateTimeWithTimeZone>,
+    pub appealed_at: Option<TimeDateTimeWithTimeZone>,
+    pub appeal_statement: Option<String>,
+    pub prior_decided_by: Option<String>,
+    pub legal_action_at: Option<TimeDateTimeWithTimeZone>,
+    pub legal_action_note: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -8,6 +8,7 @@ pub mod complaint;
 pub mod complaint_evidence;
 pub mod complaint_match;
 pub mod complaint_target;
+pub mod counter_notice;
 pub mod deadline_step;
 pub mod outbox;
 pub mod staff;

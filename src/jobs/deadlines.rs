@@ -20,7 +20,8 @@ use time::OffsetDateTime;
 use crate::db;
 use crate::domain::article::ArticleStatus;
 use crate::domain::complaint::ComplaintStatus;
-use crate::domain::deadline::{BREACH, OnBreach, StepState, latest_only};
+use crate::domain::deadline::{OnBreach, StepKind, StepState, latest_only};
+use crate::domain::display_time::{display, time_left_words};
 use crate::domain::validate::{EmailAddress, format_timestamp, truncate_micros};
 use crate::entities::{article, article_revision, complaint, complaint_target, deadline_step};
 use crate::mail::outbox::{self, Email};
@@ -28,8 +29,9 @@ use crate::mail::templates::{
     DeadlineSummary, EscalationEn, ReminderEn, Removal, RemovalEn, RemovalSourceEn, RemovalZh,
     render_email,
 };
-use crate::services::audit;
 use crate::services::complaints::status_url;
+use crate::services::takedowns::{self, Change, Site};
+use crate::services::{audit, counter_notices, info_requests};
 
 /// Steps read per transaction.
 const BATCH: u64 = 500;
@@ -37,9 +39,8 @@ const ACTOR: &str = "scheduler";
 
 pub struct DeadlinePolicy<'a> {
     pub on_breach: OnBreach,
-    pub staff_notify: &'a [EmailAddress],
     pub escalation_to: &'a [EmailAddress],
-    pub public_base_url: &'a str,
+    pub site: Site<'a>,
 }
 
 /// What one sweep did.
@@ -50,14 +51,24 @@ pub struct DeadlineReport {
     pub breaches: u64,
     pub removed_articles: u64,
     pub cancelled: u64,
+    /// Complaints closed because the claimant did not answer in time.
+    pub closed_incomplete: u64,
+    /// Articles restored when a counter-notice's wait ended.
+    pub restored_articles: u64,
 }
 
 impl std::fmt::Display for DeadlineReport {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(
             f,
-            "deadlines: {} reminders, {} skipped, {} breaches, {} articles removed, {} cancelled",
-            self.reminders, self.skipped, self.breaches, self.removed_articles, self.cancelled
+            "deadlines: {} reminders, {} skipped, {} breaches, {} articles removed, {} cancelled, {} closed incomplete, {} articles restored",
+            self.reminders,
+            self.skipped,
+            self.breaches,
+            self.removed_articles,
+            self.cancelled,
+            self.closed_incomplete,
+            self.restored_articles
         )
     }
 }
@@ -84,11 +95,6 @@ async fn set_state(
         .exec(txn)
         .await?;
     Ok(())
-}
-
-fn time_left(deadline: OffsetDateTime, now: OffsetDateTime) -> String {
-    let mins = (deadline - now).whole_minutes().max(0);
-    format!("{}h {:02}m", mins / 60, mins % 60)
 }
 
 /// Handles every step due at `now`.
@@ -152,11 +158,29 @@ async fn handle_complaint(
     now: OffsetDateTime,
     report: &mut DeadlineReport,
 ) -> Result<(), DbErr> {
-    let decided = [ComplaintStatus::Upheld, ComplaintStatus::Rejected]
-        .iter()
-        .any(|s| s.as_str() == c.status);
-    if decided {
-        let ids: Vec<i64> = steps.iter().map(|s| s.id).collect();
+    let mut breach = Vec::new();
+    let mut reminders = Vec::new();
+    let mut info_wait = Vec::new();
+    for s in steps {
+        match StepKind::of(&s.step) {
+            Some(StepKind::Restore(cn)) => {
+                set_state(txn, &[s.id], StepState::Done, None, now).await?;
+                if counter_notices::restore_due(txn, &policy.site, c, cn, now).await? {
+                    report.restored_articles += 1;
+                }
+            }
+            Some(StepKind::InfoWait) => info_wait.push(s),
+            Some(StepKind::Breach) => breach.push(s),
+            Some(StepKind::Reminder) | None => reminders.push(s),
+        }
+    }
+    if !ComplaintStatus::is_open(&c.status) {
+        let ids: Vec<i64> = breach
+            .iter()
+            .chain(&reminders)
+            .chain(&info_wait)
+            .map(|s| s.id)
+            .collect();
         report.cancelled += ids.len() as u64;
         return set_state(
             txn,
@@ -167,7 +191,12 @@ async fn handle_complaint(
         )
         .await;
     }
-    let (breach, reminders): (Vec<_>, Vec<_>) = steps.into_iter().partition(|s| s.step == BREACH);
+    if let Some(step) = info_wait.first() {
+        set_state(txn, &[step.id], StepState::Done, None, now).await?;
+        info_requests::close_incomplete(txn, &policy.site, c, now).await?;
+        report.closed_incomplete += 1;
+        return Ok(());
+    }
     let (send, skip) = latest_only(reminders);
     let skipped: Vec<i64> = skip.iter().map(|s| s.id).collect();
     report.skipped += skipped.len() as u64;
@@ -186,10 +215,11 @@ async fn handle_complaint(
         .all(txn)
         .await?;
     let target_urls: Vec<String> = targets.iter().map(|t| t.url.clone()).collect();
-    let url = status_url(policy.public_base_url, &c.tracking_code);
-    let received = format_timestamp(c.received_at);
-    let due = format_timestamp(c.deadline_at);
-    let removes = policy.on_breach == OnBreach::Remove;
+    let url = status_url(policy.site.public_base_url, &c.tracking_code);
+    let received = display(c.received_at);
+    let due = display(c.deadline_at);
+    // An appeal's breach escalates only: the first review already found the claim wanting.
+    let removes = policy.on_breach == OnBreach::Remove && c.appealed_at.is_none();
     // Nothing is taken down on the word of an address no one has shown is theirs.
     let unconfirmed = c.confirmed_at.is_none();
     let summary = DeadlineSummary {
@@ -207,7 +237,7 @@ async fn handle_complaint(
     if let Some(step) = send {
         set_state(txn, &[step.id], StepState::Done, None, now).await?;
         report.reminders += 1;
-        let left = time_left(c.deadline_at, now);
+        let left = time_left_words(c.deadline_at, now);
         let body = render_email(ReminderEn {
             s: &summary,
             time_left: &left,
@@ -216,19 +246,19 @@ async fn handle_complaint(
             .assigned_reviewer
             .as_deref()
             .and_then(|r| EmailAddress::parse(r).ok());
-        for to in policy.staff_notify.iter().chain(reviewer.as_ref()) {
+        for to in policy.site.staff_notify.iter().chain(reviewer.as_ref()) {
             outbox::enqueue(
                 txn,
                 &Email {
                     kind: "reminder",
                     recipient: to,
-                    subject: format!("Reminder: complaint #{} due {due} ({left} left)", c.id),
+                    subject: format!("Reminder: complaint #{} due {due} ({left})", c.id),
                     body_text: body.clone(),
                     body_html: None,
                     dedupe_key: format!("complaint:{}:{}:{}", c.id, step.step, to.as_str()),
                     complaint_id: Some(c.id),
                 },
-                policy.public_base_url,
+                policy.site.public_base_url,
                 now,
             )
             .await?;
@@ -251,7 +281,7 @@ async fn handle_complaint(
         am.overdue = Set(true);
         am.update(txn).await?;
         let removed = if removes && !unconfirmed {
-            remove_targets(txn, c, &targets, now).await?
+            remove_targets(txn, &policy.site, c, &targets, now).await?
         } else {
             Vec::new()
         };
@@ -269,7 +299,7 @@ async fn handle_complaint(
                     dedupe_key: format!("complaint:{}:breach:{}", c.id, to.as_str()),
                     complaint_id: Some(c.id),
                 },
-                policy.public_base_url,
+                policy.site.public_base_url,
                 now,
             )
             .await?;
@@ -284,7 +314,7 @@ async fn handle_complaint(
             "complaint.breached",
             &format!("complaint:{}", c.id),
             &json!({
-                "deadline_at": due,
+                "deadline_at": format_timestamp(c.deadline_at),
                 "on_breach": if removes { "remove" } else { "escalate" },
                 "confirmed": !unconfirmed,
                 "removed_articles": removed.iter().map(|r| r.article_id).collect::<Vec<_>>(),
@@ -305,6 +335,7 @@ struct Removed {
 
 async fn remove_targets(
     txn: &impl ConnectionTrait,
+    site: &Site<'_>,
     c: &complaint::Model,
     targets: &[complaint_target::Model],
     now: OffsetDateTime,
@@ -325,17 +356,17 @@ async fn remove_targets(
             .filter(article_revision::Column::Revision.eq(a.current_revision))
             .one(txn)
             .await?;
-        let mut am: article::ActiveModel = a.clone().into();
-        am.status = Set(ArticleStatus::Removed.as_str().to_string());
-        am.updated_at = Set(now);
-        am.update(txn).await?;
-        audit::append(
+        takedowns::change_status(
             txn,
+            site,
+            &a,
+            Change {
+                to: ArticleStatus::Removed,
+                complaint_id: c.id,
+                actor: ACTOR,
+                ground: "provisional",
+            },
             now,
-            ACTOR,
-            "article.removed",
-            &format!("article:{}", a.id),
-            &json!({"provisional": true, "complaint_id": c.id, "reason": "deadline passed without a decision"}),
         )
         .await?;
         removed.push(Removed {
@@ -395,7 +426,7 @@ async fn tell_of_removal(
                 dedupe_key: format!("complaint:{}:removal:claimant", c.id),
                 complaint_id: Some(c.id),
             },
-            policy.public_base_url,
+            policy.site.public_base_url,
             now,
         )
         .await?;
@@ -433,7 +464,7 @@ async fn tell_of_removal(
                 dedupe_key: format!("complaint:{}:removal:source:{}", c.id, to.as_str()),
                 complaint_id: Some(c.id),
             },
-            policy.public_base_url,
+            policy.site.public_base_url,
             now,
         )
         .await?;

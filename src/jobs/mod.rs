@@ -39,9 +39,8 @@ impl std::fmt::Display for TickReport {
 fn deadline_policy(c: &crate::config::Config) -> DeadlinePolicy<'_> {
     DeadlinePolicy {
         on_breach: c.on_breach,
-        staff_notify: &c.staff_notify,
         escalation_to: &c.escalation_to,
-        public_base_url: &c.public_base_url,
+        site: crate::services::takedowns::Site::of(c),
     }
 }
 
@@ -82,6 +81,7 @@ pub fn mailer(config: &crate::config::Config) -> Result<Mailer> {
         from: &config.mail_from,
         concurrency: config.mail_concurrency,
         timeout: config.mail_timeout,
+        webhook_secret: config.webhook_secret.as_deref(),
     })?;
     if m.is_plaintext() {
         tracing::warn!(

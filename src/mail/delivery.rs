@@ -29,6 +29,7 @@ use crate::domain::deadline::backoff;
 use crate::domain::validate::{EmailAddress, truncate_micros};
 use crate::entities::outbox;
 use crate::mail::smtp::{RelayError, SmtpPool};
+use crate::mail::webhook::WebhookSender;
 use crate::services::audit;
 
 /// Rows claimed per round.
@@ -55,6 +56,8 @@ pub struct MailSettings<'a> {
     pub concurrency: usize,
     /// Connect and per-command timeout.
     pub timeout: Duration,
+    /// Signs CMS webhooks delivered from the outbox.
+    pub webhook_secret: Option<&'a str>,
 }
 
 impl<'a> MailSettings<'a> {
@@ -65,6 +68,7 @@ impl<'a> MailSettings<'a> {
             from,
             concurrency: 4,
             timeout: Duration::from_secs(20),
+            webhook_secret: None,
         }
     }
 }
@@ -77,6 +81,7 @@ pub struct Mailer {
     /// The longest one send may take before it is abandoned as a temporary failure.
     send_limit: Duration,
     plaintext: bool,
+    webhook: WebhookSender,
 }
 
 /// Why a send failed.
@@ -157,6 +162,7 @@ impl Mailer {
             concurrency,
             send_limit: settings.timeout * EXCHANGES_PER_SEND,
             plaintext,
+            webhook: WebhookSender::new(settings.webhook_secret, settings.timeout),
         })
     }
 
@@ -207,6 +213,9 @@ impl Mailer {
     }
 
     async fn send_now(&self, row: &outbox::Model) -> Result<(), SendError> {
+        if row.kind == "webhook" {
+            return self.webhook.post(row).await;
+        }
         let msg = self.build(row)?;
         match &self.transport {
             Transport::Smtp(pool) => {
@@ -382,7 +391,14 @@ async fn record_one(
                 .exec(txn)
                 .await?;
             report.sent += 1;
-            ("email.sent", None)
+            (
+                if row.kind == "webhook" {
+                    "webhook.delivered"
+                } else {
+                    "email.sent"
+                },
+                None,
+            )
         }
         Err(SendError::Permanent(e)) if row.attempts >= MAX_ATTEMPTS_WHEN_REFUSED => {
             update
@@ -392,7 +408,14 @@ async fn record_one(
                 .await?;
             report.failed += 1;
             tracing::error!(id = row.id, error = %e, "email failed permanently; kept for an admin to retry");
-            ("email.failed", Some(e))
+            (
+                if row.kind == "webhook" {
+                    "webhook.failed"
+                } else {
+                    "email.failed"
+                },
+                Some(e),
+            )
         }
         Err(SendError::Permanent(e) | SendError::Temporary(e)) => {
             let jitter = rand::rng().random::<f64>();

@@ -4,3 +4,4 @@ pub mod delivery;
 pub mod outbox;
 pub mod smtp;
 pub mod templates;
+pub mod webhook;

@@ -162,6 +162,77 @@ pub struct DecisionZh<'a> {
 pub struct RemovalDecidedEn<'a> {
     pub outlet: &'a str,
     pub id: i64,
-    pub targets: &'a [String],
+    /// Each removed URL with the form on which to contest its removal.
+    pub targets: &'a [(String, String)],
     pub reason: &'a str,
+}
+
+#[derive(Template)]
+#[template(path = "email/info_request.txt")]
+pub struct InfoRequest<'a> {
+    pub zh: bool,
+    pub code: &'a str,
+    pub message: &'a str,
+    pub answer_by: &'a str,
+    pub status_url: &'a str,
+}
+
+#[derive(Template)]
+#[template(path = "email/info_closed.txt")]
+pub struct InfoClosed<'a> {
+    pub zh: bool,
+    pub code: &'a str,
+    pub status_url: &'a str,
+}
+
+#[derive(Template)]
+#[template(path = "email/info_answered.txt")]
+pub struct InfoAnswered<'a> {
+    pub id: i64,
+    pub answer: &'a str,
+    pub waited: &'a str,
+    pub deadline_at: &'a str,
+    pub url: &'a str,
+}
+
+#[derive(Template)]
+#[template(path = "email/counter_notice_forward.txt")]
+pub struct CounterNoticeForward<'a> {
+    pub zh: bool,
+    pub code: &'a str,
+    pub n: &'a crate::entities::counter_notice::Model,
+    pub restore_at: &'a str,
+    pub status_url: &'a str,
+}
+
+#[derive(Template)]
+#[template(path = "email/counter_notice_ack.txt")]
+pub struct CounterNoticeAck<'a> {
+    pub n: &'a crate::entities::counter_notice::Model,
+    pub restore_at: &'a str,
+}
+
+#[derive(Template)]
+#[template(path = "email/restored.txt")]
+pub struct Restored<'a> {
+    pub url: &'a str,
+    pub id: i64,
+    pub counter_notice_id: i64,
+}
+
+#[derive(Template)]
+#[template(path = "email/legal_action.txt")]
+pub struct LegalActionNotice<'a> {
+    pub n: &'a crate::entities::counter_notice::Model,
+    pub id: i64,
+}
+
+#[derive(Template)]
+#[template(path = "email/appeal.txt")]
+pub struct AppealFiled<'a> {
+    pub id: i64,
+    pub statement: &'a str,
+    pub first_reason: &'a str,
+    pub deadline_at: &'a str,
+    pub url: &'a str,
 }

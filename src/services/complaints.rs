@@ -114,6 +114,15 @@ pub struct ComplaintView {
     pub decision: Option<String>,
     pub decided_at: Option<String>,
     pub decision_reason: Option<String>,
+    /// While the clock is paused: what the reviewer asked the claimant.
+    pub info_request: Option<String>,
+    /// The answer must arrive by then, or the complaint closes as incomplete.
+    pub info_answer_by: Option<String>,
+    /// The deadline does not run while the complaint waits on the claimant.
+    pub clock_paused: bool,
+    pub appealed_at: Option<String>,
+    /// A rejected complaint may be appealed until then.
+    pub appeal_until: Option<String>,
     pub targets: Vec<TargetView>,
     pub matches: Vec<MatchView>,
 }
@@ -404,14 +413,23 @@ async fn replay(
 pub async fn by_code(
     db: &impl ConnectionTrait,
     code: &TrackingCode,
-    public_base_url: &str,
+    config: &crate::config::Config,
 ) -> Result<Option<ComplaintView>, DbErr> {
     let found = complaint::Entity::find()
         .filter(complaint::Column::TrackingCode.eq(code.as_str()))
         .one(db)
         .await?;
     match found {
-        Some(c) => Ok(Some(view(db, &c, public_base_url).await?)),
+        Some(c) => {
+            let mut v = view(db, &c, &config.public_base_url).await?;
+            let now = OffsetDateTime::now_utc();
+            if crate::services::appeals::open_for_appeal(&c, config.appeal_window, now) {
+                v.appeal_until = c
+                    .decided_at
+                    .map(|d| format_timestamp(d + config.appeal_window));
+            }
+            Ok(Some(v))
+        }
         None => Ok(None),
     }
 }
@@ -431,6 +449,18 @@ async fn view(
         .order_by_desc(complaint_match::Column::Containment)
         .all(db)
         .await?;
+    let waiting = c.status == ComplaintStatus::NeedsInfo.as_str();
+    let answer_by = if waiting {
+        deadline_step::Entity::find()
+            .filter(deadline_step::Column::ComplaintId.eq(c.id))
+            .filter(deadline_step::Column::Step.like("info_wait:%"))
+            .filter(deadline_step::Column::State.eq(StepState::Pending.as_str()))
+            .one(db)
+            .await?
+            .map(|s| format_timestamp(s.due_at))
+    } else {
+        None
+    };
     Ok(ComplaintView {
         id: c.id,
         tracking_code: c.tracking_code.clone(),
@@ -443,6 +473,11 @@ async fn view(
         decision: c.decision.clone(),
         decided_at: c.decided_at.map(format_timestamp),
         decision_reason: c.decision_reason.clone(),
+        info_request: c.info_request.clone().filter(|_| waiting),
+        info_answer_by: answer_by,
+        clock_paused: c.paused_at.is_some(),
+        appealed_at: c.appealed_at.map(format_timestamp),
+        appeal_until: None,
         targets: targets
             .into_iter()
             .map(|t| TargetView {

@@ -25,6 +25,7 @@ use crate::mail::templates::{
 };
 use crate::services::audit;
 use crate::services::complaints::status_url;
+use crate::services::takedowns::{self, Change, Site};
 
 /// Longest statement of reasons.
 pub const MAX_REASON_CHARS: usize = 5000;
@@ -54,15 +55,20 @@ impl Decision {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Decided {
-    Done { removed: usize, restored: usize },
+    Done {
+        removed: usize,
+        restored: usize,
+    },
     AlreadyDecided,
     NotFound,
+    /// An appeal must be decided by someone other than the first reviewer.
+    SameReviewer,
 }
 
 /// Records `decision` with its statement of reasons, checked by the caller.
 pub async fn decide(
     db: &DatabaseConnection,
-    public_base_url: &str,
+    site: &Site<'_>,
     complaint_id: i64,
     decision: Decision,
     reason: &str,
@@ -79,6 +85,9 @@ pub async fn decide(
     };
     if !ComplaintStatus::is_open(&c.status) {
         return Ok(Decided::AlreadyDecided);
+    }
+    if c.prior_decided_by.as_deref() == Some(actor) {
+        return Ok(Decided::SameReviewer);
     }
     let targets = complaint_target::Entity::find()
         .filter(complaint_target::Column::ComplaintId.eq(c.id))
@@ -99,21 +108,17 @@ pub async fn decide(
             Decision::Reject if is_removed && c.overdue => ArticleStatus::Restored,
             _ => continue,
         };
-        let action = match new_status {
-            ArticleStatus::Removed => "article.removed",
-            _ => "article.restored",
-        };
-        let mut am: article::ActiveModel = a.clone().into();
-        am.status = Set(new_status.as_str().to_string());
-        am.updated_at = Set(now);
-        am.update(&txn).await?;
-        audit::append(
+        takedowns::change_status(
             &txn,
+            site,
+            &a,
+            Change {
+                to: new_status,
+                complaint_id: c.id,
+                actor,
+                ground: decision.status().as_str(),
+            },
             now,
-            actor,
-            action,
-            &format!("article:{}", a.id),
-            &json!({"complaint_id": c.id, "decision": decision.status().as_str()}),
         )
         .await?;
         match new_status {
@@ -127,6 +132,7 @@ pub async fn decide(
     am.decision = Set(Some(decision.status().as_str().to_string()));
     am.decision_reason = Set(Some(reason.to_string()));
     am.decided_at = Set(Some(now));
+    am.decided_by = Set(Some(actor.to_string()));
     am.update(&txn).await?;
     deadline_step::Entity::update_many()
         .col_expr(
@@ -150,6 +156,7 @@ pub async fn decide(
         &format!("complaint:{}", c.id),
         &json!({
             "outcome": decision.status().as_str(),
+            "appeal": c.appealed_at.is_some(),
             "reason": reason,
             "removed_articles": removed.iter().map(|a| a.id).collect::<Vec<_>>(),
             "restored_articles": restored.iter().map(|a| a.id).collect::<Vec<_>>(),
@@ -160,7 +167,7 @@ pub async fn decide(
     let urls: Vec<String> = targets.iter().map(|t| t.url.clone()).collect();
     tell_claimant(
         &txn,
-        public_base_url,
+        site.public_base_url,
         &c,
         decision,
         !restored.is_empty(),
@@ -170,7 +177,7 @@ pub async fn decide(
     )
     .await?;
     if decision == Decision::Uphold {
-        tell_sources(&txn, public_base_url, &c, &removed, reason, now).await?;
+        tell_sources(&txn, site, &c, &removed, reason, now).await?;
     }
     txn.commit().await?;
     Ok(Decided::Done {
@@ -236,13 +243,13 @@ async fn tell_claimant(
 /// A removal notice to each source's rights contact, grouped by contact.
 async fn tell_sources(
     txn: &impl ConnectionTrait,
-    public_base_url: &str,
+    site: &Site<'_>,
     c: &complaint::Model,
     removed: &[article::Model],
     reason: &str,
     now: OffsetDateTime,
 ) -> Result<(), DbErr> {
-    let mut by_contact: BTreeMap<String, (String, Vec<String>)> = BTreeMap::new();
+    let mut by_contact: BTreeMap<String, (String, Vec<(String, String)>)> = BTreeMap::new();
     for a in removed {
         let rev = article_revision::Entity::find()
             .filter(article_revision::Column::ArticleId.eq(a.id))
@@ -256,7 +263,10 @@ async fn tell_sources(
                 .entry(contact)
                 .or_insert_with(|| (r.source_outlet.clone(), Vec::new()))
                 .1
-                .push(a.url.clone());
+                .push((
+                    a.url.clone(),
+                    counter_notice_url(site.public_base_url, a.id),
+                ));
         }
     }
     for (contact, (outlet, urls)) in by_contact {
@@ -280,10 +290,15 @@ async fn tell_sources(
                 dedupe_key: format!("complaint:{}:decision:source:{}", c.id, to.as_str()),
                 complaint_id: Some(c.id),
             },
-            public_base_url,
+            site.public_base_url,
             now,
         )
         .await?;
     }
     Ok(())
+}
+
+/// The public form on which a removed article's source may contest the removal.
+pub fn counter_notice_url(public_base_url: &str, article_id: i64) -> String {
+    format!("{public_base_url}/counter-notices/new?article={article_id}")
 }

@@ -1,16 +1,20 @@
 //! Use cases over the database. Each owns its transaction; an audited change and its
 //! audit event commit together.
 
+pub mod appeals;
 pub mod articles;
 pub mod audit;
 pub mod complaints;
 pub mod confirmation;
+pub mod counter_notices;
 pub mod decisions;
 pub mod evidence;
+pub mod info_requests;
 pub mod intake_queue;
 pub mod matching;
 pub mod receipts;
 pub mod review_queue;
 pub mod site_hosts;
 pub mod staff;
+pub mod takedowns;
 pub mod tokens;

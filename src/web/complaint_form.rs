@@ -5,6 +5,8 @@
 use std::collections::HashMap;
 
 use askama::Template;
+
+use crate::domain::display_time::shown;
 use axum::Router;
 use axum::extract::rejection::{PathRejection, QueryRejection};
 use axum::extract::{DefaultBodyLimit, FromRequest, Multipart, Path, Query, Request, State};
@@ -99,6 +101,7 @@ struct FormPage<'a> {
 struct ReceiptPage<'a> {
     t: &'a Texts,
     c: &'a ComplaintView,
+    times: PageTimes,
 }
 
 #[derive(Template)]
@@ -107,6 +110,8 @@ struct StatusPage<'a> {
     t: &'a Texts,
     c: &'a ComplaintView,
     status: &'a str,
+    decision: &'a str,
+    times: PageTimes,
 }
 
 #[derive(Template)]
@@ -124,7 +129,31 @@ struct NotFoundPage<'a> {
     t: &'a Texts,
 }
 
-fn render(status: StatusCode, page: &impl Template) -> Response {
+/// A complaint's times as its claimant reads them, in `DISPLAY_TZ`.
+pub struct PageTimes {
+    pub received: String,
+    pub deadline: String,
+    pub decided: Option<String>,
+    pub answer_by: Option<String>,
+    pub appealed: Option<String>,
+    pub appeal_until: Option<String>,
+}
+
+impl PageTimes {
+    pub fn of(c: &ComplaintView) -> Self {
+        let opt = |v: &Option<String>| v.as_deref().map(shown);
+        Self {
+            received: shown(&c.received_at),
+            deadline: shown(&c.deadline_at),
+            decided: opt(&c.decided_at),
+            answer_by: opt(&c.info_answer_by),
+            appealed: opt(&c.appealed_at),
+            appeal_until: opt(&c.appeal_until),
+        }
+    }
+}
+
+pub fn render(status: StatusCode, page: &impl Template) -> Response {
     match page.render() {
         Ok(html) => (status, Html(html)).into_response(),
         Err(e) => AppError::Internal(anyhow::anyhow!("rendering page: {e}")).into_response(),
@@ -443,7 +472,14 @@ async fn submit_inner(state: &AppState, req: Request) -> AppResult<Response> {
         }
         Err(e) => return Err(e),
     };
-    Ok(render(status, &ReceiptPage { t, c: &view }))
+    Ok(render(
+        status,
+        &ReceiptPage {
+            t,
+            c: &view,
+            times: PageTimes::of(&view),
+        },
+    ))
 }
 
 /// Files the complaint, then moves its evidence into place. Evidence of a filing that
@@ -494,7 +530,7 @@ async fn status_page(
 ) -> Response {
     let asked = query.as_ref().ok().and_then(|q| q.lang.as_deref());
     let found = match code.ok().and_then(|Path(c)| TrackingCode::parse(&c)) {
-        Some(code) => complaints::by_code(&state.db, &code, &state.config.public_base_url).await,
+        Some(code) => complaints::by_code(&state.db, &code, &state.config).await,
         None => Ok(None),
     };
     match found {
@@ -508,6 +544,8 @@ async fn status_page(
                 &StatusPage {
                     t: texts(lang),
                     status: status_name(lang, &c.status),
+                    decision: status_name(lang, c.decision.as_deref().unwrap_or_default()),
+                    times: PageTimes::of(&c),
                     c: &c,
                 },
             )

@@ -111,7 +111,7 @@ pub async fn show(
 ) -> AppResult<impl IntoResponse> {
     let Path(code) = code.map_err(|e| AppError::BadRequest(e.body_text()))?;
     let code = TrackingCode::parse(&code).ok_or(AppError::NotFound)?;
-    let view = complaints::by_code(&state.db, &code, &state.config.public_base_url)
+    let view = complaints::by_code(&state.db, &code, &state.config)
         .await?
         .ok_or(AppError::NotFound)?;
     Ok(Json(view))

@@ -11,8 +11,11 @@ use axum::{Form, Json, Router};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
+use crate::domain::validate::format_timestamp;
 use crate::error::{AppError, AppResult};
 use crate::services::decisions::{self, Decided, Decision, MAX_REASON_CHARS};
+use crate::services::info_requests::{self, Asked};
+use crate::services::takedowns::Site;
 use crate::web::AppState;
 use crate::web::auth::StaffCaller;
 use crate::web::body::JsonBody;
@@ -31,9 +34,10 @@ pub fn routes() -> Router<AppState> {
 /// A decision as sent.
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct DecisionInput {
-    /// `uphold` or `reject`.
+    /// `uphold`, `reject` or `request_info`.
     pub action: String,
-    /// The statement of reasons sent to the claimant: what, why, on which ground.
+    /// The statement of reasons sent to the claimant: what, why, on which ground; for
+    /// `request_info`, the question the claimant is asked to answer.
     pub reason: String,
 }
 
@@ -43,26 +47,31 @@ pub struct DecisionView {
     pub status: &'static str,
     pub removed_articles: usize,
     pub restored_articles: usize,
+    /// After `request_info`: the claimant must answer by then (RFC 3339, UTC).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub answer_by: Option<String>,
+}
+
+enum Action {
+    Decide(Decision),
+    RequestInfo,
 }
 
 /// Checks the action and the reason; the error names the field.
-fn parse(input: &DecisionInput) -> AppResult<(Decision, String)> {
-    let decision = match input.action.trim() {
-        "request_info" => {
-            return Err(AppError::field(
-                "action",
-                "request_info is not available yet; uphold or reject",
-            ));
-        }
+fn parse(input: &DecisionInput) -> AppResult<(Action, String)> {
+    let action = match input.action.trim() {
+        "request_info" => Action::RequestInfo,
         a => Decision::parse(a)
-            .ok_or_else(|| AppError::field("action", "must be uphold or reject"))?,
+            .map(Action::Decide)
+            .ok_or_else(|| AppError::field("action", "must be uphold, reject or request_info"))?,
     };
     let reason = input.reason.trim();
     if reason.is_empty() {
-        return Err(AppError::field(
-            "reason",
-            "is required: the claimant is told why",
-        ));
+        let why = match action {
+            Action::RequestInfo => "is required: the message the claimant is asked to answer",
+            Action::Decide(_) => "is required: the claimant is told why",
+        };
+        return Err(AppError::field("reason", why));
     }
     if reason.chars().count() > MAX_REASON_CHARS || reason.contains('\0') {
         return Err(AppError::field(
@@ -70,7 +79,7 @@ fn parse(input: &DecisionInput) -> AppResult<(Decision, String)> {
             format!("at most {MAX_REASON_CHARS} characters of text"),
         ));
     }
-    Ok((decision, reason.to_string()))
+    Ok((action, reason.to_string()))
 }
 
 async fn decide(
@@ -79,17 +88,43 @@ async fn decide(
     input: &DecisionInput,
     actor: &str,
 ) -> AppResult<DecisionView> {
-    let (decision, reason) = parse(input)?;
-    let done = decisions::decide(
-        &state.db,
-        &state.config.public_base_url,
-        id,
-        decision,
-        &reason,
-        actor,
-        OffsetDateTime::now_utc(),
-    )
-    .await?;
+    let (action, reason) = parse(input)?;
+    let site = Site::of(&state.config);
+    let now = OffsetDateTime::now_utc();
+    let decision = match action {
+        Action::Decide(d) => d,
+        Action::RequestInfo => {
+            return match info_requests::request(
+                &state.db,
+                &site,
+                id,
+                &reason,
+                actor,
+                state.config.info_wait,
+                now,
+            )
+            .await?
+            {
+                Asked::Done { answer_by } => Ok(DecisionView {
+                    id,
+                    status: "needs_info",
+                    removed_articles: 0,
+                    restored_articles: 0,
+                    answer_by: Some(format_timestamp(answer_by)),
+                }),
+                Asked::NotFound => Err(AppError::NotFound),
+                Asked::NotOpen => Err(AppError::Conflict(
+                    "already_decided",
+                    "this complaint has already been decided",
+                )),
+                Asked::AlreadyWaiting => Err(AppError::Conflict(
+                    "already_waiting",
+                    "this complaint is already waiting for the claimant's answer",
+                )),
+            };
+        }
+    };
+    let done = decisions::decide(&state.db, &site, id, decision, &reason, actor, now).await?;
     match done {
         Decided::Done { removed, restored } => Ok(DecisionView {
             id,
@@ -99,12 +134,17 @@ async fn decide(
             },
             removed_articles: removed,
             restored_articles: restored,
+            answer_by: None,
         }),
         Decided::AlreadyDecided => Err(AppError::Conflict(
             "already_decided",
             "this complaint has already been decided",
         )),
         Decided::NotFound => Err(AppError::NotFound),
+        Decided::SameReviewer => Err(AppError::Conflict(
+            "different_reviewer_required",
+            "this is an appeal: a reviewer other than the one who first decided must decide it",
+        )),
     }
 }
 
@@ -136,13 +176,14 @@ async fn decide_form(
         reason: f.reason,
     };
     match decide(&state, id, &input, &actor).await {
-        Ok(_) => Redirect::to("/staff").into_response(),
+        Ok(_) => Redirect::to(&format!("/staff/complaints/{id}")).into_response(),
         Err(e) => e.into_response(),
     }
 }
 
-/// Decides a complaint: uphold (targets taken down, claimant and source told) or
-/// reject (claimant told why and how to appeal, a provisional removal undone).
+/// Decides a complaint: uphold (targets taken down, claimant and source told), reject
+/// (claimant told why and how to appeal, a provisional removal undone), or
+/// request_info (the claimant asked; the clock paused until they answer).
 #[utoipa::path(post, path = "/api/v1/complaints/{id}/decision", tag = "complaints",
     request_body = DecisionInput,
     params(("id" = i64, Path, description = "complaint id")),

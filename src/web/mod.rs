@@ -3,6 +3,7 @@
 pub mod articles;
 pub mod auth;
 pub mod body;
+pub mod claimant;
 pub mod client_ip;
 pub mod complaint_form;
 pub mod complaints;
@@ -83,6 +84,7 @@ pub fn router(state: AppState) -> Router {
         .merge(staff_auth::routes())
         .merge(staff::routes())
         .merge(decisions::routes())
+        .merge(claimant::routes())
         .fallback(not_found)
         .layer(body_limit)
         .layer(axum::middleware::from_fn_with_state(

@@ -1,0 +1,151 @@
+//! Delivering CMS webhooks from the outbox: one POST of the stored JSON, signed with
+//! HMAC-SHA256 under `WEBHOOK_SECRET` in `X-Takedown-Signature: sha256=<hex>`. A 2xx
+//! answer delivers it; 408, 429, 5xx and network errors retry; other answers are
+//! refused for good and kept for an admin, like a refused email.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use bytes::Bytes;
+use hmac::{KeyInit, Mac};
+use http_body_util::{BodyExt, Full};
+use hyper::Request;
+use hyper_util::rt::TokioIo;
+use tokio::io::{AsyncRead, AsyncWrite};
+use tokio::net::TcpStream;
+use tokio_rustls::TlsConnector;
+use tokio_rustls::rustls::pki_types::ServerName;
+use tokio_rustls::rustls::{ClientConfig, RootCertStore};
+
+use super::delivery::SendError;
+use crate::entities::outbox;
+
+type HmacSha256 = hmac::Hmac<sha2::Sha256>;
+
+/// `sha256=<hex>` of the HMAC of `body` under `secret`: what the receiver recomputes.
+pub fn signature(secret: &[u8], body: &[u8]) -> String {
+    let Ok(mut mac) = HmacSha256::new_from_slice(secret) else {
+        return String::new();
+    };
+    mac.update(body);
+    format!("sha256={}", hex::encode(mac.finalize().into_bytes()))
+}
+
+pub struct WebhookSender {
+    secret: Option<Vec<u8>>,
+    timeout: Duration,
+    tls: TlsConnector,
+}
+
+impl WebhookSender {
+    pub fn new(secret: Option<&str>, timeout: Duration) -> Self {
+        let roots = RootCertStore {
+            roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
+        };
+        let config = ClientConfig::builder()
+            .with_root_certificates(roots)
+            .with_no_client_auth();
+        Self {
+            secret: secret.map(|s| s.as_bytes().to_vec()),
+            timeout,
+            tls: TlsConnector::from(Arc::new(config)),
+        }
+    }
+
+    /// POSTs the row's JSON to its URL, within the timeout.
+    pub async fn post(&self, row: &outbox::Model) -> Result<(), SendError> {
+        let Some(secret) = &self.secret else {
+            // Kept and retried: a row owed is never dropped for want of configuration.
+            return Err(SendError::Temporary(
+                "WEBHOOK_SECRET is not set; the webhook waits until it is".into(),
+            ));
+        };
+        let url = url::Url::parse(&row.recipient)
+            .map_err(|e| SendError::Permanent(format!("webhook URL: {e}")))?;
+        let host = url
+            .host_str()
+            .ok_or_else(|| SendError::Permanent("webhook URL has no host".into()))?
+            .to_string();
+        let port = url.port_or_known_default().unwrap_or(80);
+        let sig = signature(secret, row.body_text.as_bytes());
+        let mut path = url.path().to_string();
+        if let Some(q) = url.query() {
+            path = format!("{path}?{q}");
+        }
+        let authority = match url.port() {
+            Some(p) => format!("{host}:{p}"),
+            None => host.clone(),
+        };
+        let req = Request::post(path)
+            .header("host", authority)
+            .header("content-type", "application/json")
+            .header("user-agent", "takedown")
+            .header("x-takedown-event", row.subject.as_str())
+            .header("x-takedown-delivery", row.message_id.as_str())
+            .header("x-takedown-signature", sig)
+            .body(Full::new(Bytes::from(row.body_text.clone())))
+            .map_err(|e| SendError::Permanent(format!("building request: {e}")))?;
+        let exchange = async {
+            let tcp = TcpStream::connect((host.as_str(), port))
+                .await
+                .map_err(|e| SendError::Temporary(format!("connecting to {host}:{port}: {e}")))?;
+            let _ = tcp.set_nodelay(true);
+            if url.scheme() == "https" {
+                let name = ServerName::try_from(host.clone())
+                    .map_err(|e| SendError::Permanent(format!("webhook host: {e}")))?;
+                let tls = self
+                    .tls
+                    .connect(name, tcp)
+                    .await
+                    .map_err(|e| SendError::Temporary(format!("TLS with {host}: {e}")))?;
+                send(tls, req).await
+            } else {
+                send(tcp, req).await
+            }
+        };
+        tokio::time::timeout(self.timeout, exchange)
+            .await
+            .unwrap_or_else(|_| {
+                Err(SendError::Temporary(format!(
+                    "no answer from the webhook within {} s",
+                    self.timeout.as_secs()
+                )))
+            })
+    }
+}
+
+async fn send<S>(io: S, req: Request<Full<Bytes>>) -> Result<(), SendError>
+where
+    S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+{
+    let (mut sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(io))
+        .await
+        .map_err(|e| SendError::Temporary(format!("HTTP handshake: {e}")))?;
+    tokio::spawn(conn);
+    let res = sender
+        .send_request(req)
+        .await
+        .map_err(|e| SendError::Temporary(format!("sending webhook: {e}")))?;
+    let status = res.status();
+    // Read the answer so the receiver sees a clean exchange; its content is not used.
+    let _ = res.into_body().collect().await;
+    match status.as_u16() {
+        200..=299 => Ok(()),
+        408 | 429 | 500..=599 => Err(SendError::Temporary(format!("webhook answered {status}"))),
+        _ => Err(SendError::Permanent(format!("webhook answered {status}"))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn signature_is_rfc_4231_hmac_sha256() {
+        // RFC 4231 test case 2.
+        assert_eq!(
+            signature(b"Jefe", b"what do ya want for nothing?"),
+            "sha256=5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"
+        );
+    }
+}

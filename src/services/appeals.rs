@@ -1,0 +1,136 @@
+//! Appeals: a claimant whose complaint was rejected may appeal from the status page
+//! within `APPEAL_WINDOW`. The complaint returns to the queue, marked as an appeal,
+//! with a new deadline and reminders, and must be decided by a different reviewer.
+
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, Set,
+};
+use serde_json::json;
+use time::OffsetDateTime;
+
+use crate::config::Config;
+use crate::db;
+use crate::domain::complaint::ComplaintStatus;
+use crate::domain::deadline::{StepState, plan_appeal};
+use crate::domain::display_time::display;
+use crate::domain::validate::{format_timestamp, truncate_micros};
+use crate::entities::{complaint, deadline_step};
+use crate::mail::outbox::{self, Email};
+use crate::mail::templates::{AppealFiled, render_email};
+use crate::services::audit;
+
+#[derive(Debug, PartialEq, Eq)]
+pub enum Appealed {
+    Done { deadline_at: OffsetDateTime },
+    NotFound,
+    NotRejected,
+    AlreadyAppealed,
+    WindowClosed,
+}
+
+/// Whether a complaint in this state may still be appealed at `now`.
+pub fn open_for_appeal(
+    c: &complaint::Model,
+    window: std::time::Duration,
+    now: OffsetDateTime,
+) -> bool {
+    c.status == ComplaintStatus::Rejected.as_str()
+        && c.appealed_at.is_none()
+        && c.decided_at.is_some_and(|d| now <= d + window)
+}
+
+pub async fn appeal(
+    db: &DatabaseConnection,
+    config: &Config,
+    tracking_code: &str,
+    statement: &str,
+    now: OffsetDateTime,
+) -> Result<Appealed, DbErr> {
+    let now = truncate_micros(now);
+    let txn = db::begin_write(db).await?;
+    let Some(c) = complaint::Entity::find()
+        .filter(complaint::Column::TrackingCode.eq(tracking_code))
+        .one(&txn)
+        .await?
+    else {
+        return Ok(Appealed::NotFound);
+    };
+    if c.appealed_at.is_some() {
+        return Ok(Appealed::AlreadyAppealed);
+    }
+    if c.status != ComplaintStatus::Rejected.as_str() {
+        return Ok(Appealed::NotRejected);
+    }
+    if !open_for_appeal(&c, config.appeal_window, now) {
+        return Ok(Appealed::WindowClosed);
+    }
+    let deadline_at = truncate_micros(now + config.deadline);
+    for (step, due_at) in plan_appeal(now, config.deadline, &config.reminders) {
+        deadline_step::ActiveModel {
+            complaint_id: Set(c.id),
+            step: Set(step),
+            due_at: Set(truncate_micros(due_at)),
+            state: Set(StepState::Pending.as_str().to_string()),
+            ..Default::default()
+        }
+        .insert(&txn)
+        .await?;
+    }
+    let mut am: complaint::ActiveModel = c.clone().into();
+    am.status = Set(ComplaintStatus::Appealed.as_str().to_string());
+    am.appealed_at = Set(Some(now));
+    am.appeal_statement = Set(Some(statement.to_string()));
+    am.prior_decided_by = Set(c.decided_by.clone());
+    am.decision = Set(None);
+    am.decided_at = Set(None);
+    am.decided_by = Set(None);
+    am.deadline_at = Set(deadline_at);
+    am.overdue = Set(false);
+    am.assigned_reviewer = Set(None);
+    am.update(&txn).await?;
+    audit::append(
+        &txn,
+        now,
+        "claimant",
+        "complaint.appealed",
+        &format!("complaint:{}", c.id),
+        &json!({
+            "statement": statement,
+            "first_decision_by": c.decided_by,
+            "first_reason": c.decision_reason,
+            "deadline_at": format_timestamp(deadline_at),
+        }),
+    )
+    .await?;
+    let due = display(deadline_at);
+    let url = format!("{}/staff/complaints/{}", config.public_base_url, c.id);
+    let body = render_email(AppealFiled {
+        id: c.id,
+        statement,
+        first_reason: c.decision_reason.as_deref().unwrap_or(""),
+        deadline_at: &due,
+        url: &url,
+    })?;
+    for to in &config.staff_notify {
+        outbox::enqueue(
+            &txn,
+            &Email {
+                kind: "appeal",
+                recipient: to,
+                subject: format!(
+                    "Appeal: complaint #{} returns to the queue, due {due}",
+                    c.id
+                ),
+                body_text: body.clone(),
+                body_html: None,
+                dedupe_key: format!("complaint:{}:appeal:{}", c.id, to.as_str()),
+                complaint_id: Some(c.id),
+            },
+            &config.public_base_url,
+            now,
+        )
+        .await?;
+    }
+    txn.commit().await?;
+    Ok(Appealed::Done { deadline_at })
+}

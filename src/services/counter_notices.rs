@@ -1,0 +1,499 @@
+//! Counter-notices: the source or author of a removed article says the removal was a
+//! mistake or the use authorised. The claimant is told at once that the content
+//! returns after `COUNTER_NOTICE_WAIT` unless they report legal action (which staff
+//! record on the complaint); a deadline step restores it on time and everyone is told.
+
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
+    QueryFilter, QueryOrder, Set,
+};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use time::OffsetDateTime;
+
+use crate::config::Config;
+use crate::db;
+use crate::domain::article::ArticleStatus;
+use crate::domain::complaint::{ComplaintStatus, Language};
+use crate::domain::deadline::{StepState, restore_step};
+use crate::domain::display_time::display;
+use crate::domain::validate::{Checker, EmailAddress, format_timestamp, truncate_micros};
+use crate::entities::{article, complaint, complaint_target, counter_notice, deadline_step};
+use crate::error::FieldErrors;
+use crate::mail::outbox::{self, Email};
+use crate::mail::templates::{
+    CounterNoticeAck, CounterNoticeForward, LegalActionNotice, Restored, render_email,
+};
+use crate::services::audit;
+use crate::services::complaints::status_url;
+use crate::services::takedowns::{self, Change, Site};
+
+pub const WAITING: &str = "waiting";
+pub const RESTORED: &str = "restored";
+pub const LEGAL_ACTION: &str = "legal_action";
+
+/// A counter-notice as sent, every field optional so each missing one can be named.
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
+pub struct CounterNoticeInput {
+    /// The removed article's id (from the 451 page or the removal email).
+    pub article_id: Option<i64>,
+    pub name: Option<String>,
+    pub address: Option<String>,
+    pub phone: Option<String>,
+    pub email: Option<String>,
+    /// The URL that was removed.
+    pub removed_url: Option<String>,
+    /// Why the removal was a mistake or the use is authorised.
+    pub statement: Option<String>,
+    /// Supporting evidence, e.g. the licence and where it can be seen.
+    pub evidence: Option<String>,
+    /// Consent to the jurisdiction of the courts where the site is run.
+    pub consent_jurisdiction: Option<bool>,
+    /// The full name, as signature.
+    pub signature: Option<String>,
+}
+
+/// A checked counter-notice.
+#[derive(Debug, Clone)]
+pub struct NewCounterNotice {
+    pub article_id: i64,
+    pub name: String,
+    pub address: String,
+    pub phone: String,
+    pub email: EmailAddress,
+    pub removed_url: String,
+    pub statement: String,
+    pub evidence: Option<String>,
+    pub signature: String,
+}
+
+impl CounterNoticeInput {
+    pub fn check(&self) -> Result<NewCounterNotice, FieldErrors> {
+        let mut c = Checker::default();
+        if self.article_id.is_none() {
+            c.fail("article_id", "is required: the id of the removed article");
+        }
+        let name = c.line("name", self.name.as_ref(), 200);
+        let address = c.text("address", self.address.as_ref());
+        let phone = c.line("phone", self.phone.as_ref(), 50);
+        let email = match self.email.as_deref().map(EmailAddress::parse) {
+            None => {
+                c.fail("email", "is required");
+                None
+            }
+            Some(Err(e)) => {
+                c.fail("email", e);
+                None
+            }
+            Some(Ok(e)) => Some(e),
+        };
+        let removed_url = c.line("removed_url", self.removed_url.as_ref(), 2000);
+        let statement = c.text("statement", self.statement.as_ref());
+        let evidence = c.opt_text("evidence", self.evidence.as_ref());
+        if self.consent_jurisdiction != Some(true) {
+            c.fail(
+                "consent_jurisdiction",
+                "must be true: you consent to the jurisdiction of the courts",
+            );
+        }
+        let signature = c.line("signature", self.signature.as_ref(), 200);
+        for (field, v, max) in [
+            ("address", &address, 1000),
+            ("statement", &statement, 20_000),
+        ] {
+            if v.chars().count() > max {
+                c.fail(field, format!("longer than {max} characters"));
+            }
+        }
+        if evidence
+            .as_ref()
+            .is_some_and(|e| e.chars().count() > 20_000)
+        {
+            c.fail("evidence", "longer than 20000 characters");
+        }
+        c.finish()?;
+        let (Some(article_id), Some(email)) = (self.article_id, email) else {
+            return Err(FieldErrors::new());
+        };
+        Ok(NewCounterNotice {
+            article_id,
+            name,
+            address,
+            phone,
+            email,
+            removed_url,
+            statement,
+            evidence,
+            signature,
+        })
+    }
+}
+
+/// A counter-notice as shown back to its sender.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct CounterNoticeView {
+    pub id: i64,
+    pub article_id: i64,
+    pub complaint_id: i64,
+    pub state: String,
+    pub received_at: String,
+    /// When the content returns unless the claimant reports legal action.
+    pub restore_at: String,
+}
+
+impl From<&counter_notice::Model> for CounterNoticeView {
+    fn from(n: &counter_notice::Model) -> Self {
+        Self {
+            id: n.id,
+            article_id: n.article_id,
+            complaint_id: n.complaint_id,
+            state: n.state.clone(),
+            received_at: format_timestamp(n.received_at),
+            restore_at: format_timestamp(n.restore_at),
+        }
+    }
+}
+
+#[derive(Debug)]
+pub enum Filed {
+    Created(counter_notice::Model),
+    ArticleNotFound,
+    NotRemoved,
+    UrlMismatch(String),
+    AlreadyWaiting,
+}
+
+/// A removed article and the complaint that removed it.
+pub async fn removal_of(
+    db: &impl ConnectionTrait,
+    article_id: i64,
+) -> Result<Option<(article::Model, complaint::Model)>, DbErr> {
+    let Some(a) = article::Entity::find_by_id(article_id).one(db).await? else {
+        return Ok(None);
+    };
+    if a.status != ArticleStatus::Removed.as_str() {
+        return Ok(None);
+    }
+    let ids: Vec<i64> = complaint_target::Entity::find()
+        .filter(complaint_target::Column::ArticleId.eq(a.id))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|t| t.complaint_id)
+        .collect();
+    let c = complaint::Entity::find()
+        .filter(complaint::Column::Id.is_in(ids))
+        .filter(
+            sea_orm::Condition::any()
+                .add(complaint::Column::Status.eq(ComplaintStatus::Upheld.as_str()))
+                .add(complaint::Column::Overdue.eq(true)),
+        )
+        .order_by_desc(complaint::Column::Id)
+        .one(db)
+        .await?;
+    Ok(c.map(|c| (a, c)))
+}
+
+/// Records a counter-notice, schedules the restoration and forwards it to the claimant.
+pub async fn file(
+    db: &DatabaseConnection,
+    config: &Config,
+    new: &NewCounterNotice,
+    now: OffsetDateTime,
+) -> Result<Filed, DbErr> {
+    let now = truncate_micros(now);
+    let site = Site::of(config);
+    let txn = db::begin_write(db).await?;
+    if article::Entity::find_by_id(new.article_id)
+        .one(&txn)
+        .await?
+        .is_none()
+    {
+        return Ok(Filed::ArticleNotFound);
+    }
+    let Some((a, c)) = removal_of(&txn, new.article_id).await? else {
+        return Ok(Filed::NotRemoved);
+    };
+    if new.removed_url.trim() != a.url {
+        return Ok(Filed::UrlMismatch(a.url));
+    }
+    let waiting = counter_notice::Entity::find()
+        .filter(counter_notice::Column::ArticleId.eq(a.id))
+        .filter(counter_notice::Column::State.eq(WAITING))
+        .one(&txn)
+        .await?;
+    if waiting.is_some() {
+        return Ok(Filed::AlreadyWaiting);
+    }
+    let restore_at = truncate_micros(config.calendar().after(now, &config.counter_notice_wait));
+    let n = counter_notice::ActiveModel {
+        complaint_id: Set(c.id),
+        article_id: Set(a.id),
+        name: Set(new.name.clone()),
+        address: Set(new.address.clone()),
+        phone: Set(new.phone.clone()),
+        email: Set(new.email.as_str().to_string()),
+        removed_url: Set(a.url.clone()),
+        statement: Set(new.statement.clone()),
+        evidence: Set(new.evidence.clone()),
+        consent_jurisdiction: Set(true),
+        signature: Set(new.signature.clone()),
+        received_at: Set(now),
+        restore_at: Set(restore_at),
+        state: Set(WAITING.into()),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await?;
+    deadline_step::ActiveModel {
+        complaint_id: Set(c.id),
+        step: Set(restore_step(n.id)),
+        due_at: Set(restore_at),
+        state: Set(StepState::Pending.as_str().to_string()),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await?;
+    audit::append(
+        &txn,
+        now,
+        "counter_notifier",
+        "counter_notice.received",
+        &format!("complaint:{}", c.id),
+        &json!({"counter_notice_id": n.id, "article_id": a.id, "restore_at": format_timestamp(restore_at)}),
+    )
+    .await?;
+    let when = display(restore_at);
+    if let Ok(to) = EmailAddress::parse(&c.claimant_email) {
+        let zh = Language::parse(&c.language) == Some(Language::Zh);
+        let body = render_email(CounterNoticeForward {
+            zh,
+            code: &c.tracking_code,
+            n: &n,
+            restore_at: &when,
+            status_url: &status_url(site.public_base_url, &c.tracking_code),
+        })?;
+        outbox::enqueue(
+            &txn,
+            &Email {
+                kind: "counter_notice",
+                recipient: &to,
+                subject: format!(
+                    "{}Counter-notice on complaint {}: content returns {when}",
+                    if zh { "反通知 / " } else { "" },
+                    c.tracking_code
+                ),
+                body_text: body,
+                body_html: None,
+                dedupe_key: format!("counter_notice:{}:claimant", n.id),
+                complaint_id: Some(c.id),
+            },
+            site.public_base_url,
+            now,
+        )
+        .await?;
+    }
+    let body = render_email(CounterNoticeAck {
+        n: &n,
+        restore_at: &when,
+    })?;
+    outbox::enqueue(
+        &txn,
+        &Email {
+            kind: "counter_notice",
+            recipient: &new.email,
+            subject: format!("Counter-notice #{} received", n.id),
+            body_text: body,
+            body_html: None,
+            dedupe_key: format!("counter_notice:{}:ack", n.id),
+            complaint_id: Some(c.id),
+        },
+        site.public_base_url,
+        now,
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(Filed::Created(n))
+}
+
+/// The restoration step of counter-notice `id` fell due: restore its article unless
+/// legal action was reported. Returns whether an article was restored.
+pub async fn restore_due(
+    txn: &impl ConnectionTrait,
+    site: &Site<'_>,
+    c: &complaint::Model,
+    id: i64,
+    now: OffsetDateTime,
+) -> Result<bool, DbErr> {
+    let Some(n) = counter_notice::Entity::find_by_id(id).one(txn).await? else {
+        return Ok(false);
+    };
+    if n.state != WAITING || c.legal_action_at.is_some() {
+        return Ok(false);
+    }
+    let Some(a) = article::Entity::find_by_id(n.article_id).one(txn).await? else {
+        return Ok(false);
+    };
+    let restored = a.status == ArticleStatus::Removed.as_str();
+    if restored {
+        takedowns::change_status(
+            txn,
+            site,
+            &a,
+            Change {
+                to: ArticleStatus::Restored,
+                complaint_id: c.id,
+                actor: "scheduler",
+                ground: "counter_notice",
+            },
+            now,
+        )
+        .await?;
+    }
+    let mut am: counter_notice::ActiveModel = n.clone().into();
+    am.state = Set(RESTORED.into());
+    am.done_at = Set(Some(now));
+    am.update(txn).await?;
+    audit::append(
+        txn,
+        now,
+        "scheduler",
+        "counter_notice.restored",
+        &format!("complaint:{}", c.id),
+        &json!({"counter_notice_id": n.id, "article_id": a.id}),
+    )
+    .await?;
+    let body = render_email(Restored {
+        url: &a.url,
+        id: c.id,
+        counter_notice_id: n.id,
+    })?;
+    let recipients = [
+        EmailAddress::parse(&c.claimant_email).ok(),
+        EmailAddress::parse(&n.email).ok(),
+    ];
+    for to in recipients.iter().flatten().chain(site.staff_notify.iter()) {
+        outbox::enqueue(
+            txn,
+            &Email {
+                kind: "restored",
+                recipient: to,
+                subject: format!("Content restored after counter-notice #{}", n.id),
+                body_text: body.clone(),
+                body_html: None,
+                dedupe_key: format!("counter_notice:{}:restored:{}", n.id, to.as_str()),
+                complaint_id: Some(c.id),
+            },
+            site.public_base_url,
+            now,
+        )
+        .await?;
+    }
+    Ok(restored)
+}
+
+#[derive(Debug, PartialEq, Eq)]
+pub enum LegalAction {
+    Recorded { counter_notices: u64 },
+    NotFound,
+    AlreadyRecorded,
+}
+
+/// Staff record that the claimant reported legal action: waiting restorations stop.
+pub async fn record_legal_action(
+    db: &DatabaseConnection,
+    site: &Site<'_>,
+    complaint_id: i64,
+    note: &str,
+    actor: &str,
+    now: OffsetDateTime,
+) -> Result<LegalAction, DbErr> {
+    let now = truncate_micros(now);
+    let txn = db::begin_write(db).await?;
+    let Some(c) = complaint::Entity::find_by_id(complaint_id)
+        .one(&txn)
+        .await?
+    else {
+        return Ok(LegalAction::NotFound);
+    };
+    if c.legal_action_at.is_some() {
+        return Ok(LegalAction::AlreadyRecorded);
+    }
+    let mut am: complaint::ActiveModel = c.clone().into();
+    am.legal_action_at = Set(Some(now));
+    am.legal_action_note = Set(Some(note.to_string()));
+    am.update(&txn).await?;
+    let waiting = counter_notice::Entity::find()
+        .filter(counter_notice::Column::ComplaintId.eq(c.id))
+        .filter(counter_notice::Column::State.eq(WAITING))
+        .all(&txn)
+        .await?;
+    for n in &waiting {
+        let mut am: counter_notice::ActiveModel = n.clone().into();
+        am.state = Set(LEGAL_ACTION.into());
+        am.done_at = Set(Some(now));
+        am.update(&txn).await?;
+        deadline_step::Entity::update_many()
+            .col_expr(
+                deadline_step::Column::State,
+                Expr::value(StepState::Cancelled.as_str()),
+            )
+            .col_expr(deadline_step::Column::DoneAt, Expr::value(now))
+            .col_expr(
+                deadline_step::Column::Note,
+                Expr::value("the claimant reported legal action"),
+            )
+            .filter(deadline_step::Column::ComplaintId.eq(c.id))
+            .filter(deadline_step::Column::Step.eq(restore_step(n.id)))
+            .filter(deadline_step::Column::State.eq(StepState::Pending.as_str()))
+            .exec(&txn)
+            .await?;
+        if let Ok(to) = EmailAddress::parse(&n.email) {
+            let body = render_email(LegalActionNotice { n, id: c.id })?;
+            outbox::enqueue(
+                &txn,
+                &Email {
+                    kind: "legal_action",
+                    recipient: &to,
+                    subject: format!(
+                        "Counter-notice #{}: the claimant has taken legal action",
+                        n.id
+                    ),
+                    body_text: body,
+                    body_html: None,
+                    dedupe_key: format!("counter_notice:{}:legal_action", n.id),
+                    complaint_id: Some(c.id),
+                },
+                site.public_base_url,
+                now,
+            )
+            .await?;
+        }
+    }
+    audit::append(
+        &txn,
+        now,
+        actor,
+        "complaint.legal_action_recorded",
+        &format!("complaint:{}", c.id),
+        &json!({"note": note, "counter_notices_stopped": waiting.iter().map(|n| n.id).collect::<Vec<_>>()}),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(LegalAction::Recorded {
+        counter_notices: waiting.len() as u64,
+    })
+}
+
+/// The counter-notices filed against a complaint's removals, oldest first.
+pub async fn for_complaint(
+    db: &impl ConnectionTrait,
+    complaint_id: i64,
+) -> Result<Vec<counter_notice::Model>, DbErr> {
+    counter_notice::Entity::find()
+        .filter(counter_notice::Column::ComplaintId.eq(complaint_id))
+        .order_by_asc(counter_notice::Column::Id)
+        .all(db)
+        .await
+}

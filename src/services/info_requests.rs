@@ -1,0 +1,339 @@
+//! Asking the claimant for more information. The site promises a decision within the
+//! deadline of a *complete* notice, so the clock pauses while the complaint waits on
+//! the claimant: its pending steps are parked, and when the answer comes they and the
+//! deadline move on by the time spent waiting. No answer within `INFO_WAIT` closes the
+//! complaint as incomplete. Every pause and restart is an audit event.
+
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
+    QueryFilter, Set,
+};
+use serde_json::json;
+use time::OffsetDateTime;
+
+use crate::db;
+use crate::domain::complaint::{ComplaintStatus, Language};
+use crate::domain::deadline::{StepKind, StepState, info_wait_step};
+use crate::domain::display_time::{display, span_words};
+use crate::domain::validate::{EmailAddress, format_timestamp, truncate_micros};
+use crate::entities::{complaint, deadline_step};
+use crate::mail::outbox::{self, Email};
+use crate::mail::templates::{InfoAnswered, InfoClosed, InfoRequest, render_email};
+use crate::services::audit;
+use crate::services::complaints::status_url;
+use crate::services::takedowns::Site;
+
+/// Longest message or answer.
+pub const MAX_TEXT_CHARS: usize = 5000;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Asked {
+    Done {
+        answer_by: OffsetDateTime,
+    },
+    NotFound,
+    /// Decided, or already waiting on the claimant.
+    NotOpen,
+    AlreadyWaiting,
+}
+
+/// Pauses complaint `id`'s clock and asks its claimant `message`.
+#[allow(clippy::too_many_arguments)]
+pub async fn request(
+    db: &DatabaseConnection,
+    site: &Site<'_>,
+    id: i64,
+    message: &str,
+    actor: &str,
+    info_wait: std::time::Duration,
+    now: OffsetDateTime,
+) -> Result<Asked, DbErr> {
+    let now = truncate_micros(now);
+    let txn = db::begin_write(db).await?;
+    let Some(c) = complaint::Entity::find_by_id(id).one(&txn).await? else {
+        return Ok(Asked::NotFound);
+    };
+    if c.status == ComplaintStatus::NeedsInfo.as_str() {
+        return Ok(Asked::AlreadyWaiting);
+    }
+    if !ComplaintStatus::is_open(&c.status) {
+        return Ok(Asked::NotOpen);
+    }
+    let answer_by = truncate_micros(now + info_wait);
+    let parked = deadline_step::Entity::update_many()
+        .col_expr(
+            deadline_step::Column::State,
+            Expr::value(StepState::Paused.as_str()),
+        )
+        .filter(deadline_step::Column::ComplaintId.eq(c.id))
+        .filter(deadline_step::Column::State.eq(StepState::Pending.as_str()))
+        .exec(&txn)
+        .await?
+        .rows_affected;
+    deadline_step::ActiveModel {
+        complaint_id: Set(c.id),
+        step: Set(info_wait_step(now)),
+        due_at: Set(answer_by),
+        state: Set(StepState::Pending.as_str().to_string()),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await?;
+    let mut am: complaint::ActiveModel = c.clone().into();
+    am.status = Set(ComplaintStatus::NeedsInfo.as_str().to_string());
+    am.paused_at = Set(Some(now));
+    am.info_request = Set(Some(message.to_string()));
+    am.info_requested_at = Set(Some(now));
+    am.info_answer = Set(None);
+    am.info_answered_at = Set(None);
+    am.update(&txn).await?;
+    let subject = format!("complaint:{}", c.id);
+    audit::append(
+        &txn,
+        now,
+        actor,
+        "complaint.info_requested",
+        &subject,
+        &json!({"message": message, "answer_by": format_timestamp(answer_by)}),
+    )
+    .await?;
+    audit::append(
+        &txn,
+        now,
+        actor,
+        "complaint.clock_paused",
+        &subject,
+        &json!({"deadline_at": format_timestamp(c.deadline_at), "time_left_seconds": (c.deadline_at - now).whole_seconds(), "steps_parked": parked}),
+    )
+    .await?;
+    if let Ok(to) = EmailAddress::parse(&c.claimant_email) {
+        let url = status_url(site.public_base_url, &c.tracking_code);
+        let by = display(answer_by);
+        let zh = Language::parse(&c.language) == Some(Language::Zh);
+        let body = render_email(InfoRequest {
+            zh,
+            code: &c.tracking_code,
+            message,
+            answer_by: &by,
+            status_url: &url,
+        })?;
+        outbox::enqueue(
+            &txn,
+            &Email {
+                kind: "info_request",
+                recipient: &to,
+                subject: format!(
+                    "{}More information needed for complaint {}",
+                    if zh { "请补充材料 / " } else { "" },
+                    c.tracking_code
+                ),
+                body_text: body,
+                body_html: None,
+                dedupe_key: format!("complaint:{}:info_request:{}", c.id, now.unix_timestamp()),
+                complaint_id: Some(c.id),
+            },
+            site.public_base_url,
+            now,
+        )
+        .await?;
+    }
+    txn.commit().await?;
+    Ok(Asked::Done { answer_by })
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Answered {
+    Done { deadline_at: OffsetDateTime },
+    NotFound,
+    NotWaiting,
+}
+
+/// The claimant's answer, from the status page: the clock restarts with the time that
+/// was left, and the parked steps move with it.
+pub async fn answer(
+    db: &DatabaseConnection,
+    site: &Site<'_>,
+    tracking_code: &str,
+    answer: &str,
+    now: OffsetDateTime,
+) -> Result<Answered, DbErr> {
+    let now = truncate_micros(now);
+    let txn = db::begin_write(db).await?;
+    let Some(c) = complaint::Entity::find()
+        .filter(complaint::Column::TrackingCode.eq(tracking_code))
+        .one(&txn)
+        .await?
+    else {
+        return Ok(Answered::NotFound);
+    };
+    let (true, Some(paused_at)) = (c.status == ComplaintStatus::NeedsInfo.as_str(), c.paused_at)
+    else {
+        return Ok(Answered::NotWaiting);
+    };
+    let waited = now - paused_at;
+    let steps = deadline_step::Entity::find()
+        .filter(deadline_step::Column::ComplaintId.eq(c.id))
+        .filter(
+            deadline_step::Column::State
+                .is_in([StepState::Paused.as_str(), StepState::Pending.as_str()]),
+        )
+        .all(&txn)
+        .await?;
+    for s in steps {
+        let mut am: deadline_step::ActiveModel = s.clone().into();
+        if StepKind::of(&s.step) == Some(StepKind::InfoWait) {
+            am.state = Set(StepState::Cancelled.as_str().to_string());
+            am.done_at = Set(Some(now));
+            am.note = Set(Some("the claimant answered".into()));
+        } else if s.state == StepState::Paused.as_str() {
+            am.state = Set(StepState::Pending.as_str().to_string());
+            am.due_at = Set(truncate_micros(s.due_at + waited));
+        } else {
+            continue;
+        }
+        am.update(&txn).await?;
+    }
+    let deadline_at = truncate_micros(c.deadline_at + waited);
+    let mut am: complaint::ActiveModel = c.clone().into();
+    am.status = Set(ComplaintStatus::InReview.as_str().to_string());
+    am.paused_at = Set(None);
+    am.info_answer = Set(Some(answer.to_string()));
+    am.info_answered_at = Set(Some(now));
+    am.deadline_at = Set(deadline_at);
+    am.update(&txn).await?;
+    let subject = format!("complaint:{}", c.id);
+    audit::append(
+        &txn,
+        now,
+        "claimant",
+        "complaint.info_answered",
+        &subject,
+        &json!({"answer": answer}),
+    )
+    .await?;
+    audit::append(
+        &txn,
+        now,
+        "claimant",
+        "complaint.clock_resumed",
+        &subject,
+        &json!({"paused_seconds": waited.whole_seconds(), "deadline_at": format_timestamp(deadline_at)}),
+    )
+    .await?;
+    let reviewer = c
+        .assigned_reviewer
+        .as_deref()
+        .and_then(|r| EmailAddress::parse(r).ok());
+    let recipients: Vec<&EmailAddress> = match &reviewer {
+        Some(r) => vec![r],
+        None => site.staff_notify.iter().collect(),
+    };
+    let due = display(deadline_at);
+    let waited_words = span_words(waited.whole_seconds().unsigned_abs());
+    let url = format!("{}/staff/complaints/{}", site.public_base_url, c.id);
+    let body = render_email(InfoAnswered {
+        id: c.id,
+        answer,
+        waited: &waited_words,
+        deadline_at: &due,
+        url: &url,
+    })?;
+    for to in recipients {
+        outbox::enqueue(
+            &txn,
+            &Email {
+                kind: "info_answered",
+                recipient: to,
+                subject: format!("Claimant answered: complaint #{} now due {due}", c.id),
+                body_text: body.clone(),
+                body_html: None,
+                dedupe_key: format!(
+                    "complaint:{}:info_answered:{}:{}",
+                    c.id,
+                    now.unix_timestamp(),
+                    to.as_str()
+                ),
+                complaint_id: Some(c.id),
+            },
+            site.public_base_url,
+            now,
+        )
+        .await?;
+    }
+    txn.commit().await?;
+    Ok(Answered::Done { deadline_at })
+}
+
+/// Closes `c` as incomplete: the claimant did not answer within `INFO_WAIT`.
+pub async fn close_incomplete(
+    txn: &impl ConnectionTrait,
+    site: &Site<'_>,
+    c: &complaint::Model,
+    now: OffsetDateTime,
+) -> Result<(), DbErr> {
+    const REASON: &str = "No answer to our request for information arrived in time.";
+    let mut am: complaint::ActiveModel = c.clone().into();
+    am.status = Set(ComplaintStatus::Incomplete.as_str().to_string());
+    am.decision = Set(Some(ComplaintStatus::Incomplete.as_str().to_string()));
+    am.decision_reason = Set(Some(REASON.into()));
+    am.decided_at = Set(Some(now));
+    am.decided_by = Set(Some("scheduler".into()));
+    am.paused_at = Set(None);
+    am.update(txn).await?;
+    deadline_step::Entity::update_many()
+        .col_expr(
+            deadline_step::Column::State,
+            Expr::value(StepState::Cancelled.as_str()),
+        )
+        .col_expr(deadline_step::Column::DoneAt, Expr::value(now))
+        .col_expr(
+            deadline_step::Column::Note,
+            Expr::value("closed as incomplete"),
+        )
+        .filter(deadline_step::Column::ComplaintId.eq(c.id))
+        .filter(
+            deadline_step::Column::State
+                .is_in([StepState::Paused.as_str(), StepState::Pending.as_str()]),
+        )
+        .exec(txn)
+        .await?;
+    audit::append(
+        txn,
+        now,
+        "scheduler",
+        "complaint.closed_incomplete",
+        &format!("complaint:{}", c.id),
+        &json!({"info_requested_at": c.info_requested_at.map(format_timestamp)}),
+    )
+    .await?;
+    if let Ok(to) = EmailAddress::parse(&c.claimant_email) {
+        let url = status_url(site.public_base_url, &c.tracking_code);
+        let zh = Language::parse(&c.language) == Some(Language::Zh);
+        let body = render_email(InfoClosed {
+            zh,
+            code: &c.tracking_code,
+            status_url: &url,
+        })?;
+        outbox::enqueue(
+            txn,
+            &Email {
+                kind: "closed_incomplete",
+                recipient: &to,
+                subject: format!(
+                    "{}Complaint {} closed: no answer to our request",
+                    if zh { "投诉已关闭 / " } else { "" },
+                    c.tracking_code
+                ),
+                body_text: body,
+                body_html: None,
+                dedupe_key: format!("complaint:{}:closed_incomplete", c.id),
+                complaint_id: Some(c.id),
+            },
+            site.public_base_url,
+            now,
+        )
+        .await?;
+    }
+    Ok(())
+}

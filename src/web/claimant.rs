@@ -1,0 +1,256 @@
+//! What a claimant does from their status page: answer a request for information, and
+//! appeal a rejection. The form posts and the JSON API make the same service calls;
+//! the tracking code is the claimant's handle, as for the status page itself.
+
+use askama::Template;
+use axum::extract::rejection::PathRejection;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::middleware;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::post;
+use axum::{Form, Json, Router};
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+
+use crate::domain::complaint::{Language, TrackingCode};
+use crate::domain::validate::format_timestamp;
+use crate::entities::complaint;
+use crate::error::{AppError, AppResult};
+use crate::services::appeals::{self, Appealed};
+use crate::services::info_requests::{self, Answered, MAX_TEXT_CHARS};
+use crate::services::takedowns::Site;
+use crate::web::AppState;
+use crate::web::body::JsonBody;
+use crate::web::complaint_form::render;
+use crate::web::headers::private_page;
+use crate::web::i18n::{Texts, texts};
+use crate::web::openapi::ErrorBody;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/complaints/{code}/answer", post(answer_form))
+        .route("/complaints/{code}/appeal", post(appeal_form))
+        .route("/api/v1/complaints/{code}/answer", post(answer_api))
+        .route("/api/v1/complaints/{code}/appeal", post(appeal_api))
+        .layer(middleware::from_fn(private_page))
+}
+
+#[derive(Template)]
+#[template(path = "pages/notice.html")]
+pub struct NoticePage<'a> {
+    pub t: &'a Texts,
+    pub title: &'a str,
+    pub message: &'a str,
+    pub back: &'a str,
+}
+
+/// Checks a required free-text field.
+fn required_text(field: &str, v: &str) -> AppResult<String> {
+    let v = v.trim();
+    if v.is_empty() {
+        return Err(AppError::field(field, "is required"));
+    }
+    if v.chars().count() > MAX_TEXT_CHARS || v.contains('\0') {
+        return Err(AppError::field(
+            field,
+            format!("at most {MAX_TEXT_CHARS} characters of text"),
+        ));
+    }
+    Ok(v.to_string())
+}
+
+fn code(path: Result<Path<String>, PathRejection>) -> AppResult<TrackingCode> {
+    let Path(code) = path.map_err(|_| AppError::NotFound)?;
+    TrackingCode::parse(&code).ok_or(AppError::NotFound)
+}
+
+async fn do_answer(state: &AppState, code: &TrackingCode, text: &str) -> AppResult<String> {
+    let answer = required_text("answer", text)?;
+    match info_requests::answer(
+        &state.db,
+        &Site::of(&state.config),
+        code.as_str(),
+        &answer,
+        OffsetDateTime::now_utc(),
+    )
+    .await?
+    {
+        Answered::Done { deadline_at } => Ok(format_timestamp(deadline_at)),
+        Answered::NotFound => Err(AppError::NotFound),
+        Answered::NotWaiting => Err(AppError::Conflict(
+            "not_waiting",
+            "this complaint is not waiting for information",
+        )),
+    }
+}
+
+async fn do_appeal(state: &AppState, code: &TrackingCode, text: &str) -> AppResult<String> {
+    let statement = required_text("statement", text)?;
+    match appeals::appeal(
+        &state.db,
+        &state.config,
+        code.as_str(),
+        &statement,
+        OffsetDateTime::now_utc(),
+    )
+    .await?
+    {
+        Appealed::Done { deadline_at } => Ok(format_timestamp(deadline_at)),
+        Appealed::NotFound => Err(AppError::NotFound),
+        Appealed::NotRejected => Err(AppError::Conflict(
+            "not_rejected",
+            "only a rejected complaint can be appealed",
+        )),
+        Appealed::AlreadyAppealed => Err(AppError::Conflict(
+            "already_appealed",
+            "this complaint has already been appealed",
+        )),
+        Appealed::WindowClosed => Err(AppError::Conflict(
+            "appeal_window_closed",
+            "the time to appeal this decision has passed",
+        )),
+    }
+}
+
+/// The claimant's language, for pages about their complaint.
+async fn language(state: &AppState, code: &TrackingCode) -> Language {
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    complaint::Entity::find()
+        .filter(complaint::Column::TrackingCode.eq(code.as_str()))
+        .one(&state.db)
+        .await
+        .ok()
+        .flatten()
+        .and_then(|c| Language::parse(&c.language))
+        .unwrap_or(Language::En)
+}
+
+/// After a form post: back to the status page, or a page saying what was wrong.
+async fn form_outcome(state: &AppState, code: &TrackingCode, done: AppResult<String>) -> Response {
+    let back = format!("/complaints/{}", code.as_str());
+    let e = match done {
+        Ok(_) => return Redirect::to(&back).into_response(),
+        Err(e) => e,
+    };
+    let (status, message) = match &e {
+        AppError::Validation(fields) => (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            fields
+                .iter()
+                .map(|(k, v)| format!("{k}: {v}"))
+                .collect::<Vec<_>>()
+                .join("; "),
+        ),
+        AppError::Conflict(_, m) => (StatusCode::CONFLICT, m.to_string()),
+        _ => return e.into_response(),
+    };
+    let t = texts(language(state, code).await);
+    render(
+        status,
+        &NoticePage {
+            t,
+            title: t.problem_title,
+            message: &message,
+            back: &back,
+        },
+    )
+}
+
+#[derive(Deserialize)]
+struct AnswerForm {
+    #[serde(default)]
+    answer: String,
+}
+
+#[derive(Deserialize)]
+struct AppealForm {
+    #[serde(default)]
+    statement: String,
+}
+
+async fn answer_form(
+    State(state): State<AppState>,
+    path: Result<Path<String>, PathRejection>,
+    Form(f): Form<AnswerForm>,
+) -> Response {
+    let code = match code(path) {
+        Ok(c) => c,
+        Err(e) => return e.into_response(),
+    };
+    let done = do_answer(&state, &code, &f.answer).await;
+    form_outcome(&state, &code, done).await
+}
+
+async fn appeal_form(
+    State(state): State<AppState>,
+    path: Result<Path<String>, PathRejection>,
+    Form(f): Form<AppealForm>,
+) -> Response {
+    let code = match code(path) {
+        Ok(c) => c,
+        Err(e) => return e.into_response(),
+    };
+    let done = do_appeal(&state, &code, &f.statement).await;
+    form_outcome(&state, &code, done).await
+}
+
+/// The claimant's answer to a request for information.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct AnswerInput {
+    pub answer: String,
+}
+
+/// The claimant's appeal against a rejection.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct AppealInput {
+    /// Why the decision was wrong, with any further evidence.
+    pub statement: String,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ResumedView {
+    pub status: &'static str,
+    /// The deadline, moved on by the time spent waiting (RFC 3339, UTC).
+    pub deadline_at: String,
+}
+
+/// Answers a request for information: the paused clock restarts with the time left.
+#[utoipa::path(post, path = "/api/v1/complaints/{code}/answer", tag = "complaints",
+    request_body = AnswerInput,
+    params(("code" = String, Path, description = "tracking code")),
+    responses((status = 200, body = ResumedView), (status = 400, body = ErrorBody),
+        (status = 404, body = ErrorBody), (status = 409, body = ErrorBody),
+        (status = 422, body = ErrorBody)))]
+pub async fn answer_api(
+    State(state): State<AppState>,
+    path: Result<Path<String>, PathRejection>,
+    JsonBody(input): JsonBody<AnswerInput>,
+) -> AppResult<impl IntoResponse> {
+    let code = code(path)?;
+    let deadline_at = do_answer(&state, &code, &input.answer).await?;
+    Ok(Json(ResumedView {
+        status: "in_review",
+        deadline_at,
+    }))
+}
+
+/// Appeals a rejected complaint within `APPEAL_WINDOW`; a different reviewer decides.
+#[utoipa::path(post, path = "/api/v1/complaints/{code}/appeal", tag = "complaints",
+    request_body = AppealInput,
+    params(("code" = String, Path, description = "tracking code")),
+    responses((status = 200, body = ResumedView), (status = 400, body = ErrorBody),
+        (status = 404, body = ErrorBody), (status = 409, body = ErrorBody),
+        (status = 422, body = ErrorBody)))]
+pub async fn appeal_api(
+    State(state): State<AppState>,
+    path: Result<Path<String>, PathRejection>,
+    JsonBody(input): JsonBody<AppealInput>,
+) -> AppResult<impl IntoResponse> {
+    let code = code(path)?;
+    let deadline_at = do_appeal(&state, &code, &input.statement).await?;
+    Ok(Json(ResumedView {
+        status: "appealed",
+        deadline_at,
+    }))
+}
