@@ -215,7 +215,7 @@ async fn run(command: Command) -> Result<ExitCode> {
         Command::Outbox { failed, retry } => {
             let db = connect(&config).await?;
             if let Some(id) = retry {
-                if !delivery::retry(&db, id, OffsetDateTime::now_utc()).await? {
+                if !delivery::retry(&db, id, "admin:cli", OffsetDateTime::now_utc()).await? {
                     bail!("no failed message with id {id}");
                 }
                 println!("message {id} queued again");

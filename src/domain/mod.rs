@@ -9,5 +9,6 @@ pub mod deadline;
 pub mod display_time;
 pub mod fingerprint;
 pub mod index;
+pub mod passages;
 pub mod script_fold;
 pub mod validate;

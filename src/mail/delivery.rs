@@ -454,7 +454,12 @@ pub async fn failed(db: &DatabaseConnection) -> Result<Vec<outbox::Model>, DbErr
 }
 
 /// Puts a failed message back in the queue, due now. Returns whether one was found.
-pub async fn retry(db: &DatabaseConnection, id: i64, now: OffsetDateTime) -> Result<bool, DbErr> {
+pub async fn retry(
+    db: &DatabaseConnection,
+    id: i64,
+    actor: &str,
+    now: OffsetDateTime,
+) -> Result<bool, DbErr> {
     let now = truncate_micros(now);
     let txn = db::begin_write(db).await?;
     let res = outbox::Entity::update_many()
@@ -472,7 +477,7 @@ pub async fn retry(db: &DatabaseConnection, id: i64, now: OffsetDateTime) -> Res
         audit::append(
             &txn,
             now,
-            "admin",
+            actor,
             "email.requeued",
             &format!("email:{id}"),
             &json!({}),

@@ -157,7 +157,7 @@ impl From<&counter_notice::Model> for CounterNoticeView {
 
 #[derive(Debug)]
 pub enum Filed {
-    Created(counter_notice::Model),
+    Created(Box<counter_notice::Model>),
     ArticleNotFound,
     NotRemoved,
     UrlMismatch(String),
@@ -314,7 +314,7 @@ pub async fn file(
     )
     .await?;
     txn.commit().await?;
-    Ok(Filed::Created(n))
+    Ok(Filed::Created(Box::new(n)))
 }
 
 /// The restoration step of counter-notice `id` fell due: restore its article unless

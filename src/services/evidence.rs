@@ -20,6 +20,13 @@ pub const MAX_FILE_BYTES: usize = 10 << 20;
 const UPLOADING: &str = ".upload-";
 const STAGED: &str = ".staged-";
 
+/// Where a stored evidence file with this SHA-256 lives; None for anything that is not
+/// a SHA-256 in hex, so no stored value can point outside the directory.
+pub fn stored_path(data_dir: &Path, sha256: &str) -> Option<PathBuf> {
+    (sha256.len() == 64 && sha256.bytes().all(|b| b.is_ascii_hexdigit()))
+        .then(|| evidence_dir(data_dir).join(sha256))
+}
+
 fn evidence_dir(data_dir: &Path) -> PathBuf {
     data_dir.join("evidence")
 }

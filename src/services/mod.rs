@@ -8,6 +8,7 @@ pub mod complaints;
 pub mod confirmation;
 pub mod counter_notices;
 pub mod decisions;
+pub mod dossier;
 pub mod evidence;
 pub mod info_requests;
 pub mod intake_queue;

@@ -26,6 +26,8 @@ pub struct QueueItem {
     pub assigned_reviewer: Option<String>,
     pub overdue: bool,
     pub confirmed_at: Option<OffsetDateTime>,
+    pub paused_at: Option<OffsetDateTime>,
+    pub appealed_at: Option<OffsetDateTime>,
 }
 
 /// Whose complaints to show.
@@ -73,6 +75,8 @@ pub async fn page(
             complaint::Column::AssignedReviewer,
             complaint::Column::Overdue,
             complaint::Column::ConfirmedAt,
+            complaint::Column::PausedAt,
+            complaint::Column::AppealedAt,
         ])
         .order_by_asc(complaint::Column::DeadlineAt)
         .order_by_asc(complaint::Column::Id)

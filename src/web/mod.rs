@@ -7,6 +7,7 @@ pub mod claimant;
 pub mod client_ip;
 pub mod complaint_form;
 pub mod complaints;
+pub mod counter_notices;
 pub mod decisions;
 pub mod headers;
 pub mod health;
@@ -18,6 +19,8 @@ pub mod openapi;
 pub mod serve;
 pub mod staff;
 pub mod staff_auth;
+pub mod staff_complaint;
+pub mod staff_outbox;
 
 use std::sync::Arc;
 
@@ -83,8 +86,11 @@ pub fn router(state: AppState) -> Router {
         .merge(openapi::routes())
         .merge(staff_auth::routes())
         .merge(staff::routes())
+        .merge(staff_complaint::routes())
+        .merge(staff_outbox::routes())
         .merge(decisions::routes())
         .merge(claimant::routes())
+        .merge(counter_notices::routes(&state))
         .fallback(not_found)
         .layer(body_limit)
         .layer(axum::middleware::from_fn_with_state(

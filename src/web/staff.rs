@@ -13,7 +13,7 @@ use time::OffsetDateTime;
 
 use crate::domain::complaint::{ComplaintStatus, Language};
 use crate::domain::deadline::OnBreach;
-use crate::domain::validate::format_timestamp;
+use crate::domain::display_time::{display, time_left_words};
 use crate::error::AppError;
 use crate::services::review_queue::{self, Assigned, Claimed, PAGE_SIZE, QueueFilter};
 use crate::services::staff::Role;
@@ -28,27 +28,6 @@ pub fn routes() -> Router<AppState> {
         .layer(middleware::from_fn(staff_headers))
 }
 
-/// A deadline as people read it, right at any scale: "3h 05m left", "40 s left",
-/// "overdue by 2h 10m".
-pub fn time_left(deadline: OffsetDateTime, now: OffsetDateTime) -> String {
-    let secs = (deadline - now).whole_seconds();
-    let span = |s: i64| {
-        let s = s.abs();
-        if s >= 3600 {
-            format!("{}h {:02}m", s / 3600, (s % 3600) / 60)
-        } else if s >= 60 {
-            format!("{} min", s / 60)
-        } else {
-            format!("{s} s")
-        }
-    };
-    if secs >= 0 {
-        format!("{} left", span(secs))
-    } else {
-        format!("overdue by {}", span(secs))
-    }
-}
-
 struct Row {
     id: i64,
     status: String,
@@ -61,6 +40,7 @@ struct Row {
     confirmed: bool,
     removed: bool,
     can_claim: bool,
+    appeal: bool,
 }
 
 #[derive(Template)]
@@ -71,6 +51,7 @@ struct QueuePage<'a> {
     role: &'a str,
     csrf: &'a str,
     rows: Vec<Row>,
+    zone: String,
     total: u64,
     first: u64,
     last: u64,
@@ -113,9 +94,14 @@ async fn queue(
             id: c.id,
             work_title: c.work_title,
             claimant: c.claimant_name,
-            deadline_at: format_timestamp(c.deadline_at),
-            time_left: time_left(c.deadline_at, now),
-            overdue: c.deadline_at <= now,
+            deadline_at: display(c.deadline_at),
+            // While paused the deadline does not run: show what is left at the pause.
+            time_left: match c.paused_at {
+                Some(p) => format!("clock paused, {}", time_left_words(c.deadline_at, p)),
+                None => time_left_words(c.deadline_at, now),
+            },
+            overdue: c.paused_at.is_none() && c.deadline_at <= now,
+            appeal: c.appealed_at.is_some(),
             confirmed: c.confirmed_at.is_some(),
             removed: removes && c.overdue && c.confirmed_at.is_some(),
             can_claim: c.assigned_reviewer.is_none() || me.role == Role::Admin,
@@ -144,6 +130,7 @@ async fn queue(
         prev: (page > 0).then(|| link(page - 1)),
         next: (last < total).then(|| link(page + 1)),
         rows,
+        zone: crate::domain::display_time::zone().to_string(),
         total,
         first,
         last,
@@ -223,21 +210,5 @@ fn message_page(status: StatusCode, message: &str) -> Response {
     match page.render() {
         Ok(html) => (status, Html(html)).into_response(),
         Err(e) => AppError::Internal(anyhow::anyhow!("rendering page: {e}")).into_response(),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn time_left_reads_right_at_every_scale() {
-        let d = OffsetDateTime::UNIX_EPOCH + time::Duration::days(1);
-        let at = |s: i64| d - time::Duration::seconds(s);
-        assert_eq!(time_left(d, at(3 * 3600 + 5 * 60)), "3h 05m left");
-        assert_eq!(time_left(d, at(40 * 60)), "40 min left");
-        assert_eq!(time_left(d, at(40)), "40 s left");
-        assert_eq!(time_left(d, at(-(2 * 3600 + 10 * 60))), "overdue by 2h 10m");
-        assert_eq!(time_left(d, at(-5)), "overdue by 5 s");
     }
 }

@@ -1,0 +1,328 @@
+//! The public side of a takedown: the 451 notice that stands in for a removed article,
+//! and the counter-notice its source or author files (form and JSON API).
+
+use askama::Template;
+use axum::extract::rejection::{PathRejection, QueryRejection};
+use axum::extract::{DefaultBodyLimit, Path, Query, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::middleware;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Form, Json, Router};
+use serde::Deserialize;
+use time::OffsetDateTime;
+
+use crate::domain::calendar::Wait;
+use crate::domain::display_time::{display, span_words};
+use crate::error::{AppError, AppResult, FieldErrors};
+use crate::services::counter_notices::{self, CounterNoticeInput, CounterNoticeView, Filed};
+use crate::web::AppState;
+use crate::web::body::JsonBody;
+use crate::web::claimant::NoticePage;
+use crate::web::complaint_form::render;
+use crate::web::headers::private_page;
+use crate::web::i18n::{Texts, negotiate, texts};
+use crate::web::limits::{content_length_cap, rate_limit};
+use crate::web::openapi::ErrorBody;
+
+const MAX_BODY: usize = 256 << 10;
+
+pub fn routes(state: &AppState) -> Router<AppState> {
+    let intake = |r: axum::routing::MethodRouter<AppState>| {
+        r.layer(DefaultBodyLimit::max(MAX_BODY))
+            .layer(middleware::from_fn(content_length_cap(MAX_BODY)))
+            .layer(middleware::from_fn_with_state(state.clone(), rate_limit))
+            .layer(middleware::from_fn(private_page))
+    };
+    Router::new()
+        .route("/removed/{article_id}", get(removed_page))
+        .route("/counter-notices/new", get(new_form))
+        .route("/counter-notices", intake(post(submit_form)))
+        .route("/api/v1/counter-notices", intake(post(submit_api)))
+}
+
+#[derive(Template)]
+#[template(path = "pages/removed.html")]
+struct RemovedPage<'a> {
+    t: &'a Texts,
+    article_id: i64,
+    complaint_id: i64,
+    url: &'a str,
+    removed_at: String,
+}
+
+/// `GET /removed/{article_id}`: 451 with the complaint's number and the date, and a
+/// `Link: rel="blocked-by"` naming the site (RFC 7725). No personal data.
+async fn removed_page(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    id: Result<Path<i64>, PathRejection>,
+) -> Response {
+    let t = texts(negotiate(None, &headers));
+    let Ok(Path(id)) = id else {
+        return not_removed(t);
+    };
+    match counter_notices::removal_of(&state.db, id).await {
+        Ok(Some((a, c))) => {
+            let mut resp = render(
+                StatusCode::UNAVAILABLE_FOR_LEGAL_REASONS,
+                &RemovedPage {
+                    t,
+                    article_id: a.id,
+                    complaint_id: c.id,
+                    url: &a.url,
+                    removed_at: display(a.updated_at),
+                },
+            );
+            if let Ok(v) = HeaderValue::from_str(&format!(
+                "<{}>; rel=\"blocked-by\"",
+                state.config.public_base_url
+            )) {
+                resp.headers_mut().insert(header::LINK, v);
+            }
+            resp
+        }
+        Ok(None) => not_removed(t),
+        Err(e) => AppError::from(e).into_response(),
+    }
+}
+
+fn not_removed(t: &Texts) -> Response {
+    render(
+        StatusCode::NOT_FOUND,
+        &NoticePage {
+            t,
+            title: t.not_found_title,
+            message: "No removed article has this number. / 没有编号对应的已删除文章。",
+            back: "",
+        },
+    )
+}
+
+/// What the form shows again after a problem.
+#[derive(Default, Deserialize)]
+struct FormFields {
+    #[serde(default)]
+    article_id: String,
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    address: String,
+    #[serde(default)]
+    phone: String,
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    removed_url: String,
+    #[serde(default)]
+    statement: String,
+    #[serde(default)]
+    evidence: String,
+    #[serde(default)]
+    consent_jurisdiction: String,
+    #[serde(default)]
+    signature: String,
+}
+
+struct Shown<'a> {
+    name: &'a str,
+    address: &'a str,
+    phone: &'a str,
+    email: &'a str,
+    removed_url: &'a str,
+    statement: &'a str,
+    evidence: &'a str,
+    consent: bool,
+    signature: &'a str,
+}
+
+#[derive(Template)]
+#[template(path = "pages/counter_notice_form.html")]
+struct FormPage<'a> {
+    t: &'a Texts,
+    article_id: i64,
+    complaint_id: i64,
+    url: &'a str,
+    wait: String,
+    f: Shown<'a>,
+    errors: &'a FieldErrors,
+}
+
+fn wait_words(w: &Wait) -> String {
+    match w {
+        Wait::BusinessDays(n) => format!("{n} business days / {n} 个工作日"),
+        Wait::Fixed(d) => span_words(d.as_secs()),
+    }
+}
+
+#[derive(Deserialize)]
+struct ArticleQuery {
+    article: Option<String>,
+}
+
+async fn form_page(
+    state: &AppState,
+    headers: &HeaderMap,
+    article_id: Option<i64>,
+    f: &FormFields,
+    errors: &FieldErrors,
+    status: StatusCode,
+) -> Response {
+    let t = texts(negotiate(None, headers));
+    let Some(id) = article_id else {
+        return not_removed(t);
+    };
+    let (a, c) = match counter_notices::removal_of(&state.db, id).await {
+        Ok(Some(found)) => found,
+        Ok(None) => return not_removed(t),
+        Err(e) => return AppError::from(e).into_response(),
+    };
+    let removed_url = if f.removed_url.is_empty() {
+        a.url.as_str()
+    } else {
+        f.removed_url.as_str()
+    };
+    render(
+        status,
+        &FormPage {
+            t,
+            article_id: a.id,
+            complaint_id: c.id,
+            url: &a.url,
+            wait: wait_words(&state.config.counter_notice_wait),
+            f: Shown {
+                name: &f.name,
+                address: &f.address,
+                phone: &f.phone,
+                email: &f.email,
+                removed_url,
+                statement: &f.statement,
+                evidence: &f.evidence,
+                consent: f.consent_jurisdiction == "true",
+                signature: &f.signature,
+            },
+            errors,
+        },
+    )
+}
+
+async fn new_form(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    q: Result<Query<ArticleQuery>, QueryRejection>,
+) -> Response {
+    let id = q
+        .ok()
+        .and_then(|Query(q)| q.article)
+        .and_then(|a| a.trim().parse().ok());
+    form_page(
+        &state,
+        &headers,
+        id,
+        &FormFields::default(),
+        &FieldErrors::new(),
+        StatusCode::OK,
+    )
+    .await
+}
+
+async fn file(state: &AppState, input: &CounterNoticeInput) -> AppResult<CounterNoticeView> {
+    let new = input.check().map_err(AppError::Validation)?;
+    match counter_notices::file(&state.db, &state.config, &new, OffsetDateTime::now_utc()).await? {
+        Filed::Created(n) => Ok(CounterNoticeView::from(n.as_ref())),
+        Filed::ArticleNotFound => Err(AppError::field(
+            "article_id",
+            "no recorded article has this id",
+        )),
+        Filed::NotRemoved => Err(AppError::Conflict(
+            "not_removed",
+            "this article is not removed: there is nothing to contest",
+        )),
+        Filed::UrlMismatch(url) => Err(AppError::field(
+            "removed_url",
+            format!("must be the removed article's URL, {url}"),
+        )),
+        Filed::AlreadyWaiting => Err(AppError::Conflict(
+            "counter_notice_pending",
+            "a counter-notice for this article is already waiting",
+        )),
+    }
+}
+
+async fn submit_form(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Form(f): Form<FormFields>,
+) -> Response {
+    let article_id = f.article_id.trim().parse::<i64>().ok();
+    let input = CounterNoticeInput {
+        article_id,
+        name: Some(f.name.clone()),
+        address: Some(f.address.clone()),
+        phone: Some(f.phone.clone()),
+        email: Some(f.email.clone()),
+        removed_url: Some(f.removed_url.clone()),
+        statement: Some(f.statement.clone()),
+        evidence: Some(f.evidence.clone()),
+        consent_jurisdiction: Some(f.consent_jurisdiction == "true"),
+        signature: Some(f.signature.clone()),
+    };
+    let t = texts(negotiate(None, &headers));
+    match file(&state, &input).await {
+        Ok(n) => {
+            let message = format!(
+                "Counter-notice #{} received and forwarded to the claimant. The content returns on {} unless they report legal action. / 反通知 #{} 已收到并转交投诉人。除非投诉人告知已提起诉讼，内容将于 {} 恢复。",
+                n.id,
+                crate::domain::display_time::shown(&n.restore_at),
+                n.id,
+                crate::domain::display_time::shown(&n.restore_at),
+            );
+            render(
+                StatusCode::CREATED,
+                &NoticePage {
+                    t,
+                    title: t.done_title,
+                    message: &message,
+                    back: "",
+                },
+            )
+        }
+        Err(AppError::Validation(errors)) => {
+            form_page(
+                &state,
+                &headers,
+                article_id,
+                &f,
+                &errors,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
+        Err(AppError::Conflict(_, m)) => render(
+            StatusCode::CONFLICT,
+            &NoticePage {
+                t,
+                title: t.problem_title,
+                message: m,
+                back: "",
+            },
+        ),
+        Err(e) => e.into_response(),
+    }
+}
+
+/// Files a counter-notice against a removal; the claimant is told at once and the
+/// content returns after `COUNTER_NOTICE_WAIT` unless they report legal action.
+#[utoipa::path(post, path = "/api/v1/counter-notices", tag = "complaints",
+    request_body = CounterNoticeInput,
+    responses((status = 201, body = CounterNoticeView), (status = 400, body = ErrorBody),
+        (status = 409, body = ErrorBody), (status = 413, body = ErrorBody),
+        (status = 415, body = ErrorBody), (status = 422, body = ErrorBody),
+        (status = 429, body = ErrorBody)))]
+pub async fn submit_api(
+    State(state): State<AppState>,
+    JsonBody(input): JsonBody<CounterNoticeInput>,
+) -> AppResult<impl IntoResponse> {
+    let view = file(&state, &input).await?;
+    Ok((StatusCode::CREATED, Json(view)))
+}

@@ -1,0 +1,383 @@
+//! One complaint as a reviewer sees it: the evidence side by side, the provenance of
+//! each target, the timeline and the emails; and the actions taken from it (decide,
+//! record legal action), plus evidence downloads for staff only.
+
+use askama::Template;
+use axum::body::Body;
+use axum::extract::rejection::PathRejection;
+use axum::extract::{Path, State};
+use axum::http::{HeaderValue, header};
+use axum::middleware;
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::{Form, Router};
+use serde::Deserialize;
+use time::OffsetDateTime;
+
+use crate::domain::complaint::{ComplaintStatus, Language};
+use crate::domain::display_time::{display, time_left_words, zone};
+use crate::domain::passages::{Segment, side_by_side};
+use crate::entities::{complaint, complaint_evidence, counter_notice};
+use crate::error::AppError;
+use crate::services::counter_notices::{self, LegalAction};
+use crate::services::dossier::{self, Dossier};
+use crate::services::staff::Role;
+use crate::services::takedowns::Site;
+use crate::services::{evidence, info_requests::MAX_TEXT_CHARS};
+use crate::web::AppState;
+use crate::web::i18n::{Texts, texts};
+use crate::web::staff_auth::urlencode;
+use crate::web::staff_auth::{StaffUser, staff_headers};
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/staff/complaints/{id}", get(page))
+        .route("/staff/complaints/{id}/evidence/{eid}", get(download))
+        .route("/staff/complaints/{id}/legal-action", post(legal_action))
+        .layer(middleware::from_fn(staff_headers))
+}
+
+struct Provenance {
+    outlet: String,
+    source_url: String,
+    author: Option<String>,
+    licence: String,
+    expires: Option<String>,
+    expired_at_republication: bool,
+    editor: String,
+    republished: String,
+    raw_sha256: String,
+    content_sha256: String,
+    source_sha256: Option<String>,
+}
+
+struct TargetView {
+    url: String,
+    status: Option<String>,
+    provenance: Option<Provenance>,
+    /// (revision, republished, editor), newest first.
+    revisions: Vec<(i32, String, String)>,
+    containment: Option<String>,
+    identical: bool,
+    shared: usize,
+    show_passages: bool,
+    claim: Vec<Segment>,
+    ours: Vec<Segment>,
+}
+
+struct EmailRow {
+    id: i64,
+    kind: String,
+    to: String,
+    subject: String,
+    state: String,
+}
+
+#[derive(Template)]
+#[template(path = "pages/staff_complaint.html")]
+struct ComplaintPage<'a> {
+    t: &'a Texts,
+    me: &'a str,
+    role: &'a str,
+    csrf: &'a str,
+    zone: String,
+    c: &'a complaint::Model,
+    open: bool,
+    appeal: bool,
+    overdue: bool,
+    can_claim: bool,
+    can_record_legal_action: bool,
+    received: String,
+    deadline: String,
+    time_left: String,
+    decided: Option<String>,
+    targets: Vec<TargetView>,
+    other_matches: Vec<(i64, String)>,
+    evidence: &'a [complaint_evidence::Model],
+    /// Each with its restoration time as shown.
+    counter_notices: Vec<(counter_notice::Model, String)>,
+    emails: Vec<EmailRow>,
+    /// (when, who, action, details)
+    timeline: Vec<(String, String, String, String)>,
+}
+
+fn percent(x: f64) -> String {
+    format!("{:.0}%", x * 100.0)
+}
+
+fn email_state(e: &crate::entities::outbox::Model) -> String {
+    if let Some(at) = e.sent_at {
+        format!("sent {}", display(at))
+    } else if let Some(at) = e.failed_at {
+        format!(
+            "FAILED {} after {} attempts: {}",
+            display(at),
+            e.attempts,
+            e.last_error.as_deref().unwrap_or("")
+        )
+    } else if e.attempts > 0 {
+        format!(
+            "retrying (attempt {}; next {}): {}",
+            e.attempts,
+            display(e.next_attempt_at),
+            e.last_error.as_deref().unwrap_or("")
+        )
+    } else {
+        "queued".into()
+    }
+}
+
+fn targets(d: &Dossier) -> Vec<TargetView> {
+    let claim_text = d.complaint.work_original_text.as_deref().unwrap_or("");
+    d.targets
+        .iter()
+        .map(|t| {
+            let current = t.revisions.first();
+            let provenance = current.map(|r| Provenance {
+                outlet: r.source_outlet.clone(),
+                source_url: r.source_url.clone(),
+                author: r.source_author.clone(),
+                licence: r.licence_reference.clone(),
+                expires: r.licence_expires_at.map(display),
+                expired_at_republication: r
+                    .licence_expires_at
+                    .is_some_and(|e| e < r.republished_at),
+                editor: r.editor.clone(),
+                republished: display(r.republished_at),
+                raw_sha256: r.raw_sha256.clone(),
+                content_sha256: r.content_sha256.clone(),
+                source_sha256: r.source_sha256.clone(),
+            });
+            let (claim, ours, shared) = match current {
+                Some(r) if !claim_text.is_empty() => side_by_side(claim_text, &r.body),
+                _ => (Vec::new(), Vec::new(), 0),
+            };
+            TargetView {
+                url: t.url.clone(),
+                status: t.article.as_ref().map(|a| a.status.clone()),
+                provenance,
+                revisions: t
+                    .revisions
+                    .iter()
+                    .map(|r| (r.revision, display(r.republished_at), r.editor.clone()))
+                    .collect(),
+                containment: t.matched.as_ref().map(|m| percent(m.containment)),
+                identical: t.matched.as_ref().is_some_and(|m| m.identical),
+                shared,
+                show_passages: !ours.is_empty(),
+                claim,
+                ours,
+            }
+        })
+        .collect()
+}
+
+async fn page(
+    State(state): State<AppState>,
+    user: StaffUser,
+    id: Result<Path<i64>, PathRejection>,
+) -> Response {
+    let Ok(Path(id)) = id else {
+        return AppError::NotFound.into_response();
+    };
+    let d = match dossier::load(&state.db, id).await {
+        Ok(Some(d)) => d,
+        Ok(None) => return AppError::NotFound.into_response(),
+        Err(e) => return AppError::from(e).into_response(),
+    };
+    let me = &user.0.member;
+    let c = &d.complaint;
+    let now = OffsetDateTime::now_utc();
+    let open = ComplaintStatus::is_open(&c.status);
+    let time_left = match (open, c.paused_at) {
+        (false, _) => "decided".to_string(),
+        (true, Some(p)) => format!("clock paused, {}", time_left_words(c.deadline_at, p)),
+        (true, None) => time_left_words(c.deadline_at, now),
+    };
+    let any_removed = d
+        .targets
+        .iter()
+        .any(|t| t.article.as_ref().is_some_and(|a| a.status == "removed"));
+    let body = ComplaintPage {
+        t: texts(Language::En),
+        me: &me.email,
+        role: me.role.as_str(),
+        csrf: &user.0.csrf_token,
+        zone: zone().to_string(),
+        c,
+        open,
+        appeal: c.appealed_at.is_some(),
+        overdue: open && c.paused_at.is_none() && c.deadline_at <= now,
+        can_claim: open
+            && (c.assigned_reviewer.is_none() || me.role == Role::Admin)
+            && c.assigned_reviewer.as_deref() != Some(me.email.as_str()),
+        can_record_legal_action: c.legal_action_at.is_none()
+            && (any_removed || !d.counter_notices.is_empty()),
+        received: display(c.received_at),
+        deadline: display(c.deadline_at),
+        time_left,
+        decided: c.decided_at.map(display),
+        targets: targets(&d),
+        other_matches: d
+            .other_matches
+            .iter()
+            .map(|m| (m.article_id, percent(m.containment)))
+            .collect(),
+        evidence: &d.evidence,
+        counter_notices: d
+            .counter_notices
+            .iter()
+            .map(|n| (n.clone(), display(n.restore_at)))
+            .collect(),
+        emails: d
+            .emails
+            .iter()
+            .map(|e| EmailRow {
+                id: e.id,
+                kind: e.kind.clone(),
+                to: e.recipient.clone(),
+                subject: e.subject.clone(),
+                state: email_state(e),
+            })
+            .collect(),
+        timeline: d
+            .timeline
+            .iter()
+            .map(|e| {
+                (
+                    display(e.occurred_at),
+                    e.actor.clone(),
+                    e.action.clone(),
+                    e.details.clone(),
+                )
+            })
+            .collect(),
+    };
+    match body.render() {
+        Ok(html) => Html(html).into_response(),
+        Err(e) => AppError::Internal(anyhow::anyhow!("rendering page: {e}")).into_response(),
+    }
+}
+
+/// An evidence file, for staff only: always an attachment, never sniffed, never cached.
+async fn download(
+    State(state): State<AppState>,
+    _user: StaffUser,
+    ids: Result<Path<(i64, i64)>, PathRejection>,
+) -> Response {
+    let Ok(Path((id, eid))) = ids else {
+        return AppError::NotFound.into_response();
+    };
+    let e = match dossier::evidence_file(&state.db, id, eid).await {
+        Ok(Some(e)) => e,
+        Ok(None) => return AppError::NotFound.into_response(),
+        Err(e) => return AppError::from(e).into_response(),
+    };
+    let Some(path) = e
+        .sha256
+        .as_deref()
+        .and_then(|h| evidence::stored_path(&state.config.data_dir, h))
+    else {
+        return AppError::NotFound.into_response();
+    };
+    let bytes = match tokio::fs::read(&path).await {
+        Ok(b) => b,
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => {
+            return AppError::NotFound.into_response();
+        }
+        Err(err) => return AppError::Internal(anyhow::Error::new(err)).into_response(),
+    };
+    // Only the types intake accepts; anything else goes out as opaque bytes.
+    let content_type = match e.content_type.as_deref() {
+        Some(t @ ("application/pdf" | "image/png" | "image/jpeg")) => t.to_string(),
+        Some("text/plain") => "text/plain; charset=utf-8".into(),
+        _ => "application/octet-stream".into(),
+    };
+    let name = e
+        .file_name
+        .clone()
+        .unwrap_or_else(|| format!("evidence-{eid}"));
+    let ascii: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || ".-_".contains(c) {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    let disposition = format!(
+        "attachment; filename=\"{ascii}\"; filename*=UTF-8''{}",
+        urlencode(&name)
+    );
+    let mut resp = Response::new(Body::from(bytes));
+    let h = resp.headers_mut();
+    for (k, v) in [
+        (header::CONTENT_TYPE, content_type),
+        (header::CONTENT_DISPOSITION, disposition),
+        (header::X_CONTENT_TYPE_OPTIONS, "nosniff".into()),
+        (header::CACHE_CONTROL, "no-store".into()),
+        (
+            header::CONTENT_SECURITY_POLICY,
+            "sandbox; default-src 'none'".into(),
+        ),
+    ] {
+        if let Ok(v) = HeaderValue::from_str(&v) {
+            h.insert(k, v);
+        }
+    }
+    resp
+}
+
+#[derive(Deserialize)]
+struct LegalActionForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    note: String,
+}
+
+async fn legal_action(
+    State(state): State<AppState>,
+    user: StaffUser,
+    id: Result<Path<i64>, PathRejection>,
+    Form(f): Form<LegalActionForm>,
+) -> Response {
+    if let Err(e) = user.check_csrf(&f.csrf) {
+        return e.into_response();
+    }
+    let Ok(Path(id)) = id else {
+        return AppError::NotFound.into_response();
+    };
+    let note = f.note.trim();
+    if note.is_empty() || note.chars().count() > MAX_TEXT_CHARS || note.contains('\0') {
+        return AppError::field(
+            "note",
+            format!("is required: the court, case and date, at most {MAX_TEXT_CHARS} characters"),
+        )
+        .into_response();
+    }
+    let actor = format!("staff:{}", user.0.member.id);
+    match counter_notices::record_legal_action(
+        &state.db,
+        &Site::of(&state.config),
+        id,
+        note,
+        &actor,
+        OffsetDateTime::now_utc(),
+    )
+    .await
+    {
+        Ok(LegalAction::Recorded { .. }) => {
+            Redirect::to(&format!("/staff/complaints/{id}")).into_response()
+        }
+        Ok(LegalAction::NotFound) => AppError::NotFound.into_response(),
+        Ok(LegalAction::AlreadyRecorded) => AppError::Conflict(
+            "already_recorded",
+            "legal action is already recorded on this complaint",
+        )
+        .into_response(),
+        Err(e) => AppError::from(e).into_response(),
+    }
+}

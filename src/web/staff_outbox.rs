@@ -1,0 +1,112 @@
+//! For admins: the emails (and CMS webhooks) that failed for good, and a retry button
+//! that makes the same service call as `takedown outbox --retry`.
+
+use askama::Template;
+use axum::extract::rejection::PathRejection;
+use axum::extract::{Path, State};
+use axum::middleware;
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::{Form, Router};
+use serde::Deserialize;
+use time::OffsetDateTime;
+
+use crate::domain::complaint::Language;
+use crate::domain::display_time::{display, zone};
+use crate::error::AppError;
+use crate::mail::delivery;
+use crate::services::staff::Role;
+use crate::web::AppState;
+use crate::web::i18n::{Texts, texts};
+use crate::web::staff_auth::{StaffUser, staff_headers};
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/staff/outbox", get(failed))
+        .route("/staff/outbox/{id}/retry", post(retry))
+        .layer(middleware::from_fn(staff_headers))
+}
+
+struct Row {
+    id: i64,
+    kind: String,
+    to: String,
+    subject: String,
+    complaint: Option<i64>,
+    failed: String,
+    error: String,
+}
+
+#[derive(Template)]
+#[template(path = "pages/staff_outbox.html")]
+struct FailedPage<'a> {
+    t: &'a Texts,
+    csrf: &'a str,
+    zone: String,
+    rows: Vec<Row>,
+}
+
+fn admin(user: &StaffUser) -> Result<(), AppError> {
+    if user.0.member.role == Role::Admin {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden)
+    }
+}
+
+async fn failed(State(state): State<AppState>, user: StaffUser) -> Response {
+    if let Err(e) = admin(&user) {
+        return e.into_response();
+    }
+    let rows = match delivery::failed(&state.db).await {
+        Ok(r) => r,
+        Err(e) => return AppError::from(e).into_response(),
+    };
+    let page = FailedPage {
+        t: texts(Language::En),
+        csrf: &user.0.csrf_token,
+        zone: zone().to_string(),
+        rows: rows
+            .into_iter()
+            .map(|r| Row {
+                id: r.id,
+                failed: r.failed_at.map(display).unwrap_or_default(),
+                error: r.last_error.unwrap_or_default(),
+                kind: r.kind,
+                to: r.recipient,
+                subject: r.subject,
+                complaint: r.complaint_id,
+            })
+            .collect(),
+    };
+    match page.render() {
+        Ok(html) => Html(html).into_response(),
+        Err(e) => AppError::Internal(anyhow::anyhow!("rendering page: {e}")).into_response(),
+    }
+}
+
+#[derive(Deserialize)]
+struct RetryForm {
+    #[serde(default)]
+    csrf: String,
+}
+
+async fn retry(
+    State(state): State<AppState>,
+    user: StaffUser,
+    id: Result<Path<i64>, PathRejection>,
+    Form(f): Form<RetryForm>,
+) -> Response {
+    if let Err(e) = user.check_csrf(&f.csrf).and_then(|()| admin(&user)) {
+        return e.into_response();
+    }
+    let Ok(Path(id)) = id else {
+        return AppError::NotFound.into_response();
+    };
+    let actor = format!("staff:{}", user.0.member.id);
+    match delivery::retry(&state.db, id, &actor, OffsetDateTime::now_utc()).await {
+        Ok(true) => Redirect::to("/staff/outbox").into_response(),
+        Ok(false) => AppError::NotFound.into_response(),
+        Err(e) => AppError::from(e).into_response(),
+    }
+}
