@@ -139,7 +139,10 @@ async fn a_complete_form_with_evidence_files_is_received() {
         .await
         .unwrap();
     assert_eq!(v["targets"][0]["article_id"], copy["id"]);
-    assert!(html.contains(v["deadline_at"].as_str().unwrap()));
+    // People read the deadline in DISPLAY_TZ, to the minute, with the offset.
+    let shown = takedown::domain::display_time::shown(v["deadline_at"].as_str().unwrap());
+    assert!(shown.ends_with("(UTC+8)"), "{shown}");
+    assert!(html.contains(&shown), "{shown}");
 
     use sea_orm::{EntityTrait, QueryOrder};
     let ev = takedown::entities::complaint_evidence::Entity::find()

@@ -168,7 +168,8 @@ async fn the_whole_24_hour_story() {
         reminder.data
     );
     assert!(
-        reminder.data.contains("Time left:     12h 00m"),
+        reminder.data.contains("Time left:     12 hours\r\n")
+            || reminder.data.contains("Time left:     12 hours\n"),
         "{}",
         reminder.data
     );

@@ -181,14 +181,6 @@ async fn rejecting_undoes_a_provisional_removal_and_tells_how_to_appeal() {
     );
     let (status, _) = decide(
         &app,
-        &staff,
-        id,
-        json!({"action": "request_info", "reason": "x"}),
-    )
-    .await;
-    assert_eq!(status, 422);
-    let (status, _) = decide(
-        &app,
         &app.token,
         id,
         json!({"action": "reject", "reason": "x"}),

@@ -21,7 +21,7 @@ use crate::db;
 use crate::domain::article::ArticleStatus;
 use crate::domain::complaint::ComplaintStatus;
 use crate::domain::deadline::{OnBreach, StepKind, StepState, latest_only};
-use crate::domain::display_time::{display, time_left_words};
+use crate::domain::display_time::{display, span_words};
 use crate::domain::validate::{EmailAddress, format_timestamp, truncate_micros};
 use crate::entities::{article, article_revision, complaint, complaint_target, deadline_step};
 use crate::mail::outbox::{self, Email};
@@ -237,7 +237,7 @@ async fn handle_complaint(
     if let Some(step) = send {
         set_state(txn, &[step.id], StepState::Done, None, now).await?;
         report.reminders += 1;
-        let left = time_left_words(c.deadline_at, now);
+        let left = span_words((c.deadline_at - now).whole_seconds().max(0).unsigned_abs());
         let body = render_email(ReminderEn {
             s: &summary,
             time_left: &left,
@@ -252,7 +252,7 @@ async fn handle_complaint(
                 &Email {
                     kind: "reminder",
                     recipient: to,
-                    subject: format!("Reminder: complaint #{} due {due} ({left})", c.id),
+                    subject: format!("Reminder: complaint #{} due {due} ({left} left)", c.id),
                     body_text: body.clone(),
                     body_html: None,
                     dedupe_key: format!("complaint:{}:{}:{}", c.id, step.step, to.as_str()),

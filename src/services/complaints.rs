@@ -12,6 +12,7 @@ use time::OffsetDateTime;
 
 use crate::domain::complaint::{ComplaintStatus, NewComplaint, TrackingCode, deadline};
 use crate::domain::deadline::{StepState, plan};
+use crate::domain::display_time::display;
 use crate::domain::validate::{EmailAddress, format_timestamp, truncate_micros};
 use crate::entities::{
     article, complaint, complaint_evidence, complaint_match, complaint_target, deadline_step,
@@ -324,8 +325,8 @@ pub async fn submit_in(
         .await?;
     }
 
-    let received = format_timestamp(received_at);
-    let due = format_timestamp(deadline_at);
+    let received = display(received_at);
+    let due = display(deadline_at);
     let url = status_url(policy.public_base_url, code.as_str());
     let match_lines: Vec<String> = matches
         .iter()

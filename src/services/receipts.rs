@@ -13,7 +13,8 @@ use time::OffsetDateTime;
 
 use crate::db::{self, stmt};
 use crate::domain::complaint::Language;
-use crate::domain::validate::{EmailAddress, format_timestamp, truncate_micros};
+use crate::domain::display_time::display;
+use crate::domain::validate::{EmailAddress, truncate_micros};
 use crate::entities::{complaint, complaint_target};
 use crate::mail::outbox::{self, Email};
 use crate::mail::templates::{
@@ -78,8 +79,8 @@ pub async fn enqueue(
     public_base_url: &str,
     r: &ReceiptFor<'_>,
 ) -> Result<(), DbErr> {
-    let received = format_timestamp(r.received_at);
-    let due = format_timestamp(r.deadline_at);
+    let received = display(r.received_at);
+    let due = display(r.deadline_at);
     let url = status_url(public_base_url, r.code);
     let receipt = Receipt {
         code: r.code,
@@ -205,8 +206,8 @@ async fn digest_item(
     am.update(txn).await?;
     Ok(DigestItem {
         code: c.tracking_code.clone(),
-        received_at: format_timestamp(c.received_at),
-        deadline_at: format_timestamp(c.deadline_at),
+        received_at: display(c.received_at),
+        deadline_at: display(c.deadline_at),
         status_url: status_url(public_base_url, &c.tracking_code),
         confirm_url: token.map(|t| t.url(public_base_url)),
         targets,

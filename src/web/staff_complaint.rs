@@ -26,7 +26,6 @@ use crate::services::takedowns::Site;
 use crate::services::{evidence, info_requests::MAX_TEXT_CHARS};
 use crate::web::AppState;
 use crate::web::i18n::{Texts, texts};
-use crate::web::staff_auth::urlencode;
 use crate::web::staff_auth::{StaffUser, staff_headers};
 
 pub fn routes() -> Router<AppState> {
@@ -309,7 +308,7 @@ async fn download(
         .collect();
     let disposition = format!(
         "attachment; filename=\"{ascii}\"; filename*=UTF-8''{}",
-        urlencode(&name)
+        rfc5987(&name)
     );
     let mut resp = Response::new(Body::from(bytes));
     let h = resp.headers_mut();
@@ -328,6 +327,20 @@ async fn download(
         }
     }
     resp
+}
+
+/// A file name for `filename*=UTF-8''…` (RFC 5987): every byte outside attr-char
+/// percent-encoded.
+fn rfc5987(name: &str) -> String {
+    name.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"!#$&+-.^_`|~".contains(&b) {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
 }
 
 #[derive(Deserialize)]

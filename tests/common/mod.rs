@@ -3,8 +3,10 @@
 //! the test and dropped after it.
 #![allow(dead_code)]
 
+pub mod cms;
 pub mod proxy;
 pub mod smtp;
+pub mod staff;
 
 use std::path::PathBuf;
 
