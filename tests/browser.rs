@@ -1,4 +1,5 @@
-//! The complaint form in a real browser: headless Chromium driven over WebDriver.
+//! The complaint form and the review that follows it, in a real browser: headless
+//! Chromium driven over WebDriver.
 //!
 //! Needs `chromium` and `chromium-driver` (Debian packages). Without them the test says
 //! so and passes, unless REQUIRE_BROWSER is set, as `.ci/run` does.
@@ -8,7 +9,22 @@ mod common;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use common::staff::{PASSWORD, add};
 use common::{TestApp, article};
+use takedown::services::staff::Role;
+
+const OURS: &str = "【本报讯】据新华社报道，国务院今日召开常务会议，研究部署稳就业工作。会议指出，“要把稳就业摆在更加突出的位置”。编辑：陈静";
+const THEIRS: &str = "據新華社報道，國務院今日召開常務會議，研究部署穩就業工作。會議指出，「要把穩就業擺在更加突出的位置」。（城市日報原創）";
+
+async fn complaint_id(app: &TestApp) -> i64 {
+    use sea_orm::EntityTrait;
+    takedown::entities::complaint::Entity::find()
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap()
+        .id
+}
 use fantoccini::{ClientBuilder, Locator};
 use serde_json::json;
 
@@ -73,12 +89,15 @@ async fn start_driver() -> Option<Driver> {
 }
 
 #[tokio::test]
-async fn a_rights_holder_files_a_complaint_in_chinese_with_a_browser() {
+async fn a_complaint_filed_in_chinese_is_reviewed_and_upheld_in_a_browser() {
     let Some(driver) = start_driver().await else {
         return;
     };
     let app = TestApp::spawn().await;
-    app.post_article(&article(1, "转载的文章。")).await;
+    let resp = app.post_article(&article(1, OURS)).await;
+    let article_id = resp.json::<serde_json::Value>().await.unwrap()["id"]
+        .as_i64()
+        .unwrap();
     let profile = tempfile::tempdir().unwrap();
     let mut caps = serde_json::Map::new();
     caps.insert(
@@ -120,6 +139,7 @@ async fn a_rights_holder_files_a_complaint_in_chinese_with_a_browser() {
             "infringing_urls",
             "https://news.example/2022/08/24/article-1.html",
         ),
+        ("work.original_text", THEIRS),
         ("signature", "王芳"),
     ] {
         b.find(Locator::Id(id))
@@ -195,6 +215,125 @@ async fn a_rights_holder_files_a_complaint_in_chinese_with_a_browser() {
         .await
         .unwrap();
     assert_eq!(status, "已收到");
+    let status_url = b.current_url().await.unwrap();
+
+    // A reviewer signs in, finds it first in the queue, opens it and sees the passage.
+    add(&app, "reviewer@news.example", Role::Reviewer).await;
+    b.goto(&app.url("/staff")).await.unwrap();
+    b.wait()
+        .at_most(Duration::from_secs(20))
+        .for_element(Locator::Id("email"))
+        .await
+        .expect("sent to sign in")
+        .send_keys("reviewer@news.example")
+        .await
+        .unwrap();
+    b.find(Locator::Id("password"))
+        .await
+        .unwrap()
+        .send_keys(PASSWORD)
+        .await
+        .unwrap();
+    b.find(Locator::Id("sign-in"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let first = b
+        .wait()
+        .at_most(Duration::from_secs(20))
+        .for_element(Locator::Css("#queue tbody tr"))
+        .await
+        .expect("the queue")
+        .attr("data-id")
+        .await
+        .unwrap();
+    let id: i64 = complaint_id(&app).await;
+    assert_eq!(first, Some(id.to_string()), "first in the queue");
+    b.find(Locator::Css("#queue tbody tr td a"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let ours = b
+        .wait()
+        .at_most(Duration::from_secs(20))
+        .for_element(Locator::Css(".article-text mark"))
+        .await
+        .expect("the matched passage, marked")
+        .text()
+        .await
+        .unwrap();
+    assert!(ours.starts_with("据新华社报道"), "{ours}");
+    let theirs = b
+        .find(Locator::Css(".claim-text mark"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(theirs.starts_with("據新華社報道"), "{theirs}");
+
+    b.find(Locator::Id("uphold"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    b.find(Locator::Id("reason"))
+        .await
+        .unwrap()
+        .send_keys("转载内容与投诉人原创报道逐字相同，超出许可 SYND-2022-017 的范围。")
+        .await
+        .unwrap();
+    b.find(Locator::Id("record"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let decided = b
+        .wait()
+        .at_most(Duration::from_secs(20))
+        .for_element(Locator::Id("decision"))
+        .await
+        .expect("the decision on the complaint page")
+        .text()
+        .await
+        .unwrap();
+    assert!(decided.starts_with("upheld by staff:"), "{decided}");
+
+    // The public sees the 451 notice; the claimant's status page shows the decision.
+    b.goto(&app.url(&format!("/removed/{article_id}")))
+        .await
+        .unwrap();
+    let notice = b
+        .find(Locator::Id("notice"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(notice.contains(&format!("#{id}")), "{notice}");
+    b.goto(status_url.as_str()).await.unwrap();
+    let status = b
+        .find(Locator::Id("status"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(status, "投诉成立，内容已删除");
+    let reason = b
+        .find(Locator::Id("reason"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(reason.contains("SYND-2022-017"), "{reason}");
     b.close().await.unwrap();
 
     assert_eq!(app.count("complaints").await, 1);

@@ -83,7 +83,13 @@ async fn a_complete_complaint_is_received_matched_and_acknowledged() {
     );
     assert!(subject.contains(&code));
     assert!(body.contains(&code) && body.contains(&format!("/complaints/{code}")));
-    assert!(body.contains(v["deadline_at"].as_str().unwrap()));
+    // The receipt shows the deadline as people read it: DISPLAY_TZ, with the offset.
+    let due = takedown::domain::display_time::shown(v["deadline_at"].as_str().unwrap());
+    assert!(body.contains(&due) && due.ends_with("(UTC+8)"), "{due}");
+    assert!(
+        !body.contains(v["deadline_at"].as_str().unwrap()),
+        "raw UTC is not shown to people"
+    );
     assert!(body.contains("What happens next"));
     let (kind, to, _, body) = &mail[1];
     assert_eq!(

@@ -17,6 +17,9 @@ const ROUTES: &[(&str, &str)] = &[
     ("post", "/api/v1/complaints"),
     ("get", "/api/v1/complaints/{code}"),
     ("post", "/api/v1/complaints/{id}/decision"),
+    ("post", "/api/v1/complaints/{code}/answer"),
+    ("post", "/api/v1/complaints/{code}/appeal"),
+    ("post", "/api/v1/counter-notices"),
 ];
 
 fn concrete(path: &str) -> String {
@@ -86,6 +89,56 @@ async fn the_description_and_the_routes_agree() {
         spec["components"]["schemas"]["ComplaintView"]["properties"]["tracking_code"].is_object()
     );
     assert!(spec["components"]["securitySchemes"]["bearer"].is_object());
+    // The review endpoints name what they require and every answer they can give.
+    let required = |schema: &str| -> Vec<String> {
+        spec["components"]["schemas"][schema]["required"]
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .filter_map(|v| v.as_str().map(String::from))
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    assert_eq!(required("AnswerInput"), ["answer"]);
+    assert_eq!(required("AppealInput"), ["statement"]);
+    let counter = required("CounterNoticeInput");
+    for f in [
+        "article_id",
+        "name",
+        "address",
+        "phone",
+        "email",
+        "removed_url",
+        "statement",
+        "consent_jurisdiction",
+        "signature",
+    ] {
+        assert!(counter.iter().any(|c| c == f), "{f} required: {counter:?}");
+    }
+    assert!(!counter.iter().any(|c| c == "evidence"));
+    let codes = |path: &str| -> Vec<String> {
+        spec["paths"][path]["post"]["responses"]
+            .as_object()
+            .unwrap()
+            .keys()
+            .cloned()
+            .collect()
+    };
+    assert_eq!(
+        codes("/api/v1/counter-notices"),
+        ["201", "400", "409", "413", "415", "422", "429"]
+    );
+    assert_eq!(
+        codes("/api/v1/complaints/{code}/appeal"),
+        ["200", "400", "404", "409", "413", "415", "422"]
+    );
+    assert_eq!(
+        codes("/api/v1/complaints/{id}/decision"),
+        [
+            "200", "400", "401", "403", "404", "409", "413", "415", "422"
+        ]
+    );
 }
 
 #[tokio::test]

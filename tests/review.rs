@@ -17,7 +17,6 @@ use takedown::domain::calendar::{Wait, parse_dates};
 use takedown::entities::{article as article_entity, complaint, deadline_step, outbox};
 use takedown::jobs::tick;
 use takedown::mail::delivery::{MailSettings, Mailer};
-use takedown::mail::webhook::signature;
 use takedown::services::staff::Role;
 use takedown::services::tokens::{self, Scope};
 use time::OffsetDateTime;
@@ -29,6 +28,14 @@ const SECRET: &str = "cms-shared-secret-0123456789";
 /// says is theirs (Traditional, with their own lead-in and sign-off).
 const OURS: &str = "【本报讯】据新华社报道，国务院今日召开常务会议，研究部署稳就业工作。会议指出，“要把稳就业摆在更加突出的位置”，并要求各地加快落实援企稳岗政策。编辑：陈静";
 const THEIRS: &str = "據新華社報道，國務院今日召開常務會議，研究部署穩就業工作。會議指出，「要把穩就業擺在更加突出的位置」，並要求各地加快落實援企穩崗政策。（城市日報原創）";
+
+/// What a CMS computes to check `X-Takedown-Signature`, independently of our code.
+fn hmac_sha256(secret: &str, body: &str) -> String {
+    use hmac::{KeyInit, Mac};
+    let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(secret.as_bytes()).unwrap();
+    mac.update(body.as_bytes());
+    format!("sha256={}", hex::encode(mac.finalize().into_bytes()))
+}
 
 fn days(n: u64) -> Duration {
     Duration::from_secs(n * 86_400)
@@ -384,7 +391,7 @@ async fn a_long_pause_moves_reminders_and_the_breach_with_it() {
     let done = info_requests::answer(&app.db, &site, &code, "here it is", answered_at)
         .await
         .unwrap();
-    let Answered::Done { deadline_at } = done else {
+    let Answered::Done { deadline_at, .. } = done else {
         panic!("{done:?}")
     };
     assert_eq!(deadline_at, answered_at + Duration::from_secs(23 * 3600));
@@ -517,6 +524,22 @@ async fn an_appeal_returns_to_the_queue_for_a_different_reviewer() {
         .unwrap();
     assert!(queue.contains(&format!("data-id=\"{id}\"")) && queue.contains(">appeal</strong>"));
 
+    // A question during the appeal pauses it; the answer returns it to the appeal.
+    assert_eq!(
+        decide(&app, &second, id, "request_info", "Which clause?")
+            .await
+            .0,
+        200
+    );
+    let resp = app
+        .client
+        .post(app.url(&format!("/api/v1/complaints/{code}/answer")))
+        .json(&json!({"answer": "Clause 3."}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    assert_eq!(resp.json::<Value>().await.unwrap()["status"], "appealed");
     let (status, v) = decide(&app, &first, id, "uphold", "on reflection").await;
     assert_eq!(
         (status, v["error"].as_str()),
@@ -650,13 +673,10 @@ async fn an_upheld_complaint_shows_451_and_reaches_the_cms_signed() {
     let last = &got[1];
     assert_eq!(last.path, "/hooks/takedown");
     assert_eq!(last.event, "article.removed");
-    assert_eq!(
-        last.signature,
-        signature(SECRET.as_bytes(), last.body.as_bytes())
-    );
+    assert_eq!(last.signature, hmac_sha256(SECRET, &last.body));
     assert_ne!(
         last.signature,
-        signature(b"another secret entirely", last.body.as_bytes())
+        hmac_sha256("another secret entirely", &last.body)
     );
     assert_eq!(
         got[0].delivery, last.delivery,
@@ -1053,5 +1073,59 @@ async fn hostile_fields_render_inert_wherever_staff_and_claimants_look() {
     assert!(
         html.contains("&#34;&#62;&#60;script&#62;alert(1)&#60;/script&#62;"),
         "shown, escaped"
+    );
+}
+
+#[tokio::test]
+async fn the_queue_filters_by_source_outlet() {
+    let (app, _) = with_article(|_| {}).await;
+    let mut other = article(2, "港口新闻：新渡轮航线今日开通，市民可乘船往返两岸。");
+    other["source"]["outlet"] = json!("Harbour Post");
+    assert_eq!(app.post_article(&other).await.status(), 201);
+    let (city, _) = file_complaint(&app, "王芳", "稳就业报道").await;
+    let resp = app
+        .client
+        .post(app.url("/api/v1/complaints"))
+        .json(&json!({
+            "claimant": {"name": "Harbour Post", "email": "legal@harbourpost.example", "phone": "+852 1234 5678",
+                         "address": "1 Pier Road", "capacity": "owner"},
+            "work": {"title": "New ferry line", "description": "Our report", "original_url": "https://harbourpost.example/1"},
+            "infringing_urls": ["https://news.example/2022/08/24/article-2.html"],
+            "statements": {"good_faith": true, "accurate": true},
+            "signature": "Harbour Post", "language": "en"
+        }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 201);
+    let harbour = resp.json::<Value>().await.unwrap()["id"].as_i64().unwrap();
+    add(&app, "reviewer@news.example", Role::Reviewer).await;
+    let c = client();
+    let (cookie, _) = session(&app, &c, "reviewer@news.example").await;
+    let page = |q: &'static str| {
+        let (c, cookie, url) = (c.clone(), cookie.clone(), app.url(&format!("/staff{q}")));
+        async move {
+            c.get(url)
+                .header("cookie", cookie)
+                .send()
+                .await
+                .unwrap()
+                .text()
+                .await
+                .unwrap()
+        }
+    };
+    let html = page("?outlet=Harbour+Post").await;
+    assert!(html.contains(&format!("data-id=\"{harbour}\"")));
+    assert!(!html.contains(&format!("data-id=\"{city}\"")));
+    let html = page("?outlet=City+Daily").await;
+    assert!(
+        html.contains(&format!("data-id=\"{city}\""))
+            && !html.contains(&format!("data-id=\"{harbour}\""))
+    );
+    let html = page("").await;
+    assert!(
+        html.contains(&format!("data-id=\"{city}\""))
+            && html.contains(&format!("data-id=\"{harbour}\""))
     );
 }

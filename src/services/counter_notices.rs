@@ -37,20 +37,29 @@ pub const LEGAL_ACTION: &str = "legal_action";
 #[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
 pub struct CounterNoticeInput {
     /// The removed article's id (from the 451 page or the removal email).
+    #[schema(required = true)]
     pub article_id: Option<i64>,
+    #[schema(required = true)]
     pub name: Option<String>,
+    #[schema(required = true)]
     pub address: Option<String>,
+    #[schema(required = true)]
     pub phone: Option<String>,
+    #[schema(required = true)]
     pub email: Option<String>,
     /// The URL that was removed.
+    #[schema(required = true)]
     pub removed_url: Option<String>,
     /// Why the removal was a mistake or the use is authorised.
+    #[schema(required = true)]
     pub statement: Option<String>,
     /// Supporting evidence, e.g. the licence and where it can be seen.
     pub evidence: Option<String>,
     /// Consent to the jurisdiction of the courts where the site is run.
+    #[schema(required = true)]
     pub consent_jurisdiction: Option<bool>,
     /// The full name, as signature.
+    #[schema(required = true)]
     pub signature: Option<String>,
 }
 

@@ -144,7 +144,10 @@ pub async fn request(
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Answered {
-    Done { deadline_at: OffsetDateTime },
+    Done {
+        deadline_at: OffsetDateTime,
+        status: ComplaintStatus,
+    },
     NotFound,
     NotWaiting,
 }
@@ -196,7 +199,13 @@ pub async fn answer(
     }
     let deadline_at = truncate_micros(c.deadline_at + waited);
     let mut am: complaint::ActiveModel = c.clone().into();
-    am.status = Set(ComplaintStatus::InReview.as_str().to_string());
+    // Back where it was: an appeal stays marked as one.
+    let resumed = if c.appealed_at.is_some() {
+        ComplaintStatus::Appealed
+    } else {
+        ComplaintStatus::InReview
+    };
+    am.status = Set(resumed.as_str().to_string());
     am.paused_at = Set(None);
     am.info_answer = Set(Some(answer.to_string()));
     am.info_answered_at = Set(Some(now));
@@ -262,7 +271,10 @@ pub async fn answer(
         .await?;
     }
     txn.commit().await?;
-    Ok(Answered::Done { deadline_at })
+    Ok(Answered::Done {
+        deadline_at,
+        status: resumed,
+    })
 }
 
 /// Closes `c` as incomplete: the claimant did not answer within `INFO_WAIT`.

@@ -1,7 +1,8 @@
 //! The review queue: open complaints in deadline order, paged, and claiming them.
 
+use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, DatabaseConnection, DbErr, EntityTrait,
+    ActiveModelTrait, ColumnTrait, Condition, DatabaseConnection, DbBackend, DbErr, EntityTrait,
     FromQueryResult, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set,
 };
 use serde_json::json;
@@ -42,6 +43,8 @@ pub enum Assigned {
 pub struct QueueFilter {
     pub status: Option<ComplaintStatus>,
     pub assigned: Assigned,
+    /// Only complaints about articles republished from this outlet.
+    pub outlet: Option<String>,
 }
 
 /// One page of the queue and how many complaints match in all.
@@ -63,6 +66,22 @@ pub async fn page(
             q.filter(Condition::all().add(complaint::Column::AssignedReviewer.is_null()))
         }
     };
+    if let Some(outlet) = &filter.outlet {
+        // Custom SQL takes the backend's own placeholder.
+        let p = match db.get_database_backend() {
+            DbBackend::Postgres => "$1",
+            _ => "?",
+        };
+        q = q.filter(Expr::cust_with_values(
+            format!(
+                "complaints.id IN (SELECT ct.complaint_id FROM complaint_targets ct \
+                 JOIN articles a ON a.id = ct.article_id \
+                 JOIN article_revisions r ON r.article_id = a.id AND r.revision = a.current_revision \
+                 WHERE r.source_outlet = {p})"
+            ),
+            [outlet.clone()],
+        ));
+    }
     let total = q.clone().count(db).await?;
     let rows = q
         .select_only()

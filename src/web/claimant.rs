@@ -65,7 +65,11 @@ fn code(path: Result<Path<String>, PathRejection>) -> AppResult<TrackingCode> {
     TrackingCode::parse(&code).ok_or(AppError::NotFound)
 }
 
-async fn do_answer(state: &AppState, code: &TrackingCode, text: &str) -> AppResult<String> {
+async fn do_answer(
+    state: &AppState,
+    code: &TrackingCode,
+    text: &str,
+) -> AppResult<(&'static str, String)> {
     let answer = required_text("answer", text)?;
     match info_requests::answer(
         &state.db,
@@ -76,7 +80,10 @@ async fn do_answer(state: &AppState, code: &TrackingCode, text: &str) -> AppResu
     )
     .await?
     {
-        Answered::Done { deadline_at } => Ok(format_timestamp(deadline_at)),
+        Answered::Done {
+            deadline_at,
+            status,
+        } => Ok((status.as_str(), format_timestamp(deadline_at))),
         Answered::NotFound => Err(AppError::NotFound),
         Answered::NotWaiting => Err(AppError::Conflict(
             "not_waiting",
@@ -178,7 +185,7 @@ async fn answer_form(
         Ok(c) => c,
         Err(e) => return e.into_response(),
     };
-    let done = do_answer(&state, &code, &f.answer).await;
+    let done = do_answer(&state, &code, &f.answer).await.map(|(_, d)| d);
     form_outcome(&state, &code, done).await
 }
 
@@ -221,6 +228,7 @@ pub struct ResumedView {
     params(("code" = String, Path, description = "tracking code")),
     responses((status = 200, body = ResumedView), (status = 400, body = ErrorBody),
         (status = 404, body = ErrorBody), (status = 409, body = ErrorBody),
+        (status = 413, body = ErrorBody), (status = 415, body = ErrorBody),
         (status = 422, body = ErrorBody)))]
 pub async fn answer_api(
     State(state): State<AppState>,
@@ -228,9 +236,9 @@ pub async fn answer_api(
     JsonBody(input): JsonBody<AnswerInput>,
 ) -> AppResult<impl IntoResponse> {
     let code = code(path)?;
-    let deadline_at = do_answer(&state, &code, &input.answer).await?;
+    let (status, deadline_at) = do_answer(&state, &code, &input.answer).await?;
     Ok(Json(ResumedView {
-        status: "in_review",
+        status,
         deadline_at,
     }))
 }
@@ -241,6 +249,7 @@ pub async fn answer_api(
     params(("code" = String, Path, description = "tracking code")),
     responses((status = 200, body = ResumedView), (status = 400, body = ErrorBody),
         (status = 404, body = ErrorBody), (status = 409, body = ErrorBody),
+        (status = 413, body = ErrorBody), (status = 415, body = ErrorBody),
         (status = 422, body = ErrorBody)))]
 pub async fn appeal_api(
     State(state): State<AppState>,

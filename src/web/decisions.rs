@@ -187,7 +187,9 @@ async fn decide_form(
 #[utoipa::path(post, path = "/api/v1/complaints/{id}/decision", tag = "complaints",
     request_body = DecisionInput,
     params(("id" = i64, Path, description = "complaint id")),
-    responses((status = 200, body = DecisionView), (status = 401, body = ErrorBody),
+    responses((status = 200, body = DecisionView), (status = 400, body = ErrorBody),
+        (status = 401, body = ErrorBody), (status = 413, body = ErrorBody),
+        (status = 415, body = ErrorBody),
         (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
         (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)),
     security(("bearer" = [])))]

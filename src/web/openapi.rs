@@ -14,6 +14,8 @@ use crate::web::AppState;
 pub struct ErrorBody {
     /// bad_request, validation, unauthorized, forbidden, not_found, too_large,
     /// unsupported_media_type, rate_limited, idempotency_key_reused, already_decided,
+    /// already_waiting, different_reviewer_required, not_waiting, not_rejected,
+    /// already_appealed, appeal_window_closed, not_removed, counter_notice_pending,
     /// unavailable, overloaded, storage_full, timeout or internal.
     pub error: String,
     pub message: Option<String>,
@@ -45,6 +47,9 @@ impl Modify for BearerAuth {
         crate::web::complaints::submit,
         crate::web::complaints::show,
         crate::web::decisions::decide_api,
+        crate::web::claimant::answer_api,
+        crate::web::claimant::appeal_api,
+        crate::web::counter_notices::submit_api,
     ),
     components(schemas(ErrorBody)),
     modifiers(&BearerAuth)

@@ -52,6 +52,7 @@ struct QueuePage<'a> {
     csrf: &'a str,
     rows: Vec<Row>,
     zone: String,
+    outlet: String,
     total: u64,
     first: u64,
     last: u64,
@@ -63,6 +64,7 @@ struct QueuePage<'a> {
 struct QueueQuery {
     status: Option<String>,
     assigned: Option<String>,
+    outlet: Option<String>,
     page: Option<u64>,
 }
 
@@ -80,6 +82,12 @@ async fn queue(
             Some("unassigned") => Assigned::Nobody,
             _ => Assigned::Anyone,
         },
+        outlet: q
+            .outlet
+            .as_deref()
+            .map(str::trim)
+            .filter(|o| !o.is_empty())
+            .map(str::to_string),
     };
     let page = q.page.unwrap_or(0).min(1_000_000);
     let (complaints, total) = match review_queue::page(&state.db, &filter, page).await {
@@ -117,6 +125,9 @@ async fn queue(
         if let Some(a) = &q.assigned {
             u.append_pair("assigned", a);
         }
+        if let Some(o) = &filter.outlet {
+            u.append_pair("outlet", o);
+        }
         u.append_pair("page", &p.to_string());
         format!("/staff?{}", u.finish())
     };
@@ -131,6 +142,7 @@ async fn queue(
         next: (last < total).then(|| link(page + 1)),
         rows,
         zone: crate::domain::display_time::zone().to_string(),
+        outlet: filter.outlet.clone().unwrap_or_default(),
         total,
         first,
         last,
