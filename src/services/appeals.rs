@@ -2,22 +2,21 @@
 //! within `APPEAL_WINDOW`. The complaint returns to the queue, marked as an appeal,
 //! with a new deadline and reminders, and must be decided by a different reviewer.
 
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, Set,
-};
+use sea_orm::{ActiveModelTrait, DatabaseConnection, DbErr, Set};
 use serde_json::json;
 use time::OffsetDateTime;
 
 use crate::config::Config;
 use crate::db;
 use crate::domain::complaint::ComplaintStatus;
-use crate::domain::deadline::{StepState, plan_appeal};
+use crate::domain::deadline::plan_appeal;
 use crate::domain::display_time::display;
 use crate::domain::validate::{format_timestamp, truncate_micros};
-use crate::entities::{complaint, deadline_step};
+use crate::entities::complaint;
 use crate::mail::outbox::{self, Email};
 use crate::mail::templates::{AppealFiled, render_email};
-use crate::services::audit;
+use crate::services::complaints::row_by_code;
+use crate::services::{audit, steps};
 
 #[derive(Debug, PartialEq, Eq)]
 pub enum Appealed {
@@ -48,11 +47,7 @@ pub async fn appeal(
 ) -> Result<Appealed, DbErr> {
     let now = truncate_micros(now);
     let txn = db::begin_write(db).await?;
-    let Some(c) = complaint::Entity::find()
-        .filter(complaint::Column::TrackingCode.eq(tracking_code))
-        .one(&txn)
-        .await?
-    else {
+    let Some(c) = row_by_code(&txn, tracking_code).await? else {
         return Ok(Appealed::NotFound);
     };
     if c.appealed_at.is_some() {
@@ -65,17 +60,12 @@ pub async fn appeal(
         return Ok(Appealed::WindowClosed);
     }
     let deadline_at = truncate_micros(now + config.deadline);
-    for (step, due_at) in plan_appeal(now, config.deadline, &config.reminders) {
-        deadline_step::ActiveModel {
-            complaint_id: Set(c.id),
-            step: Set(step),
-            due_at: Set(truncate_micros(due_at)),
-            state: Set(StepState::Pending.as_str().to_string()),
-            ..Default::default()
-        }
-        .insert(&txn)
-        .await?;
-    }
+    steps::insert(
+        &txn,
+        c.id,
+        plan_appeal(now, config.deadline, &config.reminders),
+    )
+    .await?;
     let mut am: complaint::ActiveModel = c.clone().into();
     am.status = Set(ComplaintStatus::Appealed.as_str().to_string());
     am.appealed_at = Set(Some(now));

@@ -19,11 +19,11 @@ use crate::entities::{
 };
 use crate::mail::outbox::{self, Email};
 use crate::mail::templates::NewComplaintEn;
-use crate::services::audit;
 use crate::services::confirmation::ConfirmToken;
 use crate::services::evidence::EvidenceFile;
 use crate::services::matching::{Match, MatchIndex};
 use crate::services::receipts::{self, ReceiptFor};
+use crate::services::{audit, steps};
 
 /// Matches below this share are noise, not evidence.
 const MIN_STORED_CONTAINMENT: f64 = 0.05;
@@ -219,17 +219,12 @@ pub async fn submit_in(
     .insert(txn)
     .await?;
 
-    for (step, due_at) in plan(received_at, policy.deadline, policy.reminders) {
-        deadline_step::ActiveModel {
-            complaint_id: Set(c.id),
-            step: Set(step),
-            due_at: Set(truncate_micros(due_at)),
-            state: Set(StepState::Pending.as_str().to_string()),
-            ..Default::default()
-        }
-        .insert(txn)
-        .await?;
-    }
+    steps::insert(
+        txn,
+        c.id,
+        plan(received_at, policy.deadline, policy.reminders),
+    )
+    .await?;
 
     let mut target_lines = Vec::with_capacity(new.infringing_urls.len());
     for url in &new.infringing_urls {
@@ -410,16 +405,24 @@ async fn replay(
     }
 }
 
+/// The stored complaint behind a tracking code.
+pub async fn row_by_code(
+    db: &impl ConnectionTrait,
+    code: &str,
+) -> Result<Option<complaint::Model>, DbErr> {
+    complaint::Entity::find()
+        .filter(complaint::Column::TrackingCode.eq(code))
+        .one(db)
+        .await
+}
+
 /// The complaint behind a tracking code.
 pub async fn by_code(
     db: &impl ConnectionTrait,
     code: &TrackingCode,
     config: &crate::config::Config,
 ) -> Result<Option<ComplaintView>, DbErr> {
-    let found = complaint::Entity::find()
-        .filter(complaint::Column::TrackingCode.eq(code.as_str()))
-        .one(db)
-        .await?;
+    let found = row_by_code(db, code.as_str()).await?;
     match found {
         Some(c) => {
             let mut v = view(db, &c, &config.public_base_url).await?;

@@ -3,7 +3,6 @@
 //! returns after `COUNTER_NOTICE_WAIT` unless they report legal action (which staff
 //! record on the complaint); a deadline step restores it on time and everyone is told.
 
-use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
     QueryFilter, QueryOrder, Set,
@@ -16,18 +15,18 @@ use crate::config::Config;
 use crate::db;
 use crate::domain::article::ArticleStatus;
 use crate::domain::complaint::{ComplaintStatus, Language};
-use crate::domain::deadline::{StepState, restore_step};
+use crate::domain::deadline::restore_step;
 use crate::domain::display_time::display;
 use crate::domain::validate::{Checker, EmailAddress, format_timestamp, truncate_micros};
-use crate::entities::{article, complaint, complaint_target, counter_notice, deadline_step};
+use crate::entities::{article, complaint, complaint_target, counter_notice};
 use crate::error::FieldErrors;
 use crate::mail::outbox::{self, Email};
 use crate::mail::templates::{
     CounterNoticeAck, CounterNoticeForward, LegalActionNotice, Restored, render_email,
 };
-use crate::services::audit;
 use crate::services::complaints::status_url;
 use crate::services::takedowns::{self, Change, Site};
+use crate::services::{audit, steps};
 
 pub const WAITING: &str = "waiting";
 pub const RESTORED: &str = "restored";
@@ -255,15 +254,7 @@ pub async fn file(
     }
     .insert(&txn)
     .await?;
-    deadline_step::ActiveModel {
-        complaint_id: Set(c.id),
-        step: Set(restore_step(n.id)),
-        due_at: Set(restore_at),
-        state: Set(StepState::Pending.as_str().to_string()),
-        ..Default::default()
-    }
-    .insert(&txn)
-    .await?;
+    steps::insert(&txn, c.id, [(restore_step(n.id), restore_at)]).await?;
     audit::append(
         &txn,
         now,
@@ -443,21 +434,14 @@ pub async fn record_legal_action(
         am.state = Set(LEGAL_ACTION.into());
         am.done_at = Set(Some(now));
         am.update(&txn).await?;
-        deadline_step::Entity::update_many()
-            .col_expr(
-                deadline_step::Column::State,
-                Expr::value(StepState::Cancelled.as_str()),
-            )
-            .col_expr(deadline_step::Column::DoneAt, Expr::value(now))
-            .col_expr(
-                deadline_step::Column::Note,
-                Expr::value("the claimant reported legal action"),
-            )
-            .filter(deadline_step::Column::ComplaintId.eq(c.id))
-            .filter(deadline_step::Column::Step.eq(restore_step(n.id)))
-            .filter(deadline_step::Column::State.eq(StepState::Pending.as_str()))
-            .exec(&txn)
-            .await?;
+        steps::cancel_step(
+            &txn,
+            c.id,
+            &restore_step(n.id),
+            "the claimant reported legal action",
+            now,
+        )
+        .await?;
         if let Ok(to) = EmailAddress::parse(&n.email) {
             let body = render_email(LegalActionNotice { n, id: c.id })?;
             outbox::enqueue(

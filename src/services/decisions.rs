@@ -5,7 +5,6 @@
 
 use std::collections::BTreeMap;
 
-use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
     QueryFilter, QueryOrder, Set,
@@ -16,16 +15,15 @@ use time::OffsetDateTime;
 use crate::db;
 use crate::domain::article::ArticleStatus;
 use crate::domain::complaint::{ComplaintStatus, Language};
-use crate::domain::deadline::StepState;
 use crate::domain::validate::{EmailAddress, truncate_micros};
-use crate::entities::{article, article_revision, complaint, complaint_target, deadline_step};
+use crate::entities::{article, article_revision, complaint, complaint_target};
 use crate::mail::outbox::{self, Email};
 use crate::mail::templates::{
     DecisionEn, DecisionNotice, DecisionZh, RemovalDecidedEn, render_email,
 };
-use crate::services::audit;
 use crate::services::complaints::status_url;
 use crate::services::takedowns::{self, Change, Site};
+use crate::services::{audit, steps};
 
 /// Longest statement of reasons.
 pub const MAX_REASON_CHARS: usize = 5000;
@@ -134,20 +132,7 @@ pub async fn decide(
     am.decided_at = Set(Some(now));
     am.decided_by = Set(Some(actor.to_string()));
     am.update(&txn).await?;
-    deadline_step::Entity::update_many()
-        .col_expr(
-            deadline_step::Column::State,
-            Expr::value(StepState::Cancelled.as_str()),
-        )
-        .col_expr(deadline_step::Column::DoneAt, Expr::value(now))
-        .col_expr(
-            deadline_step::Column::Note,
-            Expr::value("decided before it was due"),
-        )
-        .filter(deadline_step::Column::ComplaintId.eq(c.id))
-        .filter(deadline_step::Column::State.eq(StepState::Pending.as_str()))
-        .exec(&txn)
-        .await?;
+    steps::cancel_waiting(&txn, c.id, "decided before it was due", now).await?;
     audit::append(
         &txn,
         now,

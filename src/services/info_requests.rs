@@ -20,9 +20,9 @@ use crate::domain::validate::{EmailAddress, format_timestamp, truncate_micros};
 use crate::entities::{complaint, deadline_step};
 use crate::mail::outbox::{self, Email};
 use crate::mail::templates::{InfoAnswered, InfoClosed, InfoRequest, render_email};
-use crate::services::audit;
-use crate::services::complaints::status_url;
+use crate::services::complaints::{row_by_code, status_url};
 use crate::services::takedowns::Site;
+use crate::services::{audit, steps};
 
 /// Longest message or answer.
 pub const MAX_TEXT_CHARS: usize = 5000;
@@ -71,15 +71,7 @@ pub async fn request(
         .exec(&txn)
         .await?
         .rows_affected;
-    deadline_step::ActiveModel {
-        complaint_id: Set(c.id),
-        step: Set(info_wait_step(now)),
-        due_at: Set(answer_by),
-        state: Set(StepState::Pending.as_str().to_string()),
-        ..Default::default()
-    }
-    .insert(&txn)
-    .await?;
+    steps::insert(&txn, c.id, [(info_wait_step(now), answer_by)]).await?;
     let mut am: complaint::ActiveModel = c.clone().into();
     am.status = Set(ComplaintStatus::NeedsInfo.as_str().to_string());
     am.paused_at = Set(Some(now));
@@ -163,11 +155,7 @@ pub async fn answer(
 ) -> Result<Answered, DbErr> {
     let now = truncate_micros(now);
     let txn = db::begin_write(db).await?;
-    let Some(c) = complaint::Entity::find()
-        .filter(complaint::Column::TrackingCode.eq(tracking_code))
-        .one(&txn)
-        .await?
-    else {
+    let Some(c) = row_by_code(&txn, tracking_code).await? else {
         return Ok(Answered::NotFound);
     };
     let (true, Some(paused_at)) = (c.status == ComplaintStatus::NeedsInfo.as_str(), c.paused_at)
@@ -293,23 +281,7 @@ pub async fn close_incomplete(
     am.decided_by = Set(Some("scheduler".into()));
     am.paused_at = Set(None);
     am.update(txn).await?;
-    deadline_step::Entity::update_many()
-        .col_expr(
-            deadline_step::Column::State,
-            Expr::value(StepState::Cancelled.as_str()),
-        )
-        .col_expr(deadline_step::Column::DoneAt, Expr::value(now))
-        .col_expr(
-            deadline_step::Column::Note,
-            Expr::value("closed as incomplete"),
-        )
-        .filter(deadline_step::Column::ComplaintId.eq(c.id))
-        .filter(
-            deadline_step::Column::State
-                .is_in([StepState::Paused.as_str(), StepState::Pending.as_str()]),
-        )
-        .exec(txn)
-        .await?;
+    steps::cancel_waiting(txn, c.id, "closed as incomplete", now).await?;
     audit::append(
         txn,
         now,

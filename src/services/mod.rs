@@ -17,5 +17,6 @@ pub mod receipts;
 pub mod review_queue;
 pub mod site_hosts;
 pub mod staff;
+pub mod steps;
 pub mod takedowns;
 pub mod tokens;

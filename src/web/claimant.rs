@@ -15,7 +15,6 @@ use time::OffsetDateTime;
 
 use crate::domain::complaint::{Language, TrackingCode};
 use crate::domain::validate::format_timestamp;
-use crate::entities::complaint;
 use crate::error::{AppError, AppResult};
 use crate::services::appeals::{self, Appealed};
 use crate::services::info_requests::{self, Answered, MAX_TEXT_CHARS};
@@ -122,10 +121,7 @@ async fn do_appeal(state: &AppState, code: &TrackingCode, text: &str) -> AppResu
 
 /// The claimant's language, for pages about their complaint.
 async fn language(state: &AppState, code: &TrackingCode) -> Language {
-    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
-    complaint::Entity::find()
-        .filter(complaint::Column::TrackingCode.eq(code.as_str()))
-        .one(&state.db)
+    crate::services::complaints::row_by_code(&state.db, code.as_str())
         .await
         .ok()
         .flatten()
