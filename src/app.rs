@@ -43,6 +43,23 @@ impl App {
                 "moved committed evidence files left staged by a crash into place"
             );
         }
+        let stale = crate::services::reindex::stale(&db).await?;
+        if stale > 0 {
+            // Fingerprints from an older release would match wrongly: redo them first.
+            tracing::info!(
+                stale,
+                "fingerprinting stored revisions again for this release"
+            );
+            let started = std::time::Instant::now();
+            crate::services::reindex::run(&db, |_| {})
+                .await
+                .context("fingerprinting stored revisions again")?;
+            tracing::info!(
+                stale,
+                seconds = started.elapsed().as_secs_f64(),
+                "fingerprints up to date"
+            );
+        }
         let index = Arc::new(MatchIndex::default());
         index.sync(&db).await.context("loading the match index")?;
         let config = Arc::new(config);

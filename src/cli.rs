@@ -52,6 +52,9 @@ enum Command {
     Import { file: PathBuf },
     /// Print the canonical content hash of a text file (`-` reads stdin).
     Hash { file: PathBuf },
+    /// Fingerprint stored revisions made by an older release again (start-up does it
+    /// too; this does it ahead of time, with progress).
+    Reindex,
     /// Run one pass of every sweep now (deadlines, then email delivery) and print what
     /// it did.
     Tick,
@@ -193,6 +196,23 @@ async fn run(command: Command) -> Result<ExitCode> {
             println!("{secret}");
         }
         Command::Staff { command } => return staff_command(&config, command).await,
+        Command::Reindex => {
+            let db = connect(&config).await?;
+            let stale = crate::services::reindex::stale(&db).await?;
+            let bar = indicatif::ProgressBar::new(stale);
+            bar.set_style(
+                indicatif::ProgressStyle::with_template(
+                    "fingerprinting {pos}/{len} revisions [{bar:40}] {per_sec}, {eta} left",
+                )
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+            );
+            let done = crate::services::reindex::run(&db, |n| bar.set_position(n)).await?;
+            bar.finish_and_clear();
+            println!(
+                "reindex: {done} revisions fingerprinted again (fingerprint version {})",
+                crate::domain::fingerprint::FINGERPRINT_VERSION
+            );
+        }
         Command::Import { file } => {
             let db = connect(&config).await?;
             let summary = import(&db, &file).await?;
@@ -306,14 +326,14 @@ fn hash_file(path: &Path) -> Result<ExitCode> {
                     at + e.valid_up_to()
                 )
             })?;
-            Ok(crate::domain::canonical::canonical(text))
+            Ok(crate::domain::canonical::nfkc(text).into_owned())
         };
         let (ca, cb) = std::thread::scope(|s| {
             let second = s.spawn(|| check(&b, offset + na));
             (check(&a, offset), second.join())
         });
-        hasher.update_canonical_block(&ca?);
-        hasher.update_canonical_block(&cb.map_err(|_| anyhow::anyhow!("hashing thread failed"))??);
+        hasher.update_normalised(&ca?);
+        hasher.update_normalised(&cb.map_err(|_| anyhow::anyhow!("hashing thread failed"))??);
         offset += na + nb;
     }
     println!("{}  {}", hasher.finish(), path.display());

@@ -9,6 +9,7 @@ mod m20261127_000004_idempotency_scope;
 mod m20261127_000005_verified_contact;
 mod m20261127_000006_staff;
 mod m20261128_000007_review;
+mod m20261128_000008_fingerprint_version;
 
 pub struct Migrator;
 
@@ -23,6 +24,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000005_verified_contact::Migration),
             Box::new(m20261127_000006_staff::Migration),
             Box::new(m20261128_000007_review::Migration),
+            Box::new(m20261128_000008_fingerprint_version::Migration),
         ]
     }
 }

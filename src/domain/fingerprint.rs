@@ -1,16 +1,23 @@
 //! Fingerprints for matching complained-of text against recorded articles.
 //!
 //! The text is canonicalised, lower-cased and folded from Traditional to Simplified
-//! Chinese; punctuation and whitespace are removed. Han (and kana) characters are one
-//! token each, since Chinese has no spaces to split words; every other run of letters or
-//! digits is one token. Each k-gram of tokens is hashed with a fixed-seed 64-bit hash
-//! (so fingerprints stay stable across releases and machines) and winnowed
-//! (Schleimer, Wilkerson, Aiken 2003): in every window of `WINDOW` consecutive k-gram
-//! hashes the minimum is kept.
+//! Chinese (and regional variants to one form); punctuation and whitespace are removed.
+//! Han (and kana) characters are one token each, since Chinese has no spaces to split
+//! words; every other run of letters or digits is one token.
 //!
-//! Guarantee: any run of at least `GUARANTEED_TOKENS` = WINDOW + K - 1 = 15 tokens
-//! (15 Chinese characters, or 15 English words) shared by two texts yields at least one
-//! common fingerprint. A paragraph of news copy is longer than that.
+//! Tokens go into two streams by script, Han and the rest, each shingled on its own:
+//! Latin or digits between two Han characters (a conversion tool's pinyin gloss such
+//! as 區(qū), an inline number, an English fragment) do not break the Han shingles
+//! around them, and Han inside English copy does not break its word shingles.
+//! Romanisation glosses right after a Han character are dropped outright.
+//!
+//! Each k-gram of a stream is hashed with a fixed-seed 64-bit hash (so fingerprints
+//! stay stable across releases and machines) and winnowed (Schleimer, Wilkerson, Aiken
+//! 2003): in every window of `WINDOW` consecutive k-gram hashes the minimum is kept.
+//!
+//! Guarantee: any run of at least `GUARANTEED_TOKENS` = WINDOW + K - 1 = 15 tokens of
+//! one stream (15 Han characters, or 15 words), shared by two texts, yields at least
+//! one common fingerprint, whatever the other script interleaves with it.
 
 use super::canonical::canonical;
 use super::script_fold::to_simplified;
@@ -19,8 +26,13 @@ use super::script_fold::to_simplified;
 pub const K: usize = 6;
 /// k-gram hashes per winnowing window.
 pub const WINDOW: usize = 10;
-/// Shortest shared run of tokens that is always detected.
+/// Shortest shared run of tokens of one stream that is always detected.
 pub const GUARANTEED_TOKENS: usize = WINDOW + K - 1;
+/// Bumped whenever `fingerprints` could give different output for the same text;
+/// stored revisions with an older version are fingerprinted again.
+pub const FINGERPRINT_VERSION: i32 = 2;
+/// Mixed into word-stream k-grams so the two streams never share a hash by design.
+const WORD_STREAM: u64 = 0x5bd1_e995_7f4a_7c15;
 
 /// True for characters shingled one by one (scripts written without spaces).
 pub fn is_cjk_char(c: char) -> bool {
@@ -59,39 +71,86 @@ fn mix(mut z: u64) -> u64 {
     z ^ (z >> 31)
 }
 
-/// Token hashes of `text` in order, after folding.
-pub fn token_hashes(text: &str) -> Vec<u64> {
-    let folded = fold(text);
-    let mut out = Vec::with_capacity(folded.len() / 3);
+/// A text's tokens, split by script, in order within each stream.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Streams {
+    pub han: Vec<u64>,
+    pub words: Vec<u64>,
+}
+
+/// Whether `inner` (what lies between the brackets) reads as a romanisation gloss:
+/// a short syllable or two of Latin letters, tone marks or tone digits.
+fn is_gloss(inner: &[char]) -> bool {
+    !inner.is_empty()
+        && inner.len() <= 12
+        && inner.iter().any(|c| c.is_alphabetic())
+        && inner.iter().all(|c| {
+            (c.is_alphabetic() && !is_cjk_char(*c))
+                || ('1'..='5').contains(c)
+                || matches!(c, ' ' | '\'' | '-' | '·')
+                || ('\u{0300}'..='\u{036F}').contains(c)
+        })
+}
+
+/// Token hashes of `text` by script stream, after folding.
+pub fn token_streams(text: &str) -> Streams {
+    let folded: Vec<char> = fold(text).chars().collect();
+    let mut out = Streams {
+        han: Vec::with_capacity(folded.len() / 2),
+        words: Vec::new(),
+    };
     let mut word = String::new();
     let mut buf = [0u8; 4];
-    for c in folded.chars() {
+    let mut after_han = false;
+    let mut i = 0;
+    while i < folded.len() {
+        let c = folded[i];
+        // NFKC has made full-width brackets ASCII: 區（qū） and 區(qū) look alike here.
+        if c == '(' && after_han && word.is_empty() {
+            let close = folded[i + 1..]
+                .iter()
+                .take(14)
+                .position(|c| *c == ')')
+                .map(|p| i + 1 + p);
+            if let Some(end) = close
+                && is_gloss(&folded[i + 1..end])
+            {
+                i = end + 1;
+                continue;
+            }
+        }
         if is_cjk_char(c) {
             if !word.is_empty() {
-                out.push(fnv1a(word.as_bytes()));
+                out.words.push(fnv1a(word.as_bytes()));
                 word.clear();
             }
-            out.push(fnv1a(c.encode_utf8(&mut buf).as_bytes()));
+            out.han.push(fnv1a(c.encode_utf8(&mut buf).as_bytes()));
+            after_han = true;
         } else if c.is_alphanumeric() {
             word.push(c);
-        } else if !word.is_empty() {
-            // Punctuation and spaces separate words and are otherwise dropped.
-            out.push(fnv1a(word.as_bytes()));
-            word.clear();
+            after_han = false;
+        } else {
+            if !word.is_empty() {
+                // Punctuation and spaces separate words and are otherwise dropped.
+                out.words.push(fnv1a(word.as_bytes()));
+                word.clear();
+            }
+            after_han = after_han && c == ' ';
         }
+        i += 1;
     }
     if !word.is_empty() {
-        out.push(fnv1a(word.as_bytes()));
+        out.words.push(fnv1a(word.as_bytes()));
     }
     out
 }
 
-/// Hashes of every k-gram of tokens.
-fn kgram_hashes(tokens: &[u64]) -> Vec<u64> {
+/// Hashes of every k-gram of tokens, `salt` marking the stream.
+fn kgram_hashes(tokens: &[u64], salt: u64) -> Vec<u64> {
     tokens
         .windows(K)
         .map(|gram| {
-            let h = gram.iter().fold(0x9e37_79b9_7f4a_7c15u64, |acc, t| {
+            let h = gram.iter().fold(0x9e37_79b9_7f4a_7c15u64 ^ salt, |acc, t| {
                 acc.wrapping_mul(0x0100_0000_01b3) ^ *t
             });
             mix(h)
@@ -99,19 +158,17 @@ fn kgram_hashes(tokens: &[u64]) -> Vec<u64> {
         .collect()
 }
 
-/// Winnowed fingerprints of `text`, sorted and deduplicated.
+/// Winnows one stream's k-gram hashes into `picked`.
 ///
-/// A text shorter than one window but at least K tokens long keeps its smallest k-gram
-/// hash, so short quotations still produce something to match.
-pub fn fingerprints(text: &str) -> Vec<u64> {
-    let grams = kgram_hashes(&token_hashes(text));
-    let mut picked = Vec::with_capacity(grams.len() * 2 / (WINDOW + 1) + 1);
+/// A stream shorter than one window but at least K tokens long keeps its smallest
+/// k-gram hash, so short quotations still produce something to match.
+fn winnow(grams: &[u64], picked: &mut Vec<u64>) {
     if grams.is_empty() {
-        return picked;
+        return;
     }
     if grams.len() < WINDOW {
         picked.extend(grams.iter().min());
-        return picked;
+        return;
     }
     let mut last: Option<usize> = None;
     for start in 0..=grams.len() - WINDOW {
@@ -127,6 +184,16 @@ pub fn fingerprints(text: &str) -> Vec<u64> {
             last = Some(pos);
         }
     }
+}
+
+/// Winnowed fingerprints of `text`, both streams, sorted and deduplicated.
+pub fn fingerprints(text: &str) -> Vec<u64> {
+    let streams = token_streams(text);
+    let han = kgram_hashes(&streams.han, 0);
+    let words = kgram_hashes(&streams.words, WORD_STREAM);
+    let mut picked = Vec::with_capacity((han.len() + words.len()) * 2 / (WINDOW + 1) + 2);
+    winnow(&han, &mut picked);
+    winnow(&words, &mut picked);
     picked.sort_unstable();
     picked.dedup();
     picked
@@ -186,18 +253,51 @@ mod tests {
     #[test]
     fn punctuation_and_width_do_not_change_tokens() {
         assert_eq!(
-            token_hashes("「你好」，世界。—…“引號”"),
-            token_hashes("你好, 世界 \"引号\"")
+            token_streams("「你好」，世界。—…“引號”"),
+            token_streams("你好, 世界 \"引号\"")
         );
         assert_eq!(
-            token_hashes("Hello,   “World”!"),
-            token_hashes("hello \"world\"")
+            token_streams("Hello,   “World”!"),
+            token_streams("hello \"world\"")
         );
     }
 
     #[test]
     fn han_is_one_token_per_character_and_words_are_one_token() {
-        assert_eq!(token_hashes("中文abc def").len(), 4);
+        let s = token_streams("中文abc def");
+        assert_eq!((s.han.len(), s.words.len()), (2, 2));
+    }
+
+    #[test]
+    fn romanisation_glosses_are_dropped_and_latin_does_not_split_han() {
+        let clean = token_streams("地区关系产业服务应当");
+        for glossed in [
+            "地區(qū)關(guān)係產(chǎn)業服務(wù)應(yīng)當",
+            "地區（qū）關（guān）係產（chǎn）業服務（wù）應（yīng）當",
+            "地區(qu1)關(guan1)係產(chan3)業服務(wu4)應(ying1)當",
+        ] {
+            assert_eq!(token_streams(glossed), clean, "{glossed}");
+        }
+        // Other Latin between Han characters goes to the word stream, leaving the
+        // Han stream whole.
+        let mixed = token_streams("地区关系GDP产业2026服务应当");
+        assert_eq!(mixed.han, clean.han);
+        assert_eq!(mixed.words.len(), 2);
+        // A bracketed word that is not a gloss stays.
+        assert_eq!(
+            token_streams("记者(Reuters news agency report)报道")
+                .words
+                .len(),
+            4
+        );
+    }
+
+    #[test]
+    fn regional_variants_fold_to_one_form() {
+        assert_eq!(
+            token_streams("這裡有著名的臺灣人爲此"),
+            token_streams("这里有着名的台湾人为此")
+        );
     }
 
     #[test]
@@ -235,6 +335,23 @@ mod tests {
             let b: Vec<String> = r1.iter().chain(&shared).chain(r2).map(|i| word(*i)).collect();
             let fa = fingerprints(&a.join(" "));
             let fb = fingerprints(&b.join(" "));
+            prop_assert!(containment(&fa, &fb) > 0.0);
+        }
+
+        /// The guarantee holds with Latin and glosses interleaved in the Han run.
+        #[test]
+        fn shared_han_span_survives_interleaved_latin(
+            shared in "[\u{4e00}-\u{9fff}]{15,40}",
+            noise in proptest::collection::vec("(\\([a-z]{1,6}[1-4]?\\)|[A-Za-z0-9]{1,8})", 1..10),
+            at in proptest::collection::vec(0usize..40, 1..10),
+            other in "[\u{4e00}-\u{9fff}]{0,80}",
+        ) {
+            let mut copy: Vec<String> = shared.chars().map(String::from).collect();
+            for (n, p) in noise.iter().zip(&at) {
+                copy.insert((*p).min(copy.len()), n.clone());
+            }
+            let fa = fingerprints(&shared);
+            let fb = fingerprints(&format!("{other}。{}", copy.concat()));
             prop_assert!(containment(&fa, &fb) > 0.0);
         }
 

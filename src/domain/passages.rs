@@ -6,8 +6,7 @@
 
 use std::collections::HashSet;
 
-use unicode_normalization::UnicodeNormalization;
-
+use super::canonical::nfkc;
 use super::fingerprint::{K, is_cjk_char};
 use super::script_fold::to_simplified;
 
@@ -26,7 +25,8 @@ struct Token {
 }
 
 fn fold_char(c: char, out: &mut String) {
-    for n in c.to_string().nfkc() {
+    let mut buf = [0u8; 4];
+    for n in nfkc(c.encode_utf8(&mut buf)).chars() {
         for l in n.to_lowercase() {
             out.push(to_simplified(l));
         }

@@ -25,6 +25,7 @@ pub struct Model {
     pub normalizer_version: i32,
     pub record_sha256: String,
     pub fingerprints: Vec<u8>,
+    pub fingerprint_version: i32,
     pub received_at: TimeDateTimeWithTimeZone,
 }
 

@@ -223,6 +223,7 @@ pub async fn record_in(
         normalizer_version: Set(hashes.normalizer_version),
         record_sha256: Set(record_sha256),
         fingerprints: Set(fingerprint::to_bytes(&prepared.fingerprints)),
+        fingerprint_version: Set(fingerprint::FINGERPRINT_VERSION),
         received_at: Set(now),
         ..Default::default()
     }

@@ -14,6 +14,7 @@ pub mod info_requests;
 pub mod intake_queue;
 pub mod matching;
 pub mod receipts;
+pub mod reindex;
 pub mod review_queue;
 pub mod site_hosts;
 pub mod staff;

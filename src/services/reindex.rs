@@ -1,0 +1,79 @@
+//! Fingerprinting stored revisions again after a release changes how fingerprints are
+//! made (`FINGERPRINT_VERSION`). Runs at start-up before the match index loads, or
+//! ahead of time with `takedown reindex`. Only fingerprints change: bodies, hashes and
+//! the audit log are untouched.
+
+use sea_orm::{ConnectionTrait, DatabaseConnection, DbErr, Value};
+
+use crate::db::{self, stmt};
+use crate::domain::fingerprint::{self, FINGERPRINT_VERSION};
+
+/// Revisions fingerprinted per transaction.
+const BATCH: u64 = 500;
+
+/// How many stored revisions have fingerprints from an older version.
+pub async fn stale(db: &DatabaseConnection) -> Result<u64, DbErr> {
+    let row = db
+        .query_one_raw(stmt(
+            db.get_database_backend(),
+            "SELECT COUNT(*) AS n FROM article_revisions WHERE fingerprint_version <> ?",
+            vec![Value::from(FINGERPRINT_VERSION)],
+        ))
+        .await?;
+    Ok(row
+        .map(|r| r.try_get::<i64>("", "n"))
+        .transpose()?
+        .unwrap_or(0) as u64)
+}
+
+/// Fingerprints every stale revision again; `progress` hears how many are done after
+/// each batch. Returns how many there were.
+pub async fn run(db: &DatabaseConnection, mut progress: impl FnMut(u64)) -> Result<u64, DbErr> {
+    let backend = db.get_database_backend();
+    let mut done = 0;
+    loop {
+        let rows = db
+            .query_all_raw(stmt(
+                backend,
+                "SELECT id, body FROM article_revisions WHERE fingerprint_version <> ? \
+                 ORDER BY id LIMIT ?",
+                vec![Value::from(FINGERPRINT_VERSION), Value::from(BATCH)],
+            ))
+            .await?;
+        if rows.is_empty() {
+            return Ok(done);
+        }
+        let mut batch = Vec::with_capacity(rows.len());
+        for row in rows {
+            let id: i64 = row.try_get("", "id")?;
+            let body: String = row.try_get("", "body")?;
+            batch.push((id, body));
+        }
+        // Fingerprinting is CPU work: off the async threads.
+        let computed = tokio::task::spawn_blocking(move || {
+            batch
+                .into_iter()
+                .map(|(id, body)| (id, fingerprint::to_bytes(&fingerprint::fingerprints(&body))))
+                .collect::<Vec<_>>()
+        })
+        .await
+        .map_err(|e| DbErr::Custom(format!("fingerprinting: {e}")))?;
+        let n = computed.len() as u64;
+        let txn = db::begin_write(db).await?;
+        for (id, fps) in computed {
+            txn.execute_raw(stmt(
+                backend,
+                "UPDATE article_revisions SET fingerprints = ?, fingerprint_version = ? WHERE id = ?",
+                vec![
+                    Value::from(fps),
+                    Value::from(FINGERPRINT_VERSION),
+                    Value::from(id),
+                ],
+            ))
+            .await?;
+        }
+        txn.commit().await?;
+        done += n;
+        progress(done);
+    }
+}
