@@ -109,6 +109,9 @@ fn write(
     Ok(written as f64)
 }
 
+/// Appends one paragraph of a kind of text.
+type Fill = dyn FnMut(&mut StdRng, &mut String);
+
 fn best_of(cmd: &mut std::process::Command) -> f64 {
     let mut best = f64::MAX;
     for _ in 0..3 {
@@ -132,7 +135,7 @@ fn main() {
         .unwrap_or(64);
     let dir = tempfile::tempdir().expect("temp dir");
     println!("hash benchmark: {mb} MB per kind, best of 3, release binary");
-    let kinds: [(&str, Box<dyn FnMut(&mut StdRng, &mut String)>); 4] = [
+    let kinds: [(&str, Box<Fill>); 4] = [
         ("ASCII", Box::new(|r, s| en(r, s, false))),
         ("Chinese, full-width punctuation", Box::new(zh)),
         ("English, typographic", Box::new(|r, s| en(r, s, true))),
