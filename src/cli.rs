@@ -303,7 +303,20 @@ fn read_block(reader: &mut impl BufRead, buf: &mut Vec<u8>) -> std::io::Result<u
     Ok(buf.len())
 }
 
-/// `takedown hash`: canonicalises blocks of lines on two threads, hashing in order.
+/// NFKC of one block, or where it stops being UTF-8.
+fn normalise_block(path: &Path, buf: &[u8], at: usize) -> Result<String> {
+    let text = std::str::from_utf8(buf).map_err(|e| {
+        anyhow::anyhow!(
+            "{}: not UTF-8 at byte {}",
+            path.display(),
+            at + e.valid_up_to()
+        )
+    })?;
+    Ok(crate::domain::canonical::nfkc(text).into_owned())
+}
+
+/// `takedown hash`: normalises blocks of lines two at a time on two threads while the
+/// previous pair is filtered and hashed, in order, on this one.
 fn hash_file(path: &Path) -> Result<ExitCode> {
     let mut reader = BufReader::with_capacity(1 << 20, open_input(path)?);
     let mut hasher = CanonicalHasher::new();
@@ -312,29 +325,28 @@ fn hash_file(path: &Path) -> Result<ExitCode> {
         Vec::with_capacity(HASH_BLOCK),
     );
     let mut offset = 0usize;
+    let mut pending: Vec<String> = Vec::new();
     loop {
         let na = read_block(&mut reader, &mut a)?;
         if na == 0 {
             break;
         }
         let nb = read_block(&mut reader, &mut b)?;
-        let check = |buf: &[u8], at: usize| -> Result<String> {
-            let text = std::str::from_utf8(buf).map_err(|e| {
-                anyhow::anyhow!(
-                    "{}: not UTF-8 at byte {}",
-                    path.display(),
-                    at + e.valid_up_to()
-                )
-            })?;
-            Ok(crate::domain::canonical::nfkc(text).into_owned())
-        };
-        let (ca, cb) = std::thread::scope(|s| {
-            let second = s.spawn(|| check(&b, offset + na));
-            (check(&a, offset), second.join())
+        let (first, second) = std::thread::scope(|s| {
+            let first = s.spawn(|| normalise_block(path, &a, offset));
+            let second = s.spawn(|| normalise_block(path, &b, offset + na));
+            for block in pending.drain(..) {
+                hasher.update_normalised(&block);
+            }
+            (first.join(), second.join())
         });
-        hasher.update_normalised(&ca?);
-        hasher.update_normalised(&cb.map_err(|_| anyhow::anyhow!("hashing thread failed"))??);
+        let failed = || anyhow::anyhow!("hashing thread failed");
+        pending.push(first.map_err(|_| failed())??);
+        pending.push(second.map_err(|_| failed())??);
         offset += na + nb;
+    }
+    for block in pending {
+        hasher.update_normalised(&block);
     }
     println!("{}  {}", hasher.finish(), path.display());
     eprintln!("canonical text SHA-256, normalizer version {NORMALIZER_VERSION}");
