@@ -217,6 +217,19 @@ fn record(n: usize, body: &str) -> serde_json::Value {
     })
 }
 
+/// A memory figure of this process from /proc, in KB (0 where there is no /proc).
+fn rss_kb(field: &str) -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with(field))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|v| v.parse().ok())
+        })
+        .unwrap_or(0)
+}
+
 fn percentile(sorted: &[Duration], p: f64) -> Duration {
     let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
     sorted[i]
@@ -267,12 +280,16 @@ async fn main() -> anyhow::Result<()> {
     // Match latency: index built from the database, queries are three paragraphs copied
     // from a random article.
     let index = MatchIndex::default();
+    let rss_before = rss_kb("VmRSS");
     let t = Instant::now();
     index.sync(&db).await?;
     println!(
-        "index:    {} revisions loaded in {:.2}s",
+        "index:    {} revisions loaded in {:.2}s; postings {:.0} MB; resident memory grew {:.0} MB (process peak {:.0} MB)",
         index.indexed().await,
-        t.elapsed().as_secs_f64()
+        t.elapsed().as_secs_f64(),
+        index.memory_bytes().await as f64 / 1e6,
+        rss_kb("VmRSS").saturating_sub(rss_before) as f64 / 1024.0,
+        rss_kb("VmHWM") as f64 / 1024.0,
     );
     let queries: Vec<(usize, String)> = (0..200)
         .map(|_| {

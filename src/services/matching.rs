@@ -14,6 +14,30 @@ use crate::domain::index::FingerprintIndex;
 /// How many revisions to read per catch-up query.
 const SYNC_BATCH: u64 = 5000;
 
+/// Up to `SYNC_BATCH` revisions after `watermark`: (article id, revision id,
+/// fingerprints).
+async fn read_batch(
+    db: &impl ConnectionTrait,
+    watermark: i64,
+) -> Result<Vec<(i64, i64, Vec<u64>)>, DbErr> {
+    let rows = db
+        .query_all_raw(stmt(
+            db.get_database_backend(),
+            "SELECT id, article_id, fingerprints FROM article_revisions \
+             WHERE id > ? ORDER BY id LIMIT ?",
+            vec![Value::from(watermark), Value::from(SYNC_BATCH)],
+        ))
+        .await?;
+    let mut loaded = Vec::with_capacity(rows.len());
+    for row in rows {
+        let id: i64 = row.try_get("", "id")?;
+        let article_id: i64 = row.try_get("", "article_id")?;
+        let blob: Vec<u8> = row.try_get("", "fingerprints")?;
+        loaded.push((article_id, id, fingerprint::from_bytes(&blob)));
+    }
+    Ok(loaded)
+}
+
 /// One article the text was found in.
 #[derive(Debug, Clone, Serialize, PartialEq, utoipa::ToSchema)]
 pub struct Match {
@@ -42,24 +66,32 @@ impl MatchIndex {
     pub async fn sync(&self, db: &impl ConnectionTrait) -> Result<usize, DbErr> {
         let _one_at_a_time = self.syncing.lock().await;
         let mut added = 0;
+        if self.index.read().await.is_empty() {
+            // The first load (start-up) goes into compact postings in one build.
+            let mut all = Vec::new();
+            let mut watermark = 0;
+            loop {
+                let batch = read_batch(db, watermark).await?;
+                let n = batch.len();
+                watermark = batch.last().map_or(watermark, |r| r.1);
+                all.extend(batch);
+                if (n as u64) < SYNC_BATCH {
+                    break;
+                }
+            }
+            added = all.len();
+            if added > 0 {
+                let built = tokio::task::spawn_blocking(move || FingerprintIndex::bulk(all))
+                    .await
+                    .map_err(|e| DbErr::Custom(format!("building the match index: {e}")))?;
+                *self.index.write().await = built;
+            }
+            return Ok(added);
+        }
         loop {
             let watermark = self.index.read().await.watermark;
-            let rows = db
-                .query_all_raw(stmt(
-                    db.get_database_backend(),
-                    "SELECT id, article_id, fingerprints FROM article_revisions \
-                     WHERE id > ? ORDER BY id LIMIT ?",
-                    vec![Value::from(watermark), Value::from(SYNC_BATCH)],
-                ))
-                .await?;
-            let n = rows.len();
-            let mut loaded = Vec::with_capacity(n);
-            for row in rows {
-                let id: i64 = row.try_get("", "id")?;
-                let article_id: i64 = row.try_get("", "article_id")?;
-                let blob: Vec<u8> = row.try_get("", "fingerprints")?;
-                loaded.push((article_id, id, fingerprint::from_bytes(&blob)));
-            }
+            let loaded = read_batch(db, watermark).await?;
+            let n = loaded.len();
             let mut idx = self.index.write().await;
             for (article_id, id, fps) in loaded {
                 idx.insert(article_id, id, &fps);
@@ -70,6 +102,11 @@ impl MatchIndex {
                 return Ok(added);
             }
         }
+    }
+
+    /// Bytes the index's postings take.
+    pub async fn memory_bytes(&self) -> usize {
+        self.index.read().await.memory_bytes()
     }
 
     /// Revisions indexed so far.
