@@ -303,50 +303,60 @@ fn read_block(reader: &mut impl BufRead, buf: &mut Vec<u8>) -> std::io::Result<u
     Ok(buf.len())
 }
 
-/// NFKC of one block, or where it stops being UTF-8.
-fn normalise_block(path: &Path, buf: &[u8], at: usize) -> Result<String> {
-    let text = std::str::from_utf8(buf).map_err(|e| {
-        anyhow::anyhow!(
-            "{}: not UTF-8 at byte {}",
-            path.display(),
-            at + e.valid_up_to()
-        )
-    })?;
-    Ok(crate::domain::canonical::nfkc(text).into_owned())
+/// The canonical text of one block, written into `out`, and the input buffer back for
+/// reuse; or where the block stops being UTF-8.
+fn canonical_block(
+    path: &Path,
+    buf: Vec<u8>,
+    at: usize,
+    mut out: String,
+) -> Result<(String, Vec<u8>)> {
+    crate::domain::canonical::canonical_bytes_into(&buf, &mut out)
+        .map_err(|valid| anyhow::anyhow!("{}: not UTF-8 at byte {}", path.display(), at + valid))?;
+    Ok((out, buf))
 }
 
-/// `takedown hash`: normalises blocks of lines two at a time on two threads while the
-/// previous pair is filtered and hashed, in order, on this one.
+/// `takedown hash`: canonicalises blocks of lines two at a time on two threads while
+/// the previous pair is hashed, in order, on this one. Buffers go round: read into,
+/// canonicalised, hashed, used again.
 fn hash_file(path: &Path) -> Result<ExitCode> {
     let mut reader = BufReader::with_capacity(1 << 20, open_input(path)?);
     let mut hasher = CanonicalHasher::new();
-    let (mut a, mut b) = (
-        Vec::with_capacity(HASH_BLOCK),
-        Vec::with_capacity(HASH_BLOCK),
-    );
+    let mut inputs: Vec<Vec<u8>> = Vec::new();
+    let mut outputs: Vec<String> = Vec::new();
     let mut offset = 0usize;
     let mut pending: Vec<String> = Vec::new();
     loop {
+        let mut a = inputs.pop().unwrap_or_default();
         let na = read_block(&mut reader, &mut a)?;
         if na == 0 {
             break;
         }
+        let mut b = inputs.pop().unwrap_or_default();
         let nb = read_block(&mut reader, &mut b)?;
+        let (oa, ob) = (
+            outputs.pop().unwrap_or_default(),
+            outputs.pop().unwrap_or_default(),
+        );
         let (first, second) = std::thread::scope(|s| {
-            let first = s.spawn(|| normalise_block(path, &a, offset));
-            let second = s.spawn(|| normalise_block(path, &b, offset + na));
+            let first = s.spawn(|| canonical_block(path, a, offset, oa));
+            let second = s.spawn(|| canonical_block(path, b, offset + na, ob));
             for block in pending.drain(..) {
-                hasher.update_normalised(&block);
+                hasher.update_canonical_block(&block);
+                outputs.push(block);
             }
             (first.join(), second.join())
         });
         let failed = || anyhow::anyhow!("hashing thread failed");
-        pending.push(first.map_err(|_| failed())??);
-        pending.push(second.map_err(|_| failed())??);
+        for done in [first, second] {
+            let (canonical, input) = done.map_err(|_| failed())??;
+            pending.push(canonical);
+            inputs.push(input);
+        }
         offset += na + nb;
     }
     for block in pending {
-        hasher.update_normalised(&block);
+        hasher.update_canonical_block(&block);
     }
     println!("{}  {}", hasher.finish(), path.display());
     eprintln!("canonical text SHA-256, normalizer version {NORMALIZER_VERSION}");

@@ -99,6 +99,12 @@ impl Filter {
                     i += 1;
                     continue;
                 }
+                // One space between two visible ASCII characters is already canonical:
+                // keep it in the run, so English goes to the hasher in long slices.
+                if x == b' ' && i > run && b.get(i + 1).is_some_and(|n| *n > b' ' && *n < 0x7F) {
+                    i += 2;
+                    continue;
+                }
                 (1, matches!(x, b'\t'..=b'\r' | b' '))
             } else {
                 let w = utf8_width(x);
@@ -107,6 +113,12 @@ impl Filter {
                     continue;
                 }
                 match s[i..].chars().next() {
+                    // Dashes, quotes, ellipses, per mille: the common typographic
+                    // punctuation, none of it whitespace or a format character.
+                    Some('\u{2010}'..='\u{2027}' | '\u{2030}'..='\u{205E}') => {
+                        i += w;
+                        continue;
+                    }
                     Some(c) if c.is_whitespace() => (w, true),
                     Some(c) if is_dropped(c) => (w, false),
                     _ => {
@@ -140,10 +152,35 @@ impl Filter {
 
 /// The canonical text of `input`.
 pub fn canonical(input: &str) -> String {
-    let normalised = NFKC.normalize(input);
-    let mut out = String::with_capacity(normalised.len());
-    Filter::default().feed(&normalised, &mut |piece| out.push_str(piece));
+    let mut out = String::new();
+    canonical_into(input, &mut out);
     out
+}
+
+/// As `canonical_into`, for bytes that should be UTF-8: ICU decodes while it
+/// normalises, so the text is not validated in a pass of its own. Ill-formed input is
+/// refused with the offset where it stops being UTF-8.
+pub fn canonical_bytes_into(input: &[u8], out: &mut String) -> Result<(), usize> {
+    out.clear();
+    let normalised = NFKC.normalize_utf8(input);
+    // ICU stands U+FFFD in for ill-formed bytes; only then is there anything to check.
+    if normalised.contains('\u{FFFD}')
+        && let Err(e) = std::str::from_utf8(input)
+    {
+        return Err(e.valid_up_to());
+    }
+    out.reserve(normalised.len());
+    Filter::default().feed(&normalised, &mut |piece| out.push_str(piece));
+    Ok(())
+}
+
+/// Writes the canonical text of `input` into `out`, replacing what it held (so a
+/// buffer can be reused block after block).
+pub fn canonical_into(input: &str, out: &mut String) {
+    out.clear();
+    let normalised = NFKC.normalize(input);
+    out.reserve(normalised.len());
+    Filter::default().feed(&normalised, &mut |piece| out.push_str(piece));
 }
 
 /// Lower-case hex of SHA-256 over `bytes`.
@@ -182,6 +219,21 @@ impl CanonicalHasher {
         let hasher = &mut self.hasher;
         self.filter
             .feed(normalised, &mut |piece| hasher.update(piece.as_bytes()));
+    }
+
+    /// Feeds the canonical text of a block that ended with a line break, canonicalised
+    /// elsewhere (in parallel). Blocks are joined by one space, as the line break
+    /// between them would have been.
+    pub fn update_canonical_block(&mut self, canonical_block: &str) {
+        if canonical_block.is_empty() {
+            return;
+        }
+        if self.filter.started || self.filter.pending_space {
+            self.hasher.update(b" ");
+        }
+        self.hasher.update(canonical_block.as_bytes());
+        self.filter.started = true;
+        self.filter.pending_space = false;
     }
 
     pub fn finish(self) -> String {
@@ -284,6 +336,17 @@ mod tests {
         fn any_text_hashes_as_before(s in proptest::prelude::any::<String>()) {
             proptest::prop_assert_eq!(canonical(&s), reference(&s));
         }
+
+        /// Bytes: the same canonical text when they are UTF-8, the same error offset as
+        /// the standard library's check when they are not.
+        #[test]
+        fn bytes_agree_with_text(b in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..80)) {
+            let mut out = String::new();
+            match std::str::from_utf8(&b) {
+                Ok(s) => proptest::prop_assert_eq!(canonical_bytes_into(&b, &mut out).map(|()| out), Ok(reference(s))),
+                Err(e) => proptest::prop_assert_eq!(canonical_bytes_into(&b, &mut out), Err(e.valid_up_to())),
+            }
+        }
     }
 
     #[test]
@@ -292,6 +355,30 @@ mod tests {
         let mut h = CanonicalHasher::new();
         for block in text.split_inclusive('\n') {
             h.update_normalised(&nfkc(block));
+        }
+        assert_eq!(h.finish(), content_sha256(text));
+    }
+
+    #[test]
+    fn bytes_are_checked_as_utf8_while_normalised() {
+        let mut out = String::new();
+        assert_eq!(
+            canonical_bytes_into("ＡＢ\u{FFFD} c".as_bytes(), &mut out),
+            Ok(())
+        );
+        assert_eq!(out, "AB\u{FFFD} c");
+        assert_eq!(canonical_bytes_into(b"ok\n\xff\xfe\n", &mut out), Err(3));
+        assert_eq!(canonical_bytes_into("第一".as_bytes(), &mut out), Ok(()));
+    }
+
+    #[test]
+    fn canonical_blocks_agree_with_whole_text() {
+        let text = "\u{3000}第一段。\n\n  Second line\twith ＷＩＤＥ text\u{200B}.\n\u{200B}\n第三段 e\u{301}\n";
+        let mut h = CanonicalHasher::new();
+        let mut buf = String::new();
+        for block in text.split_inclusive('\n') {
+            canonical_into(block, &mut buf);
+            h.update_canonical_block(&buf);
         }
         assert_eq!(h.finish(), content_sha256(text));
     }
