@@ -316,9 +316,26 @@ fn canonical_block(
     Ok((out, buf))
 }
 
+/// Two blocks read in turn, the second possibly empty; (block, its offset).
+type Pair = [(Vec<u8>, usize); 2];
+
+fn read_pair(
+    reader: &mut impl BufRead,
+    spare: &mut Vec<Vec<u8>>,
+    offset: &mut usize,
+) -> std::io::Result<Pair> {
+    let mut take = || -> std::io::Result<(Vec<u8>, usize)> {
+        let mut buf = spare.pop().unwrap_or_default();
+        let at = *offset;
+        *offset += read_block(reader, &mut buf)?;
+        Ok((buf, at))
+    };
+    Ok([take()?, take()?])
+}
+
 /// `takedown hash`: canonicalises blocks of lines two at a time on two threads while
-/// the previous pair is hashed, in order, on this one. Buffers go round: read into,
-/// canonicalised, hashed, used again.
+/// this one hashes the previous pair, in order, and reads the next. Buffers go round:
+/// read into, canonicalised, hashed, used again.
 fn hash_file(path: &Path) -> Result<ExitCode> {
     let mut reader = BufReader::with_capacity(1 << 20, open_input(path)?);
     let mut hasher = CanonicalHasher::new();
@@ -326,26 +343,22 @@ fn hash_file(path: &Path) -> Result<ExitCode> {
     let mut outputs: Vec<String> = Vec::new();
     let mut offset = 0usize;
     let mut pending: Vec<String> = Vec::new();
-    loop {
-        let mut a = inputs.pop().unwrap_or_default();
-        let na = read_block(&mut reader, &mut a)?;
-        if na == 0 {
-            break;
-        }
-        let mut b = inputs.pop().unwrap_or_default();
-        let nb = read_block(&mut reader, &mut b)?;
+    let mut next = read_pair(&mut reader, &mut inputs, &mut offset)?;
+    while !next[0].0.is_empty() {
+        let [(a, at_a), (b, at_b)] = next;
         let (oa, ob) = (
             outputs.pop().unwrap_or_default(),
             outputs.pop().unwrap_or_default(),
         );
-        let (first, second) = std::thread::scope(|s| {
-            let first = s.spawn(|| canonical_block(path, a, offset, oa));
-            let second = s.spawn(|| canonical_block(path, b, offset + na, ob));
+        let (first, second, following) = std::thread::scope(|s| {
+            let first = s.spawn(|| canonical_block(path, a, at_a, oa));
+            let second = s.spawn(|| canonical_block(path, b, at_b, ob));
             for block in pending.drain(..) {
                 hasher.update_canonical_block(&block);
                 outputs.push(block);
             }
-            (first.join(), second.join())
+            let following = read_pair(&mut reader, &mut inputs, &mut offset);
+            (first.join(), second.join(), following)
         });
         let failed = || anyhow::anyhow!("hashing thread failed");
         for done in [first, second] {
@@ -353,7 +366,7 @@ fn hash_file(path: &Path) -> Result<ExitCode> {
             pending.push(canonical);
             inputs.push(input);
         }
-        offset += na + nb;
+        next = following?;
     }
     for block in pending {
         hasher.update_canonical_block(&block);

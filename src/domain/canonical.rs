@@ -62,12 +62,31 @@ fn is_dropped(c: char) -> bool {
 const NFKC: icu_normalizer::ComposingNormalizerBorrowed<'static> =
     icu_normalizer::ComposingNormalizerBorrowed::new_nfkc();
 
-/// Whether a character starting with this UTF-8 lead byte can be whitespace or a
-/// control or format character (the only ones the filter touches). Everything else,
-/// Han characters included, is copied without being decoded.
-fn may_need_filter(lead: u8) -> bool {
-    matches!(lead, 0xC2 | 0xD8..=0xDC | 0xE0..=0xE3 | 0xEF | 0xF0..=0xF4)
-}
+/// How the filter treats each byte value.
+const PLAIN: u8 = 0;
+const SPACE: u8 = 1;
+const CONTROL: u8 = 2;
+const CANDIDATE: u8 = 3;
+
+/// The class of every byte: visible ASCII, continuation bytes and the lead bytes of
+/// characters that cannot be whitespace, control or format characters (Han among them)
+/// are PLAIN and copied without being decoded; CANDIDATE lead bytes start a character
+/// that may be one of those and is decoded.
+const CLASS: [u8; 256] = {
+    let mut t = [PLAIN; 256];
+    let mut i = 0;
+    while i < 256 {
+        let b = i as u8;
+        t[i] = match b {
+            b' ' => SPACE,
+            0..=0x1F | 0x7F => CONTROL,
+            0xC2 | 0xD8..=0xDC | 0xE0..=0xE3 | 0xEF | 0xF0..=0xF4 => CANDIDATE,
+            _ => PLAIN,
+        };
+        i += 1;
+    }
+    t
+};
 
 fn utf8_width(lead: u8) -> usize {
     match lead {
@@ -92,38 +111,37 @@ impl Filter {
     fn feed(&mut self, s: &str, emit: &mut impl FnMut(&str)) {
         let b = s.as_bytes();
         let (mut i, mut run) = (0, 0);
-        while i < b.len() {
-            let x = b[i];
-            let (w, whitespace) = if x < 0x80 {
-                if x > b' ' && x != 0x7F {
-                    i += 1;
-                    continue;
-                }
-                // One space between two visible ASCII characters is already canonical:
-                // keep it in the run, so English goes to the hasher in long slices.
-                if x == b' ' && i > run && b.get(i + 1).is_some_and(|n| *n > b' ' && *n < 0x7F) {
-                    i += 2;
-                    continue;
-                }
-                (1, matches!(x, b'\t'..=b'\r' | b' '))
-            } else {
-                let w = utf8_width(x);
-                if !may_need_filter(x) {
-                    i += w;
-                    continue;
-                }
-                match s[i..].chars().next() {
-                    // Dashes, quotes, ellipses, per mille: the common typographic
-                    // punctuation, none of it whitespace or a format character.
-                    Some('\u{2010}'..='\u{2027}' | '\u{2030}'..='\u{205E}') => {
-                        i += w;
+        loop {
+            while i < b.len() && CLASS[b[i] as usize] == PLAIN {
+                i += 1;
+            }
+            let Some(&x) = b.get(i) else { break };
+            let (w, whitespace) = match CLASS[x as usize] {
+                SPACE => {
+                    // One space between two visible characters is already canonical:
+                    // keep it in the run, so text goes out in long slices.
+                    if i > run && b.get(i + 1).is_some_and(|n| CLASS[*n as usize] == PLAIN) {
+                        i += 2;
                         continue;
                     }
-                    Some(c) if c.is_whitespace() => (w, true),
-                    Some(c) if is_dropped(c) => (w, false),
-                    _ => {
-                        i += w;
-                        continue;
+                    (1, true)
+                }
+                CONTROL => (1, matches!(x, b'\t'..=b'\r')),
+                _ => {
+                    let w = utf8_width(x);
+                    match s[i..].chars().next() {
+                        // Dashes, quotes, ellipses, per mille: the common typographic
+                        // punctuation, none of it whitespace or a format character.
+                        Some('\u{2010}'..='\u{2027}' | '\u{2030}'..='\u{205E}') => {
+                            i += w;
+                            continue;
+                        }
+                        Some(c) if c.is_whitespace() => (w, true),
+                        Some(c) if is_dropped(c) => (w, false),
+                        _ => {
+                            i += w;
+                            continue;
+                        }
                     }
                 }
             };
