@@ -26,33 +26,30 @@ fn table() -> &'static HashMap<char, char> {
 
 /// Regional and variant forms folded to one, on both sides of a comparison: 著 and 着
 /// are one character for matching even where a writer keeps them apart.
-const VARIANTS: &[(char, char)] = &[
-    ('著', '着'),
-    ('峯', '峰'),
-    ('羣', '群'),
-    ('衆', '众'),
-    ('啓', '启'),
-    ('啟', '启'),
-    ('綫', '线'),
-    ('麪', '面'),
-    ('牀', '床'),
-    ('戶', '户'),
-    ('僞', '伪'),
-    ('衞', '卫'),
-    ('敎', '教'),
-    ('姉', '姊'),
-];
+fn variant(c: char) -> char {
+    match c {
+        '著' => '着',
+        '峯' => '峰',
+        '羣' => '群',
+        '衆' => '众',
+        '啓' | '啟' => '启',
+        '綫' => '线',
+        '麪' => '面',
+        '牀' => '床',
+        '戶' => '户',
+        '僞' => '伪',
+        '衞' => '卫',
+        '敎' => '教',
+        _ => c,
+    }
+}
 
 /// The Simplified form of `c`, or `c` itself.
 pub fn to_simplified(c: char) -> char {
     if (c as u32) < 0x2E80 {
         return c;
     }
-    let s = table().get(&c).copied().unwrap_or(c);
-    VARIANTS
-        .iter()
-        .find(|(from, _)| *from == s)
-        .map_or(s, |(_, to)| *to)
+    variant(table().get(&c).copied().unwrap_or(c))
 }
 
 #[cfg(test)]
