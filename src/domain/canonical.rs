@@ -88,6 +88,38 @@ const CLASS: [u8; 256] = {
     t
 };
 
+const ONES: u64 = 0x0101_0101_0101_0101;
+const HIGHS: u64 = 0x8080_8080_8080_8080;
+
+/// Whether eight bytes are already canonical as they stand: visible ASCII and single
+/// spaces, not starting a run with a space, not ending on one (the next byte decides
+/// it), and no two spaces together. Checked a word at a time (SWAR), so English goes
+/// through eight bytes per step.
+fn plain_ascii_word(chunk: &[u8], at_run_start: bool) -> bool {
+    let mut bytes = [0u8; 8];
+    bytes.copy_from_slice(chunk);
+    let w = u64::from_le_bytes(bytes);
+    if w & HIGHS != 0 {
+        return false;
+    }
+    // With every byte below 0x80 these tests are exact per byte.
+    let below_space = w.wrapping_sub(ONES * 0x20) & HIGHS;
+    let del = {
+        let t = w ^ (ONES * 0x7F);
+        t.wrapping_sub(ONES) & !t & HIGHS
+    };
+    if below_space | del != 0 {
+        return false;
+    }
+    let spaces = {
+        let t = w ^ (ONES * 0x20);
+        !(((t & !HIGHS) + !HIGHS) | t) & HIGHS
+    };
+    let first = 0x80;
+    let last = 0x80 << 56;
+    spaces & (spaces << 8) == 0 && spaces & last == 0 && !(at_run_start && spaces & first != 0)
+}
+
 fn utf8_width(lead: u8) -> usize {
     match lead {
         0..=0x7F => 1,
@@ -112,10 +144,18 @@ impl Filter {
         let b = s.as_bytes();
         let (mut i, mut run) = (0, 0);
         loop {
-            while i < b.len() && CLASS[b[i] as usize] == PLAIN {
-                i += 1;
+            if let Some(chunk) = b.get(i..i + 8)
+                && chunk[0] < 0x80
+                && plain_ascii_word(chunk, i == run)
+            {
+                i += 8;
+                continue;
             }
             let Some(&x) = b.get(i) else { break };
+            if CLASS[x as usize] == PLAIN {
+                i += 1;
+                continue;
+            }
             let (w, whitespace) = match CLASS[x as usize] {
                 SPACE => {
                     // One space between two visible characters is already canonical:
@@ -375,6 +415,26 @@ mod tests {
             h.update_normalised(&nfkc(block));
         }
         assert_eq!(h.finish(), content_sha256(text));
+    }
+
+    #[test]
+    fn eight_byte_steps_stop_wherever_a_byte_needs_work() {
+        assert!(plain_ascii_word(b"a b c de", false));
+        assert!(plain_ascii_word(b" abcdefg", false));
+        assert!(
+            !plain_ascii_word(b" abcdefg", true),
+            "a run does not start with a space"
+        );
+        assert!(!plain_ascii_word(b"ab  cdef", false), "two spaces");
+        assert!(!plain_ascii_word(b"abcdefg ", false), "ends on a space");
+        assert!(!plain_ascii_word(b"abc\ndefg", false));
+        assert!(!plain_ascii_word(b"abc\x7fdefg", false));
+        assert!(!plain_ascii_word(b"abc\tdefg", false));
+        assert!(!plain_ascii_word("ab\u{e9}cdef".as_bytes(), false));
+        assert_eq!(
+            canonical("one two  three\tfour   five six seven eight"),
+            "one two three four five six seven eight"
+        );
     }
 
     #[test]
