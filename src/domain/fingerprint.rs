@@ -94,7 +94,11 @@ fn is_gloss(inner: &[char]) -> bool {
 
 /// Token hashes of `text` by script stream, after folding.
 pub fn token_streams(text: &str) -> Streams {
-    let folded: Vec<char> = fold(text).chars().collect();
+    let folded: Vec<char> = canonical(text)
+        .to_lowercase()
+        .chars()
+        .map(to_simplified)
+        .collect();
     let mut out = Streams {
         han: Vec::with_capacity(folded.len() / 2),
         words: Vec::new(),
