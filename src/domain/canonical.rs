@@ -251,32 +251,17 @@ pub fn content_sha256(input: &str) -> String {
     sha256_hex(canonical(input).as_bytes())
 }
 
-/// Streams canonical text into a hasher without holding the whole canonical copy,
+/// Hashes canonical text block by block without holding the whole canonical copy,
 /// for `takedown hash` on large files. Produces the same digest as `content_sha256`.
 #[derive(Default)]
 pub struct CanonicalHasher {
     hasher: Sha256,
-    filter: Filter,
+    started: bool,
 }
 
 impl CanonicalHasher {
     pub fn new() -> Self {
         Self::default()
-    }
-
-    /// Feeds a chunk. Chunks must split the text only at a character that NFKC cannot
-    /// combine with its neighbours (callers split after a newline), so that chunked and
-    /// whole-text normalisation agree.
-    pub fn update(&mut self, chunk: &str) {
-        let normalised = NFKC.normalize(chunk);
-        self.update_normalised(&normalised);
-    }
-
-    /// Feeds a chunk already normalised to NFKC (elsewhere, e.g. on another thread).
-    pub fn update_normalised(&mut self, normalised: &str) {
-        let hasher = &mut self.hasher;
-        self.filter
-            .feed(normalised, &mut |piece| hasher.update(piece.as_bytes()));
     }
 
     /// Feeds the canonical text of a block that ended with a line break, canonicalised
@@ -286,12 +271,11 @@ impl CanonicalHasher {
         if canonical_block.is_empty() {
             return;
         }
-        if self.filter.started || self.filter.pending_space {
+        if self.started {
             self.hasher.update(b" ");
         }
         self.hasher.update(canonical_block.as_bytes());
-        self.filter.started = true;
-        self.filter.pending_space = false;
+        self.started = true;
     }
 
     pub fn finish(self) -> String {
@@ -299,8 +283,7 @@ impl CanonicalHasher {
     }
 }
 
-/// NFKC of one chunk (split as for `CanonicalHasher::update`), borrowed when the chunk
-/// is already normalised.
+/// NFKC of `text`, borrowed when it is already normalised.
 pub fn nfkc(chunk: &str) -> std::borrow::Cow<'_, str> {
     NFKC.normalize(chunk)
 }
@@ -408,16 +391,6 @@ mod tests {
     }
 
     #[test]
-    fn block_hashing_agrees_with_whole_text() {
-        let text = "\u{3000}第一段。\n\n  Second line\twith ＷＩＤＥ text\u{200B}.\n\u{200B}\n第三段 e\u{301}\n";
-        let mut h = CanonicalHasher::new();
-        for block in text.split_inclusive('\n') {
-            h.update_normalised(&nfkc(block));
-        }
-        assert_eq!(h.finish(), content_sha256(text));
-    }
-
-    #[test]
     fn eight_byte_steps_stop_wherever_a_byte_needs_work() {
         assert!(plain_ascii_word(b"a b c de", false));
         assert!(plain_ascii_word(b" abcdefg", false));
@@ -462,11 +435,13 @@ mod tests {
     }
 
     #[test]
-    fn streaming_hasher_agrees_with_whole_text() {
+    fn line_by_line_hashing_agrees_with_whole_text() {
         let text = "第一段。\n  Second line\twith ＷＩＤＥ text\u{200B}.\n\n第三段\n";
         let mut h = CanonicalHasher::new();
+        let mut buf = String::new();
         for line in text.split_inclusive('\n') {
-            h.update(line);
+            canonical_bytes_into(line.as_bytes(), &mut buf).unwrap();
+            h.update_canonical_block(&buf);
         }
         assert_eq!(h.finish(), content_sha256(text));
     }
