@@ -36,6 +36,69 @@ pub async fn enqueue(
     public_base_url: &str,
     now: OffsetDateTime,
 ) -> Result<bool, DbErr> {
+    insert(
+        txn,
+        Row {
+            kind: email.kind,
+            recipient: email.recipient.as_str(),
+            subject: &email.subject,
+            body_text: &email.body_text,
+            body_html: email.body_html.as_deref(),
+            dedupe_key: &email.dedupe_key,
+            complaint_id: email.complaint_id,
+        },
+        public_base_url,
+        now,
+    )
+    .await
+}
+
+/// Enqueues one CMS webhook: a row of kind `webhook` whose recipient is the URL,
+/// subject the event and body the JSON, delivered and retried like an email.
+pub async fn enqueue_webhook(
+    txn: &impl ConnectionTrait,
+    url: &str,
+    event: &str,
+    body: &serde_json::Value,
+    complaint_id: i64,
+    public_base_url: &str,
+    now: OffsetDateTime,
+) -> Result<bool, DbErr> {
+    insert(
+        txn,
+        Row {
+            kind: "webhook",
+            recipient: url,
+            subject: event,
+            body_text: &body.to_string(),
+            body_html: None,
+            // Every change is its own delivery.
+            dedupe_key: &format!("webhook:{}", uuid::Uuid::new_v4().simple()),
+            complaint_id: Some(complaint_id),
+        },
+        public_base_url,
+        now,
+    )
+    .await
+}
+
+/// One outbox row as written.
+struct Row<'a> {
+    kind: &'a str,
+    recipient: &'a str,
+    subject: &'a str,
+    body_text: &'a str,
+    body_html: Option<&'a str>,
+    dedupe_key: &'a str,
+    complaint_id: Option<i64>,
+}
+
+async fn insert(
+    txn: &impl ConnectionTrait,
+    row: Row<'_>,
+    public_base_url: &str,
+    now: OffsetDateTime,
+) -> Result<bool, DbErr> {
     let now = truncate_micros(now);
     let res = txn
         .execute_raw(stmt(
@@ -44,14 +107,14 @@ pub async fn enqueue(
              message_id, complaint_id, attempts, next_attempt_at, created_at) \
              VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?) ON CONFLICT (dedupe_key) DO NOTHING",
             vec![
-                Value::from(email.kind),
-                Value::from(email.recipient.as_str()),
-                Value::from(email.subject.clone()),
-                Value::from(email.body_text.clone()),
-                Value::from(email.body_html.clone()),
-                Value::from(email.dedupe_key.clone()),
+                Value::from(row.kind),
+                Value::from(row.recipient),
+                Value::from(row.subject),
+                Value::from(row.body_text),
+                Value::from(row.body_html),
+                Value::from(row.dedupe_key),
                 Value::from(message_id(public_base_url)),
-                Value::from(email.complaint_id),
+                Value::from(row.complaint_id),
                 Value::from(now),
                 Value::from(now),
             ],

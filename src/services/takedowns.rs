@@ -2,16 +2,15 @@
 //! goes through here, so each one is audited and, when `CMS_WEBHOOK_URL` is set,
 //! announced to the CMS through the outbox (signed, retried, never lost).
 
-use sea_orm::{ActiveModelTrait, ConnectionTrait, DbErr, Set, Value};
+use sea_orm::{ActiveModelTrait, ConnectionTrait, DbErr, Set};
 use serde_json::json;
 use time::OffsetDateTime;
 
 use crate::config::Config;
-use crate::db::stmt;
 use crate::domain::article::ArticleStatus;
 use crate::domain::validate::{EmailAddress, format_timestamp};
 use crate::entities::article;
-use crate::mail::outbox::message_id;
+use crate::mail::outbox;
 use crate::services::audit;
 
 /// What the services that change articles need to know about the site.
@@ -87,37 +86,16 @@ pub async fn change_status(
             "notice_url": (change.to == ArticleStatus::Removed).then(|| site.removed_url(a.id)),
             "at": format_timestamp(now),
         });
-        enqueue_webhook(txn, site, url, event, &body, change.complaint_id, now).await?;
+        outbox::enqueue_webhook(
+            txn,
+            url,
+            event,
+            &body,
+            change.complaint_id,
+            site.public_base_url,
+            now,
+        )
+        .await?;
     }
-    Ok(())
-}
-
-/// One webhook delivery owed: an outbox row of kind `webhook` whose recipient is the URL.
-async fn enqueue_webhook(
-    txn: &impl ConnectionTrait,
-    site: &Site<'_>,
-    url: &str,
-    event: &str,
-    body: &serde_json::Value,
-    complaint_id: i64,
-    now: OffsetDateTime,
-) -> Result<(), DbErr> {
-    txn.execute_raw(stmt(
-        txn.get_database_backend(),
-        "INSERT INTO outbox (kind, recipient, subject, body_text, body_html, dedupe_key, \
-         message_id, complaint_id, attempts, next_attempt_at, created_at) \
-         VALUES ('webhook', ?, ?, ?, NULL, ?, ?, ?, 0, ?, ?)",
-        vec![
-            Value::from(url),
-            Value::from(event),
-            Value::from(body.to_string()),
-            Value::from(format!("webhook:{}", uuid::Uuid::new_v4().simple())),
-            Value::from(message_id(site.public_base_url)),
-            Value::from(complaint_id),
-            Value::from(now),
-            Value::from(now),
-        ],
-    ))
-    .await?;
     Ok(())
 }
