@@ -1,7 +1,6 @@
 //! Which fingerprinting produced a revision's stored fingerprints, so that a release
 //! that changes it can fingerprint older revisions again. Existing rows are version 1.
-//! No index: the stale ones are found once per start-up, and an index would cost every
-//! recorded article a write.
+//! Indexed, so start-up finds the stale ones without reading every revision.
 
 use sea_orm_migration::prelude::*;
 
@@ -13,6 +12,8 @@ enum ArticleRevisions {
     Table,
     FingerprintVersion,
 }
+
+const INDEX: &str = "ix_article_revisions_fingerprint_version";
 
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
@@ -29,10 +30,27 @@ impl MigrationTrait for Migration {
                     )
                     .to_owned(),
             )
+            .await?;
+        manager
+            .create_index(
+                Index::create()
+                    .name(INDEX)
+                    .table(ArticleRevisions::Table)
+                    .col(ArticleRevisions::FingerprintVersion)
+                    .to_owned(),
+            )
             .await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .drop_index(
+                Index::drop()
+                    .name(INDEX)
+                    .table(ArticleRevisions::Table)
+                    .to_owned(),
+            )
+            .await?;
         manager
             .alter_table(
                 Table::alter()

@@ -11,12 +11,13 @@ use crate::domain::fingerprint::{self, FINGERPRINT_VERSION};
 /// Revisions fingerprinted per transaction.
 const BATCH: u64 = 500;
 
-/// How many stored revisions have fingerprints from an older version.
+/// How many stored revisions have fingerprints from an older version. Versions only go
+/// up, so `<` reads a range of the version index: start-up does not scan the table.
 pub async fn stale(db: &DatabaseConnection) -> Result<u64, DbErr> {
     let row = db
         .query_one_raw(stmt(
             db.get_database_backend(),
-            "SELECT COUNT(*) AS n FROM article_revisions WHERE fingerprint_version <> ?",
+            "SELECT COUNT(*) AS n FROM article_revisions WHERE fingerprint_version < ?",
             vec![Value::from(FINGERPRINT_VERSION)],
         ))
         .await?;
@@ -35,7 +36,7 @@ pub async fn run(db: &DatabaseConnection, mut progress: impl FnMut(u64)) -> Resu
         let rows = db
             .query_all_raw(stmt(
                 backend,
-                "SELECT id, body FROM article_revisions WHERE fingerprint_version <> ? \
+                "SELECT id, body FROM article_revisions WHERE fingerprint_version < ? \
                  ORDER BY id LIMIT ?",
                 vec![Value::from(FINGERPRINT_VERSION), Value::from(BATCH)],
             ))
