@@ -55,7 +55,7 @@ pub fn fold(text: &str) -> String {
 }
 
 /// FNV-1a, 64-bit: fixed and simple, so the fingerprint of a text never changes.
-fn fnv1a(bytes: &[u8]) -> u64 {
+pub(crate) fn fnv1a(bytes: &[u8]) -> u64 {
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
     for b in bytes {
         h ^= u64::from(*b);
@@ -150,7 +150,7 @@ pub fn token_streams(text: &str) -> Streams {
 }
 
 /// Hashes of every k-gram of tokens, `salt` marking the stream.
-fn kgram_hashes(tokens: &[u64], salt: u64) -> Vec<u64> {
+pub(crate) fn kgram_hashes(tokens: &[u64], salt: u64) -> Vec<u64> {
     tokens
         .windows(K)
         .map(|gram| {

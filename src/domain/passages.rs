@@ -7,7 +7,7 @@
 use std::collections::HashSet;
 
 use super::canonical::nfkc;
-use super::fingerprint::{K, is_cjk_char};
+use super::fingerprint::{K, fnv1a, is_cjk_char, kgram_hashes};
 use super::script_fold::to_simplified;
 
 /// A run of one text, marked when it lies in a shared passage.
@@ -33,13 +33,6 @@ fn fold_char(c: char, out: &mut String) {
     }
 }
 
-fn hash(s: &str) -> u64 {
-    // FNV-1a: only compared within one page, so any fixed hash will do.
-    s.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
-        (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
-    })
-}
-
 fn tokens(text: &str) -> Vec<Token> {
     let mut out = Vec::new();
     let mut word = String::new();
@@ -48,7 +41,7 @@ fn tokens(text: &str) -> Vec<Token> {
     let flush = |word: &mut String, start: usize, end: usize, out: &mut Vec<Token>| {
         if !word.is_empty() {
             out.push(Token {
-                hash: hash(word),
+                hash: fnv1a(word.as_bytes()),
                 start,
                 end,
             });
@@ -65,7 +58,7 @@ fn tokens(text: &str) -> Vec<Token> {
             Some(f) if is_cjk_char(f) => {
                 flush(&mut word, word_start, i, &mut out);
                 out.push(Token {
-                    hash: hash(&folded),
+                    hash: fnv1a(folded.as_bytes()),
                     start: i,
                     end,
                 });
@@ -84,13 +77,8 @@ fn tokens(text: &str) -> Vec<Token> {
 }
 
 fn grams(t: &[Token]) -> Vec<u64> {
-    t.windows(K)
-        .map(|w| {
-            w.iter().fold(0x9e37_79b9_7f4a_7c15u64, |acc, t| {
-                acc.rotate_left(5).wrapping_mul(0x0100_0000_01b3) ^ t.hash
-            })
-        })
-        .collect()
+    let hashes: Vec<u64> = t.iter().map(|t| t.hash).collect();
+    kgram_hashes(&hashes, 0)
 }
 
 /// Marks every token of `t` covered by a k-gram that `other` also has.
