@@ -72,6 +72,16 @@ enum Command {
         #[command(subcommand)]
         command: AuditCommand,
     },
+    /// The transparency report's figures for complaints received from one day to
+    /// another (UTC, both included), as JSON or CSV.
+    Report {
+        #[arg(long, value_name = "YYYY-MM-DD")]
+        from: String,
+        #[arg(long, value_name = "YYYY-MM-DD")]
+        to: String,
+        #[arg(long, value_parser = ["json", "csv"], default_value = "json")]
+        format: String,
+    },
     /// Manage staff accounts.
     Staff {
         #[command(subcommand)]
@@ -267,6 +277,23 @@ async fn run(command: Command) -> Result<ExitCode> {
                     println!("audit chain broken at event {seq}: {reason}");
                     return Ok(ExitCode::from(1));
                 }
+            }
+        }
+        Command::Report { from, to, format } => {
+            let period = crate::services::report::Period::parse(&from, &to)
+                .map_err(|(field, msg)| anyhow::anyhow!("--{field} {msg}"))?;
+            let db = connect(&config).await?;
+            let report = crate::services::report::build(
+                &db,
+                period,
+                config.deadline,
+                OffsetDateTime::now_utc(),
+            )
+            .await?;
+            if format == "csv" {
+                print!("{}", report.csv());
+            } else {
+                println!("{}", serde_json::to_string_pretty(&report)?);
             }
         }
         Command::Hash { .. } => {}

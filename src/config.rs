@@ -76,6 +76,8 @@ pub struct Config {
     /// Where removals and restorations are POSTed, signed with `webhook_secret`.
     pub cms_webhook_url: Option<String>,
     pub webhook_secret: Option<String>,
+    /// Serve the transparency report at `/transparency` to anyone (`PUBLIC_REPORT`).
+    pub public_report: bool,
 }
 
 impl fmt::Debug for Config {
@@ -202,6 +204,7 @@ impl Config {
             appeal_window: Duration::from_secs(183 * 86_400),
             cms_webhook_url: None,
             webhook_secret: None,
+            public_report: false,
             data_dir,
         }
     }
@@ -360,6 +363,13 @@ impl Config {
         c.webhook_secret = var("WEBHOOK_SECRET");
         if c.cms_webhook_url.is_some() && c.webhook_secret.as_deref().is_none_or(|s| s.len() < 16) {
             bail!("CMS_WEBHOOK_URL is set: WEBHOOK_SECRET must be set too, at least 16 characters");
+        }
+        if let Some(v) = var("PUBLIC_REPORT") {
+            c.public_report = match v.trim() {
+                "true" | "1" | "yes" => true,
+                "false" | "0" | "no" => false,
+                _ => bail!("PUBLIC_REPORT must be true or false"),
+            };
         }
         Ok(c)
     }

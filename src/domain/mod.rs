@@ -10,5 +10,6 @@ pub mod display_time;
 pub mod fingerprint;
 pub mod index;
 pub mod passages;
+pub mod report;
 pub mod script_fold;
 pub mod validate;

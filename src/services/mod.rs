@@ -15,6 +15,7 @@ pub mod intake_queue;
 pub mod matching;
 pub mod receipts;
 pub mod reindex;
+pub mod report;
 pub mod review_queue;
 pub mod site_hosts;
 pub mod staff;

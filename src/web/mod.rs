@@ -16,6 +16,8 @@ pub mod i18n;
 pub mod limits;
 pub mod matching;
 pub mod openapi;
+pub mod report;
+pub mod report_charts;
 pub mod serve;
 pub mod staff;
 pub mod staff_auth;
@@ -88,6 +90,7 @@ pub fn router(state: AppState) -> Router {
         .merge(staff::routes())
         .merge(staff_complaint::routes())
         .merge(staff_outbox::routes())
+        .merge(report::routes())
         .merge(decisions::routes())
         .merge(claimant::routes())
         .merge(counter_notices::routes(&state))

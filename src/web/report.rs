@@ -1,0 +1,182 @@
+//! The transparency report: `/staff/report` for staff, `/transparency` for everyone when
+//! `PUBLIC_REPORT=true`. `?format=json` and `?format=csv` give the page's own figures.
+
+use askama::Template;
+use axum::Router;
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Query, State};
+use axum::http::{HeaderValue, header};
+use axum::middleware;
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::get;
+use serde::Deserialize;
+use time::OffsetDateTime;
+
+use crate::domain::complaint::Language;
+use crate::error::{AppError, FieldErrors};
+use crate::services::report::{self, Period, Report};
+use crate::web::AppState;
+use crate::web::i18n::{Texts, texts};
+use crate::web::report_charts;
+use crate::web::staff_auth::{StaffUser, staff_headers};
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/staff/report", get(staff_report))
+        .route("/transparency", get(public_report))
+        .layer(middleware::from_fn(staff_headers))
+}
+
+#[derive(Deserialize, Default)]
+struct ReportQuery {
+    from: Option<String>,
+    to: Option<String>,
+    format: Option<String>,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Format {
+    Html,
+    Json,
+    Csv,
+}
+
+/// The period and format asked for; the last 30 days as a page by default.
+fn parse(query: Result<Query<ReportQuery>, QueryRejection>) -> Result<(Period, Format), AppError> {
+    let Query(q) = query.map_err(|e| AppError::BadRequest(e.body_text()))?;
+    let field = |name: &str, msg: String| {
+        let mut errors = FieldErrors::new();
+        errors.insert(name.to_string(), msg);
+        AppError::Validation(errors)
+    };
+    let format = match q.format.as_deref().unwrap_or("html") {
+        "html" => Format::Html,
+        "json" => Format::Json,
+        "csv" => Format::Csv,
+        _ => return Err(field("format", "must be html, json or csv".into())),
+    };
+    let today = OffsetDateTime::now_utc().date();
+    let period = match (q.from.as_deref(), q.to.as_deref()) {
+        (None, None) => Period::last_30_days(today),
+        (Some(f), Some(t)) => Period::parse(f, t).map_err(|(n, m)| field(n, m))?,
+        (Some(_), None) => return Err(field("to", "is required with from".into())),
+        (None, Some(_)) => return Err(field("from", "is required with to".into())),
+    };
+    Ok((period, format))
+}
+
+async fn staff_report(
+    State(state): State<AppState>,
+    _user: StaffUser,
+    query: Result<Query<ReportQuery>, QueryRejection>,
+) -> Response {
+    respond(&state, query, "/staff/report", true).await
+}
+
+async fn public_report(
+    State(state): State<AppState>,
+    query: Result<Query<ReportQuery>, QueryRejection>,
+) -> Response {
+    if !state.config.public_report {
+        return AppError::NotFound.into_response();
+    }
+    respond(&state, query, "/transparency", false).await
+}
+
+async fn respond(
+    state: &AppState,
+    query: Result<Query<ReportQuery>, QueryRejection>,
+    path: &'static str,
+    staff: bool,
+) -> Response {
+    let (period, format) = match parse(query) {
+        Ok(p) => p,
+        Err(e) => return e.into_response(),
+    };
+    let now = OffsetDateTime::now_utc();
+    let report = match report::build(&state.db, period, state.config.deadline, now).await {
+        Ok(r) => r,
+        Err(e) => return AppError::from(e).into_response(),
+    };
+    match format {
+        Format::Json => axum::Json(report).into_response(),
+        Format::Csv => {
+            let name = format!(
+                "attachment; filename=\"takedown-report-{}-{}.csv\"",
+                report.from, report.to
+            );
+            let mut resp = report.csv().into_response();
+            let h = resp.headers_mut();
+            h.insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("text/csv; charset=utf-8"),
+            );
+            if let Ok(v) = HeaderValue::from_str(&name) {
+                h.insert(header::CONTENT_DISPOSITION, v);
+            }
+            resp
+        }
+        Format::Html => match page(&report, path, staff) {
+            Ok(html) => Html(html).into_response(),
+            Err(e) => AppError::Internal(anyhow::anyhow!(e)).into_response(),
+        },
+    }
+}
+
+/// A share as a percentage, or a dash before there is anything to share.
+fn percent(v: Option<f64>) -> String {
+    v.map(|x| format!("{:.1}%", x * 100.0))
+        .unwrap_or_else(|| "–".into())
+}
+
+fn hours(v: Option<f64>) -> String {
+    v.map(|x| format!("{x:.1} h")).unwrap_or_else(|| "–".into())
+}
+
+#[derive(Template)]
+#[template(path = "pages/report.html")]
+struct ReportPage<'a> {
+    t: &'a Texts,
+    r: &'a Report,
+    path: &'a str,
+    staff: bool,
+    within: String,
+    median: String,
+    p90: String,
+    outlets: Vec<OutletRow<'a>>,
+    weekly_svg: String,
+    removal_svg: String,
+}
+
+struct OutletRow<'a> {
+    outlet: &'a str,
+    f: &'a crate::domain::report::Figures,
+    within: String,
+    median: String,
+}
+
+fn page(r: &Report, path: &str, staff: bool) -> Result<String, String> {
+    let page = ReportPage {
+        t: texts(Language::En),
+        r,
+        path,
+        staff,
+        within: percent(r.totals.share_within_deadline),
+        median: hours(r.totals.removal_median_hours),
+        p90: hours(r.totals.removal_p90_hours),
+        outlets: r
+            .outlets
+            .iter()
+            .map(|o| OutletRow {
+                outlet: &o.outlet,
+                f: &o.figures,
+                within: percent(o.figures.share_within_deadline),
+                median: hours(o.figures.removal_median_hours),
+            })
+            .collect(),
+        weekly_svg: report_charts::weekly_volume(&r.weeks)?,
+        removal_svg: report_charts::removal_times(&r.removal_hours, r.deadline_hours)?,
+    };
+    page.render()
+        .map_err(|e| format!("rendering the report: {e}"))
+}

@@ -1,0 +1,170 @@
+//! The report's two charts, drawn on the server as SVG (plotters), so the page needs no
+//! script and no CDN: complaints per week, and hours to removal against the deadline.
+
+use plotters::prelude::*;
+
+use crate::domain::report::Week;
+
+const WIDTH: u32 = 720;
+const HEIGHT: u32 = 300;
+const RECEIVED: RGBColor = RGBColor(0x9d, 0xb4, 0xd0);
+const UPHELD: RGBColor = RGBColor(0x1f, 0x4e, 0x8c);
+const DEADLINE: RGBColor = RGBColor(0xb0, 0x1c, 0x1c);
+
+/// Bars of complaints received per week, with the upheld share drawn inside each.
+pub fn weekly_volume(weeks: &[Week]) -> Result<String, String> {
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (WIDTH, HEIGHT)).into_drawing_area();
+        root.fill(&WHITE).map_err(err)?;
+        let top = weeks.iter().map(|w| w.received).max().unwrap_or(0).max(1) as f64;
+        let n = weeks.len().max(1) as f64;
+        let mut chart = ChartBuilder::on(&root)
+            .caption("Complaints received per week", ("sans-serif", 16))
+            .margin(10)
+            .x_label_area_size(32)
+            .y_label_area_size(40)
+            .build_cartesian_2d(0f64..n, 0f64..top * 1.1)
+            .map_err(err)?;
+        let labels: Vec<String> = weeks.iter().map(|w| w.week_of[5..].to_string()).collect();
+        chart
+            .configure_mesh()
+            .disable_x_mesh()
+            .x_labels(weeks.len().min(12))
+            .x_label_formatter(&|x| {
+                let i = x.floor() as usize;
+                labels.get(i).cloned().unwrap_or_default()
+            })
+            .y_label_formatter(&|y| format!("{y:.0}"))
+            .y_desc("complaints")
+            .x_desc("week of (MM-DD)")
+            .draw()
+            .map_err(err)?;
+        chart
+            .draw_series(weeks.iter().enumerate().map(|(i, w)| {
+                let x = i as f64;
+                Rectangle::new(
+                    [(x + 0.1, 0.0), (x + 0.9, w.received as f64)],
+                    RECEIVED.filled(),
+                )
+            }))
+            .map_err(err)?
+            .label("received")
+            .legend(|(x, y)| Rectangle::new([(x, y - 5), (x + 10, y + 5)], RECEIVED.filled()));
+        chart
+            .draw_series(weeks.iter().enumerate().map(|(i, w)| {
+                let x = i as f64;
+                Rectangle::new(
+                    [(x + 0.1, 0.0), (x + 0.9, w.upheld as f64)],
+                    UPHELD.filled(),
+                )
+            }))
+            .map_err(err)?
+            .label("upheld")
+            .legend(|(x, y)| Rectangle::new([(x, y - 5), (x + 10, y + 5)], UPHELD.filled()));
+        chart
+            .configure_series_labels()
+            .background_style(WHITE.mix(0.8))
+            .border_style(BLACK)
+            .position(SeriesLabelPosition::UpperRight)
+            .draw()
+            .map_err(err)?;
+        root.present().map_err(err)?;
+    }
+    Ok(svg)
+}
+
+/// A histogram of hours from receipt to removal, with the deadline as a red line.
+pub fn removal_times(hours: &[f64], deadline_hours: f64) -> Result<String, String> {
+    let deadline = if deadline_hours > 0.0 {
+        deadline_hours
+    } else {
+        24.0
+    };
+    let width = (deadline / 6.0).max(1.0 / 60.0);
+    let longest = hours.iter().copied().fold(0.0, f64::max);
+    let span = (longest.max(deadline * 2.0) / width).ceil() * width;
+    let bins = (span / width).round() as usize;
+    let mut counts = vec![0u64; bins.max(1)];
+    for h in hours {
+        let i = ((h.max(0.0) / width) as usize).min(counts.len() - 1);
+        counts[i] += 1;
+    }
+    let top = counts.iter().copied().max().unwrap_or(0).max(1) as f64;
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (WIDTH, HEIGHT)).into_drawing_area();
+        root.fill(&WHITE).map_err(err)?;
+        let mut chart = ChartBuilder::on(&root)
+            .caption("Hours from receipt to removal", ("sans-serif", 16))
+            .margin(10)
+            .x_label_area_size(32)
+            .y_label_area_size(40)
+            .build_cartesian_2d(0f64..span, 0f64..top * 1.15)
+            .map_err(err)?;
+        chart
+            .configure_mesh()
+            .disable_x_mesh()
+            .y_label_formatter(&|y| format!("{y:.0}"))
+            .x_label_formatter(&|x| format!("{x:.0}"))
+            .y_desc("complaints")
+            .x_desc("hours")
+            .draw()
+            .map_err(err)?;
+        chart
+            .draw_series(counts.iter().enumerate().map(|(i, c)| {
+                let x = i as f64 * width;
+                Rectangle::new([(x, 0.0), (x + width * 0.95, *c as f64)], UPHELD.filled())
+            }))
+            .map_err(err)?
+            .label("complaints")
+            .legend(|(x, y)| Rectangle::new([(x, y - 5), (x + 10, y + 5)], UPHELD.filled()));
+        chart
+            .draw_series(LineSeries::new(
+                [(deadline, 0.0), (deadline, top * 1.15)],
+                DEADLINE.stroke_width(2),
+            ))
+            .map_err(err)?
+            .label(format!("deadline ({deadline:.0} h)"))
+            .legend(|(x, y)| PathElement::new([(x, y), (x + 12, y)], DEADLINE.stroke_width(2)));
+        chart
+            .configure_series_labels()
+            .background_style(WHITE.mix(0.8))
+            .border_style(BLACK)
+            .position(SeriesLabelPosition::UpperRight)
+            .draw()
+            .map_err(err)?;
+        root.present().map_err(err)?;
+    }
+    Ok(svg)
+}
+
+fn err(e: impl std::fmt::Display) -> String {
+    format!("drawing a chart: {e}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn charts_are_svg_with_their_bars() {
+        let weeks = [
+            Week {
+                week_of: "2026-11-02".into(),
+                received: 3,
+                upheld: 1,
+            },
+            Week {
+                week_of: "2026-11-09".into(),
+                received: 0,
+                upheld: 0,
+            },
+        ];
+        let svg = weekly_volume(&weeks).unwrap();
+        assert!(svg.starts_with("<svg"), "{svg:.80}");
+        assert!(svg.contains("11-02"));
+        let svg = removal_times(&[2.0, 30.0], 24.0).unwrap();
+        assert!(svg.contains("deadline (24 h)"), "{svg}");
+    }
+}
