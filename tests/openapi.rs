@@ -20,6 +20,7 @@ const ROUTES: &[(&str, &str)] = &[
     ("post", "/api/v1/complaints/{code}/answer"),
     ("post", "/api/v1/complaints/{code}/appeal"),
     ("post", "/api/v1/counter-notices"),
+    ("get", "/api/v1/audit"),
 ];
 
 fn concrete(path: &str) -> String {

@@ -19,6 +19,8 @@ pub struct Receipt<'a> {
     /// The link that confirms the claimant's address (none once confirmed).
     pub confirm_url: Option<&'a str>,
     pub targets: &'a [String],
+    /// `SEQ:HASH` of the audit event recording the receipt.
+    pub receipt_event: &'a str,
 }
 
 #[derive(Template)]
@@ -54,6 +56,7 @@ pub struct DigestItem {
     pub status_url: String,
     pub confirm_url: Option<String>,
     pub targets: Vec<String>,
+    pub receipt_event: String,
 }
 
 /// Receipts held back by the per-address limit, sent together (Chinese and English).

@@ -1,13 +1,16 @@
 //! The append-only, hash-chained audit log.
 
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
-    QueryOrder, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect, Set,
 };
 use serde_json::Value;
 use time::OffsetDateTime;
 
-use crate::domain::audit_chain::{ChainEvent, GENESIS, canonical_json, event_hash};
+use crate::domain::audit_chain::{
+    Broken, ChainEvent, Checker, ExportedEvent, GENESIS, Head, canonical_json, event_hash,
+    format_time,
+};
 use crate::domain::validate::truncate_micros;
 use crate::entities::audit_event;
 
@@ -20,7 +23,7 @@ pub async fn append(
     action: &str,
     subject: &str,
     details: &Value,
-) -> Result<i64, sea_orm::DbErr> {
+) -> Result<Head, sea_orm::DbErr> {
     let last = audit_event::Entity::find()
         .order_by_desc(audit_event::Column::Seq)
         .one(txn)
@@ -49,78 +52,188 @@ pub async fn append(
         subject: Set(subject.to_string()),
         details: Set(canonical_json(details)),
         prev_hash: Set(prev_hash),
-        hash: Set(hash),
+        hash: Set(hash.clone()),
     }
     .insert(txn)
     .await?;
-    Ok(seq)
+    Ok(Head { seq, hash })
 }
 
 /// Result of recomputing the chain.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Verdict {
-    Intact { events: u64 },
+    Intact { events: u64, head: Option<Head> },
     Broken { seq: i64, reason: String },
 }
 
-/// Recomputes every hash from the first event on; names the first event that does not fit.
-pub async fn verify(db: &impl ConnectionTrait) -> Result<Verdict, sea_orm::DbErr> {
-    const PAGE: u64 = 1000;
-    let mut expected_seq = 1i64;
-    let mut prev = GENESIS.to_string();
+impl Verdict {
+    /// Also requires `head` to be in the chain: an event cut from the end of the chain
+    /// shows here, when nothing else could notice it.
+    pub fn holding(self, head: Option<&Head>) -> Self {
+        let (Some(want), Verdict::Intact { head: last, .. }) = (head, &self) else {
+            return self;
+        };
+        match last {
+            Some(l) if l.seq >= want.seq => self,
+            _ => Verdict::Broken {
+                seq: want.seq,
+                reason: format!(
+                    "event {} is not in the chain: it ends at {}",
+                    want.seq,
+                    last.as_ref().map_or(0, |l| l.seq)
+                ),
+            },
+        }
+    }
+}
+
+/// Feeds events to a checker, also holding each against `head` when it passes by.
+pub struct Verifier<'h> {
+    checker: Checker,
+    head: Option<&'h Head>,
+}
+
+impl<'h> Verifier<'h> {
+    pub fn new(checker: Checker, head: Option<&'h Head>) -> Self {
+        Self { checker, head }
+    }
+
+    pub fn check(&mut self, e: &ChainEvent<'_>, prev_hash: &str, hash: &str) -> Result<(), Broken> {
+        self.checker.check(e, prev_hash, hash)?;
+        match self.head {
+            Some(h) if h.seq == e.seq && h.hash != hash => Err(Broken {
+                seq: e.seq,
+                reason: format!(
+                    "event {} has hash {hash}, not the head given ({})",
+                    e.seq, h.hash
+                ),
+            }),
+            _ => Ok(()),
+        }
+    }
+
+    pub fn check_exported(&mut self, x: &ExportedEvent) -> Result<(), Broken> {
+        self.checker.check_exported(x)?;
+        match self.head {
+            Some(h) if h.seq == x.seq && h.hash != x.hash => Err(Broken {
+                seq: x.seq,
+                reason: format!(
+                    "event {} has hash {}, not the head given ({})",
+                    x.seq, x.hash, h.hash
+                ),
+            }),
+            _ => Ok(()),
+        }
+    }
+
+    pub fn finish(self) -> Verdict {
+        Verdict::Intact {
+            events: self.checker.events,
+            head: self.checker.last,
+        }
+        .holding(self.head)
+    }
+}
+
+/// Recomputes every hash from the first event on; names the first event that does not
+/// fit, or a `head` the chain no longer holds.
+pub async fn verify(
+    db: &impl ConnectionTrait,
+    head: Option<&Head>,
+) -> Result<Verdict, sea_orm::DbErr> {
+    let mut v = Verifier::new(Checker::from_genesis(), head);
+    let mut after = 0i64;
     loop {
-        let page = audit_event::Entity::find()
-            .filter(audit_event::Column::Seq.gte(expected_seq))
-            .order_by_asc(audit_event::Column::Seq)
-            .paginate(db, PAGE)
-            .fetch_page(0)
-            .await?;
+        let page = page_after(db, after, PAGE).await?;
         let n = page.len() as u64;
         for e in page {
-            if e.seq != expected_seq {
-                return Ok(Verdict::Broken {
-                    seq: expected_seq,
-                    reason: format!("event {expected_seq} is missing (next is {})", e.seq),
-                });
-            }
-            if e.prev_hash != prev {
-                return Ok(Verdict::Broken {
-                    seq: e.seq,
-                    reason: "prev_hash does not equal the previous event's hash".into(),
-                });
-            }
             let Ok(details) = serde_json::from_str::<Value>(&e.details) else {
                 return Ok(Verdict::Broken {
                     seq: e.seq,
                     reason: "details are not valid JSON".into(),
                 });
             };
-            let recomputed = event_hash(
-                &prev,
-                &ChainEvent {
-                    seq: e.seq,
-                    occurred_at: e.occurred_at,
-                    actor: &e.actor,
-                    action: &e.action,
-                    subject: &e.subject,
-                    details: &details,
-                },
-            );
-            if recomputed != e.hash {
+            let event = ChainEvent {
+                seq: e.seq,
+                occurred_at: e.occurred_at,
+                actor: &e.actor,
+                action: &e.action,
+                subject: &e.subject,
+                details: &details,
+            };
+            if let Err(b) = v.check(&event, &e.prev_hash, &e.hash) {
                 return Ok(Verdict::Broken {
-                    seq: e.seq,
-                    reason: "content does not match its hash".into(),
+                    seq: b.seq,
+                    reason: b.reason,
                 });
             }
-            prev = e.hash;
-            expected_seq += 1;
+            after = e.seq;
         }
         if n < PAGE {
-            return Ok(Verdict::Intact {
-                events: (expected_seq - 1) as u64,
-            });
+            return Ok(v.finish());
         }
     }
+}
+
+/// Events read per query when walking the chain.
+pub const PAGE: u64 = 1000;
+
+/// Up to `limit` events with `seq > after`, in order.
+pub async fn page_after(
+    db: &impl ConnectionTrait,
+    after: i64,
+    limit: u64,
+) -> Result<Vec<audit_event::Model>, sea_orm::DbErr> {
+    audit_event::Entity::find()
+        .filter(audit_event::Column::Seq.gt(after))
+        .order_by_asc(audit_event::Column::Seq)
+        .limit(limit)
+        .all(db)
+        .await
+}
+
+/// An event as exported; details that are not JSON (a tampered row) go out as a string
+/// so the export still shows them and verification fails on them.
+pub fn export(e: &audit_event::Model) -> ExportedEvent {
+    ExportedEvent {
+        seq: e.seq,
+        occurred_at: format_time(e.occurred_at),
+        actor: e.actor.clone(),
+        action: e.action.clone(),
+        subject: e.subject.clone(),
+        details: serde_json::from_str(&e.details)
+            .unwrap_or_else(|_| Value::String(e.details.clone())),
+        prev_hash: e.prev_hash.clone(),
+        hash: e.hash.clone(),
+    }
+}
+
+/// The newest event: the chain's head now.
+pub async fn head(db: &impl ConnectionTrait) -> Result<Option<Head>, sea_orm::DbErr> {
+    Ok(audit_event::Entity::find()
+        .order_by_desc(audit_event::Column::Seq)
+        .one(db)
+        .await?
+        .map(|e| Head {
+            seq: e.seq,
+            hash: e.hash,
+        }))
+}
+
+/// The event that recorded a complaint's receipt.
+pub async fn receipt_event(
+    db: &impl ConnectionTrait,
+    complaint_id: i64,
+) -> Result<Option<Head>, sea_orm::DbErr> {
+    Ok(audit_event::Entity::find()
+        .filter(audit_event::Column::Subject.eq(format!("complaint:{complaint_id}")))
+        .filter(audit_event::Column::Action.eq("complaint.received"))
+        .one(db)
+        .await?
+        .map(|e| Head {
+            seq: e.seq,
+            hash: e.hash,
+        }))
 }
 
 /// Events about one subject, oldest first.

@@ -126,6 +126,9 @@ pub struct ComplaintView {
     pub appeal_until: Option<String>,
     pub targets: Vec<TargetView>,
     pub matches: Vec<MatchView>,
+    /// The audit event that records its receipt, `SEQ:HASH`: proof, for as long as the
+    /// chain holds it, that and when we received the complaint.
+    pub receipt_event: Option<String>,
 }
 
 pub fn status_url(public_base_url: &str, code: &str) -> String {
@@ -282,7 +285,7 @@ pub async fn submit_in(
         .await?;
     }
 
-    audit::append(
+    let receipt_event = audit::append(
         txn,
         received_at,
         &format!("claimant:{}", new.claimant_email.as_str()),
@@ -315,6 +318,7 @@ pub async fn submit_in(
                 deadline_at,
                 confirm_url: confirm_url.as_deref(),
                 targets: &urls,
+                receipt_event: &receipt_event,
             },
         )
         .await?;
@@ -498,5 +502,6 @@ async fn view(
                 identical: m.identical,
             })
             .collect(),
+        receipt_event: audit::receipt_event(db, c.id).await?.map(|h| h.to_string()),
     })
 }

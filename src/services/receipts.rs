@@ -3,6 +3,7 @@
 //! the form cannot make the site's mail a spam relay: over the limit the complaint is
 //! still filed, and its receipt waits for one digest.
 
+use crate::domain::audit_chain::Head;
 use std::collections::BTreeMap;
 
 use sea_orm::{
@@ -70,6 +71,7 @@ pub struct ReceiptFor<'a> {
     pub deadline_at: OffsetDateTime,
     pub confirm_url: Option<&'a str>,
     pub targets: &'a [String],
+    pub receipt_event: &'a Head,
 }
 
 /// Queues a receipt: plain text with an HTML alternative, in the claimant's language.
@@ -82,7 +84,9 @@ pub async fn enqueue(
     let received = display(r.received_at);
     let due = display(r.deadline_at);
     let url = status_url(public_base_url, r.code);
+    let head = r.receipt_event.to_string();
     let receipt = Receipt {
+        receipt_event: &head,
         code: r.code,
         received_at: &received,
         deadline_at: &due,
@@ -204,7 +208,12 @@ async fn digest_item(
         am.confirm_token_sha256 = Set(Some(t.sha256.clone()));
     }
     am.update(txn).await?;
+    let receipt_event = crate::services::audit::receipt_event(txn, c.id)
+        .await?
+        .map(|h| h.to_string())
+        .unwrap_or_default();
     Ok(DigestItem {
+        receipt_event,
         code: c.tracking_code.clone(),
         received_at: display(c.received_at),
         deadline_at: display(c.deadline_at),

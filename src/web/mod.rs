@@ -1,6 +1,7 @@
 //! HTTP only: one file per feature, each exposing `routes()`.
 
 pub mod articles;
+pub mod audit;
 pub mod auth;
 pub mod body;
 pub mod claimant;
@@ -91,6 +92,7 @@ pub fn router(state: AppState) -> Router {
         .merge(staff_complaint::routes())
         .merge(staff_outbox::routes())
         .merge(report::routes())
+        .merge(audit::routes())
         .merge(decisions::routes())
         .merge(claimant::routes())
         .merge(counter_notices::routes(&state))

@@ -50,6 +50,7 @@ impl Modify for BearerAuth {
         crate::web::claimant::answer_api,
         crate::web::claimant::appeal_api,
         crate::web::counter_notices::submit_api,
+        crate::web::audit::export,
     ),
     components(schemas(ErrorBody)),
     modifiers(&BearerAuth)

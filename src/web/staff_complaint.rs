@@ -87,6 +87,8 @@ struct ComplaintPage<'a> {
     can_claim: bool,
     can_record_legal_action: bool,
     received: String,
+    /// `SEQ:HASH` of the audit event recording the receipt.
+    receipt_event: Option<String>,
     deadline: String,
     time_left: String,
     decided: Option<String>,
@@ -213,6 +215,13 @@ async fn page(
         can_record_legal_action: c.legal_action_at.is_none()
             && (any_removed || !d.counter_notices.is_empty()),
         received: display(c.received_at),
+        receipt_event: d
+            .timeline
+            .iter()
+            .find(|e| {
+                e.action == "complaint.received" && e.subject == format!("complaint:{}", c.id)
+            })
+            .map(|e| format!("{}:{}", e.seq, e.hash)),
         deadline: display(c.deadline_at),
         time_left,
         decided: c.decided_at.map(display),
