@@ -62,8 +62,11 @@ impl App {
         }
         let index = Arc::new(MatchIndex::default());
         index.sync(&db).await.context("loading the match index")?;
+        let mailer = Arc::new(crate::jobs::mailer(&config)?);
         let config = Arc::new(config);
         let state = AppState {
+            mailer,
+            telemetry: Arc::default(),
             intake: Arc::new(IntakeQueue::start(db.clone(), config.clone())),
             db,
             limiter: Arc::new(RateLimiter::new(config.intake_rate_limit)),
@@ -95,7 +98,7 @@ impl App {
         self,
         shutdown: impl std::future::Future<Output = ()> + Send + 'static,
     ) -> Result<()> {
-        let mut scheduler = match self.state.config.scheduler_cron.clone() {
+        let scheduler = match self.state.config.scheduler_cron.clone() {
             Some(cron) => Some(crate::jobs::start_scheduler(self.state.clone(), &cron).await?),
             None => None,
         };
@@ -103,8 +106,8 @@ impl App {
         let header_read_timeout = self.state.config.header_read_timeout;
         let router = web::router(self.state);
         web::serve::serve(self.listener, router, header_read_timeout, shutdown).await;
-        if let Some(s) = scheduler.as_mut() {
-            let _ = s.shutdown().await;
+        if let Some(s) = scheduler {
+            s.stop().await;
         }
         db::release_writer(&db).await;
         Ok(())

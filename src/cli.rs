@@ -168,13 +168,25 @@ pub fn main() -> ExitCode {
     }
 }
 
+/// Logs to stderr: human-readable, or one JSON object per line with
+/// `LOG_FORMAT=json` (each with the request's id and route when it has one).
 fn init_tracing() {
+    let _ = dotenvy::dotenv();
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| "info,sqlx=warn,sea_orm=warn,sea_orm_migration=warn".into());
-    let _ = tracing_subscriber::fmt()
+    let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .try_init();
+        .with_writer(std::io::stderr);
+    let json = std::env::var("LOG_FORMAT").is_ok_and(|v| v.trim().eq_ignore_ascii_case("json"));
+    let _ = if json {
+        builder
+            .json()
+            .with_current_span(true)
+            .with_span_list(false)
+            .try_init()
+    } else {
+        builder.try_init()
+    };
 }
 
 async fn connect(config: &Config) -> Result<DatabaseConnection> {

@@ -11,4 +11,5 @@ pub mod error;
 pub mod jobs;
 pub mod mail;
 pub mod services;
+pub mod telemetry;
 pub mod web;

@@ -7,12 +7,15 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use anyhow::{Context, Result};
+use std::time::Duration;
 use time::OffsetDateTime;
-use tokio::sync::Mutex;
+
+use tokio::sync::{Mutex, RwLock};
 use tokio_cron_scheduler::{Job, JobScheduler};
 
 use crate::mail::delivery::{self, DeliveryReport, MailSettings, Mailer};
 use crate::services::receipts;
+use crate::telemetry::Telemetry;
 use crate::web::AppState;
 use deadlines::{DeadlinePolicy, DeadlineReport};
 use sea_orm::DatabaseConnection;
@@ -63,10 +66,20 @@ async fn deadline_pass(
 
 /// One pass of every sweep: deadlines first, so the emails they owe go out at once.
 pub async fn tick(state: &AppState, mailer: &Mailer, now: OffsetDateTime) -> Result<TickReport> {
-    let (deadlines, receipt_digests) = deadline_pass(&state.db, &state.config, now).await?;
+    let started = std::time::Instant::now();
+    let pass = deadline_pass(&state.db, &state.config, now).await;
+    state
+        .telemetry
+        .sweep("deadlines", started.elapsed(), pass.is_err());
+    let (deadlines, receipt_digests) = pass?;
+    let started = std::time::Instant::now();
     let outbox = delivery::deliver_due(&state.db, mailer, now)
         .await
-        .context("outbox delivery")?;
+        .context("outbox delivery");
+    state
+        .telemetry
+        .sweep("outbox", started.elapsed(), outbox.is_err());
+    let outbox = outbox?;
     Ok(TickReport {
         deadlines,
         receipt_digests,
@@ -123,7 +136,13 @@ impl OutageLog {
 
 /// A cron job running `pass` whenever it is due, unless its previous pass is still
 /// running: each sweep guards only against overlapping itself.
-fn guarded<F, Fut>(cron: &str, sweep: &'static str, pass: F) -> Result<Job>
+fn guarded<F, Fut>(
+    cron: &str,
+    sweep: &'static str,
+    passes: Arc<RwLock<()>>,
+    telemetry: Arc<Telemetry>,
+    pass: F,
+) -> Result<Job>
 where
     F: Fn() -> Fut + Send + Sync + 'static,
     Fut: Future<Output = Result<String>> + Send + 'static,
@@ -133,11 +152,19 @@ where
     let outages = Arc::new(OutageLog::default());
     Job::new_async(cron, move |_id, _sched| {
         let (pass, running, outages) = (pass.clone(), running.clone(), outages.clone());
+        let (passes, telemetry) = (passes.clone(), telemetry.clone());
         Box::pin(async move {
             let Ok(_guard) = running.try_lock() else {
                 return;
             };
-            match pass().await {
+            // Shutdown holds this for writing: no pass starts once it has begun.
+            let Ok(_pass) = passes.try_read() else {
+                return;
+            };
+            let started = std::time::Instant::now();
+            let result = pass().await;
+            telemetry.sweep(sweep, started.elapsed(), result.is_err());
+            match result {
                 Ok(report) => {
                     let _ = outages.succeeded(sweep);
                     if !report.is_empty() {
@@ -153,43 +180,83 @@ where
     .with_context(|| format!("SCHEDULER_CRON {cron:?} is not a six-field cron expression"))
 }
 
+/// How long shutdown waits for a sweep pass under way; what it leaves is safe to cut
+/// (each pass commits per complaint, and outbox rows are leased, not lost).
+const SWEEP_DRAIN: Duration = Duration::from_secs(60);
+
+/// The running scheduler and the passes it has under way.
+pub struct Scheduler {
+    sched: JobScheduler,
+    passes: Arc<RwLock<()>>,
+}
+
+impl Scheduler {
+    /// Stops starting passes and waits for the ones under way to finish.
+    pub async fn stop(mut self) {
+        let _ = self.sched.shutdown().await;
+        if tokio::time::timeout(SWEEP_DRAIN, self.passes.write())
+            .await
+            .is_err()
+        {
+            tracing::warn!(
+                "a sweep pass still running after {} s; stopping anyway",
+                SWEEP_DRAIN.as_secs()
+            );
+        }
+    }
+}
+
 /// Starts the cron wake-up: the deadline sweep and outbox delivery as two jobs, so a
 /// slow, hung or absent mail relay never delays a reminder or a breach.
-pub async fn start_scheduler(state: AppState, cron: &str) -> Result<JobScheduler> {
-    let mailer = Arc::new(mailer(&state.config)?);
+pub async fn start_scheduler(state: AppState, cron: &str) -> Result<Scheduler> {
+    let mailer = state.mailer.clone();
+    let passes = Arc::new(RwLock::new(()));
     let sched = JobScheduler::new()
         .await
         .context("creating the scheduler")?;
     let st = state.clone();
-    let deadlines = guarded(cron, "deadlines", move || {
-        let st = st.clone();
-        async move {
-            let (r, digests) = deadline_pass(&st.db, &st.config, OffsetDateTime::now_utc()).await?;
-            Ok(if r == DeadlineReport::default() && digests == 0 {
-                String::new()
-            } else {
-                format!("{r}; {digests} receipt digests")
-            })
-        }
-    })?;
-    let outbox = guarded(cron, "outbox", move || {
-        let (db, mailer) = (state.db.clone(), mailer.clone());
-        async move {
-            let r = delivery::deliver_due(&db, &mailer, OffsetDateTime::now_utc()).await?;
-            Ok(if r == DeliveryReport::default() {
-                String::new()
-            } else {
-                r.to_string()
-            })
-        }
-    })?;
+    let deadlines = guarded(
+        cron,
+        "deadlines",
+        passes.clone(),
+        state.telemetry.clone(),
+        move || {
+            let st = st.clone();
+            async move {
+                let (r, digests) =
+                    deadline_pass(&st.db, &st.config, OffsetDateTime::now_utc()).await?;
+                Ok(if r == DeadlineReport::default() && digests == 0 {
+                    String::new()
+                } else {
+                    format!("{r}; {digests} receipt digests")
+                })
+            }
+        },
+    )?;
+    let outbox = guarded(
+        cron,
+        "outbox",
+        passes.clone(),
+        state.telemetry.clone(),
+        move || {
+            let (db, mailer) = (state.db.clone(), mailer.clone());
+            async move {
+                let r = delivery::deliver_due(&db, &mailer, OffsetDateTime::now_utc()).await?;
+                Ok(if r == DeliveryReport::default() {
+                    String::new()
+                } else {
+                    r.to_string()
+                })
+            }
+        },
+    )?;
     sched
         .add(deadlines)
         .await
         .context("adding the deadline sweep")?;
     sched.add(outbox).await.context("adding outbox delivery")?;
     sched.start().await.context("starting the scheduler")?;
-    Ok(sched)
+    Ok(Scheduler { sched, passes })
 }
 
 #[cfg(test)]

@@ -166,6 +166,28 @@ impl Mailer {
         })
     }
 
+    /// Whether mail can leave now: the relay answers and accepts us, or the mail
+    /// directory can be written. `Err` says why not.
+    pub async fn check(&self) -> Result<(), String> {
+        match &self.transport {
+            Transport::Smtp(pool) => pool.check().await.map_err(|e| match e {
+                RelayError::Permanent(m) | RelayError::Temporary(m) => m,
+            }),
+            Transport::Dir(dir) => {
+                tokio::fs::create_dir_all(dir)
+                    .await
+                    .map_err(|e| format!("mail directory {}: {e}", dir.display()))?;
+                let meta = tokio::fs::metadata(dir)
+                    .await
+                    .map_err(|e| format!("mail directory {}: {e}", dir.display()))?;
+                if meta.permissions().readonly() {
+                    return Err(format!("mail directory {} is read-only", dir.display()));
+                }
+                Ok(())
+            }
+        }
+    }
+
     /// Whether mail (and any credentials) would cross the network unencrypted.
     pub fn is_plaintext(&self) -> bool {
         self.plaintext

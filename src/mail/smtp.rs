@@ -158,6 +158,14 @@ impl SmtpPool {
         Ok(conn)
     }
 
+    /// Opens a session as a send would (greeting, STARTTLS, AUTH) and closes it: the
+    /// relay is there and accepts us.
+    pub async fn check(&self) -> Result<(), RelayError> {
+        let mut conn = self.connect().await?;
+        let _ = self.step("QUIT", conn.quit()).await;
+        Ok(())
+    }
+
     fn take_idle(&self) -> Option<AsyncSmtpConnection> {
         self.idle.lock().unwrap_or_else(|e| e.into_inner()).pop()
     }

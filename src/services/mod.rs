@@ -13,6 +13,7 @@ pub mod evidence;
 pub mod info_requests;
 pub mod intake_queue;
 pub mod matching;
+pub mod operations;
 pub mod receipts;
 pub mod reindex;
 pub mod report;

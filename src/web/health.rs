@@ -1,3 +1,6 @@
+//! Probes for the orchestrator: `/healthz` (the process answers and its database does)
+//! and `/readyz` (the database and the mail transport are both reachable).
+
 use axum::Router;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -9,15 +12,26 @@ use serde_json::json;
 use crate::web::AppState;
 
 pub fn routes() -> Router<AppState> {
-    Router::new().route("/healthz", get(healthz))
+    Router::new()
+        .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
+}
+
+async fn database(state: &AppState) -> Result<(), String> {
+    state
+        .db
+        .execute_unprepared("SELECT 1")
+        .await
+        .map(|_| ())
+        .map_err(|e| e.to_string())
 }
 
 /// 200 once the database answers; 503 while it does not.
 #[utoipa::path(get, path = "/healthz", tag = "service",
     responses((status = 200, description = "database reachable"), (status = 503, description = "database unreachable")))]
 pub async fn healthz(State(state): State<AppState>) -> impl IntoResponse {
-    match state.db.execute_unprepared("SELECT 1").await {
-        Ok(_) => (StatusCode::OK, Json(json!({"status": "ok"}))),
+    match database(&state).await {
+        Ok(()) => (StatusCode::OK, Json(json!({"status": "ok"}))),
         Err(e) => {
             tracing::warn!(error = %e, "health check: database unreachable");
             (
@@ -26,4 +40,25 @@ pub async fn healthz(State(state): State<AppState>) -> impl IntoResponse {
             )
         }
     }
+}
+
+/// 200 when the database and the mail transport both answer; 503 naming the one that
+/// does not. Complaints are still taken while mail is down (the outbox keeps them), so
+/// this is for alerting and routing, not for refusing intake.
+#[utoipa::path(get, path = "/readyz", tag = "service",
+    responses((status = 200, description = "database and mail transport reachable"),
+              (status = 503, description = "the database or the mail transport is unreachable")))]
+pub async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
+    let (db, mail) = tokio::join!(database(&state), state.mailer.check());
+    let word = |r: &Result<(), String>| if r.is_ok() { "ok" } else { "unreachable" };
+    let body = json!({
+        "status": if db.is_ok() && mail.is_ok() { "ok" } else { "unavailable" },
+        "database": word(&db),
+        "mail": word(&mail),
+    });
+    if let Err(e) = db.as_ref().and(mail.as_ref()) {
+        tracing::warn!(error = %e, "readiness check failed");
+        return (StatusCode::SERVICE_UNAVAILABLE, Json(body));
+    }
+    (StatusCode::OK, Json(body))
 }

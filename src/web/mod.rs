@@ -16,6 +16,7 @@ pub mod home;
 pub mod i18n;
 pub mod limits;
 pub mod matching;
+pub mod metrics;
 pub mod openapi;
 pub mod report;
 pub mod report_charts;
@@ -33,7 +34,8 @@ use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use sea_orm::DatabaseConnection;
 use tower_http::catch_panic::CatchPanicLayer;
-use tower_http::trace::TraceLayer;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::trace::{DefaultOnResponse, TraceLayer};
 
 use crate::config::Config;
 use crate::error::AppError;
@@ -51,6 +53,9 @@ pub struct AppState {
     /// Permits for requests in flight (`MAX_CONCURRENT_REQUESTS`).
     pub in_flight: Arc<tokio::sync::Semaphore>,
     pub login_throttle: Arc<staff_auth::LoginThrottle>,
+    /// Sends the outbox; `/readyz` asks it whether the relay answers.
+    pub mailer: Arc<crate::mail::delivery::Mailer>,
+    pub telemetry: Arc<crate::telemetry::Telemetry>,
 }
 
 impl AppState {
@@ -82,6 +87,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(home::routes())
         .merge(health::routes())
+        .merge(metrics::routes())
         .merge(articles::routes())
         .merge(matching::routes())
         .merge(complaints::routes(&state))
@@ -106,7 +112,17 @@ pub fn router(state: AppState) -> Router {
             state.clone(),
             limits::concurrency_limit,
         ))
-        .layer(TraceLayer::new_for_http())
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            metrics::record,
+        ))
+        .layer(
+            TraceLayer::new_for_http()
+                .make_span_with(request_span)
+                .on_response(DefaultOnResponse::new().level(tracing::Level::INFO)),
+        )
+        .layer(PropagateRequestIdLayer::x_request_id())
+        .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
         .layer(CatchPanicLayer::custom(|_| {
             (
                 StatusCode::INTERNAL_SERVER_ERROR,
@@ -115,6 +131,21 @@ pub fn router(state: AppState) -> Router {
                 .into_response()
         }))
         .with_state(state)
+}
+
+/// Every log line of a request carries its id (also sent back as `x-request-id`) and
+/// its route pattern; the raw path is left out, as it may hold a tracking code.
+fn request_span(req: &axum::http::Request<axum::body::Body>) -> tracing::Span {
+    let id = req
+        .headers()
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let route = req
+        .extensions()
+        .get::<axum::extract::MatchedPath>()
+        .map_or("unmatched", |m| m.as_str());
+    tracing::info_span!("request", request_id = %id, method = %req.method(), route = %route)
 }
 
 async fn not_found() -> AppError {

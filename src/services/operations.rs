@@ -1,0 +1,172 @@
+//! The state an operator watches, read from the database at scrape time: complaints
+//! by status, how many are overdue, articles down on a missed deadline only, how long
+//! decisions take, and the outbox backlog.
+
+use std::fmt::Write;
+
+use sea_orm::{
+    ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect,
+};
+use time::OffsetDateTime;
+
+use crate::domain::article::ArticleStatus;
+use crate::domain::complaint::ComplaintStatus;
+use crate::entities::{article, complaint, complaint_target, outbox};
+use crate::telemetry::{Histogram, escape};
+
+/// Upper bounds (seconds) of the time-to-decision buckets: 1 h to a week.
+const DECISION_BUCKETS: [f64; 8] = [
+    3600.0, 10800.0, 21600.0, 43200.0, 86400.0, 172800.0, 259200.0, 604800.0,
+];
+
+const ALL_STATUSES: [ComplaintStatus; 7] = [
+    ComplaintStatus::Received,
+    ComplaintStatus::InReview,
+    ComplaintStatus::NeedsInfo,
+    ComplaintStatus::Appealed,
+    ComplaintStatus::Upheld,
+    ComplaintStatus::Rejected,
+    ComplaintStatus::Incomplete,
+];
+
+/// Appends the database-backed series to `out`.
+pub async fn render(
+    db: &impl ConnectionTrait,
+    now: OffsetDateTime,
+    out: &mut String,
+) -> Result<(), DbErr> {
+    let open: Vec<&str> = ComplaintStatus::OPEN.iter().map(|s| s.as_str()).collect();
+
+    out.push_str(
+        "# HELP takedown_complaints Complaints by status.\n# TYPE takedown_complaints gauge\n",
+    );
+    for s in ALL_STATUSES {
+        let n = complaint::Entity::find()
+            .filter(complaint::Column::Status.eq(s.as_str()))
+            .count(db)
+            .await?;
+        let _ = writeln!(out, "takedown_complaints{{status=\"{}\"}} {n}", s.as_str());
+    }
+
+    // Past the deadline by the clock, or already marked so by the breach sweep.
+    let overdue = complaint::Entity::find()
+        .filter(complaint::Column::Status.is_in(open.clone()))
+        .filter(
+            Condition::any()
+                .add(complaint::Column::Overdue.eq(true))
+                .add(
+                    Condition::all()
+                        .add(complaint::Column::PausedAt.is_null())
+                        .add(complaint::Column::DeadlineAt.lte(now)),
+                ),
+        )
+        .count(db)
+        .await?;
+    gauge(
+        out,
+        "takedown_complaints_overdue",
+        "Open complaints past their deadline.",
+        overdue,
+    );
+
+    // Down on a missed deadline, still waiting for a reviewer's decision.
+    let breached: Vec<i64> = complaint::Entity::find()
+        .select_only()
+        .column(complaint::Column::Id)
+        .filter(complaint::Column::Status.is_in(open))
+        .filter(complaint::Column::Overdue.eq(true))
+        .into_tuple()
+        .all(db)
+        .await?;
+    let mut provisional = 0u64;
+    for chunk in breached.chunks(1000) {
+        let articles: Vec<Option<i64>> = complaint_target::Entity::find()
+            .select_only()
+            .column(complaint_target::Column::ArticleId)
+            .filter(complaint_target::Column::ComplaintId.is_in(chunk.iter().copied()))
+            .into_tuple()
+            .all(db)
+            .await?;
+        let ids: Vec<i64> = articles.into_iter().flatten().collect();
+        provisional += article::Entity::find()
+            .filter(article::Column::Id.is_in(ids))
+            .filter(article::Column::Status.eq(ArticleStatus::Removed.as_str()))
+            .count(db)
+            .await?;
+    }
+    gauge(
+        out,
+        "takedown_provisional_removals",
+        "Articles taken down at a missed deadline whose complaint is still undecided.",
+        provisional,
+    );
+
+    let decided: Vec<(OffsetDateTime, Option<OffsetDateTime>)> = complaint::Entity::find()
+        .select_only()
+        .column(complaint::Column::ReceivedAt)
+        .column(complaint::Column::DecidedAt)
+        .filter(complaint::Column::DecidedAt.is_not_null())
+        .into_tuple()
+        .all(db)
+        .await?;
+    let mut h = Histogram::new(&DECISION_BUCKETS);
+    for (received, decided) in decided {
+        if let Some(d) = decided {
+            h.observe((d - received).as_seconds_f64().max(0.0));
+        }
+    }
+    out.push_str("# HELP takedown_time_to_decision_seconds From receipt to the (latest) decision, per decided complaint.\n# TYPE takedown_time_to_decision_seconds histogram\n");
+    h.write(out, "takedown_time_to_decision_seconds", "");
+
+    let pending = || {
+        outbox::Entity::find()
+            .filter(outbox::Column::SentAt.is_null())
+            .filter(outbox::Column::FailedAt.is_null())
+    };
+    let backlog = pending().count(db).await?;
+    let retrying = pending()
+        .filter(outbox::Column::Attempts.gt(0))
+        .count(db)
+        .await?;
+    let oldest = pending()
+        .order_by_asc(outbox::Column::CreatedAt)
+        .one(db)
+        .await?
+        .map_or(0.0, |r| (now - r.created_at).as_seconds_f64().max(0.0));
+    let failed = outbox::Entity::find()
+        .filter(outbox::Column::FailedAt.is_not_null())
+        .count(db)
+        .await?;
+    gauge(
+        out,
+        "takedown_outbox_backlog",
+        "Emails and webhooks not yet delivered.",
+        backlog,
+    );
+    gauge(
+        out,
+        "takedown_outbox_retrying",
+        "Undelivered messages that have failed at least once.",
+        retrying,
+    );
+    let _ = writeln!(
+        out,
+        "# HELP takedown_outbox_oldest_pending_seconds Age of the oldest undelivered message (0 when none).\n# TYPE takedown_outbox_oldest_pending_seconds gauge\ntakedown_outbox_oldest_pending_seconds {oldest}"
+    );
+    gauge(
+        out,
+        "takedown_outbox_failed",
+        "Messages refused for good, waiting for an admin's retry.",
+        failed,
+    );
+    Ok(())
+}
+
+fn gauge(out: &mut String, name: &str, help: &str, v: u64) {
+    let _ = writeln!(
+        out,
+        "# HELP {name} {}\n# TYPE {name} gauge\n{name} {v}",
+        escape(help)
+    );
+}
