@@ -157,6 +157,80 @@ async fn token_create_prints_a_working_token_stored_only_as_a_hash() {
 }
 
 #[tokio::test]
+async fn tokens_are_listed_revoked_at_once_and_expire() {
+    let app = TestApp::spawn().await;
+    let create = |name: &str, extra: &[&str]| {
+        let mut cmd = takedown_cmd(&app.test_db);
+        cmd.args(["token", "create", "--name", name, "--scope", "articles"])
+            .args(extra);
+        run(&mut cmd)
+    };
+    let post = |secret: String, n: u32| {
+        let req = app
+            .client
+            .post(app.url("/api/v1/articles"))
+            .bearer_auth(secret)
+            .json(&article(n, "正文。"));
+        async move { req.send().await.unwrap().status().as_u16() }
+    };
+    let (code, cms, err) = create("cms", &[]);
+    assert_eq!(code, 0, "{err}");
+    let cms = cms.trim().to_string();
+    assert_eq!(post(cms.clone(), 1).await, 201);
+    let (code, _, err) = create("cms", &[]);
+    assert_ne!(code, 0);
+    assert!(err.contains("already called \"cms\""), "{err}");
+    let (code, _, err) = create("old", &["--expires", "2020-01-01"]);
+    assert_ne!(code, 0);
+    assert!(err.contains("--expires must be in the future"), "{err}");
+    let (code, _, err) = create("old", &["--expires", "soon"]);
+    assert_ne!(code, 0);
+    assert!(err.contains("--expires must be a span"), "{err}");
+    let (code, brief, err) = create("brief", &["--expires", "30d"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("expires "), "{err}");
+    let brief = brief.trim().to_string();
+    assert_eq!(post(brief.clone(), 2).await, 201);
+
+    let (code, list, _) = run(takedown_cmd(&app.test_db).args(["token", "list"]));
+    assert_eq!(code, 0);
+    let line = |name: &str| -> Vec<String> {
+        list.lines()
+            .find(|l| l.starts_with(&format!("{name}\t")))
+            .unwrap_or_else(|| panic!("{name} listed: {list}"))
+            .split('\t')
+            .map(String::from)
+            .collect()
+    };
+    let cms_line = line("cms");
+    assert_eq!(cms_line[1..3], ["articles", "active"]);
+    assert_ne!(cms_line[4], "-", "last use noted: {list}");
+    assert_eq!(cms_line[5], "-", "no expiry");
+    assert_ne!(line("brief")[5], "-");
+
+    // Revoked: the very next call is refused.
+    let (code, out, _) = run(takedown_cmd(&app.test_db).args(["token", "revoke", "cms"]));
+    assert_eq!(code, 0);
+    assert!(out.contains("revoked 1"), "{out}");
+    assert_eq!(post(cms, 3).await, 401);
+    let (code, _, err) = run(takedown_cmd(&app.test_db).args(["token", "revoke", "cms"]));
+    assert_ne!(code, 0);
+    assert!(err.contains("no unrevoked token"), "{err}");
+
+    // Expired: refused, and listed as such.
+    app.db
+        .execute_unprepared(
+            "UPDATE api_tokens SET expires_at = '2020-01-01T00:00:00+00:00' WHERE name = 'brief'",
+        )
+        .await
+        .unwrap();
+    assert_eq!(post(brief, 4).await, 401);
+    let (_, list, _) = run(takedown_cmd(&app.test_db).args(["token", "list"]));
+    assert!(list.contains("brief\tarticles\texpired"), "{list}");
+    assert!(list.contains("cms\tarticles\trevoked"), "{list}");
+}
+
+#[tokio::test]
 async fn audit_verify_names_the_first_tampered_event() {
     let app = TestApp::spawn().await;
     for n in 0..4 {

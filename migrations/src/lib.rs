@@ -10,6 +10,7 @@ mod m20261127_000005_verified_contact;
 mod m20261127_000006_staff;
 mod m20261128_000007_review;
 mod m20261128_000008_fingerprint_version;
+mod m20261128_000009_tokens_and_retention;
 
 pub struct Migrator;
 
@@ -25,6 +26,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000006_staff::Migration),
             Box::new(m20261128_000007_review::Migration),
             Box::new(m20261128_000008_fingerprint_version::Migration),
+            Box::new(m20261128_000009_tokens_and_retention::Migration),
         ]
     }
 }

@@ -11,6 +11,8 @@ pub struct Model {
     pub token_sha256: String,
     pub created_at: TimeDateTimeWithTimeZone,
     pub revoked_at: Option<TimeDateTimeWithTimeZone>,
+    pub expires_at: Option<TimeDateTimeWithTimeZone>,
+    pub last_used_at: Option<TimeDateTimeWithTimeZone>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -48,6 +48,9 @@ pub struct Model {
     pub prior_decided_by: Option<String>,
     pub legal_action_at: Option<TimeDateTimeWithTimeZone>,
     pub legal_action_note: Option<String>,
+    /// Keys the hashes of this complaint's personal data in the audit log.
+    pub personal_salt: Option<String>,
+    pub erased_at: Option<TimeDateTimeWithTimeZone>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

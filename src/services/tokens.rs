@@ -1,7 +1,11 @@
 //! Bearer API tokens: shown once at creation, stored only as a SHA-256 hash.
 
 use rand::RngCore;
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
+    QueryOrder, Set,
+};
 use time::OffsetDateTime;
 
 use crate::domain::canonical::sha256_hex;
@@ -59,6 +63,17 @@ pub async fn create(
     scope: Scope,
     now: OffsetDateTime,
 ) -> Result<String, sea_orm::DbErr> {
+    create_expiring(db, name, scope, now, None).await
+}
+
+/// As `create`, with a time after which the token no longer works.
+pub async fn create_expiring(
+    db: &impl ConnectionTrait,
+    name: &str,
+    scope: Scope,
+    now: OffsetDateTime,
+    expires_at: Option<OffsetDateTime>,
+) -> Result<String, sea_orm::DbErr> {
     let mut bytes = [0u8; 32];
     rand::rng().fill_bytes(&mut bytes);
     let secret = format!("td_{}", hex::encode(bytes));
@@ -68,6 +83,8 @@ pub async fn create(
         token_sha256: Set(sha256_hex(secret.as_bytes())),
         created_at: Set(now),
         revoked_at: Set(None),
+        expires_at: Set(expires_at),
+        last_used_at: Set(None),
         ..Default::default()
     }
     .insert(db)
@@ -75,21 +92,116 @@ pub async fn create(
     Ok(secret)
 }
 
-/// The caller a presented secret belongs to, if it is known and not revoked.
+/// How often a token's last use is written: often enough to tell a live token from
+/// a forgotten one, rarely enough that every API call is not also a write.
+const TOUCH_EVERY: time::Duration = time::Duration::minutes(1);
+
+/// The caller a presented secret belongs to, if it is known, not revoked and not
+/// expired. Notes the use (at most once a minute per token).
 pub async fn authenticate(
-    db: &impl ConnectionTrait,
+    db: &DatabaseConnection,
     secret: &str,
 ) -> Result<Option<Caller>, sea_orm::DbErr> {
+    let now = OffsetDateTime::now_utc();
     let found = api_token::Entity::find()
         .filter(api_token::Column::TokenSha256.eq(sha256_hex(secret.as_bytes())))
         .filter(api_token::Column::RevokedAt.is_null())
         .one(db)
         .await?;
-    Ok(found.and_then(|t| {
-        Some(Caller {
-            token_id: t.id,
-            scope: Scope::parse(&t.scope)?,
-            name: t.name,
-        })
+    let Some(t) = found.filter(|t| t.expires_at.is_none_or(|e| e > now)) else {
+        return Ok(None);
+    };
+    if t.last_used_at.is_none_or(|at| now - at >= TOUCH_EVERY) {
+        // A failed note of use must not fail the call it accompanies.
+        if let Err(e) = touch(db, t.id, now).await {
+            tracing::warn!(error = %e, token = %t.name, "noting a token's use failed");
+        }
+    }
+    Ok(Scope::parse(&t.scope).map(|scope| Caller {
+        token_id: t.id,
+        scope,
+        name: t.name,
     }))
+}
+
+async fn touch(
+    db: &DatabaseConnection,
+    id: i64,
+    now: OffsetDateTime,
+) -> Result<(), sea_orm::DbErr> {
+    let txn = crate::db::begin_write(db).await?;
+    api_token::Entity::update_many()
+        .col_expr(api_token::Column::LastUsedAt, Expr::value(now))
+        .filter(api_token::Column::Id.eq(id))
+        .exec(&txn)
+        .await?;
+    txn.commit().await
+}
+
+/// Every token, oldest first.
+pub async fn list(db: &impl ConnectionTrait) -> Result<Vec<api_token::Model>, sea_orm::DbErr> {
+    api_token::Entity::find()
+        .order_by_asc(api_token::Column::Id)
+        .all(db)
+        .await
+}
+
+/// `active`, `revoked` or `expired`, now.
+pub fn state(t: &api_token::Model, now: OffsetDateTime) -> &'static str {
+    if t.revoked_at.is_some() {
+        "revoked"
+    } else if t.expires_at.is_some_and(|e| e <= now) {
+        "expired"
+    } else {
+        "active"
+    }
+}
+
+/// Whether a token that still works already has this name.
+pub async fn name_in_use(db: &impl ConnectionTrait, name: &str) -> Result<bool, sea_orm::DbErr> {
+    let now = OffsetDateTime::now_utc();
+    Ok(api_token::Entity::find()
+        .filter(api_token::Column::Name.eq(name))
+        .filter(api_token::Column::RevokedAt.is_null())
+        .all(db)
+        .await?
+        .iter()
+        .any(|t| state(t, now) == "active"))
+}
+
+/// Revokes every unrevoked token called `name`, at once; audited. Returns how many.
+pub async fn revoke(
+    db: &DatabaseConnection,
+    name: &str,
+    actor: &str,
+    now: OffsetDateTime,
+) -> Result<u64, sea_orm::DbErr> {
+    let txn = crate::db::begin_write(db).await?;
+    let ids: Vec<i64> = api_token::Entity::find()
+        .filter(api_token::Column::Name.eq(name))
+        .filter(api_token::Column::RevokedAt.is_null())
+        .all(&txn)
+        .await?
+        .into_iter()
+        .map(|t| t.id)
+        .collect();
+    if ids.is_empty() {
+        return Ok(0);
+    }
+    api_token::Entity::update_many()
+        .col_expr(api_token::Column::RevokedAt, Expr::value(now))
+        .filter(api_token::Column::Id.is_in(ids.clone()))
+        .exec(&txn)
+        .await?;
+    crate::services::audit::append(
+        &txn,
+        now,
+        actor,
+        "token.revoked",
+        &format!("token:{name}"),
+        &serde_json::json!({"token_ids": ids}),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(ids.len() as u64)
 }
