@@ -83,6 +83,11 @@ enum Command {
         #[arg(long, value_parser = ["json", "csv"], default_value = "json")]
         format: String,
     },
+    /// Copy the SQLite database (consistently, while the service runs) and the
+    /// evidence files into DIR, which must be new or empty; check the copy.
+    Backup { dir: PathBuf },
+    /// Restore a backup from DIR into an empty DATA_DIR, after checking it.
+    Restore { dir: PathBuf },
     /// Manage staff accounts.
     Staff {
         #[command(subcommand)]
@@ -346,6 +351,40 @@ async fn run(command: Command) -> Result<ExitCode> {
             } else {
                 println!("{}", serde_json::to_string_pretty(&report)?);
             }
+        }
+        Command::Backup { dir } => {
+            let db = db::connect_with(&config.database_url, config.db_options()).await?;
+            let m =
+                crate::services::backup::backup(&db, &config.database_url, &config.data_dir, &dir)
+                    .await
+                    .with_context(|| format!("backup into {} failed", dir.display()))?;
+            println!(
+                "backup in {}: audit chain intact ({} events), head {}; {} evidence files",
+                dir.display(),
+                m.audit_events,
+                if m.audit_head.is_empty() {
+                    "-"
+                } else {
+                    &m.audit_head
+                },
+                m.evidence_files
+            );
+        }
+        Command::Restore { dir } => {
+            let m = crate::services::backup::restore(&config.database_url, &config.data_dir, &dir)
+                .await
+                .with_context(|| format!("restore from {} failed", dir.display()))?;
+            println!(
+                "restored into {}: audit chain intact ({} events), head {}; {} evidence files",
+                config.data_dir.display(),
+                m.audit_events,
+                if m.audit_head.is_empty() {
+                    "-"
+                } else {
+                    &m.audit_head
+                },
+                m.evidence_files
+            );
         }
         Command::Hash { .. } => {}
     }

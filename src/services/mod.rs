@@ -4,6 +4,7 @@
 pub mod appeals;
 pub mod articles;
 pub mod audit;
+pub mod backup;
 pub mod complaints;
 pub mod confirmation;
 pub mod counter_notices;
