@@ -78,6 +78,8 @@ pub struct Config {
     pub webhook_secret: Option<String>,
     /// Serve the transparency report at `/transparency` to anyone (`PUBLIC_REPORT`).
     pub public_report: bool,
+    /// How long after a complaint closes its personal data is kept (`RETENTION`).
+    pub retention: Duration,
 }
 
 impl fmt::Debug for Config {
@@ -205,6 +207,7 @@ impl Config {
             cms_webhook_url: None,
             webhook_secret: None,
             public_report: false,
+            retention: Duration::from_secs(3 * 365 * 86_400),
             data_dir,
         }
     }
@@ -363,6 +366,14 @@ impl Config {
         c.webhook_secret = var("WEBHOOK_SECRET");
         if c.cms_webhook_url.is_some() && c.webhook_secret.as_deref().is_none_or(|s| s.len() < 16) {
             bail!("CMS_WEBHOOK_URL is set: WEBHOOK_SECRET must be set too, at least 16 characters");
+        }
+        if let Some(v) = var("RETENTION") {
+            c.retention = humantime::parse_duration(&v).context("RETENTION (e.g. 3years)")?;
+            if c.retention < c.appeal_window {
+                bail!(
+                    "RETENTION must be at least APPEAL_WINDOW: an appeal needs the claimant's address"
+                );
+            }
         }
         if let Some(v) = var("PUBLIC_REPORT") {
             c.public_report = match v.trim() {

@@ -10,6 +10,7 @@ pub mod display_time;
 pub mod fingerprint;
 pub mod index;
 pub mod passages;
+pub mod personal;
 pub mod report;
 pub mod script_fold;
 pub mod validate;

@@ -55,20 +55,23 @@ pub struct DeadlineReport {
     pub closed_incomplete: u64,
     /// Articles restored when a counter-notice's wait ended.
     pub restored_articles: u64,
+    /// Closed complaints whose personal data `RETENTION` erased.
+    pub erased: u64,
 }
 
 impl std::fmt::Display for DeadlineReport {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(
             f,
-            "deadlines: {} reminders, {} skipped, {} breaches, {} articles removed, {} cancelled, {} closed incomplete, {} articles restored",
+            "deadlines: {} reminders, {} skipped, {} breaches, {} articles removed, {} cancelled, {} closed incomplete, {} articles restored, {} erased",
             self.reminders,
             self.skipped,
             self.breaches,
             self.removed_articles,
             self.cancelled,
             self.closed_incomplete,
-            self.restored_articles
+            self.restored_articles,
+            self.erased
         )
     }
 }

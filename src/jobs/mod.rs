@@ -54,9 +54,13 @@ async fn deadline_pass(
     config: &crate::config::Config,
     now: OffsetDateTime,
 ) -> Result<(DeadlineReport, u64)> {
-    let deadlines = deadlines::sweep(db, &deadline_policy(config), now)
+    let mut deadlines = deadlines::sweep(db, &deadline_policy(config), now)
         .await
         .context("deadline sweep")?;
+    deadlines.erased =
+        crate::services::retention::sweep(db, &config.data_dir, config.retention, now)
+            .await
+            .context("retention sweep")?;
     let digests =
         receipts::send_digests(db, &config.public_base_url, config.receipt_rate_limit, now)
             .await

@@ -11,6 +11,7 @@ use crate::db;
 use crate::domain::complaint::ComplaintStatus;
 use crate::domain::deadline::plan_appeal;
 use crate::domain::display_time::display;
+use crate::domain::personal;
 use crate::domain::validate::{format_timestamp, truncate_micros};
 use crate::entities::complaint;
 use crate::mail::outbox::{self, Email};
@@ -70,6 +71,8 @@ pub async fn appeal(
     am.status = Set(ComplaintStatus::Appealed.as_str().to_string());
     am.appealed_at = Set(Some(now));
     am.appeal_statement = Set(Some(statement.to_string()));
+    let salt = c.personal_salt.clone().unwrap_or_else(personal::new_salt);
+    am.personal_salt = Set(Some(salt.clone()));
     am.prior_decided_by = Set(c.decided_by.clone());
     am.decision = Set(None);
     am.decided_at = Set(None);
@@ -85,7 +88,7 @@ pub async fn appeal(
         "complaint.appealed",
         &format!("complaint:{}", c.id),
         &json!({
-            "statement": statement,
+            "statement_hmac": personal::keyed_hash(&salt, statement),
             "first_decision_by": c.decided_by,
             "first_reason": c.decision_reason,
             "deadline_at": format_timestamp(deadline_at),

@@ -13,6 +13,7 @@ use time::OffsetDateTime;
 use crate::domain::complaint::{ComplaintStatus, NewComplaint, TrackingCode, deadline};
 use crate::domain::deadline::{StepState, plan};
 use crate::domain::display_time::display;
+use crate::domain::personal;
 use crate::domain::validate::{EmailAddress, format_timestamp, truncate_micros};
 use crate::entities::{
     article, complaint, complaint_evidence, complaint_match, complaint_target, deadline_step,
@@ -190,7 +191,9 @@ pub async fn submit_in(
     )
     .await?;
     let token = (confirmed_by.is_none() && !receipt_deferred).then(ConfirmToken::generate);
+    let salt = personal::new_salt();
     let c = complaint::ActiveModel {
+        personal_salt: Set(Some(salt.clone())),
         tracking_code: Set(code.as_str().to_string()),
         status: Set(ComplaintStatus::Received.as_str().to_string()),
         channel: Set(channel.as_str().to_string()),
@@ -288,7 +291,11 @@ pub async fn submit_in(
     let receipt_event = audit::append(
         txn,
         received_at,
-        &format!("claimant:{}", new.claimant_email.as_str()),
+        // The address itself stays in the row, where it can be erased.
+        &format!(
+            "claimant:{}",
+            personal::keyed_hash(&salt, new.claimant_email.as_str())
+        ),
         "complaint.received",
         &format!("complaint:{}", c.id),
         &json!({

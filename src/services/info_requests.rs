@@ -16,6 +16,7 @@ use crate::db;
 use crate::domain::complaint::{ComplaintStatus, Language};
 use crate::domain::deadline::{StepKind, StepState, info_wait_step};
 use crate::domain::display_time::{display, span_words};
+use crate::domain::personal;
 use crate::domain::validate::{EmailAddress, format_timestamp, truncate_micros};
 use crate::entities::{complaint, deadline_step};
 use crate::mail::outbox::{self, Email};
@@ -196,6 +197,8 @@ pub async fn answer(
     am.status = Set(resumed.as_str().to_string());
     am.paused_at = Set(None);
     am.info_answer = Set(Some(answer.to_string()));
+    let salt = c.personal_salt.clone().unwrap_or_else(personal::new_salt);
+    am.personal_salt = Set(Some(salt.clone()));
     am.info_answered_at = Set(Some(now));
     am.deadline_at = Set(deadline_at);
     am.update(&txn).await?;
@@ -206,7 +209,7 @@ pub async fn answer(
         "claimant",
         "complaint.info_answered",
         &subject,
-        &json!({"answer": answer}),
+        &json!({"answer_hmac": personal::keyed_hash(&salt, answer)}),
     )
     .await?;
     audit::append(

@@ -18,6 +18,7 @@ pub mod operations;
 pub mod receipts;
 pub mod reindex;
 pub mod report;
+pub mod retention;
 pub mod review_queue;
 pub mod site_hosts;
 pub mod staff;
