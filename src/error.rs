@@ -125,7 +125,7 @@ impl IntoResponse for AppError {
                 (StatusCode::CONFLICT, json!({"error": code, "message": msg}))
             }
             AppError::IdempotencyKeyReused => (
-                StatusCode::UNPROCESSABLE_ENTITY,
+                StatusCode::CONFLICT,
                 json!({"error": "idempotency_key_reused", "message": self.to_string()}),
             ),
             AppError::StorageFull => (

@@ -324,7 +324,7 @@ async fn an_idempotency_key_is_bound_to_its_first_request() {
 
     // Another claimant with the same key: refused, nothing filed, nothing revealed.
     let resp = submit(&app, &other_claimant(), Some("shared-key")).await;
-    assert_eq!(resp.status(), 422);
+    assert_eq!(resp.status(), 409);
     let text = resp.text().await.unwrap();
     let body: Value = serde_json::from_str(&text).unwrap();
     assert_eq!(body["error"], "idempotency_key_reused");
@@ -360,7 +360,7 @@ async fn concurrent_different_requests_under_one_key_file_one_and_refuse_the_res
         let (status, body) = t.await.unwrap();
         match status {
             201 => created += 1,
-            422 => assert_eq!(body["error"], "idempotency_key_reused", "{body}"),
+            409 => assert_eq!(body["error"], "idempotency_key_reused", "{body}"),
             other => panic!("unexpected {other}: {body}"),
         }
     }

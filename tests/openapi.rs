@@ -6,22 +6,7 @@ mod common;
 use std::collections::BTreeSet;
 
 use common::TestApp;
-use serde_json::Value;
-
-/// The JSON routes the service serves.
-const ROUTES: &[(&str, &str)] = &[
-    ("get", "/healthz"),
-    ("post", "/api/v1/articles"),
-    ("get", "/api/v1/articles/{id}"),
-    ("post", "/api/v1/match"),
-    ("post", "/api/v1/complaints"),
-    ("get", "/api/v1/complaints/{code}"),
-    ("post", "/api/v1/complaints/{id}/decision"),
-    ("post", "/api/v1/complaints/{code}/answer"),
-    ("post", "/api/v1/complaints/{code}/appeal"),
-    ("post", "/api/v1/counter-notices"),
-    ("get", "/api/v1/audit"),
-];
+use serde_json::{Value, json};
 
 fn concrete(path: &str) -> String {
     path.replace("{id}", "1").replace("{code}", &"a".repeat(40))
@@ -67,10 +52,27 @@ async fn the_description_and_the_routes_agree() {
             documented.insert((method.clone(), path.clone()));
         }
     }
-    let served: BTreeSet<(String, String)> = ROUTES
-        .iter()
-        .map(|(m, p)| (m.to_string(), p.to_string()))
-        .collect();
+    // What the router serves: the paths it registered, and for each the methods its
+    // own 405 answer lists in `Allow`.
+    let mut served = BTreeSet::new();
+    for path in takedown::web::route_paths() {
+        let api = path.starts_with("/api/") || ["/healthz", "/readyz", "/metrics"].contains(&path);
+        if !api {
+            continue;
+        }
+        let resp = app
+            .client
+            .request(reqwest::Method::TRACE, app.url(&concrete(path)))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), 405, "{path}");
+        let allow = resp.headers()["allow"].to_str().unwrap().to_string();
+        for m in allow.split(',').map(str::trim).filter(|m| *m != "HEAD") {
+            served.insert((m.to_ascii_lowercase(), path.to_string()));
+        }
+    }
+    assert!(served.len() > 10, "{served:?}");
     assert_eq!(documented, served);
 
     for (method, path) in &documented {
@@ -128,17 +130,71 @@ async fn the_description_and_the_routes_agree() {
     };
     assert_eq!(
         codes("/api/v1/counter-notices"),
-        ["201", "400", "409", "413", "415", "422", "429"]
+        [
+            "201", "400", "404", "408", "409", "413", "415", "422", "429", "503", "507"
+        ]
     );
     assert_eq!(
         codes("/api/v1/complaints/{code}/appeal"),
-        ["200", "400", "404", "409", "413", "415", "422"]
+        [
+            "200", "400", "404", "408", "409", "413", "415", "422", "429", "503", "507"
+        ]
     );
     assert_eq!(
         codes("/api/v1/complaints/{id}/decision"),
         [
-            "200", "400", "401", "403", "404", "409", "413", "415", "422"
+            "200", "400", "401", "403", "404", "408", "409", "413", "415", "422", "503", "507"
         ]
+    );
+    // Exact: required, not nullable, the validators' own patterns and lengths.
+    let schemas = &spec["components"]["schemas"];
+    assert_eq!(
+        required("ArticleInput"),
+        [
+            "url",
+            "title",
+            "body",
+            "republished_at",
+            "editor",
+            "source",
+            "licence"
+        ]
+    );
+    assert_eq!(
+        schemas["ArticleInput"]["properties"]["title"]["type"],
+        "string"
+    );
+    assert_eq!(
+        schemas["ArticleInput"]["properties"]["title"]["maxLength"],
+        1000
+    );
+    assert_eq!(
+        schemas["ArticleInput"]["properties"]["title"]["pattern"],
+        takedown::web::contract::LINE
+    );
+    assert_eq!(
+        schemas["ClaimantInput"]["properties"]["capacity"]["enum"],
+        json!(["owner", "agent"])
+    );
+    assert_eq!(
+        schemas["ClaimantInput"]["then"]["required"],
+        json!(["on_behalf_of"])
+    );
+    let targets = &schemas["ComplaintInput"]["properties"]["infringing_urls"];
+    assert_eq!(
+        (targets["minItems"].as_u64(), targets["maxItems"].as_u64()),
+        (Some(1), Some(50))
+    );
+    assert!(
+        targets["items"]["pattern"]
+            .as_str()
+            .unwrap()
+            .contains(r"[nN][eE][wW][sS]\.[eE]"),
+        "infringing URLs on SITE_HOSTS: {targets}"
+    );
+    assert_eq!(
+        schemas["StatementsInput"]["properties"]["accurate"]["const"],
+        true
     );
 }
 

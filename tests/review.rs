@@ -757,12 +757,15 @@ async fn a_counter_notice_restores_after_ten_business_days() {
     ] {
         assert!(v["fields"][f].is_string(), "{f}: {v}");
     }
+    // A URL that is not the removed article's conflicts with the record.
     let (status, v) = counter_notice(&app, article_id, "https://news.example/other.html").await;
     assert_eq!(
-        (status, v["fields"]["removed_url"].is_string()),
-        (422, true),
+        (status, v["error"].as_str()),
+        (409, Some("removed_url_mismatch")),
         "{v}"
     );
+    let (status, _) = counter_notice(&app, 999_999, TARGET).await;
+    assert_eq!(status, 404, "no such article");
     let (status, v) = counter_notice(&app, article_id, TARGET).await;
     assert_eq!(status, 201, "{v}");
     assert_eq!(v["state"], "waiting");

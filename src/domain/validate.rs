@@ -52,7 +52,7 @@ impl EmailAddress {
         if s.is_empty() {
             return Err("is empty".into());
         }
-        if s.len() > 254 {
+        if s.chars().count() > 254 {
             return Err("longer than 254 characters".into());
         }
         if s.chars().any(|c| c.is_whitespace() || c.is_control()) {
@@ -119,6 +119,64 @@ pub fn parse_json<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Result<T, Str
     })
 }
 
+/// Characters that count as writing: not whitespace, not a control character.
+fn is_written(c: char) -> bool {
+    !c.is_whitespace() && !c.is_control()
+}
+
+/// One line of text as the schema's `LINE` pattern describes it; returned trimmed.
+pub fn line(s: &str, max: usize) -> Result<String, String> {
+    if s.chars().any(char::is_control) {
+        Err("must be one line without control characters".into())
+    } else if !s.chars().any(is_written) {
+        Err("must not be blank".into())
+    } else if s.chars().count() > max {
+        Err(format!("longer than {max} characters"))
+    } else {
+        Ok(s.trim().to_string())
+    }
+}
+
+/// Free text as the schema's `TEXT` pattern describes it; returned as sent.
+pub fn free_text(s: &str, max: Option<usize>) -> Result<String, String> {
+    if s.contains('\0') {
+        Err("must not contain NUL characters".into())
+    } else if !s.chars().any(is_written) {
+        Err("must not be blank".into())
+    } else if let Some(max) = max.filter(|m| s.chars().count() > *m) {
+        Err(format!("longer than {max} characters"))
+    } else {
+        Ok(s.to_string())
+    }
+}
+
+/// An optional whole number that JSON may write as `7` or `7.0` (both are the
+/// integer 7 to JSON Schema); a fraction or a value out of range is a type error.
+pub fn opt_whole<'de, D, T>(d: D) -> Result<Option<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: TryFrom<i64>,
+{
+    use serde::Deserialize;
+    use serde::de::Error;
+    let Some(n) = Option::<serde_json::Number>::deserialize(d)? else {
+        return Ok(None);
+    };
+    let whole = n.as_i64().or_else(|| {
+        n.as_f64()
+            .filter(|f| f.fract() == 0.0 && *f >= i64::MIN as f64 && *f < i64::MAX as f64)
+            .map(|f| f as i64)
+    });
+    whole
+        .and_then(|w| T::try_from(w).ok())
+        .map(Some)
+        .ok_or_else(|| {
+            D::Error::custom(format!(
+                "invalid value: {n}, expected a whole number in range"
+            ))
+        })
+}
+
 /// Collects field problems while a request is checked.
 #[derive(Default)]
 pub struct Checker {
@@ -131,61 +189,84 @@ impl Checker {
     }
 
     /// A required single-line text field: present, not blank, no line breaks or
-    /// control characters, at most `max` characters.
+    /// control characters, at most `max` characters as sent (the schema's
+    /// `LINE` pattern and `maxLength`). Stored trimmed.
     pub fn line(&mut self, field: &str, v: Option<&String>, max: usize) -> String {
-        match v.map(|s| s.trim()) {
-            None => {
-                self.fail(field, "is required");
-                String::new()
-            }
-            Some(s) => self.check_line(field, s, max),
-        }
-    }
-
-    /// An optional single-line text field; blank counts as absent.
-    pub fn opt_line(&mut self, field: &str, v: Option<&String>, max: usize) -> Option<String> {
-        let s = v.map(|s| s.trim()).filter(|s| !s.is_empty())?;
-        Some(self.check_line(field, s, max))
-    }
-
-    fn check_line(&mut self, field: &str, s: &str, max: usize) -> String {
-        if s.is_empty() {
-            self.fail(field, "must not be blank");
-        } else if s.chars().any(char::is_control) {
-            self.fail(field, "must be one line without control characters");
-        } else if s.chars().count() > max {
-            self.fail(field, format!("longer than {max} characters"));
-        }
-        s.to_string()
-    }
-
-    /// Required free text (line breaks allowed), not blank once canonicalised. NUL is
-    /// refused: PostgreSQL cannot store it, and no real text contains it.
-    pub fn text(&mut self, field: &str, v: Option<&String>) -> String {
         match v {
             None => {
                 self.fail(field, "is required");
                 String::new()
             }
-            Some(s) if s.contains('\0') => {
-                self.fail(field, "must not contain NUL characters");
+            Some(s) => match line(s, max) {
+                Ok(v) => v,
+                Err(m) => {
+                    self.fail(field, m);
+                    s.trim().to_string()
+                }
+            },
+        }
+    }
+
+    /// An optional single-line text field; blank counts as absent, control
+    /// characters are refused even then.
+    pub fn opt_line(&mut self, field: &str, v: Option<&String>, max: usize) -> Option<String> {
+        let s = v?;
+        if s.chars().any(char::is_control) {
+            self.fail(field, "must be one line without control characters");
+            return None;
+        }
+        if s.trim().is_empty() {
+            return None;
+        }
+        line(s, max).map_err(|m| self.fail(field, m)).ok()
+    }
+
+    /// Required free text (line breaks allowed): something besides spaces and control
+    /// characters, no NUL (PostgreSQL cannot store it), at most `max` characters as
+    /// sent when given. The schema's `TEXT` pattern and `maxLength`.
+    pub fn text(&mut self, field: &str, v: Option<&String>) -> String {
+        self.text_max(field, v, None)
+    }
+
+    pub fn text_max(&mut self, field: &str, v: Option<&String>, max: Option<usize>) -> String {
+        match v {
+            None => {
+                self.fail(field, "is required");
                 String::new()
             }
-            Some(s) if crate::domain::canonical::canonical(s).is_empty() => {
-                self.fail(field, "must not be blank");
+            Some(s) => free_text(s, max).unwrap_or_else(|m| {
+                self.fail(field, m);
                 s.clone()
-            }
-            Some(s) => s.clone(),
+            }),
         }
     }
 
     /// Optional free text; blank counts as absent; NUL refused as in `text`.
     pub fn opt_text(&mut self, field: &str, v: Option<&String>) -> Option<String> {
-        let s = v.filter(|s| !s.trim().is_empty())?;
+        self.opt_text_max(field, v, None)
+    }
+
+    pub fn opt_text_max(
+        &mut self,
+        field: &str,
+        v: Option<&String>,
+        max: Option<usize>,
+    ) -> Option<String> {
+        let s = v?;
         if s.contains('\0') {
             self.fail(field, "must not contain NUL characters");
+            return None;
         }
-        Some(s.clone())
+        if s.trim().is_empty() {
+            return None;
+        }
+        match max {
+            Some(max) if s.chars().count() > max => {
+                self.fail(field, format!("longer than {max} characters"));
+                None
+            }
+            _ => Some(s.clone()),
+        }
     }
 
     pub fn url(&mut self, field: &str, v: Option<&String>) -> Option<HttpUrl> {

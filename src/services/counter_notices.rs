@@ -37,6 +37,7 @@ pub const LEGAL_ACTION: &str = "legal_action";
 pub struct CounterNoticeInput {
     /// The removed article's id (from the 451 page or the removal email).
     #[schema(required = true)]
+    #[serde(default, deserialize_with = "crate::domain::validate::opt_whole")]
     pub article_id: Option<i64>,
     #[schema(required = true)]
     pub name: Option<String>,

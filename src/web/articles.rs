@@ -14,14 +14,15 @@ use crate::error::{AppError, AppResult};
 use crate::services::articles::ArticleView;
 use crate::services::articles::{self, Outcome, Prepared};
 use crate::web::AppState;
+use crate::web::RouteList;
 use crate::web::auth::CmsCaller;
 use crate::web::body::JsonBody;
 use crate::web::openapi::ErrorBody;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
-        .route("/api/v1/articles", post(record))
-        .route("/api/v1/articles/{id}", get(show))
+        .at("/api/v1/articles", post(record))
+        .at("/api/v1/articles/{id}", get(show))
 }
 
 /// Records a republished article, or a new revision of one.

@@ -15,13 +15,15 @@ use serde::Deserialize;
 use crate::error::{AppError, FieldErrors};
 use crate::services::audit;
 use crate::web::AppState;
+use crate::web::RouteList;
 use crate::web::auth::StaffCaller;
 
 pub fn routes() -> Router<AppState> {
-    Router::new().route("/api/v1/audit", get(export))
+    Router::new().at("/api/v1/audit", get(export))
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct AuditQuery {
     /// Export the events after this one (0, the default, exports from the first).
     #[param(minimum = 0)]

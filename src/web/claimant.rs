@@ -20,6 +20,7 @@ use crate::services::appeals::{self, Appealed};
 use crate::services::info_requests::{self, Answered, MAX_TEXT_CHARS};
 use crate::services::takedowns::Site;
 use crate::web::AppState;
+use crate::web::RouteList;
 use crate::web::body::JsonBody;
 use crate::web::complaint_form::render;
 use crate::web::headers::private_page;
@@ -28,10 +29,10 @@ use crate::web::openapi::ErrorBody;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
-        .route("/complaints/{code}/answer", post(answer_form))
-        .route("/complaints/{code}/appeal", post(appeal_form))
-        .route("/api/v1/complaints/{code}/answer", post(answer_api))
-        .route("/api/v1/complaints/{code}/appeal", post(appeal_api))
+        .at("/complaints/{code}/answer", post(answer_form))
+        .at("/complaints/{code}/appeal", post(appeal_form))
+        .at("/api/v1/complaints/{code}/answer", post(answer_api))
+        .at("/api/v1/complaints/{code}/appeal", post(appeal_api))
         .layer(middleware::from_fn(private_page))
 }
 
@@ -46,17 +47,9 @@ pub struct NoticePage<'a> {
 
 /// Checks a required free-text field.
 fn required_text(field: &str, v: &str) -> AppResult<String> {
-    let v = v.trim();
-    if v.is_empty() {
-        return Err(AppError::field(field, "is required"));
-    }
-    if v.chars().count() > MAX_TEXT_CHARS || v.contains('\0') {
-        return Err(AppError::field(
-            field,
-            format!("at most {MAX_TEXT_CHARS} characters of text"),
-        ));
-    }
-    Ok(v.to_string())
+    crate::domain::validate::free_text(v, Some(MAX_TEXT_CHARS))
+        .map(|s| s.trim().to_string())
+        .map_err(|m| AppError::field(field, m))
 }
 
 fn code(path: Result<Path<String>, PathRejection>) -> AppResult<TrackingCode> {

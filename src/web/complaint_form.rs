@@ -7,6 +7,7 @@ use std::collections::HashMap;
 use askama::Template;
 
 use crate::domain::display_time::shown;
+use crate::web::RouteList;
 use axum::Router;
 use axum::extract::rejection::{PathRejection, QueryRejection};
 use axum::extract::{DefaultBodyLimit, FromRequest, Multipart, Path, Query, Request, State};
@@ -40,8 +41,8 @@ const MAX_TEXT_FIELD: usize = 1 << 20;
 
 pub fn routes(state: &AppState) -> Router<AppState> {
     Router::new()
-        .route("/complaints/new", get(new_form))
-        .route(
+        .at("/complaints/new", get(new_form))
+        .at(
             "/complaints",
             axum::routing::post(submit)
                 .layer(DefaultBodyLimit::max(MAX_FORM_BYTES))
@@ -49,11 +50,11 @@ pub fn routes(state: &AppState) -> Router<AppState> {
                 .layer(middleware::from_fn_with_state(state.clone(), rate_limit))
                 .layer(middleware::from_fn(private_page)),
         )
-        .route(
+        .at(
             "/complaints/{code}",
             get(status_page).layer(middleware::from_fn(private_page)),
         )
-        .route(
+        .at(
             "/complaints/confirm/{token}",
             get(confirm_page)
                 .post(confirm)

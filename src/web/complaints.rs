@@ -16,6 +16,7 @@ use crate::services::complaints::ComplaintView;
 use crate::services::complaints::{self, Channel, Filed};
 use crate::services::intake_queue::Submission;
 use crate::web::AppState;
+use crate::web::RouteList;
 use crate::web::auth::OptionalSubmitter;
 use crate::web::body::HashedJsonBody;
 use crate::web::headers::private_page;
@@ -27,14 +28,14 @@ const MAX_COMPLAINT_BYTES: usize = 1 << 20;
 
 pub fn routes(state: &AppState) -> Router<AppState> {
     Router::new()
-        .route(
+        .at(
             "/api/v1/complaints",
             post(submit)
                 .layer(DefaultBodyLimit::max(MAX_COMPLAINT_BYTES))
                 .layer(middleware::from_fn(content_length_cap(MAX_COMPLAINT_BYTES)))
                 .layer(middleware::from_fn_with_state(state.clone(), rate_limit)),
         )
-        .route(
+        .at(
             "/api/v1/complaints/{code}",
             get(show).layer(middleware::from_fn(private_page)),
         )
@@ -61,7 +62,7 @@ fn idempotency_key(headers: &HeaderMap) -> AppResult<Option<String>> {
 
 /// Files a copyright complaint.
 #[utoipa::path(post, path = "/api/v1/complaints", tag = "complaints", request_body = ComplaintInput,
-    params(("Idempotency-Key" = Option<String>, Header, description = "a retry with the same key and the same body within 24 h returns the first complaint; the same key with another body is refused (422 idempotency_key_reused)")),
+    params(("Idempotency-Key" = Option<String>, Header, pattern = r"^[\x21-\x7e]{1,200}$", max_length = 200, description = "a retry with the same key and the same body within 24 h returns the first complaint; the same key with another body is refused (409 idempotency_key_reused)")),
     responses(
         (status = 201, description = "received", body = ComplaintView),
         (status = 200, description = "a retry: the first complaint", body = ComplaintView),

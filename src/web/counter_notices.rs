@@ -17,6 +17,7 @@ use crate::domain::display_time::{display, span_words};
 use crate::error::{AppError, AppResult, FieldErrors};
 use crate::services::counter_notices::{self, CounterNoticeInput, CounterNoticeView, Filed};
 use crate::web::AppState;
+use crate::web::RouteList;
 use crate::web::body::JsonBody;
 use crate::web::claimant::NoticePage;
 use crate::web::complaint_form::render;
@@ -35,10 +36,10 @@ pub fn routes(state: &AppState) -> Router<AppState> {
             .layer(middleware::from_fn(private_page))
     };
     Router::new()
-        .route("/removed/{article_id}", get(removed_page))
-        .route("/counter-notices/new", get(new_form))
-        .route("/counter-notices", intake(post(submit_form)))
-        .route("/api/v1/counter-notices", intake(post(submit_api)))
+        .at("/removed/{article_id}", get(removed_page))
+        .at("/counter-notices/new", get(new_form))
+        .at("/counter-notices", intake(post(submit_form)))
+        .at("/api/v1/counter-notices", intake(post(submit_api)))
 }
 
 #[derive(Template)]
@@ -226,10 +227,21 @@ async fn new_form(
     .await
 }
 
-async fn file(state: &AppState, input: &CounterNoticeInput) -> AppResult<CounterNoticeView> {
+/// Files it. The form shows a wrong article id or URL beside its field; the API
+/// answers 404 and 409, as for any request naming a resource in another state.
+async fn file(
+    state: &AppState,
+    input: &CounterNoticeInput,
+    api: bool,
+) -> AppResult<CounterNoticeView> {
     let new = input.check().map_err(AppError::Validation)?;
     match counter_notices::file(&state.db, &state.config, &new, OffsetDateTime::now_utc()).await? {
         Filed::Created(n) => Ok(CounterNoticeView::from(n.as_ref())),
+        Filed::ArticleNotFound if api => Err(AppError::NotFound),
+        Filed::UrlMismatch(_) if api => Err(AppError::Conflict(
+            "removed_url_mismatch",
+            "removed_url is not the URL of the removed article",
+        )),
         Filed::ArticleNotFound => Err(AppError::field(
             "article_id",
             "no recorded article has this id",
@@ -268,7 +280,7 @@ async fn submit_form(
         signature: Some(f.signature.clone()),
     };
     let t = texts(negotiate(None, &headers));
-    match file(&state, &input).await {
+    match file(&state, &input, false).await {
         Ok(n) => {
             let message = format!(
                 "Counter-notice #{} received and forwarded to the claimant. The content returns on {} unless they report legal action. / 反通知 #{} 已收到并转交投诉人。除非投诉人告知已提起诉讼，内容将于 {} 恢复。",
@@ -323,6 +335,6 @@ pub async fn submit_api(
     State(state): State<AppState>,
     JsonBody(input): JsonBody<CounterNoticeInput>,
 ) -> AppResult<impl IntoResponse> {
-    let view = file(&state, &input).await?;
+    let view = file(&state, &input, true).await?;
     Ok((StatusCode::CREATED, Json(view)))
 }

@@ -17,6 +17,7 @@ use crate::services::decisions::{self, Decided, Decision, MAX_REASON_CHARS};
 use crate::services::info_requests::{self, Asked};
 use crate::services::takedowns::Site;
 use crate::web::AppState;
+use crate::web::RouteList;
 use crate::web::auth::StaffCaller;
 use crate::web::body::JsonBody;
 use crate::web::openapi::ErrorBody;
@@ -24,11 +25,11 @@ use crate::web::staff_auth::{StaffUser, staff_headers};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
-        .route(
+        .at(
             "/staff/complaints/{id}/decision",
             post(decide_form).layer(middleware::from_fn(staff_headers)),
         )
-        .route("/api/v1/complaints/{id}/decision", post(decide_api))
+        .at("/api/v1/complaints/{id}/decision", post(decide_api))
 }
 
 /// A decision as sent.
@@ -65,20 +66,15 @@ fn parse(input: &DecisionInput) -> AppResult<(Action, String)> {
             .map(Action::Decide)
             .ok_or_else(|| AppError::field("action", "must be uphold, reject or request_info"))?,
     };
-    let reason = input.reason.trim();
-    if reason.is_empty() {
-        let why = match action {
-            Action::RequestInfo => "is required: the message the claimant is asked to answer",
-            Action::Decide(_) => "is required: the claimant is told why",
-        };
-        return Err(AppError::field("reason", why));
-    }
-    if reason.chars().count() > MAX_REASON_CHARS || reason.contains('\0') {
-        return Err(AppError::field(
-            "reason",
-            format!("at most {MAX_REASON_CHARS} characters of text"),
-        ));
-    }
+    let reason = crate::domain::validate::free_text(&input.reason, Some(MAX_REASON_CHARS))
+        .map_err(|m| {
+            let why = match action {
+                Action::RequestInfo => "the message the claimant is asked to answer",
+                Action::Decide(_) => "the claimant is told why",
+            };
+            AppError::field("reason", format!("{m}: {why}"))
+        })?;
+    let reason = reason.trim();
     Ok((action, reason.to_string()))
 }
 

@@ -10,11 +10,12 @@ use sea_orm::ConnectionTrait;
 use serde_json::json;
 
 use crate::web::AppState;
+use crate::web::RouteList;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
-        .route("/healthz", get(healthz))
-        .route("/readyz", get(readyz))
+        .at("/healthz", get(healthz))
+        .at("/readyz", get(readyz))
 }
 
 async fn database(state: &AppState) -> Result<(), String> {

@@ -14,12 +14,13 @@ use serde::Deserialize;
 use crate::domain::complaint::TrackingCode;
 use crate::error::AppError;
 use crate::web::AppState;
+use crate::web::RouteList;
 use crate::web::headers::private_page;
 use crate::web::i18n::{Texts, duration_text, negotiate, texts};
 use crate::web::staff_auth::urlencode;
 
 pub fn routes() -> Router<AppState> {
-    Router::new().route("/", get(home)).route(
+    Router::new().at("/", get(home)).at(
         "/complaints/lookup",
         get(lookup).layer(middleware::from_fn(private_page)),
     )

@@ -10,12 +10,13 @@ use serde::Deserialize;
 use crate::error::{AppError, AppResult};
 use crate::services::matching::Match;
 use crate::web::AppState;
+use crate::web::RouteList;
 use crate::web::auth::ApiCaller;
 use crate::web::body::JsonBody;
 use crate::web::openapi::ErrorBody;
 
 pub fn routes() -> Router<AppState> {
-    Router::new().route("/api/v1/match", post(match_text))
+    Router::new().at("/api/v1/match", post(match_text))
 }
 
 /// Text to look for in every recorded article.
@@ -24,6 +25,7 @@ pub struct MatchRequest {
     /// The text, in any script.
     pub text: Option<String>,
     /// Most results, 1-100 (default 20).
+    #[serde(default, deserialize_with = "crate::domain::validate::opt_whole")]
     pub limit: Option<u32>,
 }
 
@@ -38,8 +40,9 @@ pub async fn match_text(
 ) -> AppResult<impl IntoResponse> {
     let text = req
         .text
-        .filter(|t| !t.trim().is_empty())
         .ok_or_else(|| AppError::field("text", "is required"))?;
+    let text =
+        crate::domain::validate::free_text(&text, None).map_err(|m| AppError::field("text", m))?;
     let limit = match req.limit {
         None => 20,
         Some(n @ 1..=100) => n as usize,

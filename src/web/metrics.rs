@@ -14,9 +14,10 @@ use time::OffsetDateTime;
 use crate::error::AppError;
 use crate::services::operations;
 use crate::web::AppState;
+use crate::web::RouteList;
 
 pub fn routes() -> Router<AppState> {
-    Router::new().route("/metrics", get(metrics))
+    Router::new().at("/metrics", get(metrics))
 }
 
 /// The route pattern a request matched, or `unmatched`.
@@ -37,7 +38,11 @@ pub async fn record(State(state): State<AppState>, req: Request, next: Next) -> 
     resp
 }
 
-async fn metrics(State(state): State<AppState>) -> Response {
+/// Prometheus text: complaints, deadlines, the outbox, sweeps and HTTP requests.
+#[utoipa::path(get, path = "/metrics", tag = "service",
+    responses((status = 200, description = "Prometheus text format 0.0.4", content_type = "text/plain; version=0.0.4; charset=utf-8", body = String),
+              (status = 503, description = "the database is unreachable", body = crate::web::openapi::ErrorBody)))]
+pub async fn metrics(State(state): State<AppState>) -> Response {
     let mut out = String::with_capacity(16 * 1024);
     if let Err(e) = operations::render(&state.db, OffsetDateTime::now_utc(), &mut out).await {
         return AppError::from(e).into_response();

@@ -8,6 +8,7 @@ pub mod claimant;
 pub mod client_ip;
 pub mod complaint_form;
 pub mod complaints;
+pub mod contract;
 pub mod counter_notices;
 pub mod decisions;
 pub mod headers;
@@ -82,6 +83,36 @@ impl AppState {
     }
 }
 
+/// Every path the router serves, as each feature registers it (`RouteList::at`), so
+/// the list of routes comes from the router's own construction, not from a copy.
+static ROUTE_PATHS: std::sync::Mutex<std::collections::BTreeSet<&'static str>> =
+    std::sync::Mutex::new(std::collections::BTreeSet::new());
+
+/// The paths registered so far (all of them once `router` has been built).
+pub fn route_paths() -> Vec<&'static str> {
+    ROUTE_PATHS
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .iter()
+        .copied()
+        .collect()
+}
+
+/// `Router::route` that also records the path in `route_paths`.
+pub trait RouteList {
+    fn at(self, path: &'static str, method_router: axum::routing::MethodRouter<AppState>) -> Self;
+}
+
+impl RouteList for Router<AppState> {
+    fn at(self, path: &'static str, method_router: axum::routing::MethodRouter<AppState>) -> Self {
+        ROUTE_PATHS
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(path);
+        self.route(path, method_router)
+    }
+}
+
 pub fn router(state: AppState) -> Router {
     let body_limit = DefaultBodyLimit::max(state.config.max_article_bytes);
     Router::new()
@@ -92,7 +123,7 @@ pub fn router(state: AppState) -> Router {
         .merge(matching::routes())
         .merge(complaints::routes(&state))
         .merge(complaint_form::routes(&state))
-        .merge(openapi::routes())
+        .merge(openapi::routes(&state))
         .merge(staff_auth::routes())
         .merge(staff::routes())
         .merge(staff_complaint::routes())

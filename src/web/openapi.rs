@@ -41,6 +41,8 @@ impl Modify for BearerAuth {
     info(title = "takedown", description = "Provenance registry and copyright complaints"),
     paths(
         crate::web::health::healthz,
+        crate::web::health::readyz,
+        crate::web::metrics::metrics,
         crate::web::articles::record,
         crate::web::articles::show,
         crate::web::matching::match_text,
@@ -57,8 +59,18 @@ impl Modify for BearerAuth {
 )]
 pub struct ApiDoc;
 
-pub fn routes() -> Router<AppState> {
+/// The description as served: the generated one made exact by `contract`.
+pub fn document(site_hosts: Option<&[String]>) -> serde_json::Value {
+    let mut spec = serde_json::to_value(ApiDoc::openapi()).unwrap_or_default();
+    crate::web::contract::apply(&mut spec, site_hosts);
+    spec
+}
+
+pub fn routes(state: &AppState) -> Router<AppState> {
     SwaggerUi::new("/docs")
-        .url("/openapi.json", ApiDoc::openapi())
+        .external_url_unchecked(
+            "/openapi.json",
+            document(state.config.site_hosts.as_deref()),
+        )
         .into()
 }

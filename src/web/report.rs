@@ -16,14 +16,15 @@ use crate::domain::complaint::Language;
 use crate::error::{AppError, FieldErrors};
 use crate::services::report::{self, Period, Report};
 use crate::web::AppState;
+use crate::web::RouteList;
 use crate::web::i18n::{Texts, texts};
 use crate::web::report_charts;
 use crate::web::staff_auth::{StaffUser, staff_headers};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
-        .route("/staff/report", get(staff_report))
-        .route("/transparency", get(public_report))
+        .at("/staff/report", get(staff_report))
+        .at("/transparency", get(public_report))
         .layer(middleware::from_fn(staff_headers))
 }
 

@@ -18,13 +18,14 @@ use crate::error::AppError;
 use crate::services::review_queue::{self, Assigned, Claimed, PAGE_SIZE, QueueFilter};
 use crate::services::staff::Role;
 use crate::web::AppState;
+use crate::web::RouteList;
 use crate::web::i18n::{Texts, texts};
 use crate::web::staff_auth::{StaffUser, staff_headers};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
-        .route("/staff", get(queue))
-        .route("/staff/complaints/{id}/claim", post(claim))
+        .at("/staff", get(queue))
+        .at("/staff/complaints/{id}/claim", post(claim))
         .layer(middleware::from_fn(staff_headers))
 }
 

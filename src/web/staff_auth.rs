@@ -23,6 +23,7 @@ use crate::domain::complaint::Language;
 use crate::error::AppError;
 use crate::services::staff::{self, Session};
 use crate::web::AppState;
+use crate::web::RouteList;
 use crate::web::client_ip::{client_ip, limit_key};
 use crate::web::i18n::{Texts, texts};
 
@@ -34,8 +35,8 @@ const THROTTLE_WINDOW: Duration = Duration::from_secs(15 * 60);
 
 pub fn routes() -> Router<AppState> {
     Router::new()
-        .route("/login", get(login_page).post(login))
-        .route("/logout", post(logout))
+        .at("/login", get(login_page).post(login))
+        .at("/logout", post(logout))
         .layer(middleware::from_fn(staff_headers))
 }
 

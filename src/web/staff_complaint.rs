@@ -25,14 +25,15 @@ use crate::services::staff::Role;
 use crate::services::takedowns::Site;
 use crate::services::{evidence, info_requests::MAX_TEXT_CHARS};
 use crate::web::AppState;
+use crate::web::RouteList;
 use crate::web::i18n::{Texts, texts};
 use crate::web::staff_auth::{StaffUser, staff_headers};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
-        .route("/staff/complaints/{id}", get(page))
-        .route("/staff/complaints/{id}/evidence/{eid}", get(download))
-        .route("/staff/complaints/{id}/legal-action", post(legal_action))
+        .at("/staff/complaints/{id}", get(page))
+        .at("/staff/complaints/{id}/evidence/{eid}", get(download))
+        .at("/staff/complaints/{id}/legal-action", post(legal_action))
         .layer(middleware::from_fn(staff_headers))
 }
 

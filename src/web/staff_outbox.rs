@@ -17,13 +17,14 @@ use crate::error::AppError;
 use crate::mail::delivery;
 use crate::services::staff::Role;
 use crate::web::AppState;
+use crate::web::RouteList;
 use crate::web::i18n::{Texts, texts};
 use crate::web::staff_auth::{StaffUser, staff_headers};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
-        .route("/staff/outbox", get(failed))
-        .route("/staff/outbox/{id}/retry", post(retry))
+        .at("/staff/outbox", get(failed))
+        .at("/staff/outbox/{id}/retry", post(retry))
         .layer(middleware::from_fn(staff_headers))
 }
 
