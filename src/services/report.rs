@@ -169,7 +169,9 @@ pub async fn build(
     Ok(Report {
         from: period.from.to_string(),
         to: period.to.to_string(),
-        generated_at: crate::domain::validate::format_timestamp(now),
+        generated_at: crate::domain::validate::format_timestamp(
+            now.replace_nanosecond(0).unwrap_or(now),
+        ),
         deadline_hours: report::hours(Duration::try_from(deadline).unwrap_or(Duration::DAY)),
         totals: Figures::of(&ordered),
         outlets: report::per_outlet(&ordered)

@@ -24,7 +24,7 @@ pub fn weekly_volume(weeks: &[Week]) -> Result<String, String> {
             .margin(10)
             .x_label_area_size(32)
             .y_label_area_size(40)
-            .build_cartesian_2d(0f64..n, 0f64..top * 1.1)
+            .build_cartesian_2d(-0.5f64..n - 0.5, 0f64..top * 1.1)
             .map_err(err)?;
         let labels: Vec<String> = weeks.iter().map(|w| w.week_of[5..].to_string()).collect();
         chart
@@ -32,10 +32,14 @@ pub fn weekly_volume(weeks: &[Week]) -> Result<String, String> {
             .disable_x_mesh()
             .x_labels(weeks.len().min(12))
             .x_label_formatter(&|x| {
-                let i = x.floor() as usize;
-                labels.get(i).cloned().unwrap_or_default()
+                let i = x.round();
+                if (x - i).abs() > 0.01 || i < 0.0 {
+                    return String::new();
+                }
+                labels.get(i as usize).cloned().unwrap_or_default()
             })
-            .y_label_formatter(&|y| format!("{y:.0}"))
+            .y_labels((top as usize + 1).min(11))
+            .y_label_formatter(&whole)
             .y_desc("complaints")
             .x_desc("week of (MM-DD)")
             .draw()
@@ -44,7 +48,7 @@ pub fn weekly_volume(weeks: &[Week]) -> Result<String, String> {
             .draw_series(weeks.iter().enumerate().map(|(i, w)| {
                 let x = i as f64;
                 Rectangle::new(
-                    [(x + 0.1, 0.0), (x + 0.9, w.received as f64)],
+                    [(x - 0.4, 0.0), (x + 0.4, w.received as f64)],
                     RECEIVED.filled(),
                 )
             }))
@@ -55,7 +59,7 @@ pub fn weekly_volume(weeks: &[Week]) -> Result<String, String> {
             .draw_series(weeks.iter().enumerate().map(|(i, w)| {
                 let x = i as f64;
                 Rectangle::new(
-                    [(x + 0.1, 0.0), (x + 0.9, w.upheld as f64)],
+                    [(x - 0.4, 0.0), (x + 0.4, w.upheld as f64)],
                     UPHELD.filled(),
                 )
             }))
@@ -105,7 +109,8 @@ pub fn removal_times(hours: &[f64], deadline_hours: f64) -> Result<String, Strin
         chart
             .configure_mesh()
             .disable_x_mesh()
-            .y_label_formatter(&|y| format!("{y:.0}"))
+            .y_labels((top as usize + 1).min(11))
+            .y_label_formatter(&whole)
             .x_label_formatter(&|x| format!("{x:.0}"))
             .y_desc("complaints")
             .x_desc("hours")
@@ -137,6 +142,15 @@ pub fn removal_times(hours: &[f64], deadline_hours: f64) -> Result<String, Strin
         root.present().map_err(err)?;
     }
     Ok(svg)
+}
+
+/// Counts label only whole ticks.
+fn whole(y: &f64) -> String {
+    if (y - y.round()).abs() < 1e-9 {
+        format!("{y:.0}")
+    } else {
+        String::new()
+    }
 }
 
 fn err(e: impl std::fmt::Display) -> String {
