@@ -135,6 +135,7 @@ async fn the_report_matches_the_history_in_every_format() {
         ("upheld", 2),
         ("rejected", 1),
         ("incomplete", 0),
+        ("withdrawn", 0),
         ("pending", 1),
         ("decided", 3),
         ("decided_within_deadline", 2),

@@ -66,6 +66,8 @@ pub enum ComplaintStatus {
     Incomplete,
     /// A rejected complaint back in the queue on the claimant's appeal.
     Appealed,
+    /// Closed: the claimant withdrew it before a decision.
+    Withdrawn,
 }
 
 impl ComplaintStatus {
@@ -78,6 +80,7 @@ impl ComplaintStatus {
             Self::Rejected => "rejected",
             Self::Incomplete => "incomplete",
             Self::Appealed => "appealed",
+            Self::Withdrawn => "withdrawn",
         }
     }
 
@@ -90,6 +93,7 @@ impl ComplaintStatus {
             Self::Rejected,
             Self::Incomplete,
             Self::Appealed,
+            Self::Withdrawn,
         ]
         .into_iter()
         .find(|c| c.as_str() == s)

@@ -36,6 +36,8 @@ pub struct Figures {
     pub rejected: u64,
     /// Closed because the claimant did not answer a request for information in time.
     pub incomplete: u64,
+    /// Withdrawn by the claimant before a decision.
+    pub withdrawn: u64,
     /// Not yet decided (received, in review, waiting for information, appealed).
     pub pending: u64,
     pub decided: u64,
@@ -54,11 +56,12 @@ pub struct Figures {
 }
 
 /// Column names of the CSV, in order; `Figures::row` gives the values.
-pub const CSV_COLUMNS: [&str; 18] = [
+pub const CSV_COLUMNS: [&str; 19] = [
     "received",
     "upheld",
     "rejected",
     "incomplete",
+    "withdrawn",
     "pending",
     "decided",
     "decided_within_deadline",
@@ -85,6 +88,7 @@ impl Figures {
                 "upheld" => f.upheld += 1,
                 "rejected" => f.rejected += 1,
                 "incomplete" => f.incomplete += 1,
+                "withdrawn" => f.withdrawn += 1,
                 _ => f.pending += 1,
             }
             if c.first_decision_at.is_some() {
@@ -122,6 +126,7 @@ impl Figures {
             self.upheld.to_string(),
             self.rejected.to_string(),
             self.incomplete.to_string(),
+            self.withdrawn.to_string(),
             self.pending.to_string(),
             self.decided.to_string(),
             self.decided_within_deadline.to_string(),

@@ -25,3 +25,4 @@ pub mod staff;
 pub mod steps;
 pub mod takedowns;
 pub mod tokens;
+pub mod withdrawals;

@@ -20,7 +20,7 @@ const DECISION_BUCKETS: [f64; 8] = [
     3600.0, 10800.0, 21600.0, 43200.0, 86400.0, 172800.0, 259200.0, 604800.0,
 ];
 
-const ALL_STATUSES: [ComplaintStatus; 7] = [
+const ALL_STATUSES: [ComplaintStatus; 8] = [
     ComplaintStatus::Received,
     ComplaintStatus::InReview,
     ComplaintStatus::NeedsInfo,
@@ -28,6 +28,7 @@ const ALL_STATUSES: [ComplaintStatus; 7] = [
     ComplaintStatus::Upheld,
     ComplaintStatus::Rejected,
     ComplaintStatus::Incomplete,
+    ComplaintStatus::Withdrawn,
 ];
 
 /// Appends the database-backed series to `out`.

@@ -24,10 +24,11 @@ use crate::services::{audit, evidence};
 /// Complaints erased per transaction.
 const BATCH: u64 = 50;
 
-const CLOSED: [ComplaintStatus; 3] = [
+const CLOSED: [ComplaintStatus; 4] = [
     ComplaintStatus::Upheld,
     ComplaintStatus::Rejected,
     ComplaintStatus::Incomplete,
+    ComplaintStatus::Withdrawn,
 ];
 
 /// Erases every complaint closed for longer than `retention`; returns how many.

@@ -19,6 +19,7 @@ use crate::error::{AppError, AppResult};
 use crate::services::appeals::{self, Appealed};
 use crate::services::info_requests::{self, Answered, MAX_TEXT_CHARS};
 use crate::services::takedowns::Site;
+use crate::services::withdrawals::{self, Withdrawn};
 use crate::web::AppState;
 use crate::web::RouteList;
 use crate::web::body::JsonBody;
@@ -33,6 +34,8 @@ pub fn routes() -> Router<AppState> {
         .at("/complaints/{code}/appeal", post(appeal_form))
         .at("/api/v1/complaints/{code}/answer", post(answer_api))
         .at("/api/v1/complaints/{code}/appeal", post(appeal_api))
+        .at("/complaints/{code}/withdraw", post(withdraw_form))
+        .at("/api/v1/complaints/{code}/withdraw", post(withdraw_api))
         .layer(middleware::from_fn(private_page))
 }
 
@@ -112,6 +115,32 @@ async fn do_appeal(state: &AppState, code: &TrackingCode, text: &str) -> AppResu
     }
 }
 
+async fn do_withdraw(
+    state: &AppState,
+    code: &TrackingCode,
+    reason: Option<&String>,
+) -> AppResult<Vec<i64>> {
+    let mut c = crate::domain::validate::Checker::default();
+    let reason = c.opt_text_max("reason", reason, Some(MAX_TEXT_CHARS));
+    c.finish().map_err(AppError::Validation)?;
+    match withdrawals::withdraw(
+        &state.db,
+        &Site::of(&state.config),
+        code.as_str(),
+        reason.as_deref().map(str::trim),
+        OffsetDateTime::now_utc(),
+    )
+    .await?
+    {
+        Withdrawn::Done { restored } => Ok(restored),
+        Withdrawn::NotFound => Err(AppError::NotFound),
+        Withdrawn::NotOpen => Err(AppError::Conflict(
+            "not_open",
+            "this complaint is already decided or closed",
+        )),
+    }
+}
+
 /// The claimant's language, for pages about their complaint.
 async fn language(state: &AppState, code: &TrackingCode) -> Language {
     crate::services::complaints::row_by_code(&state.db, code.as_str())
@@ -160,6 +189,27 @@ struct AnswerForm {
 }
 
 #[derive(Deserialize)]
+struct WithdrawForm {
+    #[serde(default)]
+    reason: String,
+}
+
+async fn withdraw_form(
+    State(state): State<AppState>,
+    path: Result<Path<String>, PathRejection>,
+    Form(f): Form<WithdrawForm>,
+) -> Response {
+    let code = match code(path) {
+        Ok(c) => c,
+        Err(e) => return e.into_response(),
+    };
+    let done = do_withdraw(&state, &code, Some(&f.reason))
+        .await
+        .map(|_| String::new());
+    form_outcome(&state, &code, done).await
+}
+
+#[derive(Deserialize)]
 struct AppealForm {
     #[serde(default)]
     statement: String,
@@ -202,6 +252,19 @@ pub struct AnswerInput {
 pub struct AppealInput {
     /// Why the decision was wrong, with any further evidence.
     pub statement: String,
+}
+
+/// Withdrawing a complaint; the reason is optional.
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
+pub struct WithdrawInput {
+    pub reason: Option<String>,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct WithdrawnView {
+    pub status: &'static str,
+    /// Articles taken down at the complaint's missed deadline, now back up.
+    pub restored_articles: Vec<i64>,
 }
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -250,5 +313,24 @@ pub async fn appeal_api(
     Ok(Json(ResumedView {
         status: "appealed",
         deadline_at,
+    }))
+}
+
+/// Withdraws a complaint that is still open: its deadline stops, and anything its
+/// missed deadline took down provisionally goes back up.
+#[utoipa::path(post, path = "/api/v1/complaints/{code}/withdraw", tag = "complaints",
+    request_body = WithdrawInput,
+    params(("code" = String, Path, description = "tracking code")),
+    responses((status = 200, body = WithdrawnView), (status = 409, body = ErrorBody)))]
+pub async fn withdraw_api(
+    State(state): State<AppState>,
+    path: Result<Path<String>, PathRejection>,
+    JsonBody(input): JsonBody<WithdrawInput>,
+) -> AppResult<impl IntoResponse> {
+    let code = code(path)?;
+    let restored = do_withdraw(&state, &code, input.reason.as_ref()).await?;
+    Ok(Json(WithdrawnView {
+        status: "withdrawn",
+        restored_articles: restored,
     }))
 }

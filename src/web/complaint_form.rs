@@ -113,6 +113,8 @@ struct StatusPage<'a> {
     status: &'a str,
     decision: &'a str,
     times: PageTimes,
+    /// Still open, so it may be withdrawn.
+    open: bool,
 }
 
 #[derive(Template)]
@@ -547,6 +549,7 @@ async fn status_page(
                     status: status_name(lang, &c.status),
                     decision: status_name(lang, c.decision.as_deref().unwrap_or_default()),
                     times: PageTimes::of(&c),
+                    open: crate::domain::complaint::ComplaintStatus::is_open(&c.status),
                     c: &c,
                 },
             )

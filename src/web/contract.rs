@@ -181,6 +181,10 @@ const FIELDS: &[(&str, &[(&str, Rule)])] = &[
         &[("statement", Rule::Text(Some(MAX_TEXT_CHARS)))],
     ),
     (
+        "WithdrawInput",
+        &[("reason", Rule::OptText(Some(MAX_TEXT_CHARS)))],
+    ),
+    (
         "MatchRequest",
         &[("text", Rule::Text(None)), ("limit", Rule::OptLimit)],
     ),

@@ -51,6 +51,7 @@ impl Modify for BearerAuth {
         crate::web::decisions::decide_api,
         crate::web::claimant::answer_api,
         crate::web::claimant::appeal_api,
+        crate::web::claimant::withdraw_api,
         crate::web::counter_notices::submit_api,
         crate::web::audit::export,
     ),
