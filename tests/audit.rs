@@ -5,6 +5,7 @@
 
 mod common;
 
+use common::filing::{complaint_json, file_json, run};
 use common::{TestApp, article, takedown_cmd};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 use serde_json::{Value, json};
@@ -13,35 +14,10 @@ use takedown::entities::outbox;
 use takedown::services::tokens::{self, Scope};
 use time::OffsetDateTime;
 
-fn run(cmd: &mut std::process::Command) -> (i32, String) {
-    let out = cmd.output().expect("takedown runs");
-    (
-        out.status.code().unwrap_or(-1),
-        format!(
-            "{}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        ),
-    )
-}
-
 async fn complaint(app: &TestApp) -> Value {
-    let resp = app
-        .client
-        .post(app.url("/api/v1/complaints"))
-        .json(&json!({
-            "claimant": {"name": "王芳", "email": "wang@citydaily.example", "phone": "+86 10 1234 5678",
-                         "address": "1 Press Road", "capacity": "owner"},
-            "work": {"title": "稳就业报道", "description": "本报原创", "original_url": "https://citydaily.example/1"},
-            "infringing_urls": ["https://news.example/2022/08/24/article-1.html"],
-            "statements": {"good_faith": true, "accurate": true},
-            "signature": "王芳", "language": "zh"
-        }))
-        .send()
+    file_json(app, &complaint_json(1, "wang@citydaily.example"))
         .await
-        .unwrap();
-    assert_eq!(resp.status(), 201);
-    resp.json().await.unwrap()
+        .2
 }
 
 /// What a third party computes, knowing only the README: SHA-256 over the previous

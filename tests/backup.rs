@@ -8,47 +8,20 @@ mod common;
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 
+use common::filing::{complaint_form, complaint_json, run};
 use common::{TestApp, takedown_cmd};
-use reqwest::multipart::{Form, Part};
+use reqwest::multipart::Form;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
-use serde_json::{Value, json};
+use serde_json::Value;
 use takedown::entities::{complaint, complaint_evidence};
 
-fn json_complaint(n: usize) -> Value {
-    json!({
-        "claimant": {"name": "王芳", "email": format!("wang{n}@citydaily.example"), "phone": "+86 10 1234 5678",
-                     "address": "1 Press Road", "capacity": "owner"},
-        "work": {"title": format!("稳就业报道 {n}"), "description": "本报原创",
-                 "original_url": "https://citydaily.example/1"},
-        "infringing_urls": ["https://news.example/2022/08/24/article-1.html"],
-        "statements": {"good_faith": true, "accurate": true},
-        "signature": "王芳", "language": "zh"
-    })
-}
-
 fn form(n: usize) -> Form {
-    Form::new()
-        .text("language", "zh")
-        .text("submission_id", uuid::Uuid::new_v4().to_string())
-        .text("claimant.name", "李伟")
-        .text("claimant.email", format!("li{n}@citydaily.example"))
-        .text("claimant.phone", "+86 10 1234 5678")
-        .text("claimant.address", "北京市新闻路1号")
-        .text("claimant.capacity", "owner")
-        .text("work.title", "渡轮码头启用")
-        .text("work.description", "本报记者原创报道")
-        .text("work.original_url", "https://citydaily.example/news/1")
-        .text(
-            "infringing_urls",
-            "https://news.example/2022/08/24/article-1.html",
-        )
-        .text("statements.good_faith", "true")
-        .text("statements.accurate", "true")
-        .text("signature", "李伟")
-        .part(
-            "evidence",
-            Part::bytes(format!("%PDF-1.4 licence scan {n}").into_bytes()).file_name("scan.pdf"),
-        )
+    complaint_form(
+        "李伟",
+        &format!("li{n}@citydaily.example"),
+        "+86 10 1234 5678",
+        format!("%PDF-1.4 licence scan {n}").into_bytes(),
+    )
 }
 
 /// Files a complaint (every third one through the form, with a file); its code.
@@ -71,7 +44,7 @@ async fn file(app: &TestApp, n: usize) -> Option<String> {
         let resp = app
             .client
             .post(app.url("/api/v1/complaints"))
-            .json(&json_complaint(n))
+            .json(&complaint_json(1, &format!("wang{n}@citydaily.example")))
             .send()
             .await
             .ok()?;
@@ -81,18 +54,6 @@ async fn file(app: &TestApp, n: usize) -> Option<String> {
         let v: Value = resp.json().await.ok()?;
         Some(v["tracking_code"].as_str()?.to_string())
     }
-}
-
-fn run(cmd: &mut std::process::Command) -> (i32, String) {
-    let out = cmd.output().expect("takedown runs");
-    (
-        out.status.code().unwrap_or(-1),
-        format!(
-            "{}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        ),
-    )
 }
 
 fn restore_cmd(into: &Path, from: &Path) -> std::process::Command {

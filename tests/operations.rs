@@ -9,21 +9,14 @@ use std::process::{Child, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use common::filing::complaint_json;
 use common::smtp::SmtpServer;
 use common::{TestApp, TestDb, article};
-use serde_json::{Value, json};
+use serde_json::Value;
 use time::OffsetDateTime;
 
 fn complaint_body(n: usize) -> Value {
-    json!({
-        "claimant": {"name": "王芳", "email": format!("wang{n}@citydaily.example"), "phone": "+86 10 1234 5678",
-                     "address": "1 Press Road", "capacity": "owner"},
-        "work": {"title": format!("稳就业报道 {n}"), "description": "本报原创",
-                 "original_url": "https://citydaily.example/1"},
-        "infringing_urls": ["https://news.example/2022/08/24/article-1.html"],
-        "statements": {"good_faith": true, "accurate": true},
-        "signature": "王芳", "language": "zh"
-    })
+    complaint_json(1, &format!("wang{n}@citydaily.example"))
 }
 
 /// The value of a series line `name{labels} value` (or `name value`).

@@ -7,6 +7,7 @@ mod common;
 
 use std::time::Duration;
 
+use common::filing::{complaint_json, file_json};
 use common::staff::{add, client, session};
 use common::{TestApp, article, takedown_cmd};
 use sea_orm::EntityTrait;
@@ -19,32 +20,9 @@ use time::OffsetDateTime;
 
 const THEIRS: &str = "據新華社報道，國務院今日召開常務會議，研究部署穩就業工作。會議指出，「要把穩就業擺在更加突出的位置」，並要求各地加快落實援企穩崗政策。";
 
-fn url(n: u32) -> String {
-    format!("https://news.example/2022/08/24/article-{n}.html")
-}
-
 async fn file(app: &TestApp, n: u32) -> (i64, String) {
-    let resp = app
-        .client
-        .post(app.url("/api/v1/complaints"))
-        .json(&json!({
-            "claimant": {"name": "王芳", "email": "claimant@citydaily.example", "phone": "+86 10 1234 5678",
-                         "address": "1 Press Road", "capacity": "owner"},
-            "work": {"title": format!("稳就业报道 {n}"), "description": "本报原创报道",
-                     "original_url": "https://citydaily.example/1", "original_text": THEIRS},
-            "infringing_urls": [url(n)],
-            "statements": {"good_faith": true, "accurate": true},
-            "signature": "王芳", "language": "zh"
-        }))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(resp.status(), 201);
-    let v: Value = resp.json().await.unwrap();
-    (
-        v["id"].as_i64().unwrap(),
-        v["tracking_code"].as_str().unwrap().to_string(),
-    )
+    let (id, code, _) = file_json(app, &complaint_json(n, "claimant@citydaily.example")).await;
+    (id, code)
 }
 
 async fn decide(app: &TestApp, token: &str, id: i64, action: &str) {

@@ -6,9 +6,10 @@ mod common;
 
 use std::time::Duration;
 
+use common::filing::complaint_form;
 use common::staff::client;
 use common::{TestApp, article, takedown_cmd};
-use reqwest::multipart::{Form, Part};
+use reqwest::multipart::Form;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Statement};
 use serde_json::{Value, json};
 use takedown::entities::{complaint, complaint_evidence};
@@ -21,29 +22,12 @@ const PHONE: &str = "+86 10 5555 0199";
 const ANSWER: &str = "我的许可合同编号是 CD-77341，联系电话 +86 10 5555 0199。";
 
 fn form() -> Form {
-    Form::new()
-        .text("language", "zh")
-        .text("submission_id", uuid::Uuid::new_v4().to_string())
-        .text("claimant.name", NAME)
-        .text("claimant.email", EMAIL)
-        .text("claimant.phone", PHONE)
-        .text("claimant.address", "北京市新闻路1号")
-        .text("claimant.capacity", "owner")
-        .text("work.title", "渡轮码头启用")
-        .text("work.description", "本报记者原创报道")
-        .text("work.original_url", "https://citydaily.example/news/1")
-        .text(
-            "infringing_urls",
-            "https://news.example/2022/08/24/article-1.html",
-        )
-        .text("statements.good_faith", "true")
-        .text("statements.accurate", "true")
-        .text("signature", NAME)
-        .part(
-            "evidence",
-            Part::bytes(b"%PDF-1.4 signed licence of the claimant".to_vec())
-                .file_name("licence.pdf"),
-        )
+    complaint_form(
+        NAME,
+        EMAIL,
+        PHONE,
+        b"%PDF-1.4 signed licence of the claimant".to_vec(),
+    )
 }
 
 /// Every text column of the tables that could hold personal data, joined.

@@ -6,43 +6,19 @@ mod common;
 
 use std::time::Duration;
 
+use common::filing::{complaint_json, file_json};
 use common::staff::client;
 use common::{TestApp, article, takedown_cmd};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::{Value, json};
 use takedown::entities::{article as article_entity, complaint, deadline_step, outbox};
 
-const TARGET: &str = "https://news.example/2022/08/24/article-1.html";
-
-async fn file(app: &TestApp) -> (i64, String) {
-    let resp = app
-        .client
-        .post(app.url("/api/v1/complaints"))
-        .json(&json!({
-            "claimant": {"name": "王芳", "email": "wang@citydaily.example", "phone": "+86 10 1234 5678",
-                         "address": "1 Press Road", "capacity": "owner"},
-            "work": {"title": "稳就业报道", "description": "本报原创", "original_url": "https://citydaily.example/1"},
-            "infringing_urls": [TARGET],
-            "statements": {"good_faith": true, "accurate": true},
-            "signature": "王芳", "language": "zh"
-        }))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(resp.status(), 201);
-    let v: Value = resp.json().await.unwrap();
-    (
-        v["id"].as_i64().unwrap(),
-        v["tracking_code"].as_str().unwrap().to_string(),
-    )
-}
-
 #[tokio::test]
 async fn withdrawing_after_a_missed_deadline_restores_and_stops_the_clock() {
     let app = TestApp::spawn().await;
     let resp = app.post_article(&article(1, "正文。")).await;
     let article_id = resp.json::<Value>().await.unwrap()["id"].as_i64().unwrap();
-    let (id, code) = file(&app).await;
+    let (id, code, _) = file_json(&app, &complaint_json(1, "wang@citydaily.example")).await;
     app.confirm(id).await;
     let c = complaint::Entity::find_by_id(id)
         .one(&app.db)
