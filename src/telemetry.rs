@@ -74,6 +74,9 @@ struct Inner {
     sweeps: BTreeMap<&'static str, Histogram>,
     /// sweep → failed passes.
     sweep_failures: BTreeMap<&'static str, u64>,
+    /// Messages delivered, and attempts that failed (to be retried, or for good).
+    sent: u64,
+    send_failures: u64,
 }
 
 #[derive(Default)]
@@ -109,8 +112,25 @@ impl Telemetry {
         *g.sweep_failures.entry(sweep).or_default() += u64::from(failed);
     }
 
+    /// What one outbox pass delivered and what failed.
+    pub fn deliveries(&self, sent: u64, failed: u64) {
+        let mut g = self.lock();
+        g.sent += sent;
+        g.send_failures += failed;
+    }
+
     pub fn render(&self, out: &mut String) {
         let g = self.lock();
+        let _ = writeln!(
+            out,
+            "# HELP takedown_outbox_sent_total Emails and webhooks delivered by this process.\n# TYPE takedown_outbox_sent_total counter\ntakedown_outbox_sent_total {}",
+            g.sent
+        );
+        let _ = writeln!(
+            out,
+            "# HELP takedown_outbox_send_failures_total Delivery attempts that failed (retried later, or failed for good).\n# TYPE takedown_outbox_send_failures_total counter\ntakedown_outbox_send_failures_total {}",
+            g.send_failures
+        );
         out.push_str("# HELP takedown_http_requests_total HTTP requests answered, by route, method and status.\n# TYPE takedown_http_requests_total counter\n");
         for ((route, method, status), n) in &g.requests {
             let _ = writeln!(

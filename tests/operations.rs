@@ -80,6 +80,14 @@ async fn metrics_expose_every_series() {
     assert!(series(&text, "takedown_outbox_backlog ").is_some());
     assert!(series(&text, "takedown_outbox_oldest_pending_seconds ").is_some());
     assert_eq!(series(&text, "takedown_outbox_failed "), Some(0.0));
+    assert!(
+        series(&text, "takedown_outbox_sent_total ").unwrap() >= 3.0,
+        "receipts at least"
+    );
+    assert_eq!(
+        series(&text, "takedown_outbox_send_failures_total "),
+        Some(0.0)
+    );
     assert!(series(&text, "takedown_outbox_retrying ").is_some());
     assert_eq!(
         series(

@@ -84,6 +84,9 @@ pub async fn tick(state: &AppState, mailer: &Mailer, now: OffsetDateTime) -> Res
         .telemetry
         .sweep("outbox", started.elapsed(), outbox.is_err());
     let outbox = outbox?;
+    state
+        .telemetry
+        .deliveries(outbox.sent, outbox.retrying + outbox.failed);
     Ok(TickReport {
         deadlines,
         receipt_digests,
@@ -237,15 +240,17 @@ pub async fn start_scheduler(state: AppState, cron: &str) -> Result<Scheduler> {
             }
         },
     )?;
+    let telemetry = state.telemetry.clone();
     let outbox = guarded(
         cron,
         "outbox",
         passes.clone(),
         state.telemetry.clone(),
         move || {
-            let (db, mailer) = (state.db.clone(), mailer.clone());
+            let (db, mailer, telemetry) = (state.db.clone(), mailer.clone(), telemetry.clone());
             async move {
                 let r = delivery::deliver_due(&db, &mailer, OffsetDateTime::now_utc()).await?;
+                telemetry.deliveries(r.sent, r.retrying + r.failed);
                 Ok(if r == DeliveryReport::default() {
                     String::new()
                 } else {
