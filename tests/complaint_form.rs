@@ -192,7 +192,7 @@ async fn a_bad_submission_keeps_what_was_typed_and_marks_each_problem() {
     assert!(!html.contains("<script>alert(1)"));
     assert!(html.contains("value=\"not-an-email\""));
     assert!(html.contains("must contain @"));
-    assert!(html.contains("must be an http or https URL"));
+    assert!(html.contains("must be an http:// or https:// URL"));
     assert!(html.contains("you must state that the notice is accurate"));
     assert!(html.contains("https://news.example/a\nftp://bad"));
     assert!(

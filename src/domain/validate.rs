@@ -15,11 +15,14 @@ pub struct HttpUrl(String);
 impl HttpUrl {
     pub const MAX_LEN: usize = 2048;
 
+    /// Accepts exactly the contract's URL pattern: `http://` or `https://`, a DNS host
+    /// (labels of letters, digits and `-`, the last starting with a letter; IDN hosts
+    /// as `xn--`), an optional port of up to four digits, then no spaces or controls.
     pub fn parse(raw: &str) -> Result<Self, String> {
-        let raw = raw.trim();
-        if raw.len() > Self::MAX_LEN {
-            return Err(format!("longer than {} bytes", Self::MAX_LEN));
+        if raw.chars().count() > Self::MAX_LEN {
+            return Err(format!("longer than {} characters", Self::MAX_LEN));
         }
+        url_shape(raw)?;
         let u = url::Url::parse(raw).map_err(|e| format!("not a URL ({e})"))?;
         if !matches!(u.scheme(), "http" | "https") {
             return Err("must be an http or https URL".into());
@@ -39,6 +42,39 @@ impl fmt::Display for HttpUrl {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.0)
     }
+}
+
+fn url_shape(raw: &str) -> Result<(), String> {
+    let rest = raw
+        .strip_prefix("https://")
+        .or_else(|| raw.strip_prefix("http://"))
+        .ok_or("must be an http:// or https:// URL")?;
+    let host_end = rest.find([':', '/', '?', '#']).unwrap_or(rest.len());
+    let (host, mut tail) = rest.split_at(host_end);
+    let labels: Vec<&str> = host.split('.').collect();
+    let label_ok = |l: &&str| {
+        (1..=63).contains(&l.len()) && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+    };
+    let last_ok = labels
+        .last()
+        .is_some_and(|l| l.as_bytes().first().is_some_and(u8::is_ascii_alphabetic));
+    if !labels.iter().all(label_ok) || !last_ok {
+        return Err("must name a host such as news.example".into());
+    }
+    if let Some(after) = tail.strip_prefix(':') {
+        let digits = after.bytes().take_while(u8::is_ascii_digit).count();
+        if !(1..=4).contains(&digits) {
+            return Err("the port must be 1 to 4 digits".into());
+        }
+        tail = &after[digits..];
+    }
+    if !(tail.is_empty() || tail.starts_with(['/', '?', '#'])) {
+        return Err("must name a host such as news.example".into());
+    }
+    if tail.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err("must not contain spaces or control characters".into());
+    }
+    Ok(())
 }
 
 /// An email address safe to put in a header: one `@`, a dotted domain, no whitespace

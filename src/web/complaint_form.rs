@@ -344,7 +344,7 @@ fn to_input(v: &HashMap<String, String>) -> ComplaintInput {
         work: Some(WorkInput {
             title: get("work.title"),
             description: get("work.description"),
-            original_url: get("work.original_url"),
+            original_url: get("work.original_url").map(|u| u.trim().to_string()),
             original_text: get("work.original_text"),
         }),
         infringing_urls: lines(v.get("infringing_urls")),

@@ -21,9 +21,9 @@ pub const OPT_TEXT: &str = r"^[^\x00]*$";
 /// `<>,;"\`.
 pub const EMAIL: &str = r#"^[^\s\x00-\x1f\x7f-\x9f@<>,;"\\]+@[^\s\x00-\x1f\x7f-\x9f@<>,;"\\.]+(\.[^\s\x00-\x1f\x7f-\x9f@<>,;"\\.]+)+$"#;
 /// An http(s) URL with a DNS host (last label starting with a letter), an optional
-/// port, and printable ASCII after it.
+/// port, and no spaces or control characters after it.
 const HOST: &str = r"([A-Za-z0-9-]{1,63}\.)*[A-Za-z][A-Za-z0-9-]{0,62}";
-const REST: &str = r"(:[0-9]{1,4})?([/?#][\x21-\x7e]*)?$";
+const REST: &str = r"(:[0-9]{1,4})?([/?#][^\s\x00-\x1f\x7f-\x9f]*)?$";
 /// Unicode White_Space, what `str::trim` removes: a blank optional value is absent.
 const BLANK: &str =
     r"^[\t\n\x0b\x0c\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*$";
