@@ -83,8 +83,15 @@ async fn an_unreachable_database_answers_503_and_service_resumes_by_itself() {
     assert!(html.contains("服务暂时不可用"), "{html}");
     assert!(html.contains("王芳") && html.contains("渡轮"), "{html}");
 
+    // Alive, not ready: an orchestrator routes traffic away but does not restart it.
     let health = app.client.get(app.url("/healthz")).send().await.unwrap();
-    assert_eq!(health.status(), 503);
+    assert_eq!(health.status(), 200);
+    let ready = app.client.get(app.url("/readyz")).send().await.unwrap();
+    assert_eq!(ready.status(), 503);
+    assert_eq!(
+        ready.json::<serde_json::Value>().await.unwrap()["database"],
+        "unreachable"
+    );
 
     // The database is back: the same process files again.
     proxy.resume();

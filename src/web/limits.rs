@@ -110,7 +110,7 @@ pub async fn concurrency_limit(
     req: Request,
     next: Next,
 ) -> Response {
-    if req.uri().path() == "/healthz" {
+    if matches!(req.uri().path(), "/healthz" | "/readyz" | "/metrics") {
         return next.run(req).await;
     }
     let Ok(_permit) = state.in_flight.clone().try_acquire_owned() else {
