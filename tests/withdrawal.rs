@@ -162,5 +162,27 @@ async fn withdrawing_after_a_missed_deadline_restores_and_stops_the_clock() {
         .output()
         .unwrap();
     assert!(out.status.success());
+
+    // The reason is the claimant's own words: kept in the row, erased with the rest.
+    let c = complaint::Entity::find_by_id(id)
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        c.decision_reason.as_deref(),
+        Some("已与转载方达成许可协议。")
+    );
+    let later = c.decided_at.unwrap() + app.state.config.retention + Duration::from_secs(60);
+    let r = takedown::jobs::tick(&app.state, &mailer, later)
+        .await
+        .unwrap();
+    assert_eq!(r.deadlines.erased, 1);
+    let c = complaint::Entity::find_by_id(id)
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(c.decision_reason.as_deref(), Some("[erased]"));
     app.stop().await;
 }

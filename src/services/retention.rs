@@ -85,6 +85,10 @@ async fn erase(
     am.signature = Set(ERASED.into());
     am.info_answer = Set(c.info_answer.as_ref().map(|_| ERASED.into()));
     am.appeal_statement = Set(c.appeal_statement.as_ref().map(|_| ERASED.into()));
+    // A withdrawal's reason is the claimant's own words; a decision's is ours.
+    if c.status == ComplaintStatus::Withdrawn.as_str() {
+        am.decision_reason = Set(c.decision_reason.as_ref().map(|_| ERASED.into()));
+    }
     am.idempotency_key = Set(None);
     am.confirm_token_sha256 = Set(None);
     am.personal_salt = Set(None);
