@@ -60,7 +60,9 @@ impl App {
                 "fingerprints up to date"
             );
         }
-        let index = Arc::new(MatchIndex::default());
+        let index = Arc::new(MatchIndex::with_snapshot(
+            config.data_dir.join("index").join("postings.bin"),
+        ));
         index.sync(&db).await.context("loading the match index")?;
         let mailer = Arc::new(crate::jobs::mailer(&config)?);
         let config = Arc::new(config);

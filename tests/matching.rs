@@ -146,3 +146,56 @@ async fn nothing_recorded_means_no_matches_and_bad_requests_are_named() {
         .unwrap();
     assert_eq!(anon.status(), 401);
 }
+
+/// A restart reads the postings from `DATA_DIR/index` and catches up only what came
+/// after; a snapshot that no longer agrees with the database is rebuilt, not trusted.
+#[tokio::test]
+async fn a_restart_reads_the_index_snapshot_and_catches_up() {
+    let text = |n: u32| {
+        format!(
+            "第{n}篇：国务院今日召开常务会议，研究部署稳就业工作。会议指出，要把稳就业摆在更加突出的位置，并要求各地加快落实援企稳岗政策。编号{n}。"
+        )
+    };
+    let app = TestApp::spawn().await;
+    for n in 1..=3 {
+        assert_eq!(app.post_article(&article(n, &text(n))).await.status(), 201);
+    }
+    let test_db = app.test_db.clone();
+    let snapshot = app.state.config.data_dir.join("index").join("postings.bin");
+    app.stop().await;
+    assert!(!snapshot.exists(), "nothing to freeze at the first start");
+
+    // Second start: built from the database, and saved.
+    let app = TestApp::spawn_on(test_db.clone(), |_| {}).await;
+    assert!(!app.state.index.loaded_from_snapshot());
+    assert!(snapshot.exists());
+    assert_eq!(app.post_article(&article(4, &text(4))).await.status(), 201);
+    app.stop().await;
+
+    // Third start: read from the snapshot, with article 4 caught up from the database.
+    let app = TestApp::spawn_on(test_db.clone(), |_| {}).await;
+    assert!(app.state.index.loaded_from_snapshot());
+    for n in [2, 4] {
+        let found = app.match_text(&text(n)).await;
+        assert_eq!(
+            found[0]["url"],
+            format!("https://news.example/2022/08/24/article-{n}.html"),
+            "{found:?}"
+        );
+    }
+    app.stop().await;
+
+    // A snapshot from another database (here: a damaged one) is not trusted.
+    let mut bytes = std::fs::read(&snapshot).unwrap();
+    let at = bytes.len() - 10;
+    bytes.truncate(at);
+    std::fs::write(&snapshot, bytes).unwrap();
+    let app = TestApp::spawn_on(test_db, |_| {}).await;
+    assert!(!app.state.index.loaded_from_snapshot());
+    let found = app.match_text(&text(3)).await;
+    assert_eq!(
+        found[0]["url"],
+        "https://news.example/2022/08/24/article-3.html"
+    );
+    app.stop().await;
+}

@@ -33,6 +33,42 @@ impl Hasher for IdentityHasher {
 
 type FpMap<V> = HashMap<u64, V, BuildHasherDefault<IdentityHasher>>;
 
+/// The first bytes of an index snapshot, with the format's version.
+const SNAPSHOT_MAGIC: &[u8; 8] = b"TDINDEX1";
+
+fn read_u32(r: &mut impl std::io::Read) -> std::io::Result<u32> {
+    let mut b = [0u8; 4];
+    r.read_exact(&mut b)?;
+    Ok(u32::from_le_bytes(b))
+}
+
+fn read_u64(r: &mut impl std::io::Read) -> std::io::Result<u64> {
+    let mut b = [0u8; 8];
+    r.read_exact(&mut b)?;
+    Ok(u64::from_le_bytes(b))
+}
+
+/// `n` values of `width` bytes each, read a megabyte at a time.
+fn read_array<T>(
+    r: &mut impl std::io::Read,
+    n: usize,
+    width: usize,
+    decode: impl Fn(&[u8]) -> T,
+) -> std::io::Result<Vec<T>> {
+    let mut out = Vec::with_capacity(n);
+    let per_chunk = ((1 << 20) / width).max(1);
+    let mut buf = vec![0u8; per_chunk * width];
+    let mut left = n;
+    while left > 0 {
+        let take = left.min(per_chunk);
+        let bytes = &mut buf[..take * width];
+        r.read_exact(bytes)?;
+        out.extend(bytes.chunks_exact(width).map(&decode));
+        left -= take;
+    }
+    Ok(out)
+}
+
 /// One indexed revision.
 #[derive(Debug, Clone, Copy)]
 pub struct Entry {
@@ -160,6 +196,123 @@ impl FingerprintIndex {
             watermark,
             ..Self::default()
         }
+    }
+
+    /// Writes the frozen postings and entries, so a restart can read them instead of
+    /// every fingerprint in the database. Only an index fresh from `bulk` (no map
+    /// layer) is written; returns whether it was.
+    pub fn write_snapshot(
+        &self,
+        w: &mut impl std::io::Write,
+        fingerprint_version: u32,
+        watermark_record: &str,
+    ) -> std::io::Result<bool> {
+        if !self.first.is_empty() || self.frozen.offsets.is_empty() {
+            return Ok(false);
+        }
+        let f = &self.frozen;
+        w.write_all(SNAPSHOT_MAGIC)?;
+        w.write_all(&fingerprint_version.to_le_bytes())?;
+        w.write_all(&f.bucket_bits.to_le_bytes())?;
+        w.write_all(&self.watermark.to_le_bytes())?;
+        let record = watermark_record.as_bytes();
+        w.write_all(&(record.len() as u32).to_le_bytes())?;
+        w.write_all(record)?;
+        for n in [f.offsets.len(), f.rems.len(), self.entries.len()] {
+            w.write_all(&(n as u64).to_le_bytes())?;
+        }
+        let mut buf = Vec::with_capacity(1 << 20);
+        let flush = |buf: &mut Vec<u8>, w: &mut dyn std::io::Write| -> std::io::Result<()> {
+            w.write_all(buf)?;
+            buf.clear();
+            Ok(())
+        };
+        for chunk in f.offsets.chunks(1 << 18) {
+            chunk
+                .iter()
+                .for_each(|v| buf.extend_from_slice(&v.to_le_bytes()));
+            flush(&mut buf, w)?;
+        }
+        for chunk in f.rems.chunks(1 << 18) {
+            chunk
+                .iter()
+                .for_each(|v| buf.extend_from_slice(&v.to_le_bytes()));
+            flush(&mut buf, w)?;
+        }
+        for chunk in f.slots.chunks(1 << 18) {
+            chunk
+                .iter()
+                .for_each(|v| buf.extend_from_slice(&v.to_le_bytes()));
+            flush(&mut buf, w)?;
+        }
+        for chunk in self.entries.chunks(1 << 16) {
+            for e in chunk {
+                buf.extend_from_slice(&e.article_id.to_le_bytes());
+                buf.extend_from_slice(&e.revision_id.to_le_bytes());
+                buf.extend_from_slice(&e.fingerprints.to_le_bytes());
+            }
+            flush(&mut buf, w)?;
+        }
+        Ok(true)
+    }
+
+    /// Reads what `write_snapshot` wrote: the index and the record hash of its
+    /// watermark revision (for the caller to check against the database). `None` for
+    /// another format or fingerprint version.
+    pub fn read_snapshot(
+        r: &mut impl std::io::Read,
+        fingerprint_version: u32,
+    ) -> std::io::Result<Option<(Self, String)>> {
+        let mut magic = [0u8; 8];
+        r.read_exact(&mut magic)?;
+        if &magic != SNAPSHOT_MAGIC || read_u32(r)? != fingerprint_version {
+            return Ok(None);
+        }
+        let bucket_bits = read_u32(r)?;
+        let watermark = read_u64(r)? as i64;
+        let record_len = read_u32(r)? as usize;
+        if record_len > 256 || !(8..=26).contains(&bucket_bits) {
+            return Ok(None);
+        }
+        let mut record = vec![0u8; record_len];
+        r.read_exact(&mut record)?;
+        let (n_offsets, n_postings, n_entries) = (
+            read_u64(r)? as usize,
+            read_u64(r)? as usize,
+            read_u64(r)? as usize,
+        );
+        if n_offsets != (1usize << bucket_bits) + 1 {
+            return Ok(None);
+        }
+        let offsets = read_array(r, n_offsets, 4, |b| {
+            u32::from_le_bytes([b[0], b[1], b[2], b[3]])
+        })?;
+        let rems = read_array(r, n_postings, 2, |b| u16::from_le_bytes([b[0], b[1]]))?;
+        let slots = read_array(r, n_postings, 4, |b| {
+            u32::from_le_bytes([b[0], b[1], b[2], b[3]])
+        })?;
+        let entries = read_array(r, n_entries, 20, |b| Entry {
+            article_id: i64::from_le_bytes(b[0..8].try_into().unwrap_or_default()),
+            revision_id: i64::from_le_bytes(b[8..16].try_into().unwrap_or_default()),
+            fingerprints: u32::from_le_bytes(b[16..20].try_into().unwrap_or_default()),
+        })?;
+        if offsets.last().copied() != Some(n_postings as u32)
+            || slots.iter().any(|s| *s as usize >= n_entries)
+        {
+            return Ok(None);
+        }
+        let index = Self {
+            frozen: Frozen {
+                bucket_bits,
+                offsets,
+                rems,
+                slots,
+            },
+            entries,
+            watermark,
+            ..Self::default()
+        };
+        Ok(Some((index, String::from_utf8_lossy(&record).into_owned())))
     }
 
     /// Bytes the postings take (frozen arrays plus an estimate for the map layer).
@@ -296,6 +449,41 @@ mod tests {
                 .search(&[1, 2], 0.0, 5)
                 .is_empty()
         );
+    }
+
+    #[test]
+    fn a_snapshot_reads_back_the_same_index() {
+        let revs: Vec<(i64, i64, Vec<u64>)> = (0..300u64)
+            .map(|i| {
+                let mut fps: Vec<u64> = (0..40u64)
+                    .map(|j| (i * 100 + j).wrapping_mul(0x9E37_79B9_7F4A_7C15))
+                    .collect();
+                fps.sort_unstable();
+                (i as i64 + 1, i as i64 + 10, fps)
+            })
+            .collect();
+        let query = revs[42].2[..20].to_vec();
+        let idx = FingerprintIndex::bulk(revs);
+        let mut bytes = Vec::new();
+        assert!(idx.write_snapshot(&mut bytes, 2, "abc").unwrap());
+        let (back, record) = FingerprintIndex::read_snapshot(&mut bytes.as_slice(), 2)
+            .unwrap()
+            .unwrap();
+        assert_eq!(record, "abc");
+        assert_eq!((back.len(), back.watermark), (idx.len(), idx.watermark));
+        assert_eq!(back.search(&query, 0.1, 5), idx.search(&query, 0.1, 5));
+        assert_eq!(back.search(&query, 0.1, 5)[0].article_id, 43);
+        // Another fingerprint version, or a cut file, is not read as an index.
+        assert!(
+            FingerprintIndex::read_snapshot(&mut bytes.as_slice(), 3)
+                .unwrap()
+                .is_none()
+        );
+        assert!(FingerprintIndex::read_snapshot(&mut &bytes[..bytes.len() - 3], 2).is_err());
+        // An index with later inserts is not written.
+        let mut grown = back;
+        grown.insert(999, 999, &[1, 2, 3]);
+        assert!(!grown.write_snapshot(&mut Vec::new(), 2, "abc").unwrap());
     }
 
     #[test]

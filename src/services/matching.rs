@@ -1,6 +1,7 @@
 //! Matching complained-of text against every recorded article.
 
 use std::collections::HashMap;
+use std::path::PathBuf;
 
 use sea_orm::{ConnectionTrait, DbErr, Value};
 use serde::Serialize;
@@ -57,16 +58,143 @@ pub struct Match {
 pub struct MatchIndex {
     index: RwLock<FingerprintIndex>,
     syncing: Mutex<()>,
+    /// Where the frozen postings are kept between runs (`DATA_DIR/index`), if anywhere.
+    snapshot: Option<PathBuf>,
+    from_snapshot: std::sync::atomic::AtomicBool,
+}
+
+/// A snapshot is rebuilt at start-up once the revisions caught up after it exceed a
+/// twentieth of it (and ten thousand): they live in the map layer, which takes more
+/// memory a posting than the frozen arrays.
+const STALE_SHARE: usize = 20;
+const STALE_MIN: usize = 10_000;
+
+/// Writes a freshly built index to `path` (a temporary file, synced, then renamed).
+fn save_snapshot(path: &std::path::Path, index: &FingerprintIndex, record: &str) {
+    let started = std::time::Instant::now();
+    let result = (|| -> std::io::Result<bool> {
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir)?;
+        }
+        let tmp = path.with_extension("tmp");
+        let mut w = std::io::BufWriter::new(std::fs::File::create(&tmp)?);
+        if !index.write_snapshot(&mut w, fingerprint::FINGERPRINT_VERSION as u32, record)? {
+            return Ok(false);
+        }
+        let f = w.into_inner().map_err(|e| e.into_error())?;
+        f.sync_all()?;
+        std::fs::rename(&tmp, path)?;
+        Ok(true)
+    })();
+    match result {
+        Ok(true) => tracing::info!(
+            seconds = started.elapsed().as_secs_f64(),
+            revisions = index.len(),
+            "match index snapshot written"
+        ),
+        Ok(false) => {}
+        Err(e) => tracing::warn!(error = %e, "writing the match index snapshot failed"),
+    }
 }
 
 impl MatchIndex {
+    /// An index that keeps its postings in `path` between runs: start-up reads that
+    /// file and catches up only newer revisions from the database.
+    pub fn with_snapshot(path: PathBuf) -> Self {
+        Self {
+            snapshot: Some(path),
+            ..Self::default()
+        }
+    }
+
+    /// Whether the last start-up read the postings from the snapshot.
+    pub fn loaded_from_snapshot(&self) -> bool {
+        self.from_snapshot
+            .load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// The snapshot, if it exists, is this fingerprinting's, and agrees with the
+    /// database: its watermark revision has the same record hash, and as many
+    /// revisions lie at or below it as it holds.
+    async fn read_snapshot(
+        &self,
+        db: &impl ConnectionTrait,
+    ) -> Result<Option<FingerprintIndex>, DbErr> {
+        let Some(path) = self.snapshot.clone() else {
+            return Ok(None);
+        };
+        let read = tokio::task::spawn_blocking(move || -> std::io::Result<_> {
+            let f = match std::fs::File::open(&path) {
+                Ok(f) => f,
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+                Err(e) => return Err(e),
+            };
+            FingerprintIndex::read_snapshot(
+                &mut std::io::BufReader::new(f),
+                fingerprint::FINGERPRINT_VERSION as u32,
+            )
+        })
+        .await
+        .map_err(|e| DbErr::Custom(format!("reading the index snapshot: {e}")))?;
+        let (index, record) = match read {
+            Ok(Some(found)) => found,
+            Ok(None) => return Ok(None),
+            Err(e) => {
+                tracing::warn!(error = %e, "index snapshot unreadable; rebuilding from the database");
+                return Ok(None);
+            }
+        };
+        let row = db
+            .query_one_raw(stmt(
+                db.get_database_backend(),
+                "SELECT (SELECT record_sha256 FROM article_revisions WHERE id = ?) AS record, \
+                 (SELECT COUNT(*) FROM article_revisions WHERE id <= ?) AS n",
+                vec![Value::from(index.watermark), Value::from(index.watermark)],
+            ))
+            .await?;
+        let agrees = row.is_some_and(|r| {
+            r.try_get::<Option<String>>("", "record")
+                .ok()
+                .flatten()
+                .as_deref()
+                == Some(&record)
+                && r.try_get::<i64>("", "n").ok() == Some(index.len() as i64)
+        });
+        Ok(agrees.then_some(index))
+    }
+
+    /// The record hash of revision `id`, which a snapshot ending there is tied to.
+    async fn record_of(db: &impl ConnectionTrait, id: i64) -> Result<Option<String>, DbErr> {
+        Ok(db
+            .query_one_raw(stmt(
+                db.get_database_backend(),
+                "SELECT record_sha256 FROM article_revisions WHERE id = ?",
+                vec![Value::from(id)],
+            ))
+            .await?
+            .and_then(|r| r.try_get::<String>("", "record_sha256").ok()))
+    }
+
     /// Loads revisions recorded since the last catch-up. Revision ids are assigned
     /// under the write lock (see `db::begin_write`), so they become visible in order
     /// and a watermark cannot skip one.
     pub async fn sync(&self, db: &impl ConnectionTrait) -> Result<usize, DbErr> {
         let _one_at_a_time = self.syncing.lock().await;
-        let mut added = 0;
         if self.index.read().await.is_empty() {
+            if let Some(saved) = self.read_snapshot(db).await? {
+                let saved_len = saved.len();
+                *self.index.write().await = saved;
+                self.from_snapshot
+                    .store(true, std::sync::atomic::Ordering::Relaxed);
+                let caught_up = self.catch_up(db).await?;
+                if caught_up <= (saved_len / STALE_SHARE).max(STALE_MIN) {
+                    return Ok(saved_len + caught_up);
+                }
+                // Too much since the snapshot: build afresh and save that instead.
+                *self.index.write().await = FingerprintIndex::default();
+                self.from_snapshot
+                    .store(false, std::sync::atomic::Ordering::Relaxed);
+            }
             // The first load (start-up) goes into compact postings in one build.
             let mut all = Vec::new();
             let mut watermark = 0;
@@ -79,15 +207,29 @@ impl MatchIndex {
                     break;
                 }
             }
-            added = all.len();
+            let added = all.len();
             if added > 0 {
-                let built = tokio::task::spawn_blocking(move || FingerprintIndex::bulk(all))
-                    .await
-                    .map_err(|e| DbErr::Custom(format!("building the match index: {e}")))?;
+                let record = Self::record_of(db, watermark).await?;
+                let path = self.snapshot.clone();
+                let built = tokio::task::spawn_blocking(move || {
+                    let built = FingerprintIndex::bulk(all);
+                    if let (Some(path), Some(record)) = (path, record) {
+                        save_snapshot(&path, &built, &record);
+                    }
+                    built
+                })
+                .await
+                .map_err(|e| DbErr::Custom(format!("building the match index: {e}")))?;
                 *self.index.write().await = built;
             }
             return Ok(added);
         }
+        self.catch_up(db).await
+    }
+
+    /// Adds the revisions recorded after the index's watermark to its map layer.
+    async fn catch_up(&self, db: &impl ConnectionTrait) -> Result<usize, DbErr> {
+        let mut added = 0;
         loop {
             let watermark = self.index.read().await.watermark;
             let loaded = read_batch(db, watermark).await?;
