@@ -84,19 +84,20 @@ impl ComplaintStatus {
         }
     }
 
+    /// Every status, open ones first.
+    pub const ALL: [Self; 8] = [
+        Self::Received,
+        Self::InReview,
+        Self::NeedsInfo,
+        Self::Appealed,
+        Self::Upheld,
+        Self::Rejected,
+        Self::Incomplete,
+        Self::Withdrawn,
+    ];
+
     pub fn parse(s: &str) -> Option<Self> {
-        [
-            Self::Received,
-            Self::InReview,
-            Self::NeedsInfo,
-            Self::Upheld,
-            Self::Rejected,
-            Self::Incomplete,
-            Self::Appealed,
-            Self::Withdrawn,
-        ]
-        .into_iter()
-        .find(|c| c.as_str() == s)
+        Self::ALL.into_iter().find(|c| c.as_str() == s)
     }
 
     /// Still waiting for a decision.

@@ -100,26 +100,22 @@ impl<'h> Verifier<'h> {
 
     pub fn check(&mut self, e: &ChainEvent<'_>, prev_hash: &str, hash: &str) -> Result<(), Broken> {
         self.checker.check(e, prev_hash, hash)?;
-        match self.head {
-            Some(h) if h.seq == e.seq && h.hash != hash => Err(Broken {
-                seq: e.seq,
-                reason: format!(
-                    "event {} has hash {hash}, not the head given ({})",
-                    e.seq, h.hash
-                ),
-            }),
-            _ => Ok(()),
-        }
+        self.holds(e.seq, hash)
     }
 
     pub fn check_exported(&mut self, x: &ExportedEvent) -> Result<(), Broken> {
         self.checker.check_exported(x)?;
+        self.holds(x.seq, &x.hash)
+    }
+
+    /// The event at the head's place, if this is it, has the head's hash.
+    fn holds(&self, seq: i64, hash: &str) -> Result<(), Broken> {
         match self.head {
-            Some(h) if h.seq == x.seq && h.hash != x.hash => Err(Broken {
-                seq: x.seq,
+            Some(h) if h.seq == seq && h.hash != hash => Err(Broken {
+                seq,
                 reason: format!(
-                    "event {} has hash {}, not the head given ({})",
-                    x.seq, x.hash, h.hash
+                    "event {seq} has hash {hash}, not the head given ({})",
+                    h.hash
                 ),
             }),
             _ => Ok(()),

@@ -101,7 +101,7 @@ pub async fn backup(
         };
         std::fs::copy(&from, &to).with_context(|| format!("copying evidence {sha}"))?;
     }
-    let manifest = check(&copy, &target, dir, files.len() as u64).await?;
+    let manifest = check(&copy, &target, dir, &files).await?;
     copy.close().await.ok();
     let text = serde_json::to_string_pretty(&manifest)?;
     write_synced(&dir.join(MANIFEST), text.as_bytes())?;
@@ -126,7 +126,7 @@ pub async fn restore(database_url: &str, data_dir: &Path, dir: &Path) -> Result<
     let source = dir.join(DB_FILE);
     let copy = open(&source).await?;
     let files = evidence_files(&copy).await?;
-    let manifest = check(&copy, &source, dir, files.len() as u64).await?;
+    let manifest = check(&copy, &source, dir, &files).await?;
     copy.close().await.ok();
 
     if let Some(parent) = db_file.parent().filter(|p| !p.as_os_str().is_empty()) {
@@ -178,7 +178,7 @@ async fn check(
     copy: &DatabaseConnection,
     db_file: &Path,
     dir: &Path,
-    evidence_files: u64,
+    evidence_files: &[String],
 ) -> Result<Manifest> {
     let (events, head) = match audit::verify(copy, None).await? {
         Verdict::Intact { events, head } => (events, head),
@@ -186,14 +186,14 @@ async fn check(
             bail!("the copy's audit chain is broken at event {seq}: {reason}")
         }
     };
-    for sha in self::evidence_files(copy).await? {
-        let Some(path) = evidence::stored_path(dir, &sha) else {
+    for sha in evidence_files {
+        let Some(path) = evidence::stored_path(dir, sha) else {
             bail!("evidence row names {sha:?}, not a SHA-256");
         };
         if !path.exists() {
             bail!("evidence file {sha} is missing from the backup");
         }
-        if sha256_file(&path)? != sha {
+        if sha256_file(&path)? != *sha {
             bail!("evidence file {sha} does not match its SHA-256");
         }
     }
@@ -201,7 +201,7 @@ async fn check(
         created_at: crate::domain::validate::format_timestamp(time::OffsetDateTime::now_utc()),
         audit_head: head.as_ref().map(Head::to_string).unwrap_or_default(),
         audit_events: events,
-        evidence_files,
+        evidence_files: evidence_files.len() as u64,
         database_sha256: sha256_file(db_file)?,
     })
 }

@@ -20,17 +20,6 @@ const DECISION_BUCKETS: [f64; 8] = [
     3600.0, 10800.0, 21600.0, 43200.0, 86400.0, 172800.0, 259200.0, 604800.0,
 ];
 
-const ALL_STATUSES: [ComplaintStatus; 8] = [
-    ComplaintStatus::Received,
-    ComplaintStatus::InReview,
-    ComplaintStatus::NeedsInfo,
-    ComplaintStatus::Appealed,
-    ComplaintStatus::Upheld,
-    ComplaintStatus::Rejected,
-    ComplaintStatus::Incomplete,
-    ComplaintStatus::Withdrawn,
-];
-
 /// Appends the database-backed series to `out`.
 pub async fn render(
     db: &impl ConnectionTrait,
@@ -42,7 +31,7 @@ pub async fn render(
     out.push_str(
         "# HELP takedown_complaints Complaints by status.\n# TYPE takedown_complaints gauge\n",
     );
-    for s in ALL_STATUSES {
+    for s in ComplaintStatus::ALL {
         let n = complaint::Entity::find()
             .filter(complaint::Column::Status.eq(s.as_str()))
             .count(db)
