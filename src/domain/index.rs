@@ -4,11 +4,13 @@
 //! stored fingerprints and catches up before each search, so instances stay stateless.
 //!
 //! Two layers. What is loaded at start-up is frozen into compact postings: bucketed by
-//! the top bits of the fingerprint (an offset table), each posting the next 32 bits of
-//! the fingerprint and a revision slot, 8 bytes in all, built by counting sort in two
-//! linear passes. Revisions recorded later go into a small hash map. Fingerprints are
-//! uniformly distributed 64-bit hashes, so buckets stay short and the 40+ bits compared
-//! make a false match negligible.
+//! the top bits of the fingerprint (an offset table), each posting the next 16 bits of
+//! the fingerprint and a revision slot, 6 bytes in all. A build makes two passes over
+//! the revisions (`Census` counts each bucket, `Filler` lays the postings out in place),
+//! so it never holds more than the postings it builds. Revisions recorded later go into
+//! a small hash map. Fingerprints are uniformly distributed 64-bit hashes, so buckets
+//! stay short and the 40+ bits compared make a false match rare and harmless (one more
+//! count).
 
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
@@ -46,6 +48,21 @@ fn read_u64(r: &mut impl std::io::Read) -> std::io::Result<u64> {
     let mut b = [0u8; 8];
     r.read_exact(&mut b)?;
     Ok(u64::from_le_bytes(b))
+}
+
+/// Writes `values`, each encoded into the buffer, about a megabyte at a time.
+fn write_array<T>(
+    w: &mut impl std::io::Write,
+    values: &[T],
+    encode: impl Fn(&T, &mut Vec<u8>),
+) -> std::io::Result<()> {
+    let mut buf = Vec::with_capacity(1 << 20);
+    for chunk in values.chunks(1 << 16) {
+        chunk.iter().for_each(|v| encode(v, &mut buf));
+        w.write_all(&buf)?;
+        buf.clear();
+    }
+    Ok(())
 }
 
 /// `n` values of `width` bytes each, read a megabyte at a time.
@@ -126,6 +143,157 @@ impl Frozen {
     }
 }
 
+/// Bits of the fingerprint that choose a bucket for `postings` postings: about 16
+/// postings a bucket keeps scans of 2-byte remainders short and the offset table a
+/// fiftieth the size of the postings.
+fn bucket_bits_for(postings: usize) -> u32 {
+    (usize::BITS - (postings / 16).max(1).leading_zeros()).clamp(8, 26)
+}
+
+/// First pass of a build: counts the postings of each bucket, so that the second pass
+/// (`Filler`) can lay them out in place. A build then never holds every fingerprint at
+/// once, only the frozen arrays it fills: at a million revisions 1.4 GB instead of 3.
+pub struct Census {
+    /// Counts per bucket at a resolution fine enough for the postings expected; folded
+    /// to the resolution the real count calls for.
+    fine_bits: u32,
+    counts: Vec<u32>,
+    entries: Vec<Entry>,
+    postings: usize,
+    watermark: i64,
+}
+
+impl Census {
+    /// A census expecting about `postings` postings (more only makes buckets longer).
+    pub fn new(postings: usize) -> Self {
+        let fine_bits = bucket_bits_for(postings);
+        Self {
+            fine_bits,
+            counts: vec![0; 1 << fine_bits],
+            entries: Vec::new(),
+            postings: 0,
+            watermark: 0,
+        }
+    }
+
+    /// Counts one revision, in the order the filler will see it.
+    pub fn add(
+        &mut self,
+        article_id: i64,
+        revision_id: i64,
+        fingerprints: impl Iterator<Item = u64>,
+    ) {
+        let mut n = 0u32;
+        for fp in fingerprints {
+            self.counts[(fp >> (64 - self.fine_bits)) as usize] += 1;
+            n += 1;
+        }
+        self.postings += n as usize;
+        self.entries.push(Entry {
+            article_id,
+            revision_id,
+            fingerprints: n,
+        });
+        self.watermark = self.watermark.max(revision_id);
+    }
+
+    /// Highest revision id counted: the filler must see exactly the revisions up to it.
+    pub fn watermark(&self) -> i64 {
+        self.watermark
+    }
+
+    /// Revisions counted.
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    /// Lays out the buckets and allocates the postings the second pass fills.
+    pub fn into_filler(self) -> Filler {
+        let bucket_bits = bucket_bits_for(self.postings).min(self.fine_bits);
+        let fold = 1usize << (self.fine_bits - bucket_bits);
+        let mut offsets = Vec::with_capacity((1usize << bucket_bits) + 1);
+        offsets.push(0u32);
+        let mut total = 0u32;
+        for group in self.counts.chunks(fold) {
+            total += group.iter().sum::<u32>();
+            offsets.push(total);
+        }
+        drop(self.counts);
+        let next = offsets.clone();
+        Filler {
+            frozen: Frozen {
+                bucket_bits,
+                offsets,
+                rems: vec![0; self.postings],
+                slots: vec![0; self.postings],
+            },
+            next,
+            entries: self.entries,
+            slot: 0,
+            agrees: true,
+            watermark: self.watermark,
+        }
+    }
+}
+
+/// Second pass of a build: fills the postings with the same revisions, in the same
+/// order, that the census counted.
+pub struct Filler {
+    frozen: Frozen,
+    /// Next free posting of each bucket.
+    next: Vec<u32>,
+    entries: Vec<Entry>,
+    slot: usize,
+    /// False once a revision differs from what the census counted.
+    agrees: bool,
+    watermark: i64,
+}
+
+impl Filler {
+    /// Fills one revision's postings; returns false (and the build is void) when it is
+    /// not the revision the census counted next or its fingerprints differ in number.
+    pub fn add(&mut self, revision_id: i64, fingerprints: impl Iterator<Item = u64>) -> bool {
+        let Some(entry) = self.entries.get(self.slot).copied() else {
+            self.agrees = false;
+            return false;
+        };
+        if !self.agrees || entry.revision_id != revision_id {
+            self.agrees = false;
+            return false;
+        }
+        let mut n = 0u32;
+        for fp in fingerprints {
+            let (b, rem) = self.frozen.split(fp);
+            let at = self.next[b];
+            if at >= self.frozen.offsets[b + 1] {
+                self.agrees = false;
+                return false;
+            }
+            self.frozen.rems[at as usize] = rem;
+            self.frozen.slots[at as usize] = self.slot as u32;
+            self.next[b] = at + 1;
+            n += 1;
+        }
+        self.agrees = n == entry.fingerprints;
+        self.slot += 1;
+        self.agrees
+    }
+
+    /// The built index, or `None` if the revisions filled were not those counted.
+    pub fn finish(self) -> Option<FingerprintIndex> {
+        (self.agrees && self.slot == self.entries.len()).then(|| FingerprintIndex {
+            frozen: self.frozen,
+            entries: self.entries,
+            watermark: self.watermark,
+            ..FingerprintIndex::default()
+        })
+    }
+}
+
 #[derive(Default)]
 pub struct FingerprintIndex {
     frozen: Frozen,
@@ -148,54 +316,19 @@ impl FingerprintIndex {
         self.entries.is_empty()
     }
 
-    /// Builds the index from revisions `(article_id, revision_id, fingerprints)` in one
-    /// go, into compact postings. Replaces whatever the index held.
+    /// Builds the index from revisions `(article_id, revision_id, fingerprints)` held in
+    /// memory, into compact postings. Replaces whatever the index held.
     pub fn bulk(revisions: Vec<(i64, i64, Vec<u64>)>) -> Self {
         let postings: usize = revisions.iter().map(|r| r.2.len()).sum();
-        // About 16 postings a bucket: short scans of 2-byte remainders, and an offset
-        // table a fiftieth the size of the postings.
-        let bucket_bits = (usize::BITS - (postings / 16).max(1).leading_zeros()).clamp(8, 26);
-        let mut frozen = Frozen {
-            bucket_bits,
-            offsets: vec![0; (1usize << bucket_bits) + 1],
-            rems: Vec::new(),
-            slots: Vec::new(),
-        };
-        for (_, _, fps) in &revisions {
-            for fp in fps {
-                let (b, _) = frozen.split(*fp);
-                frozen.offsets[b + 1] += 1;
-            }
+        let mut census = Census::new(postings);
+        for (article_id, revision_id, fps) in &revisions {
+            census.add(*article_id, *revision_id, fps.iter().copied());
         }
-        for b in 1..frozen.offsets.len() {
-            frozen.offsets[b] += frozen.offsets[b - 1];
+        let mut filler = census.into_filler();
+        for (_, revision_id, fps) in revisions {
+            filler.add(revision_id, fps.into_iter());
         }
-        frozen.rems = vec![0; postings];
-        frozen.slots = vec![0; postings];
-        let mut next = frozen.offsets.clone();
-        let mut entries = Vec::with_capacity(revisions.len());
-        let mut watermark = 0;
-        for (slot, (article_id, revision_id, fps)) in revisions.into_iter().enumerate() {
-            for fp in &fps {
-                let (b, rem) = frozen.split(*fp);
-                let at = next[b] as usize;
-                frozen.rems[at] = rem;
-                frozen.slots[at] = slot as u32;
-                next[b] += 1;
-            }
-            entries.push(Entry {
-                article_id,
-                revision_id,
-                fingerprints: u32::try_from(fps.len()).unwrap_or(u32::MAX),
-            });
-            watermark = watermark.max(revision_id);
-        }
-        Self {
-            frozen,
-            entries,
-            watermark,
-            ..Self::default()
-        }
+        filler.finish().unwrap_or_default()
     }
 
     /// Writes the frozen postings and entries, so a restart can read them instead of
@@ -221,46 +354,28 @@ impl FingerprintIndex {
         for n in [f.offsets.len(), f.rems.len(), self.entries.len()] {
             w.write_all(&(n as u64).to_le_bytes())?;
         }
-        let mut buf = Vec::with_capacity(1 << 20);
-        let flush = |buf: &mut Vec<u8>, w: &mut dyn std::io::Write| -> std::io::Result<()> {
-            w.write_all(buf)?;
-            buf.clear();
-            Ok(())
-        };
-        for chunk in f.offsets.chunks(1 << 18) {
-            chunk
-                .iter()
-                .for_each(|v| buf.extend_from_slice(&v.to_le_bytes()));
-            flush(&mut buf, w)?;
-        }
-        for chunk in f.rems.chunks(1 << 18) {
-            chunk
-                .iter()
-                .for_each(|v| buf.extend_from_slice(&v.to_le_bytes()));
-            flush(&mut buf, w)?;
-        }
-        for chunk in f.slots.chunks(1 << 18) {
-            chunk
-                .iter()
-                .for_each(|v| buf.extend_from_slice(&v.to_le_bytes()));
-            flush(&mut buf, w)?;
-        }
-        for chunk in self.entries.chunks(1 << 16) {
-            for e in chunk {
-                buf.extend_from_slice(&e.article_id.to_le_bytes());
-                buf.extend_from_slice(&e.revision_id.to_le_bytes());
-                buf.extend_from_slice(&e.fingerprints.to_le_bytes());
-            }
-            flush(&mut buf, w)?;
-        }
+        write_array(w, &f.offsets, |v, buf| {
+            buf.extend_from_slice(&v.to_le_bytes())
+        })?;
+        write_array(w, &f.rems, |v, buf| buf.extend_from_slice(&v.to_le_bytes()))?;
+        write_array(w, &f.slots, |v, buf| {
+            buf.extend_from_slice(&v.to_le_bytes())
+        })?;
+        write_array(w, &self.entries, |e, buf| {
+            buf.extend_from_slice(&e.article_id.to_le_bytes());
+            buf.extend_from_slice(&e.revision_id.to_le_bytes());
+            buf.extend_from_slice(&e.fingerprints.to_le_bytes());
+        })?;
         Ok(true)
     }
 
-    /// Reads what `write_snapshot` wrote: the index and the record hash of its
-    /// watermark revision (for the caller to check against the database). `None` for
-    /// another format or fingerprint version.
+    /// Reads what `write_snapshot` wrote, `len` bytes in all: the index and the record
+    /// hash of its watermark revision (for the caller to check against the database).
+    /// `None` for another format or fingerprint version, or sizes that do not add up to
+    /// `len` (checked before anything is allocated).
     pub fn read_snapshot(
         r: &mut impl std::io::Read,
+        len: u64,
         fingerprint_version: u32,
     ) -> std::io::Result<Option<(Self, String)>> {
         let mut magic = [0u8; 8];
@@ -281,7 +396,13 @@ impl FingerprintIndex {
             read_u64(r)? as usize,
             read_u64(r)? as usize,
         );
-        if n_offsets != (1usize << bucket_bits) + 1 {
+        let header = 8 + 4 + 4 + 8 + 4 + record_len as u64 + 3 * 8;
+        let body = [(n_offsets, 4u64), (n_postings, 6), (n_entries, 20)]
+            .iter()
+            .try_fold(0u64, |sum, (n, width)| {
+                (*n as u64).checked_mul(*width)?.checked_add(sum)
+            });
+        if n_offsets != (1usize << bucket_bits) + 1 || body.map(|b| header + b) != Some(len) {
             return Ok(None);
         }
         let offsets = read_array(r, n_offsets, 4, |b| {
@@ -466,7 +587,8 @@ mod tests {
         let idx = FingerprintIndex::bulk(revs);
         let mut bytes = Vec::new();
         assert!(idx.write_snapshot(&mut bytes, 2, "abc").unwrap());
-        let (back, record) = FingerprintIndex::read_snapshot(&mut bytes.as_slice(), 2)
+        let len = bytes.len() as u64;
+        let (back, record) = FingerprintIndex::read_snapshot(&mut bytes.as_slice(), len, 2)
             .unwrap()
             .unwrap();
         assert_eq!(record, "abc");
@@ -475,15 +597,66 @@ mod tests {
         assert_eq!(back.search(&query, 0.1, 5)[0].article_id, 43);
         // Another fingerprint version, or a cut file, is not read as an index.
         assert!(
-            FingerprintIndex::read_snapshot(&mut bytes.as_slice(), 3)
+            FingerprintIndex::read_snapshot(&mut bytes.as_slice(), len, 3)
                 .unwrap()
                 .is_none()
         );
-        assert!(FingerprintIndex::read_snapshot(&mut &bytes[..bytes.len() - 3], 2).is_err());
+        assert!(FingerprintIndex::read_snapshot(&mut &bytes[..bytes.len() - 3], len, 2).is_err());
+        // Sizes that do not add up to the file's length are refused before any
+        // allocation: a cut file, or a header claiming more postings than there are.
+        assert!(
+            FingerprintIndex::read_snapshot(&mut &bytes[..bytes.len() - 3], len - 3, 2)
+                .unwrap()
+                .is_none()
+        );
+        let mut lying = bytes.clone();
+        let at = 8 + 4 + 4 + 8 + 4 + 3 + 8;
+        lying[at..at + 8].copy_from_slice(&u64::MAX.to_le_bytes());
+        assert!(
+            FingerprintIndex::read_snapshot(&mut lying.as_slice(), len, 2)
+                .unwrap()
+                .is_none()
+        );
         // An index with later inserts is not written.
         let mut grown = back;
         grown.insert(999, 999, &[1, 2, 3]);
         assert!(!grown.write_snapshot(&mut Vec::new(), 2, "abc").unwrap());
+    }
+
+    #[test]
+    fn a_fill_that_differs_from_its_census_builds_nothing() {
+        let census_of = |revs: &[(i64, Vec<u64>)]| {
+            let mut c = Census::new(1 << 20);
+            for (id, fps) in revs {
+                c.add(*id, *id, fps.iter().copied());
+            }
+            c.into_filler()
+        };
+        let revs = vec![(1, vec![1u64 << 60, 2u64 << 60]), (2, vec![3u64 << 60])];
+        // The same revisions: built, and coarser buckets than the census counted in.
+        let mut f = census_of(&revs);
+        assert!(revs.iter().all(|(id, fps)| f.add(*id, fps.iter().copied())));
+        let idx = f.finish().expect("same revisions");
+        assert_eq!(idx.frozen.bucket_bits, 8);
+        assert_eq!(idx.search(&[3u64 << 60], 0.5, 5)[0].article_id, 2);
+        // Another revision, another fingerprint count, an extra or a missing revision.
+        let mut f = census_of(&revs);
+        assert!(!f.add(7, [1u64 << 60].into_iter()));
+        assert!(f.finish().is_none());
+        let mut f = census_of(&revs);
+        assert!(!f.add(1, [1u64 << 60].into_iter()));
+        assert!(f.finish().is_none());
+        let mut f = census_of(&revs);
+        assert!(f.add(1, revs[0].1.iter().copied()));
+        assert!(f.finish().is_none());
+        let mut f = census_of(&revs[..1]);
+        assert!(f.add(1, revs[0].1.iter().copied()));
+        assert!(!f.add(2, revs[1].1.iter().copied()));
+        assert!(f.finish().is_none());
+        // A fingerprint moved to another bucket overflows it rather than panicking.
+        let mut f = census_of(&revs);
+        assert!(!f.add(1, [1u64 << 60, 1u64 << 60].into_iter()));
+        assert!(f.finish().is_none());
     }
 
     #[test]

@@ -10,23 +10,32 @@ use tokio::sync::{Mutex, RwLock};
 use crate::db::stmt;
 use crate::domain::canonical::content_sha256;
 use crate::domain::fingerprint;
-use crate::domain::index::FingerprintIndex;
+use crate::domain::index::{Census, FingerprintIndex};
 
 /// How many revisions to read per catch-up query.
 const SYNC_BATCH: u64 = 5000;
 
-/// Up to `SYNC_BATCH` revisions after `watermark`: (article id, revision id,
-/// fingerprints).
+/// Fingerprints a revision is expected to have at most on average, for sizing the
+/// first pass of a build (2–8 KB articles have about 240).
+const EXPECTED_PER_REVISION: usize = 256;
+
+/// Up to `SYNC_BATCH` revisions after `watermark` and up to `upto`: (article id,
+/// revision id, fingerprints).
 async fn read_batch(
     db: &impl ConnectionTrait,
     watermark: i64,
+    upto: i64,
 ) -> Result<Vec<(i64, i64, Vec<u64>)>, DbErr> {
     let rows = db
         .query_all_raw(stmt(
             db.get_database_backend(),
             "SELECT id, article_id, fingerprints FROM article_revisions \
-             WHERE id > ? ORDER BY id LIMIT ?",
-            vec![Value::from(watermark), Value::from(SYNC_BATCH)],
+             WHERE id > ? AND id <= ? ORDER BY id LIMIT ?",
+            vec![
+                Value::from(watermark),
+                Value::from(upto),
+                Value::from(SYNC_BATCH),
+            ],
         ))
         .await?;
     let mut loaded = Vec::with_capacity(rows.len());
@@ -37,6 +46,26 @@ async fn read_batch(
         loaded.push((article_id, id, fingerprint::from_bytes(&blob)));
     }
     Ok(loaded)
+}
+
+/// Calls `f` with every stored revision up to `upto`, in id order, a batch at a time.
+async fn each_revision(
+    db: &impl ConnectionTrait,
+    upto: i64,
+    mut f: impl FnMut(i64, i64, Vec<u64>),
+) -> Result<(), DbErr> {
+    let mut watermark = 0;
+    loop {
+        let batch = read_batch(db, watermark, upto).await?;
+        let n = batch.len();
+        for (article_id, id, fps) in batch {
+            watermark = id;
+            f(article_id, id, fps);
+        }
+        if (n as u64) < SYNC_BATCH {
+            return Ok(());
+        }
+    }
 }
 
 /// One article the text was found in.
@@ -128,8 +157,10 @@ impl MatchIndex {
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
                 Err(e) => return Err(e),
             };
+            let len = f.metadata()?.len();
             FingerprintIndex::read_snapshot(
                 &mut std::io::BufReader::new(f),
+                len,
                 fingerprint::FINGERPRINT_VERSION as u32,
             )
         })
@@ -182,36 +213,59 @@ impl MatchIndex {
                 self.from_snapshot
                     .store(false, std::sync::atomic::Ordering::Relaxed);
             }
-            // The first load (start-up) goes into compact postings in one build.
-            let mut all = Vec::new();
-            let mut watermark = 0;
-            loop {
-                let batch = read_batch(db, watermark).await?;
-                let n = batch.len();
-                watermark = batch.last().map_or(watermark, |r| r.1);
-                all.extend(batch);
-                if (n as u64) < SYNC_BATCH {
-                    break;
-                }
-            }
-            let added = all.len();
-            if added > 0 {
-                let record = Self::record_of(db, watermark).await?;
-                let path = self.snapshot.clone();
-                let built = tokio::task::spawn_blocking(move || {
-                    let built = FingerprintIndex::bulk(all);
-                    if let (Some(path), Some(record)) = (path, record) {
-                        save_snapshot(&path, &built, &record);
-                    }
-                    built
-                })
-                .await
-                .map_err(|e| DbErr::Custom(format!("building the match index: {e}")))?;
-                *self.index.write().await = built;
-            }
+            let added = self.build(db).await?;
             return Ok(added);
         }
         self.catch_up(db).await
+    }
+
+    /// The first load (start-up): every stored revision into compact postings, in two
+    /// passes over the database (count, then fill) so that the build holds only the
+    /// postings, then saved as the snapshot.
+    async fn build(&self, db: &impl ConnectionTrait) -> Result<usize, DbErr> {
+        let highest = db
+            .query_one_raw(stmt(
+                db.get_database_backend(),
+                "SELECT MAX(id) AS highest FROM article_revisions",
+                vec![],
+            ))
+            .await?
+            .and_then(|r| r.try_get::<Option<i64>>("", "highest").ok().flatten())
+            .unwrap_or(0);
+        let mut census = Census::new(highest.max(0) as usize * EXPECTED_PER_REVISION);
+        each_revision(db, i64::MAX, |article_id, id, fps| {
+            census.add(article_id, id, fps.into_iter())
+        })
+        .await?;
+        if census.is_empty() {
+            return Ok(0);
+        }
+        let upto = census.watermark();
+        let added = census.len();
+        let mut filler = tokio::task::spawn_blocking(move || census.into_filler())
+            .await
+            .map_err(|e| DbErr::Custom(format!("building the match index: {e}")))?;
+        each_revision(db, upto, |_, id, fps| {
+            filler.add(id, fps.into_iter());
+        })
+        .await?;
+        // Revisions are append-only, so both passes read the same ones; if not (a
+        // restore under a running instance), the next search builds again.
+        let built = filler.finish().ok_or_else(|| {
+            DbErr::Custom("revisions changed while the match index was built".into())
+        })?;
+        let record = Self::record_of(db, upto).await?;
+        let path = self.snapshot.clone();
+        let built = tokio::task::spawn_blocking(move || {
+            if let (Some(path), Some(record)) = (path, record) {
+                save_snapshot(&path, &built, &record);
+            }
+            built
+        })
+        .await
+        .map_err(|e| DbErr::Custom(format!("saving the match index: {e}")))?;
+        *self.index.write().await = built;
+        Ok(added)
     }
 
     /// Adds the revisions recorded after the index's watermark to its map layer.
@@ -219,7 +273,7 @@ impl MatchIndex {
         let mut added = 0;
         loop {
             let watermark = self.index.read().await.watermark;
-            let loaded = read_batch(db, watermark).await?;
+            let loaded = read_batch(db, watermark, i64::MAX).await?;
             let n = loaded.len();
             let mut idx = self.index.write().await;
             for (article_id, id, fps) in loaded {
