@@ -527,17 +527,17 @@ fn read_block(reader: &mut impl BufRead, buf: &mut Vec<u8>) -> std::io::Result<u
     Ok(buf.len())
 }
 
-/// The canonical text of one block, written into `out`, and the input buffer back for
-/// reuse; or where the block stops being UTF-8.
+/// The canonical text of one block, written into `out`, and the input and scratch
+/// buffers back for reuse; or where the block stops being UTF-8.
 fn canonical_block(
     path: &Path,
     buf: Vec<u8>,
     at: usize,
-    mut out: String,
-) -> Result<(String, Vec<u8>)> {
-    crate::domain::canonical::canonical_bytes_into(&buf, &mut out)
+    (mut out, mut scratch): (String, String),
+) -> Result<(String, Vec<u8>, String)> {
+    crate::domain::canonical::canonical_bytes_with(&buf, &mut scratch, &mut out)
         .map_err(|valid| anyhow::anyhow!("{}: not UTF-8 at byte {}", path.display(), at + valid))?;
-    Ok((out, buf))
+    Ok((out, buf, scratch))
 }
 
 /// Two blocks read in turn, the second possibly empty; (block, its offset).
@@ -565,15 +565,19 @@ fn hash_file(path: &Path) -> Result<ExitCode> {
     let mut hasher = CanonicalHasher::new();
     let mut inputs: Vec<Vec<u8>> = Vec::new();
     let mut outputs: Vec<String> = Vec::new();
+    let mut scratches: Vec<String> = Vec::new();
     let mut offset = 0usize;
     let mut pending: Vec<String> = Vec::new();
     let mut next = read_pair(&mut reader, &mut inputs, &mut offset)?;
     while !next[0].0.is_empty() {
         let [(a, at_a), (b, at_b)] = next;
-        let (oa, ob) = (
-            outputs.pop().unwrap_or_default(),
-            outputs.pop().unwrap_or_default(),
-        );
+        let mut buffers = || {
+            (
+                outputs.pop().unwrap_or_default(),
+                scratches.pop().unwrap_or_default(),
+            )
+        };
+        let (oa, ob) = (buffers(), buffers());
         let (first, second, following) = std::thread::scope(|s| {
             let first = s.spawn(|| canonical_block(path, a, at_a, oa));
             let second = s.spawn(|| canonical_block(path, b, at_b, ob));
@@ -586,9 +590,10 @@ fn hash_file(path: &Path) -> Result<ExitCode> {
         });
         let failed = || anyhow::anyhow!("hashing thread failed");
         for done in [first, second] {
-            let (canonical, input) = done.map_err(|_| failed())??;
+            let (canonical, input, scratch) = done.map_err(|_| failed())??;
             pending.push(canonical);
             inputs.push(input);
+            scratches.push(scratch);
         }
         next = following?;
     }

@@ -71,7 +71,9 @@ const CANDIDATE: u8 = 3;
 /// The class of every byte: visible ASCII, continuation bytes and the lead bytes of
 /// characters that cannot be whitespace, control or format characters (Han among them)
 /// are PLAIN and copied without being decoded; CANDIDATE lead bytes start a character
-/// that may be one of those and is decoded.
+/// that may be one of those and is decoded. The filter sees NFKC output only, where
+/// U+3000..U+3FFF (CJK punctuation, kana) holds none of them: its one space, U+3000,
+/// has become U+0020, so CJK punctuation is PLAIN too.
 const CLASS: [u8; 256] = {
     let mut t = [PLAIN; 256];
     let mut i = 0;
@@ -80,7 +82,7 @@ const CLASS: [u8; 256] = {
         t[i] = match b {
             b' ' => SPACE,
             0..=0x1F | 0x7F => CONTROL,
-            0xC2 | 0xD8..=0xDC | 0xE0..=0xE3 | 0xEF | 0xF0..=0xF4 => CANDIDATE,
+            0xC2 | 0xD8..=0xDC | 0xE0..=0xE2 | 0xEF | 0xF0..=0xF4 => CANDIDATE,
             _ => PLAIN,
         };
         i += 1;
@@ -151,6 +153,14 @@ impl Filter {
                 i += 8;
                 continue;
             }
+            // Han, kana and other text outside ASCII: eight bytes at a time while none
+            // of them needs a look.
+            if let Some(chunk) = b.get(i..i + 8)
+                && chunk.iter().fold(PLAIN, |acc, x| acc | CLASS[*x as usize]) == PLAIN
+            {
+                i += 8;
+                continue;
+            }
             let Some(&x) = b.get(i) else { break };
             if CLASS[x as usize] == PLAIN {
                 i += 1;
@@ -167,6 +177,12 @@ impl Filter {
                     (1, true)
                 }
                 CONTROL => (1, matches!(x, b'\t'..=b'\r')),
+                // Of U+F000..U+FFFF only U+FEFF and U+FFF9..U+FFFB are dropped:
+                // full-width forms are passed from their bytes, without decoding.
+                _ if x == 0xEF && !matches!(b.get(i + 1), Some(0xBB | 0xBF)) => {
+                    i += 3;
+                    continue;
+                }
                 _ => {
                     let w = utf8_width(x);
                     match s[i..].chars().next() {
@@ -219,16 +235,28 @@ pub fn canonical(input: &str) -> String {
 /// normalises, so the text is not validated in a pass of its own. Ill-formed input is
 /// refused with the offset where it stops being UTF-8.
 pub fn canonical_bytes_into(input: &[u8], out: &mut String) -> Result<(), usize> {
+    canonical_bytes_with(input, &mut String::new(), out)
+}
+
+/// As `canonical_bytes_into`, normalising into `scratch`: a caller going block after
+/// block reuses it instead of allocating (and faulting in) a new copy each time.
+pub fn canonical_bytes_with(
+    input: &[u8],
+    scratch: &mut String,
+    out: &mut String,
+) -> Result<(), usize> {
     out.clear();
-    let normalised = NFKC.normalize_utf8(input);
+    scratch.clear();
+    // Writing into a String cannot fail.
+    let _ = NFKC.normalize_utf8_to(input, scratch);
     // ICU stands U+FFFD in for ill-formed bytes; only then is there anything to check.
-    if normalised.contains('\u{FFFD}')
+    if scratch.contains('\u{FFFD}')
         && let Err(e) = std::str::from_utf8(input)
     {
         return Err(e.valid_up_to());
     }
-    out.reserve(normalised.len());
-    Filter::default().feed(&normalised, &mut |piece| out.push_str(piece));
+    out.reserve(scratch.len());
+    Filter::default().feed(scratch, &mut |piece| out.push_str(piece));
     Ok(())
 }
 
