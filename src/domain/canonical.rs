@@ -93,33 +93,36 @@ const CLASS: [u8; 256] = {
 const ONES: u64 = 0x0101_0101_0101_0101;
 const HIGHS: u64 = 0x8080_8080_8080_8080;
 
-/// Whether eight bytes are already canonical as they stand: visible ASCII and single
-/// spaces, not starting a run with a space, not ending on one (the next byte decides
-/// it), and no two spaces together. Checked a word at a time (SWAR), so English goes
-/// through eight bytes per step.
-fn plain_ascii_word(chunk: &[u8], at_run_start: bool) -> bool {
+/// How many of eight bytes (0 to 8) are already canonical as they stand: the prefix
+/// before the first byte that needs a look (not ASCII, a control, the second of two
+/// spaces, a space starting a run), and not ending on a space (the next byte decides
+/// it). Checked a word at a time (SWAR), so English goes through up to eight bytes a
+/// step, and a curly quote or a double space ends a step instead of spoiling it.
+fn plain_ascii_prefix(chunk: &[u8], at_run_start: bool) -> usize {
     let mut bytes = [0u8; 8];
     bytes.copy_from_slice(chunk);
     let w = u64::from_le_bytes(bytes);
-    if w & HIGHS != 0 {
-        return false;
-    }
-    // With every byte below 0x80 these tests are exact per byte.
+    // Below the first byte that is not ASCII, a control or DEL these per-byte tests are
+    // exact; a borrow only runs upwards, past a byte that already stops the prefix.
+    let high = w & HIGHS;
     let below_space = w.wrapping_sub(ONES * 0x20) & HIGHS;
     let del = {
         let t = w ^ (ONES * 0x7F);
         t.wrapping_sub(ONES) & !t & HIGHS
     };
-    if below_space | del != 0 {
-        return false;
-    }
+    // Exact for every byte: no carry crosses a byte.
     let spaces = {
         let t = w ^ (ONES * 0x20);
         !(((t & !HIGHS) + !HIGHS) | t) & HIGHS
     };
-    let first = 0x80;
-    let last = 0x80 << 56;
-    spaces & (spaces << 8) == 0 && spaces & last == 0 && !(at_run_start && spaces & first != 0)
+    let run_start = if at_run_start { spaces & 0x80 } else { 0 };
+    let stop = high | below_space | del | (spaces & (spaces << 8)) | run_start;
+    let n = (stop.trailing_zeros() / 8) as usize;
+    if n > 0 && spaces & (0x80 << (8 * (n - 1))) != 0 {
+        n - 1
+    } else {
+        n
+    }
 }
 
 fn utf8_width(lead: u8) -> usize {
@@ -146,20 +149,19 @@ impl Filter {
         let b = s.as_bytes();
         let (mut i, mut run) = (0, 0);
         loop {
-            if let Some(chunk) = b.get(i..i + 8)
-                && chunk[0] < 0x80
-                && plain_ascii_word(chunk, i == run)
-            {
-                i += 8;
-                continue;
-            }
-            // Han, kana and other text outside ASCII: eight bytes at a time while none
-            // of them needs a look.
-            if let Some(chunk) = b.get(i..i + 8)
-                && chunk.iter().fold(PLAIN, |acc, x| acc | CLASS[*x as usize]) == PLAIN
-            {
-                i += 8;
-                continue;
+            if let Some(chunk) = b.get(i..i + 8) {
+                if chunk[0] < 0x80 {
+                    let n = plain_ascii_prefix(chunk, i == run);
+                    if n > 0 {
+                        i += n;
+                        continue;
+                    }
+                } else if chunk.iter().fold(PLAIN, |acc, x| acc | CLASS[*x as usize]) == PLAIN {
+                    // Han, kana and other text outside ASCII: eight bytes at a time
+                    // while none of them needs a look.
+                    i += 8;
+                    continue;
+                }
             }
             let Some(&x) = b.get(i) else { break };
             if CLASS[x as usize] == PLAIN {
@@ -420,18 +422,22 @@ mod tests {
 
     #[test]
     fn eight_byte_steps_stop_wherever_a_byte_needs_work() {
-        assert!(plain_ascii_word(b"a b c de", false));
-        assert!(plain_ascii_word(b" abcdefg", false));
-        assert!(
-            !plain_ascii_word(b" abcdefg", true),
+        assert_eq!(plain_ascii_prefix(b"a b c de", false), 8);
+        assert_eq!(plain_ascii_prefix(b" abcdefg", false), 8);
+        assert_eq!(
+            plain_ascii_prefix(b" abcdefg", true),
+            0,
             "a run does not start with a space"
         );
-        assert!(!plain_ascii_word(b"ab  cdef", false), "two spaces");
-        assert!(!plain_ascii_word(b"abcdefg ", false), "ends on a space");
-        assert!(!plain_ascii_word(b"abc\ndefg", false));
-        assert!(!plain_ascii_word(b"abc\x7fdefg", false));
-        assert!(!plain_ascii_word(b"abc\tdefg", false));
-        assert!(!plain_ascii_word("ab\u{e9}cdef".as_bytes(), false));
+        assert_eq!(plain_ascii_prefix(b"ab  cdef", false), 2, "two spaces");
+        assert_eq!(plain_ascii_prefix(b"abcdefg ", false), 7, "ends on a space");
+        assert_eq!(plain_ascii_prefix(b"abc \ndef", false), 3);
+        assert_eq!(plain_ascii_prefix(b"abc\x7fdefg", false), 3);
+        assert_eq!(plain_ascii_prefix(b"\x00bcdefgh", false), 0);
+        assert_eq!(plain_ascii_prefix(b"abcdefg\x1f", false), 7);
+        assert_eq!(plain_ascii_prefix(b"abc\tdefg", false), 3);
+        assert_eq!(plain_ascii_prefix("ab\u{e9}cdef".as_bytes(), false), 2);
+        assert_eq!(plain_ascii_prefix("a \u{201c}cde".as_bytes(), false), 1);
         assert_eq!(
             canonical("one two  three\tfour   five six seven eight"),
             "one two three four five six seven eight"
