@@ -535,7 +535,7 @@ fn canonical_block(
     at: usize,
     (mut out, mut scratch): (String, String),
 ) -> Result<(String, Vec<u8>, String)> {
-    crate::domain::canonical::canonical_bytes_with(&buf, &mut scratch, &mut out)
+    crate::domain::canonical::canonical_bytes_into(&buf, &mut scratch, &mut out)
         .map_err(|valid| anyhow::anyhow!("{}: not UTF-8 at byte {}", path.display(), at + valid))?;
     Ok((out, buf, scratch))
 }

@@ -235,14 +235,10 @@ pub fn canonical(input: &str) -> String {
 
 /// As `canonical_into`, for bytes that should be UTF-8: ICU decodes while it
 /// normalises, so the text is not validated in a pass of its own. Ill-formed input is
-/// refused with the offset where it stops being UTF-8.
-pub fn canonical_bytes_into(input: &[u8], out: &mut String) -> Result<(), usize> {
-    canonical_bytes_with(input, &mut String::new(), out)
-}
-
-/// As `canonical_bytes_into`, normalising into `scratch`: a caller going block after
-/// block reuses it instead of allocating (and faulting in) a new copy each time.
-pub fn canonical_bytes_with(
+/// refused with the offset where it stops being UTF-8. The NFKC text goes into
+/// `scratch`, which a caller going block after block reuses instead of allocating (and
+/// faulting in) a new copy each time.
+pub fn canonical_bytes_into(
     input: &[u8],
     scratch: &mut String,
     out: &mut String,
@@ -414,8 +410,8 @@ mod tests {
         fn bytes_agree_with_text(b in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..80)) {
             let mut out = String::new();
             match std::str::from_utf8(&b) {
-                Ok(s) => proptest::prop_assert_eq!(canonical_bytes_into(&b, &mut out).map(|()| out), Ok(reference(s))),
-                Err(e) => proptest::prop_assert_eq!(canonical_bytes_into(&b, &mut out), Err(e.valid_up_to())),
+                Ok(s) => proptest::prop_assert_eq!(canonical_bytes_into(&b, &mut String::new(), &mut out).map(|()| out), Ok(reference(s))),
+                Err(e) => proptest::prop_assert_eq!(canonical_bytes_into(&b, &mut String::new(), &mut out), Err(e.valid_up_to())),
             }
         }
     }
@@ -446,14 +442,20 @@ mod tests {
 
     #[test]
     fn bytes_are_checked_as_utf8_while_normalised() {
-        let mut out = String::new();
+        let (mut scratch, mut out) = (String::new(), String::new());
         assert_eq!(
-            canonical_bytes_into("ＡＢ\u{FFFD} c".as_bytes(), &mut out),
+            canonical_bytes_into("ＡＢ\u{FFFD} c".as_bytes(), &mut scratch, &mut out),
             Ok(())
         );
         assert_eq!(out, "AB\u{FFFD} c");
-        assert_eq!(canonical_bytes_into(b"ok\n\xff\xfe\n", &mut out), Err(3));
-        assert_eq!(canonical_bytes_into("第一".as_bytes(), &mut out), Ok(()));
+        assert_eq!(
+            canonical_bytes_into(b"ok\n\xff\xfe\n", &mut scratch, &mut out),
+            Err(3)
+        );
+        assert_eq!(
+            canonical_bytes_into("第一".as_bytes(), &mut scratch, &mut out),
+            Ok(())
+        );
     }
 
     #[test]
@@ -472,9 +474,9 @@ mod tests {
     fn line_by_line_hashing_agrees_with_whole_text() {
         let text = "第一段。\n  Second line\twith ＷＩＤＥ text\u{200B}.\n\n第三段\n";
         let mut h = CanonicalHasher::new();
-        let mut buf = String::new();
+        let (mut scratch, mut buf) = (String::new(), String::new());
         for line in text.split_inclusive('\n') {
-            canonical_bytes_into(line.as_bytes(), &mut buf).unwrap();
+            canonical_bytes_into(line.as_bytes(), &mut scratch, &mut buf).unwrap();
             h.update_canonical_block(&buf);
         }
         assert_eq!(h.finish(), content_sha256(text));
