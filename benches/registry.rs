@@ -240,6 +240,31 @@ fn reset_peak() {
     let _ = std::fs::write("/proc/self/clear_refs", "5");
 }
 
+/// What loading a match index took: time, and resident memory grown and at its peak.
+struct Load {
+    seconds: f64,
+    grew_mb: f64,
+    peak_mb: f64,
+}
+
+/// A start-up of the match index kept at `snapshot`: built, or read back from it.
+async fn load_index(
+    db: &sea_orm::DatabaseConnection,
+    snapshot: &std::path::Path,
+) -> anyhow::Result<(MatchIndex, Load)> {
+    let rss_before = rss_kb("VmRSS");
+    reset_peak();
+    let index = MatchIndex::with_snapshot(snapshot.to_path_buf());
+    let t = Instant::now();
+    index.sync(db).await?;
+    let load = Load {
+        seconds: t.elapsed().as_secs_f64(),
+        grew_mb: rss_kb("VmRSS").saturating_sub(rss_before) as f64 / 1024.0,
+        peak_mb: rss_kb("VmHWM").saturating_sub(rss_before) as f64 / 1024.0,
+    };
+    Ok((index, load))
+}
+
 fn percentile(sorted: &[Duration], p: f64) -> Duration {
     let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
     sorted[i]
@@ -290,34 +315,26 @@ async fn main() -> anyhow::Result<()> {
     // Match latency: index built from the database, queries are three paragraphs copied
     // from a random article.
     let snapshot = dir.path().join("index").join("postings.bin");
-    let index = MatchIndex::with_snapshot(snapshot.clone());
-    let rss_before = rss_kb("VmRSS");
-    reset_peak();
-    let t = Instant::now();
-    index.sync(&db).await?;
+    let (index, load) = load_index(&db, &snapshot).await?;
     println!(
         "index:    {} revisions built from the database in {:.2}s (snapshot of {:.0} MB written); postings {:.0} MB; resident memory grew {:.0} MB, at most {:.0} MB during the build  (target at 1M: ≤ 2 GB)",
         index.indexed().await,
-        t.elapsed().as_secs_f64(),
+        load.seconds,
         std::fs::metadata(&snapshot).map_or(0, |m| m.len()) as f64 / 1e6,
         index.memory_bytes().await as f64 / 1e6,
-        rss_kb("VmRSS").saturating_sub(rss_before) as f64 / 1024.0,
-        rss_kb("VmHWM").saturating_sub(rss_before) as f64 / 1024.0,
+        load.grew_mb,
+        load.peak_mb,
     );
     // A restart: the same postings read back from the snapshot.
     drop(index);
-    let rss_before = rss_kb("VmRSS");
-    reset_peak();
-    let index = MatchIndex::with_snapshot(snapshot);
-    let t = Instant::now();
-    index.sync(&db).await?;
+    let (index, load) = load_index(&db, &snapshot).await?;
     println!(
         "restart:  {} revisions from the snapshot in {:.2}s (read from it: {}); resident memory grew {:.0} MB, at most {:.0} MB  (target at 1M: ≤ 10 s, ≤ 2 GB)",
         index.indexed().await,
-        t.elapsed().as_secs_f64(),
+        load.seconds,
         index.loaded_from_snapshot(),
-        rss_kb("VmRSS").saturating_sub(rss_before) as f64 / 1024.0,
-        rss_kb("VmHWM").saturating_sub(rss_before) as f64 / 1024.0,
+        load.grew_mb,
+        load.peak_mb,
     );
     let queries: Vec<(usize, String)> = (0..200)
         .map(|_| {

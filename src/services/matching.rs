@@ -232,7 +232,8 @@ impl MatchIndex {
             .await?
             .and_then(|r| r.try_get::<Option<i64>>("", "highest").ok().flatten())
             .unwrap_or(0);
-        let mut census = Census::new(highest.max(0) as usize * EXPECTED_PER_REVISION);
+        let mut census =
+            Census::new((highest.max(0) as usize).saturating_mul(EXPECTED_PER_REVISION));
         each_revision(db, i64::MAX, |article_id, id, fps| {
             census.add(article_id, id, fps.into_iter())
         })
