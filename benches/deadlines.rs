@@ -13,6 +13,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
+use takedown::mail::notice::{NoticeKey, NoticeKind, Occasion};
 use takedown::mail::delivery::{MailSettings, Mailer, deliver_due};
 use takedown::mail::outbox::{self, Email};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
@@ -49,16 +50,18 @@ async fn seed(db: &DatabaseConnection, open: usize, due: usize, now: OffsetDateT
             complaints.push(format!(
                 "({id}, 'code{id:036}', 'received', 'api', 'en', 'N', NULL, 'c{id}@bench.example', '12345', 'A', 'owner', NULL, 'T', 'D', 'https://bench.example/', NULL, TRUE, TRUE, 'N', NULL, '{r}', '{d}', NULL, NULL, NULL, FALSE, NULL)"
             ));
-            for (step, h) in [
-                ("reminder:12h", 12),
-                ("reminder:20h", 20),
-                ("reminder:23h", 23),
-                ("breach", 24),
+            for (kind, occasion, h) in [
+                ("reminder", "12h", 12),
+                ("reminder", "20h", 20),
+                ("reminder", "23h", 23),
+                ("breach", "", 24),
             ] {
                 let at = (received + Duration::from_secs(h * 3600))
                     .format(&time::format_description::well_known::Rfc3339)
                     .expect("ts");
-                steps.push(format!("({id}, '{step}', '{at}', 'pending', NULL, NULL)"));
+                steps.push(format!(
+                    "({id}, '{kind}', 1, '{occasion}', '{at}', 'pending', NULL, NULL)"
+                ));
             }
         }
         txn.execute_raw(Statement::from_string(
@@ -73,7 +76,7 @@ async fn seed(db: &DatabaseConnection, open: usize, due: usize, now: OffsetDateT
         txn.execute_raw(Statement::from_string(
             backend,
             format!(
-                "INSERT INTO deadline_steps (complaint_id, step, due_at, state, done_at, note) VALUES {}",
+                "INSERT INTO deadline_steps (complaint_id, kind, round, occasion, due_at, state, done_at, note) VALUES {}",
                 steps.join(",")
             ),
         ))
@@ -93,11 +96,12 @@ async fn measure(open: usize, due: usize) -> (Duration, u64) {
     let staff = [EmailAddress::parse("staff@bench.example").expect("addr")];
     let policy = DeadlinePolicy {
         on_breach: OnBreach::Remove,
-        escalation_to: &staff,
-        site: takedown::services::takedowns::Site {
+        site: takedown::services::site::Site {
             public_base_url: "http://127.0.0.1",
             webhook_url: None,
             staff_notify: &staff,
+            escalation_to: &staff,
+            appeal_window: std::time::Duration::from_secs(180 * 86_400),
         },
     };
     let t = Instant::now();
@@ -177,13 +181,16 @@ async fn deliver(n: usize, concurrency: usize) -> f64 {
         outbox::enqueue(
             &txn,
             &Email {
-                kind: "receipt",
+                notice: NoticeKey {
+                    complaint_id: None,
+                    round: 0,
+                    kind: NoticeKind::Receipt,
+                    occasion: Occasion::Digest(i as i64),
+                },
                 recipient: &to,
                 subject: format!("我们已收到您的版权投诉 / Complaint {i} received"),
                 body_text: body.clone(),
                 body_html: Some(format!("<p>{body}</p>")),
-                dedupe_key: format!("bench:{i}"),
-                complaint_id: None,
             },
             "http://127.0.0.1",
             now,

@@ -9,6 +9,7 @@ use common::smtp::{Mode, SmtpServer};
 use common::{TestApp, article, takedown_cmd};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 use serde_json::{Value, json};
+use takedown::domain::deadline::StepKind;
 use takedown::entities::{deadline_step, outbox};
 use takedown::jobs::{TickReport, tick};
 use takedown::mail::delivery::Mailer;
@@ -82,7 +83,14 @@ async fn steps(app: &TestApp, complaint_id: i64) -> Vec<(String, String)> {
         .await
         .unwrap()
         .into_iter()
-        .map(|s| (s.step, s.state))
+        .map(|s| {
+            let name = match s.kind {
+                StepKind::Reminder => format!("reminder:{}", s.occasion),
+                StepKind::Breach => "breach".into(),
+                other => format!("{other:?}:{}", s.occasion),
+            };
+            (name, format!("{:?}", s.state).to_lowercase())
+        })
         .collect()
 }
 
@@ -225,7 +233,7 @@ async fn a_complaint_decided_a_second_before_a_reminder_gets_none() {
     let decided_at = t0 + hours(12) - Duration::from_secs(1);
     let decided = takedown::services::decisions::decide(
         &app.db,
-        &takedown::services::takedowns::Site::of(&app.state.config),
+        &takedown::services::site::Site::of(&app.state.config),
         id,
         takedown::services::decisions::Decision::Reject,
         "not ours",

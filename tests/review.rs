@@ -14,6 +14,7 @@ use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
 use serde_json::{Value, json};
 use takedown::config::Config;
 use takedown::domain::calendar::{Wait, parse_dates};
+use takedown::domain::deadline::{StepKind, StepState};
 use takedown::entities::{article as article_entity, complaint, deadline_step, outbox};
 use takedown::jobs::tick;
 use takedown::mail::delivery::{MailSettings, Mailer};
@@ -325,14 +326,14 @@ async fn a_request_for_information_pauses_the_clock_until_the_claimant_answers()
     );
     let breach = deadline_step::Entity::find()
         .filter(deadline_step::Column::ComplaintId.eq(id))
-        .filter(deadline_step::Column::Step.eq("breach"))
+        .filter(deadline_step::Column::Kind.eq(StepKind::Breach))
         .one(&app.db)
         .await
         .unwrap()
         .unwrap();
     assert_eq!(
-        (breach.state.as_str(), breach.due_at),
-        ("pending", after.deadline_at)
+        (breach.state, breach.due_at),
+        (StepState::Pending, after.deadline_at)
     );
     assert_eq!(
         app.count("audit_events WHERE action = 'complaint.clock_paused'")
@@ -361,7 +362,7 @@ async fn a_request_for_information_pauses_the_clock_until_the_claimant_answers()
 #[tokio::test]
 async fn a_long_pause_moves_reminders_and_the_breach_with_it() {
     use takedown::services::info_requests::{self, Answered};
-    use takedown::services::takedowns::Site;
+    use takedown::services::site::Site;
     let (app, article_id) = with_article(|_| {}).await;
     let (id, code) = file_complaint(&app, "王芳", "稳就业报道").await;
     app.confirm(id).await;
@@ -504,7 +505,7 @@ async fn an_appeal_returns_to_the_queue_for_a_different_reviewer() {
     assert_eq!(c.prior_decided_by.as_deref(), Some("token:reviewer-a"));
     assert!(c.deadline_at > OffsetDateTime::now_utc() + Duration::from_secs(23 * 3600));
     assert_eq!(
-        app.count(&format!("deadline_steps WHERE complaint_id = {id} AND step = 'breach:appeal' AND state = 'pending'")).await,
+        app.count(&format!("deadline_steps WHERE complaint_id = {id} AND kind = 'breach' AND round = 2 AND state = 'pending'")).await,
         1
     );
     assert_eq!(rows(&app, "appeal").await.len(), 1, "staff told");

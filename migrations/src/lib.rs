@@ -11,6 +11,7 @@ mod m20261127_000006_staff;
 mod m20261128_000007_review;
 mod m20261128_000008_fingerprint_version;
 mod m20261128_000009_tokens_and_retention;
+mod m20261201_000010_holds_rounds_steps;
 
 pub struct Migrator;
 
@@ -27,6 +28,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000007_review::Migration),
             Box::new(m20261128_000008_fingerprint_version::Migration),
             Box::new(m20261128_000009_tokens_and_retention::Migration),
+            Box::new(m20261201_000010_holds_rounds_steps::Migration),
         ]
     }
 }

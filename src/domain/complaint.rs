@@ -37,6 +37,18 @@ impl Language {
             Self::En => "en",
         }
     }
+
+    /// The language to write to someone known by `text` (an outlet's name, its
+    /// article): Chinese when it has Han characters.
+    pub fn of_text(text: &str) -> Self {
+        let han = |c: char| matches!(c, '\u{4E00}'..='\u{9FFF}' | '\u{3400}'..='\u{4DBF}');
+        if text.chars().any(han) { Self::Zh } else { Self::En }
+    }
+
+    /// A stored language; anything unknown reads as English.
+    pub fn of_stored(s: &str) -> Self {
+        Self::parse(s).unwrap_or(Self::En)
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -3,82 +3,98 @@
 
 use std::time::Duration;
 
+use sea_orm::{DeriveActiveEnum, EnumIter};
 use time::OffsetDateTime;
 
-pub const BREACH: &str = "breach";
-
-/// What a step is, from its name.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// What a step does when it falls due.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum)]
+#[sea_orm(rs_type = "String", db_type = "Text")]
 pub enum StepKind {
+    #[sea_orm(string_value = "reminder")]
     Reminder,
+    #[sea_orm(string_value = "breach")]
     Breach,
     /// The claimant did not answer a request for information in time.
+    #[sea_orm(string_value = "info_wait")]
     InfoWait,
-    /// A counter-notice's wait is over: restore (the counter-notice's id).
-    Restore(i64),
+    /// A counter-notice's wait is over: restore (the occasion is its id).
+    #[sea_orm(string_value = "restore")]
+    Restore,
 }
 
 impl StepKind {
-    pub fn of(step: &str) -> Option<Self> {
-        let head = step.split(':').next().unwrap_or_default();
-        match head {
-            "reminder" => Some(Self::Reminder),
-            BREACH => Some(Self::Breach),
-            "info_wait" => Some(Self::InfoWait),
-            "restore" => step
-                .strip_prefix("restore:")
-                .and_then(|id| id.parse().ok())
-                .map(Self::Restore),
-            _ => None,
-        }
-    }
+    /// Steps that wait on the round's clock (a restoration runs on its own).
+    pub const ON_THE_CLOCK: [Self; 3] = [Self::Reminder, Self::Breach, Self::InfoWait];
 }
 
-/// The step that closes a complaint whose request for information went unanswered.
-pub fn info_wait_step(requested_at: OffsetDateTime) -> String {
-    format!("info_wait:{}", requested_at.unix_timestamp())
+/// The complaint as filed.
+pub const FIRST_ROUND: i32 = 1;
+/// The complaint's appeal.
+pub const APPEAL_ROUND: i32 = 2;
+
+/// The round under way: an appealed complaint is in its appeal.
+pub fn round(appealed: bool) -> i32 {
+    if appealed { APPEAL_ROUND } else { FIRST_ROUND }
+}
+
+/// One step to schedule.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Planned {
+    pub kind: StepKind,
+    pub round: i32,
+    pub occasion: String,
+    pub due_at: OffsetDateTime,
+}
+
+/// The step that closes a complaint whose `n`-th request for information in `round`
+/// went unanswered.
+pub fn info_wait_step(round: i32, n: u32, answer_by: OffsetDateTime) -> Planned {
+    Planned {
+        kind: StepKind::InfoWait,
+        round,
+        occasion: n.to_string(),
+        due_at: answer_by,
+    }
 }
 
 /// The step that restores an article when a counter-notice's wait is over.
-pub fn restore_step(counter_notice_id: i64) -> String {
-    format!("restore:{counter_notice_id}")
+pub fn restore_step(round: i32, counter_notice_id: i64, at: OffsetDateTime) -> Planned {
+    Planned {
+        kind: StepKind::Restore,
+        round,
+        occasion: counter_notice_id.to_string(),
+        due_at: at,
+    }
 }
 
-/// The steps of an appeal: the same plan from the appeal, named apart from the first.
-pub fn plan_appeal(
-    appealed_at: OffsetDateTime,
-    deadline: Duration,
-    reminders: &[Duration],
-) -> Vec<(String, OffsetDateTime)> {
-    plan(appealed_at, deadline, reminders)
-        .into_iter()
-        .map(|(name, at)| (format!("{name}:appeal"), at))
-        .collect()
+/// Whether a complaint is past its deadline: open, its clock running, the deadline
+/// reached. The one definition the queue, the pages, the metrics and the sweep use.
+pub fn is_overdue(
+    open: bool,
+    deadline_at: OffsetDateTime,
+    paused_at: Option<OffsetDateTime>,
+    now: OffsetDateTime,
+) -> bool {
+    open && paused_at.is_none() && deadline_at <= now
 }
 
 /// What happens to a step when a sweep finds it due.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, EnumIter, DeriveActiveEnum)]
+#[sea_orm(rs_type = "String", db_type = "Text")]
 pub enum StepState {
+    #[sea_orm(string_value = "pending")]
     Pending,
+    #[sea_orm(string_value = "done")]
     Done,
     /// A later reminder fell due too (after downtime): only the latest is sent.
+    #[sea_orm(string_value = "skipped")]
     Skipped,
     /// The complaint was decided first.
+    #[sea_orm(string_value = "cancelled")]
     Cancelled,
     /// The clock is paused while the complaint waits on the claimant.
+    #[sea_orm(string_value = "paused")]
     Paused,
-}
-
-impl StepState {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Pending => "pending",
-            Self::Done => "done",
-            Self::Skipped => "skipped",
-            Self::Cancelled => "cancelled",
-            Self::Paused => "paused",
-        }
-    }
 }
 
 /// What the site does when a deadline passes without a decision.
@@ -100,26 +116,32 @@ impl OnBreach {
     }
 }
 
-/// The name of the reminder step at `after` from receipt, e.g. `reminder:12h`.
-pub fn reminder_step(after: Duration) -> String {
-    format!("reminder:{}", humantime::format_duration(after))
-}
-
-/// Every step of a complaint received at `received_at`: reminders that fall before the
-/// deadline, then the breach at the deadline.
+/// Every step of `round` of a complaint, opened at `opened_at`: reminders that fall
+/// before the deadline, then the breach at the deadline.
 pub fn plan(
-    received_at: OffsetDateTime,
+    round: i32,
+    opened_at: OffsetDateTime,
     deadline: Duration,
     reminders: &[Duration],
-) -> Vec<(String, OffsetDateTime)> {
-    let mut steps: Vec<(String, OffsetDateTime)> = reminders
-        .iter()
-        .filter(|r| **r < deadline)
-        .map(|r| (reminder_step(*r), received_at + *r))
+) -> Vec<Planned> {
+    let mut offsets: Vec<Duration> = reminders.iter().copied().filter(|r| *r < deadline).collect();
+    offsets.sort();
+    offsets.dedup();
+    let mut steps: Vec<Planned> = offsets
+        .into_iter()
+        .map(|r| Planned {
+            kind: StepKind::Reminder,
+            round,
+            occasion: humantime::format_duration(r).to_string(),
+            due_at: opened_at + r,
+        })
         .collect();
-    steps.sort_by_key(|(_, at)| *at);
-    steps.dedup_by(|a, b| a.0 == b.0);
-    steps.push((BREACH.to_string(), received_at + deadline));
+    steps.push(Planned {
+        kind: StepKind::Breach,
+        round,
+        occasion: String::new(),
+        due_at: opened_at + deadline,
+    });
     steps
 }
 
@@ -148,40 +170,28 @@ mod tests {
     fn default_policy_plans_three_reminders_and_a_breach() {
         let t0 = datetime!(2026-11-27 10:00 UTC);
         let h = |n: u64| Duration::from_secs(n * 3600);
-        let steps = plan(t0, h(24), &[h(20), h(12), h(23), h(30)]);
-        let names: Vec<&str> = steps.iter().map(|(s, _)| s.as_str()).collect();
+        let steps = plan(1, t0, h(24), &[h(20), h(12), h(23), h(30), h(12)]);
+        let names: Vec<(StepKind, &str)> =
+            steps.iter().map(|s| (s.kind, s.occasion.as_str())).collect();
+        use StepKind::*;
         assert_eq!(
             names,
-            ["reminder:12h", "reminder:20h", "reminder:23h", "breach"]
+            [(Reminder, "12h"), (Reminder, "20h"), (Reminder, "23h"), (Breach, "")]
         );
-        assert_eq!(steps[0].1, datetime!(2026-11-27 22:00 UTC));
-        assert_eq!(steps[3].1, datetime!(2026-11-28 10:00 UTC));
+        assert_eq!(steps[0].due_at, datetime!(2026-11-27 22:00 UTC));
+        assert_eq!(steps[3].due_at, datetime!(2026-11-28 10:00 UTC));
+        assert!(plan(APPEAL_ROUND, t0, h(24), &[h(12)]).iter().all(|s| s.round == 2));
     }
 
     #[test]
-    fn step_kinds_from_names() {
-        assert_eq!(StepKind::of("reminder:12h"), Some(StepKind::Reminder));
-        assert_eq!(
-            StepKind::of("reminder:12h:appeal"),
-            Some(StepKind::Reminder)
-        );
-        assert_eq!(StepKind::of("breach"), Some(StepKind::Breach));
-        assert_eq!(StepKind::of("breach:appeal"), Some(StepKind::Breach));
-        assert_eq!(
-            StepKind::of("info_wait:1790000000"),
-            Some(StepKind::InfoWait)
-        );
-        assert_eq!(StepKind::of(&restore_step(42)), Some(StepKind::Restore(42)));
-        assert_eq!(StepKind::of("restore:x"), None);
-        assert_eq!(StepKind::of("restore"), None);
-        assert_eq!(StepKind::of("other"), None);
+    fn overdue_means_open_running_and_past_the_deadline() {
         let t0 = datetime!(2026-11-27 10:00 UTC);
-        let h = |n: u64| Duration::from_secs(n * 3600);
-        let names: Vec<String> = plan_appeal(t0, h(24), &[h(12)])
-            .into_iter()
-            .map(|s| s.0)
-            .collect();
-        assert_eq!(names, ["reminder:12h:appeal", "breach:appeal"]);
+        let later = datetime!(2026-11-27 11:00 UTC);
+        assert!(is_overdue(true, t0, None, t0));
+        assert!(is_overdue(true, t0, None, later));
+        assert!(!is_overdue(true, later, None, t0));
+        assert!(!is_overdue(false, t0, None, later));
+        assert!(!is_overdue(true, t0, Some(t0), later));
     }
 
     #[test]

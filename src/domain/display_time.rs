@@ -114,10 +114,35 @@ pub fn span_words(secs: u64) -> String {
     }
 }
 
+/// `span_words` in Chinese: "180天", "3小时30分钟".
+pub fn span_words_zh(secs: u64) -> String {
+    let (d, h, m, s) = (
+        secs / 86_400,
+        secs % 86_400 / 3600,
+        secs % 3600 / 60,
+        secs % 60,
+    );
+    match (d, h, m) {
+        (0, 0, 0) => format!("{s}秒"),
+        (0, 0, m) => format!("{m}分钟"),
+        (0, h, 0) => format!("{h}小时"),
+        (0, h, m) => format!("{h}小时{m}分钟"),
+        (d, 0, _) => format!("{d}天"),
+        (d, h, _) => format!("{d}天{h}小时"),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use time::macros::datetime;
+
+    #[test]
+    fn spans_in_chinese() {
+        assert_eq!(span_words_zh(180 * 86_400), "180天");
+        assert_eq!(span_words_zh(3 * 3600 + 30 * 60), "3小时30分钟");
+        assert_eq!(span_words_zh(45), "45秒");
+    }
 
     #[test]
     fn shows_the_minute_and_the_offset() {

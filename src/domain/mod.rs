@@ -8,6 +8,7 @@ pub mod complaint;
 pub mod deadline;
 pub mod display_time;
 pub mod fingerprint;
+pub mod holds;
 pub mod index;
 pub mod passages;
 pub mod personal;

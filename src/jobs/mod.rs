@@ -42,8 +42,7 @@ impl std::fmt::Display for TickReport {
 fn deadline_policy(c: &crate::config::Config) -> DeadlinePolicy<'_> {
     DeadlinePolicy {
         on_breach: c.on_breach,
-        escalation_to: &c.escalation_to,
-        site: crate::services::takedowns::Site::of(c),
+        site: crate::services::site::Site::of(c),
     }
 }
 

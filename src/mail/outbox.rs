@@ -6,17 +6,17 @@ use time::OffsetDateTime;
 
 use crate::db::stmt;
 use crate::domain::validate::{EmailAddress, truncate_micros};
+use crate::mail::notice::NoticeKey;
 
 /// One email to enqueue.
 pub struct Email<'a> {
-    pub kind: &'a str,
+    /// Which owed email this is: enqueuing the same notice to the same recipient twice
+    /// writes one row.
+    pub notice: NoticeKey,
     pub recipient: &'a EmailAddress,
     pub subject: String,
     pub body_text: String,
     pub body_html: Option<String>,
-    /// Unique per email owed: enqueuing the same key twice writes one row.
-    pub dedupe_key: String,
-    pub complaint_id: Option<i64>,
 }
 
 /// A stable Message-ID for a new email, in the site's domain.
@@ -39,13 +39,13 @@ pub async fn enqueue(
     insert(
         txn,
         Row {
-            kind: email.kind,
+            kind: email.notice.kind.outbox_kind(),
             recipient: email.recipient.as_str(),
             subject: &email.subject,
             body_text: &email.body_text,
             body_html: email.body_html.as_deref(),
-            dedupe_key: &email.dedupe_key,
-            complaint_id: email.complaint_id,
+            dedupe_key: &email.notice.dedupe_key(email.recipient.as_str()),
+            complaint_id: email.notice.complaint_id,
         },
         public_base_url,
         now,

@@ -129,12 +129,27 @@ pub struct RemovalZh<'a> {
     pub r: &'a Removal<'a>,
 }
 
+/// The source's rights contact: its articles were taken down provisionally.
 #[derive(Template)]
-#[template(path = "email/removal_source.en.txt")]
-pub struct RemovalSourceEn<'a> {
+#[template(path = "email/source_provisional.txt")]
+pub struct SourceProvisional<'a> {
+    pub zh: bool,
     pub outlet: &'a str,
     pub id: i64,
     pub targets: &'a [String],
+}
+
+/// The source's rights contact and the escalation address: how a provisional removal
+/// ended. Each target says whether it is back (another complaint may still hold it).
+#[derive(Template)]
+#[template(path = "email/source_provisional_ended.txt")]
+pub struct SourceProvisionalEnded<'a> {
+    pub zh: bool,
+    pub outlet: &'a str,
+    pub id: i64,
+    pub withdrawn: bool,
+    pub reason: &'a str,
+    pub targets: &'a [(String, bool)],
 }
 
 /// What a decision email to the claimant says, in either language.
@@ -146,6 +161,8 @@ pub struct DecisionNotice<'a> {
     pub reason: &'a str,
     pub targets: &'a [String],
     pub status_url: &'a str,
+    /// `APPEAL_WINDOW` in the claimant's language.
+    pub appeal_window: &'a str,
 }
 
 #[derive(Template)]
@@ -160,9 +177,11 @@ pub struct DecisionZh<'a> {
     pub d: &'a DecisionNotice<'a>,
 }
 
+/// The source's rights contact: the complaint was upheld and its articles removed.
 #[derive(Template)]
-#[template(path = "email/removal_decided.en.txt")]
-pub struct RemovalDecidedEn<'a> {
+#[template(path = "email/source_removal.txt")]
+pub struct SourceRemoval<'a> {
+    pub zh: bool,
     pub outlet: &'a str,
     pub id: i64,
     /// Each removed URL with the form on which to contest its removal.
@@ -221,6 +240,8 @@ pub struct Restored<'a> {
     pub url: &'a str,
     pub id: i64,
     pub counter_notice_id: i64,
+    /// The complaint's hold is released but another still stands.
+    pub still_held: bool,
 }
 
 #[derive(Template)]

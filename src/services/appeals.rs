@@ -9,11 +9,12 @@ use time::OffsetDateTime;
 use crate::config::Config;
 use crate::db;
 use crate::domain::complaint::ComplaintStatus;
-use crate::domain::deadline::plan_appeal;
+use crate::domain::deadline::{APPEAL_ROUND, FIRST_ROUND, plan};
 use crate::domain::display_time::display;
 use crate::domain::personal;
 use crate::domain::validate::{format_timestamp, truncate_micros};
-use crate::entities::complaint;
+use crate::entities::{complaint, complaint_round};
+use crate::mail::notice::{NoticeKey, NoticeKind, Occasion};
 use crate::mail::outbox::{self, Email};
 use crate::mail::templates::{AppealFiled, render_email};
 use crate::services::complaints::row_by_code;
@@ -64,8 +65,23 @@ pub async fn appeal(
     steps::insert(
         &txn,
         c.id,
-        plan_appeal(now, config.deadline, &config.reminders),
+        plan(APPEAL_ROUND, now, config.deadline, &config.reminders),
     )
+    .await?;
+    // The first round closes with its own deadline and decision.
+    complaint_round::ActiveModel {
+        complaint_id: Set(c.id),
+        number: Set(FIRST_ROUND),
+        opened_at: Set(c.received_at),
+        deadline_at: Set(c.deadline_at),
+        breached: Set(c.overdue),
+        decided_at: Set(c.decided_at),
+        decided_by: Set(c.decided_by.clone()),
+        outcome: Set(c.decision.clone()),
+        reason: Set(c.decision_reason.clone()),
+        ..Default::default()
+    }
+    .insert(&txn)
     .await?;
     let mut am: complaint::ActiveModel = c.clone().into();
     am.status = Set(ComplaintStatus::Appealed.as_str().to_string());
@@ -108,7 +124,7 @@ pub async fn appeal(
         outbox::enqueue(
             &txn,
             &Email {
-                kind: "appeal",
+                notice: NoticeKey::new(c.id, APPEAL_ROUND, NoticeKind::Appeal, Occasion::Once),
                 recipient: to,
                 subject: format!(
                     "Appeal: complaint #{} returns to the queue, due {due}",
@@ -116,8 +132,6 @@ pub async fn appeal(
                 ),
                 body_text: body.clone(),
                 body_html: None,
-                dedupe_key: format!("complaint:{}:appeal:{}", c.id, to.as_str()),
-                complaint_id: Some(c.id),
             },
             &config.public_base_url,
             now,

@@ -11,13 +11,14 @@ use serde_json::json;
 use time::OffsetDateTime;
 
 use crate::domain::complaint::{ComplaintStatus, NewComplaint, TrackingCode, deadline};
-use crate::domain::deadline::{StepState, plan};
+use crate::domain::deadline::{FIRST_ROUND, StepKind, StepState, plan};
 use crate::domain::display_time::display;
 use crate::domain::personal;
 use crate::domain::validate::{EmailAddress, format_timestamp, truncate_micros};
 use crate::entities::{
     article, complaint, complaint_evidence, complaint_match, complaint_target, deadline_step,
 };
+use crate::mail::notice::{NoticeKey, NoticeKind, Occasion};
 use crate::mail::outbox::{self, Email};
 use crate::mail::templates::NewComplaintEn;
 use crate::services::confirmation::ConfirmToken;
@@ -228,7 +229,7 @@ pub async fn submit_in(
     steps::insert(
         txn,
         c.id,
-        plan(received_at, policy.deadline, policy.reminders),
+        plan(FIRST_ROUND, received_at, policy.deadline, policy.reminders),
     )
     .await?;
 
@@ -363,13 +364,11 @@ pub async fn submit_in(
         outbox::enqueue(
             txn,
             &Email {
-                kind: "new_complaint",
+                notice: NoticeKey::new(c.id, FIRST_ROUND, NoticeKind::NewComplaint, Occasion::Once),
                 recipient: staff,
                 subject: format!("New complaint #{} due {due}", c.id),
                 body_text: staff_body.clone(),
                 body_html: None,
-                dedupe_key: format!("complaint:{}:new:{}", c.id, staff.as_str()),
-                complaint_id: Some(c.id),
             },
             policy.public_base_url,
             received_at,
@@ -468,8 +467,8 @@ async fn view(
     let answer_by = if waiting {
         deadline_step::Entity::find()
             .filter(deadline_step::Column::ComplaintId.eq(c.id))
-            .filter(deadline_step::Column::Step.like("info_wait:%"))
-            .filter(deadline_step::Column::State.eq(StepState::Pending.as_str()))
+            .filter(deadline_step::Column::Kind.eq(StepKind::InfoWait))
+            .filter(deadline_step::Column::State.eq(StepState::Pending))
             .one(db)
             .await?
             .map(|s| format_timestamp(s.due_at))

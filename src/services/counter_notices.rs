@@ -13,19 +13,21 @@ use time::OffsetDateTime;
 
 use crate::config::Config;
 use crate::db;
-use crate::domain::article::ArticleStatus;
-use crate::domain::complaint::{ComplaintStatus, Language};
-use crate::domain::deadline::restore_step;
+use crate::domain::complaint::Language;
+use crate::domain::deadline::{restore_step, round};
+use crate::domain::holds::{HoldKind, Release};
 use crate::domain::display_time::display;
 use crate::domain::validate::{Checker, EmailAddress, format_timestamp, truncate_micros};
-use crate::entities::{article, complaint, complaint_target, counter_notice};
+use crate::entities::{article, complaint, counter_notice};
 use crate::error::FieldErrors;
+use crate::mail::notice::{NoticeKey, NoticeKind, Occasion};
 use crate::mail::outbox::{self, Email};
 use crate::mail::templates::{
     CounterNoticeAck, CounterNoticeForward, LegalActionNotice, Restored, render_email,
 };
 use crate::services::complaints::status_url;
-use crate::services::takedowns::{self, Change, Site};
+use crate::services::holds;
+use crate::services::site::Site;
 use crate::services::{audit, steps};
 
 pub const WAITING: &str = "waiting";
@@ -173,7 +175,8 @@ pub enum Filed {
     AlreadyWaiting,
 }
 
-/// A removed article and the complaint that removed it.
+/// A removed article and the complaint whose hold a counter-notice answers: the newest
+/// upheld hold, else the newest provisional one.
 pub async fn removal_of(
     db: &impl ConnectionTrait,
     article_id: i64,
@@ -181,26 +184,16 @@ pub async fn removal_of(
     let Some(a) = article::Entity::find_by_id(article_id).one(db).await? else {
         return Ok(None);
     };
-    if a.status != ArticleStatus::Removed.as_str() {
+    let standing = holds::standing(db, a.id).await?;
+    let answered = standing
+        .iter()
+        .rev()
+        .find(|h| h.kind == HoldKind::Upheld)
+        .or_else(|| standing.last());
+    let Some(complaint_id) = answered.and_then(|h| h.complaint_id) else {
         return Ok(None);
-    }
-    let ids: Vec<i64> = complaint_target::Entity::find()
-        .filter(complaint_target::Column::ArticleId.eq(a.id))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|t| t.complaint_id)
-        .collect();
-    let c = complaint::Entity::find()
-        .filter(complaint::Column::Id.is_in(ids))
-        .filter(
-            sea_orm::Condition::any()
-                .add(complaint::Column::Status.eq(ComplaintStatus::Upheld.as_str()))
-                .add(complaint::Column::Overdue.eq(true)),
-        )
-        .order_by_desc(complaint::Column::Id)
-        .one(db)
-        .await?;
+    };
+    let c = complaint::Entity::find_by_id(complaint_id).one(db).await?;
     Ok(c.map(|c| (a, c)))
 }
 
@@ -255,7 +248,8 @@ pub async fn file(
     }
     .insert(&txn)
     .await?;
-    steps::insert(&txn, c.id, [(restore_step(n.id), restore_at)]).await?;
+    let round = round(c.appealed_at.is_some());
+    steps::insert(&txn, c.id, [restore_step(round, n.id, restore_at)]).await?;
     audit::append(
         &txn,
         now,
@@ -278,7 +272,12 @@ pub async fn file(
         outbox::enqueue(
             &txn,
             &Email {
-                kind: "counter_notice",
+                notice: NoticeKey::new(
+                    c.id,
+                    round,
+                    NoticeKind::CounterNoticeForward,
+                    Occasion::CounterNotice(n.id),
+                ),
                 recipient: &to,
                 subject: format!(
                     "{}Counter-notice on complaint {}: content returns {when}",
@@ -287,8 +286,6 @@ pub async fn file(
                 ),
                 body_text: body,
                 body_html: None,
-                dedupe_key: format!("counter_notice:{}:claimant", n.id),
-                complaint_id: Some(c.id),
             },
             site.public_base_url,
             now,
@@ -302,13 +299,16 @@ pub async fn file(
     outbox::enqueue(
         &txn,
         &Email {
-            kind: "counter_notice",
+            notice: NoticeKey::new(
+                c.id,
+                round,
+                NoticeKind::CounterNoticeAck,
+                Occasion::CounterNotice(n.id),
+            ),
             recipient: &new.email,
             subject: format!("Counter-notice #{} received", n.id),
             body_text: body,
             body_html: None,
-            dedupe_key: format!("counter_notice:{}:ack", n.id),
-            complaint_id: Some(c.id),
         },
         site.public_base_url,
         now,
@@ -336,22 +336,18 @@ pub async fn restore_due(
     let Some(a) = article::Entity::find_by_id(n.article_id).one(txn).await? else {
         return Ok(false);
     };
-    let restored = a.status == ArticleStatus::Removed.as_str();
-    if restored {
-        takedowns::change_status(
-            txn,
-            site,
-            &a,
-            Change {
-                to: ArticleStatus::Restored,
-                complaint_id: c.id,
-                actor: "scheduler",
-                ground: "counter_notice",
-            },
-            now,
-        )
-        .await?;
-    }
+    // Releases the hold it answers; the article returns only if nothing else holds it.
+    let moved = holds::release(
+        txn,
+        site,
+        &a,
+        c.id,
+        Release::CounterNotice,
+        "scheduler",
+        now,
+    )
+    .await?;
+    let restored = moved.came_back();
     let mut am: counter_notice::ActiveModel = n.clone().into();
     am.state = Set(RESTORED.into());
     am.done_at = Set(Some(now));
@@ -362,29 +358,42 @@ pub async fn restore_due(
         "scheduler",
         "counter_notice.restored",
         &format!("complaint:{}", c.id),
-        &json!({"counter_notice_id": n.id, "article_id": a.id}),
+        &json!({"counter_notice_id": n.id, "article_id": a.id, "article_restored": restored}),
     )
     .await?;
     let body = render_email(Restored {
         url: &a.url,
         id: c.id,
         counter_notice_id: n.id,
+        still_held: !restored,
     })?;
+    let subject = if restored {
+        format!("Content restored after counter-notice #{}", n.id)
+    } else {
+        format!(
+            "Counter-notice #{}: removal lifted, the article stays down under another complaint",
+            n.id
+        )
+    };
     let recipients = [
         EmailAddress::parse(&c.claimant_email).ok(),
         EmailAddress::parse(&n.email).ok(),
     ];
+    let round = round(c.appealed_at.is_some());
     for to in recipients.iter().flatten().chain(site.staff_notify.iter()) {
         outbox::enqueue(
             txn,
             &Email {
-                kind: "restored",
+                notice: NoticeKey::new(
+                    c.id,
+                    round,
+                    NoticeKind::Restored,
+                    Occasion::CounterNotice(n.id),
+                ),
                 recipient: to,
-                subject: format!("Content restored after counter-notice #{}", n.id),
+                subject: subject.clone(),
                 body_text: body.clone(),
                 body_html: None,
-                dedupe_key: format!("counter_notice:{}:restored:{}", n.id, to.as_str()),
-                complaint_id: Some(c.id),
             },
             site.public_base_url,
             now,
@@ -435,20 +444,19 @@ pub async fn record_legal_action(
         am.state = Set(LEGAL_ACTION.into());
         am.done_at = Set(Some(now));
         am.update(&txn).await?;
-        steps::cancel_step(
-            &txn,
-            c.id,
-            &restore_step(n.id),
-            "the claimant reported legal action",
-            now,
-        )
-        .await?;
+        steps::cancel_restore(&txn, c.id, n.id, "the claimant reported legal action", now)
+            .await?;
         if let Ok(to) = EmailAddress::parse(&n.email) {
             let body = render_email(LegalActionNotice { n, id: c.id })?;
             outbox::enqueue(
                 &txn,
                 &Email {
-                    kind: "legal_action",
+                    notice: NoticeKey::new(
+                        c.id,
+                        round(c.appealed_at.is_some()),
+                        NoticeKind::LegalAction,
+                        Occasion::CounterNotice(n.id),
+                    ),
                     recipient: &to,
                     subject: format!(
                         "Counter-notice #{}: the claimant has taken legal action",
@@ -456,8 +464,6 @@ pub async fn record_legal_action(
                     ),
                     body_text: body,
                     body_html: None,
-                    dedupe_key: format!("counter_notice:{}:legal_action", n.id),
-                    complaint_id: Some(c.id),
                 },
                 site.public_base_url,
                 now,

@@ -3,8 +3,6 @@
 //! removal undone). The decision, its takedowns or restorations, its emails and its
 //! audit events commit in one transaction. A decision is final: a second one is refused.
 
-use std::collections::BTreeMap;
-
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
     QueryFilter, QueryOrder, Set,
@@ -13,16 +11,19 @@ use serde_json::json;
 use time::OffsetDateTime;
 
 use crate::db;
-use crate::domain::article::ArticleStatus;
 use crate::domain::complaint::{ComplaintStatus, Language};
+use crate::domain::deadline::round;
+use crate::domain::display_time::{span_words, span_words_zh};
+use crate::domain::holds::{HoldKind, Release};
 use crate::domain::validate::{EmailAddress, truncate_micros};
-use crate::entities::{article, article_revision, complaint, complaint_target};
+use crate::entities::{article, complaint, complaint_target};
+use crate::mail::notice::{NoticeKey, NoticeKind, Occasion};
 use crate::mail::outbox::{self, Email};
-use crate::mail::templates::{
-    DecisionEn, DecisionNotice, DecisionZh, RemovalDecidedEn, render_email,
-};
+use crate::mail::templates::{DecisionEn, DecisionNotice, DecisionZh, render_email};
 use crate::services::complaints::status_url;
-use crate::services::takedowns::{self, Change, Site};
+use crate::services::holds::{self, Moved};
+use crate::services::site::Site;
+use crate::services::sources::{self, Affected, News};
 use crate::services::{audit, steps};
 
 /// Longest statement of reasons.
@@ -87,43 +88,21 @@ pub async fn decide(
     if c.prior_decided_by.as_deref() == Some(actor) {
         return Ok(Decided::SameReviewer);
     }
+    let round = round(c.appealed_at.is_some());
     let targets = complaint_target::Entity::find()
         .filter(complaint_target::Column::ComplaintId.eq(c.id))
         .order_by_asc(complaint_target::Column::Id)
         .all(&txn)
         .await?;
-    let mut removed = Vec::new();
-    let mut restored = Vec::new();
-    for t in &targets {
-        let Some(a) = t.article_id else { continue };
-        let Some(a) = article::Entity::find_by_id(a).one(&txn).await? else {
-            continue;
-        };
-        let is_removed = a.status == ArticleStatus::Removed.as_str();
-        let new_status = match decision {
-            Decision::Uphold if !is_removed => ArticleStatus::Removed,
-            // Only a removal this complaint's breach made is undone.
-            Decision::Reject if is_removed && c.overdue => ArticleStatus::Restored,
-            _ => continue,
-        };
-        takedowns::change_status(
-            &txn,
-            site,
-            &a,
-            Change {
-                to: new_status,
-                complaint_id: c.id,
-                actor,
-                ground: decision.status().as_str(),
-            },
-            now,
-        )
-        .await?;
-        match new_status {
-            ArticleStatus::Removed => removed.push(a),
-            _ => restored.push(a),
-        }
-    }
+    let moved = match decision {
+        Decision::Uphold => uphold_targets(&txn, site, &c, &targets, actor, now).await?,
+        Decision::Reject => release_holds(&txn, site, &c, Release::Rejected, actor, now).await?,
+    };
+    let restored: Vec<i64> = moved
+        .iter()
+        .filter(|m| m.came_back())
+        .map(|m| m.article.id)
+        .collect();
 
     let mut am: complaint::ActiveModel = c.clone().into();
     am.status = Set(decision.status().as_str().to_string());
@@ -133,6 +112,10 @@ pub async fn decide(
     am.decided_by = Set(Some(actor.to_string()));
     am.update(&txn).await?;
     steps::cancel_waiting(&txn, c.id, "decided before it was due", now).await?;
+    let held: Vec<i64> = match decision {
+        Decision::Uphold => moved.iter().map(|m| m.article.id).collect(),
+        Decision::Reject => Vec::new(),
+    };
     audit::append(
         &txn,
         now,
@@ -142,148 +125,155 @@ pub async fn decide(
         &json!({
             "outcome": decision.status().as_str(),
             "appeal": c.appealed_at.is_some(),
+            "round": round,
             "reason": reason,
-            "removed_articles": removed.iter().map(|a| a.id).collect::<Vec<_>>(),
-            "restored_articles": restored.iter().map(|a| a.id).collect::<Vec<_>>(),
+            "removed_articles": held,
+            "restored_articles": restored,
         }),
     )
     .await?;
 
     let urls: Vec<String> = targets.iter().map(|t| t.url.clone()).collect();
-    tell_claimant(
-        &txn,
-        site.public_base_url,
-        &c,
+    let told = Told {
         decision,
-        !restored.is_empty(),
+        restored: !restored.is_empty(),
         reason,
-        &urls,
-        now,
-    )
-    .await?;
-    if decision == Decision::Uphold {
-        tell_sources(&txn, site, &c, &removed, reason, now).await?;
+        targets: &urls,
+        round,
+    };
+    tell_claimant(&txn, site, &c, &told, now).await?;
+    let affected: Vec<Affected> = moved
+        .iter()
+        .map(|m| Affected {
+            article: &m.article,
+            live: !m.after.is_down(),
+        })
+        .collect();
+    if !affected.is_empty() {
+        let news = match decision {
+            Decision::Uphold => News::Removed { reason },
+            Decision::Reject => News::ProvisionalEnded {
+                withdrawn: false,
+                reason,
+            },
+        };
+        sources::tell(&txn, site, &c, round, &affected, news, now).await?;
     }
     txn.commit().await?;
     Ok(Decided::Done {
-        removed: removed.len(),
+        removed: held.len(),
         restored: restored.len(),
     })
 }
 
-#[allow(clippy::too_many_arguments)]
-async fn tell_claimant(
+/// An upheld hold on every target in the registry; a provisional hold this complaint's
+/// breach placed becomes an upheld one.
+async fn uphold_targets(
     txn: &impl ConnectionTrait,
-    public_base_url: &str,
+    site: &Site<'_>,
     c: &complaint::Model,
+    targets: &[complaint_target::Model],
+    actor: &str,
+    now: OffsetDateTime,
+) -> Result<Vec<Moved>, DbErr> {
+    let mut moved = Vec::new();
+    for t in targets {
+        let Some(id) = t.article_id else { continue };
+        if moved.iter().any(|m: &Moved| m.article.id == id) {
+            continue;
+        }
+        let Some(a) = article::Entity::find_by_id(id).one(txn).await? else {
+            continue;
+        };
+        moved.push(holds::place(txn, site, &a, HoldKind::Upheld, c.id, actor, now).await?);
+    }
+    Ok(moved)
+}
+
+/// Releases every hold complaint `c` has standing, for `why`.
+pub async fn release_holds(
+    txn: &impl ConnectionTrait,
+    site: &Site<'_>,
+    c: &complaint::Model,
+    why: Release,
+    actor: &str,
+    now: OffsetDateTime,
+) -> Result<Vec<Moved>, DbErr> {
+    let mut moved = Vec::new();
+    for h in holds::of_complaint(txn, c.id).await? {
+        if moved.iter().any(|m: &Moved| m.article.id == h.article_id) {
+            continue;
+        }
+        let Some(a) = article::Entity::find_by_id(h.article_id).one(txn).await? else {
+            continue;
+        };
+        moved.push(holds::release(txn, site, &a, c.id, why, actor, now).await?);
+    }
+    Ok(moved)
+}
+
+/// What the claimant is told of a decision.
+struct Told<'a> {
     decision: Decision,
     restored: bool,
-    reason: &str,
-    targets: &[String],
+    reason: &'a str,
+    targets: &'a [String],
+    round: i32,
+}
+
+async fn tell_claimant(
+    txn: &impl ConnectionTrait,
+    site: &Site<'_>,
+    c: &complaint::Model,
+    told: &Told<'_>,
     now: OffsetDateTime,
 ) -> Result<(), DbErr> {
     let Ok(to) = EmailAddress::parse(&c.claimant_email) else {
         return Ok(());
     };
-    let url = status_url(public_base_url, &c.tracking_code);
+    let url = status_url(site.public_base_url, &c.tracking_code);
+    let zh = Language::of_stored(&c.language) == Language::Zh;
+    let window = site.appeal_window.as_secs();
+    let appeal_window = if zh {
+        span_words_zh(window)
+    } else {
+        span_words(window)
+    };
     let d = &DecisionNotice {
         code: &c.tracking_code,
-        upheld: decision == Decision::Uphold,
-        restored,
-        reason,
-        targets,
+        upheld: told.decision == Decision::Uphold,
+        restored: told.restored,
+        reason: told.reason,
+        targets: told.targets,
         status_url: &url,
+        appeal_window: &appeal_window,
     };
-    let (subject, body) = match Language::parse(&c.language) {
-        Some(Language::Zh) => (
+    let (subject, body) = if zh {
+        (
             format!(
                 "您的版权投诉已有处理结果 / Decision on complaint {}",
                 c.tracking_code
             ),
             render_email(DecisionZh { d })?,
-        ),
-        _ => (
+        )
+    } else {
+        (
             format!("Decision on your copyright complaint {}", c.tracking_code),
             render_email(DecisionEn { d })?,
-        ),
+        )
     };
     outbox::enqueue(
         txn,
         &Email {
-            kind: "decision",
+            notice: NoticeKey::new(c.id, told.round, NoticeKind::Decision, Occasion::Once),
             recipient: &to,
             subject,
             body_text: body,
             body_html: None,
-            dedupe_key: format!("complaint:{}:decision", c.id),
-            complaint_id: Some(c.id),
         },
-        public_base_url,
+        site.public_base_url,
         now,
     )
     .await?;
     Ok(())
-}
-
-/// A removal notice to each source's rights contact, grouped by contact.
-async fn tell_sources(
-    txn: &impl ConnectionTrait,
-    site: &Site<'_>,
-    c: &complaint::Model,
-    removed: &[article::Model],
-    reason: &str,
-    now: OffsetDateTime,
-) -> Result<(), DbErr> {
-    let mut by_contact: BTreeMap<String, (String, Vec<(String, String)>)> = BTreeMap::new();
-    for a in removed {
-        let rev = article_revision::Entity::find()
-            .filter(article_revision::Column::ArticleId.eq(a.id))
-            .filter(article_revision::Column::Revision.eq(a.current_revision))
-            .one(txn)
-            .await?;
-        if let Some(r) = rev
-            && let Some(contact) = r.rights_contact
-        {
-            by_contact
-                .entry(contact)
-                .or_insert_with(|| (r.source_outlet.clone(), Vec::new()))
-                .1
-                .push((
-                    a.url.clone(),
-                    counter_notice_url(site.public_base_url, a.id),
-                ));
-        }
-    }
-    for (contact, (outlet, urls)) in by_contact {
-        let Ok(to) = EmailAddress::parse(&contact) else {
-            continue;
-        };
-        let body = render_email(RemovalDecidedEn {
-            outlet: &outlet,
-            id: c.id,
-            targets: &urls,
-            reason,
-        })?;
-        outbox::enqueue(
-            txn,
-            &Email {
-                kind: "removal",
-                recipient: &to,
-                subject: format!("Republished content removed: complaint #{}", c.id),
-                body_text: body,
-                body_html: None,
-                dedupe_key: format!("complaint:{}:decision:source:{}", c.id, to.as_str()),
-                complaint_id: Some(c.id),
-            },
-            site.public_base_url,
-            now,
-        )
-        .await?;
-    }
-    Ok(())
-}
-
-/// The public form on which a removed article's source may contest the removal.
-pub fn counter_notice_url(public_base_url: &str, article_id: i64) -> String {
-    format!("{public_base_url}/counter-notices/new?article={article_id}")
 }

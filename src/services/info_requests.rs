@@ -14,15 +14,19 @@ use time::OffsetDateTime;
 
 use crate::db;
 use crate::domain::complaint::{ComplaintStatus, Language};
-use crate::domain::deadline::{StepKind, StepState, info_wait_step};
+use crate::domain::deadline::{StepKind, StepState, info_wait_step, round};
+use crate::domain::holds::Release;
 use crate::domain::display_time::{display, span_words};
 use crate::domain::personal;
 use crate::domain::validate::{EmailAddress, format_timestamp, truncate_micros};
 use crate::entities::{complaint, deadline_step};
+use crate::mail::notice::{NoticeKey, NoticeKind, Occasion};
 use crate::mail::outbox::{self, Email};
 use crate::mail::templates::{InfoAnswered, InfoClosed, InfoRequest, render_email};
 use crate::services::complaints::{row_by_code, status_url};
-use crate::services::takedowns::Site;
+use crate::services::decisions::release_holds;
+use crate::services::site::Site;
+use crate::services::sources::{self, Affected, News};
 use crate::services::{audit, steps};
 
 /// Longest message or answer.
@@ -62,17 +66,18 @@ pub async fn request(
         return Ok(Asked::NotOpen);
     }
     let answer_by = truncate_micros(now + info_wait);
+    let round = round(c.appealed_at.is_some());
     let parked = deadline_step::Entity::update_many()
-        .col_expr(
-            deadline_step::Column::State,
-            Expr::value(StepState::Paused.as_str()),
-        )
+        .col_expr(deadline_step::Column::State, Expr::value(StepState::Paused))
         .filter(deadline_step::Column::ComplaintId.eq(c.id))
-        .filter(deadline_step::Column::State.eq(StepState::Pending.as_str()))
+        .filter(deadline_step::Column::Kind.is_in(StepKind::ON_THE_CLOCK))
+        .filter(deadline_step::Column::State.eq(StepState::Pending))
         .exec(&txn)
         .await?
         .rows_affected;
-    steps::insert(&txn, c.id, [(info_wait_step(now), answer_by)]).await?;
+    // The n-th request of the round: its identity never depends on the clock.
+    let n = steps::count(&txn, c.id, round, StepKind::InfoWait).await? as u32 + 1;
+    steps::insert(&txn, c.id, [info_wait_step(round, n, answer_by)]).await?;
     let mut am: complaint::ActiveModel = c.clone().into();
     am.status = Set(ComplaintStatus::NeedsInfo.as_str().to_string());
     am.paused_at = Set(Some(now));
@@ -114,7 +119,7 @@ pub async fn request(
         outbox::enqueue(
             &txn,
             &Email {
-                kind: "info_request",
+                notice: NoticeKey::new(c.id, round, NoticeKind::InfoRequest, Occasion::Request(n)),
                 recipient: &to,
                 subject: format!(
                     "{}More information needed for complaint {}",
@@ -123,8 +128,6 @@ pub async fn request(
                 ),
                 body_text: body,
                 body_html: None,
-                dedupe_key: format!("complaint:{}:info_request:{}", c.id, now.unix_timestamp()),
-                complaint_id: Some(c.id),
             },
             site.public_base_url,
             now,
@@ -164,22 +167,22 @@ pub async fn answer(
         return Ok(Answered::NotWaiting);
     };
     let waited = now - paused_at;
+    let round = round(c.appealed_at.is_some());
     let steps = deadline_step::Entity::find()
         .filter(deadline_step::Column::ComplaintId.eq(c.id))
-        .filter(
-            deadline_step::Column::State
-                .is_in([StepState::Paused.as_str(), StepState::Pending.as_str()]),
-        )
+        .filter(deadline_step::Column::State.is_in([StepState::Paused, StepState::Pending]))
         .all(&txn)
         .await?;
+    let mut request = 0u32;
     for s in steps {
         let mut am: deadline_step::ActiveModel = s.clone().into();
-        if StepKind::of(&s.step) == Some(StepKind::InfoWait) {
-            am.state = Set(StepState::Cancelled.as_str().to_string());
+        if s.kind == StepKind::InfoWait {
+            request = request.max(s.occasion.parse().unwrap_or(0));
+            am.state = Set(StepState::Cancelled);
             am.done_at = Set(Some(now));
             am.note = Set(Some("the claimant answered".into()));
-        } else if s.state == StepState::Paused.as_str() {
-            am.state = Set(StepState::Pending.as_str().to_string());
+        } else if s.state == StepState::Paused {
+            am.state = Set(StepState::Pending);
             am.due_at = Set(truncate_micros(s.due_at + waited));
         } else {
             continue;
@@ -243,18 +246,16 @@ pub async fn answer(
         outbox::enqueue(
             &txn,
             &Email {
-                kind: "info_answered",
+                notice: NoticeKey::new(
+                    c.id,
+                    round,
+                    NoticeKind::InfoAnswered,
+                    Occasion::Request(request),
+                ),
                 recipient: to,
                 subject: format!("Claimant answered: complaint #{} now due {due}", c.id),
                 body_text: body.clone(),
                 body_html: None,
-                dedupe_key: format!(
-                    "complaint:{}:info_answered:{}:{}",
-                    c.id,
-                    now.unix_timestamp(),
-                    to.as_str()
-                ),
-                complaint_id: Some(c.id),
             },
             site.public_base_url,
             now,
@@ -285,6 +286,23 @@ pub async fn close_incomplete(
     am.paused_at = Set(None);
     am.update(txn).await?;
     steps::cancel_waiting(txn, c.id, "closed as incomplete", now).await?;
+    // A provisional removal at its missed deadline ends with it.
+    let round = round(c.appealed_at.is_some());
+    let moved = release_holds(txn, site, c, Release::Incomplete, "scheduler", now).await?;
+    let affected: Vec<Affected> = moved
+        .iter()
+        .map(|m| Affected {
+            article: &m.article,
+            live: !m.after.is_down(),
+        })
+        .collect();
+    if !affected.is_empty() {
+        let news = News::ProvisionalEnded {
+            withdrawn: false,
+            reason: REASON,
+        };
+        sources::tell(txn, site, c, round, &affected, news, now).await?;
+    }
     audit::append(
         txn,
         now,
@@ -305,7 +323,7 @@ pub async fn close_incomplete(
         outbox::enqueue(
             txn,
             &Email {
-                kind: "closed_incomplete",
+                notice: NoticeKey::new(c.id, round, NoticeKind::ClosedIncomplete, Occasion::Once),
                 recipient: &to,
                 subject: format!(
                     "{}Complaint {} closed: no answer to our request",
@@ -314,8 +332,6 @@ pub async fn close_incomplete(
                 ),
                 body_text: body,
                 body_html: None,
-                dedupe_key: format!("complaint:{}:closed_incomplete", c.id),
-                complaint_id: Some(c.id),
             },
             site.public_base_url,
             now,

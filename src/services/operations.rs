@@ -5,14 +5,15 @@
 use std::fmt::Write;
 
 use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait, QueryFilter,
+    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait, QueryFilter,
     QueryOrder, QuerySelect,
 };
 use time::OffsetDateTime;
 
-use crate::domain::article::ArticleStatus;
 use crate::domain::complaint::ComplaintStatus;
-use crate::entities::{article, complaint, complaint_target, outbox};
+use crate::entities::{complaint, outbox};
+use crate::services::holds;
+use crate::services::review_queue::overdue_at;
 use crate::telemetry::{Histogram, escape};
 
 /// Upper bounds (seconds) of the time-to-decision buckets: 1 h to a week.
@@ -26,7 +27,6 @@ pub async fn render(
     now: OffsetDateTime,
     out: &mut String,
 ) -> Result<(), DbErr> {
-    let open: Vec<&str> = ComplaintStatus::OPEN.iter().map(|s| s.as_str()).collect();
 
     out.push_str(
         "# HELP takedown_complaints Complaints by status.\n# TYPE takedown_complaints gauge\n",
@@ -39,18 +39,8 @@ pub async fn render(
         let _ = writeln!(out, "takedown_complaints{{status=\"{}\"}} {n}", s.as_str());
     }
 
-    // Past the deadline by the clock, or already marked so by the breach sweep.
     let overdue = complaint::Entity::find()
-        .filter(complaint::Column::Status.is_in(open.clone()))
-        .filter(
-            Condition::any()
-                .add(complaint::Column::Overdue.eq(true))
-                .add(
-                    Condition::all()
-                        .add(complaint::Column::PausedAt.is_null())
-                        .add(complaint::Column::DeadlineAt.lte(now)),
-                ),
-        )
+        .filter(overdue_at(now))
         .count(db)
         .await?;
     gauge(
@@ -61,30 +51,7 @@ pub async fn render(
     );
 
     // Down on a missed deadline, still waiting for a reviewer's decision.
-    let breached: Vec<i64> = complaint::Entity::find()
-        .select_only()
-        .column(complaint::Column::Id)
-        .filter(complaint::Column::Status.is_in(open))
-        .filter(complaint::Column::Overdue.eq(true))
-        .into_tuple()
-        .all(db)
-        .await?;
-    let mut provisional = 0u64;
-    for chunk in breached.chunks(1000) {
-        let articles: Vec<Option<i64>> = complaint_target::Entity::find()
-            .select_only()
-            .column(complaint_target::Column::ArticleId)
-            .filter(complaint_target::Column::ComplaintId.is_in(chunk.iter().copied()))
-            .into_tuple()
-            .all(db)
-            .await?;
-        let ids: Vec<i64> = articles.into_iter().flatten().collect();
-        provisional += article::Entity::find()
-            .filter(article::Column::Id.is_in(ids))
-            .filter(article::Column::Status.eq(ArticleStatus::Removed.as_str()))
-            .count(db)
-            .await?;
-    }
+    let provisional = holds::provisional_count(db).await?;
     gauge(
         out,
         "takedown_provisional_removals",

@@ -17,6 +17,8 @@ use crate::domain::complaint::Language;
 use crate::domain::display_time::display;
 use crate::domain::validate::{EmailAddress, truncate_micros};
 use crate::entities::{complaint, complaint_target};
+use crate::domain::deadline::FIRST_ROUND;
+use crate::mail::notice::{NoticeKey, NoticeKind, Occasion};
 use crate::mail::outbox::{self, Email};
 use crate::mail::templates::{
     DigestItem, Receipt, ReceiptDigest, ReceiptEn, ReceiptEnHtml, ReceiptZh, ReceiptZhHtml,
@@ -110,13 +112,11 @@ pub async fn enqueue(
     outbox::enqueue(
         txn,
         &Email {
-            kind: "receipt",
+            notice: NoticeKey::new(r.complaint_id, FIRST_ROUND, NoticeKind::Receipt, Occasion::Once),
             recipient: r.recipient,
             subject,
             body_text: body,
             body_html: Some(html),
-            dedupe_key: format!("complaint:{}:receipt", r.complaint_id),
-            complaint_id: Some(r.complaint_id),
         },
         public_base_url,
         r.received_at,
@@ -165,7 +165,12 @@ pub async fn send_digests(
         outbox::enqueue(
             &txn,
             &Email {
-                kind: "receipt_digest",
+                notice: NoticeKey {
+                    complaint_id: None,
+                    round: 0,
+                    kind: NoticeKind::ReceiptDigest,
+                    occasion: Occasion::Digest(first),
+                },
                 recipient: &to,
                 subject: format!(
                     "我们已收到您的版权投诉 / Your copyright complaints received ({})",
@@ -173,8 +178,6 @@ pub async fn send_digests(
                 ),
                 body_text: body,
                 body_html: None,
-                dedupe_key: format!("digest:{address}:{first}"),
-                complaint_id: None,
             },
             public_base_url,
             now,

@@ -124,6 +124,7 @@ const ACTIONS: [&str; 7] = [
     "complaint.appealed",
     "article.removed",
     "article.restored",
+    "hold.placed",
     "counter_notice.received",
     "counter_notice.restored",
 ];
@@ -264,7 +265,15 @@ async fn events(
             // An appeal's breach is not the first deadline's.
             "complaint.breached" if f.first_decision_at.is_none() => f.breached = true,
             "complaint.appealed" => f.appealed = true,
-            "article.removed" => {
+            // Each complaint's own removal is its hold, even on an article already down.
+            "hold.placed" => {
+                f.first_removal_at.get_or_insert(e.occurred_at);
+                if details["kind"].as_str() == Some("provisional") {
+                    f.provisional_removals += 1;
+                }
+            }
+            // Before holds, the article's own change was the complaint's removal.
+            "article.removed" if details["holds"].as_bool() != Some(true) => {
                 f.first_removal_at.get_or_insert(e.occurred_at);
                 if details["provisional"].as_bool() == Some(true) {
                     f.provisional_removals += 1;

@@ -159,3 +159,12 @@ pub async fn claim(
     txn.commit().await?;
     Ok(Claimed::Done)
 }
+
+/// `domain::deadline::is_overdue` as a query: open, the clock running, the deadline
+/// reached.
+pub fn overdue_at(now: OffsetDateTime) -> Condition {
+    Condition::all()
+        .add(complaint::Column::Status.is_in(ComplaintStatus::OPEN.map(|s| s.as_str())))
+        .add(complaint::Column::PausedAt.is_null())
+        .add(complaint::Column::DeadlineAt.lte(now))
+}

@@ -2,11 +2,12 @@
 
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait,
+    QueryFilter, Set,
 };
 use time::OffsetDateTime;
 
-use crate::domain::deadline::StepState;
+use crate::domain::deadline::{Planned, StepKind, StepState};
 use crate::domain::validate::truncate_micros;
 use crate::entities::deadline_step;
 
@@ -14,20 +15,37 @@ use crate::entities::deadline_step;
 pub async fn insert(
     txn: &impl ConnectionTrait,
     complaint_id: i64,
-    steps: impl IntoIterator<Item = (String, OffsetDateTime)>,
+    steps: impl IntoIterator<Item = Planned>,
 ) -> Result<(), DbErr> {
-    for (step, due_at) in steps {
+    for s in steps {
         deadline_step::ActiveModel {
             complaint_id: Set(complaint_id),
-            step: Set(step),
-            due_at: Set(truncate_micros(due_at)),
-            state: Set(StepState::Pending.as_str().to_string()),
+            kind: Set(s.kind),
+            round: Set(s.round),
+            occasion: Set(s.occasion),
+            due_at: Set(truncate_micros(s.due_at)),
+            state: Set(StepState::Pending),
             ..Default::default()
         }
         .insert(txn)
         .await?;
     }
     Ok(())
+}
+
+/// How many steps of `kind` complaint `complaint_id` has had in `round`.
+pub async fn count(
+    txn: &impl ConnectionTrait,
+    complaint_id: i64,
+    round: i32,
+    kind: StepKind,
+) -> Result<u64, DbErr> {
+    deadline_step::Entity::find()
+        .filter(deadline_step::Column::ComplaintId.eq(complaint_id))
+        .filter(deadline_step::Column::Round.eq(round))
+        .filter(deadline_step::Column::Kind.eq(kind))
+        .count(txn)
+        .await
 }
 
 /// Cancels what still waits on the complaint's clock (pending or paused), with `note`.
@@ -38,42 +56,46 @@ pub async fn cancel_waiting(
     note: &str,
     now: OffsetDateTime,
 ) -> Result<u64, DbErr> {
-    cancel(txn, complaint_id, None, note, now).await
+    cancel(txn, complaint_id, &StepKind::ON_THE_CLOCK, None, note, now).await
 }
 
-/// Cancels one named step if it is still pending.
-pub async fn cancel_step(
+/// Cancels one counter-notice's restoration if it is still pending.
+pub async fn cancel_restore(
     txn: &impl ConnectionTrait,
     complaint_id: i64,
-    step: &str,
+    counter_notice_id: i64,
     note: &str,
     now: OffsetDateTime,
 ) -> Result<u64, DbErr> {
-    cancel(txn, complaint_id, Some(step), note, now).await
+    let occasion = counter_notice_id.to_string();
+    cancel(
+        txn,
+        complaint_id,
+        &[StepKind::Restore],
+        Some(&occasion),
+        note,
+        now,
+    )
+    .await
 }
 
 async fn cancel(
     txn: &impl ConnectionTrait,
     complaint_id: i64,
-    step: Option<&str>,
+    kinds: &[StepKind],
+    occasion: Option<&str>,
     note: &str,
     now: OffsetDateTime,
 ) -> Result<u64, DbErr> {
     let mut q = deadline_step::Entity::update_many()
-        .col_expr(
-            deadline_step::Column::State,
-            Expr::value(StepState::Cancelled.as_str()),
-        )
+        .col_expr(deadline_step::Column::State, Expr::value(StepState::Cancelled))
         .col_expr(deadline_step::Column::DoneAt, Expr::value(now))
         .col_expr(deadline_step::Column::Note, Expr::value(note))
         .filter(deadline_step::Column::ComplaintId.eq(complaint_id))
-        .filter(
-            deadline_step::Column::State
-                .is_in([StepState::Pending.as_str(), StepState::Paused.as_str()]),
-        );
-    q = match step {
-        Some(s) => q.filter(deadline_step::Column::Step.eq(s)),
-        None => q.filter(deadline_step::Column::Step.not_like("restore:%")),
-    };
+        .filter(deadline_step::Column::Kind.is_in(kinds.iter().copied()))
+        .filter(deadline_step::Column::State.is_in([StepState::Pending, StepState::Paused]));
+    if let Some(o) = occasion {
+        q = q.filter(deadline_step::Column::Occasion.eq(o));
+    }
     Ok(q.exec(txn).await?.rows_affected)
 }

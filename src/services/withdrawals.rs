@@ -4,21 +4,25 @@
 //! withdrawn in the transparency report.
 
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder,
-    Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
+    QueryFilter, Set,
 };
 use serde_json::json;
 use time::OffsetDateTime;
 
 use crate::db;
-use crate::domain::article::ArticleStatus;
 use crate::domain::complaint::{ComplaintStatus, Language};
+use crate::domain::deadline::{APPEAL_ROUND, FIRST_ROUND, round};
+use crate::domain::holds::Release;
 use crate::domain::personal;
 use crate::domain::validate::{EmailAddress, truncate_micros};
-use crate::entities::{article, complaint, complaint_target};
+use crate::entities::{complaint, complaint_round};
+use crate::mail::notice::{NoticeKey, NoticeKind, Occasion};
 use crate::mail::outbox::{self, Email};
 use crate::services::complaints::{row_by_code, status_url};
-use crate::services::takedowns::{self, Change, Site};
+use crate::services::decisions::release_holds;
+use crate::services::site::Site;
+use crate::services::sources::{self, Affected, News};
 use crate::services::{audit, steps};
 
 #[derive(Debug, PartialEq, Eq)]
@@ -47,44 +51,70 @@ pub async fn withdraw(
     if !ComplaintStatus::is_open(&c.status) {
         return Ok(Withdrawn::NotOpen);
     }
-    // Only a removal this complaint's own missed deadline made is undone.
-    let mut restored = Vec::new();
-    if c.overdue {
-        let targets = complaint_target::Entity::find()
-            .filter(complaint_target::Column::ComplaintId.eq(c.id))
-            .order_by_asc(complaint_target::Column::Id)
-            .all(&txn)
-            .await?;
-        for t in targets {
-            let Some(id) = t.article_id else { continue };
-            let Some(a) = article::Entity::find_by_id(id).one(&txn).await? else {
-                continue;
-            };
-            if a.status == ArticleStatus::Removed.as_str() {
-                takedowns::change_status(
-                    &txn,
-                    site,
-                    &a,
-                    Change {
-                        to: ArticleStatus::Restored,
-                        complaint_id: c.id,
-                        actor: "claimant",
-                        ground: "withdrawn",
-                    },
-                    now,
-                )
-                .await?;
-                restored.push(a.id);
-            }
-        }
-    }
+    let round = round(c.appealed_at.is_some());
     let salt = c.personal_salt.clone().unwrap_or_else(personal::new_salt);
     let mut am: complaint::ActiveModel = c.clone().into();
-    am.status = Set(ComplaintStatus::Withdrawn.as_str().to_string());
-    am.decision = Set(Some(ComplaintStatus::Withdrawn.as_str().to_string()));
-    am.decision_reason = Set(reason.map(str::to_string));
-    am.decided_at = Set(Some(now));
-    am.decided_by = Set(Some("claimant".into()));
+    let mut restored = Vec::new();
+    if round == APPEAL_ROUND {
+        // Withdrawing an appeal withdraws the appeal: the first decision stands.
+        let first = complaint_round::Entity::find()
+            .filter(complaint_round::Column::ComplaintId.eq(c.id))
+            .filter(complaint_round::Column::Number.eq(FIRST_ROUND))
+            .one(&txn)
+            .await?;
+        complaint_round::ActiveModel {
+            complaint_id: Set(c.id),
+            number: Set(APPEAL_ROUND),
+            opened_at: Set(c.appealed_at.unwrap_or(now)),
+            deadline_at: Set(c.deadline_at),
+            breached: Set(c.overdue),
+            decided_at: Set(Some(now)),
+            decided_by: Set(Some("claimant".into())),
+            outcome: Set(Some(ComplaintStatus::Withdrawn.as_str().to_string())),
+            reason: Set(reason.map(str::to_string)),
+            ..Default::default()
+        }
+        .insert(&txn)
+        .await?;
+        am.status = Set(ComplaintStatus::Rejected.as_str().to_string());
+        am.decision = Set(Some(ComplaintStatus::Rejected.as_str().to_string()));
+        if let Some(first) = first {
+            am.decision_reason = Set(first.reason);
+            am.decided_at = Set(first.decided_at.or(Some(now)));
+            am.decided_by = Set(first.decided_by);
+            am.deadline_at = Set(first.deadline_at);
+            am.overdue = Set(first.breached);
+        } else {
+            am.decided_at = Set(Some(now));
+            am.decided_by = Set(c.prior_decided_by.clone());
+        }
+    } else {
+        let moved = release_holds(&txn, site, &c, Release::Withdrawn, "claimant", now).await?;
+        restored = moved
+            .iter()
+            .filter(|m| m.came_back())
+            .map(|m| m.article.id)
+            .collect();
+        let affected: Vec<Affected> = moved
+            .iter()
+            .map(|m| Affected {
+                article: &m.article,
+                live: !m.after.is_down(),
+            })
+            .collect();
+        if !affected.is_empty() {
+            let news = News::ProvisionalEnded {
+                withdrawn: true,
+                reason: "",
+            };
+            sources::tell(&txn, site, &c, round, &affected, news, now).await?;
+        }
+        am.status = Set(ComplaintStatus::Withdrawn.as_str().to_string());
+        am.decision = Set(Some(ComplaintStatus::Withdrawn.as_str().to_string()));
+        am.decision_reason = Set(reason.map(str::to_string));
+        am.decided_at = Set(Some(now));
+        am.decided_by = Set(Some("claimant".into()));
+    }
     am.paused_at = Set(None);
     am.personal_salt = Set(Some(salt.clone()));
     am.update(&txn).await?;
@@ -96,21 +126,23 @@ pub async fn withdraw(
         "complaint.withdrawn",
         &format!("complaint:{}", c.id),
         &json!({
+            "round": round,
             "reason_hmac": reason.map(|r| personal::keyed_hash(&salt, r)),
             "restored_articles": restored,
         }),
     )
     .await?;
-    tell(&txn, site, &c, reason, &restored, now).await?;
+    tell(&txn, site, &c, round, reason, &restored, now).await?;
     txn.commit().await?;
     Ok(Withdrawn::Done { restored })
 }
 
 /// Staff (the assigned reviewer, else `STAFF_NOTIFY`) and the claimant hear of it.
 async fn tell(
-    txn: &impl sea_orm::ConnectionTrait,
+    txn: &impl ConnectionTrait,
     site: &Site<'_>,
     c: &complaint::Model,
+    round: i32,
     reason: Option<&str>,
     restored: &[i64],
     now: OffsetDateTime,
@@ -129,7 +161,12 @@ async fn tell(
         )
     };
     let body = format!(
-        "The claimant withdrew complaint #{} ({}).\nReason given: {}\n{restored_line}\n{staff_url}\n",
+        "The claimant withdrew {} #{} ({}).\nReason given: {}\n{restored_line}\n{staff_url}\n",
+        if round == APPEAL_ROUND {
+            "the appeal on complaint (the first decision, rejected, stands)"
+        } else {
+            "complaint"
+        },
         c.id,
         c.work_title,
         reason.unwrap_or("none"),
@@ -146,13 +183,11 @@ async fn tell(
         outbox::enqueue(
             txn,
             &Email {
-                kind: "withdrawn",
+                notice: NoticeKey::new(c.id, round, NoticeKind::Withdrawn, Occasion::Once),
                 recipient: to,
                 subject: format!("Withdrawn: complaint #{}", c.id),
                 body_text: body.clone(),
                 body_html: None,
-                dedupe_key: format!("complaint:{}:withdrawn:{}", c.id, to.as_str()),
-                complaint_id: Some(c.id),
             },
             site.public_base_url,
             now,
@@ -161,7 +196,22 @@ async fn tell(
     }
     if let Ok(to) = EmailAddress::parse(&c.claimant_email) {
         let url = status_url(site.public_base_url, &c.tracking_code);
+        let appeal = round == APPEAL_ROUND;
         let (subject, body) = match Language::parse(&c.language) {
+            Some(Language::Zh) if appeal => (
+                format!("您对投诉 {} 的申诉已撤回 / Appeal withdrawn", c.tracking_code),
+                format!(
+                    "您好：\n\n您已撤回对版权投诉 {} 的申诉。原处理结果（投诉不成立）维持不变。\n\n查看：{url}\n",
+                    c.tracking_code
+                ),
+            ),
+            _ if appeal => (
+                format!("Your appeal on complaint {} is withdrawn", c.tracking_code),
+                format!(
+                    "Hello,\n\nYou withdrew your appeal on copyright complaint {}. The first decision (not upheld) stands.\n\nStatus: {url}\n",
+                    c.tracking_code
+                ),
+            ),
             Some(Language::Zh) => (
                 format!("您的投诉 {} 已撤回 / Complaint withdrawn", c.tracking_code),
                 format!(
@@ -180,13 +230,11 @@ async fn tell(
         outbox::enqueue(
             txn,
             &Email {
-                kind: "withdrawn_ack",
+                notice: NoticeKey::new(c.id, round, NoticeKind::WithdrawnAck, Occasion::Once),
                 recipient: &to,
                 subject,
                 body_text: body,
                 body_html: None,
-                dedupe_key: format!("complaint:{}:withdrawn_ack", c.id),
-                complaint_id: Some(c.id),
             },
             site.public_base_url,
             now,

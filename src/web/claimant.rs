@@ -18,7 +18,7 @@ use crate::domain::validate::format_timestamp;
 use crate::error::{AppError, AppResult};
 use crate::services::appeals::{self, Appealed};
 use crate::services::info_requests::{self, Answered, MAX_TEXT_CHARS};
-use crate::services::takedowns::Site;
+use crate::services::site::Site;
 use crate::services::withdrawals::{self, Withdrawn};
 use crate::web::AppState;
 use crate::web::RouteList;

@@ -15,7 +15,7 @@ use crate::domain::validate::format_timestamp;
 use crate::error::{AppError, AppResult};
 use crate::services::decisions::{self, Decided, Decision, MAX_REASON_CHARS};
 use crate::services::info_requests::{self, Asked};
-use crate::services::takedowns::Site;
+use crate::services::site::Site;
 use crate::web::AppState;
 use crate::web::RouteList;
 use crate::web::auth::StaffCaller;

@@ -12,7 +12,8 @@ use serde::Deserialize;
 use time::OffsetDateTime;
 
 use crate::domain::complaint::{ComplaintStatus, Language};
-use crate::domain::deadline::OnBreach;
+use crate::domain::deadline::is_overdue;
+use crate::services::holds;
 use crate::domain::display_time::{display, time_left_words};
 use crate::error::AppError;
 use crate::services::review_queue::{self, Assigned, Claimed, PAGE_SIZE, QueueFilter};
@@ -96,7 +97,12 @@ async fn queue(
         Err(e) => return AppError::from(e).into_response(),
     };
     let now = OffsetDateTime::now_utc();
-    let removes = state.config.on_breach == OnBreach::Remove;
+    let ids: Vec<i64> = complaints.iter().map(|c| c.id).collect();
+    // The marker says what is true: the complaint has a hold standing.
+    let holding = match holds::complaints_holding(&state.db, &ids).await {
+        Ok(h) => h,
+        Err(e) => return AppError::from(e).into_response(),
+    };
     let rows: Vec<Row> = complaints
         .into_iter()
         .map(|c| Row {
@@ -109,10 +115,10 @@ async fn queue(
                 Some(p) => format!("clock paused, {}", time_left_words(c.deadline_at, p)),
                 None => time_left_words(c.deadline_at, now),
             },
-            overdue: c.paused_at.is_none() && c.deadline_at <= now,
+            overdue: is_overdue(true, c.deadline_at, c.paused_at, now),
             appeal: c.appealed_at.is_some(),
             confirmed: c.confirmed_at.is_some(),
-            removed: removes && c.overdue && c.confirmed_at.is_some(),
+            removed: holding.contains(&c.id),
             can_claim: c.assigned_reviewer.is_none() || me.role == Role::Admin,
             assigned: c.assigned_reviewer,
             status: c.status,

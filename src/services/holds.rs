@@ -1,0 +1,258 @@
+//! Placing and releasing takedown holds. An article's stored status is only ever
+//! written here, from the holds that stand on it; each hold placed or released is an
+//! audit event, and the CMS hears of the article only when its state really changes.
+
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
+    Set,
+};
+use serde_json::json;
+use time::OffsetDateTime;
+
+use crate::domain::holds::{ArticleState, HoldKind, Release};
+use crate::domain::validate::format_timestamp;
+use crate::entities::{article, takedown_hold};
+use crate::mail::outbox;
+use crate::services::audit;
+use crate::services::site::Site;
+
+/// What a placement or release did to one article.
+#[derive(Debug, Clone)]
+pub struct Moved {
+    pub article: article::Model,
+    pub before: ArticleState,
+    pub after: ArticleState,
+}
+
+impl Moved {
+    pub fn went_down(&self) -> bool {
+        !self.before.is_down() && self.after.is_down()
+    }
+
+    pub fn came_back(&self) -> bool {
+        self.before.is_down() && !self.after.is_down()
+    }
+}
+
+/// The holds standing on article `article_id`, oldest first.
+pub async fn standing(
+    db: &impl ConnectionTrait,
+    article_id: i64,
+) -> Result<Vec<takedown_hold::Model>, DbErr> {
+    takedown_hold::Entity::find()
+        .filter(takedown_hold::Column::ArticleId.eq(article_id))
+        .filter(takedown_hold::Column::ReleasedAt.is_null())
+        .order_by_asc(takedown_hold::Column::Id)
+        .all(db)
+        .await
+}
+
+/// The holds complaint `complaint_id` has standing, on any article.
+pub async fn of_complaint(
+    db: &impl ConnectionTrait,
+    complaint_id: i64,
+) -> Result<Vec<takedown_hold::Model>, DbErr> {
+    takedown_hold::Entity::find()
+        .filter(takedown_hold::Column::ComplaintId.eq(complaint_id))
+        .filter(takedown_hold::Column::ReleasedAt.is_null())
+        .order_by_asc(takedown_hold::Column::ArticleId)
+        .all(db)
+        .await
+}
+
+fn state_of(holds: &[takedown_hold::Model]) -> ArticleState {
+    ArticleState::of(holds.iter().map(|h| h.kind))
+}
+
+/// Places a `kind` hold on `a` for complaint `complaint_id`. A provisional hold the
+/// complaint already has becomes an upheld one; a hold of the same kind is kept.
+pub async fn place(
+    txn: &impl ConnectionTrait,
+    site: &Site<'_>,
+    a: &article::Model,
+    kind: HoldKind,
+    complaint_id: i64,
+    actor: &str,
+    now: OffsetDateTime,
+) -> Result<Moved, DbErr> {
+    let holds = standing(txn, a.id).await?;
+    let before = state_of(&holds);
+    let own = holds.iter().find(|h| h.complaint_id == Some(complaint_id));
+    let (hold_id, action) = match own {
+        Some(h) if h.kind == kind || kind == HoldKind::Provisional => {
+            return Ok(Moved {
+                article: a.clone(),
+                before,
+                after: before,
+            });
+        }
+        Some(h) => {
+            let mut am: takedown_hold::ActiveModel = h.clone().into();
+            am.kind = Set(kind);
+            am.update(txn).await?;
+            (h.id, "hold.converted")
+        }
+        None => {
+            let h = takedown_hold::ActiveModel {
+                article_id: Set(a.id),
+                complaint_id: Set(Some(complaint_id)),
+                kind: Set(kind),
+                placed_at: Set(now),
+                placed_by: Set(actor.to_string()),
+                ..Default::default()
+            }
+            .insert(txn)
+            .await?;
+            (h.id, "hold.placed")
+        }
+    };
+    audit::append(
+        txn,
+        now,
+        actor,
+        action,
+        &format!("article:{}", a.id),
+        &json!({"hold_id": hold_id, "complaint_id": complaint_id, "kind": kind.as_str()}),
+    )
+    .await?;
+    settle(txn, site, a, before, complaint_id, kind.as_str(), actor, now).await
+}
+
+/// Releases complaint `complaint_id`'s holds on `a`, for `why`.
+pub async fn release(
+    txn: &impl ConnectionTrait,
+    site: &Site<'_>,
+    a: &article::Model,
+    complaint_id: i64,
+    why: Release,
+    actor: &str,
+    now: OffsetDateTime,
+) -> Result<Moved, DbErr> {
+    let holds = standing(txn, a.id).await?;
+    let before = state_of(&holds);
+    for h in holds
+        .iter()
+        .filter(|h| h.complaint_id == Some(complaint_id))
+    {
+        let mut am: takedown_hold::ActiveModel = h.clone().into();
+        am.released_at = Set(Some(now));
+        am.released_by = Set(Some(actor.to_string()));
+        am.release_reason = Set(Some(why.as_str().to_string()));
+        am.update(txn).await?;
+        audit::append(
+            txn,
+            now,
+            actor,
+            "hold.released",
+            &format!("article:{}", a.id),
+            &json!({"hold_id": h.id, "complaint_id": complaint_id, "kind": h.kind.as_str(), "reason": why.as_str()}),
+        )
+        .await?;
+    }
+    settle(txn, site, a, before, complaint_id, why.as_str(), actor, now).await
+}
+
+/// Derives `a`'s state from its standing holds; when it changed, stores the status,
+/// audits it and tells the CMS.
+#[allow(clippy::too_many_arguments)]
+async fn settle(
+    txn: &impl ConnectionTrait,
+    site: &Site<'_>,
+    a: &article::Model,
+    before: ArticleState,
+    complaint_id: i64,
+    ground: &str,
+    actor: &str,
+    now: OffsetDateTime,
+) -> Result<Moved, DbErr> {
+    let after = state_of(&standing(txn, a.id).await?);
+    let mut article = a.clone();
+    if after != before {
+        let status = after.status(&a.status);
+        let mut am: article::ActiveModel = a.clone().into();
+        am.status = Set(status.as_str().to_string());
+        am.updated_at = Set(now);
+        article = am.update(txn).await?;
+        let provisional = after == ArticleState::Down { provisional: true };
+        let event = if after.is_down() {
+            "article.removed"
+        } else {
+            "article.restored"
+        };
+        audit::append(
+            txn,
+            now,
+            actor,
+            event,
+            &format!("article:{}", a.id),
+            &json!({"complaint_id": complaint_id, "ground": ground, "provisional": provisional, "holds": true}),
+        )
+        .await?;
+        if let Some(url) = site.webhook_url {
+            let body = json!({
+                "event": event,
+                "article_id": a.id,
+                "url": a.url,
+                "status": status.as_str(),
+                "complaint_id": complaint_id,
+                "ground": ground,
+                "provisional": provisional,
+                "notice_url": after.is_down().then(|| site.removed_url(a.id)),
+                "at": format_timestamp(now),
+            });
+            outbox::enqueue_webhook(
+                txn,
+                url,
+                event,
+                &body,
+                complaint_id,
+                site.public_base_url,
+                now,
+            )
+            .await?;
+        }
+    }
+    Ok(Moved {
+        article,
+        before,
+        after,
+    })
+}
+
+/// Of complaints `ids`, those with a hold standing: the queue's "removed" marker.
+pub async fn complaints_holding(
+    db: &impl ConnectionTrait,
+    ids: &[i64],
+) -> Result<std::collections::HashSet<i64>, DbErr> {
+    use sea_orm::QuerySelect;
+    let held: Vec<Option<i64>> = takedown_hold::Entity::find()
+        .select_only()
+        .column(takedown_hold::Column::ComplaintId)
+        .filter(takedown_hold::Column::ComplaintId.is_in(ids.iter().copied()))
+        .filter(takedown_hold::Column::ReleasedAt.is_null())
+        .into_tuple()
+        .all(db)
+        .await?;
+    Ok(held.into_iter().flatten().collect())
+}
+
+/// How many articles are down on provisional holds alone.
+pub async fn provisional_count(db: &impl ConnectionTrait) -> Result<u64, DbErr> {
+    // Standing holds are few (the articles down right now): read them whole.
+    let provisional: std::collections::HashSet<i64> = takedown_hold::Entity::find()
+        .filter(takedown_hold::Column::ReleasedAt.is_null())
+        .all(db)
+        .await?
+        .into_iter()
+        .fold(
+            std::collections::HashMap::<i64, bool>::new(),
+            |mut m, h| {
+                *m.entry(h.article_id).or_insert(true) &= h.kind == HoldKind::Provisional;
+                m
+            },
+        )
+        .into_iter()
+        .filter_map(|(a, p)| p.then_some(a))
+        .collect();
+    Ok(provisional.len() as u64)
+}
