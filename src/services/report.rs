@@ -118,7 +118,7 @@ fn csv_field(s: &str) -> String {
     }
 }
 
-const ACTIONS: [&str; 7] = [
+const ACTIONS: [&str; 8] = [
     "complaint.decided",
     "complaint.breached",
     "complaint.appealed",
