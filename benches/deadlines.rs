@@ -13,8 +13,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use takedown::mail::notice::{NoticeKey, NoticeKind, Occasion};
 use takedown::mail::delivery::{MailSettings, Mailer, deliver_due};
+use takedown::mail::notice::{NoticeKey, NoticeKind, Occasion};
 use takedown::mail::outbox::{self, Email};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::net::TcpListener;

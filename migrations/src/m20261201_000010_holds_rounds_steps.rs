@@ -117,8 +117,10 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
-        db.execute_unprepared("ALTER TABLE deadline_steps ADD COLUMN step TEXT NOT NULL DEFAULT ''")
-            .await?;
+        db.execute_unprepared(
+            "ALTER TABLE deadline_steps ADD COLUMN step TEXT NOT NULL DEFAULT ''",
+        )
+        .await?;
         db.execute_unprepared(
             "UPDATE deadline_steps SET step = CASE kind \
              WHEN 'reminder' THEN 'reminder:' || occasion \
@@ -163,7 +165,11 @@ async fn create_holds(manager: &SchemaManager<'_>) -> Result<(), DbErr> {
                         .big_integer()
                         .not_null(),
                 )
-                .col(ColumnDef::new(TakedownHolds::ComplaintId).big_integer().null())
+                .col(
+                    ColumnDef::new(TakedownHolds::ComplaintId)
+                        .big_integer()
+                        .null(),
+                )
                 .col(ColumnDef::new(TakedownHolds::Kind).text().not_null())
                 .col(
                     ColumnDef::new(TakedownHolds::PlacedAt)

@@ -42,7 +42,11 @@ impl Language {
     /// article): Chinese when it has Han characters.
     pub fn of_text(text: &str) -> Self {
         let han = |c: char| matches!(c, '\u{4E00}'..='\u{9FFF}' | '\u{3400}'..='\u{4DBF}');
-        if text.chars().any(han) { Self::Zh } else { Self::En }
+        if text.chars().any(han) {
+            Self::Zh
+        } else {
+            Self::En
+        }
     }
 
     /// A stored language; anything unknown reads as English.

@@ -67,15 +67,17 @@ pub fn restore_step(round: i32, counter_notice_id: i64, at: OffsetDateTime) -> P
     }
 }
 
-/// Whether a complaint is past its deadline: open, its clock running, the deadline
-/// reached. The one definition the queue, the pages, the metrics and the sweep use.
+/// Whether an open complaint is past its round's deadline: the sweep found it breached,
+/// or its clock is running and the deadline is reached. The one definition the queue,
+/// the pages and the metrics use.
 pub fn is_overdue(
     open: bool,
+    breached: bool,
     deadline_at: OffsetDateTime,
     paused_at: Option<OffsetDateTime>,
     now: OffsetDateTime,
 ) -> bool {
-    open && paused_at.is_none() && deadline_at <= now
+    open && (breached || (paused_at.is_none() && deadline_at <= now))
 }
 
 /// What happens to a step when a sweep finds it due.
@@ -124,7 +126,11 @@ pub fn plan(
     deadline: Duration,
     reminders: &[Duration],
 ) -> Vec<Planned> {
-    let mut offsets: Vec<Duration> = reminders.iter().copied().filter(|r| *r < deadline).collect();
+    let mut offsets: Vec<Duration> = reminders
+        .iter()
+        .copied()
+        .filter(|r| *r < deadline)
+        .collect();
     offsets.sort();
     offsets.dedup();
     let mut steps: Vec<Planned> = offsets
@@ -171,27 +177,43 @@ mod tests {
         let t0 = datetime!(2026-11-27 10:00 UTC);
         let h = |n: u64| Duration::from_secs(n * 3600);
         let steps = plan(1, t0, h(24), &[h(20), h(12), h(23), h(30), h(12)]);
-        let names: Vec<(StepKind, &str)> =
-            steps.iter().map(|s| (s.kind, s.occasion.as_str())).collect();
+        let names: Vec<(StepKind, &str)> = steps
+            .iter()
+            .map(|s| (s.kind, s.occasion.as_str()))
+            .collect();
         use StepKind::*;
         assert_eq!(
             names,
-            [(Reminder, "12h"), (Reminder, "20h"), (Reminder, "23h"), (Breach, "")]
+            [
+                (Reminder, "12h"),
+                (Reminder, "20h"),
+                (Reminder, "23h"),
+                (Breach, "")
+            ]
         );
         assert_eq!(steps[0].due_at, datetime!(2026-11-27 22:00 UTC));
         assert_eq!(steps[3].due_at, datetime!(2026-11-28 10:00 UTC));
-        assert!(plan(APPEAL_ROUND, t0, h(24), &[h(12)]).iter().all(|s| s.round == 2));
+        assert!(
+            plan(APPEAL_ROUND, t0, h(24), &[h(12)])
+                .iter()
+                .all(|s| s.round == 2)
+        );
     }
 
     #[test]
-    fn overdue_means_open_running_and_past_the_deadline() {
+    fn overdue_means_open_and_breached_or_past_the_deadline() {
         let t0 = datetime!(2026-11-27 10:00 UTC);
         let later = datetime!(2026-11-27 11:00 UTC);
-        assert!(is_overdue(true, t0, None, t0));
-        assert!(is_overdue(true, t0, None, later));
-        assert!(!is_overdue(true, later, None, t0));
-        assert!(!is_overdue(false, t0, None, later));
-        assert!(!is_overdue(true, t0, Some(t0), later));
+        assert!(is_overdue(true, false, t0, None, t0));
+        assert!(is_overdue(true, false, t0, None, later));
+        assert!(!is_overdue(true, false, later, None, t0));
+        assert!(!is_overdue(false, false, t0, None, later));
+        assert!(!is_overdue(true, false, t0, Some(t0), later));
+        assert!(
+            is_overdue(true, true, later, Some(t0), t0),
+            "a breach stays missed"
+        );
+        assert!(!is_overdue(false, true, t0, None, later));
     }
 
     #[test]

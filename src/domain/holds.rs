@@ -31,7 +31,9 @@ impl HoldKind {
 pub enum ArticleState {
     Live,
     /// Down; `provisional` while every standing hold is provisional.
-    Down { provisional: bool },
+    Down {
+        provisional: bool,
+    },
 }
 
 impl ArticleState {
@@ -100,7 +102,13 @@ mod tests {
             ArticleState::of([Provisional, Upheld]),
             ArticleState::Down { provisional: false }
         );
-        assert_eq!(ArticleState::Live.status("published"), ArticleStatus::Published);
-        assert_eq!(ArticleState::Live.status("removed"), ArticleStatus::Restored);
+        assert_eq!(
+            ArticleState::Live.status("published"),
+            ArticleStatus::Published
+        );
+        assert_eq!(
+            ArticleState::Live.status("removed"),
+            ArticleStatus::Restored
+        );
     }
 }

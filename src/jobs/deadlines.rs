@@ -10,8 +10,8 @@ use std::collections::{BTreeMap, HashMap};
 
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter,
-    QueryOrder, QuerySelect,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect,
 };
 use serde::Serialize;
 use serde_json::json;
@@ -225,7 +225,8 @@ async fn handle_complaint(
         }
         set_state(txn, &[step.id], StepState::Done, None, now).await?;
         report.breaches += 1;
-        report.removed_articles += breaches::breach(txn, policy.on_breach, &policy.site, c, now).await?;
+        report.removed_articles +=
+            breaches::breach(txn, policy.on_breach, &policy.site, c, now).await?;
     }
     Ok(())
 }

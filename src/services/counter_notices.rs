@@ -15,8 +15,8 @@ use crate::config::Config;
 use crate::db;
 use crate::domain::complaint::Language;
 use crate::domain::deadline::{restore_step, round};
-use crate::domain::holds::{HoldKind, Release};
 use crate::domain::display_time::display;
+use crate::domain::holds::{HoldKind, Release};
 use crate::domain::validate::{Checker, EmailAddress, format_timestamp, truncate_micros};
 use crate::entities::{article, complaint, counter_notice};
 use crate::error::FieldErrors;
@@ -444,8 +444,7 @@ pub async fn record_legal_action(
         am.state = Set(LEGAL_ACTION.into());
         am.done_at = Set(Some(now));
         am.update(&txn).await?;
-        steps::cancel_restore(&txn, c.id, n.id, "the claimant reported legal action", now)
-            .await?;
+        steps::cancel_restore(&txn, c.id, n.id, "the claimant reported legal action", now).await?;
         if let Ok(to) = EmailAddress::parse(&n.email) {
             let body = render_email(LegalActionNotice { n, id: c.id })?;
             outbox::enqueue(

@@ -115,7 +115,17 @@ pub async fn place(
         &json!({"hold_id": hold_id, "complaint_id": complaint_id, "kind": kind.as_str()}),
     )
     .await?;
-    settle(txn, site, a, before, complaint_id, kind.as_str(), actor, now).await
+    settle(
+        txn,
+        site,
+        a,
+        before,
+        complaint_id,
+        kind.as_str(),
+        actor,
+        now,
+    )
+    .await
 }
 
 /// Releases complaint `complaint_id`'s holds on `a`, for `why`.
@@ -244,13 +254,10 @@ pub async fn provisional_count(db: &impl ConnectionTrait) -> Result<u64, DbErr> 
         .all(db)
         .await?
         .into_iter()
-        .fold(
-            std::collections::HashMap::<i64, bool>::new(),
-            |mut m, h| {
-                *m.entry(h.article_id).or_insert(true) &= h.kind == HoldKind::Provisional;
-                m
-            },
-        )
+        .fold(std::collections::HashMap::<i64, bool>::new(), |mut m, h| {
+            *m.entry(h.article_id).or_insert(true) &= h.kind == HoldKind::Provisional;
+            m
+        })
         .into_iter()
         .filter_map(|(a, p)| p.then_some(a))
         .collect();

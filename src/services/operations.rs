@@ -5,8 +5,8 @@
 use std::fmt::Write;
 
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait, QueryFilter,
-    QueryOrder, QuerySelect,
+    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect,
 };
 use time::OffsetDateTime;
 
@@ -27,7 +27,6 @@ pub async fn render(
     now: OffsetDateTime,
     out: &mut String,
 ) -> Result<(), DbErr> {
-
     out.push_str(
         "# HELP takedown_complaints Complaints by status.\n# TYPE takedown_complaints gauge\n",
     );

@@ -14,10 +14,10 @@ use time::OffsetDateTime;
 
 use crate::db::{self, stmt};
 use crate::domain::complaint::Language;
+use crate::domain::deadline::FIRST_ROUND;
 use crate::domain::display_time::display;
 use crate::domain::validate::{EmailAddress, truncate_micros};
 use crate::entities::{complaint, complaint_target};
-use crate::domain::deadline::FIRST_ROUND;
 use crate::mail::notice::{NoticeKey, NoticeKind, Occasion};
 use crate::mail::outbox::{self, Email};
 use crate::mail::templates::{
@@ -112,7 +112,12 @@ pub async fn enqueue(
     outbox::enqueue(
         txn,
         &Email {
-            notice: NoticeKey::new(r.complaint_id, FIRST_ROUND, NoticeKind::Receipt, Occasion::Once),
+            notice: NoticeKey::new(
+                r.complaint_id,
+                FIRST_ROUND,
+                NoticeKind::Receipt,
+                Occasion::Once,
+            ),
             recipient: r.recipient,
             subject,
             body_text: body,

@@ -18,7 +18,7 @@ use crate::db;
 use crate::domain::complaint::ComplaintStatus;
 use crate::domain::personal::ERASED;
 use crate::domain::validate::format_timestamp;
-use crate::entities::{complaint, complaint_evidence, counter_notice, outbox};
+use crate::entities::{complaint, complaint_evidence, complaint_round, counter_notice, outbox};
 use crate::services::{audit, evidence};
 
 /// Complaints erased per transaction.
@@ -94,6 +94,14 @@ async fn erase(
     am.personal_salt = Set(None);
     am.erased_at = Set(Some(now));
     am.update(txn).await?;
+    // So is a withdrawn appeal's, kept with its round.
+    complaint_round::Entity::update_many()
+        .col_expr(complaint_round::Column::Reason, Expr::value(ERASED))
+        .filter(complaint_round::Column::ComplaintId.eq(c.id))
+        .filter(complaint_round::Column::Outcome.eq(ComplaintStatus::Withdrawn.as_str()))
+        .filter(complaint_round::Column::Reason.is_not_null())
+        .exec(txn)
+        .await?;
 
     let notices = counter_notice::Entity::update_many()
         .col_expr(counter_notice::Column::Name, Expr::value(ERASED))

@@ -160,11 +160,17 @@ pub async fn claim(
     Ok(Claimed::Done)
 }
 
-/// `domain::deadline::is_overdue` as a query: open, the clock running, the deadline
-/// reached.
+/// `domain::deadline::is_overdue` as a query.
 pub fn overdue_at(now: OffsetDateTime) -> Condition {
     Condition::all()
         .add(complaint::Column::Status.is_in(ComplaintStatus::OPEN.map(|s| s.as_str())))
-        .add(complaint::Column::PausedAt.is_null())
-        .add(complaint::Column::DeadlineAt.lte(now))
+        .add(
+            Condition::any()
+                .add(complaint::Column::Overdue.eq(true))
+                .add(
+                    Condition::all()
+                        .add(complaint::Column::PausedAt.is_null())
+                        .add(complaint::Column::DeadlineAt.lte(now)),
+                ),
+        )
 }

@@ -22,9 +22,14 @@ use crate::services::site::Site;
 #[derive(Debug, Clone, Copy)]
 pub enum News<'a> {
     Provisional,
-    Removed { reason: &'a str },
+    Removed {
+        reason: &'a str,
+    },
     /// The provisional removal ended without an uphold.
-    ProvisionalEnded { withdrawn: bool, reason: &'a str },
+    ProvisionalEnded {
+        withdrawn: bool,
+        reason: &'a str,
+    },
 }
 
 /// One article in the news, and whether it is live again.
@@ -116,9 +121,15 @@ async fn email(
             (
                 NoticeKind::ProvisionalRemovalSource,
                 if zh {
-                    format!("转载内容已暂时删除 / Republished content removed provisionally: complaint #{}", c.id)
+                    format!(
+                        "转载内容已暂时删除 / Republished content removed provisionally: complaint #{}",
+                        c.id
+                    )
                 } else {
-                    format!("Republished content removed provisionally: complaint #{}", c.id)
+                    format!(
+                        "Republished content removed provisionally: complaint #{}",
+                        c.id
+                    )
                 },
                 render_email(SourceProvisional {
                     zh,
@@ -137,7 +148,10 @@ async fn email(
             (
                 NoticeKind::RemovalSource,
                 if zh {
-                    format!("转载内容已删除 / Republished content removed: complaint #{}", c.id)
+                    format!(
+                        "转载内容已删除 / Republished content removed: complaint #{}",
+                        c.id
+                    )
                 } else {
                     format!("Republished content removed: complaint #{}", c.id)
                 },
@@ -151,12 +165,18 @@ async fn email(
             )
         }
         News::ProvisionalEnded { withdrawn, reason } => {
-            let targets: Vec<(String, bool)> =
-                contact.articles.iter().map(|a| (a.0.clone(), a.2)).collect();
+            let targets: Vec<(String, bool)> = contact
+                .articles
+                .iter()
+                .map(|a| (a.0.clone(), a.2))
+                .collect();
             (
                 NoticeKind::ProvisionalEnded,
                 if zh {
-                    format!("暂时删除已结束 / Provisional removal ended: complaint #{}", c.id)
+                    format!(
+                        "暂时删除已结束 / Provisional removal ended: complaint #{}",
+                        c.id
+                    )
                 } else {
                     format!("Provisional removal ended: complaint #{}", c.id)
                 },

@@ -88,7 +88,10 @@ async fn cancel(
     now: OffsetDateTime,
 ) -> Result<u64, DbErr> {
     let mut q = deadline_step::Entity::update_many()
-        .col_expr(deadline_step::Column::State, Expr::value(StepState::Cancelled))
+        .col_expr(
+            deadline_step::Column::State,
+            Expr::value(StepState::Cancelled),
+        )
         .col_expr(deadline_step::Column::DoneAt, Expr::value(now))
         .col_expr(deadline_step::Column::Note, Expr::value(note))
         .filter(deadline_step::Column::ComplaintId.eq(complaint_id))

@@ -27,8 +27,10 @@ use crate::services::{audit, steps};
 
 #[derive(Debug, PartialEq, Eq)]
 pub enum Withdrawn {
-    /// Withdrawn; these articles were restored.
+    /// Withdrawn; these articles were restored. The status is `rejected` when an
+    /// appeal was withdrawn and the first decision stands.
     Done {
+        status: ComplaintStatus,
         restored: Vec<i64>,
     },
     NotFound,
@@ -134,7 +136,12 @@ pub async fn withdraw(
     .await?;
     tell(&txn, site, &c, round, reason, &restored, now).await?;
     txn.commit().await?;
-    Ok(Withdrawn::Done { restored })
+    let status = if round == APPEAL_ROUND {
+        ComplaintStatus::Rejected
+    } else {
+        ComplaintStatus::Withdrawn
+    };
+    Ok(Withdrawn::Done { status, restored })
 }
 
 /// Staff (the assigned reviewer, else `STAFF_NOTIFY`) and the claimant hear of it.
@@ -199,7 +206,10 @@ async fn tell(
         let appeal = round == APPEAL_ROUND;
         let (subject, body) = match Language::parse(&c.language) {
             Some(Language::Zh) if appeal => (
-                format!("您对投诉 {} 的申诉已撤回 / Appeal withdrawn", c.tracking_code),
+                format!(
+                    "您对投诉 {} 的申诉已撤回 / Appeal withdrawn",
+                    c.tracking_code
+                ),
                 format!(
                     "您好：\n\n您已撤回对版权投诉 {} 的申诉。原处理结果（投诉不成立）维持不变。\n\n查看：{url}\n",
                     c.tracking_code

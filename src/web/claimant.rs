@@ -119,7 +119,7 @@ async fn do_withdraw(
     state: &AppState,
     code: &TrackingCode,
     reason: Option<&String>,
-) -> AppResult<Vec<i64>> {
+) -> AppResult<(&'static str, Vec<i64>)> {
     let mut c = crate::domain::validate::Checker::default();
     let reason = c.opt_text_max("reason", reason, Some(MAX_TEXT_CHARS));
     c.finish().map_err(AppError::Validation)?;
@@ -132,7 +132,7 @@ async fn do_withdraw(
     )
     .await?
     {
-        Withdrawn::Done { restored } => Ok(restored),
+        Withdrawn::Done { status, restored } => Ok((status.as_str(), restored)),
         Withdrawn::NotFound => Err(AppError::NotFound),
         Withdrawn::NotOpen => Err(AppError::Conflict(
             "not_open",
@@ -262,6 +262,8 @@ pub struct WithdrawInput {
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct WithdrawnView {
+    /// `withdrawn`, or `rejected` when an appeal was withdrawn and the first decision
+    /// stands.
     pub status: &'static str,
     /// Articles taken down at the complaint's missed deadline, now back up.
     pub restored_articles: Vec<i64>,
@@ -328,9 +330,9 @@ pub async fn withdraw_api(
     JsonBody(input): JsonBody<WithdrawInput>,
 ) -> AppResult<impl IntoResponse> {
     let code = code(path)?;
-    let restored = do_withdraw(&state, &code, input.reason.as_ref()).await?;
+    let (status, restored) = do_withdraw(&state, &code, input.reason.as_ref()).await?;
     Ok(Json(WithdrawnView {
-        status: "withdrawn",
+        status,
         restored_articles: restored,
     }))
 }

@@ -13,9 +13,9 @@ use time::OffsetDateTime;
 
 use crate::domain::complaint::{ComplaintStatus, Language};
 use crate::domain::deadline::is_overdue;
-use crate::services::holds;
 use crate::domain::display_time::{display, time_left_words};
 use crate::error::AppError;
+use crate::services::holds;
 use crate::services::review_queue::{self, Assigned, Claimed, PAGE_SIZE, QueueFilter};
 use crate::services::staff::Role;
 use crate::web::AppState;
@@ -115,7 +115,7 @@ async fn queue(
                 Some(p) => format!("clock paused, {}", time_left_words(c.deadline_at, p)),
                 None => time_left_words(c.deadline_at, now),
             },
-            overdue: is_overdue(true, c.deadline_at, c.paused_at, now),
+            overdue: is_overdue(true, c.overdue, c.deadline_at, c.paused_at, now),
             appeal: c.appealed_at.is_some(),
             confirmed: c.confirmed_at.is_some(),
             removed: holding.contains(&c.id),

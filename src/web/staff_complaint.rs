@@ -15,15 +15,15 @@ use serde::Deserialize;
 use time::OffsetDateTime;
 
 use crate::domain::complaint::{ComplaintStatus, Language};
+use crate::domain::deadline::is_overdue;
 use crate::domain::display_time::{display, time_left_words, zone};
 use crate::domain::passages::{Segment, side_by_side};
 use crate::entities::{complaint, complaint_evidence, counter_notice};
 use crate::error::AppError;
-use crate::domain::deadline::is_overdue;
 use crate::services::counter_notices::{self, LegalAction};
 use crate::services::dossier::{self, Dossier};
-use crate::services::staff::Role;
 use crate::services::site::Site;
+use crate::services::staff::Role;
 use crate::services::{evidence, info_requests::MAX_TEXT_CHARS};
 use crate::web::AppState;
 use crate::web::RouteList;
@@ -210,7 +210,7 @@ async fn page(
         c,
         open,
         appeal: c.appealed_at.is_some(),
-        overdue: is_overdue(open, c.deadline_at, c.paused_at, now),
+        overdue: is_overdue(open, c.overdue, c.deadline_at, c.paused_at, now),
         can_claim: open
             && (c.assigned_reviewer.is_none() || me.role == Role::Admin)
             && c.assigned_reviewer.as_deref() != Some(me.email.as_str()),
