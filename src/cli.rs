@@ -20,7 +20,7 @@ use crate::domain::validate::parse_json;
 use crate::domain::validate::{EmailAddress, format_timestamp};
 use crate::mail::delivery;
 use crate::services::articles::{self, Outcome, Prepared};
-use crate::services::audit::{self, Verdict};
+use crate::audit::{self, Verdict};
 use crate::services::staff;
 use crate::services::tokens::{self, Scope};
 

@@ -2,6 +2,7 @@
 //! news site that republishes articles under licence.
 
 pub mod app;
+pub mod audit;
 pub mod cli;
 pub mod config;
 pub mod db;

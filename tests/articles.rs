@@ -274,9 +274,9 @@ async fn concurrent_writers_keep_one_linear_audit_chain() {
     }
     assert_eq!(app.count("audit_events").await, 16);
     assert!(matches!(
-        takedown::services::audit::verify(&app.db, None)
+        takedown::audit::verify(&app.db, None)
             .await
             .unwrap(),
-        takedown::services::audit::Verdict::Intact { events: 16, .. }
+        takedown::audit::Verdict::Intact { events: 16, .. }
     ));
 }

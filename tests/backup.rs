@@ -174,10 +174,10 @@ async fn a_backup_under_load_restores_every_acknowledged_complaint() {
         );
     }
     assert!(matches!(
-        takedown::services::audit::verify(&restored, None)
+        takedown::audit::verify(&restored, None)
             .await
             .unwrap(),
-        takedown::services::audit::Verdict::Intact { .. }
+        takedown::audit::Verdict::Intact { .. }
     ));
     restored.close().await.ok();
 

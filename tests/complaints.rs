@@ -102,7 +102,7 @@ async fn a_complete_complaint_is_received_matched_and_acknowledged() {
     );
     assert!(body.contains("identical"), "{body}");
 
-    let events = takedown::services::audit::for_subject(&app.db, &format!("complaint:{}", v["id"]))
+    let events = takedown::audit::for_subject(&app.db, &format!("complaint:{}", v["id"]))
         .await
         .unwrap();
     assert_eq!(events.len(), 1);

@@ -217,10 +217,10 @@ async fn the_whole_24_hour_story() {
         .map(|(a, b)| (a.to_string(), b.to_string()))
     );
     assert!(matches!(
-        takedown::services::audit::verify(&app.db, None)
+        takedown::audit::verify(&app.db, None)
             .await
             .unwrap(),
-        takedown::services::audit::Verdict::Intact { .. }
+        takedown::audit::Verdict::Intact { .. }
     ));
 }
 

@@ -164,10 +164,10 @@ async fn no_input_produces_a_server_error() {
     let orphans = app.count("articles a WHERE NOT EXISTS (SELECT 1 FROM article_revisions r WHERE r.article_id = a.id)").await;
     assert_eq!(orphans, 0);
     assert!(matches!(
-        takedown::services::audit::verify(&app.db, None)
+        takedown::audit::verify(&app.db, None)
             .await
             .unwrap(),
-        takedown::services::audit::Verdict::Intact { .. }
+        takedown::audit::Verdict::Intact { .. }
     ));
 }
 

@@ -553,6 +553,7 @@ async fn notices_speak_the_recipients_language_and_the_configured_window() {
     s.decide(&s.alice, id, "reject", "转载已获许可。").await;
     let rows = outbox::Entity::find()
         .filter(outbox::Column::ComplaintId.eq(id))
+        .order_by_asc(outbox::Column::Id)
         .all(&s.app.db)
         .await
         .unwrap();

@@ -28,7 +28,8 @@ use crate::mail::outbox::{self, Email};
 use crate::mail::templates::{ReminderEn, render_email};
 use crate::services::breaches::{self, summary_of};
 use crate::services::site::Site;
-use crate::services::{audit, counter_notices, info_requests};
+use crate::audit;
+use crate::services::{counter_notices, info_requests};
 
 /// Steps read per transaction.
 const BATCH: u64 = 500;

@@ -30,7 +30,7 @@ use crate::domain::validate::{EmailAddress, truncate_micros};
 use crate::entities::outbox;
 use crate::mail::smtp::{RelayError, SmtpPool};
 use crate::mail::webhook::WebhookSender;
-use crate::services::audit;
+use crate::audit;
 
 /// Rows claimed per round.
 const BATCH: u64 = 50;

@@ -18,7 +18,8 @@ use crate::mail::notice::{NoticeKey, NoticeKind, Occasion};
 use crate::mail::outbox::{self, Email};
 use crate::mail::templates::{AppealFiled, render_email};
 use crate::services::complaints::row_by_code;
-use crate::services::{audit, steps};
+use crate::audit;
+use crate::services::steps;
 
 #[derive(Debug, PartialEq, Eq)]
 pub enum Appealed {

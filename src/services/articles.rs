@@ -13,7 +13,7 @@ use crate::domain::article::{ArticleStatus, Hashes, NewArticle};
 use crate::domain::fingerprint;
 use crate::domain::validate::{format_timestamp, truncate_micros};
 use crate::entities::{article, article_revision};
-use crate::services::audit;
+use crate::audit;
 
 /// What recording did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

@@ -14,7 +14,7 @@ use sha2::{Digest, Sha256};
 use crate::db;
 use crate::domain::audit_chain::Head;
 use crate::entities::complaint_evidence;
-use crate::services::audit::{self, Verdict};
+use crate::audit::{self, Verdict};
 use crate::services::evidence;
 
 /// The database file inside a backup directory.

@@ -22,7 +22,7 @@ use crate::mail::outbox::{self, Email};
 use crate::mail::templates::{
     DeadlineSummary, EscalationEn, Removal, RemovalEn, RemovalZh, render_email,
 };
-use crate::services::audit;
+use crate::audit;
 use crate::services::complaints::status_url;
 use crate::services::holds::{self, Moved};
 use crate::services::site::Site;

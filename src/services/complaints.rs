@@ -25,7 +25,8 @@ use crate::services::confirmation::ConfirmToken;
 use crate::services::evidence::EvidenceFile;
 use crate::services::matching::{Match, MatchIndex};
 use crate::services::receipts::{self, ReceiptFor};
-use crate::services::{audit, steps};
+use crate::audit;
+use crate::services::steps;
 
 /// Matches below this share are noise, not evidence.
 const MIN_STORED_CONTAINMENT: f64 = 0.05;

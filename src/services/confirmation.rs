@@ -14,7 +14,7 @@ use crate::domain::canonical::sha256_hex;
 use crate::domain::complaint::Language;
 use crate::domain::validate::truncate_micros;
 use crate::entities::complaint;
-use crate::services::audit;
+use crate::audit;
 
 /// A new confirmation token: the secret for the email, and the hash to store.
 pub struct ConfirmToken {

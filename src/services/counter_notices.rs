@@ -28,7 +28,8 @@ use crate::mail::templates::{
 use crate::services::complaints::status_url;
 use crate::services::holds;
 use crate::services::site::Site;
-use crate::services::{audit, steps};
+use crate::audit;
+use crate::services::steps;
 
 pub const WAITING: &str = "waiting";
 pub const RESTORED: &str = "restored";

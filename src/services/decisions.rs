@@ -24,7 +24,8 @@ use crate::services::complaints::status_url;
 use crate::services::holds::{self, Moved};
 use crate::services::site::Site;
 use crate::services::sources::{self, Affected, News};
-use crate::services::{audit, steps};
+use crate::audit;
+use crate::services::steps;
 
 /// Longest statement of reasons.
 pub const MAX_REASON_CHARS: usize = 5000;

@@ -13,7 +13,7 @@ use crate::domain::holds::{ArticleState, HoldKind, Release};
 use crate::domain::validate::format_timestamp;
 use crate::entities::{article, takedown_hold};
 use crate::mail::outbox;
-use crate::services::audit;
+use crate::audit;
 use crate::services::site::Site;
 
 /// What a placement or release did to one article.

@@ -27,7 +27,8 @@ use crate::services::complaints::{row_by_code, status_url};
 use crate::services::decisions::release_holds;
 use crate::services::site::Site;
 use crate::services::sources::{self, Affected, News};
-use crate::services::{audit, steps};
+use crate::audit;
+use crate::services::steps;
 
 /// Longest message or answer.
 pub const MAX_TEXT_CHARS: usize = 5000;

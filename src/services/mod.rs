@@ -3,7 +3,6 @@
 
 pub mod appeals;
 pub mod articles;
-pub mod audit;
 pub mod backup;
 pub mod breaches;
 pub mod complaints;

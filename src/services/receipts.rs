@@ -216,7 +216,7 @@ async fn digest_item(
         am.confirm_token_sha256 = Set(Some(t.sha256.clone()));
     }
     am.update(txn).await?;
-    let receipt_event = crate::services::audit::receipt_event(txn, c.id)
+    let receipt_event = crate::audit::receipt_event(txn, c.id)
         .await?
         .map(|h| h.to_string())
         .unwrap_or_default();

@@ -19,7 +19,8 @@ use crate::domain::complaint::ComplaintStatus;
 use crate::domain::personal::ERASED;
 use crate::domain::validate::format_timestamp;
 use crate::entities::{complaint, complaint_evidence, complaint_round, counter_notice, outbox};
-use crate::services::{audit, evidence};
+use crate::audit;
+use crate::services::evidence;
 
 /// Complaints erased per transaction.
 const BATCH: u64 = 50;

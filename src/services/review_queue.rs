@@ -12,7 +12,7 @@ use crate::db;
 use crate::domain::complaint::ComplaintStatus;
 use crate::domain::validate::truncate_micros;
 use crate::entities::complaint;
-use crate::services::audit;
+use crate::audit;
 
 pub const PAGE_SIZE: u64 = 50;
 

@@ -193,7 +193,7 @@ pub async fn revoke(
         .filter(api_token::Column::Id.is_in(ids.clone()))
         .exec(&txn)
         .await?;
-    crate::services::audit::append(
+    crate::audit::append(
         &txn,
         now,
         actor,

@@ -13,7 +13,7 @@ use sea_orm::DatabaseConnection;
 use serde::Deserialize;
 
 use crate::error::{AppError, FieldErrors};
-use crate::services::audit;
+use crate::audit;
 use crate::web::AppState;
 use crate::web::RouteList;
 use crate::web::auth::StaffCaller;

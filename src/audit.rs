@@ -1,4 +1,5 @@
-//! The append-only, hash-chained audit log.
+//! The append-only, hash-chained audit log: a base layer beside `db`, written in the
+//! transaction of every audited change by services and by mail delivery.
 
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
