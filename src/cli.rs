@@ -11,6 +11,7 @@ use sea_orm::{DatabaseConnection, TransactionTrait};
 use time::OffsetDateTime;
 
 use crate::app::App;
+use crate::audit::{self, Verdict};
 use crate::config::Config;
 use crate::db;
 use crate::domain::article::{ArticleInput, NewArticle};
@@ -20,7 +21,6 @@ use crate::domain::validate::parse_json;
 use crate::domain::validate::{EmailAddress, format_timestamp};
 use crate::mail::delivery;
 use crate::services::articles::{self, Outcome, Prepared};
-use crate::audit::{self, Verdict};
 use crate::services::staff;
 use crate::services::tokens::{self, Scope};
 

@@ -308,8 +308,8 @@ impl Config {
             c.site_hosts = Some(hosts);
         }
         if let Some(v) = var("TRUSTED_PROXIES") {
-            c.trusted_proxies = crate::web::client_ip::parse_trusted(&v)
-                .map_err(|e| anyhow::anyhow!("TRUSTED_PROXIES: {e}"))?;
+            c.trusted_proxies =
+                parse_trusted(&v).map_err(|e| anyhow::anyhow!("TRUSTED_PROXIES: {e}"))?;
         }
         for (name, slot) in [
             ("REQUEST_TIMEOUT", &mut c.request_timeout),
@@ -435,4 +435,19 @@ mod tests {
         assert!(!shown.contains("secret2"), "{shown}");
         assert!(shown.contains("***"));
     }
+}
+
+/// `TRUSTED_PROXIES`: addresses and CIDRs, comma-separated.
+pub fn parse_trusted(raw: &str) -> Result<Vec<ipnet::IpNet>, String> {
+    use ipnet::IpNet;
+    use std::net::IpAddr;
+    raw.split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(|s| {
+            s.parse::<IpNet>()
+                .or_else(|_| s.parse::<IpAddr>().map(IpNet::from))
+                .map_err(|_| format!("{s:?} is not an address or CIDR (e.g. 10.0.0.0/8)"))
+        })
+        .collect()
 }

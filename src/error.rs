@@ -1,7 +1,5 @@
 //! One error type for the HTTP edge: clear 4xx bodies, opaque logged 5xx.
 
-use std::collections::BTreeMap;
-
 use axum::Json;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -9,8 +7,7 @@ use serde_json::json;
 
 use crate::db::Fault;
 
-/// Field path → what is wrong with it.
-pub type FieldErrors = BTreeMap<String, String>;
+pub use crate::domain::validate::FieldErrors;
 
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {

@@ -274,9 +274,7 @@ async fn concurrent_writers_keep_one_linear_audit_chain() {
     }
     assert_eq!(app.count("audit_events").await, 16);
     assert!(matches!(
-        takedown::audit::verify(&app.db, None)
-            .await
-            .unwrap(),
+        takedown::audit::verify(&app.db, None).await.unwrap(),
         takedown::audit::Verdict::Intact { events: 16, .. }
     ));
 }

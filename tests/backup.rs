@@ -174,9 +174,7 @@ async fn a_backup_under_load_restores_every_acknowledged_complaint() {
         );
     }
     assert!(matches!(
-        takedown::audit::verify(&restored, None)
-            .await
-            .unwrap(),
+        takedown::audit::verify(&restored, None).await.unwrap(),
         takedown::audit::Verdict::Intact { .. }
     ));
     restored.close().await.ok();

@@ -540,7 +540,7 @@ async fn behind_a_trusted_proxy_limits_key_on_the_forwarded_client() {
     }
     let app = TestApp::spawn_with(|c| {
         c.intake_rate_limit = 2;
-        c.trusted_proxies = takedown::web::client_ip::parse_trusted("127.0.0.1/32").unwrap();
+        c.trusted_proxies = takedown::config::parse_trusted("127.0.0.1/32").unwrap();
     })
     .await;
     assert_eq!(statuses(&app, "203.0.113.1", 3).await, [422, 422, 429]);

@@ -217,9 +217,7 @@ async fn the_whole_24_hour_story() {
         .map(|(a, b)| (a.to_string(), b.to_string()))
     );
     assert!(matches!(
-        takedown::audit::verify(&app.db, None)
-            .await
-            .unwrap(),
+        takedown::audit::verify(&app.db, None).await.unwrap(),
         takedown::audit::Verdict::Intact { .. }
     ));
 }

@@ -164,9 +164,7 @@ async fn no_input_produces_a_server_error() {
     let orphans = app.count("articles a WHERE NOT EXISTS (SELECT 1 FROM article_revisions r WHERE r.article_id = a.id)").await;
     assert_eq!(orphans, 0);
     assert!(matches!(
-        takedown::audit::verify(&app.db, None)
-            .await
-            .unwrap(),
+        takedown::audit::verify(&app.db, None).await.unwrap(),
         takedown::audit::Verdict::Intact { .. }
     ));
 }

@@ -5,8 +5,8 @@ use serde_json::{Value, json};
 use time::OffsetDateTime;
 
 use super::canonical::{NORMALIZER_VERSION, content_sha256, sha256_hex};
+use super::validate::FieldErrors;
 use super::validate::{Checker, EmailAddress, HttpUrl, format_timestamp};
-use crate::error::FieldErrors;
 
 /// An article's visibility on our site.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

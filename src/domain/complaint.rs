@@ -6,8 +6,8 @@
 use serde::Deserialize;
 use time::{Duration, OffsetDateTime};
 
+use super::validate::FieldErrors;
 use super::validate::{Checker, EmailAddress, HttpUrl};
-use crate::error::FieldErrors;
 
 /// Most infringing URLs one complaint may list.
 pub const MAX_TARGETS: usize = 50;

@@ -6,7 +6,8 @@ use std::fmt;
 use time::format_description::well_known::Rfc3339;
 use time::{OffsetDateTime, UtcOffset};
 
-use crate::error::FieldErrors;
+/// Field path → what is wrong with it.
+pub type FieldErrors = std::collections::BTreeMap<String, String>;
 
 /// An absolute http(s) URL.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -17,6 +17,7 @@ use serde::Serialize;
 use serde_json::json;
 use time::OffsetDateTime;
 
+use crate::audit;
 use crate::db;
 use crate::domain::complaint::ComplaintStatus;
 use crate::domain::deadline::{OnBreach, StepKind, StepState, latest_only, round};
@@ -28,7 +29,6 @@ use crate::mail::outbox::{self, Email};
 use crate::mail::templates::{ReminderEn, render_email};
 use crate::services::breaches::{self, summary_of};
 use crate::services::site::Site;
-use crate::audit;
 use crate::services::{counter_notices, info_requests};
 
 /// Steps read per transaction.

@@ -24,13 +24,13 @@ use serde::Serialize;
 use serde_json::json;
 use time::OffsetDateTime;
 
+use crate::audit;
 use crate::db;
 use crate::domain::deadline::backoff;
 use crate::domain::validate::{EmailAddress, truncate_micros};
 use crate::entities::outbox;
 use crate::mail::smtp::{RelayError, SmtpPool};
 use crate::mail::webhook::WebhookSender;
-use crate::audit;
 
 /// Rows claimed per round.
 const BATCH: u64 = 50;

@@ -6,6 +6,7 @@ use sea_orm::{ActiveModelTrait, DatabaseConnection, DbErr, Set};
 use serde_json::json;
 use time::OffsetDateTime;
 
+use crate::audit;
 use crate::config::Config;
 use crate::db;
 use crate::domain::complaint::ComplaintStatus;
@@ -18,7 +19,6 @@ use crate::mail::notice::{NoticeKey, NoticeKind, Occasion};
 use crate::mail::outbox::{self, Email};
 use crate::mail::templates::{AppealFiled, render_email};
 use crate::services::complaints::row_by_code;
-use crate::audit;
 use crate::services::steps;
 
 #[derive(Debug, PartialEq, Eq)]

@@ -11,10 +11,10 @@ use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, Que
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+use crate::audit::{self, Verdict};
 use crate::db;
 use crate::domain::audit_chain::Head;
 use crate::entities::complaint_evidence;
-use crate::audit::{self, Verdict};
 use crate::services::evidence;
 
 /// The database file inside a backup directory.

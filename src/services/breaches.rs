@@ -11,6 +11,7 @@ use sea_orm::{
 use serde_json::json;
 use time::OffsetDateTime;
 
+use crate::audit;
 use crate::domain::complaint::Language;
 use crate::domain::deadline::{FIRST_ROUND, OnBreach, round};
 use crate::domain::display_time::display;
@@ -22,7 +23,6 @@ use crate::mail::outbox::{self, Email};
 use crate::mail::templates::{
     DeadlineSummary, EscalationEn, Removal, RemovalEn, RemovalZh, render_email,
 };
-use crate::audit;
 use crate::services::complaints::status_url;
 use crate::services::holds::{self, Moved};
 use crate::services::site::Site;

@@ -10,6 +10,7 @@ use serde::Serialize;
 use serde_json::json;
 use time::OffsetDateTime;
 
+use crate::audit;
 use crate::domain::complaint::{ComplaintStatus, NewComplaint, TrackingCode, deadline};
 use crate::domain::deadline::{FIRST_ROUND, StepKind, StepState, plan};
 use crate::domain::display_time::display;
@@ -25,7 +26,6 @@ use crate::services::confirmation::ConfirmToken;
 use crate::services::evidence::EvidenceFile;
 use crate::services::matching::{Match, MatchIndex};
 use crate::services::receipts::{self, ReceiptFor};
-use crate::audit;
 use crate::services::steps;
 
 /// Matches below this share are noise, not evidence.

@@ -11,15 +11,16 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 use time::OffsetDateTime;
 
+use crate::audit;
 use crate::config::Config;
 use crate::db;
 use crate::domain::complaint::Language;
 use crate::domain::deadline::{restore_step, round};
 use crate::domain::display_time::display;
 use crate::domain::holds::{HoldKind, Release};
+use crate::domain::validate::FieldErrors;
 use crate::domain::validate::{Checker, EmailAddress, format_timestamp, truncate_micros};
 use crate::entities::{article, complaint, counter_notice};
-use crate::error::FieldErrors;
 use crate::mail::notice::{NoticeKey, NoticeKind, Occasion};
 use crate::mail::outbox::{self, Email};
 use crate::mail::templates::{
@@ -28,7 +29,6 @@ use crate::mail::templates::{
 use crate::services::complaints::status_url;
 use crate::services::holds;
 use crate::services::site::Site;
-use crate::audit;
 use crate::services::steps;
 
 pub const WAITING: &str = "waiting";

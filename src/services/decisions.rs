@@ -10,6 +10,7 @@ use sea_orm::{
 use serde_json::json;
 use time::OffsetDateTime;
 
+use crate::audit;
 use crate::db;
 use crate::domain::complaint::{ComplaintStatus, Language};
 use crate::domain::deadline::round;
@@ -24,7 +25,6 @@ use crate::services::complaints::status_url;
 use crate::services::holds::{self, Moved};
 use crate::services::site::Site;
 use crate::services::sources::{self, Affected, News};
-use crate::audit;
 use crate::services::steps;
 
 /// Longest statement of reasons.

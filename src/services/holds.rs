@@ -9,11 +9,11 @@ use sea_orm::{
 use serde_json::json;
 use time::OffsetDateTime;
 
+use crate::audit;
 use crate::domain::holds::{ArticleState, HoldKind, Release};
 use crate::domain::validate::format_timestamp;
 use crate::entities::{article, takedown_hold};
 use crate::mail::outbox;
-use crate::audit;
 use crate::services::site::Site;
 
 /// What a placement or release did to one article.

@@ -12,6 +12,7 @@ use sea_orm::{
 use serde_json::json;
 use time::OffsetDateTime;
 
+use crate::audit;
 use crate::db;
 use crate::domain::complaint::{ComplaintStatus, Language};
 use crate::domain::deadline::{StepKind, StepState, info_wait_step, round};
@@ -27,7 +28,6 @@ use crate::services::complaints::{row_by_code, status_url};
 use crate::services::decisions::release_holds;
 use crate::services::site::Site;
 use crate::services::sources::{self, Affected, News};
-use crate::audit;
 use crate::services::steps;
 
 /// Longest message or answer.

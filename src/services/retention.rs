@@ -14,12 +14,12 @@ use sea_orm::{
 use serde_json::json;
 use time::OffsetDateTime;
 
+use crate::audit;
 use crate::db;
 use crate::domain::complaint::ComplaintStatus;
 use crate::domain::personal::ERASED;
 use crate::domain::validate::format_timestamp;
 use crate::entities::{complaint, complaint_evidence, complaint_round, counter_notice, outbox};
-use crate::audit;
 use crate::services::evidence;
 
 /// Complaints erased per transaction.

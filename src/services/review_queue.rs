@@ -8,11 +8,11 @@ use sea_orm::{
 use serde_json::json;
 use time::OffsetDateTime;
 
+use crate::audit;
 use crate::db;
 use crate::domain::complaint::ComplaintStatus;
 use crate::domain::validate::truncate_micros;
 use crate::entities::complaint;
-use crate::audit;
 
 pub const PAGE_SIZE: u64 = 50;
 

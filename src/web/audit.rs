@@ -12,8 +12,8 @@ use futures_util::stream;
 use sea_orm::DatabaseConnection;
 use serde::Deserialize;
 
-use crate::error::{AppError, FieldErrors};
 use crate::audit;
+use crate::error::{AppError, FieldErrors};
 use crate::web::AppState;
 use crate::web::RouteList;
 use crate::web::auth::StaffCaller;

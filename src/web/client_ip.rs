@@ -8,19 +8,6 @@ use std::net::{IpAddr, Ipv6Addr};
 use axum::http::HeaderMap;
 use ipnet::IpNet;
 
-/// Parses `TRUSTED_PROXIES`: comma-separated CIDRs or single addresses.
-pub fn parse_trusted(raw: &str) -> Result<Vec<IpNet>, String> {
-    raw.split(',')
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .map(|s| {
-            s.parse::<IpNet>()
-                .or_else(|_| s.parse::<IpAddr>().map(IpNet::from))
-                .map_err(|_| format!("{s:?} is not an address or CIDR (e.g. 10.0.0.0/8)"))
-        })
-        .collect()
-}
-
 fn trusted(ip: IpAddr, proxies: &[IpNet]) -> bool {
     proxies.iter().any(|n| n.contains(&ip))
 }
@@ -101,6 +88,7 @@ pub fn limit_key(ip: IpAddr) -> IpAddr {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::config::parse_trusted;
     use axum::http::HeaderValue;
 
     fn headers(pairs: &[(&'static str, &str)]) -> HeaderMap {
