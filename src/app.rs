@@ -101,7 +101,7 @@ impl App {
         shutdown: impl std::future::Future<Output = ()> + Send + 'static,
     ) -> Result<()> {
         let scheduler = match self.state.config.scheduler_cron.clone() {
-            Some(cron) => Some(crate::jobs::start_scheduler(self.state.clone(), &cron).await?),
+            Some(cron) => Some(crate::jobs::start_scheduler(self.state.jobs(), &cron).await?),
             None => None,
         };
         let db = self.state.db.clone();

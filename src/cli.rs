@@ -257,14 +257,9 @@ async fn run(command: Command) -> Result<ExitCode> {
             }
         }
         Command::Tick => {
-            let app = App::build(Config {
-                bind_addr: "127.0.0.1:0".parse()?,
-                ..config
-            })
-            .await?;
-            let state = app.state();
-            let mailer = crate::jobs::mailer(&state.config)?;
-            let report = crate::jobs::tick(state, &mailer, OffsetDateTime::now_utc()).await?;
+            let db = connect(&config).await?;
+            let ctx = crate::jobs::Context::new(db, std::sync::Arc::new(config))?;
+            let report = crate::jobs::tick(&ctx, &ctx.mailer, OffsetDateTime::now_utc()).await?;
             println!("{report}");
         }
         Command::Outbox { failed, retry } => {

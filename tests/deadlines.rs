@@ -61,7 +61,7 @@ fn hours(h: u64) -> Duration {
 }
 
 async fn run(app: &TestApp, m: &Mailer, at: OffsetDateTime) -> TickReport {
-    tick(&app.state, m, at).await.unwrap()
+    tick(&app.state.jobs(), m, at).await.unwrap()
 }
 
 async fn kinds(app: &TestApp) -> Vec<String> {
@@ -407,10 +407,8 @@ async fn two_instances_sweeping_at_once_do_everything_exactly_once() {
         hours(24) + Duration::from_secs(60),
     ] {
         for _ in 0..3 {
-            let (a, b) = tokio::join!(
-                tick(&app.state, &m1, end + at),
-                tick(&other_state, &m2, end + at)
-            );
+            let (one, two) = (app.state.jobs(), other_state.jobs());
+            let (a, b) = tokio::join!(tick(&one, &m1, end + at), tick(&two, &m2, end + at));
             a.unwrap();
             b.unwrap();
         }

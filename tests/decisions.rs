@@ -154,7 +154,7 @@ async fn rejecting_undoes_a_provisional_removal_and_tells_how_to_appeal() {
     let smtp = SmtpServer::start().await;
     let m = Mailer::from_url(&smtp.url(), &app.state.config.mail_from).unwrap();
     let later = OffsetDateTime::now_utc() + Duration::from_secs(24 * 3600 + 60);
-    tick(&app.state, &m, later).await.unwrap();
+    tick(&app.state.jobs(), &m, later).await.unwrap();
     assert_eq!(
         article_status(&app).await,
         "removed",

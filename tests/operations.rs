@@ -52,7 +52,7 @@ async fn metrics_expose_every_series() {
     // One sweep pass a day later: all three are overdue; one email fails for good.
     let mailer = takedown::jobs::mailer(&app.state.config).unwrap();
     let later = OffsetDateTime::now_utc() + Duration::from_secs(25 * 3600);
-    takedown::jobs::tick(&app.state, &mailer, later)
+    takedown::jobs::tick(&app.state.jobs(), &mailer, later)
         .await
         .unwrap();
 

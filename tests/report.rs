@@ -79,7 +79,7 @@ async fn history() -> (TestApp, f64) {
         .unwrap();
     let mailer = takedown::jobs::mailer(&app.state.config).unwrap();
     let at = c.deadline_at + Duration::from_secs(60);
-    let r = tick(&app.state, &mailer, at).await.unwrap();
+    let r = tick(&app.state.jobs(), &mailer, at).await.unwrap();
     assert_eq!(r.deadlines.breaches, 1, "{r}");
     decide(&app, &first, breached, "reject").await;
     let _pending = file(&app, 4).await;

@@ -110,7 +110,7 @@ async fn personal_data_stays_out_of_the_chain_and_is_erased_after_retention() {
         200
     );
     let mailer = takedown::jobs::mailer(&app.state.config).unwrap();
-    takedown::jobs::tick(&app.state, &mailer, OffsetDateTime::now_utc())
+    takedown::jobs::tick(&app.state.jobs(), &mailer, OffsetDateTime::now_utc())
         .await
         .unwrap();
 
@@ -180,7 +180,7 @@ async fn personal_data_stays_out_of_the_chain_and_is_erased_after_retention() {
         .unwrap();
     let three_years = Duration::from_secs(3 * 365 * 86_400);
     let r = takedown::jobs::tick(
-        &app.state,
+        &app.state.jobs(),
         &mailer,
         decided_at + three_years - Duration::from_secs(86_400),
     )
@@ -188,7 +188,7 @@ async fn personal_data_stays_out_of_the_chain_and_is_erased_after_retention() {
     .unwrap();
     assert_eq!(r.deadlines.erased, 0);
     let r = takedown::jobs::tick(
-        &app.state,
+        &app.state.jobs(),
         &mailer,
         decided_at + three_years + Duration::from_secs(60),
     )
@@ -196,7 +196,7 @@ async fn personal_data_stays_out_of_the_chain_and_is_erased_after_retention() {
     .unwrap();
     assert_eq!(r.deadlines.erased, 1, "{r}");
     let r = takedown::jobs::tick(
-        &app.state,
+        &app.state.jobs(),
         &mailer,
         decided_at + three_years + Duration::from_secs(120),
     )

@@ -382,9 +382,13 @@ async fn a_long_pause_moves_reminders_and_the_breach_with_it() {
     .unwrap();
     let m = mailer(&app);
     // Past the original deadline while paused: nothing happens.
-    let r = tick(&app.state, &m, c.deadline_at + Duration::from_secs(60))
-        .await
-        .unwrap();
+    let r = tick(
+        &app.state.jobs(),
+        &m,
+        c.deadline_at + Duration::from_secs(60),
+    )
+    .await
+    .unwrap();
     assert_eq!((r.deadlines.breaches, r.deadlines.reminders), (0, 0));
     assert_eq!(article_status(&app, article_id).await, "published");
     // The answer after 30 hours: 23 hours were left, so the breach is 23 hours later.
@@ -396,15 +400,19 @@ async fn a_long_pause_moves_reminders_and_the_breach_with_it() {
         panic!("{done:?}")
     };
     assert_eq!(deadline_at, answered_at + Duration::from_secs(23 * 3600));
-    let r = tick(&app.state, &m, answered_at + Duration::from_secs(12 * 3600))
-        .await
-        .unwrap();
+    let r = tick(
+        &app.state.jobs(),
+        &m,
+        answered_at + Duration::from_secs(12 * 3600),
+    )
+    .await
+    .unwrap();
     assert_eq!(
         (r.deadlines.reminders, r.deadlines.breaches),
         (1, 0),
         "the 20h reminder, moved"
     );
-    let r = tick(&app.state, &m, deadline_at + Duration::from_secs(1))
+    let r = tick(&app.state.jobs(), &m, deadline_at + Duration::from_secs(1))
         .await
         .unwrap();
     assert_eq!(r.deadlines.breaches, 1);
@@ -424,11 +432,15 @@ async fn no_answer_within_info_wait_closes_the_complaint_as_incomplete() {
     );
     let m = mailer(&app);
     let now = OffsetDateTime::now_utc();
-    let r = tick(&app.state, &m, now + days(13)).await.unwrap();
+    let r = tick(&app.state.jobs(), &m, now + days(13)).await.unwrap();
     assert_eq!(r.deadlines.closed_incomplete, 0);
-    let r = tick(&app.state, &m, now + days(14) + Duration::from_secs(60))
-        .await
-        .unwrap();
+    let r = tick(
+        &app.state.jobs(),
+        &m,
+        now + days(14) + Duration::from_secs(60),
+    )
+    .await
+    .unwrap();
     assert_eq!(r.deadlines.closed_incomplete, 1);
     let c = complaint_row(&app, id).await;
     assert_eq!(c.status, "incomplete");
@@ -656,13 +668,13 @@ async fn an_upheld_complaint_shows_451_and_reaches_the_cms_signed() {
     // The CMS is down: the webhook waits and is retried, never dropped.
     cms.answer(503);
     let m = mailer(&app);
-    let r = tick(&app.state, &m, OffsetDateTime::now_utc())
+    let r = tick(&app.state.jobs(), &m, OffsetDateTime::now_utc())
         .await
         .unwrap();
     assert_eq!(r.outbox.retrying, 1, "{r:?}");
     cms.answer(200);
     let r = tick(
-        &app.state,
+        &app.state.jobs(),
         &m,
         OffsetDateTime::now_utc() + Duration::from_secs(3600),
     )
@@ -811,12 +823,12 @@ async fn a_counter_notice_restores_after_ten_business_days() {
     );
 
     let m = mailer(&app);
-    let r = tick(&app.state, &m, restore_at - Duration::from_secs(60))
+    let r = tick(&app.state.jobs(), &m, restore_at - Duration::from_secs(60))
         .await
         .unwrap();
     assert_eq!(r.deadlines.restored_articles, 0);
     assert_eq!(article_status(&app, article_id).await, "removed");
-    let r = tick(&app.state, &m, restore_at + Duration::from_secs(1))
+    let r = tick(&app.state.jobs(), &m, restore_at + Duration::from_secs(1))
         .await
         .unwrap();
     assert_eq!(r.deadlines.restored_articles, 1);
@@ -830,7 +842,7 @@ async fn a_counter_notice_restores_after_ten_business_days() {
         told.contains(&"claimant@citydaily.example".to_string())
             && told.contains(&"li.wei@citydaily.example".to_string())
     );
-    tick(&app.state, &m, restore_at + Duration::from_secs(2))
+    tick(&app.state.jobs(), &m, restore_at + Duration::from_secs(2))
         .await
         .unwrap();
     let events: Vec<String> = cms.received().into_iter().map(|r| r.event).collect();
@@ -917,7 +929,7 @@ async fn reported_legal_action_keeps_the_content_down() {
         .unwrap();
     assert_eq!(resp.status(), 303);
     let m = mailer(&app);
-    let r = tick(&app.state, &m, OffsetDateTime::now_utc() + days(40))
+    let r = tick(&app.state.jobs(), &m, OffsetDateTime::now_utc() + days(40))
         .await
         .unwrap();
     assert_eq!(r.deadlines.restored_articles, 0);

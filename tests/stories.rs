@@ -129,7 +129,7 @@ impl Story {
     }
 
     async fn tick(&self, at: OffsetDateTime) -> takedown::jobs::TickReport {
-        takedown::jobs::tick(&self.app.state, &self.mailer, at)
+        takedown::jobs::tick(&self.app.state.jobs(), &self.mailer, at)
             .await
             .unwrap()
     }

@@ -210,7 +210,7 @@ async fn a_release_database_migrates_up_down_and_up_with_nothing_lost() {
         .unwrap()
         .unwrap();
     let r = takedown::jobs::tick(
-        &app.state,
+        &app.state.jobs(),
         &mailer,
         c5.deadline_at + Duration::from_secs(60),
     )

@@ -80,7 +80,7 @@ async fn status_of(app: &TestApp, code: &str) -> Value {
 async fn after_deadline(app: &TestApp, smtp: &SmtpServer) {
     let m = Mailer::from_url(&smtp.url(), &app.state.config.mail_from).unwrap();
     let at = OffsetDateTime::now_utc() + Duration::from_secs(24 * 3600 + 60);
-    let r = tick(&app.state, &m, at).await.unwrap();
+    let r = tick(&app.state.jobs(), &m, at).await.unwrap();
     assert_eq!(r.deadlines.breaches, 1);
 }
 

@@ -26,9 +26,13 @@ async fn withdrawing_after_a_missed_deadline_restores_and_stops_the_clock() {
         .unwrap()
         .unwrap();
     let mailer = takedown::jobs::mailer(&app.state.config).unwrap();
-    let r = takedown::jobs::tick(&app.state, &mailer, c.deadline_at + Duration::from_secs(60))
-        .await
-        .unwrap();
+    let r = takedown::jobs::tick(
+        &app.state.jobs(),
+        &mailer,
+        c.deadline_at + Duration::from_secs(60),
+    )
+    .await
+    .unwrap();
     assert_eq!(r.deadlines.removed_articles, 1, "{r}");
     let status = |app: &TestApp| {
         let db = app.db.clone();
@@ -174,7 +178,7 @@ async fn withdrawing_after_a_missed_deadline_restores_and_stops_the_clock() {
         Some("已与转载方达成许可协议。")
     );
     let later = c.decided_at.unwrap() + app.state.config.retention + Duration::from_secs(60);
-    let r = takedown::jobs::tick(&app.state, &mailer, later)
+    let r = takedown::jobs::tick(&app.state.jobs(), &mailer, later)
         .await
         .unwrap();
     assert_eq!(r.deadlines.erased, 1);

@@ -6,19 +6,40 @@ pub mod deadlines;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use anyhow::{Context, Result};
+use anyhow::{Context as _, Result};
 use std::time::Duration;
 use time::OffsetDateTime;
 
 use tokio::sync::{Mutex, RwLock};
 use tokio_cron_scheduler::{Job, JobScheduler};
 
+use crate::config::Config;
 use crate::mail::delivery::{self, DeliveryReport, MailSettings, Mailer};
 use crate::services::receipts;
 use crate::telemetry::Telemetry;
-use crate::web::AppState;
 use deadlines::{DeadlinePolicy, DeadlineReport};
 use sea_orm::DatabaseConnection;
+
+/// What the sweeps run on, built at the composition root: no listener, no index.
+#[derive(Clone)]
+pub struct Context {
+    pub db: DatabaseConnection,
+    pub config: Arc<Config>,
+    pub mailer: Arc<Mailer>,
+    pub telemetry: Arc<Telemetry>,
+}
+
+impl Context {
+    /// The sweeps' context for `config` over `db`, with its configured mailer.
+    pub fn new(db: DatabaseConnection, config: Arc<Config>) -> Result<Self> {
+        Ok(Self {
+            mailer: Arc::new(mailer(&config)?),
+            db,
+            config,
+            telemetry: Arc::default(),
+        })
+    }
+}
 
 /// What one pass of every sweep did.
 #[derive(Debug, Default, Clone, PartialEq, Eq, serde::Serialize)]
@@ -39,7 +60,7 @@ impl std::fmt::Display for TickReport {
     }
 }
 
-fn deadline_policy(c: &crate::config::Config) -> DeadlinePolicy<'_> {
+fn deadline_policy(c: &Config) -> DeadlinePolicy<'_> {
     DeadlinePolicy {
         on_breach: c.on_breach,
         site: crate::services::site::Site::of(c),
@@ -50,7 +71,7 @@ fn deadline_policy(c: &crate::config::Config) -> DeadlinePolicy<'_> {
 /// the mail relay.
 async fn deadline_pass(
     db: &DatabaseConnection,
-    config: &crate::config::Config,
+    config: &Config,
     now: OffsetDateTime,
 ) -> Result<(DeadlineReport, u64)> {
     let mut deadlines = deadlines::sweep(db, &deadline_policy(config), now)
@@ -68,7 +89,7 @@ async fn deadline_pass(
 }
 
 /// One pass of every sweep: deadlines first, so the emails they owe go out at once.
-pub async fn tick(state: &AppState, mailer: &Mailer, now: OffsetDateTime) -> Result<TickReport> {
+pub async fn tick(state: &Context, mailer: &Mailer, now: OffsetDateTime) -> Result<TickReport> {
     let started = std::time::Instant::now();
     let pass = deadline_pass(&state.db, &state.config, now).await;
     state
@@ -94,7 +115,7 @@ pub async fn tick(state: &AppState, mailer: &Mailer, now: OffsetDateTime) -> Res
 }
 
 /// The mailer the configuration describes; warns when mail would travel in plain text.
-pub fn mailer(config: &crate::config::Config) -> Result<Mailer> {
+pub fn mailer(config: &Config) -> Result<Mailer> {
     let m = Mailer::new(&MailSettings {
         url: &config.mail_url,
         from: &config.mail_from,
@@ -214,7 +235,7 @@ impl Scheduler {
 
 /// Starts the cron wake-up: the deadline sweep and outbox delivery as two jobs, so a
 /// slow, hung or absent mail relay never delays a reminder or a breach.
-pub async fn start_scheduler(state: AppState, cron: &str) -> Result<Scheduler> {
+pub async fn start_scheduler(state: Context, cron: &str) -> Result<Scheduler> {
     let mailer = state.mailer.clone();
     let passes = Arc::new(RwLock::new(()));
     let sched = JobScheduler::new()

@@ -60,6 +60,16 @@ pub struct AppState {
 }
 
 impl AppState {
+    /// The part of the state the sweeps run on.
+    pub fn jobs(&self) -> crate::jobs::Context {
+        crate::jobs::Context {
+            db: self.db.clone(),
+            config: self.config.clone(),
+            mailer: self.mailer.clone(),
+            telemetry: self.telemetry.clone(),
+        }
+    }
+
     /// Field problems for infringing URLs that are not on this site.
     pub async fn check_site_hosts(
         &self,
