@@ -402,6 +402,21 @@ impl Config {
     }
 }
 
+/// `TRUSTED_PROXIES`: addresses and CIDRs, comma-separated.
+pub fn parse_trusted(raw: &str) -> Result<Vec<ipnet::IpNet>, String> {
+    use ipnet::IpNet;
+    use std::net::IpAddr;
+    raw.split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(|s| {
+            s.parse::<IpNet>()
+                .or_else(|_| s.parse::<IpAddr>().map(IpNet::from))
+                .map_err(|_| format!("{s:?} is not an address or CIDR (e.g. 10.0.0.0/8)"))
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -435,19 +450,4 @@ mod tests {
         assert!(!shown.contains("secret2"), "{shown}");
         assert!(shown.contains("***"));
     }
-}
-
-/// `TRUSTED_PROXIES`: addresses and CIDRs, comma-separated.
-pub fn parse_trusted(raw: &str) -> Result<Vec<ipnet::IpNet>, String> {
-    use ipnet::IpNet;
-    use std::net::IpAddr;
-    raw.split(',')
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .map(|s| {
-            s.parse::<IpNet>()
-                .or_else(|_| s.parse::<IpAddr>().map(IpNet::from))
-                .map_err(|_| format!("{s:?} is not an address or CIDR (e.g. 10.0.0.0/8)"))
-        })
-        .collect()
 }

@@ -76,7 +76,7 @@ impl MigrationTrait for Migration {
         type_steps(manager).await?;
         let db = manager.get_connection();
         // The holds that stand today, from what removed each article.
-        db.execute_unprepared(&format!(
+        db.execute_unprepared(
             "INSERT INTO takedown_holds (article_id, complaint_id, kind, placed_at, placed_by) \
              SELECT DISTINCT a.id, c.id, 'upheld', COALESCE(c.decided_at, a.updated_at), \
              COALESCE(c.decided_by, 'migration') \
@@ -84,8 +84,8 @@ impl MigrationTrait for Migration {
              JOIN complaints c ON c.id = t.complaint_id \
              WHERE a.status = 'removed' AND c.status = 'upheld' AND NOT EXISTS \
              (SELECT 1 FROM counter_notices n WHERE n.complaint_id = c.id \
-              AND n.article_id = a.id AND n.state = 'restored')"
-        ))
+              AND n.article_id = a.id AND n.state = 'restored')",
+        )
         .await?;
         db.execute_unprepared(&format!(
             "INSERT INTO takedown_holds (article_id, complaint_id, kind, placed_at, placed_by) \

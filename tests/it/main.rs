@@ -1,0 +1,34 @@
+//! The integration tests, one binary: the real app on port 0 over its own database,
+//! a real SMTP socket, a real browser. One module per feature; shared helpers in
+//! `common`.
+
+mod common;
+
+mod articles;
+mod audit;
+mod backup;
+mod browser;
+mod cli;
+mod complaint_form;
+mod complaints;
+mod db_outage;
+mod deadlines;
+mod decisions;
+mod disk_full;
+mod emails;
+mod mail_relay;
+mod matching;
+mod matching_corpus;
+mod openapi;
+mod operations;
+mod report;
+mod retention;
+mod review;
+mod robustness;
+mod slow_clients;
+mod staff;
+mod stories;
+mod upgrade;
+mod upload_memory;
+mod verified_contact;
+mod withdrawal;

@@ -1,0 +1,215 @@
+//! The API description stays true: every documented operation is served, and every
+//! JSON route the service answers is documented.
+
+use std::collections::BTreeSet;
+
+use crate::common::TestApp;
+use serde_json::{Value, json};
+
+fn concrete(path: &str) -> String {
+    path.replace("{id}", "1").replace("{code}", &"a".repeat(40))
+}
+
+/// Whether the router itself has no such route (as opposed to the handler's 404).
+async fn is_routed(app: &TestApp, method: &str, path: &str) -> bool {
+    let resp = app
+        .client
+        .request(
+            method.to_uppercase().parse().unwrap(),
+            app.url(&concrete(path)),
+        )
+        .bearer_auth(&app.token)
+        .header("content-type", "application/json")
+        .body("{}")
+        .send()
+        .await
+        .unwrap();
+    if resp.status() == 405 {
+        return false;
+    }
+    let body: Value = resp.json().await.unwrap_or(Value::Null);
+    body["message"] != "no such route"
+}
+
+#[tokio::test]
+async fn the_description_and_the_routes_agree() {
+    let app = TestApp::spawn().await;
+    let spec: Value = app
+        .client
+        .get(app.url("/openapi.json"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(spec["info"]["title"], "takedown");
+    let mut documented = BTreeSet::new();
+    for (path, item) in spec["paths"].as_object().unwrap() {
+        for method in item.as_object().unwrap().keys() {
+            documented.insert((method.clone(), path.clone()));
+        }
+    }
+    // What the router serves: the paths it registered, and for each the methods its
+    // own 405 answer lists in `Allow`.
+    let mut served = BTreeSet::new();
+    for path in takedown::web::route_paths() {
+        let api = path.starts_with("/api/") || ["/healthz", "/readyz", "/metrics"].contains(&path);
+        if !api {
+            continue;
+        }
+        let resp = app
+            .client
+            .request(reqwest::Method::TRACE, app.url(&concrete(path)))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), 405, "{path}");
+        let allow = resp.headers()["allow"].to_str().unwrap().to_string();
+        for m in allow.split(',').map(str::trim).filter(|m| *m != "HEAD") {
+            served.insert((m.to_ascii_lowercase(), path.to_string()));
+        }
+    }
+    assert!(served.len() > 10, "{served:?}");
+    assert_eq!(documented, served);
+
+    for (method, path) in &documented {
+        assert!(
+            is_routed(&app, method, path).await,
+            "{method} {path} is documented but not served"
+        );
+    }
+    // The check can fail: an undocumented path is not served.
+    assert!(!is_routed(&app, "get", "/api/v1/nothing").await);
+    assert!(!is_routed(&app, "delete", "/api/v1/articles/{id}").await);
+
+    // Request bodies and errors are described.
+    let article = &spec["components"]["schemas"]["ArticleInput"]["properties"];
+    assert!(article["source"].is_object() && article["licence"].is_object());
+    assert!(
+        spec["components"]["schemas"]["ComplaintView"]["properties"]["tracking_code"].is_object()
+    );
+    assert!(spec["components"]["securitySchemes"]["bearer"].is_object());
+    // The review endpoints name what they require and every answer they can give.
+    let required = |schema: &str| -> Vec<String> {
+        spec["components"]["schemas"][schema]["required"]
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .filter_map(|v| v.as_str().map(String::from))
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    assert_eq!(required("AnswerInput"), ["answer"]);
+    assert_eq!(required("AppealInput"), ["statement"]);
+    let counter = required("CounterNoticeInput");
+    for f in [
+        "article_id",
+        "name",
+        "address",
+        "phone",
+        "email",
+        "removed_url",
+        "statement",
+        "consent_jurisdiction",
+        "signature",
+    ] {
+        assert!(counter.iter().any(|c| c == f), "{f} required: {counter:?}");
+    }
+    assert!(!counter.iter().any(|c| c == "evidence"));
+    let codes = |path: &str| -> Vec<String> {
+        spec["paths"][path]["post"]["responses"]
+            .as_object()
+            .unwrap()
+            .keys()
+            .cloned()
+            .collect()
+    };
+    assert_eq!(
+        codes("/api/v1/counter-notices"),
+        [
+            "201", "400", "404", "408", "409", "413", "415", "422", "429", "503", "507"
+        ]
+    );
+    assert_eq!(
+        codes("/api/v1/complaints/{code}/appeal"),
+        [
+            "200", "400", "404", "408", "409", "413", "415", "422", "429", "503", "507"
+        ]
+    );
+    assert_eq!(
+        codes("/api/v1/complaints/{id}/decision"),
+        [
+            "200", "400", "401", "403", "404", "408", "409", "413", "415", "422", "503", "507"
+        ]
+    );
+    // Exact: required, not nullable, the validators' own patterns and lengths.
+    let schemas = &spec["components"]["schemas"];
+    assert_eq!(
+        required("ArticleInput"),
+        [
+            "url",
+            "title",
+            "body",
+            "republished_at",
+            "editor",
+            "source",
+            "licence"
+        ]
+    );
+    assert_eq!(
+        schemas["ArticleInput"]["properties"]["title"]["type"],
+        "string"
+    );
+    assert_eq!(
+        schemas["ArticleInput"]["properties"]["title"]["maxLength"],
+        1000
+    );
+    assert_eq!(
+        schemas["ArticleInput"]["properties"]["title"]["pattern"],
+        takedown::web::contract::LINE
+    );
+    assert_eq!(
+        schemas["ClaimantInput"]["properties"]["capacity"]["enum"],
+        json!(["owner", "agent"])
+    );
+    assert_eq!(
+        schemas["ClaimantInput"]["then"]["required"],
+        json!(["on_behalf_of"])
+    );
+    let targets = &schemas["ComplaintInput"]["properties"]["infringing_urls"];
+    assert_eq!(
+        (targets["minItems"].as_u64(), targets["maxItems"].as_u64()),
+        (Some(1), Some(50))
+    );
+    assert!(
+        targets["items"]["pattern"]
+            .as_str()
+            .unwrap()
+            .contains(r"[nN][eE][wW][sS]\.[eE]"),
+        "infringing URLs on SITE_HOSTS: {targets}"
+    );
+    assert_eq!(
+        schemas["StatementsInput"]["properties"]["accurate"]["const"],
+        true
+    );
+}
+
+#[tokio::test]
+async fn docs_render_offline() {
+    let app = TestApp::spawn().await;
+    let page = app.client.get(app.url("/docs/")).send().await.unwrap();
+    assert_eq!(page.status(), 200);
+    let html = page.text().await.unwrap();
+    assert!(html.contains("swagger-ui"));
+    assert!(!html.contains("https://"), "no assets from the internet");
+    let js = app
+        .client
+        .get(app.url("/docs/swagger-ui-bundle.js"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(js.status(), 200);
+    assert!(js.bytes().await.unwrap().len() > 100_000);
+}

@@ -1,0 +1,370 @@
+//! Staff accounts, sign-in and the review queue, through the real pages.
+
+use crate::common::staff::{PASSWORD, add, client, cookie_from, hidden, session, sign_in};
+use crate::common::{TestApp, takedown_cmd};
+use serde_json::json;
+use takedown::services::staff::Role;
+use time::OffsetDateTime;
+
+async fn file(app: &TestApp, title: &str) -> i64 {
+    let resp = app
+        .client
+        .post(app.url("/api/v1/complaints"))
+        .json(&json!({
+            "claimant": {"name": "Wang Fang", "email": "rights@citydaily.example", "phone": "+86 10 1234 5678",
+                         "address": "1 Press Road", "capacity": "owner"},
+            "work": {"title": title, "description": "Our report", "original_url": "https://citydaily.example/1"},
+            "infringing_urls": ["https://news.example/a.html"],
+            "statements": {"good_faith": true, "accurate": true},
+            "signature": "Wang Fang", "language": "en"
+        }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 201);
+    resp.json::<serde_json::Value>().await.unwrap()["id"]
+        .as_i64()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn staff_sign_in_with_sessions_csrf_and_throttling() {
+    let app = TestApp::spawn().await;
+    add(&app, "reviewer@news.example", Role::Reviewer).await;
+    let c = client();
+
+    // No session: the page sends the browser to sign in; a form post is 401.
+    let resp = c.get(app.url("/staff")).send().await.unwrap();
+    assert_eq!(resp.status(), 303);
+    assert_eq!(resp.headers()["location"], "/login?next=%2Fstaff");
+    let resp = c
+        .post(app.url("/staff/complaints/1/claim"))
+        .form(&[("csrf", "x")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 401);
+
+    // The sign-in page carries the security headers.
+    let page = c.get(app.url("/login")).send().await.unwrap();
+    let csp = page.headers()["content-security-policy"].to_str().unwrap();
+    assert!(csp.contains("frame-ancestors 'none'") && csp.contains("script-src 'none'"));
+    assert_eq!(page.headers()["x-content-type-options"], "nosniff");
+
+    // A form without its token is refused.
+    let resp = c
+        .post(app.url("/login"))
+        .form(&[("email", "reviewer@news.example"), ("password", PASSWORD)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 403);
+
+    let wrong = sign_in(&app, &c, "reviewer@news.example", "not the password").await;
+    assert_eq!(wrong.status(), 401);
+    assert!(cookie_from(&wrong, "td_session").is_none());
+
+    let ok = sign_in(&app, &c, "Reviewer@News.example", PASSWORD).await;
+    assert_eq!(ok.status(), 303);
+    assert_eq!(ok.headers()["location"], "/staff");
+    let set = ok
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap().to_string())
+        .find(|v| v.starts_with("td_session="))
+        .unwrap();
+    assert!(
+        set.contains("HttpOnly") && set.contains("SameSite=Lax"),
+        "{set}"
+    );
+    let cookie = cookie_from(&ok, "td_session").unwrap();
+    let queue = c
+        .get(app.url("/staff"))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(queue.status(), 200);
+    let csrf = hidden(&queue.text().await.unwrap(), "csrf");
+
+    // Logging out without the token does nothing; with it, the session is gone.
+    let resp = c
+        .post(app.url("/logout"))
+        .header("cookie", &cookie)
+        .form(&[("csrf", "forged")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 403);
+    let resp = c
+        .post(app.url("/logout"))
+        .header("cookie", &cookie)
+        .form(&[("csrf", csrf.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 303);
+    let resp = c
+        .get(app.url("/staff"))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 303, "the old session no longer works");
+
+    // Five wrong passwords from one address (one was above) lock it out for a while,
+    // even with the right password.
+    for _ in 0..4 {
+        assert_eq!(
+            sign_in(&app, &c, "reviewer@news.example", "guess")
+                .await
+                .status(),
+            401
+        );
+    }
+    let locked = sign_in(&app, &c, "reviewer@news.example", PASSWORD).await;
+    assert_eq!(locked.status(), 429);
+    assert!(locked.headers().contains_key("retry-after"));
+}
+
+#[tokio::test]
+async fn the_queue_is_ordered_by_deadline_and_complaints_can_be_claimed() {
+    use sea_orm::ConnectionTrait;
+    let app = TestApp::spawn().await;
+    add(&app, "ana@news.example", Role::Reviewer).await;
+    add(&app, "bo@news.example", Role::Reviewer).await;
+    add(&app, "admin@news.example", Role::Admin).await;
+    let later = file(&app, "Later story").await;
+    let overdue = file(&app, "Overdue story").await;
+    let sooner = file(&app, "Sooner story").await;
+    let backend = app.db.get_database_backend();
+    for (id, hours) in [(later, 20), (overdue, -2), (sooner, 3)] {
+        let at = OffsetDateTime::now_utc() + time::Duration::hours(hours);
+        app.db
+            .execute_raw(takedown::db::stmt(
+                backend,
+                "UPDATE complaints SET deadline_at = ? WHERE id = ?",
+                vec![at.into(), id.into()],
+            ))
+            .await
+            .unwrap();
+    }
+    let c = client();
+    let (ana, ana_csrf) = session(&app, &c, "ana@news.example").await;
+    let html = c
+        .get(app.url("/staff"))
+        .header("cookie", &ana)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let pos = |t: &str| html.find(t).unwrap_or_else(|| panic!("{t} missing"));
+    assert!(pos("Overdue story") < pos("Sooner story"));
+    assert!(pos("Sooner story") < pos("Later story"));
+    assert!(
+        html.contains(&format!("<tr class=\"overdue\" data-id=\"{overdue}\">")),
+        "{html}"
+    );
+    assert!(
+        html.contains("overdue by 1 hour 59 minutes") || html.contains("overdue by 2 hours"),
+        "{html}"
+    );
+
+    let claim = |cookie: String, csrf: String, id: i64, to: Option<&'static str>| {
+        let c = c.clone();
+        let url = app.url(&format!("/staff/complaints/{id}/claim"));
+        async move {
+            let mut form = vec![("csrf", csrf)];
+            if let Some(t) = to {
+                form.push(("to", t.to_string()));
+            }
+            c.post(url)
+                .header("cookie", cookie)
+                .form(&form)
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16()
+        }
+    };
+    assert_eq!(claim(ana.clone(), "forged".into(), sooner, None).await, 403);
+    assert_eq!(
+        claim(ana.clone(), ana_csrf.clone(), sooner, None).await,
+        303
+    );
+    let mine = c
+        .get(app.url("/staff?assigned=mine"))
+        .header("cookie", &ana)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(mine.contains("Sooner story") && !mine.contains("Later story"));
+
+    // Another reviewer cannot take it, nor hand work to someone else; an admin can.
+    let (bo, bo_csrf) = session(&app, &c, "bo@news.example").await;
+    assert_eq!(claim(bo.clone(), bo_csrf.clone(), sooner, None).await, 409);
+    assert_eq!(
+        claim(bo.clone(), bo_csrf.clone(), later, Some("ana@news.example")).await,
+        403
+    );
+    let (admin, admin_csrf) = session(&app, &c, "admin@news.example").await;
+    assert_eq!(
+        claim(admin, admin_csrf, sooner, Some("bo@news.example")).await,
+        303
+    );
+    assert_eq!(
+        app.count("complaints WHERE assigned_reviewer = 'bo@news.example'")
+            .await,
+        1
+    );
+    assert_eq!(
+        app.count("audit_events WHERE action = 'complaint.assigned'")
+            .await,
+        2
+    );
+
+    // A disabled account's sessions end at once.
+    let out = takedown_cmd(&app.test_db)
+        .args(["staff", "disable", "--email", "ana@news.example"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let resp = c
+        .get(app.url("/staff"))
+        .header("cookie", &ana)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 303);
+}
+
+#[tokio::test]
+async fn staff_accounts_are_added_from_the_command_line() {
+    let app = TestApp::spawn().await;
+    let out = takedown_cmd(&app.test_db)
+        .args([
+            "staff",
+            "add",
+            "--email",
+            "new@news.example",
+            "--role",
+            "admin",
+        ])
+        .env("TAKEDOWN_PASSWORD", PASSWORD)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = takedown_cmd(&app.test_db)
+        .args([
+            "staff",
+            "add",
+            "--email",
+            "weak@news.example",
+            "--role",
+            "reviewer",
+        ])
+        .env("TAKEDOWN_PASSWORD", "short")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("at least 12 characters"));
+    let out = takedown_cmd(&app.test_db)
+        .args([
+            "staff",
+            "add",
+            "--email",
+            "new@news.example",
+            "--role",
+            "admin",
+        ])
+        .env("TAKEDOWN_PASSWORD", PASSWORD)
+        .output()
+        .unwrap();
+    assert!(!out.status.success(), "the same email twice");
+    let c = client();
+    assert_eq!(
+        sign_in(&app, &c, "new@news.example", PASSWORD)
+            .await
+            .status(),
+        303
+    );
+}
+
+#[tokio::test]
+async fn a_reviewer_decides_from_the_queue_page() {
+    let app = TestApp::spawn().await;
+    add(&app, "ana@news.example", Role::Reviewer).await;
+    let id = file(&app, "A story").await;
+    let c = client();
+    let (cookie, csrf) = session(&app, &c, "ana@news.example").await;
+    let html = c
+        .get(app.url("/staff"))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains(&format!("action=\"/staff/complaints/{id}/decision\"")));
+    let url = app.url(&format!("/staff/complaints/{id}/decision"));
+    let forged = c
+        .post(&url)
+        .header("cookie", &cookie)
+        .form(&[
+            ("csrf", "forged"),
+            ("action", "uphold"),
+            ("reason", "copied"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(forged.status(), 403);
+    let resp = c
+        .post(&url)
+        .header("cookie", &cookie)
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("action", "uphold"),
+            ("reason", "Copied word for word without a licence."),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 303);
+    assert_eq!(app.count("complaints WHERE status = 'upheld'").await, 1);
+    let actor = "staff:%";
+    assert_eq!(
+        app.count(&format!(
+            "audit_events WHERE action = 'complaint.decided' AND actor LIKE '{actor}'"
+        ))
+        .await,
+        1
+    );
+    // Decided complaints leave the queue.
+    let html = c
+        .get(app.url("/staff"))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(!html.contains("A story"));
+}

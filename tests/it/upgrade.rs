@@ -1,0 +1,228 @@
+//! A database written by the release before holds and rounds (`tests/fixtures/`, made by
+//! `make-release-1.sh` with that release's binary) is migrated: every open complaint
+//! keeps its deadline, every removed article stays removed and is held by the complaint
+//! that removed it, steps are typed; down and up again give the same; and the service
+//! goes on working on it.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use crate::common::{TestApp, TestDb};
+use migrations::{Migrator, MigratorTrait};
+use sea_orm::{ConnectionTrait, DatabaseConnection, Statement};
+use takedown::domain::deadline::{StepKind, StepState};
+use takedown::domain::holds::HoldKind;
+use takedown::entities::{complaint, complaint_round, deadline_step, takedown_hold};
+
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+
+const OPEN: &str = "('received', 'in_review', 'needs_info', 'appealed')";
+
+/// The release's database, loaded into a fresh test database, not yet migrated further.
+async fn release_database() -> TestDb {
+    let db = TestDb::new().await;
+    if db.is_postgres() {
+        let conn = sea_orm::Database::connect(&db.url).await.unwrap();
+        let dump = include_str!("../fixtures/release-1.pg.sql");
+        conn.execute_unprepared(dump).await.unwrap();
+        conn.close().await.unwrap();
+    } else {
+        std::fs::copy(
+            concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/tests/fixtures/release-1.sqlite"
+            ),
+            db.data_dir().join("takedown.db"),
+        )
+        .unwrap();
+    }
+    db
+}
+
+/// `SELECT id, <column> FROM <from>` as text, to compare before and after.
+async fn column(db: &DatabaseConnection, sql: &str) -> BTreeMap<i64, String> {
+    let rows = db
+        .query_all_raw(Statement::from_string(db.get_database_backend(), sql))
+        .await
+        .unwrap();
+    rows.into_iter()
+        .map(|r| {
+            let id: i64 = r.try_get("", "id").unwrap();
+            let v: time::OffsetDateTime = r.try_get("", "v").unwrap();
+            (id, v.to_string())
+        })
+        .collect()
+}
+
+async fn removed(db: &DatabaseConnection) -> Vec<i64> {
+    let rows = db
+        .query_all_raw(Statement::from_string(
+            db.get_database_backend(),
+            "SELECT id FROM articles WHERE status = 'removed' ORDER BY id",
+        ))
+        .await
+        .unwrap();
+    rows.into_iter()
+        .map(|r| r.try_get::<i64>("", "id").unwrap())
+        .collect()
+}
+
+async fn holds(db: &DatabaseConnection) -> Vec<(i64, Option<i64>, HoldKind)> {
+    takedown_hold::Entity::find()
+        .filter(takedown_hold::Column::ReleasedAt.is_null())
+        .order_by_asc(takedown_hold::Column::ArticleId)
+        .all(db)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|h| (h.article_id, h.complaint_id, h.kind))
+        .collect()
+}
+
+/// What the migration must have made of the release's data.
+async fn check_converted(db: &DatabaseConnection) {
+    use HoldKind::*;
+    // 1: breached, provisional; 2: upheld (a counter-notice waits); 3: breached, then
+    // upheld.
+    assert_eq!(
+        holds(db).await,
+        [
+            (1, Some(1), Provisional),
+            (2, Some(2), Upheld),
+            (3, Some(3), Upheld)
+        ]
+    );
+    let steps = deadline_step::Entity::find()
+        .order_by_asc(deadline_step::Column::Id)
+        .all(db)
+        .await
+        .unwrap();
+    let of = |id: i64| {
+        steps
+            .iter()
+            .filter(|s| s.complaint_id == id)
+            .map(|s| (s.kind, s.round, s.occasion.as_str(), s.state))
+            .collect::<Vec<_>>()
+    };
+    use StepKind::*;
+    use StepState::*;
+    assert_eq!(
+        of(5),
+        [
+            (Reminder, 1, "12h", Pending),
+            (Reminder, 1, "20h", Pending),
+            (Reminder, 1, "23h", Pending),
+            (Breach, 1, "", Pending)
+        ]
+    );
+    assert_eq!(of(4), [(Breach, 1, "", Cancelled), (Breach, 2, "", Done)]);
+    assert_eq!(
+        of(2),
+        [(Breach, 1, "", Cancelled), (Restore, 1, "1", Pending)]
+    );
+    let waiting: Vec<_> = of(6).into_iter().filter(|s| s.0 == InfoWait).collect();
+    assert_eq!(waiting.len(), 1);
+    assert_eq!((waiting[0].1, waiting[0].3), (1, Pending));
+    // The appealed complaint's first round, closed, with its reasons.
+    let first = complaint_round::Entity::find()
+        .filter(complaint_round::Column::ComplaintId.eq(4))
+        .one(db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (
+            first.number,
+            first.outcome.as_deref(),
+            first.reason.as_deref()
+        ),
+        (1, Some("rejected"), Some("转载已获许可。"))
+    );
+    assert!(
+        first.deadline_at
+            < complaint::Entity::find_by_id(4)
+                .one(db)
+                .await
+                .unwrap()
+                .unwrap()
+                .deadline_at
+    );
+}
+
+#[tokio::test]
+async fn a_release_database_migrates_up_down_and_up_with_nothing_lost() {
+    let db = release_database().await;
+    let conn = takedown::db::connect(&db.url).await.unwrap();
+    let deadlines_sql =
+        format!("SELECT id, deadline_at AS v FROM complaints WHERE status IN {OPEN} ORDER BY id");
+    let pending = Migrator::get_pending_migrations(&conn).await.unwrap();
+    assert_eq!(
+        pending.len(),
+        1,
+        "the fixture is the release before this migration"
+    );
+    let deadlines = column(&conn, &deadlines_sql).await;
+    assert_eq!(deadlines.keys().copied().collect::<Vec<_>>(), [1, 4, 5, 6]);
+    let down_before = removed(&conn).await;
+    assert_eq!(down_before, [1, 2, 3]);
+
+    Migrator::up(&conn, None).await.unwrap();
+    assert_eq!(column(&conn, &deadlines_sql).await, deadlines);
+    assert_eq!(removed(&conn).await, down_before);
+    check_converted(&conn).await;
+
+    Migrator::down(&conn, Some(1)).await.unwrap();
+    let names = conn
+        .query_all_raw(Statement::from_string(
+            conn.get_database_backend(),
+            "SELECT step FROM deadline_steps WHERE complaint_id = 4 ORDER BY id",
+        ))
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|r| r.try_get::<String>("", "step").unwrap())
+        .collect::<Vec<_>>();
+    assert_eq!(
+        names,
+        ["breach", "breach:appeal"],
+        "the release's names come back"
+    );
+    assert_eq!(removed(&conn).await, down_before);
+
+    Migrator::up(&conn, None).await.unwrap();
+    assert_eq!(column(&conn, &deadlines_sql).await, deadlines);
+    check_converted(&conn).await;
+    conn.close().await.unwrap();
+
+    // The service runs on it: the open complaint's deadline passes, its article goes
+    // down on a hold of its own, the audit chain of both releases verifies.
+    let db = std::sync::Arc::new(db);
+    let app = TestApp::spawn_on(db.clone(), |c| {
+        c.on_breach = takedown::domain::deadline::OnBreach::Remove;
+    })
+    .await;
+    let mailer = takedown::jobs::mailer(&app.state.config).unwrap();
+    let c5 = complaint::Entity::find_by_id(5)
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    let r = takedown::jobs::tick(
+        &app.state.jobs(),
+        &mailer,
+        c5.deadline_at + Duration::from_secs(60),
+    )
+    .await
+    .unwrap();
+    assert_eq!(r.deadlines.removed_articles, 1, "{r}");
+    assert_eq!(holds(&app.db).await.len(), 4);
+    let out = crate::common::takedown_cmd(&db)
+        .args(["audit", "verify"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

@@ -1,0 +1,151 @@
+//! Evidence uploads stream to disk: with 20 clients each sending a 10 MB file at once,
+//! the server's memory stays far below the 200 MB it would need to hold them. The
+//! server runs as its own process (the built binary), so its peak resident memory can
+//! be read from /proc apart from the clients'.
+
+use std::io::Write;
+use std::process::{Child, Stdio};
+use std::time::{Duration, Instant};
+
+use crate::common::TestDb;
+use reqwest::multipart::{Form, Part};
+
+struct Server(Child);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// A `VmRSS`/`VmHWM`-style line of /proc/PID/status, in KiB.
+fn status_kib(pid: u32, field: &str) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix(field))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap_or(0)
+}
+
+fn form(evidence: Vec<u8>) -> Form {
+    Form::new()
+        .text("language", "zh")
+        .text("submission_id", uuid::Uuid::new_v4().to_string())
+        .text("claimant.name", "王芳")
+        .text("claimant.email", "rights@citydaily.example")
+        .text("claimant.phone", "+86 10 1234 5678")
+        .text("claimant.address", "北京市新闻路1号")
+        .text("claimant.capacity", "owner")
+        .text("work.title", "渡轮码头启用")
+        .text("work.description", "本报记者原创报道")
+        .text("work.original_url", "https://citydaily.example/news/1")
+        .text(
+            "infringing_urls",
+            "https://news.example/2022/08/24/article-1.html",
+        )
+        .text("statements.good_faith", "true")
+        .text("statements.accurate", "true")
+        .text("signature", "王芳")
+        .part("evidence", Part::bytes(evidence).file_name("scan.pdf"))
+}
+
+#[tokio::test]
+async fn twenty_10_mb_uploads_at_once_keep_server_memory_bounded() {
+    if !std::path::Path::new("/proc/self/status").exists() {
+        crate::common::skipped("the upload memory test reads /proc (Linux only)");
+        return;
+    }
+    let db = TestDb::new().await;
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let base = format!("http://127.0.0.1:{port}");
+    let server = Server(
+        crate::common::takedown_cmd(&db)
+            .arg("serve")
+            .env("BIND_ADDR", format!("127.0.0.1:{port}"))
+            .env("PUBLIC_BASE_URL", &base)
+            .env("INTAKE_RATE_LIMIT", "0")
+            .env("RECEIPT_RATE_LIMIT", "0")
+            .env("SCHEDULER_CRON", "off")
+            .env("SITE_HOSTS", "news.example")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("takedown serve starts"),
+    );
+    let pid = server.0.id();
+    let client = reqwest::Client::new();
+    let start = Instant::now();
+    while client
+        .get(format!("{base}/healthz"))
+        .send()
+        .await
+        .map(|r| r.status() != 200)
+        .unwrap_or(true)
+    {
+        assert!(
+            start.elapsed() < Duration::from_secs(60),
+            "server never came up"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    // One small filing first, so everything lazily allocated is counted in the baseline.
+    let warm = client
+        .post(format!("{base}/complaints"))
+        .multipart(form(b"%PDF-1.4 warm-up".to_vec()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(warm.status(), 201);
+    let baseline = status_kib(pid, "VmRSS:");
+
+    let mut pdf = b"%PDF-1.4\n".to_vec();
+    let mut x: u32 = 0x2545_f491;
+    while pdf.len() < 10 << 20 {
+        x ^= x << 13;
+        x ^= x >> 17;
+        x ^= x << 5;
+        pdf.extend_from_slice(&x.to_le_bytes());
+    }
+    pdf.truncate(10 << 20);
+    let mut tasks = Vec::new();
+    for _ in 0..20 {
+        let (client, url, body) = (client.clone(), format!("{base}/complaints"), pdf.clone());
+        tasks.push(tokio::spawn(async move {
+            client
+                .post(url)
+                .multipart(form(body))
+                .send()
+                .await
+                .unwrap()
+                .status()
+        }));
+    }
+    for t in tasks {
+        assert_eq!(t.await.unwrap(), 201);
+    }
+    let peak = status_kib(pid, "VmHWM:");
+    let grew_mib = peak.saturating_sub(baseline) / 1024;
+    let _ = writeln!(
+        std::io::stderr(),
+        "upload memory: baseline {} MiB, peak {} MiB, grew {grew_mib} MiB for 200 MiB uploaded",
+        baseline / 1024,
+        peak / 1024
+    );
+    assert!(
+        grew_mib < 100,
+        "server memory grew {grew_mib} MiB while receiving 20 x 10 MB"
+    );
+    let stored = std::fs::read(
+        db.data_dir()
+            .join("evidence")
+            .join(takedown::domain::canonical::sha256_hex(&pdf)),
+    )
+    .unwrap();
+    assert_eq!(stored.len(), pdf.len());
+}
