@@ -95,28 +95,23 @@ pub async fn decide(
         .order_by_asc(complaint_target::Column::Id)
         .all(&txn)
         .await?;
-    let moved = match decision {
-        Decision::Uphold => uphold_targets(&txn, site, &c, &targets, actor, now).await?,
-        Decision::Reject => release_holds(&txn, site, &c, Release::Rejected, actor, now).await?,
+    let (held, restored) = match decision {
+        Decision::Uphold => {
+            let up = Upholding {
+                c: &c,
+                round,
+                reason,
+                actor,
+            };
+            (uphold(&txn, site, &up, &targets, now).await?, Vec::new())
+        }
+        Decision::Reject => {
+            let why = Release::Rejected;
+            let back = holds::end_provisional(&txn, site, &c, round, why, reason, actor, now);
+            (Vec::new(), back.await?)
+        }
     };
-    let restored: Vec<i64> = moved
-        .iter()
-        .filter(|m| m.came_back())
-        .map(|m| m.article.id)
-        .collect();
-
-    let mut am: complaint::ActiveModel = c.clone().into();
-    am.status = Set(decision.status().as_str().to_string());
-    am.decision = Set(Some(decision.status().as_str().to_string()));
-    am.decision_reason = Set(Some(reason.to_string()));
-    am.decided_at = Set(Some(now));
-    am.decided_by = Set(Some(actor.to_string()));
-    am.update(&txn).await?;
-    steps::cancel_waiting(&txn, c.id, "decided before it was due", now).await?;
-    let held: Vec<i64> = match decision {
-        Decision::Uphold => moved.iter().map(|m| m.article.id).collect(),
-        Decision::Reject => Vec::new(),
-    };
+    record(&txn, &c, decision, reason, actor, now).await?;
     audit::append(
         &txn,
         now,
@@ -133,7 +128,6 @@ pub async fn decide(
         }),
     )
     .await?;
-
     let urls: Vec<String> = targets.iter().map(|t| t.url.clone()).collect();
     let told = Told {
         decision,
@@ -143,23 +137,6 @@ pub async fn decide(
         round,
     };
     tell_claimant(&txn, site, &c, &told, now).await?;
-    let affected: Vec<Affected> = moved
-        .iter()
-        .map(|m| Affected {
-            article: &m.article,
-            live: !m.after.is_down(),
-        })
-        .collect();
-    if !affected.is_empty() {
-        let news = match decision {
-            Decision::Uphold => News::Removed { reason },
-            Decision::Reject => News::ProvisionalEnded {
-                withdrawn: false,
-                reason,
-            },
-        };
-        sources::tell(&txn, site, &c, round, &affected, news, now).await?;
-    }
     txn.commit().await?;
     Ok(Decided::Done {
         removed: held.len(),
@@ -167,50 +144,67 @@ pub async fn decide(
     })
 }
 
-/// An upheld hold on every target in the registry; a provisional hold this complaint's
-/// breach placed becomes an upheld one.
-async fn uphold_targets(
+/// Who upholds which complaint, and why.
+struct Upholding<'a> {
+    c: &'a complaint::Model,
+    round: i32,
+    reason: &'a str,
+    actor: &'a str,
+}
+
+/// An upheld hold on every target in the registry (a provisional hold this complaint's
+/// breach placed becomes an upheld one), and the sources told. Returns the articles held.
+async fn uphold(
     txn: &impl ConnectionTrait,
     site: &Site<'_>,
-    c: &complaint::Model,
+    up: &Upholding<'_>,
     targets: &[complaint_target::Model],
-    actor: &str,
     now: OffsetDateTime,
-) -> Result<Vec<Moved>, DbErr> {
-    let mut moved = Vec::new();
+) -> Result<Vec<i64>, DbErr> {
+    let mut moved: Vec<Moved> = Vec::new();
     for t in targets {
         let Some(id) = t.article_id else { continue };
-        if moved.iter().any(|m: &Moved| m.article.id == id) {
+        if moved.iter().any(|m| m.article.id == id) {
             continue;
         }
         let Some(a) = article::Entity::find_by_id(id).one(txn).await? else {
             continue;
         };
-        moved.push(holds::place(txn, site, &a, HoldKind::Upheld, c.id, actor, now).await?);
+        let m = holds::place(txn, site, &a, HoldKind::Upheld, up.c.id, up.actor, now).await?;
+        moved.push(m);
     }
-    Ok(moved)
+    let affected: Vec<Affected> = moved
+        .iter()
+        .map(|m| Affected {
+            article: &m.article,
+            live: false,
+        })
+        .collect();
+    if !affected.is_empty() {
+        let news = News::Removed { reason: up.reason };
+        sources::tell(txn, site, up.c, up.round, &affected, news, now).await?;
+    }
+    Ok(moved.iter().map(|m| m.article.id).collect())
 }
 
-/// Releases every hold complaint `c` has standing, for `why`.
-pub async fn release_holds(
+/// The decision on the complaint's row; what still waited on its clock is cancelled.
+async fn record(
     txn: &impl ConnectionTrait,
-    site: &Site<'_>,
     c: &complaint::Model,
-    why: Release,
+    decision: Decision,
+    reason: &str,
     actor: &str,
     now: OffsetDateTime,
-) -> Result<Vec<Moved>, DbErr> {
-    let mut moved = Vec::new();
-    for h in holds::of_complaint(txn, c.id).await? {
-        if moved.iter().any(|m: &Moved| m.article.id == h.article_id) {
-            continue;
-        }
-        let Some(a) = article::Entity::find_by_id(h.article_id).one(txn).await? else {
-            continue;
-        };
-        moved.push(holds::release(txn, site, &a, c.id, why, actor, now).await?);
-    }
-    Ok(moved)
+) -> Result<(), DbErr> {
+    let mut am: complaint::ActiveModel = c.clone().into();
+    am.status = Set(decision.status().as_str().to_string());
+    am.decision = Set(Some(decision.status().as_str().to_string()));
+    am.decision_reason = Set(Some(reason.to_string()));
+    am.decided_at = Set(Some(now));
+    am.decided_by = Set(Some(actor.to_string()));
+    am.update(txn).await?;
+    steps::cancel_waiting(txn, c.id, "decided before it was due", now).await?;
+    Ok(())
 }
 
 /// What the claimant is told of a decision.

@@ -12,9 +12,10 @@ use time::OffsetDateTime;
 use crate::audit;
 use crate::domain::holds::{ArticleState, HoldKind, Release};
 use crate::domain::validate::format_timestamp;
-use crate::entities::{article, takedown_hold};
+use crate::entities::{article, complaint, takedown_hold};
 use crate::mail::outbox;
 use crate::services::site::Site;
+use crate::services::sources::{self, Affected, News};
 
 /// What a placement or release did to one article.
 #[derive(Debug, Clone)]
@@ -262,4 +263,62 @@ pub async fn provisional_count(db: &impl ConnectionTrait) -> Result<u64, DbErr> 
         .filter_map(|(a, p)| p.then_some(a))
         .collect();
     Ok(provisional.len() as u64)
+}
+
+/// Releases every hold complaint `c` has standing, for `why`.
+pub async fn release_all(
+    txn: &impl ConnectionTrait,
+    site: &Site<'_>,
+    c: &complaint::Model,
+    why: Release,
+    actor: &str,
+    now: OffsetDateTime,
+) -> Result<Vec<Moved>, DbErr> {
+    let mut moved: Vec<Moved> = Vec::new();
+    for h in of_complaint(txn, c.id).await? {
+        if moved.iter().any(|m| m.article.id == h.article_id) {
+            continue;
+        }
+        let Some(a) = article::Entity::find_by_id(h.article_id).one(txn).await? else {
+            continue;
+        };
+        moved.push(release(txn, site, &a, c.id, why, actor, now).await?);
+    }
+    Ok(moved)
+}
+
+/// Ends complaint `c`'s provisional removal without an uphold: its holds are released
+/// and the sources (and the escalation address) told how it ended. Returns the
+/// articles that came back.
+#[allow(clippy::too_many_arguments)]
+pub async fn end_provisional(
+    txn: &impl ConnectionTrait,
+    site: &Site<'_>,
+    c: &complaint::Model,
+    round: i32,
+    why: Release,
+    reason: &str,
+    actor: &str,
+    now: OffsetDateTime,
+) -> Result<Vec<i64>, DbErr> {
+    let moved = release_all(txn, site, c, why, actor, now).await?;
+    let affected: Vec<Affected> = moved
+        .iter()
+        .map(|m| Affected {
+            article: &m.article,
+            live: !m.after.is_down(),
+        })
+        .collect();
+    if !affected.is_empty() {
+        let news = News::ProvisionalEnded {
+            withdrawn: why == Release::Withdrawn,
+            reason,
+        };
+        sources::tell(txn, site, c, round, &affected, news, now).await?;
+    }
+    Ok(moved
+        .iter()
+        .filter(|m| m.came_back())
+        .map(|m| m.article.id)
+        .collect())
 }

@@ -25,9 +25,8 @@ use crate::mail::notice::{NoticeKey, NoticeKind, Occasion};
 use crate::mail::outbox::{self, Email};
 use crate::mail::templates::{InfoAnswered, InfoClosed, InfoRequest, render_email};
 use crate::services::complaints::{row_by_code, status_url};
-use crate::services::decisions::release_holds;
+use crate::services::holds;
 use crate::services::site::Site;
-use crate::services::sources::{self, Affected, News};
 use crate::services::steps;
 
 /// Longest message or answer.
@@ -289,21 +288,8 @@ pub async fn close_incomplete(
     steps::cancel_waiting(txn, c.id, "closed as incomplete", now).await?;
     // A provisional removal at its missed deadline ends with it.
     let round = round(c.appealed_at.is_some());
-    let moved = release_holds(txn, site, c, Release::Incomplete, "scheduler", now).await?;
-    let affected: Vec<Affected> = moved
-        .iter()
-        .map(|m| Affected {
-            article: &m.article,
-            live: !m.after.is_down(),
-        })
-        .collect();
-    if !affected.is_empty() {
-        let news = News::ProvisionalEnded {
-            withdrawn: false,
-            reason: REASON,
-        };
-        sources::tell(txn, site, c, round, &affected, news, now).await?;
-    }
+    let why = Release::Incomplete;
+    holds::end_provisional(txn, site, c, round, why, REASON, "scheduler", now).await?;
     audit::append(
         txn,
         now,

@@ -109,88 +109,7 @@ async fn email(
     news: News<'_>,
     now: OffsetDateTime,
 ) -> Result<(), DbErr> {
-    let zh = contact.language == Language::Zh;
-    let outlet = if contact.outlet.is_empty() {
-        "takedown"
-    } else {
-        &contact.outlet
-    };
-    let (kind, subject, body) = match news {
-        News::Provisional => {
-            let urls: Vec<String> = contact.articles.iter().map(|a| a.0.clone()).collect();
-            (
-                NoticeKind::ProvisionalRemovalSource,
-                if zh {
-                    format!(
-                        "转载内容已暂时删除 / Republished content removed provisionally: complaint #{}",
-                        c.id
-                    )
-                } else {
-                    format!(
-                        "Republished content removed provisionally: complaint #{}",
-                        c.id
-                    )
-                },
-                render_email(SourceProvisional {
-                    zh,
-                    outlet,
-                    id: c.id,
-                    targets: &urls,
-                })?,
-            )
-        }
-        News::Removed { reason } => {
-            let targets: Vec<(String, String)> = contact
-                .articles
-                .iter()
-                .map(|a| (a.0.clone(), site.counter_notice_url(a.1)))
-                .collect();
-            (
-                NoticeKind::RemovalSource,
-                if zh {
-                    format!(
-                        "转载内容已删除 / Republished content removed: complaint #{}",
-                        c.id
-                    )
-                } else {
-                    format!("Republished content removed: complaint #{}", c.id)
-                },
-                render_email(SourceRemoval {
-                    zh,
-                    outlet,
-                    id: c.id,
-                    targets: &targets,
-                    reason,
-                })?,
-            )
-        }
-        News::ProvisionalEnded { withdrawn, reason } => {
-            let targets: Vec<(String, bool)> = contact
-                .articles
-                .iter()
-                .map(|a| (a.0.clone(), a.2))
-                .collect();
-            (
-                NoticeKind::ProvisionalEnded,
-                if zh {
-                    format!(
-                        "暂时删除已结束 / Provisional removal ended: complaint #{}",
-                        c.id
-                    )
-                } else {
-                    format!("Provisional removal ended: complaint #{}", c.id)
-                },
-                render_email(SourceProvisionalEnded {
-                    zh,
-                    outlet,
-                    id: c.id,
-                    withdrawn,
-                    reason,
-                    targets: &targets,
-                })?,
-            )
-        }
-    };
+    let (kind, subject, body) = compose(site, c.id, contact, news)?;
     outbox::enqueue(
         txn,
         &Email {
@@ -205,4 +124,79 @@ async fn email(
     )
     .await?;
     Ok(())
+}
+
+/// The kind, subject and body of `news` for `contact`, in the contact's language.
+fn compose(
+    site: &Site<'_>,
+    id: i64,
+    contact: &Contact,
+    news: News<'_>,
+) -> Result<(NoticeKind, String, String), DbErr> {
+    let zh = contact.language == Language::Zh;
+    let outlet = match contact.outlet.as_str() {
+        "" => "takedown",
+        o => o,
+    };
+    // Subjects lead with Chinese for a Chinese source, and always carry the English.
+    let subject = |zh_words: &str, en_words: &str| {
+        let en = format!("{en_words}: complaint #{id}");
+        if zh { format!("{zh_words} / {en}") } else { en }
+    };
+    Ok(match news {
+        News::Provisional => {
+            let targets: Vec<String> = contact.articles.iter().map(|a| a.0.clone()).collect();
+            (
+                NoticeKind::ProvisionalRemovalSource,
+                subject(
+                    "转载内容已暂时删除",
+                    "Republished content removed provisionally",
+                ),
+                render_email(SourceProvisional {
+                    zh,
+                    outlet,
+                    id,
+                    targets: &targets,
+                })?,
+            )
+        }
+        News::Removed { reason } => {
+            let targets: Vec<(String, String)> = contact
+                .articles
+                .iter()
+                .map(|a| (a.0.clone(), site.counter_notice_url(a.1)))
+                .collect();
+            (
+                NoticeKind::RemovalSource,
+                subject("转载内容已删除", "Republished content removed"),
+                render_email(SourceRemoval {
+                    zh,
+                    outlet,
+                    id,
+                    targets: &targets,
+                    reason,
+                })?,
+            )
+        }
+        News::ProvisionalEnded { withdrawn, reason } => {
+            let targets: Vec<(String, bool)> = contact
+                .articles
+                .iter()
+                .map(|a| (a.0.clone(), a.2))
+                .collect();
+            let t = SourceProvisionalEnded {
+                zh,
+                outlet,
+                id,
+                withdrawn,
+                reason,
+                targets: &targets,
+            };
+            (
+                NoticeKind::ProvisionalEnded,
+                subject("暂时删除已结束", "Provisional removal ended"),
+                render_email(t)?,
+            )
+        }
+    })
 }

@@ -21,9 +21,8 @@ use crate::entities::{complaint, complaint_round};
 use crate::mail::notice::{NoticeKey, NoticeKind, Occasion};
 use crate::mail::outbox::{self, Email};
 use crate::services::complaints::{row_by_code, status_url};
-use crate::services::decisions::release_holds;
+use crate::services::holds;
 use crate::services::site::Site;
-use crate::services::sources::{self, Affected, News};
 use crate::services::steps;
 
 #[derive(Debug, PartialEq, Eq)]
@@ -59,59 +58,10 @@ pub async fn withdraw(
     let mut am: complaint::ActiveModel = c.clone().into();
     let mut restored = Vec::new();
     if round == APPEAL_ROUND {
-        // Withdrawing an appeal withdraws the appeal: the first decision stands.
-        let first = complaint_round::Entity::find()
-            .filter(complaint_round::Column::ComplaintId.eq(c.id))
-            .filter(complaint_round::Column::Number.eq(FIRST_ROUND))
-            .one(&txn)
-            .await?;
-        complaint_round::ActiveModel {
-            complaint_id: Set(c.id),
-            number: Set(APPEAL_ROUND),
-            opened_at: Set(c.appealed_at.unwrap_or(now)),
-            deadline_at: Set(c.deadline_at),
-            breached: Set(c.overdue),
-            decided_at: Set(Some(now)),
-            decided_by: Set(Some("claimant".into())),
-            outcome: Set(Some(ComplaintStatus::Withdrawn.as_str().to_string())),
-            reason: Set(reason.map(str::to_string)),
-            ..Default::default()
-        }
-        .insert(&txn)
-        .await?;
-        am.status = Set(ComplaintStatus::Rejected.as_str().to_string());
-        am.decision = Set(Some(ComplaintStatus::Rejected.as_str().to_string()));
-        if let Some(first) = first {
-            am.decision_reason = Set(first.reason);
-            am.decided_at = Set(first.decided_at.or(Some(now)));
-            am.decided_by = Set(first.decided_by);
-            am.deadline_at = Set(first.deadline_at);
-            am.overdue = Set(first.breached);
-        } else {
-            am.decided_at = Set(Some(now));
-            am.decided_by = Set(c.prior_decided_by.clone());
-        }
+        withdraw_appeal(&txn, &c, &mut am, reason, now).await?;
     } else {
-        let moved = release_holds(&txn, site, &c, Release::Withdrawn, "claimant", now).await?;
-        restored = moved
-            .iter()
-            .filter(|m| m.came_back())
-            .map(|m| m.article.id)
-            .collect();
-        let affected: Vec<Affected> = moved
-            .iter()
-            .map(|m| Affected {
-                article: &m.article,
-                live: !m.after.is_down(),
-            })
-            .collect();
-        if !affected.is_empty() {
-            let news = News::ProvisionalEnded {
-                withdrawn: true,
-                reason: "",
-            };
-            sources::tell(&txn, site, &c, round, &affected, news, now).await?;
-        }
+        let why = Release::Withdrawn;
+        restored = holds::end_provisional(&txn, site, &c, round, why, "", "claimant", now).await?;
         am.status = Set(ComplaintStatus::Withdrawn.as_str().to_string());
         am.decision = Set(Some(ComplaintStatus::Withdrawn.as_str().to_string()));
         am.decision_reason = Set(reason.map(str::to_string));
@@ -143,6 +93,52 @@ pub async fn withdraw(
         ComplaintStatus::Withdrawn
     };
     Ok(Withdrawn::Done { status, restored })
+}
+
+/// Withdrawing an appeal withdraws the appeal: it closes as a round of its own, and
+/// the first decision stands again on the complaint.
+async fn withdraw_appeal(
+    txn: &impl ConnectionTrait,
+    c: &complaint::Model,
+    am: &mut complaint::ActiveModel,
+    reason: Option<&str>,
+    now: OffsetDateTime,
+) -> Result<(), DbErr> {
+    let first = complaint_round::Entity::find()
+        .filter(complaint_round::Column::ComplaintId.eq(c.id))
+        .filter(complaint_round::Column::Number.eq(FIRST_ROUND))
+        .one(txn)
+        .await?;
+    complaint_round::ActiveModel {
+        complaint_id: Set(c.id),
+        number: Set(APPEAL_ROUND),
+        opened_at: Set(c.appealed_at.unwrap_or(now)),
+        deadline_at: Set(c.deadline_at),
+        breached: Set(c.overdue),
+        decided_at: Set(Some(now)),
+        decided_by: Set(Some("claimant".into())),
+        outcome: Set(Some(ComplaintStatus::Withdrawn.as_str().to_string())),
+        reason: Set(reason.map(str::to_string)),
+        ..Default::default()
+    }
+    .insert(txn)
+    .await?;
+    am.status = Set(ComplaintStatus::Rejected.as_str().to_string());
+    am.decision = Set(Some(ComplaintStatus::Rejected.as_str().to_string()));
+    match first {
+        Some(first) => {
+            am.decision_reason = Set(first.reason);
+            am.decided_at = Set(first.decided_at.or(Some(now)));
+            am.decided_by = Set(first.decided_by);
+            am.deadline_at = Set(first.deadline_at);
+            am.overdue = Set(first.breached);
+        }
+        None => {
+            am.decided_at = Set(Some(now));
+            am.decided_by = Set(c.prior_decided_by.clone());
+        }
+    }
+    Ok(())
 }
 
 /// Staff (the assigned reviewer, else `STAFF_NOTIFY`) and the claimant hear of it.
