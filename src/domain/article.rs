@@ -8,12 +8,22 @@ use super::canonical::{NORMALIZER_VERSION, content_sha256, sha256_hex};
 use super::validate::FieldErrors;
 use super::validate::{Checker, EmailAddress, HttpUrl, format_timestamp};
 
-/// An article's visibility on our site.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// An article's visibility on our site, as stored: derived from its holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, sea_orm::EnumIter, sea_orm::DeriveActiveEnum)]
+#[sea_orm(rs_type = "String", db_type = "Text")]
 pub enum ArticleStatus {
+    #[sea_orm(string_value = "published")]
     Published,
+    #[sea_orm(string_value = "removed")]
     Removed,
+    #[sea_orm(string_value = "restored")]
     Restored,
+}
+
+impl std::fmt::Display for ArticleStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
 }
 
 impl ArticleStatus {

@@ -3,6 +3,7 @@
 //! One notice carries what China (RDRIN Art. 14; Civil Code Art. 1195), the US
 //! (17 USC 512(c)(3)) and the EU (DSA Art. 16(2)) ask of a notice.
 
+use sea_orm::{DeriveActiveEnum, EnumIter};
 use serde::Deserialize;
 use time::{Duration, OffsetDateTime};
 
@@ -16,9 +17,12 @@ pub const MAX_EVIDENCE_URLS: usize = 20;
 /// Longest `work.original_text` accepted, in characters.
 pub const MAX_ORIGINAL_TEXT: usize = 200_000;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, EnumIter, DeriveActiveEnum)]
+#[sea_orm(rs_type = "String", db_type = "Text")]
 pub enum Language {
+    #[sea_orm(string_value = "zh")]
     Zh,
+    #[sea_orm(string_value = "en")]
     En,
 }
 
@@ -48,11 +52,6 @@ impl Language {
             Self::En
         }
     }
-
-    /// A stored language; anything unknown reads as English.
-    pub fn of_stored(s: &str) -> Self {
-        Self::parse(s).unwrap_or(Self::En)
-    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -70,20 +69,41 @@ impl Capacity {
     }
 }
 
-/// Where a complaint stands. Later steps (decisions, counter-notices) extend it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// Where a complaint stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum)]
+#[sea_orm(rs_type = "String", db_type = "Text")]
 pub enum ComplaintStatus {
+    #[sea_orm(string_value = "received")]
     Received,
+    #[sea_orm(string_value = "in_review")]
     InReview,
+    #[sea_orm(string_value = "needs_info")]
     NeedsInfo,
+    #[sea_orm(string_value = "upheld")]
     Upheld,
+    #[sea_orm(string_value = "rejected")]
     Rejected,
     /// Closed: the claimant did not answer a request for information in time.
+    #[sea_orm(string_value = "incomplete")]
     Incomplete,
     /// A rejected complaint back in the queue on the claimant's appeal.
+    #[sea_orm(string_value = "appealed")]
     Appealed,
     /// Closed: the claimant withdrew it before a decision.
+    #[sea_orm(string_value = "withdrawn")]
     Withdrawn,
+}
+
+impl std::fmt::Display for Language {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::fmt::Display for ComplaintStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
 }
 
 impl ComplaintStatus {
@@ -124,9 +144,40 @@ impl ComplaintStatus {
         Self::Appealed,
     ];
 
-    /// Whether a stored status is one still waiting for a decision.
-    pub fn is_open(status: &str) -> bool {
-        Self::parse(status).is_some_and(|s| Self::OPEN.contains(&s))
+    /// Still waiting for a decision.
+    pub fn is_open(self) -> bool {
+        Self::OPEN.contains(&self)
+    }
+}
+
+/// Where a counter-notice stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, EnumIter, DeriveActiveEnum)]
+#[sea_orm(rs_type = "String", db_type = "Text")]
+pub enum CounterNoticeState {
+    /// The claimant may still report legal action before `restore_at`.
+    #[sea_orm(string_value = "waiting")]
+    Waiting,
+    /// The wait ended: the hold it answers is released.
+    #[sea_orm(string_value = "restored")]
+    Restored,
+    /// The claimant reported legal action: the removal stands.
+    #[sea_orm(string_value = "legal_action")]
+    LegalAction,
+}
+
+impl CounterNoticeState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Waiting => "waiting",
+            Self::Restored => "restored",
+            Self::LegalAction => "legal_action",
+        }
+    }
+}
+
+impl std::fmt::Display for CounterNoticeState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
     }
 }
 

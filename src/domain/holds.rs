@@ -56,10 +56,10 @@ impl ArticleState {
     }
 
     /// The stored status that shows this state, given the one stored before.
-    pub fn status(self, before: &str) -> ArticleStatus {
+    pub fn status(self, before: ArticleStatus) -> ArticleStatus {
         match self {
             Self::Down { .. } => ArticleStatus::Removed,
-            Self::Live if before == ArticleStatus::Published.as_str() => ArticleStatus::Published,
+            Self::Live if before == ArticleStatus::Published => ArticleStatus::Published,
             Self::Live => ArticleStatus::Restored,
         }
     }
@@ -103,11 +103,11 @@ mod tests {
             ArticleState::Down { provisional: false }
         );
         assert_eq!(
-            ArticleState::Live.status("published"),
+            ArticleState::Live.status(ArticleStatus::Published),
             ArticleStatus::Published
         );
         assert_eq!(
-            ArticleState::Live.status("removed"),
+            ArticleState::Live.status(ArticleStatus::Removed),
             ArticleStatus::Restored
         );
     }

@@ -7,7 +7,7 @@ pub struct Model {
     pub id: i64,
     #[sea_orm(unique)]
     pub url: String,
-    pub status: String,
+    pub status: crate::domain::article::ArticleStatus,
     pub current_revision: i32,
     pub created_at: TimeDateTimeWithTimeZone,
     pub updated_at: TimeDateTimeWithTimeZone,

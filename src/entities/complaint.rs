@@ -1,5 +1,7 @@
 use sea_orm::entity::prelude::*;
 
+use crate::domain::complaint::{ComplaintStatus, Language};
+
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "complaints")]
 pub struct Model {
@@ -7,9 +9,9 @@ pub struct Model {
     pub id: i64,
     #[sea_orm(unique)]
     pub tracking_code: String,
-    pub status: String,
+    pub status: ComplaintStatus,
     pub channel: String,
-    pub language: String,
+    pub language: Language,
     pub claimant_name: String,
     pub claimant_organisation: Option<String>,
     pub claimant_email: String,

@@ -18,7 +18,7 @@ pub struct Model {
     pub signature: String,
     pub received_at: TimeDateTimeWithTimeZone,
     pub restore_at: TimeDateTimeWithTimeZone,
-    pub state: String,
+    pub state: crate::domain::complaint::CounterNoticeState,
     pub done_at: Option<TimeDateTimeWithTimeZone>,
 }
 

@@ -19,7 +19,6 @@ use time::OffsetDateTime;
 
 use crate::audit;
 use crate::db;
-use crate::domain::complaint::ComplaintStatus;
 use crate::domain::deadline::{OnBreach, StepKind, StepState, latest_only, round};
 use crate::domain::display_time::span_words;
 use crate::domain::validate::{EmailAddress, truncate_micros};
@@ -158,7 +157,7 @@ async fn handle_complaint(
     now: OffsetDateTime,
     report: &mut DeadlineReport,
 ) -> Result<(), DbErr> {
-    let open = ComplaintStatus::is_open(&c.status);
+    let open = c.status.is_open();
     let current = round(c.appealed_at.is_some());
     let mut breach = Vec::new();
     let mut reminders = Vec::new();

@@ -36,7 +36,7 @@ pub fn open_for_appeal(
     window: std::time::Duration,
     now: OffsetDateTime,
 ) -> bool {
-    c.status == ComplaintStatus::Rejected.as_str()
+    c.status == ComplaintStatus::Rejected
         && c.appealed_at.is_none()
         && c.decided_at.is_some_and(|d| now <= d + window)
 }
@@ -56,7 +56,7 @@ pub async fn appeal(
     if c.appealed_at.is_some() {
         return Ok(Appealed::AlreadyAppealed);
     }
-    if c.status != ComplaintStatus::Rejected.as_str() {
+    if c.status != ComplaintStatus::Rejected {
         return Ok(Appealed::NotRejected);
     }
     if !open_for_appeal(&c, config.appeal_window, now) {
@@ -85,7 +85,7 @@ pub async fn appeal(
     .insert(&txn)
     .await?;
     let mut am: complaint::ActiveModel = c.clone().into();
-    am.status = Set(ComplaintStatus::Appealed.as_str().to_string());
+    am.status = Set(ComplaintStatus::Appealed);
     am.appealed_at = Set(Some(now));
     am.appeal_statement = Set(Some(statement.to_string()));
     let salt = c.personal_salt.clone().unwrap_or_else(personal::new_salt);

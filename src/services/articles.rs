@@ -112,7 +112,7 @@ impl ArticleView {
         Self {
             id: a.id,
             url: a.url.clone(),
-            status: a.status.clone(),
+            status: a.status.as_str().to_string(),
             created_at: format_timestamp(a.created_at),
             updated_at: format_timestamp(a.updated_at),
             current: current.into(),
@@ -189,7 +189,7 @@ pub async fn record_in(
         None => {
             let a = article::ActiveModel {
                 url: Set(new.url.as_str().to_string()),
-                status: Set(ArticleStatus::Published.as_str().to_string()),
+                status: Set(ArticleStatus::Published),
                 current_revision: Set(1),
                 created_at: Set(now),
                 updated_at: Set(now),

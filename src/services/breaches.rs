@@ -208,7 +208,7 @@ async fn tell_claimant(
         targets: &urls,
         status_url: &url,
     };
-    let (subject, body) = match Language::of_stored(&c.language) {
+    let (subject, body) = match c.language {
         Language::Zh => (
             format!(
                 "内容已暂时删除 / Content removed provisionally: complaint {}",

@@ -197,9 +197,9 @@ pub async fn submit_in(
     let c = complaint::ActiveModel {
         personal_salt: Set(Some(salt.clone())),
         tracking_code: Set(code.as_str().to_string()),
-        status: Set(ComplaintStatus::Received.as_str().to_string()),
+        status: Set(ComplaintStatus::Received),
         channel: Set(channel.as_str().to_string()),
-        language: Set(new.language.as_str().to_string()),
+        language: Set(new.language),
         claimant_name: Set(new.claimant_name.clone()),
         claimant_organisation: Set(new.claimant_organisation.clone()),
         claimant_email: Set(new.claimant_email.as_str().to_string()),
@@ -464,7 +464,7 @@ async fn view(
         .order_by_desc(complaint_match::Column::Containment)
         .all(db)
         .await?;
-    let waiting = c.status == ComplaintStatus::NeedsInfo.as_str();
+    let waiting = c.status == ComplaintStatus::NeedsInfo;
     let answer_by = if waiting {
         deadline_step::Entity::find()
             .filter(deadline_step::Column::ComplaintId.eq(c.id))
@@ -479,8 +479,8 @@ async fn view(
     Ok(ComplaintView {
         id: c.id,
         tracking_code: c.tracking_code.clone(),
-        status: c.status.clone(),
-        language: c.language.clone(),
+        status: c.status.as_str().to_string(),
+        language: c.language.as_str().to_string(),
         received_at: format_timestamp(c.received_at),
         deadline_at: format_timestamp(c.deadline_at),
         status_url: status_url(public_base_url, &c.tracking_code),

@@ -69,12 +69,9 @@ pub async fn lookup(
     db: &DatabaseConnection,
     secret: &str,
 ) -> Result<Option<(Language, bool)>, DbErr> {
-    Ok(find(db, secret).await?.map(|c| {
-        (
-            Language::parse(&c.language).unwrap_or(Language::En),
-            c.confirmed_at.is_some(),
-        )
-    }))
+    Ok(find(db, secret)
+        .await?
+        .map(|c| (c.language, c.confirmed_at.is_some())))
 }
 
 /// Confirms the complaint a token belongs to; None for an unknown token.
@@ -88,7 +85,7 @@ pub async fn confirm(
     let Some(c) = find(&txn, secret).await? else {
         return Ok(None);
     };
-    let language = Language::parse(&c.language).unwrap_or(Language::En);
+    let language = c.language;
     if c.confirmed_at.is_some() {
         return Ok(Some(Confirmation::AlreadyConfirmed { language }));
     }

@@ -14,7 +14,7 @@ use time::OffsetDateTime;
 use crate::audit;
 use crate::config::Config;
 use crate::db;
-use crate::domain::complaint::Language;
+use crate::domain::complaint::{CounterNoticeState, Language};
 use crate::domain::deadline::{restore_step, round};
 use crate::domain::display_time::display;
 use crate::domain::holds::{HoldKind, Release};
@@ -30,10 +30,6 @@ use crate::services::complaints::status_url;
 use crate::services::holds;
 use crate::services::site::Site;
 use crate::services::steps;
-
-pub const WAITING: &str = "waiting";
-pub const RESTORED: &str = "restored";
-pub const LEGAL_ACTION: &str = "legal_action";
 
 /// A counter-notice as sent, every field optional so each missing one can be named.
 #[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
@@ -160,7 +156,7 @@ impl From<&counter_notice::Model> for CounterNoticeView {
             id: n.id,
             article_id: n.article_id,
             complaint_id: n.complaint_id,
-            state: n.state.clone(),
+            state: n.state.as_str().to_string(),
             received_at: format_timestamp(n.received_at),
             restore_at: format_timestamp(n.restore_at),
         }
@@ -223,7 +219,7 @@ pub async fn file(
     }
     let waiting = counter_notice::Entity::find()
         .filter(counter_notice::Column::ArticleId.eq(a.id))
-        .filter(counter_notice::Column::State.eq(WAITING))
+        .filter(counter_notice::Column::State.eq(CounterNoticeState::Waiting))
         .one(&txn)
         .await?;
     if waiting.is_some() {
@@ -244,7 +240,7 @@ pub async fn file(
         signature: Set(new.signature.clone()),
         received_at: Set(now),
         restore_at: Set(restore_at),
-        state: Set(WAITING.into()),
+        state: Set(CounterNoticeState::Waiting),
         ..Default::default()
     }
     .insert(&txn)
@@ -262,7 +258,7 @@ pub async fn file(
     .await?;
     let when = display(restore_at);
     if let Ok(to) = EmailAddress::parse(&c.claimant_email) {
-        let zh = Language::parse(&c.language) == Some(Language::Zh);
+        let zh = c.language == Language::Zh;
         let body = render_email(CounterNoticeForward {
             zh,
             code: &c.tracking_code,
@@ -331,7 +327,7 @@ pub async fn restore_due(
     let Some(n) = counter_notice::Entity::find_by_id(id).one(txn).await? else {
         return Ok(false);
     };
-    if n.state != WAITING || c.legal_action_at.is_some() {
+    if n.state != CounterNoticeState::Waiting || c.legal_action_at.is_some() {
         return Ok(false);
     }
     let Some(a) = article::Entity::find_by_id(n.article_id).one(txn).await? else {
@@ -350,7 +346,7 @@ pub async fn restore_due(
     .await?;
     let restored = moved.came_back();
     let mut am: counter_notice::ActiveModel = n.clone().into();
-    am.state = Set(RESTORED.into());
+    am.state = Set(CounterNoticeState::Restored);
     am.done_at = Set(Some(now));
     am.update(txn).await?;
     audit::append(
@@ -437,12 +433,12 @@ pub async fn record_legal_action(
     am.update(&txn).await?;
     let waiting = counter_notice::Entity::find()
         .filter(counter_notice::Column::ComplaintId.eq(c.id))
-        .filter(counter_notice::Column::State.eq(WAITING))
+        .filter(counter_notice::Column::State.eq(CounterNoticeState::Waiting))
         .all(&txn)
         .await?;
     for n in &waiting {
         let mut am: counter_notice::ActiveModel = n.clone().into();
-        am.state = Set(LEGAL_ACTION.into());
+        am.state = Set(CounterNoticeState::LegalAction);
         am.done_at = Set(Some(now));
         am.update(&txn).await?;
         steps::cancel_restore(&txn, c.id, n.id, "the claimant reported legal action", now).await?;

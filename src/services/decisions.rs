@@ -83,7 +83,7 @@ pub async fn decide(
     else {
         return Ok(Decided::NotFound);
     };
-    if !ComplaintStatus::is_open(&c.status) {
+    if !c.status.is_open() {
         return Ok(Decided::AlreadyDecided);
     }
     if c.prior_decided_by.as_deref() == Some(actor) {
@@ -197,7 +197,7 @@ async fn record(
     now: OffsetDateTime,
 ) -> Result<(), DbErr> {
     let mut am: complaint::ActiveModel = c.clone().into();
-    am.status = Set(decision.status().as_str().to_string());
+    am.status = Set(decision.status());
     am.decision = Set(Some(decision.status().as_str().to_string()));
     am.decision_reason = Set(Some(reason.to_string()));
     am.decided_at = Set(Some(now));
@@ -227,7 +227,7 @@ async fn tell_claimant(
         return Ok(());
     };
     let url = status_url(site.public_base_url, &c.tracking_code);
-    let zh = Language::of_stored(&c.language) == Language::Zh;
+    let zh = c.language == Language::Zh;
     let window = site.appeal_window.as_secs();
     let appeal_window = if zh {
         span_words_zh(window)

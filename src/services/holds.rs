@@ -179,9 +179,9 @@ async fn settle(
     let after = state_of(&standing(txn, a.id).await?);
     let mut article = a.clone();
     if after != before {
-        let status = after.status(&a.status);
+        let status = after.status(a.status);
         let mut am: article::ActiveModel = a.clone().into();
-        am.status = Set(status.as_str().to_string());
+        am.status = Set(status);
         am.updated_at = Set(now);
         article = am.update(txn).await?;
         let provisional = after == ArticleState::Down { provisional: true };

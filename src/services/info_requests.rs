@@ -59,10 +59,10 @@ pub async fn request(
     let Some(c) = complaint::Entity::find_by_id(id).one(&txn).await? else {
         return Ok(Asked::NotFound);
     };
-    if c.status == ComplaintStatus::NeedsInfo.as_str() {
+    if c.status == ComplaintStatus::NeedsInfo {
         return Ok(Asked::AlreadyWaiting);
     }
-    if !ComplaintStatus::is_open(&c.status) {
+    if !c.status.is_open() {
         return Ok(Asked::NotOpen);
     }
     let answer_by = truncate_micros(now + info_wait);
@@ -79,7 +79,7 @@ pub async fn request(
     let n = steps::count(&txn, c.id, round, StepKind::InfoWait).await? as u32 + 1;
     steps::insert(&txn, c.id, [info_wait_step(round, n, answer_by)]).await?;
     let mut am: complaint::ActiveModel = c.clone().into();
-    am.status = Set(ComplaintStatus::NeedsInfo.as_str().to_string());
+    am.status = Set(ComplaintStatus::NeedsInfo);
     am.paused_at = Set(Some(now));
     am.info_request = Set(Some(message.to_string()));
     am.info_requested_at = Set(Some(now));
@@ -108,7 +108,7 @@ pub async fn request(
     if let Ok(to) = EmailAddress::parse(&c.claimant_email) {
         let url = status_url(site.public_base_url, &c.tracking_code);
         let by = display(answer_by);
-        let zh = Language::parse(&c.language) == Some(Language::Zh);
+        let zh = c.language == Language::Zh;
         let body = render_email(InfoRequest {
             zh,
             code: &c.tracking_code,
@@ -162,8 +162,7 @@ pub async fn answer(
     let Some(c) = row_by_code(&txn, tracking_code).await? else {
         return Ok(Answered::NotFound);
     };
-    let (true, Some(paused_at)) = (c.status == ComplaintStatus::NeedsInfo.as_str(), c.paused_at)
-    else {
+    let (true, Some(paused_at)) = (c.status == ComplaintStatus::NeedsInfo, c.paused_at) else {
         return Ok(Answered::NotWaiting);
     };
     let waited = now - paused_at;
@@ -197,7 +196,7 @@ pub async fn answer(
     } else {
         ComplaintStatus::InReview
     };
-    am.status = Set(resumed.as_str().to_string());
+    am.status = Set(resumed);
     am.paused_at = Set(None);
     am.info_answer = Set(Some(answer.to_string()));
     let salt = c.personal_salt.clone().unwrap_or_else(personal::new_salt);
@@ -278,7 +277,7 @@ pub async fn close_incomplete(
 ) -> Result<(), DbErr> {
     const REASON: &str = "No answer to our request for information arrived in time.";
     let mut am: complaint::ActiveModel = c.clone().into();
-    am.status = Set(ComplaintStatus::Incomplete.as_str().to_string());
+    am.status = Set(ComplaintStatus::Incomplete);
     am.decision = Set(Some(ComplaintStatus::Incomplete.as_str().to_string()));
     am.decision_reason = Set(Some(REASON.into()));
     am.decided_at = Set(Some(now));
@@ -301,7 +300,7 @@ pub async fn close_incomplete(
     .await?;
     if let Ok(to) = EmailAddress::parse(&c.claimant_email) {
         let url = status_url(site.public_base_url, &c.tracking_code);
-        let zh = Language::parse(&c.language) == Some(Language::Zh);
+        let zh = c.language == Language::Zh;
         let body = render_email(InfoClosed {
             zh,
             code: &c.tracking_code,

@@ -150,7 +150,7 @@ pub async fn build(
             (
                 c.id,
                 Facts {
-                    status: c.status.clone(),
+                    status: c.status.as_str().to_string(),
                     received_at: Some(c.received_at),
                     ..Facts::default()
                 },

@@ -87,7 +87,7 @@ async fn erase(
     am.info_answer = Set(c.info_answer.as_ref().map(|_| ERASED.into()));
     am.appeal_statement = Set(c.appeal_statement.as_ref().map(|_| ERASED.into()));
     // A withdrawal's reason is the claimant's own words; a decision's is ours.
-    if c.status == ComplaintStatus::Withdrawn.as_str() {
+    if c.status == ComplaintStatus::Withdrawn {
         am.decision_reason = Set(c.decision_reason.as_ref().map(|_| ERASED.into()));
     }
     am.idempotency_key = Set(None);

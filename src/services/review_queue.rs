@@ -134,7 +134,7 @@ pub async fn claim(
     else {
         return Ok(Claimed::NotFound);
     };
-    if !ComplaintStatus::is_open(&c.status) {
+    if !c.status.is_open() {
         return Ok(Claimed::NotOpen);
     }
     if let Some(current) = &c.assigned_reviewer

@@ -50,7 +50,7 @@ pub async fn withdraw(
     let Some(c) = row_by_code(&txn, tracking_code).await? else {
         return Ok(Withdrawn::NotFound);
     };
-    if !ComplaintStatus::is_open(&c.status) {
+    if !c.status.is_open() {
         return Ok(Withdrawn::NotOpen);
     }
     let round = round(c.appealed_at.is_some());
@@ -62,7 +62,7 @@ pub async fn withdraw(
     } else {
         let why = Release::Withdrawn;
         restored = holds::end_provisional(&txn, site, &c, round, why, "", "claimant", now).await?;
-        am.status = Set(ComplaintStatus::Withdrawn.as_str().to_string());
+        am.status = Set(ComplaintStatus::Withdrawn);
         am.decision = Set(Some(ComplaintStatus::Withdrawn.as_str().to_string()));
         am.decision_reason = Set(reason.map(str::to_string));
         am.decided_at = Set(Some(now));
@@ -123,7 +123,7 @@ async fn withdraw_appeal(
     }
     .insert(txn)
     .await?;
-    am.status = Set(ComplaintStatus::Rejected.as_str().to_string());
+    am.status = Set(ComplaintStatus::Rejected);
     am.decision = Set(Some(ComplaintStatus::Rejected.as_str().to_string()));
     match first {
         Some(first) => {
@@ -201,8 +201,8 @@ async fn tell(
     if let Ok(to) = EmailAddress::parse(&c.claimant_email) {
         let url = status_url(site.public_base_url, &c.tracking_code);
         let appeal = round == APPEAL_ROUND;
-        let (subject, body) = match Language::parse(&c.language) {
-            Some(Language::Zh) if appeal => (
+        let (subject, body) = match c.language {
+            Language::Zh if appeal => (
                 format!(
                     "您对投诉 {} 的申诉已撤回 / Appeal withdrawn",
                     c.tracking_code
@@ -219,7 +219,7 @@ async fn tell(
                     c.tracking_code
                 ),
             ),
-            Some(Language::Zh) => (
+            Language::Zh => (
                 format!("您的投诉 {} 已撤回 / Complaint withdrawn", c.tracking_code),
                 format!(
                     "您好：\n\n您已撤回版权投诉 {}。我们不再处理此投诉。\n\n查看：{url}\n",

@@ -147,7 +147,7 @@ async fn language(state: &AppState, code: &TrackingCode) -> Language {
         .await
         .ok()
         .flatten()
-        .and_then(|c| Language::parse(&c.language))
+        .map(|c| c.language)
         .unwrap_or(Language::En)
 }
 

@@ -549,7 +549,8 @@ async fn status_page(
                     status: status_name(lang, &c.status),
                     decision: status_name(lang, c.decision.as_deref().unwrap_or_default()),
                     times: PageTimes::of(&c),
-                    open: crate::domain::complaint::ComplaintStatus::is_open(&c.status),
+                    open: crate::domain::complaint::ComplaintStatus::parse(&c.status)
+                        .is_some_and(|s| s.is_open()),
                     c: &c,
                 },
             )

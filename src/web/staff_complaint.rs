@@ -157,7 +157,7 @@ fn targets(d: &Dossier) -> Vec<TargetView> {
             };
             TargetView {
                 url: t.url.clone(),
-                status: t.article.as_ref().map(|a| a.status.clone()),
+                status: t.article.as_ref().map(|a| a.status.as_str().to_string()),
                 provenance,
                 revisions: t
                     .revisions
@@ -191,16 +191,17 @@ async fn page(
     let me = &user.0.member;
     let c = &d.complaint;
     let now = OffsetDateTime::now_utc();
-    let open = ComplaintStatus::is_open(&c.status);
+    let open = c.status.is_open();
     let time_left = match (open, c.paused_at) {
         (false, _) => "decided".to_string(),
         (true, Some(p)) => format!("clock paused, {}", time_left_words(c.deadline_at, p)),
         (true, None) => time_left_words(c.deadline_at, now),
     };
-    let any_removed = d
-        .targets
-        .iter()
-        .any(|t| t.article.as_ref().is_some_and(|a| a.status == "removed"));
+    let any_removed = d.targets.iter().any(|t| {
+        t.article
+            .as_ref()
+            .is_some_and(|a| a.status == crate::domain::article::ArticleStatus::Removed)
+    });
     let body = ComplaintPage {
         t: texts(Language::En),
         me: &me.email,

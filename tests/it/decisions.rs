@@ -67,6 +67,7 @@ async fn article_status(app: &TestApp) -> String {
         .unwrap()
         .unwrap()
         .status
+        .to_string()
 }
 
 async fn emails(app: &TestApp, kind: &str) -> Vec<outbox::Model> {

@@ -81,7 +81,7 @@ async fn breached(app: &TestApp, id: i64) -> bool {
         .await
         .unwrap()
         .unwrap();
-    c.overdue && a.status == "removed"
+    c.overdue && a.status == takedown::domain::article::ArticleStatus::Removed
 }
 
 async fn unsent(app: &TestApp) -> usize {

@@ -214,7 +214,11 @@ async fn personal_data_stays_out_of_the_chain_and_is_erased_after_retention() {
         .unwrap();
     assert_eq!(row.claimant_email, "[erased]");
     assert!(row.personal_salt.is_none() && row.erased_at.is_some());
-    assert_eq!(row.status, "upheld", "the facts stay");
+    assert_eq!(
+        row.status,
+        takedown::domain::complaint::ComplaintStatus::Upheld,
+        "the facts stay"
+    );
     assert!(evidence.sha256.is_some());
 
     // The chain is whole, and says what happened.

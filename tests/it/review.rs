@@ -106,6 +106,7 @@ async fn article_status(app: &TestApp, id: i64) -> String {
         .unwrap()
         .unwrap()
         .status
+        .to_string()
 }
 
 async fn rows(app: &TestApp, kind: &str) -> Vec<outbox::Model> {
@@ -302,7 +303,10 @@ async fn a_request_for_information_pauses_the_clock_until_the_claimant_answers()
         .unwrap();
     assert_eq!(resp.status(), 422);
     assert!(resp.text().await.unwrap().contains("answer"));
-    assert_eq!(complaint_row(&app, id).await.status, "needs_info");
+    assert_eq!(
+        complaint_row(&app, id).await.status,
+        takedown::domain::complaint::ComplaintStatus::NeedsInfo
+    );
 
     let resp = client()
         .post(app.url(&format!("/complaints/{code}/answer")))
@@ -315,7 +319,10 @@ async fn a_request_for_information_pauses_the_clock_until_the_claimant_answers()
         .unwrap();
     assert_eq!(resp.status(), 303);
     let after = complaint_row(&app, id).await;
-    assert_eq!(after.status, "in_review");
+    assert_eq!(
+        after.status,
+        takedown::domain::complaint::ComplaintStatus::InReview
+    );
     let waited = after.info_answered_at.unwrap() - after.info_requested_at.unwrap();
     assert_eq!(
         after.deadline_at,
@@ -441,7 +448,10 @@ async fn no_answer_within_info_wait_closes_the_complaint_as_incomplete() {
     .unwrap();
     assert_eq!(r.deadlines.closed_incomplete, 1);
     let c = complaint_row(&app, id).await;
-    assert_eq!(c.status, "incomplete");
+    assert_eq!(
+        c.status,
+        takedown::domain::complaint::ComplaintStatus::Incomplete
+    );
     assert_eq!(
         app.count(&format!(
             "deadline_steps WHERE complaint_id = {id} AND state IN ('pending', 'paused')"
@@ -511,7 +521,10 @@ async fn an_appeal_returns_to_the_queue_for_a_different_reviewer() {
         .unwrap();
     assert_eq!(resp.status(), 303);
     let c = complaint_row(&app, id).await;
-    assert_eq!(c.status, "appealed");
+    assert_eq!(
+        c.status,
+        takedown::domain::complaint::ComplaintStatus::Appealed
+    );
     assert_eq!(c.prior_decided_by.as_deref(), Some("token:reviewer-a"));
     assert!(c.deadline_at > OffsetDateTime::now_utc() + Duration::from_secs(23 * 3600));
     assert_eq!(

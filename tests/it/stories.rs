@@ -247,7 +247,10 @@ async fn a_second_request_for_information_in_the_same_second() {
     assert_eq!(status, 200, "{v}");
     s.decide(&s.alice, id, "request_info", "链接无法打开，请重新提供。")
         .await;
-    assert_eq!(s.row(id).await.status, "needs_info");
+    assert_eq!(
+        s.row(id).await.status,
+        takedown::domain::complaint::ComplaintStatus::NeedsInfo
+    );
     assert_eq!(s.count(id, "info_request", CLAIMANT).await, 2);
     assert_eq!(s.count(id, "info_answered", "staff@news.example").await, 1);
     s.audit_verifies();
@@ -271,7 +274,10 @@ async fn withdrawing_an_appeal_leaves_the_first_decision() {
         .await;
     assert_eq!(status, 200, "{v}");
     let c = s.row(id).await;
-    assert_eq!(c.status, "rejected");
+    assert_eq!(
+        c.status,
+        takedown::domain::complaint::ComplaintStatus::Rejected
+    );
     assert_eq!(c.decision.as_deref(), Some("rejected"));
     assert_eq!(c.decision_reason.as_deref(), Some("转载已获许可。"));
     assert_eq!(c.decided_at, first.decided_at);

@@ -61,6 +61,7 @@ async fn article_status(app: &TestApp) -> String {
         .unwrap()
         .unwrap()
         .status
+        .to_string()
 }
 
 async fn status_of(app: &TestApp, code: &str) -> Value {

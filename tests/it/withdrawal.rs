@@ -41,6 +41,7 @@ async fn withdrawing_after_a_missed_deadline_restores_and_stops_the_clock() {
                 .unwrap()
                 .unwrap()
                 .status
+                .to_string()
         }
     };
     assert_eq!(status(&app).await, "removed");
@@ -87,7 +88,10 @@ async fn withdrawing_after_a_missed_deadline_restores_and_stops_the_clock() {
         .await
         .unwrap()
         .unwrap();
-    assert_eq!(c.status, "withdrawn");
+    assert_eq!(
+        c.status,
+        takedown::domain::complaint::ComplaintStatus::Withdrawn
+    );
     assert_eq!(
         status(&app).await,
         "restored",

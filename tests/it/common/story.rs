@@ -156,6 +156,7 @@ impl Story {
             .unwrap()
             .unwrap()
             .status
+            .to_string()
     }
 
     /// Every email owed about complaint `id`: (kind, recipient, subject).
