@@ -16,13 +16,13 @@ use crate::config::Config;
 use crate::db;
 use crate::domain::article::{ArticleInput, NewArticle};
 use crate::domain::audit_chain::{Checker, ExportedEvent, Head};
-use crate::domain::canonical::{CanonicalHasher, NORMALIZER_VERSION};
 use crate::domain::validate::parse_json;
 use crate::domain::validate::{EmailAddress, format_timestamp};
 use crate::mail::delivery;
 use crate::services::articles::{self, Outcome, Prepared};
 use crate::services::staff;
 use crate::services::tokens::{self, Scope};
+use takedown_text::canonical::{CanonicalHasher, NORMALIZER_VERSION};
 
 #[derive(Parser)]
 #[command(
@@ -245,7 +245,7 @@ async fn run(command: Command) -> Result<ExitCode> {
             bar.finish_and_clear();
             println!(
                 "reindex: {done} revisions fingerprinted again (fingerprint version {})",
-                crate::domain::fingerprint::FINGERPRINT_VERSION
+                takedown_text::fingerprint::FINGERPRINT_VERSION
             );
         }
         Command::Import { file } => {
@@ -530,7 +530,7 @@ fn canonical_block(
     at: usize,
     (mut out, mut scratch): (String, String),
 ) -> Result<(String, Vec<u8>, String)> {
-    crate::domain::canonical::canonical_bytes_into(&buf, &mut scratch, &mut out)
+    takedown_text::canonical::canonical_bytes_into(&buf, &mut scratch, &mut out)
         .map_err(|valid| anyhow::anyhow!("{}: not UTF-8 at byte {}", path.display(), at + valid))?;
     Ok((out, buf, scratch))
 }

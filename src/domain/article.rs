@@ -4,9 +4,9 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 use time::OffsetDateTime;
 
-use super::canonical::{NORMALIZER_VERSION, content_sha256, sha256_hex};
 use super::validate::FieldErrors;
 use super::validate::{Checker, EmailAddress, HttpUrl, format_timestamp};
+use takedown_text::canonical::{NORMALIZER_VERSION, content_sha256, sha256_hex};
 
 /// An article's visibility on our site, as stored: derived from its holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, sea_orm::EnumIter, sea_orm::DeriveActiveEnum)]

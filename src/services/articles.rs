@@ -11,9 +11,9 @@ use time::OffsetDateTime;
 use crate::audit;
 use crate::db;
 use crate::domain::article::{ArticleStatus, Hashes, NewArticle};
-use crate::domain::fingerprint;
 use crate::domain::validate::{format_timestamp, truncate_micros};
 use crate::entities::{article, article_revision};
+use takedown_text::fingerprint;
 
 /// What recording did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

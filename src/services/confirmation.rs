@@ -11,10 +11,10 @@ use time::OffsetDateTime;
 
 use crate::audit;
 use crate::db;
-use crate::domain::canonical::sha256_hex;
 use crate::domain::complaint::Language;
 use crate::domain::validate::truncate_micros;
 use crate::entities::complaint;
+use takedown_text::canonical::sha256_hex;
 
 /// A new confirmation token: the secret for the email, and the hash to store.
 pub struct ConfirmToken {

@@ -8,9 +8,9 @@ use serde::Serialize;
 use tokio::sync::{Mutex, RwLock};
 
 use crate::db::stmt;
-use crate::domain::canonical::content_sha256;
-use crate::domain::fingerprint;
-use crate::domain::index::{Census, FingerprintIndex};
+use takedown_text::canonical::content_sha256;
+use takedown_text::fingerprint;
+use takedown_text::index::{Census, FingerprintIndex};
 
 /// How many revisions to read per catch-up query.
 const SYNC_BATCH: u64 = 5000;

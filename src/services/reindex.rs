@@ -6,7 +6,7 @@
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbErr, Value};
 
 use crate::db::{self, stmt};
-use crate::domain::fingerprint::{self, FINGERPRINT_VERSION};
+use takedown_text::fingerprint::{self, FINGERPRINT_VERSION};
 
 /// Revisions fingerprinted per transaction.
 const BATCH: u64 = 500;

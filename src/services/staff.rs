@@ -15,9 +15,9 @@ use time::OffsetDateTime;
 
 use crate::audit;
 use crate::db;
-use crate::domain::canonical::sha256_hex;
 use crate::domain::validate::{EmailAddress, truncate_micros};
 use crate::entities::{staff, staff_session};
+use takedown_text::canonical::sha256_hex;
 
 pub const IDLE_TIMEOUT: time::Duration = time::Duration::minutes(30);
 pub const ABSOLUTE_TIMEOUT: time::Duration = time::Duration::hours(12);

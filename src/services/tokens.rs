@@ -8,8 +8,8 @@ use sea_orm::{
 };
 use time::OffsetDateTime;
 
-use crate::domain::canonical::sha256_hex;
 use crate::entities::api_token;
+use takedown_text::canonical::sha256_hex;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Scope {

@@ -6,9 +6,9 @@ use axum::extract::{FromRequest, Request};
 use axum::http::{StatusCode, header};
 use serde::de::DeserializeOwned;
 
-use crate::domain::canonical::sha256_hex;
 use crate::domain::validate::parse_json;
 use crate::error::AppError;
+use takedown_text::canonical::sha256_hex;
 
 pub struct JsonBody<T>(pub T);
 

@@ -376,7 +376,7 @@ fn submission_sha256(sub: &FormSubmission) -> String {
     fields.sort();
     let files: Vec<&str> = sub.files.iter().map(|f| f.sha256.as_str()).collect();
     let doc = serde_json::json!({"fields": fields, "files": files});
-    crate::domain::canonical::sha256_hex(doc.to_string().as_bytes())
+    takedown_text::canonical::sha256_hex(doc.to_string().as_bytes())
 }
 
 /// The form again, with everything typed kept and `notice` above it.

@@ -17,7 +17,6 @@ use time::OffsetDateTime;
 use crate::domain::complaint::{ComplaintStatus, Language};
 use crate::domain::deadline::is_overdue;
 use crate::domain::display_time::{display, time_left_words, zone};
-use crate::domain::passages::{Segment, side_by_side};
 use crate::entities::{complaint, complaint_evidence, counter_notice};
 use crate::error::AppError;
 use crate::services::counter_notices::{self, LegalAction};
@@ -29,6 +28,7 @@ use crate::web::AppState;
 use crate::web::RouteList;
 use crate::web::i18n::{Texts, texts};
 use crate::web::staff_auth::{StaffUser, staff_headers};
+use takedown_text::passages::{Segment, side_by_side};
 
 pub fn routes() -> Router<AppState> {
     Router::new()

@@ -116,7 +116,7 @@ async fn hash_prints_the_canonical_content_hash() {
     std::fs::write(&file, &big).unwrap();
     let (code, stdout, _) = run(takedown_cmd(&db).arg("hash").arg(&file));
     assert_eq!(code, 0);
-    let whole = takedown::domain::canonical::content_sha256(&big);
+    let whole = takedown_text::canonical::content_sha256(&big);
     assert!(stdout.starts_with(&whole), "{stdout}");
 }
 

@@ -441,7 +441,7 @@ async fn text_evidence_with_markup_is_refused() {
 async fn evidence_is_moved_into_place_only_after_its_complaint_commits() {
     let app = TestApp::spawn().await;
     let pdf = b"%PDF-1.4 evidence of first publication".to_vec();
-    let sha = takedown::domain::canonical::sha256_hex(&pdf);
+    let sha = takedown_text::canonical::sha256_hex(&pdf);
     let with_evidence = || {
         form(&uuid::Uuid::new_v4().to_string())
             .part("evidence", Part::bytes(pdf.clone()).file_name("scan.pdf"))

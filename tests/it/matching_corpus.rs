@@ -9,13 +9,13 @@ use std::collections::HashMap;
 
 use crate::common::{TestApp, article};
 use serde_json::Value;
-use takedown::domain::fingerprint::{containment, fingerprints};
+use takedown_text::fingerprint::{containment, fingerprints};
 
 const ZH: &str = include_str!("../corpus/original_zh.txt");
 const EN: &str = include_str!("../corpus/original_en.txt");
 const UNRELATED_ZH: &str = include_str!("../corpus/unrelated_zh.txt");
 const UNRELATED_EN: &str = include_str!("../corpus/unrelated_en.txt");
-const T2S: &str = include_str!("../../src/domain/data/t2s.txt");
+const T2S: &str = include_str!("../../crates/text/src/data/t2s.txt");
 
 /// Syllables as conversion tools print them: tone marks, or tone digits.
 const SYLLABLES: &[&str] = &[
@@ -207,7 +207,7 @@ async fn a_database_from_the_previous_version_matches_after_upgrade() {
     // What the previous release stored: its own fingerprints, version 1. Fingerprints
     // of the text with the glosses read as Han-run breakers stand in for them.
     let backend = app.db.get_database_backend();
-    let old = takedown::domain::fingerprint::to_bytes(&fingerprints(&copy.replace(['(', ')'], "")));
+    let old = takedown_text::fingerprint::to_bytes(&fingerprints(&copy.replace(['(', ')'], "")));
     app.db
         .execute_raw(Statement::from_sql_and_values(
             backend,

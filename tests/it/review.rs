@@ -136,7 +136,7 @@ async fn a_reviewer_sees_the_evidence_side_by_side_and_downloads_it_safely() {
     let (id, _) = file_complaint(&app, "王芳", "稳就业报道").await;
     // An evidence file as intake stores it: content-addressed under DATA_DIR/evidence.
     let bytes = b"Licence register extract: SYND-2022-017 excludes original reporting.\n";
-    let sha = takedown::domain::canonical::sha256_hex(bytes);
+    let sha = takedown_text::canonical::sha256_hex(bytes);
     let dir = app.state.config.data_dir.join("evidence");
     std::fs::create_dir_all(&dir).unwrap();
     std::fs::write(dir.join(&sha), bytes).unwrap();

@@ -144,7 +144,7 @@ async fn twenty_10_mb_uploads_at_once_keep_server_memory_bounded() {
     let stored = std::fs::read(
         db.data_dir()
             .join("evidence")
-            .join(takedown::domain::canonical::sha256_hex(&pdf)),
+            .join(takedown_text::canonical::sha256_hex(&pdf)),
     )
     .unwrap();
     assert_eq!(stored.len(), pdf.len());
