@@ -96,14 +96,19 @@ fn unit(n: u64, one: &str) -> String {
     }
 }
 
-/// A span of seconds in the two largest units that matter.
-pub fn span_words(secs: u64) -> String {
-    let (d, h, m, s) = (
+/// Days, hours, minutes and seconds of a span.
+fn span_parts(secs: u64) -> (u64, u64, u64, u64) {
+    (
         secs / 86_400,
         secs % 86_400 / 3600,
         secs % 3600 / 60,
         secs % 60,
-    );
+    )
+}
+
+/// A span of seconds in the two largest units that matter.
+pub fn span_words(secs: u64) -> String {
+    let (d, h, m, s) = span_parts(secs);
     match (d, h, m) {
         (0, 0, 0) => unit(s, "second"),
         (0, 0, m) => unit(m, "minute"),
@@ -116,12 +121,7 @@ pub fn span_words(secs: u64) -> String {
 
 /// `span_words` in Chinese: "180天", "3小时30分钟".
 pub fn span_words_zh(secs: u64) -> String {
-    let (d, h, m, s) = (
-        secs / 86_400,
-        secs % 86_400 / 3600,
-        secs % 3600 / 60,
-        secs % 60,
-    );
+    let (d, h, m, s) = span_parts(secs);
     match (d, h, m) {
         (0, 0, 0) => format!("{s}秒"),
         (0, 0, m) => format!("{m}分钟"),
