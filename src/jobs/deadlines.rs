@@ -27,6 +27,7 @@ use crate::mail::notice::{NoticeKey, NoticeKind, Occasion};
 use crate::mail::outbox::{self, Email};
 use crate::mail::templates::{ReminderEn, render_email};
 use crate::services::breaches::{self, summary_of};
+use crate::services::complaints::targets_of;
 use crate::services::site::Site;
 use crate::services::{counter_notices, info_requests};
 
@@ -241,7 +242,8 @@ async fn remind(
     now: OffsetDateTime,
 ) -> Result<(), DbErr> {
     let site = &policy.site;
-    let (summary, due) = summary_of(txn, policy.on_breach, site, c).await?;
+    let targets = targets_of(txn, c.id).await?;
+    let (summary, due) = summary_of(policy.on_breach, site, c, &targets);
     let left = span_words((c.deadline_at - now).whole_seconds().max(0).unsigned_abs());
     let body = render_email(ReminderEn {
         s: &summary.view(),

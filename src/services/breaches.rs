@@ -4,10 +4,7 @@
 //! The claimant and the sources hear of a provisional removal as they would of a
 //! decided one.
 
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
-    Set,
-};
+use sea_orm::{ActiveModelTrait, ConnectionTrait, DbErr, Set};
 use serde_json::json;
 use time::OffsetDateTime;
 
@@ -17,16 +14,16 @@ use crate::domain::deadline::{FIRST_ROUND, OnBreach, round};
 use crate::domain::display_time::display;
 use crate::domain::holds::HoldKind;
 use crate::domain::validate::{EmailAddress, format_timestamp};
-use crate::entities::{article, complaint, complaint_target};
+use crate::entities::{complaint, complaint_target};
 use crate::mail::notice::{NoticeKey, NoticeKind, Occasion};
 use crate::mail::outbox::{self, Email};
 use crate::mail::templates::{
     DeadlineSummary, EscalationEn, Removal, RemovalEn, RemovalZh, render_email,
 };
-use crate::services::complaints::status_url;
+use crate::services::complaints::{status_url, targets_of};
 use crate::services::holds::{self, Moved};
 use crate::services::site::Site;
-use crate::services::sources::{self, Affected, News};
+use crate::services::sources::{self, News};
 
 const ACTOR: &str = "scheduler";
 
@@ -65,19 +62,14 @@ fn removes(on_breach: OnBreach, c: &complaint::Model) -> bool {
 }
 
 /// The summary of `c`'s deadline, and its deadline as shown.
-pub async fn summary_of(
-    txn: &impl ConnectionTrait,
+pub fn summary_of(
     on_breach: OnBreach,
     site: &Site<'_>,
     c: &complaint::Model,
-) -> Result<(Summary, String), DbErr> {
-    let targets = complaint_target::Entity::find()
-        .filter(complaint_target::Column::ComplaintId.eq(c.id))
-        .order_by_asc(complaint_target::Column::Id)
-        .all(txn)
-        .await?;
+    targets: &[complaint_target::Model],
+) -> (Summary, String) {
     let due = display(c.deadline_at);
-    Ok((
+    (
         Summary {
             id: c.id,
             deadline_at: due.clone(),
@@ -91,7 +83,7 @@ pub async fn summary_of(
             unconfirmed: c.confirmed_at.is_none(),
         },
         due,
-    ))
+    )
 }
 
 /// Handles `c`'s missed deadline; returns how many articles went down.
@@ -106,9 +98,11 @@ pub async fn breach(
     let mut am: complaint::ActiveModel = c.clone().into();
     am.overdue = Set(true);
     am.update(txn).await?;
-    let (summary, due) = summary_of(txn, on_breach, site, c).await?;
+    let targets = targets_of(txn, c.id).await?;
+    let (summary, due) = summary_of(on_breach, site, c, &targets);
     let held = if summary.removes && !summary.unconfirmed {
-        hold_targets(txn, site, c, now).await?
+        let kind = HoldKind::Provisional;
+        holds::place_on_targets(txn, site, &targets, kind, c.id, ACTOR, now).await?
     } else {
         Vec::new()
     };
@@ -130,13 +124,7 @@ pub async fn breach(
     }
     if !held.is_empty() {
         tell_claimant(txn, site, c, round, &held, now).await?;
-        let affected: Vec<Affected> = held
-            .iter()
-            .map(|m| Affected {
-                article: &m.article,
-                live: false,
-            })
-            .collect();
+        let affected = holds::affected(&held);
         sources::tell(txn, site, c, round, &affected, News::Provisional, now).await?;
     }
     let went_down: Vec<i64> = held
@@ -161,32 +149,6 @@ pub async fn breach(
     )
     .await?;
     Ok(went_down.len() as u64)
-}
-
-/// A provisional hold on each of `c`'s targets in the registry.
-async fn hold_targets(
-    txn: &impl ConnectionTrait,
-    site: &Site<'_>,
-    c: &complaint::Model,
-    now: OffsetDateTime,
-) -> Result<Vec<Moved>, DbErr> {
-    let targets = complaint_target::Entity::find()
-        .filter(complaint_target::Column::ComplaintId.eq(c.id))
-        .order_by_asc(complaint_target::Column::Id)
-        .all(txn)
-        .await?;
-    let mut held: Vec<Moved> = Vec::new();
-    for t in targets {
-        let Some(id) = t.article_id else { continue };
-        if held.iter().any(|m| m.article.id == id) {
-            continue;
-        }
-        let Some(a) = article::Entity::find_by_id(id).one(txn).await? else {
-            continue;
-        };
-        held.push(holds::place(txn, site, &a, HoldKind::Provisional, c.id, ACTOR, now).await?);
-    }
-    Ok(held)
 }
 
 async fn tell_claimant(

@@ -449,16 +449,24 @@ pub async fn by_code(
     }
 }
 
+/// The URLs complaint `complaint_id` names, in the order they were given.
+pub async fn targets_of(
+    db: &impl ConnectionTrait,
+    complaint_id: i64,
+) -> Result<Vec<complaint_target::Model>, DbErr> {
+    complaint_target::Entity::find()
+        .filter(complaint_target::Column::ComplaintId.eq(complaint_id))
+        .order_by_asc(complaint_target::Column::Id)
+        .all(db)
+        .await
+}
+
 async fn view(
     db: &impl ConnectionTrait,
     c: &complaint::Model,
     public_base_url: &str,
 ) -> Result<ComplaintView, DbErr> {
-    let targets = complaint_target::Entity::find()
-        .filter(complaint_target::Column::ComplaintId.eq(c.id))
-        .order_by_asc(complaint_target::Column::Id)
-        .all(db)
-        .await?;
+    let targets = targets_of(db, c.id).await?;
     let matches = complaint_match::Entity::find()
         .filter(complaint_match::Column::ComplaintId.eq(c.id))
         .order_by_desc(complaint_match::Column::Containment)

@@ -3,10 +3,7 @@
 //! removal undone). The decision, its takedowns or restorations, its emails and its
 //! audit events commit in one transaction. A decision is final: a second one is refused.
 
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
-    QueryFilter, QueryOrder, Set,
-};
+use sea_orm::{ActiveModelTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, Set};
 use serde_json::json;
 use time::OffsetDateTime;
 
@@ -17,14 +14,14 @@ use crate::domain::deadline::round;
 use crate::domain::display_time::{span_words, span_words_zh};
 use crate::domain::holds::{HoldKind, Release};
 use crate::domain::validate::{EmailAddress, truncate_micros};
-use crate::entities::{article, complaint, complaint_target};
+use crate::entities::{complaint, complaint_target};
 use crate::mail::notice::{NoticeKey, NoticeKind, Occasion};
 use crate::mail::outbox::{self, Email};
 use crate::mail::templates::{DecisionEn, DecisionNotice, DecisionZh, render_email};
-use crate::services::complaints::status_url;
-use crate::services::holds::{self, Moved};
+use crate::services::complaints::{status_url, targets_of};
+use crate::services::holds::{self};
 use crate::services::site::Site;
-use crate::services::sources::{self, Affected, News};
+use crate::services::sources::{self, News};
 use crate::services::steps;
 
 /// Longest statement of reasons.
@@ -90,11 +87,7 @@ pub async fn decide(
         return Ok(Decided::SameReviewer);
     }
     let round = round(c.appealed_at.is_some());
-    let targets = complaint_target::Entity::find()
-        .filter(complaint_target::Column::ComplaintId.eq(c.id))
-        .order_by_asc(complaint_target::Column::Id)
-        .all(&txn)
-        .await?;
+    let targets = targets_of(&txn, c.id).await?;
     let (held, restored) = match decision {
         Decision::Uphold => {
             let up = Upholding {
@@ -161,25 +154,9 @@ async fn uphold(
     targets: &[complaint_target::Model],
     now: OffsetDateTime,
 ) -> Result<Vec<i64>, DbErr> {
-    let mut moved: Vec<Moved> = Vec::new();
-    for t in targets {
-        let Some(id) = t.article_id else { continue };
-        if moved.iter().any(|m| m.article.id == id) {
-            continue;
-        }
-        let Some(a) = article::Entity::find_by_id(id).one(txn).await? else {
-            continue;
-        };
-        let m = holds::place(txn, site, &a, HoldKind::Upheld, up.c.id, up.actor, now).await?;
-        moved.push(m);
-    }
-    let affected: Vec<Affected> = moved
-        .iter()
-        .map(|m| Affected {
-            article: &m.article,
-            live: false,
-        })
-        .collect();
+    let kind = HoldKind::Upheld;
+    let moved = holds::place_on_targets(txn, site, targets, kind, up.c.id, up.actor, now).await?;
+    let affected = holds::affected(&moved);
     if !affected.is_empty() {
         let news = News::Removed { reason: up.reason };
         sources::tell(txn, site, up.c, up.round, &affected, news, now).await?;

@@ -12,7 +12,7 @@ use time::OffsetDateTime;
 use crate::audit;
 use crate::domain::holds::{ArticleState, HoldKind, Release};
 use crate::domain::validate::format_timestamp;
-use crate::entities::{article, complaint, takedown_hold};
+use crate::entities::{article, complaint, complaint_target, takedown_hold};
 use crate::mail::outbox;
 use crate::services::site::Site;
 use crate::services::sources::{self, Affected, News};
@@ -250,19 +250,56 @@ pub async fn complaints_holding(
 /// How many articles are down on provisional holds alone.
 pub async fn provisional_count(db: &impl ConnectionTrait) -> Result<u64, DbErr> {
     // Standing holds are few (the articles down right now): read them whole.
-    let provisional: std::collections::HashSet<i64> = takedown_hold::Entity::find()
+    let mut by_article: std::collections::HashMap<i64, Vec<HoldKind>> = Default::default();
+    for h in takedown_hold::Entity::find()
         .filter(takedown_hold::Column::ReleasedAt.is_null())
         .all(db)
         .await?
-        .into_iter()
-        .fold(std::collections::HashMap::<i64, bool>::new(), |mut m, h| {
-            *m.entry(h.article_id).or_insert(true) &= h.kind == HoldKind::Provisional;
-            m
+    {
+        by_article.entry(h.article_id).or_default().push(h.kind);
+    }
+    let provisional = ArticleState::Down { provisional: true };
+    Ok(by_article
+        .into_values()
+        .filter(|kinds| ArticleState::of(kinds.iter().copied()) == provisional)
+        .count() as u64)
+}
+
+/// Places a `kind` hold for complaint `complaint_id` on each of its targets in the
+/// registry, once an article.
+#[allow(clippy::too_many_arguments)]
+pub async fn place_on_targets(
+    txn: &impl ConnectionTrait,
+    site: &Site<'_>,
+    targets: &[complaint_target::Model],
+    kind: HoldKind,
+    complaint_id: i64,
+    actor: &str,
+    now: OffsetDateTime,
+) -> Result<Vec<Moved>, DbErr> {
+    let mut moved: Vec<Moved> = Vec::new();
+    for t in targets {
+        let Some(id) = t.article_id else { continue };
+        if moved.iter().any(|m| m.article.id == id) {
+            continue;
+        }
+        let Some(a) = article::Entity::find_by_id(id).one(txn).await? else {
+            continue;
+        };
+        moved.push(place(txn, site, &a, kind, complaint_id, actor, now).await?);
+    }
+    Ok(moved)
+}
+
+/// What the sources are told of each moved article: it, and whether it is live now.
+pub fn affected(moved: &[Moved]) -> Vec<Affected<'_>> {
+    moved
+        .iter()
+        .map(|m| Affected {
+            article: &m.article,
+            live: !m.after.is_down(),
         })
-        .into_iter()
-        .filter_map(|(a, p)| p.then_some(a))
-        .collect();
-    Ok(provisional.len() as u64)
+        .collect()
 }
 
 /// Releases every hold complaint `c` has standing, for `why`.
@@ -302,13 +339,7 @@ pub async fn end_provisional(
     now: OffsetDateTime,
 ) -> Result<Vec<i64>, DbErr> {
     let moved = release_all(txn, site, c, why, actor, now).await?;
-    let affected: Vec<Affected> = moved
-        .iter()
-        .map(|m| Affected {
-            article: &m.article,
-            live: !m.after.is_down(),
-        })
-        .collect();
+    let affected = affected(&moved);
     if !affected.is_empty() {
         let news = News::ProvisionalEnded {
             withdrawn: why == Release::Withdrawn,
