@@ -134,10 +134,8 @@ fn compose(
     news: News<'_>,
 ) -> Result<(NoticeKind, String, String), DbErr> {
     let zh = contact.language == Language::Zh;
-    let outlet = match contact.outlet.as_str() {
-        "" => "takedown",
-        o => o,
-    };
+    // No outlet: the escalation address's copy, written to the desk.
+    let outlet = contact.outlet.as_str();
     // Subjects lead with Chinese for a Chinese source, and always carry the English.
     let subject = |zh_words: &str, en_words: &str| {
         let en = format!("{en_words}: complaint #{id}");
