@@ -6,6 +6,7 @@ use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
 use crate::db::Fault;
+use crate::services::error::{Conflict, ServiceError};
 
 pub use crate::domain::validate::FieldErrors;
 
@@ -30,9 +31,9 @@ pub enum AppError {
     UnsupportedMediaType(&'static str),
     #[error("this Idempotency-Key was already used with a different request")]
     IdempotencyKeyReused,
-    /// The request conflicts with the current state (a code and a message).
-    #[error("{1}")]
-    Conflict(&'static str, &'static str),
+    /// The request conflicts with the complaint's current state.
+    #[error("{}", .0.message())]
+    Conflict(Conflict),
     /// Nothing more can be stored until space is freed.
     #[error("storage is full; nothing was stored")]
     StorageFull,
@@ -59,11 +60,31 @@ impl From<sea_orm::DbErr> for AppError {
     }
 }
 
+impl From<ServiceError> for AppError {
+    fn from(e: ServiceError) -> Self {
+        match e {
+            ServiceError::Db(e) => e.into(),
+            ServiceError::NotFound => AppError::NotFound,
+            ServiceError::Conflict(c) => AppError::Conflict(c),
+            ServiceError::Invalid(fields) => AppError::Validation(fields),
+            e @ (ServiceError::Render(_) | ServiceError::Index(_)) => {
+                AppError::Internal(anyhow::Error::new(e))
+            }
+        }
+    }
+}
+
+impl From<Conflict> for AppError {
+    fn from(c: Conflict) -> Self {
+        AppError::Conflict(c)
+    }
+}
+
 impl From<crate::services::intake_queue::IntakeError> for AppError {
     fn from(e: crate::services::intake_queue::IntakeError) -> Self {
         use crate::services::intake_queue::IntakeError;
         match e {
-            IntakeError::Db(e) => e.into(),
+            IntakeError::Service(e) => e.into(),
             IntakeError::WriterFailed => {
                 tracing::error!("intake writer failed; answering 503");
                 AppError::Unavailable
@@ -118,9 +139,10 @@ impl IntoResponse for AppError {
                 StatusCode::UNSUPPORTED_MEDIA_TYPE,
                 json!({"error": "unsupported_media_type", "message": self.to_string()}),
             ),
-            AppError::Conflict(code, msg) => {
-                (StatusCode::CONFLICT, json!({"error": code, "message": msg}))
-            }
+            AppError::Conflict(c) => (
+                StatusCode::CONFLICT,
+                json!({"error": c.code(), "message": c.message()}),
+            ),
             AppError::IdempotencyKeyReused => (
                 StatusCode::CONFLICT,
                 json!({"error": "idempotency_key_reused", "message": self.to_string()}),

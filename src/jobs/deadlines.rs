@@ -6,11 +6,12 @@
 //! `db::begin_write`): a step's new state, its emails and its audit events commit
 //! together, and a step another instance finished is no longer pending.
 
+use crate::services::error::ServiceResult;
 use std::collections::{BTreeMap, HashMap};
 
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
     QuerySelect,
 };
 use serde::Serialize;
@@ -79,7 +80,7 @@ async fn set_state(
     state: StepState,
     note: Option<&str>,
     now: OffsetDateTime,
-) -> Result<(), DbErr> {
+) -> ServiceResult<()> {
     if ids.is_empty() {
         return Ok(());
     }
@@ -102,7 +103,7 @@ pub async fn sweep(
     db: &DatabaseConnection,
     policy: &DeadlinePolicy<'_>,
     now: OffsetDateTime,
-) -> Result<DeadlineReport, DbErr> {
+) -> ServiceResult<DeadlineReport> {
     let now = truncate_micros(now);
     let mut report = DeadlineReport::default();
     loop {
@@ -157,7 +158,7 @@ async fn handle_complaint(
     steps: Vec<deadline_step::Model>,
     now: OffsetDateTime,
     report: &mut DeadlineReport,
-) -> Result<(), DbErr> {
+) -> ServiceResult<()> {
     let open = c.status.is_open();
     let current = round(c.appealed_at.is_some());
     let mut breach = Vec::new();
@@ -240,7 +241,7 @@ async fn remind(
     step: &deadline_step::Model,
     skipped: &[deadline_step::Model],
     now: OffsetDateTime,
-) -> Result<(), DbErr> {
+) -> ServiceResult<()> {
     let site = &policy.site;
     let targets = targets_of(txn, c.id).await?;
     let (summary, due) = summary_of(policy.on_breach, site, c, &targets);
@@ -285,6 +286,6 @@ async fn remind(
             "skipped": skipped.iter().map(|s| &s.occasion).collect::<Vec<_>>(),
         }),
     )
-    .await
-    .map(|_| ())
+    .await?;
+    Ok(())
 }

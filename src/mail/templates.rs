@@ -2,12 +2,15 @@
 //! user input, so nothing a claimant types can reach a header.
 
 use askama::Template;
-use sea_orm::DbErr;
+
+/// An email template failed to render (a bug, never input): nothing is enqueued.
+#[derive(Debug, thiserror::Error)]
+#[error("rendering email: {0}")]
+pub struct RenderError(#[from] askama::Error);
 
 /// Renders an email body inside the transaction that owes it; a failure rolls it back.
-pub fn render_email(t: impl Template) -> Result<String, DbErr> {
-    t.render()
-        .map_err(|e| DbErr::Custom(format!("rendering email: {e}")))
+pub fn render_email(t: impl Template) -> Result<String, RenderError> {
+    Ok(t.render()?)
 }
 
 /// What a receipt says, in any language and format.

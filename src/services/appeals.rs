@@ -2,7 +2,8 @@
 //! within `APPEAL_WINDOW`. The complaint returns to the queue, marked as an appeal,
 //! with a new deadline and reminders, and must be decided by a different reviewer.
 
-use sea_orm::{ActiveModelTrait, DatabaseConnection, DbErr, Set};
+use crate::services::error::{Conflict, ServiceError, ServiceResult};
+use sea_orm::{ActiveModelTrait, DatabaseConnection, Set};
 use serde_json::json;
 use time::OffsetDateTime;
 
@@ -21,13 +22,10 @@ use crate::mail::templates::{AppealFiled, render_email};
 use crate::services::complaints::row_by_code;
 use crate::services::steps;
 
-#[derive(Debug, PartialEq, Eq)]
-pub enum Appealed {
-    Done { deadline_at: OffsetDateTime },
-    NotFound,
-    NotRejected,
-    AlreadyAppealed,
-    WindowClosed,
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Appealed {
+    /// The appeal round's deadline.
+    pub deadline_at: OffsetDateTime,
 }
 
 /// Whether a complaint in this state may still be appealed at `now`.
@@ -47,20 +45,20 @@ pub async fn appeal(
     tracking_code: &str,
     statement: &str,
     now: OffsetDateTime,
-) -> Result<Appealed, DbErr> {
+) -> ServiceResult<Appealed> {
     let now = truncate_micros(now);
     let txn = db::begin_write(db).await?;
     let Some(c) = row_by_code(&txn, tracking_code).await? else {
-        return Ok(Appealed::NotFound);
+        return Err(ServiceError::NotFound);
     };
     if c.appealed_at.is_some() {
-        return Ok(Appealed::AlreadyAppealed);
+        return Err(Conflict::AlreadyAppealed.into());
     }
     if c.status != ComplaintStatus::Rejected {
-        return Ok(Appealed::NotRejected);
+        return Err(Conflict::NotRejected.into());
     }
     if !open_for_appeal(&c, config.appeal_window, now) {
-        return Ok(Appealed::WindowClosed);
+        return Err(Conflict::AppealWindowClosed.into());
     }
     let deadline_at = truncate_micros(now + config.deadline);
     steps::insert(
@@ -140,5 +138,5 @@ pub async fn appeal(
         .await?;
     }
     txn.commit().await?;
-    Ok(Appealed::Done { deadline_at })
+    Ok(Appealed { deadline_at })
 }

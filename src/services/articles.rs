@@ -1,5 +1,6 @@
 //! The provenance registry: recording articles and their revisions.
 
+use crate::services::error::ServiceResult;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
     IntoActiveModel, QueryFilter, QueryOrder, Set,
@@ -147,7 +148,7 @@ pub async fn record(
     actor: &str,
     new: &Prepared,
     now: OffsetDateTime,
-) -> Result<(Outcome, ArticleView), sea_orm::DbErr> {
+) -> ServiceResult<(Outcome, ArticleView)> {
     let txn = db::begin_write(db).await?;
     let out = record_in(&txn, actor, new, now).await?;
     txn.commit().await?;
@@ -161,7 +162,7 @@ pub async fn record_in(
     actor: &str,
     prepared: &Prepared,
     now: OffsetDateTime,
-) -> Result<(Outcome, ArticleView), sea_orm::DbErr> {
+) -> ServiceResult<(Outcome, ArticleView)> {
     let now = truncate_micros(now);
     let new = &prepared.article;
     let record_sha256 = prepared.record_sha256.clone();
@@ -256,10 +257,7 @@ pub async fn record_in(
 }
 
 /// An article with every revision, oldest first.
-pub async fn get(
-    db: &impl ConnectionTrait,
-    id: i64,
-) -> Result<Option<ArticleView>, sea_orm::DbErr> {
+pub async fn get(db: &impl ConnectionTrait, id: i64) -> ServiceResult<Option<ArticleView>> {
     let Some(a) = article::Entity::find_by_id(id).one(db).await? else {
         return Ok(None);
     };

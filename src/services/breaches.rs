@@ -4,7 +4,8 @@
 //! The claimant and the sources hear of a provisional removal as they would of a
 //! decided one.
 
-use sea_orm::{ActiveModelTrait, ConnectionTrait, DbErr, Set};
+use crate::services::error::ServiceResult;
+use sea_orm::{ActiveModelTrait, ConnectionTrait, Set};
 use serde_json::json;
 use time::OffsetDateTime;
 
@@ -93,7 +94,7 @@ pub async fn breach(
     site: &Site<'_>,
     c: &complaint::Model,
     now: OffsetDateTime,
-) -> Result<u64, DbErr> {
+) -> ServiceResult<u64> {
     let round = round(c.appealed_at.is_some());
     let mut am: complaint::ActiveModel = c.clone().into();
     am.overdue = Set(true);
@@ -158,7 +159,7 @@ async fn tell_claimant(
     round: i32,
     held: &[Moved],
     now: OffsetDateTime,
-) -> Result<(), DbErr> {
+) -> ServiceResult<()> {
     let Ok(claimant) = EmailAddress::parse(&c.claimant_email) else {
         return Ok(());
     };

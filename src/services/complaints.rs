@@ -1,7 +1,7 @@
 //! Complaint intake: a complete notice becomes a durable complaint, matched against the
 //! registry, with its audit event and its emails in the same transaction.
 
-use askama::Template;
+use crate::services::error::ServiceResult;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
     QueryFilter, QueryOrder, Set,
@@ -21,7 +21,7 @@ use crate::entities::{
 };
 use crate::mail::notice::{NoticeKey, NoticeKind, Occasion};
 use crate::mail::outbox::{self, Email};
-use crate::mail::templates::NewComplaintEn;
+use crate::mail::templates::{NewComplaintEn, render_email};
 use crate::services::confirmation::ConfirmToken;
 use crate::services::evidence::EvidenceFile;
 use crate::services::matching::{Match, MatchIndex};
@@ -144,7 +144,7 @@ pub async fn find_matches(
     db: &DatabaseConnection,
     index: &MatchIndex,
     new: &NewComplaint,
-) -> Result<Vec<Match>, DbErr> {
+) -> ServiceResult<Vec<Match>> {
     Ok(match &new.work_original_text {
         Some(text) => index
             .search(db, text, 20)
@@ -163,7 +163,7 @@ pub async fn submit_in(
     filing: &Filing<'_>,
     matches: &[Match],
     now: OffsetDateTime,
-) -> Result<Filed, DbErr> {
+) -> ServiceResult<Filed> {
     let Filing {
         complaint: new,
         files,
@@ -347,7 +347,7 @@ pub async fn submit_in(
             )
         })
         .collect();
-    let staff_body = NewComplaintEn {
+    let staff_body = render_email(NewComplaintEn {
         id: c.id,
         code: code.as_str(),
         received_at: &received,
@@ -358,9 +358,7 @@ pub async fn submit_in(
         targets: &target_lines,
         matches: &match_lines,
         status_url: &url,
-    }
-    .render()
-    .map_err(|e| DbErr::Custom(format!("rendering staff notice: {e}")))?;
+    })?;
     for staff in policy.staff_notify {
         outbox::enqueue(
             txn,
@@ -388,7 +386,7 @@ async fn replay(
     idem: IdempotencyKey<'_>,
     public_base_url: &str,
     now: OffsetDateTime,
-) -> Result<Option<Filed>, DbErr> {
+) -> ServiceResult<Option<Filed>> {
     let Some(first) = complaint::Entity::find()
         .filter(complaint::Column::IdempotencyKey.eq(idem.key))
         .one(txn)
@@ -432,7 +430,7 @@ pub async fn by_code(
     db: &impl ConnectionTrait,
     code: &TrackingCode,
     config: &crate::config::Config,
-) -> Result<Option<ComplaintView>, DbErr> {
+) -> ServiceResult<Option<ComplaintView>> {
     let found = row_by_code(db, code.as_str()).await?;
     match found {
         Some(c) => {
@@ -465,7 +463,7 @@ async fn view(
     db: &impl ConnectionTrait,
     c: &complaint::Model,
     public_base_url: &str,
-) -> Result<ComplaintView, DbErr> {
+) -> ServiceResult<ComplaintView> {
     let targets = targets_of(db, c.id).await?;
     let matches = complaint_match::Entity::find()
         .filter(complaint_match::Column::ComplaintId.eq(c.id))

@@ -2,6 +2,7 @@
 //! SHA-256 is stored), and a POST to its link confirms the complaint. A breach takes
 //! targets down provisionally only for confirmed complaints.
 
+use crate::services::error::ServiceResult;
 use rand::RngCore;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, Set,
@@ -68,7 +69,7 @@ async fn find(
 pub async fn lookup(
     db: &DatabaseConnection,
     secret: &str,
-) -> Result<Option<(Language, bool)>, DbErr> {
+) -> ServiceResult<Option<(Language, bool)>> {
     Ok(find(db, secret)
         .await?
         .map(|c| (c.language, c.confirmed_at.is_some())))
@@ -79,7 +80,7 @@ pub async fn confirm(
     db: &DatabaseConnection,
     secret: &str,
     now: OffsetDateTime,
-) -> Result<Option<Confirmation>, DbErr> {
+) -> ServiceResult<Option<Confirmation>> {
     let now = truncate_micros(now);
     let txn = db::begin_write(db).await?;
     let Some(c) = find(&txn, secret).await? else {

@@ -3,6 +3,7 @@
 //! returns after `COUNTER_NOTICE_WAIT` unless they report legal action (which staff
 //! record on the complaint); a deadline step restores it on time and everyone is told.
 
+use crate::services::error::{Conflict, ServiceError, ServiceResult};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
     QueryFilter, QueryOrder, Set,
@@ -167,9 +168,7 @@ impl From<&counter_notice::Model> for CounterNoticeView {
 pub enum Filed {
     Created(Box<counter_notice::Model>),
     ArticleNotFound,
-    NotRemoved,
     UrlMismatch(String),
-    AlreadyWaiting,
 }
 
 /// A removed article and the complaint whose hold a counter-notice answers: the newest
@@ -177,7 +176,7 @@ pub enum Filed {
 pub async fn removal_of(
     db: &impl ConnectionTrait,
     article_id: i64,
-) -> Result<Option<(article::Model, complaint::Model)>, DbErr> {
+) -> ServiceResult<Option<(article::Model, complaint::Model)>> {
     let Some(a) = article::Entity::find_by_id(article_id).one(db).await? else {
         return Ok(None);
     };
@@ -200,7 +199,7 @@ pub async fn file(
     config: &Config,
     new: &NewCounterNotice,
     now: OffsetDateTime,
-) -> Result<Filed, DbErr> {
+) -> ServiceResult<Filed> {
     let now = truncate_micros(now);
     let site = Site::of(config);
     let txn = db::begin_write(db).await?;
@@ -212,7 +211,7 @@ pub async fn file(
         return Ok(Filed::ArticleNotFound);
     }
     let Some((a, c)) = removal_of(&txn, new.article_id).await? else {
-        return Ok(Filed::NotRemoved);
+        return Err(Conflict::NotRemoved.into());
     };
     if new.removed_url.trim() != a.url {
         return Ok(Filed::UrlMismatch(a.url));
@@ -223,7 +222,7 @@ pub async fn file(
         .one(&txn)
         .await?;
     if waiting.is_some() {
-        return Ok(Filed::AlreadyWaiting);
+        return Err(Conflict::CounterNoticePending.into());
     }
     let restore_at = truncate_micros(config.calendar().after(now, &config.counter_notice_wait));
     let n = counter_notice::ActiveModel {
@@ -323,7 +322,7 @@ pub async fn restore_due(
     c: &complaint::Model,
     id: i64,
     now: OffsetDateTime,
-) -> Result<bool, DbErr> {
+) -> ServiceResult<bool> {
     let Some(n) = counter_notice::Entity::find_by_id(id).one(txn).await? else {
         return Ok(false);
     };
@@ -400,11 +399,10 @@ pub async fn restore_due(
     Ok(restored)
 }
 
-#[derive(Debug, PartialEq, Eq)]
-pub enum LegalAction {
-    Recorded { counter_notices: u64 },
-    NotFound,
-    AlreadyRecorded,
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LegalAction {
+    /// Counter-notices whose restoration was stopped.
+    pub counter_notices: u64,
 }
 
 /// Staff record that the claimant reported legal action: waiting restorations stop.
@@ -415,17 +413,17 @@ pub async fn record_legal_action(
     note: &str,
     actor: &str,
     now: OffsetDateTime,
-) -> Result<LegalAction, DbErr> {
+) -> ServiceResult<LegalAction> {
     let now = truncate_micros(now);
     let txn = db::begin_write(db).await?;
     let Some(c) = complaint::Entity::find_by_id(complaint_id)
         .one(&txn)
         .await?
     else {
-        return Ok(LegalAction::NotFound);
+        return Err(ServiceError::NotFound);
     };
     if c.legal_action_at.is_some() {
-        return Ok(LegalAction::AlreadyRecorded);
+        return Err(Conflict::LegalActionRecorded.into());
     }
     let mut am: complaint::ActiveModel = c.clone().into();
     am.legal_action_at = Set(Some(now));
@@ -477,7 +475,7 @@ pub async fn record_legal_action(
     )
     .await?;
     txn.commit().await?;
-    Ok(LegalAction::Recorded {
+    Ok(LegalAction {
         counter_notices: waiting.len() as u64,
     })
 }

@@ -3,7 +3,8 @@
 //! removal undone). The decision, its takedowns or restorations, its emails and its
 //! audit events commit in one transaction. A decision is final: a second one is refused.
 
-use sea_orm::{ActiveModelTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, Set};
+use crate::services::error::{Conflict, ServiceError, ServiceResult};
+use sea_orm::{ActiveModelTrait, ConnectionTrait, DatabaseConnection, EntityTrait, Set};
 use serde_json::json;
 use time::OffsetDateTime;
 
@@ -51,15 +52,11 @@ impl Decision {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Decided {
-    Done {
-        removed: usize,
-        restored: usize,
-    },
-    AlreadyDecided,
-    NotFound,
-    /// An appeal must be decided by someone other than the first reviewer.
-    SameReviewer,
+pub struct Decided {
+    /// Articles that went down.
+    pub removed: usize,
+    /// Articles that came back.
+    pub restored: usize,
 }
 
 /// Records `decision` with its statement of reasons, checked by the caller.
@@ -71,20 +68,20 @@ pub async fn decide(
     reason: &str,
     actor: &str,
     now: OffsetDateTime,
-) -> Result<Decided, DbErr> {
+) -> ServiceResult<Decided> {
     let now = truncate_micros(now);
     let txn = db::begin_write(db).await?;
     let Some(c) = complaint::Entity::find_by_id(complaint_id)
         .one(&txn)
         .await?
     else {
-        return Ok(Decided::NotFound);
+        return Err(ServiceError::NotFound);
     };
     if !c.status.is_open() {
-        return Ok(Decided::AlreadyDecided);
+        return Err(Conflict::AlreadyDecided.into());
     }
     if c.prior_decided_by.as_deref() == Some(actor) {
-        return Ok(Decided::SameReviewer);
+        return Err(Conflict::DifferentReviewerRequired.into());
     }
     let round = round(c.appealed_at.is_some());
     let targets = targets_of(&txn, c.id).await?;
@@ -131,7 +128,7 @@ pub async fn decide(
     };
     tell_claimant(&txn, site, &c, &told, now).await?;
     txn.commit().await?;
-    Ok(Decided::Done {
+    Ok(Decided {
         removed: held.len(),
         restored: restored.len(),
     })
@@ -153,7 +150,7 @@ async fn uphold(
     up: &Upholding<'_>,
     targets: &[complaint_target::Model],
     now: OffsetDateTime,
-) -> Result<Vec<i64>, DbErr> {
+) -> ServiceResult<Vec<i64>> {
     let kind = HoldKind::Upheld;
     let moved = holds::place_on_targets(txn, site, targets, kind, up.c.id, up.actor, now).await?;
     let affected = holds::affected(&moved);
@@ -172,7 +169,7 @@ async fn record(
     reason: &str,
     actor: &str,
     now: OffsetDateTime,
-) -> Result<(), DbErr> {
+) -> ServiceResult<()> {
     let mut am: complaint::ActiveModel = c.clone().into();
     am.status = Set(decision.status());
     am.decision = Set(Some(decision.status().as_str().to_string()));
@@ -199,7 +196,7 @@ async fn tell_claimant(
     c: &complaint::Model,
     told: &Told<'_>,
     now: OffsetDateTime,
-) -> Result<(), DbErr> {
+) -> ServiceResult<()> {
     let Ok(to) = EmailAddress::parse(&c.claimant_email) else {
         return Ok(());
     };

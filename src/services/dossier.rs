@@ -3,6 +3,7 @@
 //! evidence files, the audit timeline, the emails and their delivery state, and any
 //! counter-notices.
 
+use crate::services::error::ServiceResult;
 use sea_orm::{
     ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
 };
@@ -35,7 +36,7 @@ pub struct Dossier {
     pub counter_notices: Vec<counter_notice::Model>,
 }
 
-pub async fn load(db: &DatabaseConnection, id: i64) -> Result<Option<Dossier>, DbErr> {
+pub async fn load(db: &DatabaseConnection, id: i64) -> ServiceResult<Option<Dossier>> {
     let Some(c) = complaint::Entity::find_by_id(id).one(db).await? else {
         return Ok(None);
     };

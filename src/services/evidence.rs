@@ -4,10 +4,11 @@
 //! fails leaves nothing behind. A file's name is kept only as display text; it never
 //! reaches a path.
 
+use crate::services::error::ServiceResult;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
-use sea_orm::{ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter};
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
 use sha2::{Digest, Sha256};
 
 use crate::entities::complaint_evidence;
@@ -164,7 +165,7 @@ pub async fn persist(data_dir: &Path, files: Vec<EvidenceFile>) -> std::io::Resu
 
 /// Finishes what a crash interrupted: staged files whose complaint committed are moved
 /// into place; every other staging file is removed. Returns how many were moved.
-pub async fn recover(db: &DatabaseConnection, data_dir: &Path) -> Result<usize, DbErr> {
+pub async fn recover(db: &DatabaseConnection, data_dir: &Path) -> ServiceResult<usize> {
     let dir = evidence_dir(data_dir);
     let Ok(entries) = std::fs::read_dir(&dir) else {
         return Ok(0);

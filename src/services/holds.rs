@@ -14,6 +14,7 @@ use crate::domain::holds::{ArticleState, HoldKind, Release};
 use crate::domain::validate::format_timestamp;
 use crate::entities::{article, complaint, complaint_target, takedown_hold};
 use crate::mail::outbox;
+use crate::services::error::ServiceResult;
 use crate::services::site::Site;
 use crate::services::sources::{self, Affected, News};
 
@@ -337,7 +338,7 @@ pub async fn end_provisional(
     reason: &str,
     actor: &str,
     now: OffsetDateTime,
-) -> Result<Vec<i64>, DbErr> {
+) -> ServiceResult<Vec<i64>> {
     let moved = release_all(txn, site, c, why, actor, now).await?;
     let affected = affected(&moved);
     if !affected.is_empty() {

@@ -4,10 +4,11 @@
 //! deadline move on by the time spent waiting. No answer within `INFO_WAIT` closes the
 //! complaint as incomplete. Every pause and restart is an audit event.
 
+use crate::services::error::{Conflict, ServiceError, ServiceResult};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
-    QueryFilter, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
+    Set,
 };
 use serde_json::json;
 use time::OffsetDateTime;
@@ -33,14 +34,9 @@ use crate::services::steps;
 pub const MAX_TEXT_CHARS: usize = 5000;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Asked {
-    Done {
-        answer_by: OffsetDateTime,
-    },
-    NotFound,
-    /// Decided, or already waiting on the claimant.
-    NotOpen,
-    AlreadyWaiting,
+pub struct Asked {
+    /// The claimant must answer by then.
+    pub answer_by: OffsetDateTime,
 }
 
 /// Pauses complaint `id`'s clock and asks its claimant `message`.
@@ -53,17 +49,17 @@ pub async fn request(
     actor: &str,
     info_wait: std::time::Duration,
     now: OffsetDateTime,
-) -> Result<Asked, DbErr> {
+) -> ServiceResult<Asked> {
     let now = truncate_micros(now);
     let txn = db::begin_write(db).await?;
     let Some(c) = complaint::Entity::find_by_id(id).one(&txn).await? else {
-        return Ok(Asked::NotFound);
+        return Err(ServiceError::NotFound);
     };
     if c.status == ComplaintStatus::NeedsInfo {
-        return Ok(Asked::AlreadyWaiting);
+        return Err(Conflict::AlreadyWaiting.into());
     }
     if !c.status.is_open() {
-        return Ok(Asked::NotOpen);
+        return Err(Conflict::AlreadyDecided.into());
     }
     let answer_by = truncate_micros(now + info_wait);
     let round = round(c.appealed_at.is_some());
@@ -135,17 +131,14 @@ pub async fn request(
         .await?;
     }
     txn.commit().await?;
-    Ok(Asked::Done { answer_by })
+    Ok(Asked { answer_by })
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Answered {
-    Done {
-        deadline_at: OffsetDateTime,
-        status: ComplaintStatus,
-    },
-    NotFound,
-    NotWaiting,
+pub struct Answered {
+    /// The deadline, moved by the time the clock was paused.
+    pub deadline_at: OffsetDateTime,
+    pub status: ComplaintStatus,
 }
 
 /// The claimant's answer, from the status page: the clock restarts with the time that
@@ -156,14 +149,14 @@ pub async fn answer(
     tracking_code: &str,
     answer: &str,
     now: OffsetDateTime,
-) -> Result<Answered, DbErr> {
+) -> ServiceResult<Answered> {
     let now = truncate_micros(now);
     let txn = db::begin_write(db).await?;
     let Some(c) = row_by_code(&txn, tracking_code).await? else {
-        return Ok(Answered::NotFound);
+        return Err(ServiceError::NotFound);
     };
     let (true, Some(paused_at)) = (c.status == ComplaintStatus::NeedsInfo, c.paused_at) else {
-        return Ok(Answered::NotWaiting);
+        return Err(Conflict::NotWaiting.into());
     };
     let waited = now - paused_at;
     let round = round(c.appealed_at.is_some());
@@ -262,7 +255,7 @@ pub async fn answer(
         .await?;
     }
     txn.commit().await?;
-    Ok(Answered::Done {
+    Ok(Answered {
         deadline_at,
         status: resumed,
     })
@@ -274,7 +267,7 @@ pub async fn close_incomplete(
     site: &Site<'_>,
     c: &complaint::Model,
     now: OffsetDateTime,
-) -> Result<(), DbErr> {
+) -> ServiceResult<()> {
     const REASON: &str = "No answer to our request for information arrived in time.";
     let mut am: complaint::ActiveModel = c.clone().into();
     am.status = Set(ComplaintStatus::Incomplete);

@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use futures_util::FutureExt;
 
-use sea_orm::{DatabaseConnection, DbErr};
+use sea_orm::DatabaseConnection;
 use time::OffsetDateTime;
 use tokio::sync::{mpsc, oneshot};
 
@@ -19,13 +19,14 @@ use crate::domain::complaint::NewComplaint;
 use crate::services::complaints::{
     self, Channel, Filed, Filing, IdempotencyKey, IntakePolicy, find_matches,
 };
+use crate::services::error::{ServiceError, ServiceResult};
 use crate::services::evidence::EvidenceFile;
 use crate::services::matching::{Match, MatchIndex};
 
 /// Most complaints filed in one transaction.
 const MAX_GROUP: usize = 64;
 
-type Outcome = Result<Filed, DbErr>;
+type Outcome = ServiceResult<Filed>;
 type Reply = (Result<Filed, IntakeError>, Vec<EvidenceFile>);
 
 /// A checked complaint with its stored evidence, as a request hands it over.
@@ -69,7 +70,7 @@ impl Job {
 #[derive(Debug, thiserror::Error)]
 pub enum IntakeError {
     #[error(transparent)]
-    Db(#[from] DbErr),
+    Service(#[from] ServiceError),
     /// The writer failed (it panicked, or is restarting): nothing was filed.
     #[error("the intake writer failed; nothing was filed")]
     WriterFailed,
@@ -196,7 +197,7 @@ async fn file_together(
     db: &DatabaseConnection,
     policy: &IntakePolicy<'_>,
     jobs: &[Job],
-) -> Result<Vec<Filed>, DbErr> {
+) -> ServiceResult<Vec<Filed>> {
     let txn = db::begin_write(db).await?;
     let mut views = Vec::with_capacity(jobs.len());
     for job in jobs {

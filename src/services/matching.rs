@@ -1,9 +1,10 @@
 //! Matching complained-of text against every recorded article.
 
+use crate::services::error::{ServiceError, ServiceResult};
 use std::collections::HashMap;
 use std::path::PathBuf;
 
-use sea_orm::{ConnectionTrait, DbErr, Value};
+use sea_orm::{ConnectionTrait, Value};
 use serde::Serialize;
 use tokio::sync::{Mutex, RwLock};
 
@@ -25,7 +26,7 @@ async fn read_batch(
     db: &impl ConnectionTrait,
     watermark: i64,
     upto: i64,
-) -> Result<Vec<(i64, i64, Vec<u64>)>, DbErr> {
+) -> ServiceResult<Vec<(i64, i64, Vec<u64>)>> {
     let rows = db
         .query_all_raw(stmt(
             db.get_database_backend(),
@@ -53,7 +54,7 @@ async fn each_revision(
     db: &impl ConnectionTrait,
     upto: i64,
     mut f: impl FnMut(i64, i64, Vec<u64>),
-) -> Result<(), DbErr> {
+) -> ServiceResult<()> {
     let mut watermark = 0;
     loop {
         let batch = read_batch(db, watermark, upto).await?;
@@ -147,7 +148,7 @@ impl MatchIndex {
     async fn read_snapshot(
         &self,
         db: &impl ConnectionTrait,
-    ) -> Result<Option<FingerprintIndex>, DbErr> {
+    ) -> ServiceResult<Option<FingerprintIndex>> {
         let Some(path) = self.snapshot.clone() else {
             return Ok(None);
         };
@@ -165,7 +166,7 @@ impl MatchIndex {
             )
         })
         .await
-        .map_err(|e| DbErr::Custom(format!("reading the index snapshot: {e}")))?;
+        .map_err(|e| ServiceError::Index(format!("reading the index snapshot: {e}")))?;
         let (index, record) = match read {
             Ok(Some(found)) => found,
             Ok(None) => return Ok(None),
@@ -182,7 +183,7 @@ impl MatchIndex {
     }
 
     /// The record hash of revision `id`, which a snapshot ending there is tied to.
-    async fn record_of(db: &impl ConnectionTrait, id: i64) -> Result<Option<String>, DbErr> {
+    async fn record_of(db: &impl ConnectionTrait, id: i64) -> ServiceResult<Option<String>> {
         Ok(db
             .query_one_raw(stmt(
                 db.get_database_backend(),
@@ -196,7 +197,7 @@ impl MatchIndex {
     /// Loads revisions recorded since the last catch-up. Revision ids are assigned
     /// under the write lock (see `db::begin_write`), so they become visible in order
     /// and a watermark cannot skip one.
-    pub async fn sync(&self, db: &impl ConnectionTrait) -> Result<usize, DbErr> {
+    pub async fn sync(&self, db: &impl ConnectionTrait) -> ServiceResult<usize> {
         let _one_at_a_time = self.syncing.lock().await;
         if self.index.read().await.is_empty() {
             if let Some(saved) = self.read_snapshot(db).await? {
@@ -222,7 +223,7 @@ impl MatchIndex {
     /// The first load (start-up): every stored revision into compact postings, in two
     /// passes over the database (count, then fill) so that the build holds only the
     /// postings, then saved as the snapshot.
-    async fn build(&self, db: &impl ConnectionTrait) -> Result<usize, DbErr> {
+    async fn build(&self, db: &impl ConnectionTrait) -> ServiceResult<usize> {
         let highest = db
             .query_one_raw(stmt(
                 db.get_database_backend(),
@@ -245,7 +246,7 @@ impl MatchIndex {
         let added = census.len();
         let mut filler = tokio::task::spawn_blocking(move || census.into_filler())
             .await
-            .map_err(|e| DbErr::Custom(format!("building the match index: {e}")))?;
+            .map_err(|e| ServiceError::Index(format!("building the match index: {e}")))?;
         each_revision(db, upto, |_, id, fps| {
             filler.add(id, fps.into_iter());
         })
@@ -253,7 +254,7 @@ impl MatchIndex {
         // Revisions are append-only, so both passes read the same ones; if not (a
         // restore under a running instance), the next search builds again.
         let built = filler.finish().ok_or_else(|| {
-            DbErr::Custom("revisions changed while the match index was built".into())
+            ServiceError::Index("revisions changed while the match index was built".into())
         })?;
         let record = Self::record_of(db, upto).await?;
         let path = self.snapshot.clone();
@@ -264,13 +265,13 @@ impl MatchIndex {
             built
         })
         .await
-        .map_err(|e| DbErr::Custom(format!("saving the match index: {e}")))?;
+        .map_err(|e| ServiceError::Index(format!("saving the match index: {e}")))?;
         *self.index.write().await = built;
         Ok(added)
     }
 
     /// Adds the revisions recorded after the index's watermark to its map layer.
-    async fn catch_up(&self, db: &impl ConnectionTrait) -> Result<usize, DbErr> {
+    async fn catch_up(&self, db: &impl ConnectionTrait) -> ServiceResult<usize> {
         let mut added = 0;
         loop {
             let watermark = self.index.read().await.watermark;
@@ -304,7 +305,7 @@ impl MatchIndex {
         db: &impl ConnectionTrait,
         text: &str,
         limit: usize,
-    ) -> Result<Vec<Match>, DbErr> {
+    ) -> ServiceResult<Vec<Match>> {
         self.sync(db).await?;
         let query = fingerprint::fingerprints(text);
         let hits = self.index.read().await.search(&query, 0.0, limit);

@@ -10,6 +10,7 @@ pub mod confirmation;
 pub mod counter_notices;
 pub mod decisions;
 pub mod dossier;
+pub mod error;
 pub mod evidence;
 pub mod holds;
 pub mod info_requests;

@@ -2,11 +2,11 @@
 //! by status, how many are overdue, articles down on a missed deadline only, how long
 //! decisions take, and the outbox backlog.
 
+use crate::services::error::ServiceResult;
 use std::fmt::Write;
 
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
-    QuerySelect,
+    ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
 };
 use time::OffsetDateTime;
 
@@ -26,7 +26,7 @@ pub async fn render(
     db: &impl ConnectionTrait,
     now: OffsetDateTime,
     out: &mut String,
-) -> Result<(), DbErr> {
+) -> ServiceResult<()> {
     out.push_str(
         "# HELP takedown_complaints Complaints by status.\n# TYPE takedown_complaints gauge\n",
     );

@@ -4,11 +4,12 @@
 //! still filed, and its receipt waits for one digest.
 
 use crate::domain::audit_chain::Head;
+use crate::services::error::ServiceResult;
 use std::collections::BTreeMap;
 
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
-    QueryFilter, QueryOrder, QuerySelect, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect, Set,
 };
 use time::OffsetDateTime;
 
@@ -37,7 +38,7 @@ pub async fn sent_recently(
     db: &impl ConnectionTrait,
     recipient: &str,
     now: OffsetDateTime,
-) -> Result<u64, DbErr> {
+) -> ServiceResult<u64> {
     let row = db
         .query_one_raw(stmt(
             db.get_database_backend(),
@@ -59,7 +60,7 @@ pub async fn over_limit(
     recipient: &str,
     limit: u32,
     now: OffsetDateTime,
-) -> Result<bool, DbErr> {
+) -> ServiceResult<bool> {
     Ok(limit > 0 && sent_recently(db, recipient, now).await? >= u64::from(limit))
 }
 
@@ -82,7 +83,7 @@ pub async fn enqueue(
     txn: &impl ConnectionTrait,
     public_base_url: &str,
     r: &ReceiptFor<'_>,
-) -> Result<(), DbErr> {
+) -> ServiceResult<()> {
     let received = display(r.received_at);
     let due = display(r.deadline_at);
     let url = status_url(public_base_url, r.code);
@@ -137,7 +138,7 @@ pub async fn send_digests(
     public_base_url: &str,
     limit: u32,
     now: OffsetDateTime,
-) -> Result<u64, DbErr> {
+) -> ServiceResult<u64> {
     let now = truncate_micros(now);
     let txn = db::begin_write(db).await?;
     let waiting = complaint::Entity::find()
@@ -200,7 +201,7 @@ async fn digest_item(
     txn: &impl ConnectionTrait,
     public_base_url: &str,
     c: &complaint::Model,
-) -> Result<DigestItem, DbErr> {
+) -> ServiceResult<DigestItem> {
     let token = c.confirmed_at.is_none().then(ConfirmToken::generate);
     let targets = complaint_target::Entity::find()
         .filter(complaint_target::Column::ComplaintId.eq(c.id))

@@ -3,7 +3,8 @@
 //! ahead of time with `takedown reindex`. Only fingerprints change: bodies, hashes and
 //! the audit log are untouched.
 
-use sea_orm::{ConnectionTrait, DatabaseConnection, DbErr, Value};
+use crate::services::error::{ServiceError, ServiceResult};
+use sea_orm::{ConnectionTrait, DatabaseConnection, Value};
 
 use crate::db::{self, stmt};
 use takedown_text::fingerprint::{self, FINGERPRINT_VERSION};
@@ -13,7 +14,7 @@ const BATCH: u64 = 500;
 
 /// How many stored revisions have fingerprints from an older version. Versions only go
 /// up, so `<` reads a range of the version index: start-up does not scan the table.
-pub async fn stale(db: &DatabaseConnection) -> Result<u64, DbErr> {
+pub async fn stale(db: &DatabaseConnection) -> ServiceResult<u64> {
     let row = db
         .query_one_raw(stmt(
             db.get_database_backend(),
@@ -29,7 +30,7 @@ pub async fn stale(db: &DatabaseConnection) -> Result<u64, DbErr> {
 
 /// Fingerprints every stale revision again; `progress` hears how many are done after
 /// each batch. Returns how many there were.
-pub async fn run(db: &DatabaseConnection, mut progress: impl FnMut(u64)) -> Result<u64, DbErr> {
+pub async fn run(db: &DatabaseConnection, mut progress: impl FnMut(u64)) -> ServiceResult<u64> {
     let backend = db.get_database_backend();
     let mut done = 0;
     loop {
@@ -58,7 +59,7 @@ pub async fn run(db: &DatabaseConnection, mut progress: impl FnMut(u64)) -> Resu
                 .collect::<Vec<_>>()
         })
         .await
-        .map_err(|e| DbErr::Custom(format!("fingerprinting: {e}")))?;
+        .map_err(|e| ServiceError::Index(format!("fingerprinting: {e}")))?;
         let n = computed.len() as u64;
         let txn = db::begin_write(db).await?;
         for (id, fps) in computed {

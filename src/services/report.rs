@@ -2,9 +2,10 @@
 //! them. Statuses come from the complaint rows; times (decisions, breaches, removals,
 //! restorations, appeals) from the audit log, the record that cannot be quietly edited.
 
+use crate::services::error::ServiceResult;
 use std::collections::HashMap;
 
-use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
 use serde::Serialize;
 use serde_json::Value;
 use time::{Date, Duration, OffsetDateTime, Time};
@@ -137,7 +138,7 @@ pub async fn build(
     period: Period,
     deadline: std::time::Duration,
     now: OffsetDateTime,
-) -> Result<Report, DbErr> {
+) -> ServiceResult<Report> {
     let complaints = complaint::Entity::find()
         .filter(complaint::Column::ReceivedAt.gte(period.start()))
         .filter(complaint::Column::ReceivedAt.lt(period.end()))
@@ -189,7 +190,7 @@ async fn outlets(
     db: &impl ConnectionTrait,
     ids: &[i64],
     facts: &mut HashMap<i64, Facts>,
-) -> Result<(), DbErr> {
+) -> ServiceResult<()> {
     for chunk in ids.chunks(CHUNK) {
         let targets = complaint_target::Entity::find()
             .filter(complaint_target::Column::ComplaintId.is_in(chunk.iter().copied()))
@@ -231,7 +232,7 @@ async fn events(
     db: &impl ConnectionTrait,
     since: OffsetDateTime,
     facts: &mut HashMap<i64, Facts>,
-) -> Result<(), DbErr> {
+) -> ServiceResult<()> {
     let mut first_outcome: HashMap<i64, String> = HashMap::new();
     let events = audit_event::Entity::find()
         .filter(audit_event::Column::OccurredAt.gte(since))

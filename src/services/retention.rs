@@ -4,12 +4,13 @@
 //! their hashes in the audit log. The complaint's facts (dates, decision, targets,
 //! file hashes) stay for the report and the record; the chain is not touched.
 
+use crate::services::error::ServiceResult;
 use std::path::Path;
 
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
-    QueryFilter, QueryOrder, QuerySelect, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect, Set,
 };
 use serde_json::json;
 use time::OffsetDateTime;
@@ -38,7 +39,7 @@ pub async fn sweep(
     data_dir: &Path,
     retention: std::time::Duration,
     now: OffsetDateTime,
-) -> Result<u64, DbErr> {
+) -> ServiceResult<u64> {
     let Ok(retention) = time::Duration::try_from(retention) else {
         return Ok(0);
     };
@@ -75,7 +76,7 @@ async fn erase(
     txn: &impl ConnectionTrait,
     c: &complaint::Model,
     now: OffsetDateTime,
-) -> Result<Vec<String>, DbErr> {
+) -> ServiceResult<Vec<String>> {
     let mut am: complaint::ActiveModel = c.clone().into();
     am.claimant_name = Set(ERASED.into());
     am.claimant_organisation = Set(None);
@@ -172,7 +173,7 @@ async fn erase(
 }
 
 /// Deletes an evidence file unless a complaint not yet erased still names it.
-async fn remove_unshared(db: &DatabaseConnection, data_dir: &Path, sha: &str) -> Result<(), DbErr> {
+async fn remove_unshared(db: &DatabaseConnection, data_dir: &Path, sha: &str) -> ServiceResult<()> {
     let holders: Vec<i64> = complaint_evidence::Entity::find()
         .select_only()
         .column(complaint_evidence::Column::ComplaintId)

@@ -1,8 +1,9 @@
 //! The review queue: open complaints in deadline order, paged, and claiming them.
 
+use crate::services::error::ServiceResult;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, DatabaseConnection, DbBackend, DbErr, EntityTrait,
+    ActiveModelTrait, ColumnTrait, Condition, DatabaseConnection, DbBackend, EntityTrait,
     FromQueryResult, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set,
 };
 use serde_json::json;
@@ -52,7 +53,7 @@ pub async fn page(
     db: &DatabaseConnection,
     filter: &QueueFilter,
     page: u64,
-) -> Result<(Vec<QueueItem>, u64), DbErr> {
+) -> ServiceResult<(Vec<QueueItem>, u64)> {
     let statuses: Vec<&str> = match filter.status {
         Some(s) if ComplaintStatus::OPEN.contains(&s) => vec![s.as_str()],
         Some(_) => Vec::new(),
@@ -125,7 +126,7 @@ pub async fn claim(
     actor: &str,
     may_reassign: bool,
     now: OffsetDateTime,
-) -> Result<Claimed, DbErr> {
+) -> ServiceResult<Claimed> {
     let now = truncate_micros(now);
     let txn = db::begin_write(db).await?;
     let Some(c) = complaint::Entity::find_by_id(complaint_id)

@@ -3,10 +3,11 @@
 //! site. `SITE_HOSTS` lists them; when it is unset, any host of a recorded article is
 //! ours.
 
+use crate::services::error::ServiceResult;
 use std::collections::HashSet;
 use std::sync::RwLock;
 
-use sea_orm::{ConnectionTrait, DbErr};
+use sea_orm::ConnectionTrait;
 
 use crate::db::stmt;
 use crate::domain::validate::HttpUrl;
@@ -36,7 +37,7 @@ impl SiteHosts {
         &self,
         db: &impl ConnectionTrait,
         urls: &'u [HttpUrl],
-    ) -> Result<Vec<&'u HttpUrl>, DbErr> {
+    ) -> ServiceResult<Vec<&'u HttpUrl>> {
         let mut out = Vec::new();
         for u in urls {
             if !self.is_ours(db, &host_of(u)).await? {
@@ -46,7 +47,7 @@ impl SiteHosts {
         Ok(out)
     }
 
-    async fn is_ours(&self, db: &impl ConnectionTrait, host: &str) -> Result<bool, DbErr> {
+    async fn is_ours(&self, db: &impl ConnectionTrait, host: &str) -> ServiceResult<bool> {
         if host.is_empty() {
             return Ok(false);
         }

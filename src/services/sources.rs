@@ -3,9 +3,10 @@
 //! upheld, and how a provisional removal ended. One email per contact, in the source's
 //! language (an outlet whose name or article is in Chinese hears in Chinese).
 
+use crate::services::error::ServiceResult;
 use std::collections::BTreeMap;
 
-use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 use time::OffsetDateTime;
 
 use crate::domain::complaint::Language;
@@ -54,7 +55,7 @@ pub async fn tell(
     affected: &[Affected<'_>],
     news: News<'_>,
     now: OffsetDateTime,
-) -> Result<(), DbErr> {
+) -> ServiceResult<()> {
     let mut by_contact: BTreeMap<String, Contact> = BTreeMap::new();
     for a in affected {
         let rev = article_revision::Entity::find()
@@ -108,7 +109,7 @@ async fn email(
     contact: &Contact,
     news: News<'_>,
     now: OffsetDateTime,
-) -> Result<(), DbErr> {
+) -> ServiceResult<()> {
     let (kind, subject, body) = compose(site, c.id, contact, news)?;
     outbox::enqueue(
         txn,
@@ -132,7 +133,7 @@ fn compose(
     id: i64,
     contact: &Contact,
     news: News<'_>,
-) -> Result<(NoticeKind, String, String), DbErr> {
+) -> ServiceResult<(NoticeKind, String, String)> {
     let zh = contact.language == Language::Zh;
     // No outlet: the escalation address's copy, written to the desk.
     let outlet = contact.outlet.as_str();

@@ -2,6 +2,7 @@
 //! sessions live in the database (only the SHA-256 of the cookie's secret), end on
 //! logout, after `IDLE_TIMEOUT` without use and `ABSOLUTE_TIMEOUT` after login.
 
+use crate::services::error::ServiceResult;
 use argon2::Argon2;
 use argon2::password_hash::phc::PasswordHash;
 use argon2::password_hash::{PasswordHasher, PasswordVerifier};
@@ -145,7 +146,7 @@ pub async fn disable(
     db: &DatabaseConnection,
     email: &EmailAddress,
     now: OffsetDateTime,
-) -> Result<bool, DbErr> {
+) -> ServiceResult<bool> {
     let now = truncate_micros(now);
     let txn = db::begin_write(db).await?;
     let Some(s) = staff::Entity::find()
@@ -183,7 +184,7 @@ pub async fn login(
     email: &str,
     password: String,
     now: OffsetDateTime,
-) -> Result<Option<Session>, DbErr> {
+) -> ServiceResult<Option<Session>> {
     let found = staff::Entity::find()
         .filter(staff::Column::Email.eq(email.trim().to_ascii_lowercase()))
         .filter(staff::Column::DisabledAt.is_null())
@@ -233,7 +234,7 @@ pub async fn session(
     db: &DatabaseConnection,
     secret: &str,
     now: OffsetDateTime,
-) -> Result<Option<Session>, DbErr> {
+) -> ServiceResult<Option<Session>> {
     if secret.len() != 64 {
         return Ok(None);
     }
@@ -274,7 +275,7 @@ pub async fn session(
 }
 
 /// Ends a session.
-pub async fn logout(db: &DatabaseConnection, secret: &str) -> Result<(), DbErr> {
+pub async fn logout(db: &DatabaseConnection, secret: &str) -> ServiceResult<()> {
     staff_session::Entity::delete_by_id(sha256_hex(secret.as_bytes()))
         .exec(db)
         .await?;

@@ -1,5 +1,6 @@
 //! Bearer API tokens: shown once at creation, stored only as a SHA-256 hash.
 
+use crate::services::error::ServiceResult;
 use rand::RngCore;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
@@ -62,7 +63,7 @@ pub async fn create(
     name: &str,
     scope: Scope,
     now: OffsetDateTime,
-) -> Result<String, sea_orm::DbErr> {
+) -> ServiceResult<String> {
     create_expiring(db, name, scope, now, None).await
 }
 
@@ -73,7 +74,7 @@ pub async fn create_expiring(
     scope: Scope,
     now: OffsetDateTime,
     expires_at: Option<OffsetDateTime>,
-) -> Result<String, sea_orm::DbErr> {
+) -> ServiceResult<String> {
     let mut bytes = [0u8; 32];
     rand::rng().fill_bytes(&mut bytes);
     let secret = format!("td_{}", hex::encode(bytes));
@@ -98,10 +99,7 @@ const TOUCH_EVERY: time::Duration = time::Duration::minutes(1);
 
 /// The caller a presented secret belongs to, if it is known, not revoked and not
 /// expired. Notes the use (at most once a minute per token).
-pub async fn authenticate(
-    db: &DatabaseConnection,
-    secret: &str,
-) -> Result<Option<Caller>, sea_orm::DbErr> {
+pub async fn authenticate(db: &DatabaseConnection, secret: &str) -> ServiceResult<Option<Caller>> {
     let now = OffsetDateTime::now_utc();
     let found = api_token::Entity::find()
         .filter(api_token::Column::TokenSha256.eq(sha256_hex(secret.as_bytes())))
@@ -124,18 +122,14 @@ pub async fn authenticate(
     }))
 }
 
-async fn touch(
-    db: &DatabaseConnection,
-    id: i64,
-    now: OffsetDateTime,
-) -> Result<(), sea_orm::DbErr> {
+async fn touch(db: &DatabaseConnection, id: i64, now: OffsetDateTime) -> ServiceResult<()> {
     let txn = crate::db::begin_write(db).await?;
     api_token::Entity::update_many()
         .col_expr(api_token::Column::LastUsedAt, Expr::value(now))
         .filter(api_token::Column::Id.eq(id))
         .exec(&txn)
         .await?;
-    txn.commit().await
+    Ok(txn.commit().await?)
 }
 
 /// Every token, oldest first.
@@ -158,7 +152,7 @@ pub fn state(t: &api_token::Model, now: OffsetDateTime) -> &'static str {
 }
 
 /// Whether a token that still works already has this name.
-pub async fn name_in_use(db: &impl ConnectionTrait, name: &str) -> Result<bool, sea_orm::DbErr> {
+pub async fn name_in_use(db: &impl ConnectionTrait, name: &str) -> ServiceResult<bool> {
     let now = OffsetDateTime::now_utc();
     Ok(api_token::Entity::find()
         .filter(api_token::Column::Name.eq(name))
@@ -175,7 +169,7 @@ pub async fn revoke(
     name: &str,
     actor: &str,
     now: OffsetDateTime,
-) -> Result<u64, sea_orm::DbErr> {
+) -> ServiceResult<u64> {
     let txn = crate::db::begin_write(db).await?;
     let ids: Vec<i64> = api_token::Entity::find()
         .filter(api_token::Column::Name.eq(name))

@@ -3,9 +3,10 @@
 //! provisionally goes back up, staff and the claimant are told, and it counts as
 //! withdrawn in the transparency report.
 
+use crate::services::error::{Conflict, ServiceError, ServiceResult};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
-    QueryFilter, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
+    Set,
 };
 use serde_json::json;
 use time::OffsetDateTime;
@@ -25,17 +26,12 @@ use crate::services::holds;
 use crate::services::site::Site;
 use crate::services::steps;
 
-#[derive(Debug, PartialEq, Eq)]
-pub enum Withdrawn {
-    /// Withdrawn; these articles were restored. The status is `rejected` when an
-    /// appeal was withdrawn and the first decision stands.
-    Done {
-        status: ComplaintStatus,
-        restored: Vec<i64>,
-    },
-    NotFound,
-    /// Decided or closed already: there is nothing left to withdraw.
-    NotOpen,
+/// Withdrawn; these articles were restored. The status is `rejected` when an appeal
+/// was withdrawn and the first decision stands.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Withdrawn {
+    pub status: ComplaintStatus,
+    pub restored: Vec<i64>,
 }
 
 pub async fn withdraw(
@@ -44,14 +40,14 @@ pub async fn withdraw(
     tracking_code: &str,
     reason: Option<&str>,
     now: OffsetDateTime,
-) -> Result<Withdrawn, DbErr> {
+) -> ServiceResult<Withdrawn> {
     let now = truncate_micros(now);
     let txn = db::begin_write(db).await?;
     let Some(c) = row_by_code(&txn, tracking_code).await? else {
-        return Ok(Withdrawn::NotFound);
+        return Err(ServiceError::NotFound);
     };
     if !c.status.is_open() {
-        return Ok(Withdrawn::NotOpen);
+        return Err(Conflict::NotOpen.into());
     }
     let round = round(c.appealed_at.is_some());
     let salt = c.personal_salt.clone().unwrap_or_else(personal::new_salt);
@@ -92,7 +88,7 @@ pub async fn withdraw(
     } else {
         ComplaintStatus::Withdrawn
     };
-    Ok(Withdrawn::Done { status, restored })
+    Ok(Withdrawn { status, restored })
 }
 
 /// Withdrawing an appeal withdraws the appeal: it closes as a round of its own, and
@@ -103,7 +99,7 @@ async fn withdraw_appeal(
     am: &mut complaint::ActiveModel,
     reason: Option<&str>,
     now: OffsetDateTime,
-) -> Result<(), DbErr> {
+) -> ServiceResult<()> {
     let first = complaint_round::Entity::find()
         .filter(complaint_round::Column::ComplaintId.eq(c.id))
         .filter(complaint_round::Column::Number.eq(FIRST_ROUND))
@@ -150,7 +146,7 @@ async fn tell(
     reason: Option<&str>,
     restored: &[i64],
     now: OffsetDateTime,
-) -> Result<(), DbErr> {
+) -> ServiceResult<()> {
     let staff_url = format!("{}/staff/complaints/{}", site.public_base_url, c.id);
     let restored_line = if restored.is_empty() {
         String::new()

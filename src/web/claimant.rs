@@ -16,17 +16,17 @@ use time::OffsetDateTime;
 use crate::domain::complaint::{Language, TrackingCode};
 use crate::domain::validate::format_timestamp;
 use crate::error::{AppError, AppResult};
-use crate::services::appeals::{self, Appealed};
-use crate::services::info_requests::{self, Answered, MAX_TEXT_CHARS};
+use crate::services::appeals;
+use crate::services::info_requests::{self, MAX_TEXT_CHARS};
 use crate::services::site::Site;
-use crate::services::withdrawals::{self, Withdrawn};
+use crate::services::withdrawals;
 use crate::web::AppState;
 use crate::web::RouteList;
 use crate::web::body::JsonBody;
-use crate::web::complaint_form::render;
 use crate::web::headers::private_page;
 use crate::web::i18n::{Texts, texts};
 use crate::web::openapi::ErrorBody;
+use crate::web::page::render;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -66,53 +66,28 @@ async fn do_answer(
     text: &str,
 ) -> AppResult<(&'static str, String)> {
     let answer = required_text("answer", text)?;
-    match info_requests::answer(
+    let done = info_requests::answer(
         &state.db,
         &Site::of(&state.config),
         code.as_str(),
         &answer,
         OffsetDateTime::now_utc(),
     )
-    .await?
-    {
-        Answered::Done {
-            deadline_at,
-            status,
-        } => Ok((status.as_str(), format_timestamp(deadline_at))),
-        Answered::NotFound => Err(AppError::NotFound),
-        Answered::NotWaiting => Err(AppError::Conflict(
-            "not_waiting",
-            "this complaint is not waiting for information",
-        )),
-    }
+    .await?;
+    Ok((done.status.as_str(), format_timestamp(done.deadline_at)))
 }
 
 async fn do_appeal(state: &AppState, code: &TrackingCode, text: &str) -> AppResult<String> {
     let statement = required_text("statement", text)?;
-    match appeals::appeal(
+    let done = appeals::appeal(
         &state.db,
         &state.config,
         code.as_str(),
         &statement,
         OffsetDateTime::now_utc(),
     )
-    .await?
-    {
-        Appealed::Done { deadline_at } => Ok(format_timestamp(deadline_at)),
-        Appealed::NotFound => Err(AppError::NotFound),
-        Appealed::NotRejected => Err(AppError::Conflict(
-            "not_rejected",
-            "only a rejected complaint can be appealed",
-        )),
-        Appealed::AlreadyAppealed => Err(AppError::Conflict(
-            "already_appealed",
-            "this complaint has already been appealed",
-        )),
-        Appealed::WindowClosed => Err(AppError::Conflict(
-            "appeal_window_closed",
-            "the time to appeal this decision has passed",
-        )),
-    }
+    .await?;
+    Ok(format_timestamp(done.deadline_at))
 }
 
 async fn do_withdraw(
@@ -123,22 +98,15 @@ async fn do_withdraw(
     let mut c = crate::domain::validate::Checker::default();
     let reason = c.opt_text_max("reason", reason, Some(MAX_TEXT_CHARS));
     c.finish().map_err(AppError::Validation)?;
-    match withdrawals::withdraw(
+    let done = withdrawals::withdraw(
         &state.db,
         &Site::of(&state.config),
         code.as_str(),
         reason.as_deref().map(str::trim),
         OffsetDateTime::now_utc(),
     )
-    .await?
-    {
-        Withdrawn::Done { status, restored } => Ok((status.as_str(), restored)),
-        Withdrawn::NotFound => Err(AppError::NotFound),
-        Withdrawn::NotOpen => Err(AppError::Conflict(
-            "not_open",
-            "this complaint is already decided or closed",
-        )),
-    }
+    .await?;
+    Ok((done.status.as_str(), done.restored))
 }
 
 /// The claimant's language, for pages about their complaint.
@@ -158,6 +126,7 @@ async fn form_outcome(state: &AppState, code: &TrackingCode, done: AppResult<Str
         Ok(_) => return Redirect::to(&back).into_response(),
         Err(e) => e,
     };
+    let t = texts(language(state, code).await);
     let (status, message) = match &e {
         AppError::Validation(fields) => (
             StatusCode::UNPROCESSABLE_ENTITY,
@@ -167,10 +136,9 @@ async fn form_outcome(state: &AppState, code: &TrackingCode, done: AppResult<Str
                 .collect::<Vec<_>>()
                 .join("; "),
         ),
-        AppError::Conflict(_, m) => (StatusCode::CONFLICT, m.to_string()),
+        AppError::Conflict(c) => (StatusCode::CONFLICT, t.conflict(*c).to_string()),
         _ => return e.into_response(),
     };
-    let t = texts(language(state, code).await);
     render(
         status,
         &NoticePage {

@@ -13,7 +13,7 @@ use axum::extract::rejection::{PathRejection, QueryRejection};
 use axum::extract::{DefaultBodyLimit, FromRequest, Multipart, Path, Query, Request, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::middleware;
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use serde::Deserialize;
 use time::OffsetDateTime;
@@ -31,6 +31,7 @@ use crate::web::body::read_body;
 use crate::web::headers::private_page;
 use crate::web::i18n::{Texts, duration_text, localise_error, negotiate, status_name, texts};
 use crate::web::limits::{content_length_cap, rate_limit};
+use crate::web::page::render;
 
 /// Largest form submission: five evidence files and the text fields.
 pub const MAX_FORM_BYTES: usize = MAX_FILES * MAX_FILE_BYTES + (2 << 20);
@@ -153,13 +154,6 @@ impl PageTimes {
             appealed: opt(&c.appealed_at),
             appeal_until: opt(&c.appeal_until),
         }
-    }
-}
-
-pub fn render(status: StatusCode, page: &impl Template) -> Response {
-    match page.render() {
-        Ok(html) => (status, Html(html)).into_response(),
-        Err(e) => AppError::Internal(anyhow::anyhow!("rendering page: {e}")).into_response(),
     }
 }
 
@@ -530,14 +524,14 @@ async fn status_page(
     headers: HeaderMap,
     query: Result<Query<LangQuery>, QueryRejection>,
     code: Result<Path<String>, PathRejection>,
-) -> Response {
+) -> AppResult<Response> {
     let asked = query.as_ref().ok().and_then(|q| q.lang.as_deref());
     let found = match code.ok().and_then(|Path(c)| TrackingCode::parse(&c)) {
-        Some(code) => complaints::by_code(&state.db, &code, &state.config).await,
-        None => Ok(None),
+        Some(code) => complaints::by_code(&state.db, &code, &state.config).await?,
+        None => None,
     };
-    match found {
-        Ok(Some(c)) => {
+    Ok(match found {
+        Some(c) => {
             let lang = asked
                 .and_then(Language::parse)
                 .or_else(|| Language::parse(&c.language))
@@ -555,14 +549,13 @@ async fn status_page(
                 },
             )
         }
-        Ok(None) => render(
+        None => render(
             StatusCode::NOT_FOUND,
             &NotFoundPage {
                 t: texts(negotiate(asked, &headers)),
             },
         ),
-        Err(e) => AppError::from(e).into_response(),
-    }
+    })
 }
 
 fn not_found_page(lang: Language) -> Response {
@@ -574,43 +567,42 @@ async fn confirm_page(
     State(state): State<AppState>,
     headers: HeaderMap,
     token: Result<Path<String>, PathRejection>,
-) -> Response {
+) -> AppResult<Response> {
     let Ok(Path(token)) = token else {
-        return not_found_page(negotiate(None, &headers));
+        return Ok(not_found_page(negotiate(None, &headers)));
     };
-    let (lang, confirmed) = match confirmation::lookup(&state.db, &token).await {
-        Ok(Some(found)) => found,
-        Ok(None) => return not_found_page(negotiate(None, &headers)),
-        Err(e) => return AppError::from(e).into_response(),
+    let Some((lang, confirmed)) = confirmation::lookup(&state.db, &token).await? else {
+        return Ok(not_found_page(negotiate(None, &headers)));
     };
     let t = texts(lang);
-    confirm_view(
+    Ok(confirm_view(
         t,
         confirmed,
         t.confirm_already,
         &format!("/complaints/confirm/{token}"),
-    )
+    ))
 }
 
 async fn confirm(
     State(state): State<AppState>,
     headers: HeaderMap,
     token: Result<Path<String>, PathRejection>,
-) -> Response {
+) -> AppResult<Response> {
     let Ok(Path(token)) = token else {
-        return not_found_page(negotiate(None, &headers));
+        return Ok(not_found_page(negotiate(None, &headers)));
     };
-    let done = confirmation::confirm(&state.db, &token, OffsetDateTime::now_utc()).await;
-    let t = match done {
-        Ok(Some(Confirmation::Confirmed { language })) => texts(language),
-        Ok(Some(Confirmation::AlreadyConfirmed { language })) => {
+    let done = confirmation::confirm(&state.db, &token, OffsetDateTime::now_utc()).await?;
+    Ok(match done {
+        Some(Confirmation::Confirmed { language }) => {
             let t = texts(language);
-            return confirm_view(t, true, t.confirm_already, "");
+            confirm_view(t, true, t.confirm_done, "")
         }
-        Ok(None) => return not_found_page(negotiate(None, &headers)),
-        Err(e) => return AppError::from(e).into_response(),
-    };
-    confirm_view(t, true, t.confirm_done, "")
+        Some(Confirmation::AlreadyConfirmed { language }) => {
+            let t = texts(language);
+            confirm_view(t, true, t.confirm_already, "")
+        }
+        None => not_found_page(negotiate(None, &headers)),
+    })
 }
 
 fn confirm_view(t: &Texts, done: bool, message: &str, action: &str) -> Response {

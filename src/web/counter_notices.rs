@@ -16,15 +16,16 @@ use crate::domain::calendar::Wait;
 use crate::domain::display_time::{display, span_words};
 use crate::error::{AppError, AppResult, FieldErrors};
 use crate::services::counter_notices::{self, CounterNoticeInput, CounterNoticeView, Filed};
+use crate::services::error::Conflict;
 use crate::web::AppState;
 use crate::web::RouteList;
 use crate::web::body::JsonBody;
 use crate::web::claimant::NoticePage;
-use crate::web::complaint_form::render;
 use crate::web::headers::private_page;
 use crate::web::i18n::{Texts, negotiate, texts};
 use crate::web::limits::{content_length_cap, rate_limit};
 use crate::web::openapi::ErrorBody;
+use crate::web::page::render;
 
 const MAX_BODY: usize = 256 << 10;
 
@@ -58,13 +59,13 @@ async fn removed_page(
     State(state): State<AppState>,
     headers: HeaderMap,
     id: Result<Path<i64>, PathRejection>,
-) -> Response {
+) -> AppResult<Response> {
     let t = texts(negotiate(None, &headers));
     let Ok(Path(id)) = id else {
-        return not_removed(t);
+        return Ok(not_removed(t));
     };
-    match counter_notices::removal_of(&state.db, id).await {
-        Ok(Some((a, c))) => {
+    Ok(match counter_notices::removal_of(&state.db, id).await? {
+        Some((a, c)) => {
             let mut resp = render(
                 StatusCode::UNAVAILABLE_FOR_LEGAL_REASONS,
                 &RemovedPage {
@@ -83,9 +84,8 @@ async fn removed_page(
             }
             resp
         }
-        Ok(None) => not_removed(t),
-        Err(e) => AppError::from(e).into_response(),
-    }
+        None => not_removed(t),
+    })
 }
 
 fn not_removed(t: &Texts) -> Response {
@@ -238,25 +238,14 @@ async fn file(
     match counter_notices::file(&state.db, &state.config, &new, OffsetDateTime::now_utc()).await? {
         Filed::Created(n) => Ok(CounterNoticeView::from(n.as_ref())),
         Filed::ArticleNotFound if api => Err(AppError::NotFound),
-        Filed::UrlMismatch(_) if api => Err(AppError::Conflict(
-            "removed_url_mismatch",
-            "removed_url is not the URL of the removed article",
-        )),
+        Filed::UrlMismatch(_) if api => Err(Conflict::RemovedUrlMismatch.into()),
         Filed::ArticleNotFound => Err(AppError::field(
             "article_id",
             "no recorded article has this id",
         )),
-        Filed::NotRemoved => Err(AppError::Conflict(
-            "not_removed",
-            "this article is not removed: there is nothing to contest",
-        )),
         Filed::UrlMismatch(url) => Err(AppError::field(
             "removed_url",
             format!("must be the removed article's URL, {url}"),
-        )),
-        Filed::AlreadyWaiting => Err(AppError::Conflict(
-            "counter_notice_pending",
-            "a counter-notice for this article is already waiting",
         )),
     }
 }
@@ -310,12 +299,12 @@ async fn submit_form(
             )
             .await
         }
-        Err(AppError::Conflict(_, m)) => render(
+        Err(AppError::Conflict(c)) => render(
             StatusCode::CONFLICT,
             &NoticePage {
                 t,
                 title: t.problem_title,
-                message: m,
+                message: t.conflict(c),
                 back: "",
             },
         ),

@@ -13,8 +13,8 @@ use time::OffsetDateTime;
 
 use crate::domain::validate::format_timestamp;
 use crate::error::{AppError, AppResult};
-use crate::services::decisions::{self, Decided, Decision, MAX_REASON_CHARS};
-use crate::services::info_requests::{self, Asked};
+use crate::services::decisions::{self, Decision, MAX_REASON_CHARS};
+use crate::services::info_requests;
 use crate::services::site::Site;
 use crate::web::AppState;
 use crate::web::RouteList;
@@ -90,7 +90,7 @@ async fn decide(
     let decision = match action {
         Action::Decide(d) => d,
         Action::RequestInfo => {
-            return match info_requests::request(
+            let asked = info_requests::request(
                 &state.db,
                 &site,
                 id,
@@ -99,49 +99,27 @@ async fn decide(
                 state.config.info_wait,
                 now,
             )
-            .await?
-            {
-                Asked::Done { answer_by } => Ok(DecisionView {
-                    id,
-                    status: "needs_info",
-                    removed_articles: 0,
-                    restored_articles: 0,
-                    answer_by: Some(format_timestamp(answer_by)),
-                }),
-                Asked::NotFound => Err(AppError::NotFound),
-                Asked::NotOpen => Err(AppError::Conflict(
-                    "already_decided",
-                    "this complaint has already been decided",
-                )),
-                Asked::AlreadyWaiting => Err(AppError::Conflict(
-                    "already_waiting",
-                    "this complaint is already waiting for the claimant's answer",
-                )),
-            };
+            .await?;
+            return Ok(DecisionView {
+                id,
+                status: "needs_info",
+                removed_articles: 0,
+                restored_articles: 0,
+                answer_by: Some(format_timestamp(asked.answer_by)),
+            });
         }
     };
     let done = decisions::decide(&state.db, &site, id, decision, &reason, actor, now).await?;
-    match done {
-        Decided::Done { removed, restored } => Ok(DecisionView {
-            id,
-            status: match decision {
-                Decision::Uphold => "upheld",
-                Decision::Reject => "rejected",
-            },
-            removed_articles: removed,
-            restored_articles: restored,
-            answer_by: None,
-        }),
-        Decided::AlreadyDecided => Err(AppError::Conflict(
-            "already_decided",
-            "this complaint has already been decided",
-        )),
-        Decided::NotFound => Err(AppError::NotFound),
-        Decided::SameReviewer => Err(AppError::Conflict(
-            "different_reviewer_required",
-            "this is an appeal: a reviewer other than the one who first decided must decide it",
-        )),
-    }
+    Ok(DecisionView {
+        id,
+        status: match decision {
+            Decision::Uphold => "upheld",
+            Decision::Reject => "rejected",
+        },
+        removed_articles: done.removed,
+        restored_articles: done.restored,
+        answer_by: None,
+    })
 }
 
 #[derive(Deserialize)]

@@ -5,18 +5,18 @@ use askama::Template;
 use axum::Router;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
-use axum::http::HeaderMap;
+use axum::http::{HeaderMap, StatusCode};
 use axum::middleware;
-use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use serde::Deserialize;
 
 use crate::domain::complaint::TrackingCode;
-use crate::error::AppError;
 use crate::web::AppState;
 use crate::web::RouteList;
 use crate::web::headers::private_page;
 use crate::web::i18n::{Texts, duration_text, negotiate, texts};
+use crate::web::page::render;
 use crate::web::staff_auth::urlencode;
 
 pub fn routes() -> Router<AppState> {
@@ -52,10 +52,7 @@ async fn home(
         t,
         deadline: duration_text(t, state.config.deadline),
     };
-    match page.render() {
-        Ok(html) => Html(html).into_response(),
-        Err(e) => AppError::Internal(anyhow::anyhow!("rendering page: {e}")).into_response(),
-    }
+    render(StatusCode::OK, &page)
 }
 
 /// A typed tracking code goes to its status page; a malformed one back to the form.

@@ -3,6 +3,7 @@
 use axum::http::HeaderMap;
 
 use crate::domain::complaint::Language;
+use crate::services::error::Conflict;
 
 /// Every string a public page shows.
 pub struct Texts {
@@ -288,6 +289,29 @@ pub fn texts(lang: Language) -> &'static Texts {
     match lang {
         Language::Zh => &ZH,
         Language::En => &EN,
+    }
+}
+
+impl Texts {
+    /// What a page says when the complaint's state refuses the request, by its code.
+    pub fn conflict(&self, c: Conflict) -> &'static str {
+        if self.lang != "zh" {
+            return c.message();
+        }
+        match c {
+            Conflict::AlreadyDecided => "此投诉已作出决定。",
+            Conflict::AlreadyWaiting => "此投诉已在等待投诉人的答复。",
+            Conflict::DifferentReviewerRequired => "这是申诉：须由首次决定者以外的审核人作出决定。",
+            Conflict::NotWaiting => "此投诉没有在等待补充信息。",
+            Conflict::NotRejected => "只有被驳回的投诉才能申诉。",
+            Conflict::AlreadyAppealed => "此投诉已提出过申诉。",
+            Conflict::AppealWindowClosed => "对此决定提出申诉的期限已过。",
+            Conflict::NotOpen => "此投诉已作出决定或已结案。",
+            Conflict::NotRemoved => "此文章未被移除，无可争议。",
+            Conflict::CounterNoticePending => "此文章已有一份反通知在等待处理。",
+            Conflict::LegalActionRecorded => "此投诉已记录诉讼。",
+            Conflict::RemovedUrlMismatch => "所填网址不是被移除文章的网址。",
+        }
     }
 }
 

@@ -19,6 +19,7 @@ pub mod limits;
 pub mod matching;
 pub mod metrics;
 pub mod openapi;
+pub mod page;
 pub mod report;
 pub mod report_charts;
 pub mod serve;
@@ -74,7 +75,7 @@ impl AppState {
     pub async fn check_site_hosts(
         &self,
         new: &crate::domain::complaint::NewComplaint,
-    ) -> Result<crate::error::FieldErrors, sea_orm::DbErr> {
+    ) -> Result<crate::error::FieldErrors, crate::services::error::ServiceError> {
         let foreign = self
             .site_hosts
             .foreign(&self.db, &new.infringing_urls)

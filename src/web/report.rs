@@ -13,7 +13,7 @@ use serde::Deserialize;
 use time::OffsetDateTime;
 
 use crate::domain::complaint::Language;
-use crate::error::{AppError, FieldErrors};
+use crate::error::{AppError, AppResult, FieldErrors};
 use crate::services::report::{self, Period, Report};
 use crate::web::AppState;
 use crate::web::RouteList;
@@ -70,16 +70,16 @@ async fn staff_report(
     State(state): State<AppState>,
     _user: StaffUser,
     query: Result<Query<ReportQuery>, QueryRejection>,
-) -> Response {
+) -> AppResult<Response> {
     respond(&state, query, "/staff/report", true).await
 }
 
 async fn public_report(
     State(state): State<AppState>,
     query: Result<Query<ReportQuery>, QueryRejection>,
-) -> Response {
+) -> AppResult<Response> {
     if !state.config.public_report {
-        return AppError::NotFound.into_response();
+        return Err(AppError::NotFound);
     }
     respond(&state, query, "/transparency", false).await
 }
@@ -89,17 +89,11 @@ async fn respond(
     query: Result<Query<ReportQuery>, QueryRejection>,
     path: &'static str,
     staff: bool,
-) -> Response {
-    let (period, format) = match parse(query) {
-        Ok(p) => p,
-        Err(e) => return e.into_response(),
-    };
+) -> AppResult<Response> {
+    let (period, format) = parse(query)?;
     let now = OffsetDateTime::now_utc();
-    let report = match report::build(&state.db, period, state.config.deadline, now).await {
-        Ok(r) => r,
-        Err(e) => return AppError::from(e).into_response(),
-    };
-    match format {
+    let report = report::build(&state.db, period, state.config.deadline, now).await?;
+    Ok(match format {
         Format::Json => axum::Json(report).into_response(),
         Format::Csv => {
             let name = format!(
@@ -117,11 +111,10 @@ async fn respond(
             }
             resp
         }
-        Format::Html => match page(&report, path, staff) {
-            Ok(html) => Html(html).into_response(),
-            Err(e) => AppError::Internal(anyhow::anyhow!(e)).into_response(),
-        },
-    }
+        Format::Html => {
+            Html(page(&report, path, staff).map_err(|e| anyhow::anyhow!(e))?).into_response()
+        }
+    })
 }
 
 /// A share as a percentage, or a dash before there is anything to share.

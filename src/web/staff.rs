@@ -5,7 +5,7 @@ use axum::extract::rejection::{PathRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::middleware;
-use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Form, Router};
 use serde::Deserialize;
@@ -14,13 +14,14 @@ use time::OffsetDateTime;
 use crate::domain::complaint::{ComplaintStatus, Language};
 use crate::domain::deadline::is_overdue;
 use crate::domain::display_time::{display, time_left_words};
-use crate::error::AppError;
+use crate::error::{AppError, AppResult};
 use crate::services::holds;
 use crate::services::review_queue::{self, Assigned, Claimed, PAGE_SIZE, QueueFilter};
 use crate::services::staff::Role;
 use crate::web::AppState;
 use crate::web::RouteList;
 use crate::web::i18n::{Texts, texts};
+use crate::web::page::render;
 use crate::web::staff_auth::{StaffUser, staff_headers};
 
 pub fn routes() -> Router<AppState> {
@@ -74,7 +75,7 @@ async fn queue(
     State(state): State<AppState>,
     user: StaffUser,
     query: Result<Query<QueueQuery>, QueryRejection>,
-) -> Response {
+) -> AppResult<Response> {
     let q = query.map(|Query(q)| q).unwrap_or_default();
     let me = &user.0.member;
     let filter = QueueFilter {
@@ -92,17 +93,11 @@ async fn queue(
             .map(str::to_string),
     };
     let page = q.page.unwrap_or(0).min(1_000_000);
-    let (complaints, total) = match review_queue::page(&state.db, &filter, page).await {
-        Ok(found) => found,
-        Err(e) => return AppError::from(e).into_response(),
-    };
+    let (complaints, total) = review_queue::page(&state.db, &filter, page).await?;
     let now = OffsetDateTime::now_utc();
     let ids: Vec<i64> = complaints.iter().map(|c| c.id).collect();
     // The marker says what is true: the complaint has a hold standing.
-    let holding = match holds::complaints_holding(&state.db, &ids).await {
-        Ok(h) => h,
-        Err(e) => return AppError::from(e).into_response(),
-    };
+    let holding = holds::complaints_holding(&state.db, &ids).await?;
     let rows: Vec<Row> = complaints
         .into_iter()
         .map(|c| Row {
@@ -154,10 +149,7 @@ async fn queue(
         first,
         last,
     };
-    match body.render() {
-        Ok(html) => Html(html).into_response(),
-        Err(e) => AppError::Internal(anyhow::anyhow!("rendering page: {e}")).into_response(),
-    }
+    Ok(render(StatusCode::OK, &body))
 }
 
 #[derive(Deserialize)]
@@ -173,17 +165,13 @@ async fn claim(
     user: StaffUser,
     id: Result<Path<i64>, PathRejection>,
     Form(f): Form<ClaimForm>,
-) -> Response {
-    if let Err(e) = user.check_csrf(&f.csrf) {
-        return e.into_response();
-    }
-    let Ok(Path(id)) = id else {
-        return AppError::NotFound.into_response();
-    };
+) -> AppResult<Response> {
+    user.check_csrf(&f.csrf)?;
+    let Path(id) = id.map_err(|_| AppError::NotFound)?;
     let me = &user.0.member;
     let to = match f.to.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
         Some(other) if other != me.email && me.role != Role::Admin => {
-            return AppError::Forbidden.into_response();
+            return Err(AppError::Forbidden);
         }
         Some(other) => other.to_ascii_lowercase(),
         None => me.email.clone(),
@@ -197,20 +185,19 @@ async fn claim(
         me.role == Role::Admin,
         OffsetDateTime::now_utc(),
     )
-    .await;
-    match done {
-        Ok(Claimed::Done) => Redirect::to("/staff").into_response(),
-        Ok(Claimed::Taken(by)) => message_page(
+    .await?;
+    Ok(match done {
+        Claimed::Done => Redirect::to("/staff").into_response(),
+        Claimed::Taken(by) => message_page(
             StatusCode::CONFLICT,
             &format!("Complaint #{id} is already assigned to {by}."),
         ),
-        Ok(Claimed::NotOpen) => message_page(
+        Claimed::NotOpen => message_page(
             StatusCode::CONFLICT,
             &format!("Complaint #{id} is already decided."),
         ),
-        Ok(Claimed::NotFound) => AppError::NotFound.into_response(),
-        Err(e) => AppError::from(e).into_response(),
-    }
+        Claimed::NotFound => return Err(AppError::NotFound),
+    })
 }
 
 #[derive(Template)]
@@ -226,8 +213,5 @@ fn message_page(status: StatusCode, message: &str) -> Response {
         t: texts(Language::En),
         message,
     };
-    match page.render() {
-        Ok(html) => (status, Html(html)).into_response(),
-        Err(e) => AppError::Internal(anyhow::anyhow!("rendering page: {e}")).into_response(),
-    }
+    render(status, &page)
 }

@@ -6,9 +6,9 @@ use askama::Template;
 use axum::body::Body;
 use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, State};
-use axum::http::{HeaderValue, header};
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware;
-use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Form, Router};
 use serde::Deserialize;
@@ -18,8 +18,8 @@ use crate::domain::complaint::{ComplaintStatus, Language};
 use crate::domain::deadline::is_overdue;
 use crate::domain::display_time::{display, time_left_words, zone};
 use crate::entities::{complaint, complaint_evidence, counter_notice};
-use crate::error::AppError;
-use crate::services::counter_notices::{self, LegalAction};
+use crate::error::{AppError, AppResult};
+use crate::services::counter_notices::{self};
 use crate::services::dossier::{self, Dossier};
 use crate::services::site::Site;
 use crate::services::staff::Role;
@@ -27,6 +27,7 @@ use crate::services::{evidence, info_requests::MAX_TEXT_CHARS};
 use crate::web::AppState;
 use crate::web::RouteList;
 use crate::web::i18n::{Texts, texts};
+use crate::web::page::render;
 use crate::web::staff_auth::{StaffUser, staff_headers};
 use takedown_text::passages::{Segment, side_by_side};
 
@@ -179,15 +180,11 @@ async fn page(
     State(state): State<AppState>,
     user: StaffUser,
     id: Result<Path<i64>, PathRejection>,
-) -> Response {
-    let Ok(Path(id)) = id else {
-        return AppError::NotFound.into_response();
-    };
-    let d = match dossier::load(&state.db, id).await {
-        Ok(Some(d)) => d,
-        Ok(None) => return AppError::NotFound.into_response(),
-        Err(e) => return AppError::from(e).into_response(),
-    };
+) -> AppResult<Response> {
+    let Path(id) = id.map_err(|_| AppError::NotFound)?;
+    let d = dossier::load(&state.db, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
     let me = &user.0.member;
     let c = &d.complaint;
     let now = OffsetDateTime::now_utc();
@@ -264,10 +261,7 @@ async fn page(
             })
             .collect(),
     };
-    match body.render() {
-        Ok(html) => Html(html).into_response(),
-        Err(e) => AppError::Internal(anyhow::anyhow!("rendering page: {e}")).into_response(),
-    }
+    Ok(render(StatusCode::OK, &body))
 }
 
 /// An evidence file, for staff only: always an attachment, never sniffed, never cached.
@@ -275,29 +269,23 @@ async fn download(
     State(state): State<AppState>,
     _user: StaffUser,
     ids: Result<Path<(i64, i64)>, PathRejection>,
-) -> Response {
-    let Ok(Path((id, eid))) = ids else {
-        return AppError::NotFound.into_response();
-    };
-    let e = match dossier::evidence_file(&state.db, id, eid).await {
-        Ok(Some(e)) => e,
-        Ok(None) => return AppError::NotFound.into_response(),
-        Err(e) => return AppError::from(e).into_response(),
-    };
-    let Some(path) = e
+) -> AppResult<Response> {
+    let Path((id, eid)) = ids.map_err(|_| AppError::NotFound)?;
+    let e = dossier::evidence_file(&state.db, id, eid)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let path = e
         .sha256
         .as_deref()
         .and_then(|h| evidence::stored_path(&state.config.data_dir, h))
-    else {
-        return AppError::NotFound.into_response();
-    };
-    let bytes = match tokio::fs::read(&path).await {
-        Ok(b) => b,
-        Err(err) if err.kind() == std::io::ErrorKind::NotFound => {
-            return AppError::NotFound.into_response();
+        .ok_or(AppError::NotFound)?;
+    let bytes = tokio::fs::read(&path).await.map_err(|err| {
+        if err.kind() == std::io::ErrorKind::NotFound {
+            AppError::NotFound
+        } else {
+            AppError::Internal(anyhow::Error::new(err))
         }
-        Err(err) => return AppError::Internal(anyhow::Error::new(err)).into_response(),
-    };
+    })?;
     // Only the types intake accepts; anything else goes out as opaque bytes.
     let content_type = match e.content_type.as_deref() {
         Some(t @ ("application/pdf" | "image/png" | "image/jpeg")) => t.to_string(),
@@ -338,7 +326,7 @@ async fn download(
             h.insert(k, v);
         }
     }
-    resp
+    Ok(resp)
 }
 
 /// A file name for `filename*=UTF-8''…` (RFC 5987): every byte outside attr-char
@@ -368,23 +356,18 @@ async fn legal_action(
     user: StaffUser,
     id: Result<Path<i64>, PathRejection>,
     Form(f): Form<LegalActionForm>,
-) -> Response {
-    if let Err(e) = user.check_csrf(&f.csrf) {
-        return e.into_response();
-    }
-    let Ok(Path(id)) = id else {
-        return AppError::NotFound.into_response();
-    };
+) -> AppResult<Response> {
+    user.check_csrf(&f.csrf)?;
+    let Path(id) = id.map_err(|_| AppError::NotFound)?;
     let note = f.note.trim();
     if note.is_empty() || note.chars().count() > MAX_TEXT_CHARS || note.contains('\0') {
-        return AppError::field(
+        return Err(AppError::field(
             "note",
             format!("is required: the court, case and date, at most {MAX_TEXT_CHARS} characters"),
-        )
-        .into_response();
+        ));
     }
     let actor = format!("staff:{}", user.0.member.id);
-    match counter_notices::record_legal_action(
+    counter_notices::record_legal_action(
         &state.db,
         &Site::of(&state.config),
         id,
@@ -392,17 +375,6 @@ async fn legal_action(
         &actor,
         OffsetDateTime::now_utc(),
     )
-    .await
-    {
-        Ok(LegalAction::Recorded { .. }) => {
-            Redirect::to(&format!("/staff/complaints/{id}")).into_response()
-        }
-        Ok(LegalAction::NotFound) => AppError::NotFound.into_response(),
-        Ok(LegalAction::AlreadyRecorded) => AppError::Conflict(
-            "already_recorded",
-            "legal action is already recorded on this complaint",
-        )
-        .into_response(),
-        Err(e) => AppError::from(e).into_response(),
-    }
+    .await?;
+    Ok(Redirect::to(&format!("/staff/complaints/{id}")).into_response())
 }

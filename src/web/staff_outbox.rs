@@ -4,8 +4,9 @@
 use askama::Template;
 use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, State};
+use axum::http::StatusCode;
 use axum::middleware;
-use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Form, Router};
 use serde::Deserialize;
@@ -13,12 +14,13 @@ use time::OffsetDateTime;
 
 use crate::domain::complaint::Language;
 use crate::domain::display_time::{display, zone};
-use crate::error::AppError;
+use crate::error::{AppError, AppResult};
 use crate::mail::delivery;
 use crate::services::staff::Role;
 use crate::web::AppState;
 use crate::web::RouteList;
 use crate::web::i18n::{Texts, texts};
+use crate::web::page::render;
 use crate::web::staff_auth::{StaffUser, staff_headers};
 
 pub fn routes() -> Router<AppState> {
@@ -55,14 +57,9 @@ fn admin(user: &StaffUser) -> Result<(), AppError> {
     }
 }
 
-async fn failed(State(state): State<AppState>, user: StaffUser) -> Response {
-    if let Err(e) = admin(&user) {
-        return e.into_response();
-    }
-    let rows = match delivery::failed(&state.db).await {
-        Ok(r) => r,
-        Err(e) => return AppError::from(e).into_response(),
-    };
+async fn failed(State(state): State<AppState>, user: StaffUser) -> AppResult<Response> {
+    admin(&user)?;
+    let rows = delivery::failed(&state.db).await?;
     let page = FailedPage {
         t: texts(Language::En),
         csrf: &user.0.csrf_token,
@@ -80,10 +77,7 @@ async fn failed(State(state): State<AppState>, user: StaffUser) -> Response {
             })
             .collect(),
     };
-    match page.render() {
-        Ok(html) => Html(html).into_response(),
-        Err(e) => AppError::Internal(anyhow::anyhow!("rendering page: {e}")).into_response(),
-    }
+    Ok(render(StatusCode::OK, &page))
 }
 
 #[derive(Deserialize)]
@@ -97,17 +91,14 @@ async fn retry(
     user: StaffUser,
     id: Result<Path<i64>, PathRejection>,
     Form(f): Form<RetryForm>,
-) -> Response {
-    if let Err(e) = user.check_csrf(&f.csrf).and_then(|()| admin(&user)) {
-        return e.into_response();
-    }
-    let Ok(Path(id)) = id else {
-        return AppError::NotFound.into_response();
-    };
+) -> AppResult<Response> {
+    user.check_csrf(&f.csrf)?;
+    admin(&user)?;
+    let Path(id) = id.map_err(|_| AppError::NotFound)?;
     let actor = format!("staff:{}", user.0.member.id);
-    match delivery::retry(&state.db, id, &actor, OffsetDateTime::now_utc()).await {
-        Ok(true) => Redirect::to("/staff/outbox").into_response(),
-        Ok(false) => AppError::NotFound.into_response(),
-        Err(e) => AppError::from(e).into_response(),
+    if delivery::retry(&state.db, id, &actor, OffsetDateTime::now_utc()).await? {
+        Ok(Redirect::to("/staff/outbox").into_response())
+    } else {
+        Err(AppError::NotFound)
     }
 }

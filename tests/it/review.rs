@@ -366,7 +366,7 @@ async fn a_request_for_information_pauses_the_clock_until_the_claimant_answers()
 
 #[tokio::test]
 async fn a_long_pause_moves_reminders_and_the_breach_with_it() {
-    use takedown::services::info_requests::{self, Answered};
+    use takedown::services::info_requests;
     use takedown::services::site::Site;
     let (app, article_id) = with_article(|_| {}).await;
     let (id, code) = file_complaint(&app, "王芳", "稳就业报道").await;
@@ -401,10 +401,10 @@ async fn a_long_pause_moves_reminders_and_the_breach_with_it() {
     let done = info_requests::answer(&app.db, &site, &code, "here it is", answered_at)
         .await
         .unwrap();
-    let Answered::Done { deadline_at, .. } = done else {
-        panic!("{done:?}")
-    };
-    assert_eq!(deadline_at, answered_at + Duration::from_secs(23 * 3600));
+    assert_eq!(
+        done.deadline_at,
+        answered_at + Duration::from_secs(23 * 3600)
+    );
     let r = tick(
         &app.state.jobs(),
         &m,
@@ -417,9 +417,13 @@ async fn a_long_pause_moves_reminders_and_the_breach_with_it() {
         (1, 0),
         "the 20h reminder, moved"
     );
-    let r = tick(&app.state.jobs(), &m, deadline_at + Duration::from_secs(1))
-        .await
-        .unwrap();
+    let r = tick(
+        &app.state.jobs(),
+        &m,
+        done.deadline_at + Duration::from_secs(1),
+    )
+    .await
+    .unwrap();
     assert_eq!(r.deadlines.breaches, 1);
     assert_eq!(article_status(&app, article_id).await, "removed");
 }
@@ -591,20 +595,22 @@ async fn an_appeal_returns_to_the_queue_for_a_different_reviewer() {
 
 #[tokio::test]
 async fn the_appeal_window_closes() {
-    use takedown::services::appeals::{self, Appealed};
+    use takedown::services::appeals;
+    use takedown::services::error::{Conflict, ServiceError};
     let (app, _) = with_article(|c| c.appeal_window = days(30)).await;
     let (id, code) = file_complaint(&app, "王芳", "稳就业报道").await;
     let desk = staff_token(&app, "desk").await;
     assert_eq!(decide(&app, &desk, id, "reject", "no").await.0, 200);
     let late = OffsetDateTime::now_utc() + days(31);
-    let r = appeals::appeal(&app.db, &app.state.config, &code, "late", late)
-        .await
-        .unwrap();
-    assert_eq!(r, Appealed::WindowClosed);
+    let r = appeals::appeal(&app.db, &app.state.config, &code, "late", late).await;
+    assert!(
+        matches!(r, Err(ServiceError::Conflict(Conflict::AppealWindowClosed))),
+        "{r:?}"
+    );
     let r = appeals::appeal(&app.db, &app.state.config, &code, "in time", late - days(2))
         .await
         .unwrap();
-    assert!(matches!(r, Appealed::Done { .. }), "{r:?}");
+    assert!(r.deadline_at > late - days(2), "{r:?}");
 }
 
 #[tokio::test]
