@@ -529,6 +529,32 @@ async fn an_appeal_returns_to_the_queue_for_a_different_reviewer() {
         c.status,
         takedown::domain::complaint::ComplaintStatus::Appealed
     );
+    // A second appeal is refused on a page in the claimant's language, by its code.
+    let again = client()
+        .post(app.url(&format!("/complaints/{code}/appeal")))
+        .form(&[("statement", "再次申诉")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(again.status(), 409);
+    let body = again.text().await.unwrap();
+    assert!(body.contains("此投诉已提出过申诉。"), "{body}");
+    let api = app
+        .client
+        .post(app.url(&format!("/api/v1/complaints/{code}/appeal")))
+        .json(&json!({"statement": "again"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(api.status(), 409);
+    let v: Value = api.json().await.unwrap();
+    assert_eq!(
+        (v["error"].as_str(), v["message"].as_str()),
+        (
+            Some("already_appealed"),
+            Some("this complaint has already been appealed")
+        )
+    );
     assert_eq!(c.prior_decided_by.as_deref(), Some("token:reviewer-a"));
     assert!(c.deadline_at > OffsetDateTime::now_utc() + Duration::from_secs(23 * 3600));
     assert_eq!(
