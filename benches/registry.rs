@@ -302,7 +302,7 @@ async fn main() -> anyhow::Result<()> {
     let db = takedown::db::connect(&url).await?;
     takedown::db::migrate_up(&db).await?;
     let t = Instant::now();
-    let summary = takedown::cli::import(&db, &jsonl).await?;
+    let summary = takedown::cli::import_file(&db, &jsonl).await?;
     let took = t.elapsed().as_secs_f64();
     println!(
         "import:   {} in {:.2}s = {:.0} articles/s, {:.1} MB/s  (target ≥ 2,000 articles/s)",

@@ -67,7 +67,7 @@ impl From<ServiceError> for AppError {
             ServiceError::NotFound => AppError::NotFound,
             ServiceError::Conflict(c) => AppError::Conflict(c),
             ServiceError::Invalid(fields) => AppError::Validation(fields),
-            e @ (ServiceError::Render(_) | ServiceError::Index(_)) => {
+            e @ (ServiceError::Render(_) | ServiceError::Index(_) | ServiceError::Io(_)) => {
                 AppError::Internal(anyhow::Error::new(e))
             }
         }

@@ -83,6 +83,9 @@ pub enum ServiceError {
     /// The match index could not be built, read or saved.
     #[error("match index: {0}")]
     Index(String),
+    /// Input handed to a bulk use case (an import) could not be read.
+    #[error("reading input: {0}")]
+    Io(#[from] std::io::Error),
     #[error("not found")]
     NotFound,
     #[error("{}", .0.message())]

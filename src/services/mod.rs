@@ -13,6 +13,7 @@ pub mod dossier;
 pub mod error;
 pub mod evidence;
 pub mod holds;
+pub mod import;
 pub mod info_requests;
 pub mod intake_queue;
 pub mod matching;

@@ -7,3 +7,4 @@ pub mod fingerprint;
 pub mod index;
 pub mod passages;
 pub mod script_fold;
+pub mod stream_hash;
