@@ -218,80 +218,32 @@ impl Config {
         let mut c = Self::defaults(PathBuf::from(
             var("DATA_DIR").unwrap_or_else(|| "data".into()),
         ));
+        c.site_from_env()?;
+        c.clock_from_env()?;
+        c.mail_from_env()?;
+        c.limits_from_env()?;
+        Ok(c)
+    }
+
+    /// Where the service lives and what it serves.
+    fn site_from_env(&mut self) -> Result<()> {
         if let Some(v) = var("DATABASE_URL") {
-            c.database_url = v;
+            self.database_url = v;
         }
         if let Some(v) = var("BIND_ADDR") {
-            c.bind_addr = v
+            self.bind_addr = v
                 .parse()
                 .context("BIND_ADDR must be host:port, e.g. 127.0.0.1:8080")?;
-            c.public_base_url = format!("http://{}", c.bind_addr);
+            self.public_base_url = format!("http://{}", self.bind_addr);
         }
         if let Some(v) = var("PUBLIC_BASE_URL") {
-            c.public_base_url = v.trim_end_matches('/').to_string();
+            self.public_base_url = v.trim_end_matches('/').to_string();
         }
-        if url::Url::parse(&c.public_base_url).is_err() {
-            bail!("PUBLIC_BASE_URL is not a URL: {}", c.public_base_url);
+        if url::Url::parse(&self.public_base_url).is_err() {
+            bail!("PUBLIC_BASE_URL is not a URL: {}", self.public_base_url);
         }
         if let Some(v) = var("MAX_ARTICLE_BYTES") {
-            c.max_article_bytes = parse_bytes(&v).context("MAX_ARTICLE_BYTES")?;
-        }
-        if let Some(v) = var("DEADLINE") {
-            c.deadline = humantime::parse_duration(&v).context("DEADLINE (e.g. 24h)")?;
-        }
-        if let Some(v) = var("STAFF_NOTIFY") {
-            c.staff_notify = parse_addresses(&v).context("STAFF_NOTIFY")?;
-            c.escalation_to = c.staff_notify.clone();
-        }
-        if let Some(v) = var("ESCALATION_TO") {
-            c.escalation_to = parse_addresses(&v).context("ESCALATION_TO")?;
-        }
-        if let Some(v) = var("INTAKE_RATE_LIMIT") {
-            c.intake_rate_limit = v
-                .trim()
-                .parse()
-                .context("INTAKE_RATE_LIMIT must be a whole number (0 turns it off)")?;
-        }
-        if let Some(v) = var("REMINDERS") {
-            c.reminders = v
-                .split(',')
-                .map(str::trim)
-                .filter(|s| !s.is_empty())
-                .map(|s| humantime::parse_duration(s).with_context(|| format!("REMINDERS: {s}")))
-                .collect::<Result<Vec<_>>>()?;
-        }
-        if let Some(v) = var("ON_BREACH") {
-            c.on_breach = OnBreach::parse(&v).context("ON_BREACH must be remove or escalate")?;
-        }
-        if let Some(v) = var("SCHEDULER_CRON") {
-            c.scheduler_cron = (v.trim() != "off").then(|| v.trim().to_string());
-        }
-        if let Some(v) = var("MAIL_URL") {
-            c.mail_url = v;
-        }
-        if let Some(v) = var("MAIL_FROM") {
-            c.mail_from = EmailAddress::parse(&v).map_err(|e| anyhow::anyhow!("MAIL_FROM: {e}"))?;
-        }
-        if let Some(v) = var("MAIL_CONCURRENCY") {
-            c.mail_concurrency = v
-                .trim()
-                .parse()
-                .ok()
-                .filter(|n| (1..=64).contains(n))
-                .context("MAIL_CONCURRENCY must be a whole number from 1 to 64")?;
-        }
-        if let Some(v) = var("MAIL_TIMEOUT") {
-            c.mail_timeout = humantime::parse_duration(&v).context("MAIL_TIMEOUT (e.g. 20s)")?;
-        }
-        if let Some(v) = var("DB_ACQUIRE_TIMEOUT") {
-            c.db_acquire_timeout =
-                humantime::parse_duration(&v).context("DB_ACQUIRE_TIMEOUT (e.g. 5s)")?;
-        }
-        if let Some(v) = var("RECEIPT_RATE_LIMIT") {
-            c.receipt_rate_limit = v
-                .trim()
-                .parse()
-                .context("RECEIPT_RATE_LIMIT must be a whole number (0 turns it off)")?;
+            self.max_article_bytes = parse_bytes(&v).context("MAX_ARTICLE_BYTES")?;
         }
         if let Some(v) = var("SITE_HOSTS") {
             let hosts: Vec<String> = v
@@ -305,40 +257,47 @@ impl Config {
             {
                 bail!("SITE_HOSTS: {bad:?} is not a host name (e.g. news.example)");
             }
-            c.site_hosts = Some(hosts);
+            self.site_hosts = Some(hosts);
         }
         if let Some(v) = var("TRUSTED_PROXIES") {
-            c.trusted_proxies =
+            self.trusted_proxies =
                 parse_trusted(&v).map_err(|e| anyhow::anyhow!("TRUSTED_PROXIES: {e}"))?;
         }
-        for (name, slot) in [
-            ("REQUEST_TIMEOUT", &mut c.request_timeout),
-            ("UPLOAD_TIMEOUT", &mut c.upload_timeout),
-            ("HEADER_READ_TIMEOUT", &mut c.header_read_timeout),
-        ] {
-            if let Some(v) = var(name) {
-                *slot =
-                    humantime::parse_duration(&v).with_context(|| format!("{name} (e.g. 30s)"))?;
-            }
-        }
-        if let Some(v) = var("MAX_CONCURRENT_REQUESTS") {
-            c.max_concurrent_requests = v
-                .trim()
-                .parse()
-                .ok()
-                .filter(|n| *n > 0)
-                .context("MAX_CONCURRENT_REQUESTS must be a whole number above 0")?;
-        }
-        if let Some(v) = var("SQLITE_MAX_SIZE") {
-            c.sqlite_max_bytes =
-                Some(parse_bytes(&v).context("SQLITE_MAX_SIZE (e.g. 2GB)")? as u64);
-        }
         if let Some(v) = var("DISPLAY_TZ") {
-            c.display_tz = parse_zone(&v).map_err(|e| anyhow::anyhow!("DISPLAY_TZ: {e}"))?;
+            self.display_tz = parse_zone(&v).map_err(|e| anyhow::anyhow!("DISPLAY_TZ: {e}"))?;
+        }
+        if let Some(v) = var("PUBLIC_REPORT") {
+            self.public_report = match v.trim() {
+                "true" | "1" | "yes" => true,
+                "false" | "0" | "no" => false,
+                _ => bail!("PUBLIC_REPORT must be true or false"),
+            };
+        }
+        Ok(())
+    }
+
+    /// The deadline, its reminders and breaches, and the waits and calendars around it.
+    fn clock_from_env(&mut self) -> Result<()> {
+        if let Some(v) = var("DEADLINE") {
+            self.deadline = humantime::parse_duration(&v).context("DEADLINE (e.g. 24h)")?;
+        }
+        if let Some(v) = var("REMINDERS") {
+            self.reminders = v
+                .split(',')
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(|s| humantime::parse_duration(s).with_context(|| format!("REMINDERS: {s}")))
+                .collect::<Result<Vec<_>>>()?;
+        }
+        if let Some(v) = var("ON_BREACH") {
+            self.on_breach = OnBreach::parse(&v).context("ON_BREACH must be remove or escalate")?;
+        }
+        if let Some(v) = var("SCHEDULER_CRON") {
+            self.scheduler_cron = (v.trim() != "off").then(|| v.trim().to_string());
         }
         for (name, slot) in [
-            ("INFO_WAIT", &mut c.info_wait),
-            ("APPEAL_WINDOW", &mut c.appeal_window),
+            ("INFO_WAIT", &mut self.info_wait),
+            ("APPEAL_WINDOW", &mut self.appeal_window),
         ] {
             if let Some(v) = var(name) {
                 *slot =
@@ -346,43 +305,111 @@ impl Config {
             }
         }
         if let Some(v) = var("COUNTER_NOTICE_WAIT") {
-            c.counter_notice_wait =
+            self.counter_notice_wait =
                 Wait::parse(&v).map_err(|e| anyhow::anyhow!("COUNTER_NOTICE_WAIT: {e}"))?;
         }
         if let Some(v) = var("HOLIDAYS") {
-            c.holidays = parse_dates(&v).map_err(|e| anyhow::anyhow!("HOLIDAYS: {e}"))?;
+            self.holidays = parse_dates(&v).map_err(|e| anyhow::anyhow!("HOLIDAYS: {e}"))?;
         }
         if let Some(v) = var("WORKDAYS") {
-            c.workdays = parse_dates(&v).map_err(|e| anyhow::anyhow!("WORKDAYS: {e}"))?;
-        }
-        if let Some(v) = var("CMS_WEBHOOK_URL") {
-            match url::Url::parse(v.trim()) {
-                Ok(u) if matches!(u.scheme(), "http" | "https") => {
-                    c.cms_webhook_url = Some(v.trim().to_string())
-                }
-                _ => bail!("CMS_WEBHOOK_URL must be an http:// or https:// URL"),
-            }
-        }
-        c.webhook_secret = var("WEBHOOK_SECRET");
-        if c.cms_webhook_url.is_some() && c.webhook_secret.as_deref().is_none_or(|s| s.len() < 16) {
-            bail!("CMS_WEBHOOK_URL is set: WEBHOOK_SECRET must be set too, at least 16 characters");
+            self.workdays = parse_dates(&v).map_err(|e| anyhow::anyhow!("WORKDAYS: {e}"))?;
         }
         if let Some(v) = var("RETENTION") {
-            c.retention = humantime::parse_duration(&v).context("RETENTION (e.g. 3years)")?;
-            if c.retention < c.appeal_window {
+            self.retention = humantime::parse_duration(&v).context("RETENTION (e.g. 3years)")?;
+            if self.retention < self.appeal_window {
                 bail!(
                     "RETENTION must be at least APPEAL_WINDOW: an appeal needs the claimant's address"
                 );
             }
         }
-        if let Some(v) = var("PUBLIC_REPORT") {
-            c.public_report = match v.trim() {
-                "true" | "1" | "yes" => true,
-                "false" | "0" | "no" => false,
-                _ => bail!("PUBLIC_REPORT must be true or false"),
-            };
+        Ok(())
+    }
+
+    /// Who is told, how email leaves, and the CMS webhook.
+    fn mail_from_env(&mut self) -> Result<()> {
+        if let Some(v) = var("STAFF_NOTIFY") {
+            self.staff_notify = parse_addresses(&v).context("STAFF_NOTIFY")?;
+            self.escalation_to = self.staff_notify.clone();
         }
-        Ok(c)
+        if let Some(v) = var("ESCALATION_TO") {
+            self.escalation_to = parse_addresses(&v).context("ESCALATION_TO")?;
+        }
+        if let Some(v) = var("MAIL_URL") {
+            self.mail_url = v;
+        }
+        if let Some(v) = var("MAIL_FROM") {
+            self.mail_from =
+                EmailAddress::parse(&v).map_err(|e| anyhow::anyhow!("MAIL_FROM: {e}"))?;
+        }
+        if let Some(v) = var("MAIL_CONCURRENCY") {
+            self.mail_concurrency = v
+                .trim()
+                .parse()
+                .ok()
+                .filter(|n| (1..=64).contains(n))
+                .context("MAIL_CONCURRENCY must be a whole number from 1 to 64")?;
+        }
+        if let Some(v) = var("MAIL_TIMEOUT") {
+            self.mail_timeout = humantime::parse_duration(&v).context("MAIL_TIMEOUT (e.g. 20s)")?;
+        }
+        if let Some(v) = var("RECEIPT_RATE_LIMIT") {
+            self.receipt_rate_limit = v
+                .trim()
+                .parse()
+                .context("RECEIPT_RATE_LIMIT must be a whole number (0 turns it off)")?;
+        }
+        if let Some(v) = var("CMS_WEBHOOK_URL") {
+            match url::Url::parse(v.trim()) {
+                Ok(u) if matches!(u.scheme(), "http" | "https") => {
+                    self.cms_webhook_url = Some(v.trim().to_string())
+                }
+                _ => bail!("CMS_WEBHOOK_URL must be an http:// or https:// URL"),
+            }
+        }
+        self.webhook_secret = var("WEBHOOK_SECRET");
+        if self.cms_webhook_url.is_some()
+            && self.webhook_secret.as_deref().is_none_or(|s| s.len() < 16)
+        {
+            bail!("CMS_WEBHOOK_URL is set: WEBHOOK_SECRET must be set too, at least 16 characters");
+        }
+        Ok(())
+    }
+
+    /// Throttles, timeouts and storage limits.
+    fn limits_from_env(&mut self) -> Result<()> {
+        if let Some(v) = var("INTAKE_RATE_LIMIT") {
+            self.intake_rate_limit = v
+                .trim()
+                .parse()
+                .context("INTAKE_RATE_LIMIT must be a whole number (0 turns it off)")?;
+        }
+        if let Some(v) = var("DB_ACQUIRE_TIMEOUT") {
+            self.db_acquire_timeout =
+                humantime::parse_duration(&v).context("DB_ACQUIRE_TIMEOUT (e.g. 5s)")?;
+        }
+        for (name, slot) in [
+            ("REQUEST_TIMEOUT", &mut self.request_timeout),
+            ("UPLOAD_TIMEOUT", &mut self.upload_timeout),
+            ("HEADER_READ_TIMEOUT", &mut self.header_read_timeout),
+        ] {
+            if let Some(v) = var(name) {
+                *slot =
+                    humantime::parse_duration(&v).with_context(|| format!("{name} (e.g. 30s)"))?;
+            }
+        }
+        if let Some(v) = var("MAX_CONCURRENT_REQUESTS") {
+            self.max_concurrent_requests = v
+                .trim()
+                .parse()
+                .ok()
+                .filter(|n| *n > 0)
+                .context("MAX_CONCURRENT_REQUESTS must be a whole number above 0")?;
+        }
+        if let Some(v) = var("SQLITE_MAX_SIZE") {
+            self.sqlite_max_bytes =
+                Some(parse_bytes(&v).context("SQLITE_MAX_SIZE (e.g. 2GB)")? as u64);
+        }
+        Ok(())
     }
 
     /// The working calendar business-day waits count on.

@@ -243,141 +243,187 @@ fn phone_ok(p: &str) -> bool {
             .all(|c| c.is_ascii_digit() || " +-().ext".contains(c))
 }
 
+/// The claimant's part of a notice, as checked.
+struct Claimant {
+    name: String,
+    organisation: Option<String>,
+    email: Option<EmailAddress>,
+    phone: String,
+    address: String,
+    capacity: Option<Capacity>,
+    on_behalf_of: Option<String>,
+}
+
+fn claimant(c: &mut Checker, input: &ComplaintInput) -> Claimant {
+    let empty_claimant = ClaimantInput::default();
+    let cl = input.claimant.as_ref().unwrap_or_else(|| {
+        c.fail("claimant", "is required");
+        &empty_claimant
+    });
+    let claimant_name = c.line("claimant.name", cl.name.as_ref(), 200);
+    let claimant_organisation = c.opt_line("claimant.organisation", cl.organisation.as_ref(), 200);
+    let claimant_email = match cl.email.as_ref() {
+        None => {
+            c.fail("claimant.email", "is required");
+            None
+        }
+        Some(e) => EmailAddress::parse(e)
+            .map_err(|m| c.fail("claimant.email", m))
+            .ok(),
+    };
+    let claimant_phone = c.line("claimant.phone", cl.phone.as_ref(), 40);
+    if !claimant_phone.is_empty() && !phone_ok(&claimant_phone) {
+        c.fail(
+            "claimant.phone",
+            "must be a phone number (digits, spaces, + - ( ))",
+        );
+    }
+    let claimant_address = c.text("claimant.address", cl.address.as_ref());
+    if claimant_address.chars().count() > 1000 {
+        c.fail("claimant.address", "longer than 1000 characters");
+    }
+    let capacity = match cl.capacity.as_deref().map(str::trim) {
+        Some("owner") => Some(Capacity::Owner),
+        Some("agent") => Some(Capacity::Agent),
+        None | Some("") => {
+            c.fail("claimant.capacity", "is required");
+            None
+        }
+        Some(_) => {
+            c.fail("claimant.capacity", "must be owner or agent");
+            None
+        }
+    };
+    let on_behalf_of = c.opt_line("claimant.on_behalf_of", cl.on_behalf_of.as_ref(), 200);
+    if capacity == Some(Capacity::Agent) && on_behalf_of.is_none() {
+        c.fail(
+            "claimant.on_behalf_of",
+            "an agent must name the rights holder it acts for",
+        );
+    }
+    Claimant {
+        name: claimant_name,
+        organisation: claimant_organisation,
+        email: claimant_email,
+        phone: claimant_phone,
+        address: claimant_address,
+        capacity,
+        on_behalf_of,
+    }
+}
+
+/// The work's title, description, original URL and text.
+fn work(
+    c: &mut Checker,
+    input: &ComplaintInput,
+) -> (String, String, Option<HttpUrl>, Option<String>) {
+    let empty_work = WorkInput::default();
+    let w = input.work.as_ref().unwrap_or_else(|| {
+        c.fail("work", "is required");
+        &empty_work
+    });
+    let work_title = c.line("work.title", w.title.as_ref(), 500);
+    let work_description = c.text("work.description", w.description.as_ref());
+    if work_description.chars().count() > 5000 {
+        c.fail("work.description", "longer than 5000 characters");
+    }
+    let work_original_url = c.url("work.original_url", w.original_url.as_ref());
+    let work_original_text = c.opt_text("work.original_text", w.original_text.as_ref());
+    if work_original_text
+        .as_ref()
+        .is_some_and(|t| t.chars().count() > MAX_ORIGINAL_TEXT)
+    {
+        c.fail(
+            "work.original_text",
+            format!("longer than {MAX_ORIGINAL_TEXT} characters"),
+        );
+    }
+    (
+        work_title,
+        work_description,
+        work_original_url,
+        work_original_text,
+    )
+}
+
+/// The infringing URLs (duplicates dropped) and the evidence URLs.
+fn urls(c: &mut Checker, input: &ComplaintInput) -> (Vec<HttpUrl>, Vec<HttpUrl>) {
+    let mut infringing_urls = Vec::new();
+    match input.infringing_urls.as_deref() {
+        None | Some([]) => c.fail("infringing_urls", "name at least one URL on our site"),
+        Some(urls) if urls.len() > MAX_TARGETS => {
+            c.fail("infringing_urls", format!("at most {MAX_TARGETS} URLs"))
+        }
+        Some(urls) => {
+            for (i, u) in urls.iter().enumerate() {
+                match HttpUrl::parse(u) {
+                    Ok(u) if !infringing_urls.contains(&u) => infringing_urls.push(u),
+                    Ok(_) => {}
+                    Err(m) => c.fail(&format!("infringing_urls[{i}]"), m),
+                }
+            }
+        }
+    }
+    let mut evidence_urls = Vec::new();
+    let ev = input.evidence_urls.as_deref().unwrap_or_default();
+    if ev.len() > MAX_EVIDENCE_URLS {
+        c.fail("evidence_urls", format!("at most {MAX_EVIDENCE_URLS} URLs"));
+    } else {
+        for (i, u) in ev.iter().enumerate() {
+            match HttpUrl::parse(u) {
+                Ok(u) => evidence_urls.push(u),
+                Err(m) => c.fail(&format!("evidence_urls[{i}]"), m),
+            }
+        }
+    }
+    (infringing_urls, evidence_urls)
+}
+
+/// The two statements, the signature and the language.
+fn statements(c: &mut Checker, input: &ComplaintInput) -> (String, Option<Language>) {
+    let st = input.statements.as_ref();
+    if st.and_then(|s| s.good_faith) != Some(true) {
+        c.fail(
+            "statements.good_faith",
+            "you must state in good faith that the use is not authorised",
+        );
+    }
+    if st.and_then(|s| s.accurate) != Some(true) {
+        c.fail(
+            "statements.accurate",
+            "you must state that the notice is accurate and you are the owner or authorised",
+        );
+    }
+    let signature = c.line("signature", input.signature.as_ref(), 200);
+    let language = match input.language.as_deref() {
+        None => Some(Language::En),
+        Some(l) => Language::parse(l).or_else(|| {
+            c.fail("language", "must be zh or en");
+            None
+        }),
+    };
+    (signature, language)
+}
+
 impl NewComplaint {
     pub fn parse(input: &ComplaintInput) -> Result<Self, FieldErrors> {
         let mut c = Checker::default();
-        let empty_claimant = ClaimantInput::default();
-        let cl = input.claimant.as_ref().unwrap_or_else(|| {
-            c.fail("claimant", "is required");
-            &empty_claimant
-        });
-        let claimant_name = c.line("claimant.name", cl.name.as_ref(), 200);
-        let claimant_organisation =
-            c.opt_line("claimant.organisation", cl.organisation.as_ref(), 200);
-        let claimant_email = match cl.email.as_ref() {
-            None => {
-                c.fail("claimant.email", "is required");
-                None
-            }
-            Some(e) => EmailAddress::parse(e)
-                .map_err(|m| c.fail("claimant.email", m))
-                .ok(),
-        };
-        let claimant_phone = c.line("claimant.phone", cl.phone.as_ref(), 40);
-        if !claimant_phone.is_empty() && !phone_ok(&claimant_phone) {
-            c.fail(
-                "claimant.phone",
-                "must be a phone number (digits, spaces, + - ( ))",
-            );
-        }
-        let claimant_address = c.text("claimant.address", cl.address.as_ref());
-        if claimant_address.chars().count() > 1000 {
-            c.fail("claimant.address", "longer than 1000 characters");
-        }
-        let capacity = match cl.capacity.as_deref().map(str::trim) {
-            Some("owner") => Some(Capacity::Owner),
-            Some("agent") => Some(Capacity::Agent),
-            None | Some("") => {
-                c.fail("claimant.capacity", "is required");
-                None
-            }
-            Some(_) => {
-                c.fail("claimant.capacity", "must be owner or agent");
-                None
-            }
-        };
-        let on_behalf_of = c.opt_line("claimant.on_behalf_of", cl.on_behalf_of.as_ref(), 200);
-        if capacity == Some(Capacity::Agent) && on_behalf_of.is_none() {
-            c.fail(
-                "claimant.on_behalf_of",
-                "an agent must name the rights holder it acts for",
-            );
-        }
-
-        let empty_work = WorkInput::default();
-        let w = input.work.as_ref().unwrap_or_else(|| {
-            c.fail("work", "is required");
-            &empty_work
-        });
-        let work_title = c.line("work.title", w.title.as_ref(), 500);
-        let work_description = c.text("work.description", w.description.as_ref());
-        if work_description.chars().count() > 5000 {
-            c.fail("work.description", "longer than 5000 characters");
-        }
-        let work_original_url = c.url("work.original_url", w.original_url.as_ref());
-        let work_original_text = c.opt_text("work.original_text", w.original_text.as_ref());
-        if work_original_text
-            .as_ref()
-            .is_some_and(|t| t.chars().count() > MAX_ORIGINAL_TEXT)
-        {
-            c.fail(
-                "work.original_text",
-                format!("longer than {MAX_ORIGINAL_TEXT} characters"),
-            );
-        }
-
-        let mut infringing_urls = Vec::new();
-        match input.infringing_urls.as_deref() {
-            None | Some([]) => c.fail("infringing_urls", "name at least one URL on our site"),
-            Some(urls) if urls.len() > MAX_TARGETS => {
-                c.fail("infringing_urls", format!("at most {MAX_TARGETS} URLs"))
-            }
-            Some(urls) => {
-                for (i, u) in urls.iter().enumerate() {
-                    match HttpUrl::parse(u) {
-                        Ok(u) if !infringing_urls.contains(&u) => infringing_urls.push(u),
-                        Ok(_) => {}
-                        Err(m) => c.fail(&format!("infringing_urls[{i}]"), m),
-                    }
-                }
-            }
-        }
-        let mut evidence_urls = Vec::new();
-        let ev = input.evidence_urls.as_deref().unwrap_or_default();
-        if ev.len() > MAX_EVIDENCE_URLS {
-            c.fail("evidence_urls", format!("at most {MAX_EVIDENCE_URLS} URLs"));
-        } else {
-            for (i, u) in ev.iter().enumerate() {
-                match HttpUrl::parse(u) {
-                    Ok(u) => evidence_urls.push(u),
-                    Err(m) => c.fail(&format!("evidence_urls[{i}]"), m),
-                }
-            }
-        }
-
-        let st = input.statements.as_ref();
-        if st.and_then(|s| s.good_faith) != Some(true) {
-            c.fail(
-                "statements.good_faith",
-                "you must state in good faith that the use is not authorised",
-            );
-        }
-        if st.and_then(|s| s.accurate) != Some(true) {
-            c.fail(
-                "statements.accurate",
-                "you must state that the notice is accurate and you are the owner or authorised",
-            );
-        }
-        let signature = c.line("signature", input.signature.as_ref(), 200);
-        let language = match input.language.as_deref() {
-            None => Some(Language::En),
-            Some(l) => Language::parse(l).or_else(|| {
-                c.fail("language", "must be zh or en");
-                None
-            }),
-        };
-
+        let cl = claimant(&mut c, input);
+        let (work_title, work_description, work_original_url, work_original_text) =
+            work(&mut c, input);
+        let (infringing_urls, evidence_urls) = urls(&mut c, input);
+        let (signature, language) = statements(&mut c, input);
         c.finish()?;
-        match (claimant_email, capacity, work_original_url, language) {
+        match (cl.email, cl.capacity, work_original_url, language) {
             (Some(claimant_email), Some(capacity), Some(work_original_url), Some(language)) => {
                 Ok(Self {
-                    claimant_name,
-                    claimant_organisation,
+                    claimant_name: cl.name,
+                    claimant_organisation: cl.organisation,
                     claimant_email,
-                    claimant_phone,
-                    claimant_address,
+                    claimant_phone: cl.phone,
+                    claimant_address: cl.address,
                     capacity,
-                    on_behalf_of,
+                    on_behalf_of: cl.on_behalf_of,
                     work_title,
                     work_description,
                     work_original_url,

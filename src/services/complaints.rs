@@ -194,37 +194,19 @@ pub async fn submit_in(
     .await?;
     let token = (confirmed_by.is_none() && !receipt_deferred).then(ConfirmToken::generate);
     let salt = personal::new_salt();
-    let c = complaint::ActiveModel {
-        personal_salt: Set(Some(salt.clone())),
-        tracking_code: Set(code.as_str().to_string()),
-        status: Set(ComplaintStatus::Received),
-        channel: Set(channel.as_str().to_string()),
-        language: Set(new.language),
-        claimant_name: Set(new.claimant_name.clone()),
-        claimant_organisation: Set(new.claimant_organisation.clone()),
-        claimant_email: Set(new.claimant_email.as_str().to_string()),
-        claimant_phone: Set(new.claimant_phone.clone()),
-        claimant_address: Set(new.claimant_address.clone()),
-        capacity: Set(new.capacity.as_str().to_string()),
-        on_behalf_of: Set(new.on_behalf_of.clone()),
-        work_title: Set(new.work_title.clone()),
-        work_description: Set(new.work_description.clone()),
-        work_original_url: Set(new.work_original_url.as_str().to_string()),
-        work_original_text: Set(new.work_original_text.clone()),
-        good_faith: Set(true),
-        accurate: Set(true),
-        signature: Set(new.signature.clone()),
-        idempotency_key: Set(idempotency.map(|i| i.key.to_string())),
-        idempotency_sha256: Set(idempotency.map(|i| i.request_sha256.to_string())),
-        received_at: Set(received_at),
-        deadline_at: Set(deadline_at),
-        confirm_token_sha256: Set(token.as_ref().map(|t| t.sha256.clone())),
-        confirmed_at: Set(confirmed_by.is_some().then_some(received_at)),
-        confirmed_by: Set(confirmed_by.clone()),
-        receipt_deferred: Set(receipt_deferred),
-        ..Default::default()
-    }
-    .insert(txn)
+    let c = insert_row(
+        txn,
+        filing,
+        &Row {
+            code: &code,
+            salt: &salt,
+            received_at,
+            deadline_at,
+            token: token.as_ref(),
+            confirmed_by: confirmed_by.as_deref(),
+            receipt_deferred,
+        },
+    )
     .await?;
 
     steps::insert(
@@ -234,61 +216,8 @@ pub async fn submit_in(
     )
     .await?;
 
-    let mut target_lines = Vec::with_capacity(new.infringing_urls.len());
-    for url in &new.infringing_urls {
-        let article_id = article::Entity::find()
-            .filter(article::Column::Url.eq(url.as_str()))
-            .one(txn)
-            .await?
-            .map(|a| a.id);
-        complaint_target::ActiveModel {
-            complaint_id: Set(c.id),
-            url: Set(url.as_str().to_string()),
-            article_id: Set(article_id),
-            ..Default::default()
-        }
-        .insert(txn)
-        .await?;
-        target_lines.push(match article_id {
-            Some(id) => format!("{url} (article {id})"),
-            None => format!("{url} (not in the registry)"),
-        });
-    }
-    for url in &new.evidence_urls {
-        complaint_evidence::ActiveModel {
-            complaint_id: Set(c.id),
-            kind: Set("url".into()),
-            url: Set(Some(url.as_str().to_string())),
-            ..Default::default()
-        }
-        .insert(txn)
-        .await?;
-    }
-    for f in files {
-        complaint_evidence::ActiveModel {
-            complaint_id: Set(c.id),
-            kind: Set("file".into()),
-            sha256: Set(Some(f.sha256.clone())),
-            content_type: Set(Some(f.content_type.to_string())),
-            size_bytes: Set(Some(f.size as i64)),
-            file_name: Set(f.file_name.clone()),
-            ..Default::default()
-        }
-        .insert(txn)
-        .await?;
-    }
-    for m in matches {
-        complaint_match::ActiveModel {
-            complaint_id: Set(c.id),
-            article_id: Set(m.article_id),
-            revision: Set(m.revision),
-            containment: Set(m.containment),
-            identical: Set(m.identical),
-            ..Default::default()
-        }
-        .insert(txn)
-        .await?;
-    }
+    let target_lines = record_targets(txn, c.id, new).await?;
+    record_evidence(txn, c.id, new, files, matches).await?;
 
     let receipt_event = audit::append(
         txn,
@@ -333,9 +262,149 @@ pub async fn submit_in(
         .await?;
     }
 
-    let received = display(received_at);
-    let due = display(deadline_at);
-    let url = status_url(policy.public_base_url, code.as_str());
+    tell_staff(txn, policy, &c, new, &target_lines, matches).await?;
+    Ok(Filed::Created(view(txn, &c, policy.public_base_url).await?))
+}
+
+/// What filing decided before the complaint's row is written.
+struct Row<'a> {
+    code: &'a TrackingCode,
+    salt: &'a str,
+    received_at: OffsetDateTime,
+    deadline_at: OffsetDateTime,
+    token: Option<&'a ConfirmToken>,
+    confirmed_by: Option<&'a str>,
+    receipt_deferred: bool,
+}
+
+async fn insert_row(
+    txn: &impl ConnectionTrait,
+    f: &Filing<'_>,
+    r: &Row<'_>,
+) -> Result<complaint::Model, DbErr> {
+    let (idempotency, received_at, deadline_at) = (f.idempotency, r.received_at, r.deadline_at);
+    complaint::ActiveModel {
+        personal_salt: Set(Some(r.salt.to_string())),
+        tracking_code: Set(r.code.as_str().to_string()),
+        status: Set(ComplaintStatus::Received),
+        channel: Set(f.channel.as_str().to_string()),
+        language: Set(f.complaint.language),
+        claimant_name: Set(f.complaint.claimant_name.clone()),
+        claimant_organisation: Set(f.complaint.claimant_organisation.clone()),
+        claimant_email: Set(f.complaint.claimant_email.as_str().to_string()),
+        claimant_phone: Set(f.complaint.claimant_phone.clone()),
+        claimant_address: Set(f.complaint.claimant_address.clone()),
+        capacity: Set(f.complaint.capacity.as_str().to_string()),
+        on_behalf_of: Set(f.complaint.on_behalf_of.clone()),
+        work_title: Set(f.complaint.work_title.clone()),
+        work_description: Set(f.complaint.work_description.clone()),
+        work_original_url: Set(f.complaint.work_original_url.as_str().to_string()),
+        work_original_text: Set(f.complaint.work_original_text.clone()),
+        good_faith: Set(true),
+        accurate: Set(true),
+        signature: Set(f.complaint.signature.clone()),
+        idempotency_key: Set(idempotency.map(|i| i.key.to_string())),
+        idempotency_sha256: Set(idempotency.map(|i| i.request_sha256.to_string())),
+        received_at: Set(received_at),
+        deadline_at: Set(deadline_at),
+        confirm_token_sha256: Set(r.token.map(|t| t.sha256.clone())),
+        confirmed_at: Set(r.confirmed_by.is_some().then_some(received_at)),
+        confirmed_by: Set(r.confirmed_by.map(str::to_string)),
+        receipt_deferred: Set(r.receipt_deferred),
+        ..Default::default()
+    }
+    .insert(txn)
+    .await
+}
+
+/// Records each target, linked to its article when the registry has the URL; returns
+/// the lines the staff notice lists.
+async fn record_targets(
+    txn: &impl ConnectionTrait,
+    complaint_id: i64,
+    new: &NewComplaint,
+) -> Result<Vec<String>, DbErr> {
+    let mut target_lines = Vec::with_capacity(new.infringing_urls.len());
+    for url in &new.infringing_urls {
+        let article_id = article::Entity::find()
+            .filter(article::Column::Url.eq(url.as_str()))
+            .one(txn)
+            .await?
+            .map(|a| a.id);
+        complaint_target::ActiveModel {
+            complaint_id: Set(complaint_id),
+            url: Set(url.as_str().to_string()),
+            article_id: Set(article_id),
+            ..Default::default()
+        }
+        .insert(txn)
+        .await?;
+        target_lines.push(match article_id {
+            Some(id) => format!("{url} (article {id})"),
+            None => format!("{url} (not in the registry)"),
+        });
+    }
+    Ok(target_lines)
+}
+
+/// Records the evidence URLs and files and the registry's matches.
+async fn record_evidence(
+    txn: &impl ConnectionTrait,
+    complaint_id: i64,
+    new: &NewComplaint,
+    files: &[EvidenceFile],
+    matches: &[Match],
+) -> Result<(), DbErr> {
+    for url in &new.evidence_urls {
+        complaint_evidence::ActiveModel {
+            complaint_id: Set(complaint_id),
+            kind: Set("url".into()),
+            url: Set(Some(url.as_str().to_string())),
+            ..Default::default()
+        }
+        .insert(txn)
+        .await?;
+    }
+    for f in files {
+        complaint_evidence::ActiveModel {
+            complaint_id: Set(complaint_id),
+            kind: Set("file".into()),
+            sha256: Set(Some(f.sha256.clone())),
+            content_type: Set(Some(f.content_type.to_string())),
+            size_bytes: Set(Some(f.size as i64)),
+            file_name: Set(f.file_name.clone()),
+            ..Default::default()
+        }
+        .insert(txn)
+        .await?;
+    }
+    for m in matches {
+        complaint_match::ActiveModel {
+            complaint_id: Set(complaint_id),
+            article_id: Set(m.article_id),
+            revision: Set(m.revision),
+            containment: Set(m.containment),
+            identical: Set(m.identical),
+            ..Default::default()
+        }
+        .insert(txn)
+        .await?;
+    }
+    Ok(())
+}
+
+/// Staff are told of the new complaint, with its targets and the registry's matches.
+async fn tell_staff(
+    txn: &impl ConnectionTrait,
+    policy: &IntakePolicy<'_>,
+    c: &complaint::Model,
+    new: &NewComplaint,
+    target_lines: &[String],
+    matches: &[Match],
+) -> ServiceResult<()> {
+    let received = display(c.received_at);
+    let due = display(c.deadline_at);
+    let url = status_url(policy.public_base_url, &c.tracking_code);
     let match_lines: Vec<String> = matches
         .iter()
         .map(|m| {
@@ -349,13 +418,13 @@ pub async fn submit_in(
         .collect();
     let staff_body = render_email(NewComplaintEn {
         id: c.id,
-        code: code.as_str(),
+        code: &c.tracking_code,
         received_at: &received,
         deadline_at: &due,
         claimant: &new.claimant_name,
         capacity: new.capacity.as_str(),
         work_title: &new.work_title,
-        targets: &target_lines,
+        targets: target_lines,
         matches: &match_lines,
         status_url: &url,
     })?;
@@ -370,12 +439,11 @@ pub async fn submit_in(
                 body_html: None,
             },
             policy.public_base_url,
-            received_at,
+            c.received_at,
         )
         .await?;
     }
-
-    Ok(Filed::Created(view(txn, &c, policy.public_base_url).await?))
+    Ok(())
 }
 
 /// The answer for a key seen before, if it is still bound: the first complaint when
