@@ -263,3 +263,26 @@ pub struct AppealFiled<'a> {
     pub deadline_at: &'a str,
     pub url: &'a str,
 }
+
+/// Staff: the claimant withdrew the complaint or its appeal.
+#[derive(Template)]
+#[template(path = "email/withdrawn.txt")]
+pub struct WithdrawnStaff<'a> {
+    pub id: i64,
+    pub appeal: bool,
+    pub work_title: &'a str,
+    pub reason: &'a str,
+    /// `#12, #13`, or empty when nothing came back.
+    pub restored: &'a str,
+    pub url: &'a str,
+}
+
+/// The claimant: their withdrawal (of the complaint, or of its appeal) is recorded.
+#[derive(Template)]
+#[template(path = "email/withdrawn_ack.txt")]
+pub struct WithdrawnAck<'a> {
+    pub zh: bool,
+    pub appeal: bool,
+    pub code: &'a str,
+    pub status_url: &'a str,
+}

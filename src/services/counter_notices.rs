@@ -255,6 +255,21 @@ pub async fn file(
         &json!({"counter_notice_id": n.id, "article_id": a.id, "restore_at": format_timestamp(restore_at)}),
     )
     .await?;
+    tell_both(&txn, &site, &c, &n, round, now).await?;
+    txn.commit().await?;
+    Ok(Filed::Created(Box::new(n)))
+}
+
+/// The claimant gets the counter-notice; the counter-notifier, its acknowledgement.
+async fn tell_both(
+    txn: &impl ConnectionTrait,
+    site: &Site<'_>,
+    c: &complaint::Model,
+    n: &counter_notice::Model,
+    round: i32,
+    now: OffsetDateTime,
+) -> ServiceResult<()> {
+    let restore_at = n.restore_at;
     let when = display(restore_at);
     if let Ok(to) = EmailAddress::parse(&c.claimant_email) {
         let zh = c.language == Language::Zh;
@@ -266,7 +281,7 @@ pub async fn file(
             status_url: &status_url(site.public_base_url, &c.tracking_code),
         })?;
         outbox::enqueue(
-            &txn,
+            txn,
             &Email {
                 notice: NoticeKey::new(
                     c.id,
@@ -288,12 +303,16 @@ pub async fn file(
         )
         .await?;
     }
+    // Checked when filed; a row that no longer parses owes no acknowledgement.
+    let Ok(notifier) = EmailAddress::parse(&n.email) else {
+        return Ok(());
+    };
     let body = render_email(CounterNoticeAck {
         n: &n,
         restore_at: &when,
     })?;
     outbox::enqueue(
-        &txn,
+        txn,
         &Email {
             notice: NoticeKey::new(
                 c.id,
@@ -301,7 +320,7 @@ pub async fn file(
                 NoticeKind::CounterNoticeAck,
                 Occasion::CounterNotice(n.id),
             ),
-            recipient: &new.email,
+            recipient: &notifier,
             subject: format!("Counter-notice #{} received", n.id),
             body_text: body,
             body_html: None,
@@ -310,8 +329,7 @@ pub async fn file(
         now,
     )
     .await?;
-    txn.commit().await?;
-    Ok(Filed::Created(Box::new(n)))
+    Ok(())
 }
 
 /// The restoration step of counter-notice `id` fell due: restore its article unless

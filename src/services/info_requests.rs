@@ -101,35 +101,16 @@ pub async fn request(
         &json!({"deadline_at": format_timestamp(c.deadline_at), "time_left_seconds": (c.deadline_at - now).whole_seconds(), "steps_parked": parked}),
     )
     .await?;
-    if let Ok(to) = EmailAddress::parse(&c.claimant_email) {
-        let url = status_url(site.public_base_url, &c.tracking_code);
-        let by = display(answer_by);
-        let zh = c.language == Language::Zh;
-        let body = render_email(InfoRequest {
-            zh,
-            code: &c.tracking_code,
-            message,
-            answer_by: &by,
-            status_url: &url,
-        })?;
-        outbox::enqueue(
-            &txn,
-            &Email {
-                notice: NoticeKey::new(c.id, round, NoticeKind::InfoRequest, Occasion::Request(n)),
-                recipient: &to,
-                subject: format!(
-                    "{}More information needed for complaint {}",
-                    if zh { "请补充材料 / " } else { "" },
-                    c.tracking_code
-                ),
-                body_text: body,
-                body_html: None,
-            },
-            site.public_base_url,
-            now,
-        )
-        .await?;
-    }
+    ask_claimant(
+        &txn,
+        site,
+        &c,
+        message,
+        Occasion::Request(n),
+        answer_by,
+        now,
+    )
+    .await?;
     txn.commit().await?;
     Ok(Asked { answer_by })
 }
@@ -159,28 +140,7 @@ pub async fn answer(
         return Err(Conflict::NotWaiting.into());
     };
     let waited = now - paused_at;
-    let round = round(c.appealed_at.is_some());
-    let steps = deadline_step::Entity::find()
-        .filter(deadline_step::Column::ComplaintId.eq(c.id))
-        .filter(deadline_step::Column::State.is_in([StepState::Paused, StepState::Pending]))
-        .all(&txn)
-        .await?;
-    let mut request = 0u32;
-    for s in steps {
-        let mut am: deadline_step::ActiveModel = s.clone().into();
-        if s.kind == StepKind::InfoWait {
-            request = request.max(s.occasion.parse().unwrap_or(0));
-            am.state = Set(StepState::Cancelled);
-            am.done_at = Set(Some(now));
-            am.note = Set(Some("the claimant answered".into()));
-        } else if s.state == StepState::Paused {
-            am.state = Set(StepState::Pending);
-            am.due_at = Set(truncate_micros(s.due_at + waited));
-        } else {
-            continue;
-        }
-        am.update(&txn).await?;
-    }
+    let request = resume_steps(&txn, c.id, waited, now).await?;
     let deadline_at = truncate_micros(c.deadline_at + waited);
     let mut am: complaint::ActiveModel = c.clone().into();
     // Back where it was: an appeal stays marked as one.
@@ -216,6 +176,102 @@ pub async fn answer(
         &json!({"paused_seconds": waited.whole_seconds(), "deadline_at": format_timestamp(deadline_at)}),
     )
     .await?;
+    tell_reviewer(&txn, site, &c, answer, waited, deadline_at, request, now).await?;
+    txn.commit().await?;
+    Ok(Answered {
+        deadline_at,
+        status: resumed,
+    })
+}
+
+/// The claimant is asked `message`, to answer by `answer_by`.
+async fn ask_claimant(
+    txn: &impl ConnectionTrait,
+    site: &Site<'_>,
+    c: &complaint::Model,
+    message: &str,
+    occasion: Occasion,
+    answer_by: OffsetDateTime,
+    now: OffsetDateTime,
+) -> ServiceResult<()> {
+    let round = round(c.appealed_at.is_some());
+    if let Ok(to) = EmailAddress::parse(&c.claimant_email) {
+        let url = status_url(site.public_base_url, &c.tracking_code);
+        let by = display(answer_by);
+        let zh = c.language == Language::Zh;
+        let body = render_email(InfoRequest {
+            zh,
+            code: &c.tracking_code,
+            message,
+            answer_by: &by,
+            status_url: &url,
+        })?;
+        outbox::enqueue(
+            txn,
+            &Email {
+                notice: NoticeKey::new(c.id, round, NoticeKind::InfoRequest, occasion),
+                recipient: &to,
+                subject: format!(
+                    "{}More information needed for complaint {}",
+                    if zh { "请补充材料 / " } else { "" },
+                    c.tracking_code
+                ),
+                body_text: body,
+                body_html: None,
+            },
+            site.public_base_url,
+            now,
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+/// The clock runs again: the question's wait is cancelled and every parked step moves
+/// by the time it waited. Returns which request of the round was answered.
+async fn resume_steps(
+    txn: &impl ConnectionTrait,
+    complaint_id: i64,
+    waited: time::Duration,
+    now: OffsetDateTime,
+) -> Result<u32, sea_orm::DbErr> {
+    let steps = deadline_step::Entity::find()
+        .filter(deadline_step::Column::ComplaintId.eq(complaint_id))
+        .filter(deadline_step::Column::State.is_in([StepState::Paused, StepState::Pending]))
+        .all(txn)
+        .await?;
+    let mut request = 0u32;
+    for s in steps {
+        let mut am: deadline_step::ActiveModel = s.clone().into();
+        if s.kind == StepKind::InfoWait {
+            request = request.max(s.occasion.parse().unwrap_or(0));
+            am.state = Set(StepState::Cancelled);
+            am.done_at = Set(Some(now));
+            am.note = Set(Some("the claimant answered".into()));
+        } else if s.state == StepState::Paused {
+            am.state = Set(StepState::Pending);
+            am.due_at = Set(truncate_micros(s.due_at + waited));
+        } else {
+            continue;
+        }
+        am.update(txn).await?;
+    }
+    Ok(request)
+}
+
+/// The assigned reviewer (or the desk) is told the claimant answered.
+#[allow(clippy::too_many_arguments)]
+async fn tell_reviewer(
+    txn: &impl ConnectionTrait,
+    site: &Site<'_>,
+    c: &complaint::Model,
+    answer: &str,
+    waited: time::Duration,
+    deadline_at: OffsetDateTime,
+    request: u32,
+    now: OffsetDateTime,
+) -> ServiceResult<()> {
+    let round = round(c.appealed_at.is_some());
     let reviewer = c
         .assigned_reviewer
         .as_deref()
@@ -236,7 +292,7 @@ pub async fn answer(
     })?;
     for to in recipients {
         outbox::enqueue(
-            &txn,
+            txn,
             &Email {
                 notice: NoticeKey::new(
                     c.id,
@@ -254,11 +310,7 @@ pub async fn answer(
         )
         .await?;
     }
-    txn.commit().await?;
-    Ok(Answered {
-        deadline_at,
-        status: resumed,
-    })
+    Ok(())
 }
 
 /// Closes `c` as incomplete: the claimant did not answer within `INFO_WAIT`.

@@ -21,6 +21,7 @@ use crate::domain::validate::{EmailAddress, truncate_micros};
 use crate::entities::{complaint, complaint_round};
 use crate::mail::notice::{NoticeKey, NoticeKind, Occasion};
 use crate::mail::outbox::{self, Email};
+use crate::mail::templates::{WithdrawnAck, WithdrawnStaff, render_email};
 use crate::services::complaints::{row_by_code, status_url};
 use crate::services::holds;
 use crate::services::site::Site;
@@ -148,29 +149,20 @@ async fn tell(
     now: OffsetDateTime,
 ) -> ServiceResult<()> {
     let staff_url = format!("{}/staff/complaints/{}", site.public_base_url, c.id);
-    let restored_line = if restored.is_empty() {
-        String::new()
-    } else {
-        format!(
-            "\nArticles restored (they had been taken down at the missed deadline): {}\n",
-            restored
-                .iter()
-                .map(|id| format!("#{id}"))
-                .collect::<Vec<_>>()
-                .join(", ")
-        )
-    };
-    let body = format!(
-        "The claimant withdrew {} #{} ({}).\nReason given: {}\n{restored_line}\n{staff_url}\n",
-        if round == APPEAL_ROUND {
-            "the appeal on complaint (the first decision, rejected, stands)"
-        } else {
-            "complaint"
-        },
-        c.id,
-        c.work_title,
-        reason.unwrap_or("none"),
-    );
+    let appeal = round == APPEAL_ROUND;
+    let restored = restored
+        .iter()
+        .map(|id| format!("#{id}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let body = render_email(WithdrawnStaff {
+        id: c.id,
+        appeal,
+        work_title: &c.work_title,
+        reason: reason.unwrap_or("none"),
+        restored: &restored,
+        url: &staff_url,
+    })?;
     let reviewer = c
         .assigned_reviewer
         .as_deref()
@@ -196,40 +188,22 @@ async fn tell(
     }
     if let Ok(to) = EmailAddress::parse(&c.claimant_email) {
         let url = status_url(site.public_base_url, &c.tracking_code);
-        let appeal = round == APPEAL_ROUND;
-        let (subject, body) = match c.language {
-            Language::Zh if appeal => (
-                format!(
-                    "您对投诉 {} 的申诉已撤回 / Appeal withdrawn",
-                    c.tracking_code
-                ),
-                format!(
-                    "您好：\n\n您已撤回对版权投诉 {} 的申诉。原处理结果（投诉不成立）维持不变。\n\n查看：{url}\n",
-                    c.tracking_code
-                ),
+        let zh = c.language == Language::Zh;
+        let subject = match (zh, appeal) {
+            (true, true) => format!(
+                "您对投诉 {} 的申诉已撤回 / Appeal withdrawn",
+                c.tracking_code
             ),
-            _ if appeal => (
-                format!("Your appeal on complaint {} is withdrawn", c.tracking_code),
-                format!(
-                    "Hello,\n\nYou withdrew your appeal on copyright complaint {}. The first decision (not upheld) stands.\n\nStatus: {url}\n",
-                    c.tracking_code
-                ),
-            ),
-            Language::Zh => (
-                format!("您的投诉 {} 已撤回 / Complaint withdrawn", c.tracking_code),
-                format!(
-                    "您好：\n\n您已撤回版权投诉 {}。我们不再处理此投诉。\n\n查看：{url}\n",
-                    c.tracking_code
-                ),
-            ),
-            _ => (
-                format!("Your complaint {} is withdrawn", c.tracking_code),
-                format!(
-                    "Hello,\n\nYou withdrew copyright complaint {}. We will take no further action on it.\n\nStatus: {url}\n",
-                    c.tracking_code
-                ),
-            ),
+            (false, true) => format!("Your appeal on complaint {} is withdrawn", c.tracking_code),
+            (true, false) => format!("您的投诉 {} 已撤回 / Complaint withdrawn", c.tracking_code),
+            (false, false) => format!("Your complaint {} is withdrawn", c.tracking_code),
         };
+        let body = render_email(WithdrawnAck {
+            zh,
+            appeal,
+            code: &c.tracking_code,
+            status_url: &url,
+        })?;
         outbox::enqueue(
             txn,
             &Email {
