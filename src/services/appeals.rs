@@ -3,7 +3,7 @@
 //! with a new deadline and reminders, and must be decided by a different reviewer.
 
 use crate::services::error::{Conflict, ServiceError, ServiceResult};
-use sea_orm::{ActiveModelTrait, DatabaseConnection, Set};
+use sea_orm::{ActiveModelTrait, ConnectionTrait, DatabaseConnection, DbErr, Set};
 use serde_json::json;
 use time::OffsetDateTime;
 
@@ -67,21 +67,7 @@ pub async fn appeal(
         plan(APPEAL_ROUND, now, config.deadline, &config.reminders),
     )
     .await?;
-    // The first round closes with its own deadline and decision.
-    complaint_round::ActiveModel {
-        complaint_id: Set(c.id),
-        number: Set(FIRST_ROUND),
-        opened_at: Set(c.received_at),
-        deadline_at: Set(c.deadline_at),
-        breached: Set(c.overdue),
-        decided_at: Set(c.decided_at),
-        decided_by: Set(c.decided_by.clone()),
-        outcome: Set(c.decision.clone()),
-        reason: Set(c.decision_reason.clone()),
-        ..Default::default()
-    }
-    .insert(&txn)
-    .await?;
+    close_first_round(&txn, &c).await?;
     let mut am: complaint::ActiveModel = c.clone().into();
     am.status = Set(ComplaintStatus::Appealed);
     am.appealed_at = Set(Some(now));
@@ -110,6 +96,40 @@ pub async fn appeal(
         }),
     )
     .await?;
+    tell_staff(&txn, config, &c, statement, deadline_at, now).await?;
+    txn.commit().await?;
+    Ok(Appealed { deadline_at })
+}
+
+/// The first round closes with its own deadline, breach and decision.
+async fn close_first_round(txn: &impl ConnectionTrait, c: &complaint::Model) -> Result<(), DbErr> {
+    complaint_round::ActiveModel {
+        complaint_id: Set(c.id),
+        number: Set(FIRST_ROUND),
+        opened_at: Set(c.received_at),
+        deadline_at: Set(c.deadline_at),
+        breached: Set(c.overdue),
+        decided_at: Set(c.decided_at),
+        decided_by: Set(c.decided_by.clone()),
+        outcome: Set(c.decision.clone()),
+        reason: Set(c.decision_reason.clone()),
+        ..Default::default()
+    }
+    .insert(txn)
+    .await?;
+    Ok(())
+}
+
+/// Staff hear the complaint is back in the queue, with the statement and the first
+/// decision's reasons.
+async fn tell_staff(
+    txn: &impl ConnectionTrait,
+    config: &Config,
+    c: &complaint::Model,
+    statement: &str,
+    deadline_at: OffsetDateTime,
+    now: OffsetDateTime,
+) -> ServiceResult<()> {
     let due = display(deadline_at);
     let url = format!("{}/staff/complaints/{}", config.public_base_url, c.id);
     let body = render_email(AppealFiled {
@@ -121,7 +141,7 @@ pub async fn appeal(
     })?;
     for to in &config.staff_notify {
         outbox::enqueue(
-            &txn,
+            txn,
             &Email {
                 notice: NoticeKey::new(c.id, APPEAL_ROUND, NoticeKind::Appeal, Occasion::Once),
                 recipient: to,
@@ -137,6 +157,5 @@ pub async fn appeal(
         )
         .await?;
     }
-    txn.commit().await?;
-    Ok(Appealed { deadline_at })
+    Ok(())
 }

@@ -155,6 +155,45 @@ pub async fn record(
     Ok(out)
 }
 
+/// The revision row: what was received and published, its hashes and fingerprints.
+async fn insert_revision(
+    txn: &impl ConnectionTrait,
+    article_id: i64,
+    revision_no: i32,
+    prepared: &Prepared,
+    now: OffsetDateTime,
+) -> Result<article_revision::Model, sea_orm::DbErr> {
+    let new = &prepared.article;
+    let hashes = &prepared.hashes;
+    article_revision::ActiveModel {
+        article_id: Set(article_id),
+        revision: Set(revision_no),
+        title: Set(new.title.clone()),
+        body: Set(new.body.clone()),
+        editor: Set(new.editor.clone()),
+        republished_at: Set(new.republished_at),
+        source_outlet: Set(new.source_outlet.clone()),
+        source_url: Set(new.source_url.as_str().to_string()),
+        source_published_at: Set(new.source_published_at),
+        source_author: Set(new.source_author.clone()),
+        source_body: Set(new.source_body.clone()),
+        licence_reference: Set(new.licence_reference.clone()),
+        licence_expires_at: Set(new.licence_expires_at),
+        rights_contact: Set(new.rights_contact.as_ref().map(|e| e.as_str().to_string())),
+        raw_sha256: Set(hashes.raw_sha256.clone()),
+        content_sha256: Set(hashes.content_sha256.clone()),
+        source_sha256: Set(hashes.source_sha256.clone()),
+        normalizer_version: Set(hashes.normalizer_version),
+        record_sha256: Set(prepared.record_sha256.clone()),
+        fingerprints: Set(fingerprint::to_bytes(&prepared.fingerprints)),
+        fingerprint_version: Set(fingerprint::FINGERPRINT_VERSION),
+        received_at: Set(now),
+        ..Default::default()
+    }
+    .insert(txn)
+    .await
+}
+
 /// Records `new` inside the caller's write transaction (see `db::begin_write`): a new
 /// article, a new revision of a known URL, or nothing when the record is unchanged.
 pub async fn record_in(
@@ -203,33 +242,7 @@ pub async fn record_in(
     };
 
     let hashes = &prepared.hashes;
-    let rev = article_revision::ActiveModel {
-        article_id: Set(article.id),
-        revision: Set(revision_no),
-        title: Set(new.title.clone()),
-        body: Set(new.body.clone()),
-        editor: Set(new.editor.clone()),
-        republished_at: Set(new.republished_at),
-        source_outlet: Set(new.source_outlet.clone()),
-        source_url: Set(new.source_url.as_str().to_string()),
-        source_published_at: Set(new.source_published_at),
-        source_author: Set(new.source_author.clone()),
-        source_body: Set(new.source_body.clone()),
-        licence_reference: Set(new.licence_reference.clone()),
-        licence_expires_at: Set(new.licence_expires_at),
-        rights_contact: Set(new.rights_contact.as_ref().map(|e| e.as_str().to_string())),
-        raw_sha256: Set(hashes.raw_sha256.clone()),
-        content_sha256: Set(hashes.content_sha256.clone()),
-        source_sha256: Set(hashes.source_sha256.clone()),
-        normalizer_version: Set(hashes.normalizer_version),
-        record_sha256: Set(record_sha256),
-        fingerprints: Set(fingerprint::to_bytes(&prepared.fingerprints)),
-        fingerprint_version: Set(fingerprint::FINGERPRINT_VERSION),
-        received_at: Set(now),
-        ..Default::default()
-    }
-    .insert(txn)
-    .await?;
+    let rev = insert_revision(txn, article.id, revision_no, prepared, now).await?;
 
     let action = match outcome {
         Outcome::Revised => "article.revised",

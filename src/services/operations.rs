@@ -6,7 +6,8 @@ use crate::services::error::ServiceResult;
 use std::fmt::Write;
 
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect,
 };
 use time::OffsetDateTime;
 
@@ -58,6 +59,13 @@ pub async fn render(
         provisional,
     );
 
+    decision_times(db, out).await?;
+    outbox_series(db, now, out).await?;
+    Ok(())
+}
+
+/// How long decisions took, as a histogram.
+async fn decision_times(db: &impl ConnectionTrait, out: &mut String) -> Result<(), DbErr> {
     let decided: Vec<(OffsetDateTime, Option<OffsetDateTime>)> = complaint::Entity::find()
         .select_only()
         .column(complaint::Column::ReceivedAt)
@@ -75,6 +83,15 @@ pub async fn render(
     out.push_str("# HELP takedown_time_to_decision_seconds From receipt to the (latest) decision, per decided complaint.\n# TYPE takedown_time_to_decision_seconds histogram\n");
     h.write(out, "takedown_time_to_decision_seconds", "");
 
+    Ok(())
+}
+
+/// The outbox: backlog, retries, the oldest undelivered message and failures.
+async fn outbox_series(
+    db: &impl ConnectionTrait,
+    now: OffsetDateTime,
+    out: &mut String,
+) -> Result<(), DbErr> {
     let pending = || {
         outbox::Entity::find()
             .filter(outbox::Column::SentAt.is_null())

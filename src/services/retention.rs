@@ -9,8 +9,8 @@ use std::path::Path;
 
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    QueryOrder, QuerySelect, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
+    QueryFilter, QueryOrder, QuerySelect, Set,
 };
 use serde_json::json;
 use time::OffsetDateTime;
@@ -71,6 +71,48 @@ pub async fn sweep(
     }
 }
 
+/// Erases what was written about the complaint elsewhere: its counter-notices and the
+/// emails already delivered or given up. Returns how many of each.
+async fn erase_around(txn: &impl ConnectionTrait, complaint_id: i64) -> Result<(u64, u64), DbErr> {
+    let notices = counter_notice::Entity::update_many()
+        .col_expr(counter_notice::Column::Name, Expr::value(ERASED))
+        .col_expr(counter_notice::Column::Address, Expr::value(ERASED))
+        .col_expr(counter_notice::Column::Phone, Expr::value(ERASED))
+        .col_expr(counter_notice::Column::Email, Expr::value(ERASED))
+        .col_expr(counter_notice::Column::Statement, Expr::value(ERASED))
+        .col_expr(
+            counter_notice::Column::Evidence,
+            Expr::value(Option::<String>::None),
+        )
+        .col_expr(counter_notice::Column::Signature, Expr::value(ERASED))
+        .filter(counter_notice::Column::ComplaintId.eq(complaint_id))
+        .exec(txn)
+        .await?
+        .rows_affected;
+    // Delivered or given up: a message still owed is left to be sent.
+    let emails = outbox::Entity::update_many()
+        .col_expr(outbox::Column::Recipient, Expr::value(ERASED))
+        .col_expr(outbox::Column::BodyText, Expr::value(ERASED))
+        .col_expr(
+            outbox::Column::BodyHtml,
+            Expr::value(Option::<String>::None),
+        )
+        .col_expr(
+            outbox::Column::LastError,
+            Expr::value(Option::<String>::None),
+        )
+        .filter(outbox::Column::ComplaintId.eq(complaint_id))
+        .filter(
+            sea_orm::Condition::any()
+                .add(outbox::Column::SentAt.is_not_null())
+                .add(outbox::Column::FailedAt.is_not_null()),
+        )
+        .exec(txn)
+        .await?
+        .rows_affected;
+    Ok((notices, emails))
+}
+
 /// Erases one complaint's personal data; returns the evidence files it named.
 async fn erase(
     txn: &impl ConnectionTrait,
@@ -105,42 +147,7 @@ async fn erase(
         .exec(txn)
         .await?;
 
-    let notices = counter_notice::Entity::update_many()
-        .col_expr(counter_notice::Column::Name, Expr::value(ERASED))
-        .col_expr(counter_notice::Column::Address, Expr::value(ERASED))
-        .col_expr(counter_notice::Column::Phone, Expr::value(ERASED))
-        .col_expr(counter_notice::Column::Email, Expr::value(ERASED))
-        .col_expr(counter_notice::Column::Statement, Expr::value(ERASED))
-        .col_expr(
-            counter_notice::Column::Evidence,
-            Expr::value(Option::<String>::None),
-        )
-        .col_expr(counter_notice::Column::Signature, Expr::value(ERASED))
-        .filter(counter_notice::Column::ComplaintId.eq(c.id))
-        .exec(txn)
-        .await?
-        .rows_affected;
-    // Delivered or given up: a message still owed is left to be sent.
-    let emails = outbox::Entity::update_many()
-        .col_expr(outbox::Column::Recipient, Expr::value(ERASED))
-        .col_expr(outbox::Column::BodyText, Expr::value(ERASED))
-        .col_expr(
-            outbox::Column::BodyHtml,
-            Expr::value(Option::<String>::None),
-        )
-        .col_expr(
-            outbox::Column::LastError,
-            Expr::value(Option::<String>::None),
-        )
-        .filter(outbox::Column::ComplaintId.eq(c.id))
-        .filter(
-            sea_orm::Condition::any()
-                .add(outbox::Column::SentAt.is_not_null())
-                .add(outbox::Column::FailedAt.is_not_null()),
-        )
-        .exec(txn)
-        .await?
-        .rows_affected;
+    let (notices, emails) = erase_around(txn, c.id).await?;
     let files: Vec<Option<String>> = complaint_evidence::Entity::find()
         .select_only()
         .column(complaint_evidence::Column::Sha256)
