@@ -167,9 +167,9 @@ pub async fn submit_in(
     let Filing {
         complaint: new,
         files,
-        channel,
         idempotency,
         submitter,
+        ..
     } = *filing;
     let received_at = truncate_micros(now);
     if let Some(idem) = idempotency
@@ -194,20 +194,16 @@ pub async fn submit_in(
     .await?;
     let token = (confirmed_by.is_none() && !receipt_deferred).then(ConfirmToken::generate);
     let salt = personal::new_salt();
-    let c = insert_row(
-        txn,
-        filing,
-        &Row {
-            code: &code,
-            salt: &salt,
-            received_at,
-            deadline_at,
-            token: token.as_ref(),
-            confirmed_by: confirmed_by.as_deref(),
-            receipt_deferred,
-        },
-    )
-    .await?;
+    let row = Row {
+        code: &code,
+        salt: &salt,
+        received_at,
+        deadline_at,
+        token: token.as_ref(),
+        confirmed_by: confirmed_by.as_deref(),
+        receipt_deferred,
+    };
+    let c = insert_row(txn, filing, &row).await?;
 
     steps::insert(
         txn,
@@ -219,49 +215,11 @@ pub async fn submit_in(
     let target_lines = record_targets(txn, c.id, new).await?;
     record_evidence(txn, c.id, new, files, matches).await?;
 
-    let receipt_event = audit::append(
-        txn,
-        received_at,
-        // The address itself stays in the row, where it can be erased.
-        &format!(
-            "claimant:{}",
-            personal::keyed_hash(&salt, new.claimant_email.as_str())
-        ),
-        "complaint.received",
-        &format!("complaint:{}", c.id),
-        &json!({
-            "channel": channel.as_str(),
-            "confirmed_by": confirmed_by,
-            "receipt_deferred": receipt_deferred,
-            "deadline_at": format_timestamp(deadline_at),
-            "targets": new.infringing_urls.iter().map(|u| u.as_str()).collect::<Vec<_>>(),
-            "evidence_files": files.iter().map(|f| f.sha256.as_str()).collect::<Vec<_>>(),
-            "matches": matches.iter().map(|m| json!({"article_id": m.article_id, "containment": m.containment})).collect::<Vec<_>>(),
-        }),
-    )
-    .await?;
+    let receipt_event = audit_receipt(txn, filing, &row, matches, c.id).await?;
 
-    let urls: Vec<String> = new.infringing_urls.iter().map(|u| u.to_string()).collect();
     if !receipt_deferred {
-        let confirm_url = token.as_ref().map(|t| t.url(policy.public_base_url));
-        receipts::enqueue(
-            txn,
-            policy.public_base_url,
-            &ReceiptFor {
-                complaint_id: c.id,
-                code: code.as_str(),
-                language: new.language,
-                recipient: &new.claimant_email,
-                received_at,
-                deadline_at,
-                confirm_url: confirm_url.as_deref(),
-                targets: &urls,
-                receipt_event: &receipt_event,
-            },
-        )
-        .await?;
+        send_receipt(txn, policy, &c, new, &row, &receipt_event).await?;
     }
-
     tell_staff(txn, policy, &c, new, &target_lines, matches).await?;
     Ok(Filed::Created(view(txn, &c, policy.public_base_url).await?))
 }
@@ -315,6 +273,69 @@ async fn insert_row(
     }
     .insert(txn)
     .await
+}
+
+/// The receipt's audit event, whose `SEQ:HASH` the receipt carries. The actor is a
+/// keyed hash of the address: the address itself stays in the row, where it can be
+/// erased.
+async fn audit_receipt(
+    txn: &impl ConnectionTrait,
+    f: &Filing<'_>,
+    r: &Row<'_>,
+    matches: &[Match],
+    complaint_id: i64,
+) -> Result<crate::domain::audit_chain::Head, DbErr> {
+    audit::append(
+        txn,
+        r.received_at,
+        // The address itself stays in the row, where it can be erased.
+        &format!(
+            "claimant:{}",
+            personal::keyed_hash(r.salt, f.complaint.claimant_email.as_str())
+        ),
+        "complaint.received",
+        &format!("complaint:{}", complaint_id),
+        &json!({
+            "channel": f.channel.as_str(),
+            "confirmed_by": r.confirmed_by,
+            "receipt_deferred": r.receipt_deferred,
+            "deadline_at": format_timestamp(r.deadline_at),
+            "targets": f.complaint.infringing_urls.iter().map(|u| u.as_str()).collect::<Vec<_>>(),
+            "evidence_files": f.files.iter().map(|f| f.sha256.as_str()).collect::<Vec<_>>(),
+            "matches": matches.iter().map(|m| json!({"article_id": m.article_id, "containment": m.containment})).collect::<Vec<_>>(),
+        }),
+    )
+    .await
+}
+
+/// The claimant's receipt, with the confirmation link unless already confirmed.
+async fn send_receipt(
+    txn: &impl ConnectionTrait,
+    policy: &IntakePolicy<'_>,
+    c: &complaint::Model,
+    new: &NewComplaint,
+    r: &Row<'_>,
+    receipt_event: &crate::domain::audit_chain::Head,
+) -> ServiceResult<()> {
+    let urls: Vec<String> = new.infringing_urls.iter().map(|u| u.to_string()).collect();
+    let confirm_url = r.token.map(|t| t.url(policy.public_base_url));
+    receipts::enqueue(
+        txn,
+        policy.public_base_url,
+        &ReceiptFor {
+            complaint_id: c.id,
+            code: r.code.as_str(),
+            language: new.language,
+            recipient: &new.claimant_email,
+            received_at: r.received_at,
+            deadline_at: r.deadline_at,
+            confirm_url: confirm_url.as_deref(),
+            targets: &urls,
+            receipt_event,
+        },
+    )
+    .await?;
+    Ok(())
 }
 
 /// Records each target, linked to its article when the registry has the URL; returns
