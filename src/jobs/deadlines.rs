@@ -25,7 +25,7 @@ use crate::domain::display_time::span_words;
 use crate::domain::validate::{EmailAddress, truncate_micros};
 use crate::entities::{complaint, deadline_step};
 use crate::mail::notice::{NoticeKey, NoticeKind, Occasion};
-use crate::mail::outbox::{self, Email};
+use crate::mail::outbox::{self};
 use crate::mail::templates::{ReminderEn, render_email};
 use crate::services::breaches::{self, summary_of};
 use crate::services::complaints::targets_of;
@@ -216,20 +216,34 @@ async fn handle_complaint(
         remind(txn, policy, c, current, &step, &skip, now).await?;
     }
     if let Some(step) = breach.into_iter().next() {
-        // The round's deadline is the one stored; the step only wakes the sweep.
-        if c.deadline_at > now {
-            deadline_step::Entity::update_many()
-                .col_expr(deadline_step::Column::DueAt, Expr::value(c.deadline_at))
-                .filter(deadline_step::Column::Id.eq(step.id))
-                .exec(txn)
-                .await?;
-            return Ok(());
-        }
-        set_state(txn, &[step.id], StepState::Done, None, now).await?;
-        report.breaches += 1;
-        report.removed_articles +=
-            breaches::breach(txn, policy.on_breach, &policy.site, c, now).await?;
+        breach_due(txn, policy, c, &step, now, report).await?;
     }
+    Ok(())
+}
+
+/// The breach step woke the sweep: breach the round unless its deadline moved later
+/// (an answer to a question), in which case the step waits for the new one.
+async fn breach_due(
+    txn: &impl ConnectionTrait,
+    policy: &DeadlinePolicy<'_>,
+    c: &complaint::Model,
+    step: &deadline_step::Model,
+    now: OffsetDateTime,
+    report: &mut DeadlineReport,
+) -> ServiceResult<()> {
+    // The round's deadline is the one stored; the step only wakes the sweep.
+    if c.deadline_at > now {
+        deadline_step::Entity::update_many()
+            .col_expr(deadline_step::Column::DueAt, Expr::value(c.deadline_at))
+            .filter(deadline_step::Column::Id.eq(step.id))
+            .exec(txn)
+            .await?;
+        return Ok(());
+    }
+    set_state(txn, &[step.id], StepState::Done, None, now).await?;
+    report.breaches += 1;
+    report.removed_articles +=
+        breaches::breach(txn, policy.on_breach, &policy.site, c, now).await?;
     Ok(())
 }
 
@@ -254,26 +268,23 @@ async fn remind(
         .assigned_reviewer
         .as_deref()
         .and_then(|r| EmailAddress::parse(r).ok());
-    for to in site.staff_notify.iter().chain(reviewer.as_ref()) {
-        outbox::enqueue(
-            txn,
-            &Email {
-                notice: NoticeKey::new(
-                    c.id,
-                    round,
-                    NoticeKind::Reminder,
-                    Occasion::Reminder(step.occasion.clone()),
-                ),
-                recipient: to,
-                subject: format!("Reminder: complaint #{} due {due} ({left} left)", c.id),
-                body_text: body.clone(),
-                body_html: None,
-            },
-            site.public_base_url,
-            now,
-        )
-        .await?;
-    }
+    let key = NoticeKey::new(
+        c.id,
+        round,
+        NoticeKind::Reminder,
+        Occasion::Reminder(step.occasion.clone()),
+    );
+    let subject = format!("Reminder: complaint #{} due {due} ({left} left)", c.id);
+    outbox::enqueue_each(
+        txn,
+        &key,
+        site.staff_notify.iter().chain(reviewer.as_ref()).collect(),
+        &subject,
+        &body,
+        site.public_base_url,
+        now,
+    )
+    .await?;
     audit::append(
         txn,
         now,

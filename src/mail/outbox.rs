@@ -53,6 +53,30 @@ pub async fn enqueue(
     .await
 }
 
+/// Enqueues one plain-text notice to each of `recipients` (the desk, or everyone a
+/// counter-notice concerns); each gets its own row and its own dedupe key.
+pub async fn enqueue_each(
+    txn: &impl ConnectionTrait,
+    notice: &NoticeKey,
+    recipients: Vec<&EmailAddress>,
+    subject: &str,
+    body: &str,
+    public_base_url: &str,
+    now: OffsetDateTime,
+) -> Result<(), DbErr> {
+    for to in recipients {
+        let email = Email {
+            notice: notice.clone(),
+            recipient: to,
+            subject: subject.to_string(),
+            body_text: body.to_string(),
+            body_html: None,
+        };
+        enqueue(txn, &email, public_base_url, now).await?;
+    }
+    Ok(())
+}
+
 /// Enqueues one CMS webhook: a row of kind `webhook` whose recipient is the URL,
 /// subject the event and body the JSON, delivered and retried like an email.
 pub async fn enqueue_webhook(

@@ -17,7 +17,7 @@ use crate::domain::personal;
 use crate::domain::validate::{format_timestamp, truncate_micros};
 use crate::entities::{complaint, complaint_round};
 use crate::mail::notice::{NoticeKey, NoticeKind, Occasion};
-use crate::mail::outbox::{self, Email};
+use crate::mail::outbox::{self};
 use crate::mail::templates::{AppealFiled, render_email};
 use crate::services::complaints::row_by_code;
 use crate::services::steps;
@@ -139,23 +139,20 @@ async fn tell_staff(
         deadline_at: &due,
         url: &url,
     })?;
-    for to in &config.staff_notify {
-        outbox::enqueue(
-            txn,
-            &Email {
-                notice: NoticeKey::new(c.id, APPEAL_ROUND, NoticeKind::Appeal, Occasion::Once),
-                recipient: to,
-                subject: format!(
-                    "Appeal: complaint #{} returns to the queue, due {due}",
-                    c.id
-                ),
-                body_text: body.clone(),
-                body_html: None,
-            },
-            &config.public_base_url,
-            now,
-        )
-        .await?;
-    }
+    let key = NoticeKey::new(c.id, APPEAL_ROUND, NoticeKind::Appeal, Occasion::Once);
+    let subject = format!(
+        "Appeal: complaint #{} returns to the queue, due {due}",
+        c.id
+    );
+    outbox::enqueue_each(
+        txn,
+        &key,
+        config.staff_notify.iter().collect(),
+        &subject,
+        &body,
+        &config.public_base_url,
+        now,
+    )
+    .await?;
     Ok(())
 }

@@ -108,21 +108,18 @@ pub async fn breach(
         Vec::new()
     };
     let body = render_email(EscalationEn { s: &summary.view() })?;
-    for to in site.escalation_to {
-        outbox::enqueue(
-            txn,
-            &Email {
-                notice: NoticeKey::new(c.id, round, NoticeKind::Escalation, Occasion::Once),
-                recipient: to,
-                subject: format!("Deadline missed: complaint #{} was due {due}", c.id),
-                body_text: body.clone(),
-                body_html: None,
-            },
-            site.public_base_url,
-            now,
-        )
-        .await?;
-    }
+    let key = NoticeKey::new(c.id, round, NoticeKind::Escalation, Occasion::Once);
+    let subject = format!("Deadline missed: complaint #{} was due {due}", c.id);
+    outbox::enqueue_each(
+        txn,
+        &key,
+        site.escalation_to.iter().collect(),
+        &subject,
+        &body,
+        site.public_base_url,
+        now,
+    )
+    .await?;
     if !held.is_empty() {
         tell_claimant(txn, site, c, round, &held, now).await?;
         let affected = holds::affected(&held);

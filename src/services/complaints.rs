@@ -20,7 +20,7 @@ use crate::entities::{
     article, complaint, complaint_evidence, complaint_match, complaint_target, deadline_step,
 };
 use crate::mail::notice::{NoticeKey, NoticeKind, Occasion};
-use crate::mail::outbox::{self, Email};
+use crate::mail::outbox::{self};
 use crate::mail::templates::{NewComplaintEn, render_email};
 use crate::services::confirmation::ConfirmToken;
 use crate::services::evidence::EvidenceFile;
@@ -449,21 +449,18 @@ async fn tell_staff(
         matches: &match_lines,
         status_url: &url,
     })?;
-    for staff in policy.staff_notify {
-        outbox::enqueue(
-            txn,
-            &Email {
-                notice: NoticeKey::new(c.id, FIRST_ROUND, NoticeKind::NewComplaint, Occasion::Once),
-                recipient: staff,
-                subject: format!("New complaint #{} due {due}", c.id),
-                body_text: staff_body.clone(),
-                body_html: None,
-            },
-            policy.public_base_url,
-            c.received_at,
-        )
-        .await?;
-    }
+    let key = NoticeKey::new(c.id, FIRST_ROUND, NoticeKind::NewComplaint, Occasion::Once);
+    let subject = format!("New complaint #{} due {due}", c.id);
+    outbox::enqueue_each(
+        txn,
+        &key,
+        policy.staff_notify.iter().collect(),
+        &subject,
+        &staff_body,
+        policy.public_base_url,
+        c.received_at,
+    )
+    .await?;
     Ok(())
 }
 

@@ -276,7 +276,7 @@ async fn tell_both(
         let body = render_email(CounterNoticeForward {
             zh,
             code: &c.tracking_code,
-            n: &n,
+            n,
             restore_at: &when,
             status_url: &status_url(site.public_base_url, &c.tracking_code),
         })?;
@@ -308,7 +308,7 @@ async fn tell_both(
         return Ok(());
     };
     let body = render_email(CounterNoticeAck {
-        n: &n,
+        n,
         restore_at: &when,
     })?;
     outbox::enqueue(
@@ -394,26 +394,23 @@ pub async fn restore_due(
         EmailAddress::parse(&n.email).ok(),
     ];
     let round = round(c.appealed_at.is_some());
-    for to in recipients.iter().flatten().chain(site.staff_notify.iter()) {
-        outbox::enqueue(
-            txn,
-            &Email {
-                notice: NoticeKey::new(
-                    c.id,
-                    round,
-                    NoticeKind::Restored,
-                    Occasion::CounterNotice(n.id),
-                ),
-                recipient: to,
-                subject: subject.clone(),
-                body_text: body.clone(),
-                body_html: None,
-            },
-            site.public_base_url,
-            now,
-        )
-        .await?;
-    }
+    let key = NoticeKey::new(
+        c.id,
+        round,
+        NoticeKind::Restored,
+        Occasion::CounterNotice(n.id),
+    );
+    let everyone = recipients.iter().flatten().chain(site.staff_notify.iter());
+    outbox::enqueue_each(
+        txn,
+        &key,
+        everyone.collect(),
+        &subject,
+        &body,
+        site.public_base_url,
+        now,
+    )
+    .await?;
     Ok(restored)
 }
 

@@ -290,26 +290,23 @@ async fn tell_reviewer(
         deadline_at: &due,
         url: &url,
     })?;
-    for to in recipients {
-        outbox::enqueue(
-            txn,
-            &Email {
-                notice: NoticeKey::new(
-                    c.id,
-                    round,
-                    NoticeKind::InfoAnswered,
-                    Occasion::Request(request),
-                ),
-                recipient: to,
-                subject: format!("Claimant answered: complaint #{} now due {due}", c.id),
-                body_text: body.clone(),
-                body_html: None,
-            },
-            site.public_base_url,
-            now,
-        )
-        .await?;
-    }
+    let key = NoticeKey::new(
+        c.id,
+        round,
+        NoticeKind::InfoAnswered,
+        Occasion::Request(request),
+    );
+    let subject = format!("Claimant answered: complaint #{} now due {due}", c.id);
+    outbox::enqueue_each(
+        txn,
+        &key,
+        recipients.into_iter().collect(),
+        &subject,
+        &body,
+        site.public_base_url,
+        now,
+    )
+    .await?;
     Ok(())
 }
 

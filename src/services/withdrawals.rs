@@ -171,21 +171,18 @@ async fn tell(
         Some(r) => vec![r],
         None => site.staff_notify.to_vec(),
     };
-    for to in &staff {
-        outbox::enqueue(
-            txn,
-            &Email {
-                notice: NoticeKey::new(c.id, round, NoticeKind::Withdrawn, Occasion::Once),
-                recipient: to,
-                subject: format!("Withdrawn: complaint #{}", c.id),
-                body_text: body.clone(),
-                body_html: None,
-            },
-            site.public_base_url,
-            now,
-        )
-        .await?;
-    }
+    let key = NoticeKey::new(c.id, round, NoticeKind::Withdrawn, Occasion::Once);
+    let subject = format!("Withdrawn: complaint #{}", c.id);
+    outbox::enqueue_each(
+        txn,
+        &key,
+        staff.iter().collect(),
+        &subject,
+        &body,
+        site.public_base_url,
+        now,
+    )
+    .await?;
     if let Ok(to) = EmailAddress::parse(&c.claimant_email) {
         let url = status_url(site.public_base_url, &c.tracking_code);
         let zh = c.language == Language::Zh;

@@ -391,15 +391,14 @@ fn form_again(
     form_page(state, lang, &f, status)
 }
 
-async fn submit_inner(state: &AppState, req: Request) -> AppResult<Response> {
-    let sub = read_submission(req, state).await?;
-    let lang = sub
-        .values
-        .get("language")
-        .and_then(|l| Language::parse(l))
-        .unwrap_or(Language::En);
-    let input = to_input(&sub.values);
-    let parsed = NewComplaint::parse(&input);
+/// The notice as checked, or every problem found (the site's hosts included), in the
+/// form's language.
+async fn check(
+    state: &AppState,
+    sub: &FormSubmission,
+    lang: Language,
+) -> AppResult<Result<NewComplaint, FieldErrors>> {
+    let parsed = NewComplaint::parse(&to_input(&sub.values));
     let mut errors = parsed.as_ref().err().cloned().unwrap_or_default();
     if let Some(e) = sub.file_errors.first() {
         errors.insert("evidence".into(), e.clone());
@@ -407,19 +406,32 @@ async fn submit_inner(state: &AppState, req: Request) -> AppResult<Response> {
     if let Ok(new) = &parsed {
         errors.extend(state.check_site_hosts(new).await?);
     }
-    let new = match parsed {
-        Ok(new) if errors.is_empty() => new,
-        _ => {
+    Ok(match parsed {
+        Ok(new) if errors.is_empty() => Ok(new),
+        _ => Err(errors
+            .into_iter()
+            .map(|(k, m)| {
+                let shown = localise_error(lang, &k, &m);
+                (k, shown)
+            })
+            .collect()),
+    })
+}
+
+async fn submit_inner(state: &AppState, req: Request) -> AppResult<Response> {
+    let sub = read_submission(req, state).await?;
+    let lang = sub
+        .values
+        .get("language")
+        .and_then(|l| Language::parse(l))
+        .unwrap_or(Language::En);
+    let new = match check(state, &sub, lang).await? {
+        Ok(new) => new,
+        Err(errors) => {
             let f = FormState {
                 values: sub.values,
                 notice: None,
-                errors: errors
-                    .into_iter()
-                    .map(|(k, m)| {
-                        let shown = localise_error(lang, &k, &m);
-                        (k, shown)
-                    })
-                    .collect(),
+                errors,
             };
             return Ok(form_page(state, lang, &f, StatusCode::UNPROCESSABLE_ENTITY));
         }

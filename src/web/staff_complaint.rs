@@ -176,6 +176,35 @@ fn targets(d: &Dossier) -> Vec<TargetView> {
         .collect()
 }
 
+/// Every email the complaint owes or was sent, with its state.
+fn email_rows(d: &Dossier) -> Vec<EmailRow> {
+    d.emails
+        .iter()
+        .map(|e| EmailRow {
+            id: e.id,
+            kind: e.kind.clone(),
+            to: e.recipient.clone(),
+            subject: e.subject.clone(),
+            state: email_state(e),
+        })
+        .collect()
+}
+
+/// The audit events about the complaint: when, who, what, details.
+fn timeline(d: &Dossier) -> Vec<(String, String, String, String)> {
+    d.timeline
+        .iter()
+        .map(|e| {
+            (
+                display(e.occurred_at),
+                e.actor.clone(),
+                e.action.clone(),
+                e.details.clone(),
+            )
+        })
+        .collect()
+}
+
 async fn page(
     State(state): State<AppState>,
     user: StaffUser,
@@ -237,29 +266,8 @@ async fn page(
             .iter()
             .map(|n| (n.clone(), display(n.restore_at)))
             .collect(),
-        emails: d
-            .emails
-            .iter()
-            .map(|e| EmailRow {
-                id: e.id,
-                kind: e.kind.clone(),
-                to: e.recipient.clone(),
-                subject: e.subject.clone(),
-                state: email_state(e),
-            })
-            .collect(),
-        timeline: d
-            .timeline
-            .iter()
-            .map(|e| {
-                (
-                    display(e.occurred_at),
-                    e.actor.clone(),
-                    e.action.clone(),
-                    e.details.clone(),
-                )
-            })
-            .collect(),
+        emails: email_rows(&d),
+        timeline: timeline(&d),
     };
     Ok(render(StatusCode::OK, &body))
 }
