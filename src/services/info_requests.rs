@@ -272,14 +272,7 @@ async fn tell_reviewer(
     now: OffsetDateTime,
 ) -> ServiceResult<()> {
     let round = round(c.appealed_at.is_some());
-    let reviewer = c
-        .assigned_reviewer
-        .as_deref()
-        .and_then(|r| EmailAddress::parse(r).ok());
-    let recipients: Vec<&EmailAddress> = match &reviewer {
-        Some(r) => vec![r],
-        None => site.staff_notify.iter().collect(),
-    };
+    let recipients = site.reviewer_or_desk(c.assigned_reviewer.as_deref());
     let due = display(deadline_at);
     let waited_words = span_words(waited.whole_seconds().unsigned_abs());
     let url = format!("{}/staff/complaints/{}", site.public_base_url, c.id);
@@ -300,7 +293,7 @@ async fn tell_reviewer(
     outbox::enqueue_each(
         txn,
         &key,
-        recipients.into_iter().collect(),
+        recipients.iter().collect(),
         &subject,
         &body,
         site.public_base_url,

@@ -36,4 +36,12 @@ impl<'a> Site<'a> {
             self.public_base_url
         )
     }
+
+    /// Who hears of a complaint's news: its assigned reviewer, or else the desk.
+    pub fn reviewer_or_desk(&self, assigned: Option<&str>) -> Vec<EmailAddress> {
+        match assigned.and_then(|r| EmailAddress::parse(r).ok()) {
+            Some(r) => vec![r],
+            None => self.staff_notify.to_vec(),
+        }
+    }
 }

@@ -163,14 +163,7 @@ async fn tell(
         restored: &restored,
         url: &staff_url,
     })?;
-    let reviewer = c
-        .assigned_reviewer
-        .as_deref()
-        .and_then(|r| EmailAddress::parse(r).ok());
-    let staff: Vec<EmailAddress> = match reviewer {
-        Some(r) => vec![r],
-        None => site.staff_notify.to_vec(),
-    };
+    let staff = site.reviewer_or_desk(c.assigned_reviewer.as_deref());
     let key = NoticeKey::new(c.id, round, NoticeKind::Withdrawn, Occasion::Once);
     let subject = format!("Withdrawn: complaint #{}", c.id);
     outbox::enqueue_each(
