@@ -12,6 +12,7 @@ mod m20261128_000007_review;
 mod m20261128_000008_fingerprint_version;
 mod m20261128_000009_tokens_and_retention;
 mod m20261201_000010_holds_rounds_steps;
+mod m20261202_000011_clock_pauses;
 
 pub struct Migrator;
 
@@ -29,6 +30,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000008_fingerprint_version::Migration),
             Box::new(m20261128_000009_tokens_and_retention::Migration),
             Box::new(m20261201_000010_holds_rounds_steps::Migration),
+            Box::new(m20261202_000011_clock_pauses::Migration),
         ]
     }
 }

@@ -4,6 +4,7 @@ pub mod api_token;
 pub mod article;
 pub mod article_revision;
 pub mod audit_event;
+pub mod clock_pause;
 pub mod complaint;
 pub mod complaint_evidence;
 pub mod complaint_match;

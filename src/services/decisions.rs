@@ -21,6 +21,7 @@ use crate::mail::outbox::{self, Email};
 use crate::mail::templates::{DecisionEn, DecisionNotice, DecisionZh, render_email};
 use crate::services::complaints::{status_url, targets_of};
 use crate::services::holds::{self};
+use crate::services::pauses::{self, Ended};
 use crate::services::site::Site;
 use crate::services::sources::{self, News};
 use crate::services::steps;
@@ -176,8 +177,10 @@ async fn record(
     am.decision_reason = Set(Some(reason.to_string()));
     am.decided_at = Set(Some(now));
     am.decided_by = Set(Some(actor.to_string()));
+    am.paused_at = Set(None);
     am.update(txn).await?;
     steps::cancel_waiting(txn, c.id, "decided before it was due", now).await?;
+    pauses::end(txn, c.id, Ended::Decided, now).await?;
     Ok(())
 }
 

@@ -9,10 +9,10 @@ use sea_orm::{
 };
 
 use crate::entities::{
-    article, article_revision, audit_event, complaint, complaint_evidence, complaint_match,
-    complaint_target, counter_notice, outbox,
+    article, article_revision, audit_event, clock_pause, complaint, complaint_evidence,
+    complaint_match, complaint_target, counter_notice, outbox,
 };
-use crate::services::counter_notices;
+use crate::services::{counter_notices, pauses};
 
 /// Audit events shown on one page; the full log stays in the database.
 const TIMELINE_LIMIT: u64 = 500;
@@ -34,6 +34,8 @@ pub struct Dossier {
     pub timeline: Vec<audit_event::Model>,
     pub emails: Vec<outbox::Model>,
     pub counter_notices: Vec<counter_notice::Model>,
+    /// Each round's pauses of the clock, by round and request.
+    pub pauses: Vec<clock_pause::Model>,
 }
 
 pub async fn load(db: &DatabaseConnection, id: i64) -> ServiceResult<Option<Dossier>> {
@@ -95,6 +97,7 @@ pub async fn load(db: &DatabaseConnection, id: i64) -> ServiceResult<Option<Doss
         .all(db)
         .await?;
     let counter_notices = counter_notices::for_complaint(db, id).await?;
+    let pauses = pauses::of_complaint(db, id).await?;
     Ok(Some(Dossier {
         complaint: c,
         targets: out,
@@ -103,6 +106,7 @@ pub async fn load(db: &DatabaseConnection, id: i64) -> ServiceResult<Option<Doss
         timeline,
         emails,
         counter_notices,
+        pauses,
     }))
 }
 

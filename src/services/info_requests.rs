@@ -27,6 +27,7 @@ use crate::mail::outbox::{self, Email};
 use crate::mail::templates::{InfoAnswered, InfoClosed, InfoRequest, render_email};
 use crate::services::complaints::{row_by_code, status_url};
 use crate::services::holds;
+use crate::services::pauses::{self, Ended};
 use crate::services::site::Site;
 use crate::services::steps;
 
@@ -74,6 +75,7 @@ pub async fn request(
     // The n-th request of the round: its identity never depends on the clock.
     let n = steps::count(&txn, c.id, round, StepKind::InfoWait).await? as u32 + 1;
     steps::insert(&txn, c.id, [info_wait_step(round, n, answer_by)]).await?;
+    pauses::begin(&txn, c.id, round, n, now).await?;
     let mut am: complaint::ActiveModel = c.clone().into();
     am.status = Set(ComplaintStatus::NeedsInfo);
     am.paused_at = Set(Some(now));
@@ -141,6 +143,7 @@ pub async fn answer(
     };
     let waited = now - paused_at;
     let request = resume_steps(&txn, c.id, waited, now).await?;
+    pauses::end(&txn, c.id, Ended::Answered, now).await?;
     let deadline_at = truncate_micros(c.deadline_at + waited);
     let mut am: complaint::ActiveModel = c.clone().into();
     // Back where it was: an appeal stays marked as one.
@@ -320,6 +323,7 @@ pub async fn close_incomplete(
     am.paused_at = Set(None);
     am.update(txn).await?;
     steps::cancel_waiting(txn, c.id, "closed as incomplete", now).await?;
+    pauses::end(txn, c.id, Ended::Incomplete, now).await?;
     // A provisional removal at its missed deadline ends with it.
     let round = round(c.appealed_at.is_some());
     let why = Release::Incomplete;

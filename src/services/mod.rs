@@ -18,6 +18,7 @@ pub mod info_requests;
 pub mod intake_queue;
 pub mod matching;
 pub mod operations;
+pub mod pauses;
 pub mod receipts;
 pub mod reindex;
 pub mod report;

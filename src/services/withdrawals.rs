@@ -24,6 +24,7 @@ use crate::mail::outbox::{self, Email};
 use crate::mail::templates::{WithdrawnAck, WithdrawnStaff, render_email};
 use crate::services::complaints::{row_by_code, status_url};
 use crate::services::holds;
+use crate::services::pauses::{self, Ended};
 use crate::services::site::Site;
 use crate::services::steps;
 
@@ -69,6 +70,7 @@ pub async fn withdraw(
     am.personal_salt = Set(Some(salt.clone()));
     am.update(&txn).await?;
     steps::cancel_waiting(&txn, c.id, "withdrawn by the claimant", now).await?;
+    pauses::end(&txn, c.id, Ended::Closed, now).await?;
     audit::append(
         &txn,
         now,

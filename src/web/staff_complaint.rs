@@ -16,7 +16,7 @@ use time::OffsetDateTime;
 
 use crate::domain::complaint::{ComplaintStatus, Language};
 use crate::domain::deadline::is_overdue;
-use crate::domain::display_time::{display, time_left_words, zone};
+use crate::domain::display_time::{display, span_words, time_left_words, zone};
 use crate::entities::{complaint, complaint_evidence, counter_notice};
 use crate::error::{AppError, AppResult};
 use crate::services::counter_notices::{self};
@@ -101,8 +101,38 @@ struct ComplaintPage<'a> {
     /// Each with its restoration time as shown.
     counter_notices: Vec<(counter_notice::Model, String)>,
     emails: Vec<EmailRow>,
+    pauses: Vec<PauseRow>,
     /// (when, who, action, details)
     timeline: Vec<(String, String, String, String)>,
+}
+
+/// One pause of a round's clock, as the page shows it.
+struct PauseRow {
+    round: i32,
+    request: i32,
+    paused: String,
+    /// When it ended and how, or that it is under way.
+    ended: String,
+    length: String,
+}
+
+fn pause_rows(d: &Dossier, now: OffsetDateTime) -> Vec<PauseRow> {
+    d.pauses
+        .iter()
+        .map(|p| {
+            let until = p.resumed_at.unwrap_or(now);
+            PauseRow {
+                round: p.round,
+                request: p.request,
+                paused: display(p.paused_at),
+                ended: match (p.resumed_at, p.outcome.as_deref()) {
+                    (Some(at), how) => format!("{} ({})", display(at), how.unwrap_or("ended")),
+                    (None, _) => "still paused".into(),
+                },
+                length: span_words((until - p.paused_at).whole_seconds().unsigned_abs()),
+            }
+        })
+        .collect()
 }
 
 fn percent(x: f64) -> String {
@@ -267,6 +297,7 @@ async fn page(
             .map(|n| (n.clone(), display(n.restore_at)))
             .collect(),
         emails: email_rows(&d),
+        pauses: pause_rows(&d, now),
         timeline: timeline(&d),
     };
     Ok(render(StatusCode::OK, &body))

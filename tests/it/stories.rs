@@ -393,3 +393,94 @@ async fn notices_speak_the_recipients_language_and_the_configured_window() {
         receipt.body_text
     );
 }
+
+/// Each round keeps its own pauses: two questions in the first round, one in the
+/// appeal, which is withdrawn while it waits; a question the reviewer decides without
+/// waiting for ends there too. The dossier lists them all.
+#[tokio::test]
+async fn each_round_keeps_its_own_pauses_of_the_clock() {
+    use takedown::services::pauses;
+    let s = Story::new().await;
+    s.article(1, json!({})).await;
+    let (id, code) = s.complaint(1, CLAIMANT, true).await;
+    let answer = |text: &'static str| {
+        let path = format!("/api/v1/complaints/{code}/answer");
+        let s = &s;
+        async move {
+            let (status, v) = s.post(&path, json!({"answer": text})).await;
+            assert_eq!(status, 200, "{v}");
+        }
+    };
+    s.decide(&s.alice, id, "request_info", "请提供原文发表证明。")
+        .await;
+    answer("见附件链接。").await;
+    s.decide(&s.alice, id, "request_info", "链接无法打开，请重新提供。")
+        .await;
+    answer("已重新上传。").await;
+    s.decide(&s.alice, id, "reject", "转载已获许可。").await;
+    s.appeal(&code).await;
+    s.decide(&s.bob, id, "request_info", "请提供许可到期的证明。")
+        .await;
+    let (status, v) = s
+        .post(
+            &format!("/api/v1/complaints/{code}/withdraw"),
+            json!({"reason": "已与转载方和解。"}),
+        )
+        .await;
+    assert_eq!(status, 200, "{v}");
+
+    let rows = pauses::of_complaint(&s.app.db, id).await.unwrap();
+    let shape: Vec<(i32, i32, Option<&str>, bool)> = rows
+        .iter()
+        .map(|p| {
+            (
+                p.round,
+                p.request,
+                p.outcome.as_deref(),
+                p.resumed_at.is_some_and(|r| r >= p.paused_at),
+            )
+        })
+        .collect();
+    assert_eq!(
+        shape,
+        [
+            (1, 1, Some("answered"), true),
+            (1, 2, Some("answered"), true),
+            (2, 1, Some("closed"), true),
+        ]
+    );
+    assert_eq!(s.row(id).await.paused_at, None);
+
+    add(&s.app, "desk@news.example", Role::Reviewer).await;
+    let b = client();
+    let (cookie, _) = session(&s.app, &b, "desk@news.example").await;
+    let page = b
+        .get(s.app.url(&format!("/staff/complaints/{id}")))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let table = page
+        .split("<table id=\"pauses\">")
+        .nth(1)
+        .and_then(|t| t.split("</table>").next())
+        .expect("the dossier lists the pauses");
+    assert_eq!(table.matches("<tr><td>first</td>").count(), 2, "{table}");
+    assert_eq!(table.matches("<tr><td>appeal</td>").count(), 1, "{table}");
+    assert!(table.contains("(closed)") && table.contains("(answered)"));
+
+    // Decided while a question waits: the pause ends with the decision.
+    s.article(2, json!({})).await;
+    let (other, _) = s.complaint(2, CLAIMANT, true).await;
+    s.decide(&s.alice, other, "request_info", "请补充。").await;
+    s.decide(&s.alice, other, "reject", "无需补充，转载已获许可。")
+        .await;
+    let rows = pauses::of_complaint(&s.app.db, other).await.unwrap();
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0].outcome.as_deref(), Some("decided"));
+    assert_eq!(s.row(other).await.paused_at, None);
+    s.audit_verifies();
+}

@@ -123,6 +123,17 @@ async fn check_converted(db: &DatabaseConnection) {
     let waiting: Vec<_> = of(6).into_iter().filter(|s| s.0 == InfoWait).collect();
     assert_eq!(waiting.len(), 1);
     assert_eq!((waiting[0].1, waiting[0].3), (1, Pending));
+    // Its question is the round's pause under way.
+    let pauses = takedown::services::pauses::of_complaint(db, 6)
+        .await
+        .unwrap();
+    assert_eq!(
+        pauses
+            .iter()
+            .map(|p| (p.round, p.request, p.resumed_at.is_none()))
+            .collect::<Vec<_>>(),
+        [(1, 1, true)]
+    );
     // The appealed complaint's first round, closed, with its reasons.
     let first = complaint_round::Entity::find()
         .filter(complaint_round::Column::ComplaintId.eq(4))
@@ -158,8 +169,8 @@ async fn a_release_database_migrates_up_down_and_up_with_nothing_lost() {
     let pending = Migrator::get_pending_migrations(&conn).await.unwrap();
     assert_eq!(
         pending.len(),
-        1,
-        "the fixture is the release before this migration"
+        2,
+        "the fixture is the release before holds, rounds and pauses"
     );
     let deadlines = column(&conn, &deadlines_sql).await;
     assert_eq!(deadlines.keys().copied().collect::<Vec<_>>(), [1, 4, 5, 6]);
@@ -171,7 +182,8 @@ async fn a_release_database_migrates_up_down_and_up_with_nothing_lost() {
     assert_eq!(removed(&conn).await, down_before);
     check_converted(&conn).await;
 
-    Migrator::down(&conn, Some(1)).await.unwrap();
+    // Back to the release: holds and rounds, then the clock's pauses.
+    Migrator::down(&conn, Some(2)).await.unwrap();
     let names = conn
         .query_all_raw(Statement::from_string(
             conn.get_database_backend(),
