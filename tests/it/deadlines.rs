@@ -450,17 +450,22 @@ async fn the_scheduler_runs_a_short_story_by_itself() {
 
 #[tokio::test]
 async fn reminders_also_go_to_the_assigned_reviewer() {
-    use sea_orm::ConnectionTrait;
     let smtp = SmtpServer::start().await;
     let app = TestApp::spawn().await;
     let m = mailer(&smtp);
     let (id, t0) = file(&app, ARTICLE_URL).await;
-    app.db
-        .execute_unprepared(&format!(
-            "UPDATE complaints SET assigned_reviewer = 'reviewer@news.example' WHERE id = {id}"
-        ))
-        .await
-        .unwrap();
+    // The reviewer takes it, as the queue's "claim" does.
+    let claimed = takedown::services::review_queue::claim(
+        &app.db,
+        id,
+        "reviewer@news.example",
+        "staff:1",
+        false,
+        t0,
+    )
+    .await
+    .unwrap();
+    assert_eq!(claimed, takedown::services::review_queue::Claimed::Done);
     let r = run(&app, &m, t0 + hours(12)).await;
     assert_eq!(r.deadlines.reminders, 1);
     assert_eq!(smtp.to("reviewer@news.example").len(), 1);
