@@ -8,6 +8,7 @@ use serde_json::json;
 use crate::db::Fault;
 use crate::services::error::{Conflict, ServiceError};
 
+use crate::domain::validate::FieldError;
 pub use crate::domain::validate::FieldErrors;
 
 #[derive(Debug, thiserror::Error)]
@@ -99,7 +100,7 @@ pub const RETRY_AFTER_SECS: u32 = 5;
 impl AppError {
     pub fn field(path: &str, message: impl Into<String>) -> Self {
         let mut m = FieldErrors::new();
-        m.insert(path.to_string(), message.into());
+        m.insert(path.to_string(), FieldError::from(message.into()));
         AppError::Validation(m)
     }
 }

@@ -8,7 +8,7 @@ use serde::Deserialize;
 use time::{Duration, OffsetDateTime};
 
 use super::validate::FieldErrors;
-use super::validate::{Checker, EmailAddress, HttpUrl};
+use super::validate::{Checker, EmailAddress, HttpUrl, Problem};
 
 /// Most infringing URLs one complaint may list.
 pub const MAX_TARGETS: usize = 50;
@@ -257,24 +257,25 @@ struct Claimant {
 fn claimant(c: &mut Checker, input: &ComplaintInput) -> Claimant {
     let empty_claimant = ClaimantInput::default();
     let cl = input.claimant.as_ref().unwrap_or_else(|| {
-        c.fail("claimant", "is required");
+        c.fail_as("claimant", Problem::Required, "is required");
         &empty_claimant
     });
     let claimant_name = c.line("claimant.name", cl.name.as_ref(), 200);
     let claimant_organisation = c.opt_line("claimant.organisation", cl.organisation.as_ref(), 200);
     let claimant_email = match cl.email.as_ref() {
         None => {
-            c.fail("claimant.email", "is required");
+            c.fail_as("claimant.email", Problem::Required, "is required");
             None
         }
         Some(e) => EmailAddress::parse(e)
-            .map_err(|m| c.fail("claimant.email", m))
+            .map_err(|m| c.fail_as("claimant.email", Problem::Email, m))
             .ok(),
     };
     let claimant_phone = c.line("claimant.phone", cl.phone.as_ref(), 40);
     if !claimant_phone.is_empty() && !phone_ok(&claimant_phone) {
-        c.fail(
+        c.fail_as(
             "claimant.phone",
+            Problem::Phone,
             "must be a phone number (digits, spaces, + - ( ))",
         );
     }
@@ -286,18 +287,23 @@ fn claimant(c: &mut Checker, input: &ComplaintInput) -> Claimant {
         Some("owner") => Some(Capacity::Owner),
         Some("agent") => Some(Capacity::Agent),
         None | Some("") => {
-            c.fail("claimant.capacity", "is required");
+            c.fail_as("claimant.capacity", Problem::Required, "is required");
             None
         }
         Some(_) => {
-            c.fail("claimant.capacity", "must be owner or agent");
+            c.fail_as(
+                "claimant.capacity",
+                Problem::Choice,
+                "must be owner or agent",
+            );
             None
         }
     };
     let on_behalf_of = c.opt_line("claimant.on_behalf_of", cl.on_behalf_of.as_ref(), 200);
     if capacity == Some(Capacity::Agent) && on_behalf_of.is_none() {
-        c.fail(
+        c.fail_as(
             "claimant.on_behalf_of",
+            Problem::AgentPrincipal,
             "an agent must name the rights holder it acts for",
         );
     }
@@ -319,7 +325,7 @@ fn work(
 ) -> (String, String, Option<HttpUrl>, Option<String>) {
     let empty_work = WorkInput::default();
     let w = input.work.as_ref().unwrap_or_else(|| {
-        c.fail("work", "is required");
+        c.fail_as("work", Problem::Required, "is required");
         &empty_work
     });
     let work_title = c.line("work.title", w.title.as_ref(), 500);
@@ -350,7 +356,11 @@ fn work(
 fn urls(c: &mut Checker, input: &ComplaintInput) -> (Vec<HttpUrl>, Vec<HttpUrl>) {
     let mut infringing_urls = Vec::new();
     match input.infringing_urls.as_deref() {
-        None | Some([]) => c.fail("infringing_urls", "name at least one URL on our site"),
+        None | Some([]) => c.fail_as(
+            "infringing_urls",
+            Problem::NoTarget,
+            "name at least one URL on our site",
+        ),
         Some(urls) if urls.len() > MAX_TARGETS => {
             c.fail("infringing_urls", format!("at most {MAX_TARGETS} URLs"))
         }
@@ -359,7 +369,7 @@ fn urls(c: &mut Checker, input: &ComplaintInput) -> (Vec<HttpUrl>, Vec<HttpUrl>)
                 match HttpUrl::parse(u) {
                     Ok(u) if !infringing_urls.contains(&u) => infringing_urls.push(u),
                     Ok(_) => {}
-                    Err(m) => c.fail(&format!("infringing_urls[{i}]"), m),
+                    Err(m) => c.fail_as(&format!("infringing_urls[{i}]"), Problem::Url, m),
                 }
             }
         }
@@ -372,7 +382,7 @@ fn urls(c: &mut Checker, input: &ComplaintInput) -> (Vec<HttpUrl>, Vec<HttpUrl>)
         for (i, u) in ev.iter().enumerate() {
             match HttpUrl::parse(u) {
                 Ok(u) => evidence_urls.push(u),
-                Err(m) => c.fail(&format!("evidence_urls[{i}]"), m),
+                Err(m) => c.fail_as(&format!("evidence_urls[{i}]"), Problem::Url, m),
             }
         }
     }
@@ -383,14 +393,16 @@ fn urls(c: &mut Checker, input: &ComplaintInput) -> (Vec<HttpUrl>, Vec<HttpUrl>)
 fn statements(c: &mut Checker, input: &ComplaintInput) -> (String, Option<Language>) {
     let st = input.statements.as_ref();
     if st.and_then(|s| s.good_faith) != Some(true) {
-        c.fail(
+        c.fail_as(
             "statements.good_faith",
+            Problem::Statement,
             "you must state in good faith that the use is not authorised",
         );
     }
     if st.and_then(|s| s.accurate) != Some(true) {
-        c.fail(
+        c.fail_as(
             "statements.accurate",
+            Problem::Statement,
             "you must state that the notice is accurate and you are the owner or authorised",
         );
     }

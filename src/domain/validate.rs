@@ -7,7 +7,79 @@ use time::format_description::well_known::Rfc3339;
 use time::{OffsetDateTime, UtcOffset};
 
 /// Field path → what is wrong with it.
-pub type FieldErrors = std::collections::BTreeMap<String, String>;
+pub type FieldErrors = std::collections::BTreeMap<String, FieldError>;
+
+/// What kind of problem a field has: pages translate by it, never by the message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Problem {
+    Required,
+    /// Given, but only spaces.
+    Blank,
+    Email,
+    Phone,
+    Url,
+    /// Not one of the values offered.
+    Choice,
+    /// An agent did not name the rights holder it acts for.
+    AgentPrincipal,
+    /// A statement the notice must make was not made.
+    Statement,
+    /// A URL that is not on this site's hosts.
+    ForeignHost,
+    /// No URL of ours is named.
+    NoTarget,
+    /// An evidence file that cannot be taken.
+    Evidence,
+    /// Anything else; the message says what.
+    Invalid,
+}
+
+/// One field's problem: its kind, and the English message the API answers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldError {
+    pub problem: Problem,
+    pub message: String,
+}
+
+impl FieldError {
+    pub fn new(problem: Problem, message: impl Into<String>) -> Self {
+        Self {
+            problem,
+            message: message.into(),
+        }
+    }
+}
+
+impl From<String> for FieldError {
+    fn from(message: String) -> Self {
+        Self::new(Problem::Invalid, message)
+    }
+}
+
+impl From<&str> for FieldError {
+    fn from(message: &str) -> Self {
+        Self::new(Problem::Invalid, message)
+    }
+}
+
+impl fmt::Display for FieldError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+/// The API's body carries the message, as it always has.
+impl serde::Serialize for FieldError {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.message)
+    }
+}
+
+impl PartialEq<&str> for FieldError {
+    fn eq(&self, other: &&str) -> bool {
+        self.message == *other
+    }
+}
 
 /// An absolute http(s) URL.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -214,6 +286,15 @@ where
         })
 }
 
+/// Only spaces (and controls) given: blank; otherwise the value itself is wrong.
+fn blank_or_invalid(s: &str) -> Problem {
+    if s.chars().all(|c| c.is_whitespace() || c.is_control()) {
+        Problem::Blank
+    } else {
+        Problem::Invalid
+    }
+}
+
 /// Collects field problems while a request is checked.
 #[derive(Default)]
 pub struct Checker {
@@ -222,7 +303,13 @@ pub struct Checker {
 
 impl Checker {
     pub fn fail(&mut self, field: &str, msg: impl Into<String>) {
-        self.errors.entry(field.to_string()).or_insert(msg.into());
+        self.fail_as(field, Problem::Invalid, msg);
+    }
+
+    pub fn fail_as(&mut self, field: &str, problem: Problem, msg: impl Into<String>) {
+        self.errors
+            .entry(field.to_string())
+            .or_insert(FieldError::new(problem, msg));
     }
 
     /// A required single-line text field: present, not blank, no line breaks or
@@ -231,13 +318,13 @@ impl Checker {
     pub fn line(&mut self, field: &str, v: Option<&String>, max: usize) -> String {
         match v {
             None => {
-                self.fail(field, "is required");
+                self.fail_as(field, Problem::Required, "is required");
                 String::new()
             }
             Some(s) => match line(s, max) {
                 Ok(v) => v,
                 Err(m) => {
-                    self.fail(field, m);
+                    self.fail_as(field, blank_or_invalid(s), m);
                     s.trim().to_string()
                 }
             },
@@ -268,11 +355,11 @@ impl Checker {
     pub fn text_max(&mut self, field: &str, v: Option<&String>, max: Option<usize>) -> String {
         match v {
             None => {
-                self.fail(field, "is required");
+                self.fail_as(field, Problem::Required, "is required");
                 String::new()
             }
             Some(s) => free_text(s, max).unwrap_or_else(|m| {
-                self.fail(field, m);
+                self.fail_as(field, blank_or_invalid(s), m);
                 s.clone()
             }),
         }
@@ -309,17 +396,19 @@ impl Checker {
     pub fn url(&mut self, field: &str, v: Option<&String>) -> Option<HttpUrl> {
         match v {
             None => {
-                self.fail(field, "is required");
+                self.fail_as(field, Problem::Required, "is required");
                 None
             }
-            Some(s) => HttpUrl::parse(s).map_err(|e| self.fail(field, e)).ok(),
+            Some(s) => HttpUrl::parse(s)
+                .map_err(|e| self.fail_as(field, Problem::Url, e))
+                .ok(),
         }
     }
 
     pub fn timestamp(&mut self, field: &str, v: Option<&String>) -> Option<OffsetDateTime> {
         match v {
             None => {
-                self.fail(field, "is required");
+                self.fail_as(field, Problem::Required, "is required");
                 None
             }
             Some(s) => parse_timestamp(s).map_err(|e| self.fail(field, e)).ok(),

@@ -24,7 +24,7 @@ use crate::web::AppState;
 use crate::web::RouteList;
 use crate::web::body::JsonBody;
 use crate::web::headers::private_page;
-use crate::web::i18n::{Texts, texts};
+use crate::web::i18n::{Texts, localise_error, texts};
 use crate::web::openapi::ErrorBody;
 use crate::web::page::render;
 
@@ -126,13 +126,14 @@ async fn form_outcome(state: &AppState, code: &TrackingCode, done: AppResult<Str
         Ok(_) => return Redirect::to(&back).into_response(),
         Err(e) => e,
     };
-    let t = texts(language(state, code).await);
+    let lang = language(state, code).await;
+    let t = texts(lang);
     let (status, message) = match &e {
         AppError::Validation(fields) => (
             StatusCode::UNPROCESSABLE_ENTITY,
             fields
                 .iter()
-                .map(|(k, v)| format!("{k}: {v}"))
+                .map(|(k, v)| format!("{k}: {}", localise_error(lang, v)))
                 .collect::<Vec<_>>()
                 .join("; "),
         ),

@@ -21,6 +21,7 @@ use time::OffsetDateTime;
 use crate::domain::complaint::{
     ClaimantInput, ComplaintInput, Language, NewComplaint, StatementsInput, TrackingCode, WorkInput,
 };
+use crate::domain::validate::FieldError;
 use crate::error::{AppError, AppResult, FieldErrors};
 use crate::services::complaints::{self, Channel, ComplaintView, Filed};
 use crate::services::confirmation::{self, Confirmation};
@@ -82,7 +83,7 @@ impl FormState {
         self.errors
             .iter()
             .find(|(k, _)| *k == name || k.strip_prefix(name).is_some_and(|r| r.starts_with('[')))
-            .map_or("", |(_, v)| v.as_str())
+            .map_or("", |(_, v)| v.message.as_str())
     }
 
     pub fn has_errors(&self) -> bool {
@@ -401,7 +402,8 @@ async fn check(
     let parsed = NewComplaint::parse(&to_input(&sub.values));
     let mut errors = parsed.as_ref().err().cloned().unwrap_or_default();
     if let Some(e) = sub.file_errors.first() {
-        errors.insert("evidence".into(), e.clone());
+        let problem = crate::domain::validate::Problem::Evidence;
+        errors.insert("evidence".into(), FieldError::new(problem, e.clone()));
     }
     if let Ok(new) = &parsed {
         errors.extend(state.check_site_hosts(new).await?);
@@ -410,9 +412,9 @@ async fn check(
         Ok(new) if errors.is_empty() => Ok(new),
         _ => Err(errors
             .into_iter()
-            .map(|(k, m)| {
-                let shown = localise_error(lang, &k, &m);
-                (k, shown)
+            .map(|(k, e)| {
+                let shown = localise_error(lang, &e);
+                (k, FieldError::new(e.problem, shown))
             })
             .collect()),
     })

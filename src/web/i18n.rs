@@ -3,6 +3,7 @@
 use axum::http::HeaderMap;
 
 use crate::domain::complaint::Language;
+use crate::domain::validate::{FieldError, Problem};
 use crate::services::error::Conflict;
 
 /// Every string a public page shows.
@@ -352,39 +353,25 @@ pub fn duration_text(t: &Texts, d: std::time::Duration) -> String {
     }
 }
 
-/// A field problem in the page's language. The domain reports problems in English;
-/// the Chinese form says the same per kind of field.
-pub fn localise_error(lang: Language, field: &str, message: &str) -> String {
+/// A field problem in the page's language, chosen by its kind (`Problem`); the
+/// domain's English message is the API's, and the fallback for `Invalid`.
+pub fn localise_error(lang: Language, e: &FieldError) -> String {
     if lang == Language::En {
-        return message.to_string();
+        return e.message.clone();
     }
-    let zh = if message == "is required" {
-        "此项必填"
-    } else if message == "must not be blank" {
-        "不能为空"
-    } else if field == "claimant.email" {
-        "请输入有效的电子邮箱地址"
-    } else if field == "claimant.phone" {
-        "请输入有效的电话号码"
-    } else if field == "claimant.capacity" {
-        "请选择您的身份"
-    } else if field == "claimant.on_behalf_of" {
-        "代理人须写明所代理的权利人"
-    } else if field.starts_with("statements.") {
-        "请勾选此声明"
-    } else if field == "infringing_urls" && message.starts_with("must be a page on this site") {
-        "只能填写本站的网页网址；其他网站上的内容，请联系发布该内容的网站"
-    } else if field.starts_with("infringing_urls") && message.starts_with("name at least") {
-        "请至少填写一个本站网址"
-    } else if field.starts_with("infringing_urls")
-        || field.starts_with("evidence_urls")
-        || field == "work.original_url"
-    {
-        "请输入有效的 http(s) 网址"
-    } else if field == "evidence" {
-        "证据文件须为 PDF、PNG、JPEG 或纯文本，最多 5 个，每个不超过 10 MB"
-    } else {
-        return message.to_string();
+    let zh = match e.problem {
+        Problem::Required => "此项必填",
+        Problem::Blank => "不能为空",
+        Problem::Email => "请输入有效的电子邮箱地址",
+        Problem::Phone => "请输入有效的电话号码",
+        Problem::Url => "请输入有效的 http(s) 网址",
+        Problem::Choice => "请选择您的身份",
+        Problem::AgentPrincipal => "代理人须写明所代理的权利人",
+        Problem::Statement => "请勾选此声明",
+        Problem::ForeignHost => "只能填写本站的网页网址；其他网站上的内容，请联系发布该内容的网站",
+        Problem::NoTarget => "请至少填写一个本站网址",
+        Problem::Evidence => "证据文件须为 PDF、PNG、JPEG 或纯文本，最多 5 个，每个不超过 10 MB",
+        Problem::Invalid => return e.message.clone(),
     };
     zh.to_string()
 }
@@ -435,5 +422,46 @@ mod tests {
         );
         assert_eq!(negotiate(None, &HeaderMap::new()), Language::En);
         assert_eq!(negotiate(Some("xx"), &headers("de")), Language::En);
+    }
+
+    #[test]
+    fn the_chinese_form_translates_by_the_problem_not_the_words() {
+        let email = FieldError::new(Problem::Email, "domain must be like example.com");
+        assert_eq!(localise_error(Language::Zh, &email), "请输入有效的电子邮箱地址");
+        assert_eq!(
+            localise_error(Language::En, &email),
+            "domain must be like example.com"
+        );
+        // The same words under another problem say that problem.
+        let host = FieldError::new(Problem::ForeignHost, "is required");
+        assert!(localise_error(Language::Zh, &host).starts_with("只能填写本站"));
+        let other = FieldError::new(Problem::Invalid, "longer than 200 characters");
+        assert_eq!(
+            localise_error(Language::Zh, &other),
+            "longer than 200 characters"
+        );
+    }
+
+    #[test]
+    fn a_notice_reports_each_problem_by_its_kind() {
+        use crate::domain::complaint::{ComplaintInput, NewComplaint};
+        let input: ComplaintInput = serde_json::from_value(serde_json::json!({
+            "claimant": {"name": " ", "email": "nobody", "phone": "call me",
+                         "address": "1 Press Road", "capacity": "owner"},
+            "work": {"title": "t", "description": "d", "original_url": "ftp://x"},
+            "infringing_urls": [],
+            "statements": {"good_faith": false, "accurate": true},
+            "signature": "s"
+        }))
+        .unwrap();
+        let errors = NewComplaint::parse(&input).unwrap_err();
+        let problem = |f: &str| errors.get(f).map(|e| e.problem);
+        assert_eq!(problem("claimant.name"), Some(Problem::Blank));
+        assert_eq!(problem("claimant.email"), Some(Problem::Email));
+        assert_eq!(problem("claimant.phone"), Some(Problem::Phone));
+        assert_eq!(problem("work.original_url"), Some(Problem::Url));
+        assert_eq!(problem("infringing_urls"), Some(Problem::NoTarget));
+        assert_eq!(problem("statements.good_faith"), Some(Problem::Statement));
+        assert_eq!(problem("statements.accurate"), None);
     }
 }

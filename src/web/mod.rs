@@ -88,7 +88,11 @@ impl AppState {
             } else {
                 format!("must be a page on this site ({ours}); {u} is not")
             };
-            errors.insert("infringing_urls".into(), message);
+            let problem = crate::domain::validate::Problem::ForeignHost;
+            errors.insert(
+                "infringing_urls".into(),
+                crate::domain::validate::FieldError::new(problem, message),
+            );
         }
         Ok(errors)
     }

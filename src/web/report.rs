@@ -47,7 +47,7 @@ fn parse(query: Result<Query<ReportQuery>, QueryRejection>) -> Result<(Period, F
     let Query(q) = query.map_err(|e| AppError::BadRequest(e.body_text()))?;
     let field = |name: &str, msg: String| {
         let mut errors = FieldErrors::new();
-        errors.insert(name.to_string(), msg);
+        errors.insert(name.to_string(), msg.into());
         AppError::Validation(errors)
     };
     let format = match q.format.as_deref().unwrap_or("html") {
