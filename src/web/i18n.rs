@@ -427,7 +427,10 @@ mod tests {
     #[test]
     fn the_chinese_form_translates_by_the_problem_not_the_words() {
         let email = FieldError::new(Problem::Email, "domain must be like example.com");
-        assert_eq!(localise_error(Language::Zh, &email), "请输入有效的电子邮箱地址");
+        assert_eq!(
+            localise_error(Language::Zh, &email),
+            "请输入有效的电子邮箱地址"
+        );
         assert_eq!(
             localise_error(Language::En, &email),
             "domain must be like example.com"
