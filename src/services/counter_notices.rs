@@ -255,17 +255,19 @@ pub async fn file(
         &json!({"counter_notice_id": n.id, "article_id": a.id, "restore_at": format_timestamp(restore_at)}),
     )
     .await?;
-    tell_both(&txn, &site, &c, &n, round, now).await?;
+    tell_both(&txn, &site, &c, &n, &new.email, round, now).await?;
     txn.commit().await?;
     Ok(Filed::Created(Box::new(n)))
 }
 
 /// The claimant gets the counter-notice; the counter-notifier, its acknowledgement.
+#[allow(clippy::too_many_arguments)]
 async fn tell_both(
     txn: &impl ConnectionTrait,
     site: &Site<'_>,
     c: &complaint::Model,
     n: &counter_notice::Model,
+    notifier: &EmailAddress,
     round: i32,
     now: OffsetDateTime,
 ) -> ServiceResult<()> {
@@ -303,10 +305,6 @@ async fn tell_both(
         )
         .await?;
     }
-    // Checked when filed; a row that no longer parses owes no acknowledgement.
-    let Ok(notifier) = EmailAddress::parse(&n.email) else {
-        return Ok(());
-    };
     let body = render_email(CounterNoticeAck {
         n,
         restore_at: &when,
@@ -320,7 +318,7 @@ async fn tell_both(
                 NoticeKind::CounterNoticeAck,
                 Occasion::CounterNotice(n.id),
             ),
-            recipient: &notifier,
+            recipient: notifier,
             subject: format!("Counter-notice #{} received", n.id),
             body_text: body,
             body_html: None,

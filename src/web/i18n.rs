@@ -8,6 +8,7 @@ use crate::services::error::Conflict;
 
 /// Every string a public page shows.
 pub struct Texts {
+    pub language: Language,
     pub lang: &'static str,
     pub other_lang: &'static str,
     pub other_lang_name: &'static str,
@@ -103,6 +104,7 @@ pub struct Texts {
 }
 
 pub static EN: Texts = Texts {
+    language: Language::En,
     lang: "en",
     other_lang: "zh",
     other_lang_name: "中文",
@@ -195,6 +197,7 @@ pub static EN: Texts = Texts {
 };
 
 pub static ZH: Texts = Texts {
+    language: Language::Zh,
     lang: "zh",
     other_lang: "en",
     other_lang_name: "English",
@@ -296,7 +299,7 @@ pub fn texts(lang: Language) -> &'static Texts {
 impl Texts {
     /// What a page says when the complaint's state refuses the request, by its code.
     pub fn conflict(&self, c: Conflict) -> &'static str {
-        if self.lang != "zh" {
+        if self.language == Language::En {
             return c.message();
         }
         match c {
