@@ -102,6 +102,7 @@ async fn measure(open: usize, due: usize) -> (Duration, u64) {
             staff_notify: &staff,
             escalation_to: &staff,
             appeal_window: std::time::Duration::from_secs(180 * 86_400),
+            staff_language: takedown::domain::complaint::Language::En,
         },
     };
     let t = Instant::now();

@@ -73,6 +73,8 @@ pub struct Config {
     pub workdays: BTreeSet<time::Date>,
     /// How long after a rejection the claimant may appeal.
     pub appeal_window: Duration,
+    /// The language of the emails to staff and the escalation address (`STAFF_LANGUAGE`).
+    pub staff_language: crate::domain::complaint::Language,
     /// Where removals and restorations are POSTed, signed with `webhook_secret`.
     pub cms_webhook_url: Option<String>,
     pub webhook_secret: Option<String>,
@@ -116,6 +118,7 @@ impl fmt::Debug for Config {
             .field("holidays", &self.holidays.len())
             .field("workdays", &self.workdays.len())
             .field("appeal_window", &self.appeal_window)
+            .field("staff_language", &self.staff_language)
             .field("cms_webhook_url", &self.cms_webhook_url)
             .field("webhook_signed", &self.webhook_secret.is_some())
             .finish()
@@ -204,6 +207,7 @@ impl Config {
             holidays: BTreeSet::new(),
             workdays: BTreeSet::new(),
             appeal_window: Duration::from_secs(183 * 86_400),
+            staff_language: crate::domain::complaint::Language::En,
             cms_webhook_url: None,
             webhook_secret: None,
             public_report: false,
@@ -288,6 +292,10 @@ impl Config {
                 .filter(|s| !s.is_empty())
                 .map(|s| humantime::parse_duration(s).with_context(|| format!("REMINDERS: {s}")))
                 .collect::<Result<Vec<_>>>()?;
+        }
+        if let Some(v) = var("STAFF_LANGUAGE") {
+            self.staff_language = crate::domain::complaint::Language::parse(&v)
+                .context("STAFF_LANGUAGE must be zh or en")?;
         }
         if let Some(v) = var("ON_BREACH") {
             self.on_breach = OnBreach::parse(&v).context("ON_BREACH must be remove or escalate")?;

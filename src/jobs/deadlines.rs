@@ -21,12 +21,11 @@ use time::OffsetDateTime;
 use crate::audit;
 use crate::db;
 use crate::domain::deadline::{OnBreach, StepKind, StepState, latest_only, round};
-use crate::domain::display_time::span_words;
-use crate::domain::validate::{EmailAddress, truncate_micros};
+use crate::domain::validate::truncate_micros;
 use crate::entities::{complaint, deadline_step};
-use crate::mail::notice::{NoticeKey, NoticeKind, Occasion};
+use crate::mail::letters::Reminder;
+use crate::mail::notice::{Occasion, Owed};
 use crate::mail::outbox::{self};
-use crate::mail::templates::{ReminderEn, render_email};
 use crate::services::breaches::{self, summary_of};
 use crate::services::complaints::targets_of;
 use crate::services::site::Site;
@@ -258,29 +257,17 @@ async fn remind(
 ) -> ServiceResult<()> {
     let site = &policy.site;
     let targets = targets_of(txn, c.id).await?;
-    let (summary, due) = summary_of(policy.on_breach, site, c, &targets);
-    let left = span_words((c.deadline_at - now).whole_seconds().max(0).unsigned_abs());
-    let body = render_email(ReminderEn {
-        s: &summary.view(),
-        time_left: &left,
-    })?;
-    let reviewer = c
-        .assigned_reviewer
-        .as_deref()
-        .and_then(|r| EmailAddress::parse(r).ok());
-    let key = NoticeKey::new(
-        c.id,
-        round,
-        NoticeKind::Reminder,
-        Occasion::Reminder(step.occasion.clone()),
-    );
-    let subject = format!("Reminder: complaint #{} due {due} ({left} left)", c.id);
-    outbox::enqueue_each(
+    let summary = summary_of(policy.on_breach, site, c, &targets);
+    let left = (c.deadline_at - now).whole_seconds().max(0).unsigned_abs();
+    let occasion = Occasion::Reminder(step.occasion.clone());
+    outbox::post(
         txn,
-        &key,
-        site.staff_notify.iter().chain(reviewer.as_ref()).collect(),
-        &subject,
-        &body,
+        &Owed::on(c.id, round, occasion),
+        &Reminder {
+            s: &summary.view(),
+            left,
+        },
+        &site.desk_and_reviewer(c.assigned_reviewer.as_deref()),
         site.public_base_url,
         now,
     )

@@ -1,8 +1,10 @@
-//! Email: the outbox (rows written inside the caller's transaction) and the templates.
+//! Email: the outbox (rows written inside the caller's transaction), the letters it
+//! carries and their delivery.
 
 pub mod delivery;
+pub mod letter;
+pub mod letters;
 pub mod notice;
 pub mod outbox;
 pub mod smtp;
-pub mod templates;
 pub mod webhook;

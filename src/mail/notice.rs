@@ -182,6 +182,47 @@ impl NoticeKey {
     }
 }
 
+/// An owed email short of its kind, which the letter posted for it brings.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Owed {
+    pub complaint_id: Option<i64>,
+    pub round: i32,
+    pub occasion: Occasion,
+}
+
+impl Owed {
+    /// Owed once in the round.
+    pub fn once(complaint_id: i64, round: i32) -> Self {
+        Self::on(complaint_id, round, Occasion::Once)
+    }
+
+    pub fn on(complaint_id: i64, round: i32, occasion: Occasion) -> Self {
+        Self {
+            complaint_id: Some(complaint_id),
+            round,
+            occasion,
+        }
+    }
+
+    /// A digest of receipts, which spans complaints.
+    pub fn digest(first_complaint: i64) -> Self {
+        Self {
+            complaint_id: None,
+            round: 0,
+            occasion: Occasion::Digest(first_complaint),
+        }
+    }
+
+    pub fn key(&self, kind: NoticeKind) -> NoticeKey {
+        NoticeKey {
+            complaint_id: self.complaint_id,
+            round: self.round,
+            kind,
+            occasion: self.occasion.clone(),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use std::collections::HashSet;

@@ -5,8 +5,50 @@ use sea_orm::{ConnectionTrait, DbErr, Value};
 use time::OffsetDateTime;
 
 use crate::db::stmt;
+use crate::domain::complaint::Language;
 use crate::domain::validate::{EmailAddress, truncate_micros};
-use crate::mail::notice::NoticeKey;
+use crate::mail::letter::{Layout, Letter, Recipient, RenderError, Rendered};
+use crate::mail::notice::{NoticeKey, Owed};
+
+/// Posting a letter failed: it could not be written (a bug), or the row not stored.
+#[derive(Debug, thiserror::Error)]
+pub enum PostError {
+    #[error(transparent)]
+    Render(#[from] RenderError),
+    #[error(transparent)]
+    Db(#[from] DbErr),
+}
+
+/// Posts `letter` to each recipient, written in the recipient's language, as the owed
+/// email `owed` of the letter's kind: each recipient gets one row, and posting the
+/// same owed email again writes nothing. Renders each language once.
+pub async fn post<L: Letter>(
+    txn: &impl ConnectionTrait,
+    owed: &Owed,
+    letter: &L,
+    to: &[Recipient],
+    public_base_url: &str,
+    now: OffsetDateTime,
+) -> Result<(), PostError> {
+    let notice = owed.key(L::KIND);
+    let mut rendered: [Option<Rendered>; 2] = [None, None];
+    for r in to {
+        let slot = &mut rendered[usize::from(r.language == Language::Zh)];
+        if slot.is_none() {
+            *slot = Some(letter.render(&Layout::new(r.language, public_base_url))?);
+        }
+        let Some(text) = slot.as_ref() else { continue };
+        let email = Email {
+            notice: notice.clone(),
+            recipient: &r.address,
+            subject: text.subject.clone(),
+            body_text: text.text.clone(),
+            body_html: Some(text.html.clone()),
+        };
+        enqueue(txn, &email, public_base_url, now).await?;
+    }
+    Ok(())
+}
 
 /// One email to enqueue.
 pub struct Email<'a> {
@@ -51,30 +93,6 @@ pub async fn enqueue(
         now,
     )
     .await
-}
-
-/// Enqueues one plain-text notice to each of `recipients` (the desk, or everyone a
-/// counter-notice concerns); each gets its own row and its own dedupe key.
-pub async fn enqueue_each(
-    txn: &impl ConnectionTrait,
-    notice: &NoticeKey,
-    recipients: Vec<&EmailAddress>,
-    subject: &str,
-    body: &str,
-    public_base_url: &str,
-    now: OffsetDateTime,
-) -> Result<(), DbErr> {
-    for to in recipients {
-        let email = Email {
-            notice: notice.clone(),
-            recipient: to,
-            subject: subject.to_string(),
-            body_text: body.to_string(),
-            body_html: None,
-        };
-        enqueue(txn, &email, public_base_url, now).await?;
-    }
-    Ok(())
 }
 
 /// Enqueues one CMS webhook: a row of kind `webhook` whose recipient is the URL,

@@ -16,10 +16,11 @@ use crate::domain::display_time::display;
 use crate::domain::personal;
 use crate::domain::validate::{format_timestamp, truncate_micros};
 use crate::entities::{complaint, complaint_round};
-use crate::mail::notice::{NoticeKey, NoticeKind, Occasion};
-use crate::mail::outbox::{self};
-use crate::mail::templates::{AppealFiled, render_email};
+use crate::mail::letters::AppealFiled;
+use crate::mail::notice::Owed;
+use crate::mail::outbox;
 use crate::services::complaints::row_by_code;
+use crate::services::site::Site;
 use crate::services::steps;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -132,24 +133,19 @@ async fn tell_staff(
 ) -> ServiceResult<()> {
     let due = display(deadline_at);
     let url = format!("{}/staff/complaints/{}", config.public_base_url, c.id);
-    let body = render_email(AppealFiled {
+    let site = Site::of(config);
+    let letter = AppealFiled {
         id: c.id,
         statement,
         first_reason: c.decision_reason.as_deref().unwrap_or(""),
         deadline_at: &due,
         url: &url,
-    })?;
-    let key = NoticeKey::new(c.id, APPEAL_ROUND, NoticeKind::Appeal, Occasion::Once);
-    let subject = format!(
-        "Appeal: complaint #{} returns to the queue, due {due}",
-        c.id
-    );
-    outbox::enqueue_each(
+    };
+    outbox::post(
         txn,
-        &key,
-        config.staff_notify.iter().collect(),
-        &subject,
-        &body,
+        &Owed::once(c.id, APPEAL_ROUND),
+        &letter,
+        &site.desk(),
         &config.public_base_url,
         now,
     )

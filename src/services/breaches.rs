@@ -10,20 +10,17 @@ use serde_json::json;
 use time::OffsetDateTime;
 
 use crate::audit;
-use crate::domain::complaint::Language;
 use crate::domain::deadline::{FIRST_ROUND, OnBreach, round};
 use crate::domain::display_time::display;
 use crate::domain::holds::HoldKind;
-use crate::domain::validate::{EmailAddress, format_timestamp};
+use crate::domain::validate::format_timestamp;
 use crate::entities::{complaint, complaint_target};
-use crate::mail::notice::{NoticeKey, NoticeKind, Occasion};
-use crate::mail::outbox::{self, Email};
-use crate::mail::templates::{
-    DeadlineSummary, EscalationEn, Removal, RemovalEn, RemovalZh, render_email,
-};
+use crate::mail::letters::{DeadlineSummary, Escalation, ProvisionalRemoval};
+use crate::mail::notice::Owed;
+use crate::mail::outbox;
 use crate::services::complaints::{status_url, targets_of};
 use crate::services::holds::{self, Moved};
-use crate::services::site::Site;
+use crate::services::site::{self, Site};
 use crate::services::sources::{self, News};
 
 const ACTOR: &str = "scheduler";
@@ -36,7 +33,7 @@ pub struct Summary {
     claimant: String,
     work_title: String,
     pub targets: Vec<String>,
-    status_url: String,
+    url: String,
     removes: bool,
     unconfirmed: bool,
 }
@@ -50,7 +47,7 @@ impl Summary {
             claimant: &self.claimant,
             work_title: &self.work_title,
             targets: &self.targets,
-            status_url: &self.status_url,
+            url: &self.url,
             removes: self.removes,
             unconfirmed: self.unconfirmed,
         }
@@ -62,29 +59,25 @@ fn removes(on_breach: OnBreach, c: &complaint::Model) -> bool {
     on_breach == OnBreach::Remove && round(c.appealed_at.is_some()) == FIRST_ROUND
 }
 
-/// The summary of `c`'s deadline, and its deadline as shown.
+/// The summary of `c`'s deadline.
 pub fn summary_of(
     on_breach: OnBreach,
     site: &Site<'_>,
     c: &complaint::Model,
     targets: &[complaint_target::Model],
-) -> (Summary, String) {
-    let due = display(c.deadline_at);
-    (
-        Summary {
-            id: c.id,
-            deadline_at: due.clone(),
-            received_at: display(c.received_at),
-            claimant: c.claimant_name.clone(),
-            work_title: c.work_title.clone(),
-            targets: targets.iter().map(|t| t.url.clone()).collect(),
-            status_url: status_url(site.public_base_url, &c.tracking_code),
-            removes: removes(on_breach, c),
-            // Nothing is taken down on the word of an address no one has shown is theirs.
-            unconfirmed: c.confirmed_at.is_none(),
-        },
-        due,
-    )
+) -> Summary {
+    Summary {
+        id: c.id,
+        deadline_at: display(c.deadline_at),
+        received_at: display(c.received_at),
+        claimant: c.claimant_name.clone(),
+        work_title: c.work_title.clone(),
+        targets: targets.iter().map(|t| t.url.clone()).collect(),
+        url: site.staff_url(c.id),
+        removes: removes(on_breach, c),
+        // Nothing is taken down on the word of an address no one has shown is theirs.
+        unconfirmed: c.confirmed_at.is_none(),
+    }
 }
 
 /// Handles `c`'s missed deadline; returns how many articles went down.
@@ -100,22 +93,18 @@ pub async fn breach(
     am.overdue = Set(true);
     am.update(txn).await?;
     let targets = targets_of(txn, c.id).await?;
-    let (summary, due) = summary_of(on_breach, site, c, &targets);
+    let summary = summary_of(on_breach, site, c, &targets);
     let held = if summary.removes && !summary.unconfirmed {
         let kind = HoldKind::Provisional;
         holds::place_on_targets(txn, site, &targets, kind, c.id, ACTOR, now).await?
     } else {
         Vec::new()
     };
-    let body = render_email(EscalationEn { s: &summary.view() })?;
-    let key = NoticeKey::new(c.id, round, NoticeKind::Escalation, Occasion::Once);
-    let subject = format!("Deadline missed: complaint #{} was due {due}", c.id);
-    outbox::enqueue_each(
+    outbox::post(
         txn,
-        &key,
-        site.escalation_to.iter().collect(),
-        &subject,
-        &body,
+        &Owed::once(c.id, round),
+        &Escalation { s: &summary.view() },
+        &site.escalation(),
         site.public_base_url,
         now,
     )
@@ -157,42 +146,19 @@ async fn tell_claimant(
     held: &[Moved],
     now: OffsetDateTime,
 ) -> ServiceResult<()> {
-    let Ok(claimant) = EmailAddress::parse(&c.claimant_email) else {
-        return Ok(());
-    };
     let urls: Vec<String> = held.iter().map(|m| m.article.url.clone()).collect();
     let url = status_url(site.public_base_url, &c.tracking_code);
-    let r = &Removal {
+    let letter = ProvisionalRemoval {
         name: &c.claimant_name,
         code: &c.tracking_code,
         targets: &urls,
         status_url: &url,
     };
-    let (subject, body) = match c.language {
-        Language::Zh => (
-            format!(
-                "内容已暂时删除 / Content removed provisionally: complaint {}",
-                c.tracking_code
-            ),
-            render_email(RemovalZh { r })?,
-        ),
-        Language::En => (
-            format!(
-                "Content removed provisionally: complaint {}",
-                c.tracking_code
-            ),
-            render_email(RemovalEn { r })?,
-        ),
-    };
-    outbox::enqueue(
+    outbox::post(
         txn,
-        &Email {
-            notice: NoticeKey::new(c.id, round, NoticeKind::ProvisionalRemoval, Occasion::Once),
-            recipient: &claimant,
-            subject,
-            body_text: body,
-            body_html: None,
-        },
+        &Owed::once(c.id, round),
+        &letter,
+        &site::claimant(c),
         site.public_base_url,
         now,
     )

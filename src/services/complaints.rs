@@ -11,7 +11,7 @@ use serde_json::json;
 use time::OffsetDateTime;
 
 use crate::audit;
-use crate::domain::complaint::{ComplaintStatus, NewComplaint, TrackingCode, deadline};
+use crate::domain::complaint::{ComplaintStatus, Language, NewComplaint, TrackingCode, deadline};
 use crate::domain::deadline::{FIRST_ROUND, StepKind, StepState, plan};
 use crate::domain::display_time::display;
 use crate::domain::personal;
@@ -19,9 +19,10 @@ use crate::domain::validate::{EmailAddress, format_timestamp, truncate_micros};
 use crate::entities::{
     article, complaint, complaint_evidence, complaint_match, complaint_target, deadline_step,
 };
-use crate::mail::notice::{NoticeKey, NoticeKind, Occasion};
-use crate::mail::outbox::{self};
-use crate::mail::templates::{NewComplaintEn, render_email};
+use crate::mail::letter::Recipient;
+use crate::mail::letters::NewComplaint as NewComplaintLetter;
+use crate::mail::notice::Owed;
+use crate::mail::outbox;
 use crate::services::confirmation::ConfirmToken;
 use crate::services::evidence::EvidenceFile;
 use crate::services::matching::{Match, MatchIndex};
@@ -85,6 +86,7 @@ pub struct IntakePolicy<'a> {
     pub reminders: &'a [std::time::Duration],
     pub public_base_url: &'a str,
     pub staff_notify: &'a [EmailAddress],
+    pub staff_language: Language,
     /// Receipts per claimant address per hour; 0 turns the limit off.
     pub receipt_rate_limit: u32,
 }
@@ -425,7 +427,7 @@ async fn tell_staff(
 ) -> ServiceResult<()> {
     let received = display(c.received_at);
     let due = display(c.deadline_at);
-    let url = status_url(policy.public_base_url, &c.tracking_code);
+    let url = format!("{}/staff/complaints/{}", policy.public_base_url, c.id);
     let match_lines: Vec<String> = matches
         .iter()
         .map(|m| {
@@ -437,7 +439,7 @@ async fn tell_staff(
             )
         })
         .collect();
-    let staff_body = render_email(NewComplaintEn {
+    let letter = NewComplaintLetter {
         id: c.id,
         code: &c.tracking_code,
         received_at: &received,
@@ -447,16 +449,13 @@ async fn tell_staff(
         work_title: &new.work_title,
         targets: target_lines,
         matches: &match_lines,
-        status_url: &url,
-    })?;
-    let key = NoticeKey::new(c.id, FIRST_ROUND, NoticeKind::NewComplaint, Occasion::Once);
-    let subject = format!("New complaint #{} due {due}", c.id);
-    outbox::enqueue_each(
+        url: &url,
+    };
+    outbox::post(
         txn,
-        &key,
-        policy.staff_notify.iter().collect(),
-        &subject,
-        &staff_body,
+        &Owed::once(c.id, FIRST_ROUND),
+        &letter,
+        &Recipient::all(policy.staff_notify, policy.staff_language),
         policy.public_base_url,
         c.received_at,
     )

@@ -22,14 +22,13 @@ use crate::domain::holds::{HoldKind, Release};
 use crate::domain::validate::FieldErrors;
 use crate::domain::validate::{Checker, EmailAddress, format_timestamp, truncate_micros};
 use crate::entities::{article, complaint, counter_notice};
-use crate::mail::notice::{NoticeKey, NoticeKind, Occasion};
-use crate::mail::outbox::{self, Email};
-use crate::mail::templates::{
-    CounterNoticeAck, CounterNoticeForward, LegalActionNotice, Restored, render_email,
-};
+use crate::mail::letter::Recipient;
+use crate::mail::letters::{CounterNoticeAck, CounterNoticeForward, LegalActionNotice, Restored};
+use crate::mail::notice::{Occasion, Owed};
+use crate::mail::outbox;
 use crate::services::complaints::status_url;
 use crate::services::holds;
-use crate::services::site::Site;
+use crate::services::site::{self, Site};
 use crate::services::steps;
 
 /// A counter-notice as sent, every field optional so each missing one can be named.
@@ -271,63 +270,29 @@ async fn tell_both(
     round: i32,
     now: OffsetDateTime,
 ) -> ServiceResult<()> {
-    let restore_at = n.restore_at;
-    let when = display(restore_at);
-    if let Ok(to) = EmailAddress::parse(&c.claimant_email) {
-        let zh = c.language == Language::Zh;
-        let body = render_email(CounterNoticeForward {
-            zh,
-            code: &c.tracking_code,
-            n,
-            restore_at: &when,
-            status_url: &status_url(site.public_base_url, &c.tracking_code),
-        })?;
-        outbox::enqueue(
-            txn,
-            &Email {
-                notice: NoticeKey::new(
-                    c.id,
-                    round,
-                    NoticeKind::CounterNoticeForward,
-                    Occasion::CounterNotice(n.id),
-                ),
-                recipient: &to,
-                subject: format!(
-                    "{}Counter-notice on complaint {}: content returns {when}",
-                    if zh { "反通知 / " } else { "" },
-                    c.tracking_code
-                ),
-                body_text: body,
-                body_html: None,
-            },
-            site.public_base_url,
-            now,
-        )
-        .await?;
-    }
-    let body = render_email(CounterNoticeAck {
+    let when = display(n.restore_at);
+    let owed = Owed::on(c.id, round, Occasion::CounterNotice(n.id));
+    let url = status_url(site.public_base_url, &c.tracking_code);
+    let forward = CounterNoticeForward {
+        code: &c.tracking_code,
         n,
         restore_at: &when,
-    })?;
-    outbox::enqueue(
-        txn,
-        &Email {
-            notice: NoticeKey::new(
-                c.id,
-                round,
-                NoticeKind::CounterNoticeAck,
-                Occasion::CounterNotice(n.id),
-            ),
-            recipient: notifier,
-            subject: format!("Counter-notice #{} received", n.id),
-            body_text: body,
-            body_html: None,
-        },
-        site.public_base_url,
-        now,
-    )
-    .await?;
+        status_url: &url,
+    };
+    let to = site::claimant(c);
+    outbox::post(txn, &owed, &forward, &to, site.public_base_url, now).await?;
+    let ack = CounterNoticeAck {
+        n,
+        restore_at: &when,
+    };
+    let to = [Recipient::new(notifier.clone(), notifier_language(n))];
+    outbox::post(txn, &owed, &ack, &to, site.public_base_url, now).await?;
     Ok(())
+}
+
+/// A counter-notifier hears in the language they wrote their statement in.
+fn notifier_language(n: &counter_notice::Model) -> Language {
+    Language::of_text(&format!("{}{}", n.name, n.statement))
 }
 
 /// The restoration step of counter-notice `id` fell due: restore its article unless
@@ -373,42 +338,21 @@ pub async fn restore_due(
         &json!({"counter_notice_id": n.id, "article_id": a.id, "article_restored": restored}),
     )
     .await?;
-    let body = render_email(Restored {
+    let letter = Restored {
         url: &a.url,
         id: c.id,
         counter_notice_id: n.id,
         still_held: !restored,
-    })?;
-    let subject = if restored {
-        format!("Content restored after counter-notice #{}", n.id)
-    } else {
-        format!(
-            "Counter-notice #{}: removal lifted, the article stays down under another complaint",
-            n.id
-        )
     };
-    let recipients = [
-        EmailAddress::parse(&c.claimant_email).ok(),
-        EmailAddress::parse(&n.email).ok(),
-    ];
+    // Everyone concerned, each in their own language.
+    let mut to = site::claimant(c);
+    if let Ok(notifier) = EmailAddress::parse(&n.email) {
+        to.push(Recipient::new(notifier, notifier_language(&n)));
+    }
+    to.extend(site.desk());
     let round = round(c.appealed_at.is_some());
-    let key = NoticeKey::new(
-        c.id,
-        round,
-        NoticeKind::Restored,
-        Occasion::CounterNotice(n.id),
-    );
-    let everyone = recipients.iter().flatten().chain(site.staff_notify.iter());
-    outbox::enqueue_each(
-        txn,
-        &key,
-        everyone.collect(),
-        &subject,
-        &body,
-        site.public_base_url,
-        now,
-    )
-    .await?;
+    let owed = Owed::on(c.id, round, Occasion::CounterNotice(n.id));
+    outbox::post(txn, &owed, &letter, &to, site.public_base_url, now).await?;
     Ok(restored)
 }
 
@@ -454,28 +398,11 @@ pub async fn record_legal_action(
         am.update(&txn).await?;
         steps::cancel_restore(&txn, c.id, n.id, "the claimant reported legal action", now).await?;
         if let Ok(to) = EmailAddress::parse(&n.email) {
-            let body = render_email(LegalActionNotice { n, id: c.id })?;
-            outbox::enqueue(
-                &txn,
-                &Email {
-                    notice: NoticeKey::new(
-                        c.id,
-                        round(c.appealed_at.is_some()),
-                        NoticeKind::LegalAction,
-                        Occasion::CounterNotice(n.id),
-                    ),
-                    recipient: &to,
-                    subject: format!(
-                        "Counter-notice #{}: the claimant has taken legal action",
-                        n.id
-                    ),
-                    body_text: body,
-                    body_html: None,
-                },
-                site.public_base_url,
-                now,
-            )
-            .await?;
+            let round = round(c.appealed_at.is_some());
+            let owed = Owed::on(c.id, round, Occasion::CounterNotice(n.id));
+            let letter = LegalActionNotice { n, id: c.id };
+            let to = [Recipient::new(to, notifier_language(n))];
+            outbox::post(&txn, &owed, &letter, &to, site.public_base_url, now).await?;
         }
     }
     audit::append(

@@ -10,19 +10,18 @@ use time::OffsetDateTime;
 
 use crate::audit;
 use crate::db;
-use crate::domain::complaint::{ComplaintStatus, Language};
+use crate::domain::complaint::ComplaintStatus;
 use crate::domain::deadline::round;
-use crate::domain::display_time::{span_words, span_words_zh};
 use crate::domain::holds::{HoldKind, Release};
-use crate::domain::validate::{EmailAddress, truncate_micros};
+use crate::domain::validate::truncate_micros;
 use crate::entities::{complaint, complaint_target};
-use crate::mail::notice::{NoticeKey, NoticeKind, Occasion};
-use crate::mail::outbox::{self, Email};
-use crate::mail::templates::{DecisionEn, DecisionNotice, DecisionZh, render_email};
+use crate::mail::letters::Decision as DecisionLetter;
+use crate::mail::notice::Owed;
+use crate::mail::outbox;
 use crate::services::complaints::{status_url, targets_of};
 use crate::services::holds::{self};
 use crate::services::pauses::{self, Ended};
-use crate::services::site::Site;
+use crate::services::site::{self, Site};
 use crate::services::sources::{self, News};
 use crate::services::steps;
 
@@ -200,49 +199,21 @@ async fn tell_claimant(
     told: &Told<'_>,
     now: OffsetDateTime,
 ) -> ServiceResult<()> {
-    let Ok(to) = EmailAddress::parse(&c.claimant_email) else {
-        return Ok(());
-    };
     let url = status_url(site.public_base_url, &c.tracking_code);
-    let zh = c.language == Language::Zh;
-    let window = site.appeal_window.as_secs();
-    let appeal_window = if zh {
-        span_words_zh(window)
-    } else {
-        span_words(window)
-    };
-    let d = &DecisionNotice {
+    let letter = DecisionLetter {
         code: &c.tracking_code,
         upheld: told.decision == Decision::Uphold,
         restored: told.restored,
         reason: told.reason,
         targets: told.targets,
         status_url: &url,
-        appeal_window: &appeal_window,
+        appeal_window: site.appeal_window.as_secs(),
     };
-    let (subject, body) = if zh {
-        (
-            format!(
-                "您的版权投诉已有处理结果 / Decision on complaint {}",
-                c.tracking_code
-            ),
-            render_email(DecisionZh { d })?,
-        )
-    } else {
-        (
-            format!("Decision on your copyright complaint {}", c.tracking_code),
-            render_email(DecisionEn { d })?,
-        )
-    };
-    outbox::enqueue(
+    outbox::post(
         txn,
-        &Email {
-            notice: NoticeKey::new(c.id, told.round, NoticeKind::Decision, Occasion::Once),
-            recipient: &to,
-            subject,
-            body_text: body,
-            body_html: None,
-        },
+        &Owed::once(c.id, told.round),
+        &letter,
+        &site::claimant(c),
         site.public_base_url,
         now,
     )

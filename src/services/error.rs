@@ -4,7 +4,8 @@
 use sea_orm::DbErr;
 
 use crate::domain::validate::FieldErrors;
-use crate::mail::templates::RenderError;
+use crate::mail::letter::RenderError;
+use crate::mail::outbox::PostError;
 
 /// A request that the complaint's current state refuses. `code()` is the contract's
 /// `error` value; pages translate by it.
@@ -92,6 +93,15 @@ pub enum ServiceError {
     Conflict(Conflict),
     #[error("validation failed")]
     Invalid(FieldErrors),
+}
+
+impl From<PostError> for ServiceError {
+    fn from(e: PostError) -> Self {
+        match e {
+            PostError::Render(e) => Self::Render(e),
+            PostError::Db(e) => Self::Db(e),
+        }
+    }
 }
 
 impl From<Conflict> for ServiceError {

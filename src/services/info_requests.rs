@@ -15,20 +15,20 @@ use time::OffsetDateTime;
 
 use crate::audit;
 use crate::db;
-use crate::domain::complaint::{ComplaintStatus, Language};
+use crate::domain::complaint::ComplaintStatus;
 use crate::domain::deadline::{StepKind, StepState, info_wait_step, round};
-use crate::domain::display_time::{display, span_words};
+use crate::domain::display_time::display;
 use crate::domain::holds::Release;
 use crate::domain::personal;
-use crate::domain::validate::{EmailAddress, format_timestamp, truncate_micros};
+use crate::domain::validate::{format_timestamp, truncate_micros};
 use crate::entities::{complaint, deadline_step};
-use crate::mail::notice::{NoticeKey, NoticeKind, Occasion};
-use crate::mail::outbox::{self, Email};
-use crate::mail::templates::{InfoAnswered, InfoClosed, InfoRequest, render_email};
+use crate::mail::letters::{InfoAnswered, InfoClosed, InfoRequest};
+use crate::mail::notice::{Occasion, Owed};
+use crate::mail::outbox;
 use crate::services::complaints::{row_by_code, status_url};
 use crate::services::holds;
 use crate::services::pauses::{self, Ended};
-use crate::services::site::Site;
+use crate::services::site::{self, Site};
 use crate::services::steps;
 
 /// Longest message or answer.
@@ -198,35 +198,23 @@ async fn ask_claimant(
     now: OffsetDateTime,
 ) -> ServiceResult<()> {
     let round = round(c.appealed_at.is_some());
-    if let Ok(to) = EmailAddress::parse(&c.claimant_email) {
-        let url = status_url(site.public_base_url, &c.tracking_code);
-        let by = display(answer_by);
-        let zh = c.language == Language::Zh;
-        let body = render_email(InfoRequest {
-            zh,
-            code: &c.tracking_code,
-            message,
-            answer_by: &by,
-            status_url: &url,
-        })?;
-        outbox::enqueue(
-            txn,
-            &Email {
-                notice: NoticeKey::new(c.id, round, NoticeKind::InfoRequest, occasion),
-                recipient: &to,
-                subject: format!(
-                    "{}More information needed for complaint {}",
-                    if zh { "请补充材料 / " } else { "" },
-                    c.tracking_code
-                ),
-                body_text: body,
-                body_html: None,
-            },
-            site.public_base_url,
-            now,
-        )
-        .await?;
-    }
+    let url = status_url(site.public_base_url, &c.tracking_code);
+    let by = display(answer_by);
+    let letter = InfoRequest {
+        code: &c.tracking_code,
+        message,
+        answer_by: &by,
+        status_url: &url,
+    };
+    outbox::post(
+        txn,
+        &Owed::on(c.id, round, occasion),
+        &letter,
+        &site::claimant(c),
+        site.public_base_url,
+        now,
+    )
+    .await?;
     Ok(())
 }
 
@@ -275,30 +263,20 @@ async fn tell_reviewer(
     now: OffsetDateTime,
 ) -> ServiceResult<()> {
     let round = round(c.appealed_at.is_some());
-    let recipients = site.reviewer_or_desk(c.assigned_reviewer.as_deref());
     let due = display(deadline_at);
-    let waited_words = span_words(waited.whole_seconds().unsigned_abs());
-    let url = format!("{}/staff/complaints/{}", site.public_base_url, c.id);
-    let body = render_email(InfoAnswered {
+    let url = site.staff_url(c.id);
+    let letter = InfoAnswered {
         id: c.id,
         answer,
-        waited: &waited_words,
+        waited: waited.whole_seconds().unsigned_abs(),
         deadline_at: &due,
         url: &url,
-    })?;
-    let key = NoticeKey::new(
-        c.id,
-        round,
-        NoticeKind::InfoAnswered,
-        Occasion::Request(request),
-    );
-    let subject = format!("Claimant answered: complaint #{} now due {due}", c.id);
-    outbox::enqueue_each(
+    };
+    outbox::post(
         txn,
-        &key,
-        recipients.iter().collect(),
-        &subject,
-        &body,
+        &Owed::on(c.id, round, Occasion::Request(request)),
+        &letter,
+        &site.reviewer_or_desk(c.assigned_reviewer.as_deref()),
         site.public_base_url,
         now,
     )
@@ -337,31 +315,19 @@ pub async fn close_incomplete(
         &json!({"info_requested_at": c.info_requested_at.map(format_timestamp)}),
     )
     .await?;
-    if let Ok(to) = EmailAddress::parse(&c.claimant_email) {
-        let url = status_url(site.public_base_url, &c.tracking_code);
-        let zh = c.language == Language::Zh;
-        let body = render_email(InfoClosed {
-            zh,
-            code: &c.tracking_code,
-            status_url: &url,
-        })?;
-        outbox::enqueue(
-            txn,
-            &Email {
-                notice: NoticeKey::new(c.id, round, NoticeKind::ClosedIncomplete, Occasion::Once),
-                recipient: &to,
-                subject: format!(
-                    "{}Complaint {} closed: no answer to our request",
-                    if zh { "投诉已关闭 / " } else { "" },
-                    c.tracking_code
-                ),
-                body_text: body,
-                body_html: None,
-            },
-            site.public_base_url,
-            now,
-        )
-        .await?;
-    }
+    let url = status_url(site.public_base_url, &c.tracking_code);
+    let letter = InfoClosed {
+        code: &c.tracking_code,
+        status_url: &url,
+    };
+    outbox::post(
+        txn,
+        &Owed::once(c.id, round),
+        &letter,
+        &site::claimant(c),
+        site.public_base_url,
+        now,
+    )
+    .await?;
     Ok(())
 }

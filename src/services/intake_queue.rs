@@ -138,6 +138,7 @@ async fn writer(
         reminders: &config.reminders,
         public_base_url: &config.public_base_url,
         staff_notify: &config.staff_notify,
+        staff_language: config.staff_language,
         receipt_rate_limit: config.receipt_rate_limit,
     };
     let mut jobs = Vec::with_capacity(MAX_GROUP);

@@ -19,12 +19,10 @@ use crate::domain::deadline::FIRST_ROUND;
 use crate::domain::display_time::display;
 use crate::domain::validate::{EmailAddress, truncate_micros};
 use crate::entities::{complaint, complaint_target};
-use crate::mail::notice::{NoticeKey, NoticeKind, Occasion};
-use crate::mail::outbox::{self, Email};
-use crate::mail::templates::{
-    DigestItem, Receipt, ReceiptDigest, ReceiptEn, ReceiptEnHtml, ReceiptZh, ReceiptZhHtml,
-    render_email,
-};
+use crate::mail::letter::Recipient;
+use crate::mail::letters::{DigestItem, Receipt, ReceiptDigest};
+use crate::mail::notice::Owed;
+use crate::mail::outbox;
 use crate::services::complaints::status_url;
 use crate::services::confirmation::ConfirmToken;
 
@@ -97,33 +95,11 @@ pub async fn enqueue(
         confirm_url: r.confirm_url,
         targets: r.targets,
     };
-    let r2 = &receipt;
-    let (subject, body, html) = match r.language {
-        Language::Zh => (
-            format!("我们已收到您的版权投诉 / Complaint {} received", r.code),
-            render_email(ReceiptZh { r: r2 })?,
-            render_email(ReceiptZhHtml { r: r2 })?,
-        ),
-        Language::En => (
-            format!("We received your copyright complaint {}", r.code),
-            render_email(ReceiptEn { r: r2 })?,
-            render_email(ReceiptEnHtml { r: r2 })?,
-        ),
-    };
-    outbox::enqueue(
+    outbox::post(
         txn,
-        &Email {
-            notice: NoticeKey::new(
-                r.complaint_id,
-                FIRST_ROUND,
-                NoticeKind::Receipt,
-                Occasion::Once,
-            ),
-            recipient: r.recipient,
-            subject,
-            body_text: body,
-            body_html: Some(html),
-        },
+        &Owed::once(r.complaint_id, FIRST_ROUND),
+        &receipt,
+        &[Recipient::new(r.recipient.clone(), r.language)],
         public_base_url,
         r.received_at,
     )
@@ -167,24 +143,13 @@ pub async fn send_digests(
             items.push(digest_item(&txn, public_base_url, c).await?);
         }
         let first = complaints.first().map_or(0, |c| c.id);
-        let body = render_email(ReceiptDigest { items: &items })?;
-        outbox::enqueue(
+        // One letter in one language: the first complaint's.
+        let language = complaints.first().map_or(Language::En, |c| c.language);
+        outbox::post(
             &txn,
-            &Email {
-                notice: NoticeKey {
-                    complaint_id: None,
-                    round: 0,
-                    kind: NoticeKind::ReceiptDigest,
-                    occasion: Occasion::Digest(first),
-                },
-                recipient: &to,
-                subject: format!(
-                    "我们已收到您的版权投诉 / Your copyright complaints received ({})",
-                    items.len()
-                ),
-                body_text: body,
-                body_html: None,
-            },
+            &Owed::digest(first),
+            &ReceiptDigest { items: &items },
+            &[Recipient::new(to, language)],
             public_base_url,
             now,
         )

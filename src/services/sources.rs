@@ -12,11 +12,10 @@ use time::OffsetDateTime;
 use crate::domain::complaint::Language;
 use crate::domain::validate::EmailAddress;
 use crate::entities::{article, article_revision, complaint};
-use crate::mail::notice::{NoticeKey, NoticeKind, Occasion};
-use crate::mail::outbox::{self, Email};
-use crate::mail::templates::{
-    SourceProvisional, SourceProvisionalEnded, SourceRemoval, render_email,
-};
+use crate::mail::letter::Recipient;
+use crate::mail::letters::{SourceProvisional, SourceProvisionalEnded, SourceRemoval};
+use crate::mail::notice::Owed;
+use crate::mail::outbox;
 use crate::services::site::Site;
 
 /// What the sources are told.
@@ -81,83 +80,47 @@ pub async fn tell(
         let Ok(to) = EmailAddress::parse(&address) else {
             continue;
         };
-        email(txn, site, c, round, &to, &contact, news, now).await?;
+        let to = [Recipient::new(to, contact.language)];
+        post(txn, site, c, round, &to, &contact, news, now).await?;
     }
     if let News::ProvisionalEnded { .. } = news {
+        // No outlet: the escalation address's copy, written to the desk.
         let all = Contact {
             outlet: String::new(),
-            language: Language::En,
+            language: site.staff_language,
             articles: affected
                 .iter()
                 .map(|a| (a.article.url.clone(), a.article.id, a.live))
                 .collect(),
         };
-        for to in site.escalation_to {
-            email(txn, site, c, round, to, &all, news, now).await?;
-        }
+        post(txn, site, c, round, &site.escalation(), &all, news, now).await?;
     }
     Ok(())
 }
 
+/// Posts `news` about `contact`'s articles to `to`.
 #[allow(clippy::too_many_arguments)]
-async fn email(
+async fn post(
     txn: &impl ConnectionTrait,
     site: &Site<'_>,
     c: &complaint::Model,
     round: i32,
-    to: &EmailAddress,
+    to: &[Recipient],
     contact: &Contact,
     news: News<'_>,
     now: OffsetDateTime,
 ) -> ServiceResult<()> {
-    let (kind, subject, body) = compose(site, c.id, contact, news)?;
-    outbox::enqueue(
-        txn,
-        &Email {
-            notice: NoticeKey::new(c.id, round, kind, Occasion::Once),
-            recipient: to,
-            subject,
-            body_text: body,
-            body_html: None,
-        },
-        site.public_base_url,
-        now,
-    )
-    .await?;
-    Ok(())
-}
-
-/// The kind, subject and body of `news` for `contact`, in the contact's language.
-fn compose(
-    site: &Site<'_>,
-    id: i64,
-    contact: &Contact,
-    news: News<'_>,
-) -> ServiceResult<(NoticeKind, String, String)> {
-    let zh = contact.language == Language::Zh;
-    // No outlet: the escalation address's copy, written to the desk.
-    let outlet = contact.outlet.as_str();
-    // Subjects lead with Chinese for a Chinese source, and always carry the English.
-    let subject = |zh_words: &str, en_words: &str| {
-        let en = format!("{en_words}: complaint #{id}");
-        if zh { format!("{zh_words} / {en}") } else { en }
-    };
-    Ok(match news {
+    let (id, outlet, base) = (c.id, contact.outlet.as_str(), site.public_base_url);
+    let owed = Owed::once(c.id, round);
+    match news {
         News::Provisional => {
             let targets: Vec<String> = contact.articles.iter().map(|a| a.0.clone()).collect();
-            (
-                NoticeKind::ProvisionalRemovalSource,
-                subject(
-                    "转载内容已暂时删除",
-                    "Republished content removed provisionally",
-                ),
-                render_email(SourceProvisional {
-                    zh,
-                    outlet,
-                    id,
-                    targets: &targets,
-                })?,
-            )
+            let letter = SourceProvisional {
+                outlet,
+                id,
+                targets: &targets,
+            };
+            outbox::post(txn, &owed, &letter, to, base, now).await?;
         }
         News::Removed { reason } => {
             let targets: Vec<(String, String)> = contact
@@ -165,17 +128,13 @@ fn compose(
                 .iter()
                 .map(|a| (a.0.clone(), site.counter_notice_url(a.1)))
                 .collect();
-            (
-                NoticeKind::RemovalSource,
-                subject("转载内容已删除", "Republished content removed"),
-                render_email(SourceRemoval {
-                    zh,
-                    outlet,
-                    id,
-                    targets: &targets,
-                    reason,
-                })?,
-            )
+            let letter = SourceRemoval {
+                outlet,
+                id,
+                targets: &targets,
+                reason,
+            };
+            outbox::post(txn, &owed, &letter, to, base, now).await?;
         }
         News::ProvisionalEnded { withdrawn, reason } => {
             let targets: Vec<(String, bool)> = contact
@@ -183,19 +142,15 @@ fn compose(
                 .iter()
                 .map(|a| (a.0.clone(), a.2))
                 .collect();
-            let t = SourceProvisionalEnded {
-                zh,
+            let letter = SourceProvisionalEnded {
                 outlet,
                 id,
                 withdrawn,
                 reason,
                 targets: &targets,
             };
-            (
-                NoticeKind::ProvisionalEnded,
-                subject("暂时删除已结束", "Provisional removal ended"),
-                render_email(t)?,
-            )
+            outbox::post(txn, &owed, &letter, to, base, now).await?;
         }
-    })
+    }
+    Ok(())
 }

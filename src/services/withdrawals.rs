@@ -13,19 +13,19 @@ use time::OffsetDateTime;
 
 use crate::audit;
 use crate::db;
-use crate::domain::complaint::{ComplaintStatus, Language};
+use crate::domain::complaint::ComplaintStatus;
 use crate::domain::deadline::{APPEAL_ROUND, FIRST_ROUND, round};
 use crate::domain::holds::Release;
 use crate::domain::personal;
-use crate::domain::validate::{EmailAddress, truncate_micros};
+use crate::domain::validate::truncate_micros;
 use crate::entities::{complaint, complaint_round};
-use crate::mail::notice::{NoticeKey, NoticeKind, Occasion};
-use crate::mail::outbox::{self, Email};
-use crate::mail::templates::{WithdrawnAck, WithdrawnStaff, render_email};
+use crate::mail::letters::{WithdrawnAck, WithdrawnStaff};
+use crate::mail::notice::Owed;
+use crate::mail::outbox;
 use crate::services::complaints::{row_by_code, status_url};
 use crate::services::holds;
 use crate::services::pauses::{self, Ended};
-use crate::services::site::Site;
+use crate::services::site::{self, Site};
 use crate::services::steps;
 
 /// Withdrawn; these articles were restored. The status is `rejected` when an appeal
@@ -150,65 +150,31 @@ async fn tell(
     restored: &[i64],
     now: OffsetDateTime,
 ) -> ServiceResult<()> {
-    let staff_url = format!("{}/staff/complaints/{}", site.public_base_url, c.id);
+    let staff_url = site.staff_url(c.id);
     let appeal = round == APPEAL_ROUND;
     let restored = restored
         .iter()
         .map(|id| format!("#{id}"))
         .collect::<Vec<_>>()
         .join(", ");
-    let body = render_email(WithdrawnStaff {
+    let owed = Owed::once(c.id, round);
+    let letter = WithdrawnStaff {
         id: c.id,
         appeal,
         work_title: &c.work_title,
-        reason: reason.unwrap_or("none"),
+        reason,
         restored: &restored,
         url: &staff_url,
-    })?;
+    };
     let staff = site.reviewer_or_desk(c.assigned_reviewer.as_deref());
-    let key = NoticeKey::new(c.id, round, NoticeKind::Withdrawn, Occasion::Once);
-    let subject = format!("Withdrawn: complaint #{}", c.id);
-    outbox::enqueue_each(
-        txn,
-        &key,
-        staff.iter().collect(),
-        &subject,
-        &body,
-        site.public_base_url,
-        now,
-    )
-    .await?;
-    if let Ok(to) = EmailAddress::parse(&c.claimant_email) {
-        let url = status_url(site.public_base_url, &c.tracking_code);
-        let zh = c.language == Language::Zh;
-        let subject = match (zh, appeal) {
-            (true, true) => format!(
-                "您对投诉 {} 的申诉已撤回 / Appeal withdrawn",
-                c.tracking_code
-            ),
-            (false, true) => format!("Your appeal on complaint {} is withdrawn", c.tracking_code),
-            (true, false) => format!("您的投诉 {} 已撤回 / Complaint withdrawn", c.tracking_code),
-            (false, false) => format!("Your complaint {} is withdrawn", c.tracking_code),
-        };
-        let body = render_email(WithdrawnAck {
-            zh,
-            appeal,
-            code: &c.tracking_code,
-            status_url: &url,
-        })?;
-        outbox::enqueue(
-            txn,
-            &Email {
-                notice: NoticeKey::new(c.id, round, NoticeKind::WithdrawnAck, Occasion::Once),
-                recipient: &to,
-                subject,
-                body_text: body,
-                body_html: None,
-            },
-            site.public_base_url,
-            now,
-        )
-        .await?;
-    }
+    outbox::post(txn, &owed, &letter, &staff, site.public_base_url, now).await?;
+    let url = status_url(site.public_base_url, &c.tracking_code);
+    let letter = WithdrawnAck {
+        appeal,
+        code: &c.tracking_code,
+        status_url: &url,
+    };
+    let to = site::claimant(c);
+    outbox::post(txn, &owed, &letter, &to, site.public_base_url, now).await?;
     Ok(())
 }

@@ -57,7 +57,9 @@ fn masked(text: &str) -> String {
 
 /// Walks one complaint (and two short ones) through every notice, in `lang`.
 async fn every_notice(lang: &str) -> BTreeMap<String, String> {
-    let s = Story::new().await;
+    // The desk reads the story's language too.
+    let staff_language = takedown::domain::complaint::Language::parse(lang).unwrap();
+    let s = Story::with(|c| c.staff_language = staff_language).await;
     let (claimant, outlet) = match lang {
         "zh" => ("wang@citydaily.example", "城市日报"),
         _ => ("jane@citydaily.example", "City Daily"),

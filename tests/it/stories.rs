@@ -226,7 +226,16 @@ async fn a_counter_notice_does_not_restore_what_another_complaint_holds() {
         .collect::<Vec<_>>();
     // The claimant, the counter-notifier and staff, each once.
     assert_eq!(lifted.len(), 3, "{lifted:?}");
-    assert!(lifted.iter().all(|e| e.2.contains("stays down")));
+    // Each in their language: the claimant filed in Chinese and the counter-notifier
+    // wrote in Chinese; the desk reads English (STAFF_LANGUAGE).
+    for (_, to, subject) in &lifted {
+        let want = if to == "staff@news.example" {
+            "stays down"
+        } else {
+            "仍处于删除状态"
+        };
+        assert!(subject.contains(want), "{to}: {subject}");
+    }
     s.audit_verifies();
 }
 
