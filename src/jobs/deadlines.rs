@@ -209,6 +209,17 @@ async fn handle_complaint(
         now,
     )
     .await?;
+    // A reminder caught up after the deadline has nothing left to count down: the
+    // escalation says what it would.
+    let (send, late) = match send {
+        Some(step) if c.deadline_at <= now => (None, Some(step)),
+        send => (send, None),
+    };
+    if let Some(step) = late {
+        report.skipped += 1;
+        let why = Some("the deadline had passed");
+        set_state(txn, &[step.id], StepState::Skipped, why, now).await?;
+    }
     if let Some(step) = send {
         set_state(txn, &[step.id], StepState::Done, None, now).await?;
         report.reminders += 1;

@@ -1,6 +1,6 @@
 //! The review queue: open complaints in deadline order, paged, and claiming them.
 
-use crate::services::error::ServiceResult;
+use crate::services::error::{ServiceError, ServiceResult};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, DatabaseConnection, DbBackend, EntityTrait,
@@ -114,7 +114,6 @@ pub enum Claimed {
     /// Someone else has it, and only an admin may reassign.
     Taken(String),
     NotOpen,
-    NotFound,
 }
 
 /// Assigns a complaint to `reviewer`. A reviewer may take one that is free (or theirs);
@@ -133,7 +132,7 @@ pub async fn claim(
         .one(&txn)
         .await?
     else {
-        return Ok(Claimed::NotFound);
+        return Err(ServiceError::NotFound);
     };
     if !c.status.is_open() {
         return Ok(Claimed::NotOpen);

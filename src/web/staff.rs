@@ -196,7 +196,6 @@ async fn claim(
             StatusCode::CONFLICT,
             &format!("Complaint #{id} is already decided."),
         ),
-        Claimed::NotFound => return Err(AppError::NotFound),
     })
 }
 

@@ -266,16 +266,20 @@ async fn after_downtime_one_reminder_and_the_breach() {
         .unwrap();
     let (id, t0) = file(&app, ARTICLE_URL).await;
 
-    // Down from before the first reminder until after the deadline.
-    let r = run(&app, &m, t0 + hours(24) + Duration::from_secs(300)).await;
-    assert_eq!(
-        (
-            r.deadlines.reminders,
-            r.deadlines.skipped,
-            r.deadlines.breaches
-        ),
-        (1, 2, 1)
+    // Down from before the first reminder until an hour before the deadline: one
+    // reminder, the latest, with the time that is really left.
+    let r = run(&app, &m, t0 + hours(23) + Duration::from_secs(300)).await;
+    assert_eq!((r.deadlines.reminders, r.deadlines.skipped), (1, 2));
+    let got = smtp.received();
+    let reminder = got.iter().find(|r| r.data.contains("Reminder:")).unwrap();
+    assert!(
+        reminder.data.contains("Time left:     55 minutes"),
+        "{}",
+        reminder.data
     );
+    // Down again until after the deadline: only the breach.
+    let r = run(&app, &m, t0 + hours(24) + Duration::from_secs(300)).await;
+    assert_eq!((r.deadlines.reminders, r.deadlines.breaches), (0, 1));
     assert_eq!(
         r.deadlines.removed_articles, 0,
         "ON_BREACH=escalate takes nothing down"
@@ -301,6 +305,36 @@ async fn after_downtime_one_reminder_and_the_breach() {
         .await
         .unwrap();
     assert_eq!(a["status"], "published");
+}
+
+/// A sweep that first runs after the deadline sends no reminder counting down to it:
+/// the escalation says what it would have.
+#[tokio::test]
+async fn no_reminder_once_the_deadline_has_passed() {
+    let app =
+        TestApp::spawn_with(|c| c.on_breach = takedown::domain::deadline::OnBreach::Escalate).await;
+    let smtp = SmtpServer::start().await;
+    let m = mailer(&smtp);
+    let (id, t0) = file(&app, ARTICLE_URL).await;
+    let r = run(&app, &m, t0 + hours(24) + Duration::from_secs(300)).await;
+    assert_eq!(
+        (
+            r.deadlines.reminders,
+            r.deadlines.skipped,
+            r.deadlines.breaches
+        ),
+        (0, 3, 1)
+    );
+    assert!(
+        steps(&app, id)
+            .await
+            .iter()
+            .all(|(step, state)| state == if step == "breach" { "done" } else { "skipped" })
+    );
+    assert_eq!(
+        kinds(&app).await,
+        ["receipt", "new_complaint", "escalation"]
+    );
 }
 
 #[tokio::test]
@@ -411,7 +445,8 @@ async fn two_instances_sweeping_at_once_do_everything_exactly_once() {
     let kinds = kinds(&app).await;
     let count = |k: &str| kinds.iter().filter(|x| *x == k).count();
     assert_eq!(count("receipt"), n);
-    assert_eq!(count("reminder"), 3 * n);
+    // The 12h and 20h reminders; the 23h one first falls due after the deadline.
+    assert_eq!(count("reminder"), 2 * n);
     assert_eq!(count("escalation"), n);
     let got = smtp.received();
     assert_eq!(got.len(), kinds.len(), "every email sent once");
