@@ -44,12 +44,11 @@ pub fn routes() -> Router<AppState> {
 pub async fn staff_headers(req: Request, next: Next) -> Response {
     let mut resp = next.run(req).await;
     let h = resp.headers_mut();
-    h.insert(
-        header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static(
+    // A handler's own policy (an evidence download's sandbox) is stricter: keep it.
+    h.entry(header::CONTENT_SECURITY_POLICY)
+        .or_insert(HeaderValue::from_static(
             "default-src 'self'; script-src 'none'; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
-        ),
-    );
+        ));
     h.insert(
         header::X_CONTENT_TYPE_OPTIONS,
         HeaderValue::from_static("nosniff"),
@@ -206,10 +205,18 @@ struct NextQuery {
     next: Option<String>,
 }
 
-/// Only paths inside the staff area: never an open redirect.
+/// Only paths inside the staff area, in printable ASCII: never an open redirect, and
+/// always a `Location` header that can be built.
 fn safe_next(next: Option<&str>) -> &str {
     match next {
-        Some(n) if n.starts_with("/staff") && !n.contains("//") && !n.contains('\\') => n,
+        Some(n)
+            if n.starts_with("/staff")
+                && n.bytes().all(|b| b.is_ascii_graphic())
+                && !n.contains("//")
+                && !n.contains('\\') =>
+        {
+            n
+        }
         _ => "/staff",
     }
 }
@@ -363,6 +370,10 @@ mod tests {
         assert_eq!(safe_next(Some("https://evil.example/")), "/staff");
         assert_eq!(safe_next(Some("/staff//evil.example")), "/staff");
         assert_eq!(safe_next(None), "/staff");
+        assert_eq!(safe_next(Some("/staff\n")), "/staff");
+        assert_eq!(safe_next(Some("/staff/complaints/3 x")), "/staff");
+        assert_eq!(safe_next(Some("/staff/\u{7f}")), "/staff");
+        assert_eq!(safe_next(Some("/staff/é")), "/staff");
     }
 
     #[test]

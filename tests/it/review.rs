@@ -226,6 +226,8 @@ async fn a_reviewer_sees_the_evidence_side_by_side_and_downloads_it_safely() {
     assert_eq!(resp.status(), 200);
     let h = resp.headers();
     assert_eq!(h["x-content-type-options"], "nosniff");
+    // The download's own sandbox, not the staff pages' policy.
+    assert_eq!(h["content-security-policy"], "sandbox; default-src 'none'");
     let disposition = h["content-disposition"].to_str().unwrap();
     assert!(disposition.starts_with("attachment;"), "{disposition}");
     assert!(

@@ -128,6 +128,51 @@ async fn staff_sign_in_with_sessions_csrf_and_throttling() {
     assert!(locked.headers().contains_key("retry-after"));
 }
 
+/// A `next` that cannot be a `Location` (a control character) or leaves the staff area
+/// signs in to the queue: never a 500 with a session left behind.
+#[tokio::test]
+async fn sign_in_with_a_next_that_cannot_be_a_location() {
+    let app = TestApp::spawn().await;
+    add(&app, "reviewer@news.example", Role::Reviewer).await;
+    let c = client();
+    for next in [
+        "/staff\n",
+        "/staff\r\nSet-Cookie: x=1",
+        "/staff/é",
+        "https://evil.example/",
+    ] {
+        let page = c
+            .get(app.url(&format!(
+                "/login?next={}",
+                url::form_urlencoded::byte_serialize(next.as_bytes()).collect::<String>()
+            )))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(page.status(), 200);
+        let login_cookie = cookie_from(&page, "td_login_csrf").unwrap();
+        let html = page.text().await.unwrap();
+        assert!(
+            html.contains("name=\"next\" value=\"/staff\""),
+            "{next:?}: {html}"
+        );
+        let resp = c
+            .post(app.url("/login"))
+            .header("cookie", login_cookie)
+            .form(&[
+                ("email", "reviewer@news.example"),
+                ("password", PASSWORD),
+                ("csrf", &hidden(&html, "csrf")),
+                ("next", next),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), 303, "{next:?}");
+        assert_eq!(resp.headers()["location"], "/staff", "{next:?}");
+    }
+}
+
 #[tokio::test]
 async fn the_queue_is_ordered_by_deadline_and_complaints_can_be_claimed() {
     use sea_orm::ConnectionTrait;
