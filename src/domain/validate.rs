@@ -155,6 +155,18 @@ fn url_shape(raw: &str) -> Result<(), String> {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EmailAddress(String);
 
+/// A local part lowercased, without its `+tag`.
+fn local_base(local: &str) -> String {
+    local.split('+').next().unwrap_or(local).to_lowercase()
+}
+
+fn domain_key(domain: &str) -> String {
+    match url::Host::parse(domain) {
+        Ok(url::Host::Domain(d)) => d,
+        _ => domain.to_lowercase(),
+    }
+}
+
 impl EmailAddress {
     pub fn parse(raw: &str) -> Result<Self, String> {
         let s = raw.trim();
@@ -185,6 +197,13 @@ impl EmailAddress {
 
     pub fn as_str(&self) -> &str {
         &self.0
+    }
+    /// The mailbox as a rate limit counts it: however it is spelled, one mailbox is one
+    /// key. The domain is lowercased (and IDNA-encoded), the local part lowercased and
+    /// its `+tag` dropped.
+    pub fn rate_key(&self) -> String {
+        let (local, domain) = self.0.split_once('@').unwrap_or((&self.0, ""));
+        format!("{}@{}", local_base(local), domain_key(domain))
     }
 
     /// `name@localhost.localdomain`, for default settings; `name` is a literal word.
@@ -436,6 +455,24 @@ impl Checker {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn one_mailbox_has_one_rate_key() {
+        let key = |a: &str| EmailAddress::parse(a).unwrap().rate_key();
+        let want = key("victim@target.example");
+        for a in [
+            "VICTIM@Target.Example",
+            "victim+1@target.example",
+            "Victim+x+y@TARGET.example",
+        ] {
+            assert_eq!(key(a), want, "{a}");
+        }
+        assert_ne!(key("victim2@target.example"), want);
+        assert_ne!(key("victim@target.example.cn"), want);
+        // An internationalised domain is one key in either spelling.
+        assert_eq!(key("wang@新闻.example"), key("wang@xn--efvy88h.example"));
+    }
+
     use super::*;
 
     #[test]

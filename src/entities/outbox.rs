@@ -21,6 +21,8 @@ pub struct Model {
     pub failed_at: Option<TimeDateTimeWithTimeZone>,
     pub last_error: Option<String>,
     pub created_at: TimeDateTimeWithTimeZone,
+    /// The recipient's mailbox as the receipt limit counts it (receipts only).
+    pub rate_key: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -8,7 +8,7 @@ use crate::db::stmt;
 use crate::domain::complaint::Language;
 use crate::domain::validate::{EmailAddress, truncate_micros};
 use crate::mail::letter::{Layout, Letter, Recipient, RenderError, Rendered};
-use crate::mail::notice::{NoticeKey, Owed};
+use crate::mail::notice::{NoticeKey, NoticeKind, Owed};
 
 /// Posting a letter failed: it could not be written (a bug), or the row not stored.
 #[derive(Debug, thiserror::Error)]
@@ -88,6 +88,11 @@ pub async fn enqueue(
             body_html: email.body_html.as_deref(),
             dedupe_key: &email.notice.dedupe_key(email.recipient.as_str()),
             complaint_id: email.notice.complaint_id,
+            rate_key: matches!(
+                email.notice.kind,
+                NoticeKind::Receipt | NoticeKind::ReceiptDigest
+            )
+            .then(|| email.recipient.rate_key()),
         },
         public_base_url,
         now,
@@ -117,6 +122,7 @@ pub async fn enqueue_webhook(
             // Every change is its own delivery.
             dedupe_key: &format!("webhook:{}", uuid::Uuid::new_v4().simple()),
             complaint_id: Some(complaint_id),
+            rate_key: None,
         },
         public_base_url,
         now,
@@ -133,6 +139,7 @@ struct Row<'a> {
     body_html: Option<&'a str>,
     dedupe_key: &'a str,
     complaint_id: Option<i64>,
+    rate_key: Option<String>,
 }
 
 async fn insert(
@@ -146,8 +153,8 @@ async fn insert(
         .execute_raw(stmt(
             txn.get_database_backend(),
             "INSERT INTO outbox (kind, recipient, subject, body_text, body_html, dedupe_key, \
-             message_id, complaint_id, attempts, next_attempt_at, created_at) \
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?) ON CONFLICT (dedupe_key) DO NOTHING",
+             message_id, complaint_id, attempts, next_attempt_at, created_at, rate_key) \
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?) ON CONFLICT (dedupe_key) DO NOTHING",
             vec![
                 Value::from(row.kind),
                 Value::from(row.recipient),
@@ -159,6 +166,7 @@ async fn insert(
                 Value::from(row.complaint_id),
                 Value::from(now),
                 Value::from(now),
+                Value::from(row.rate_key),
             ],
         ))
         .await?;

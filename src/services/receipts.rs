@@ -31,18 +31,24 @@ pub const WINDOW: time::Duration = time::Duration::HOUR;
 /// Deferred complaints looked at per digest pass.
 const DIGEST_BATCH: u64 = 1000;
 
-/// Receipts and digests sent (or queued) to `recipient` in the last hour.
+/// Receipts and digests sent (or queued) to `recipient`'s mailbox in the last hour,
+/// however its address was spelled (`Victim@`, `victim+1@`, `victim@Target.Example`).
 pub async fn sent_recently(
     db: &impl ConnectionTrait,
     recipient: &str,
     now: OffsetDateTime,
 ) -> ServiceResult<u64> {
+    let Ok(address) = EmailAddress::parse(recipient) else {
+        return Ok(0);
+    };
     let row = db
         .query_one_raw(stmt(
             db.get_database_backend(),
-            "SELECT COUNT(*) AS n FROM outbox WHERE recipient = ? \
-             AND kind IN ('receipt', 'receipt_digest') AND created_at > ?",
-            vec![recipient.into(), truncate_micros(now - WINDOW).into()],
+            "SELECT COUNT(*) AS n FROM outbox WHERE rate_key = ? AND created_at > ?",
+            vec![
+                address.rate_key().into(),
+                truncate_micros(now - WINDOW).into(),
+            ],
         ))
         .await?;
     let n: i64 = match row {
@@ -123,21 +129,23 @@ pub async fn send_digests(
         .limit(DIGEST_BATCH)
         .all(&txn)
         .await?;
-    let mut by_address: BTreeMap<String, Vec<complaint::Model>> = BTreeMap::new();
+    // One digest per mailbox, to the address as first spelled.
+    let mut by_mailbox: BTreeMap<String, (EmailAddress, Vec<complaint::Model>)> = BTreeMap::new();
     for c in waiting {
-        by_address
-            .entry(c.claimant_email.clone())
-            .or_default()
+        let Ok(to) = EmailAddress::parse(&c.claimant_email) else {
+            continue;
+        };
+        by_mailbox
+            .entry(to.rate_key())
+            .or_insert_with(|| (to, Vec::new()))
+            .1
             .push(c);
     }
     let mut digests = 0;
-    for (address, complaints) in by_address {
-        if over_limit(&txn, &address, limit, now).await? {
+    for (to, complaints) in by_mailbox.into_values() {
+        if over_limit(&txn, to.as_str(), limit, now).await? {
             continue;
         }
-        let Ok(to) = EmailAddress::parse(&address) else {
-            continue;
-        };
         let mut items = Vec::with_capacity(complaints.len());
         for c in &complaints {
             items.push(digest_item(&txn, public_base_url, c).await?);

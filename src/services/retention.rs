@@ -92,6 +92,7 @@ async fn erase_around(txn: &impl ConnectionTrait, complaint_id: i64) -> Result<(
     // Delivered or given up: a message still owed is left to be sent.
     let emails = outbox::Entity::update_many()
         .col_expr(outbox::Column::Recipient, Expr::value(ERASED))
+        .col_expr(outbox::Column::RateKey, Expr::value(Option::<String>::None))
         .col_expr(outbox::Column::BodyText, Expr::value(ERASED))
         .col_expr(
             outbox::Column::BodyHtml,

@@ -162,6 +162,10 @@ pub fn router(state: AppState) -> Router {
             state.clone(),
             metrics::record,
         ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            headers::security_headers,
+        ))
         .layer(
             TraceLayer::new_for_http()
                 .make_span_with(request_span)

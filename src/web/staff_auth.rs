@@ -73,7 +73,18 @@ fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
         .map(|(_, v)| v)
 }
 
+/// A cookie's name: under https with the `__Host-` prefix, which browsers accept only
+/// from this host, over https, for the whole site.
+fn cookie_name(state: &AppState, name: &str) -> String {
+    if state.config.public_base_url.starts_with("https://") {
+        format!("__Host-{name}")
+    } else {
+        name.to_string()
+    }
+}
+
 fn set_cookie(state: &AppState, name: &str, value: &str, max_age: Option<i64>) -> HeaderValue {
+    let name = cookie_name(state, name);
     let secure = if state.config.public_base_url.starts_with("https://") {
         "; Secure"
     } else {
@@ -128,7 +139,8 @@ impl FromRequestParts<AppState> for StaffUser {
     type Rejection = Response;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Response> {
-        let secret = cookie(&parts.headers, SESSION_COOKIE).unwrap_or_default();
+        let secret =
+            cookie(&parts.headers, &cookie_name(state, SESSION_COOKIE)).unwrap_or_default();
         match staff::session(&state.db, secret, OffsetDateTime::now_utc()).await {
             Ok(Some(s)) => Ok(StaffUser(s)),
             Ok(None) if parts.method == axum::http::Method::GET => {
@@ -276,7 +288,7 @@ async fn login(
 ) -> Response {
     let next = safe_next(f.next.as_deref()).to_string();
     // The form's token must match the cookie set with it (double submit).
-    let expected = cookie(&headers, LOGIN_CSRF_COOKIE).unwrap_or_default();
+    let expected = cookie(&headers, &cookie_name(&state, LOGIN_CSRF_COOKIE)).unwrap_or_default();
     if f.csrf.is_empty() || !constant_eq(&f.csrf, expected) {
         return login_form(
             &state,

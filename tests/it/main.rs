@@ -25,6 +25,7 @@ mod report;
 mod retention;
 mod review;
 mod robustness;
+mod security_headers;
 mod slow_clients;
 mod staff;
 mod stories;

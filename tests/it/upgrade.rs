@@ -169,8 +169,8 @@ async fn a_release_database_migrates_up_down_and_up_with_nothing_lost() {
     let pending = Migrator::get_pending_migrations(&conn).await.unwrap();
     assert_eq!(
         pending.len(),
-        2,
-        "the fixture is the release before holds, rounds and pauses"
+        3,
+        "the fixture is the release before holds, rounds, pauses and receipt rate keys"
     );
     let deadlines = column(&conn, &deadlines_sql).await;
     assert_eq!(deadlines.keys().copied().collect::<Vec<_>>(), [1, 4, 5, 6]);
@@ -182,8 +182,8 @@ async fn a_release_database_migrates_up_down_and_up_with_nothing_lost() {
     assert_eq!(removed(&conn).await, down_before);
     check_converted(&conn).await;
 
-    // Back to the release: holds and rounds, then the clock's pauses.
-    Migrator::down(&conn, Some(2)).await.unwrap();
+    // Back to the release: the rate keys, the clock's pauses, then holds and rounds.
+    Migrator::down(&conn, Some(3)).await.unwrap();
     let names = conn
         .query_all_raw(Statement::from_string(
             conn.get_database_backend(),

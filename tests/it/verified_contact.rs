@@ -265,3 +265,65 @@ async fn receipts_over_the_hourly_limit_wait_for_one_digest() {
     assert_eq!(app.client.post(&link).send().await.unwrap().status(), 200);
     assert_eq!(status_of(&app, &codes[3]).await["confirmed"], true);
 }
+
+/// The limit counts a mailbox, however its address is spelled: case, `+tag` and the
+/// domain's case all name one mailbox, so only two receipts go to it and the rest wait
+/// for one digest; another mailbox is not held back.
+#[tokio::test]
+async fn the_receipt_limit_counts_a_mailbox_not_a_spelling() {
+    let app = TestApp::spawn_with(|c| c.receipt_rate_limit = 2).await;
+    let spellings = [
+        "victim@target.example",
+        "Victim@target.example",
+        "VICTIM@target.example",
+        "victim@Target.Example",
+        "victim+1@target.example",
+        "victim+2@TARGET.example",
+    ];
+    for to in spellings {
+        let resp = app
+            .client
+            .post(app.url("/api/v1/complaints"))
+            .json(&notice(to))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), 201, "{to}");
+    }
+    let other = app
+        .client
+        .post(app.url("/api/v1/complaints"))
+        .json(&notice("someone.else@target.example"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(other.status(), 201);
+    assert_eq!(app.count("complaints").await, 7);
+    assert_eq!(
+        app.count("outbox WHERE kind = 'receipt' AND recipient <> 'someone.else@target.example'")
+            .await,
+        2
+    );
+    assert_eq!(
+        app.count("outbox WHERE kind = 'receipt' AND recipient = 'someone.else@target.example'")
+            .await,
+        1
+    );
+    assert_eq!(
+        app.count("complaints WHERE receipt_deferred = TRUE").await,
+        4
+    );
+    // An hour on, the four that waited go out as one digest to the mailbox.
+    let base = &app.state.config.public_base_url;
+    let later = OffsetDateTime::now_utc() + Duration::from_secs(3660);
+    assert_eq!(
+        receipts::send_digests(&app.db, base, 2, later)
+            .await
+            .unwrap(),
+        1
+    );
+    assert_eq!(
+        app.count("complaints WHERE receipt_deferred = TRUE").await,
+        0
+    );
+}
