@@ -73,6 +73,8 @@ pub struct Config {
     pub workdays: BTreeSet<time::Date>,
     /// How long after a rejection the claimant may appeal.
     pub appeal_window: Duration,
+    /// The bearer a Prometheus scraper sends to `/metrics` (`METRICS_TOKEN`).
+    pub metrics_token: Option<String>,
     /// The language of the emails to staff and the escalation address (`STAFF_LANGUAGE`).
     pub staff_language: crate::domain::complaint::Language,
     /// Where removals and restorations are POSTed, signed with `webhook_secret`.
@@ -119,6 +121,7 @@ impl fmt::Debug for Config {
             .field("workdays", &self.workdays.len())
             .field("appeal_window", &self.appeal_window)
             .field("staff_language", &self.staff_language)
+            .field("metrics_token", &self.metrics_token.is_some())
             .field("cms_webhook_url", &self.cms_webhook_url)
             .field("webhook_signed", &self.webhook_secret.is_some())
             .finish()
@@ -208,6 +211,7 @@ impl Config {
             workdays: BTreeSet::new(),
             appeal_window: Duration::from_secs(183 * 86_400),
             staff_language: crate::domain::complaint::Language::En,
+            metrics_token: None,
             cms_webhook_url: None,
             webhook_secret: None,
             public_report: false,
@@ -292,6 +296,12 @@ impl Config {
                 .filter(|s| !s.is_empty())
                 .map(|s| humantime::parse_duration(s).with_context(|| format!("REMINDERS: {s}")))
                 .collect::<Result<Vec<_>>>()?;
+        }
+        if let Some(v) = var("METRICS_TOKEN") {
+            if v.trim().len() < 16 {
+                anyhow::bail!("METRICS_TOKEN must be at least 16 characters");
+            }
+            self.metrics_token = Some(v.trim().to_string());
         }
         if let Some(v) = var("STAFF_LANGUAGE") {
             self.staff_language = crate::domain::complaint::Language::parse(&v)

@@ -7,6 +7,11 @@ use std::fmt::Write;
 use std::sync::Mutex;
 use std::time::Duration;
 
+/// At most this many request series (and latency histograms): what `/metrics` holds
+/// stays bounded whatever requests arrive.
+pub const MAX_SERIES: usize = 1000;
+const OVERFLOW: &str = "overflow";
+
 /// Upper bounds (seconds) of request-latency buckets.
 const HTTP_BUCKETS: [f64; 11] = [
     0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
@@ -91,11 +96,19 @@ impl Telemetry {
 
     /// One answered request; `route` is the matched route pattern, never the raw path,
     /// so the series stay few.
+    /// Past `MAX_SERIES`, a new combination is counted under `route="overflow"`.
     pub fn request(&self, route: &str, method: &str, status: u16, took: Duration) {
         let mut g = self.lock();
-        *g.requests
-            .entry((route.to_string(), method.to_string(), status))
-            .or_default() += 1;
+        let mut key = (route.to_string(), method.to_string(), status);
+        if g.requests.len() >= MAX_SERIES && !g.requests.contains_key(&key) {
+            key = (OVERFLOW.to_string(), "other".to_string(), 0);
+        }
+        *g.requests.entry(key).or_default() += 1;
+        let route = if g.latency.len() >= MAX_SERIES && !g.latency.contains_key(route) {
+            OVERFLOW
+        } else {
+            route
+        };
         g.latency
             .entry(route.to_string())
             .or_insert_with(|| Histogram::new(&HTTP_BUCKETS))
@@ -188,5 +201,23 @@ mod tests {
         assert!(out.contains("x_bucket{a=\"b\",le=\"2\"} 2\n"), "{out}");
         assert!(out.contains("x_bucket{a=\"b\",le=\"+Inf\"} 3\n"), "{out}");
         assert!(out.contains("x_sum{a=\"b\"} 5\n") && out.contains("x_count{a=\"b\"} 3\n"));
+    }
+}
+
+#[cfg(test)]
+mod series_tests {
+    use super::*;
+
+    #[test]
+    fn request_series_are_capped() {
+        let t = Telemetry::default();
+        for i in 0..(MAX_SERIES + 500) {
+            t.request(&format!("/r{i}"), "GET", 200, Duration::from_millis(1));
+        }
+        let g = t.lock();
+        assert_eq!(g.requests.len(), MAX_SERIES + 1);
+        assert_eq!(g.latency.len(), MAX_SERIES + 1);
+        let overflow = (OVERFLOW.to_string(), "other".to_string(), 0);
+        assert_eq!(g.requests[&overflow], 500);
     }
 }

@@ -18,7 +18,7 @@ pub enum TokenCommand {
     Create {
         #[arg(long)]
         name: String,
-        #[arg(long, value_parser = ["articles", "staff", "submitter"])]
+        #[arg(long, value_parser = ["articles", "staff", "submitter", "metrics"])]
         scope: String,
         /// When it stops working: a span from now (`90d`, `12h`) or a date
         /// (`2027-06-30`, end of that day UTC). Without it, it works until revoked.

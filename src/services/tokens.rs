@@ -21,6 +21,8 @@ pub enum Scope {
     /// A trusted rights agency filing complaints through the API: its complaints count
     /// as confirmed, so a breach may take their targets down provisionally.
     Submitter,
+    /// A Prometheus scraper: `/metrics` only.
+    Metrics,
 }
 
 impl Scope {
@@ -29,6 +31,7 @@ impl Scope {
             "articles" => Some(Self::Articles),
             "staff" => Some(Self::Staff),
             "submitter" => Some(Self::Submitter),
+            "metrics" => Some(Self::Metrics),
             _ => None,
         }
     }
@@ -38,6 +41,7 @@ impl Scope {
             Self::Articles => "articles",
             Self::Staff => "staff",
             Self::Submitter => "submitter",
+            Self::Metrics => "metrics",
         }
     }
 }

@@ -66,6 +66,36 @@ impl FromRequestParts<AppState> for OptionalSubmitter {
     }
 }
 
+/// A Prometheus scraper: `METRICS_TOKEN` as the bearer, or a token with the `metrics`
+/// scope. Without either, `/metrics` is closed on the public listener.
+pub struct MetricsCaller;
+
+impl FromRequestParts<AppState> for MetricsCaller {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
+        let bearer = parts
+            .headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .map(str::trim)
+            .unwrap_or_default();
+        if let Some(token) = state.config.metrics_token.as_deref()
+            && !bearer.is_empty()
+            && crate::web::staff_auth::constant_eq(bearer, token)
+        {
+            return Ok(MetricsCaller);
+        }
+        let ApiCaller(c) = ApiCaller::from_request_parts(parts, state).await?;
+        if c.scope == Scope::Metrics {
+            Ok(MetricsCaller)
+        } else {
+            Err(AppError::Forbidden)
+        }
+    }
+}
+
 /// A caller whose token has the `staff` scope (staff tooling).
 pub struct StaffCaller(pub Caller);
 

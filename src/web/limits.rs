@@ -110,7 +110,8 @@ pub async fn concurrency_limit(
     req: Request,
     next: Next,
 ) -> Response {
-    if matches!(req.uri().path(), "/healthz" | "/readyz" | "/metrics") {
+    // Scrapes count: a flood of them must not starve the pool.
+    if matches!(req.uri().path(), "/healthz" | "/readyz") {
         return next.run(req).await;
     }
     let Ok(_permit) = state.in_flight.clone().try_acquire_owned() else {

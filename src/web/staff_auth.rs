@@ -113,7 +113,7 @@ impl StaffUser {
     }
 }
 
-fn constant_eq(a: &str, b: &str) -> bool {
+pub fn constant_eq(a: &str, b: &str) -> bool {
     a.len() == b.len()
         && a.bytes()
             .zip(b.bytes())

@@ -54,7 +54,21 @@ async fn metrics_expose_every_series() {
         .await
         .unwrap();
 
-    let resp = app.client.get(app.url("/metrics")).send().await.unwrap();
+    let scraper = takedown::services::tokens::create(
+        &app.db,
+        "prometheus",
+        takedown::services::tokens::Scope::Metrics,
+        OffsetDateTime::now_utc(),
+    )
+    .await
+    .unwrap();
+    let resp = app
+        .client
+        .get(app.url("/metrics"))
+        .bearer_auth(&scraper)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(resp.status(), 200);
     assert!(
         resp.headers()["content-type"]
@@ -349,4 +363,43 @@ async fn sigterm_under_load_loses_no_answered_complaint() {
         "{} complaints answered before shutdown, all stored",
         codes.len()
     );
+}
+
+/// `/metrics` is closed to anonymous callers; a scraper shows `METRICS_TOKEN` or a
+/// `metrics` token. Invented method names are counted as `other`, never as a series.
+#[tokio::test]
+async fn metrics_take_a_token_and_stay_bounded() {
+    const SCRAPE: &str = "a-scrape-secret-of-32-characters";
+    let app = TestApp::spawn_with(|c| c.metrics_token = Some(SCRAPE.into())).await;
+    let get = |bearer: Option<&str>| {
+        let mut req = app.client.get(app.url("/metrics"));
+        if let Some(b) = bearer {
+            req = req.bearer_auth(b);
+        }
+        req.send()
+    };
+    assert_eq!(get(None).await.unwrap().status(), 401);
+    assert_eq!(get(Some("a-wrong-secret")).await.unwrap().status(), 401);
+    assert_eq!(
+        get(Some(&app.token)).await.unwrap().status(),
+        403,
+        "articles scope"
+    );
+    for i in 0..50 {
+        let method = format!("X{}{i}", "Y".repeat(2000));
+        let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
+        let resp = app
+            .client
+            .request(method, app.url("/"))
+            .send()
+            .await
+            .unwrap();
+        assert!(resp.status().is_client_error(), "{}", resp.status());
+    }
+    let resp = get(Some(SCRAPE)).await.unwrap();
+    assert_eq!(resp.status(), 200);
+    let text = resp.text().await.unwrap();
+    assert!(!text.contains("YYYY"), "an invented method became a label");
+    assert!(text.contains("method=\"other\""), "{text}");
+    assert!(text.len() < 200_000, "{} bytes", text.len());
 }
