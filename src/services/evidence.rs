@@ -208,7 +208,7 @@ fn sniff_file(path: &Path) -> std::io::Result<Option<&'static str>> {
         return Ok(None);
     }
     if let Some(binary) = sniff_binary(&buf[..n]) {
-        return Ok(Some(binary));
+        return Ok(Some(binary).filter(|_| !hides_html(&buf[..n])));
     }
     // Text: valid UTF-8 throughout, no NUL, no markup, checked piece by piece with the
     // bytes a piece ends on carried into the next.
@@ -269,7 +269,7 @@ fn sniff_binary(bytes: &[u8]) -> Option<&'static str> {
 /// The accepted type of `bytes`, judged by content, not by name.
 pub fn sniff(bytes: &[u8]) -> Option<&'static str> {
     if let Some(binary) = sniff_binary(bytes) {
-        Some(binary)
+        Some(binary).filter(|_| !hides_html(bytes))
     } else if !bytes.is_empty()
         && !bytes.contains(&0)
         && std::str::from_utf8(bytes).is_ok()
@@ -297,13 +297,81 @@ const MARKUP: [&[u8]; 12] = [
     b"<meta",
 ];
 
-/// Whether `bytes` carry markup anywhere: text evidence is plain text only.
+/// Whether `bytes` carry markup anywhere: text evidence is plain text only. Besides
+/// the tags: an event attribute in any tag (`<p onclick=`), a namespaced script
+/// (`<x:script`), a `javascript:` URL, or markup spelled in UTF-7 (`+ADw-`).
 pub fn looks_like_markup(bytes: &[u8]) -> bool {
+    has_tag(bytes, &MARKUP)
+        || contains_ignore_case(bytes, b"javascript:")
+        || contains_ignore_case(bytes, b"+adw-")
+        || memchr_all(bytes, b'<').any(|i| tag_is_active(&bytes[i + 1..]))
+}
+
+/// Tags that make a file HTML to a browser that sniffs, whatever its header says.
+const HTML_IN_BINARY: [&[u8]; 6] = [
+    b"<html",
+    b"<!doctype html",
+    b"<script",
+    b"<body",
+    b"<iframe",
+    b"<head",
+];
+
+/// A PDF or PNG whose bytes after the header hold an HTML page (a polyglot).
+fn hides_html(bytes: &[u8]) -> bool {
+    !bytes.starts_with(b"\xFF\xD8\xFF") && has_tag(bytes, &HTML_IN_BINARY)
+}
+
+fn has_tag(bytes: &[u8], tags: &[&[u8]]) -> bool {
     memchr_all(bytes, b'<').any(|i| {
         let rest = &bytes[i..];
-        MARKUP
-            .iter()
+        tags.iter()
             .any(|tag| rest.len() >= tag.len() && rest[..tag.len()].eq_ignore_ascii_case(tag))
+    })
+}
+
+fn contains_ignore_case(bytes: &[u8], needle: &[u8]) -> bool {
+    bytes
+        .windows(needle.len())
+        .any(|w| w.eq_ignore_ascii_case(needle))
+}
+
+/// After a `<`: a tag name whose attributes include an event handler, or a namespaced
+/// script (`svg:script`). Looks no further than the tag's `>` (or 512 bytes).
+fn tag_is_active(after: &[u8]) -> bool {
+    let tag = &after[..after.len().min(512)];
+    let tag = tag.split(|b| *b == b'>').next().unwrap_or_default();
+    let name_len = tag
+        .iter()
+        .take_while(|b| b.is_ascii_alphanumeric() || matches!(b, b':' | b'-' | b'_'))
+        .count();
+    if name_len == 0 || !tag[0].is_ascii_alphabetic() {
+        return false;
+    }
+    let name = &tag[..name_len];
+    if let Some(colon) = name.iter().position(|b| *b == b':')
+        && name[colon + 1..].eq_ignore_ascii_case(b"script")
+    {
+        return true;
+    }
+    // An attribute named on… followed (perhaps after spaces) by `=`.
+    let attrs = &tag[name_len..];
+    (1..attrs.len()).any(|i| {
+        let starts_attr = matches!(
+            attrs[i - 1],
+            b' ' | b'\t' | b'\n' | b'\r' | b'/' | b'"' | b'\''
+        );
+        let rest = &attrs[i..];
+        if !starts_attr || rest.len() < 3 || !rest[..2].eq_ignore_ascii_case(b"on") {
+            return false;
+        }
+        let letters = rest[2..]
+            .iter()
+            .take_while(|b| b.is_ascii_alphabetic())
+            .count();
+        let after = &rest[2 + letters..];
+        let gap = after.iter().take_while(|b| b.is_ascii_whitespace()).count();
+        letters > 0 && after.get(gap) == Some(&b'=')
     })
 }
 
@@ -318,7 +386,12 @@ fn memchr_all(bytes: &[u8], needle: u8) -> impl Iterator<Item = usize> + '_ {
 /// A display name: the last path component, printable, at most 200 characters.
 pub fn display_name(raw: &str) -> Option<String> {
     let base = raw.rsplit(['/', '\\']).next().unwrap_or_default();
-    let clean: String = base.chars().filter(|c| !c.is_control()).take(200).collect();
+    // No controls, and no format characters: `a\u{202e}gnp.exe` must not read "aexe.png".
+    let clean: String = base
+        .chars()
+        .filter(|c| !c.is_control() && !takedown_text::canonical::is_format(*c))
+        .take(200)
+        .collect();
     let clean = clean.trim().to_string();
     (!clean.is_empty()).then_some(clean)
 }
@@ -351,9 +424,51 @@ mod tests {
             "a <script>alert(1)</script>",
             "<?xml version=\"1.0\"?><svg/>",
             "tail <svg",
+            "click <a href=x onclick=alert(1)>here</a>",
+            "<img src=x onerror = alert(1)>",
+            "<p/onmouseover=alert(1)>",
+            "<x:script xmlns:x=\"http://www.w3.org/1999/xhtml\">alert(1)</x:script>",
+            "see JavaScript:alert(1)",
+            "+ADw-script+AD4-alert(1)+ADw-/script+AD4-",
         ] {
             assert_eq!(sniff(bad.as_bytes()), None, "{bad}");
         }
+    }
+
+    #[test]
+    fn plain_text_that_only_mentions_tags_stays_text() {
+        for fine in [
+            "a < b and c > d",
+            "分数 <90 分> 以上",
+            "the <b> tag, online = yes",
+            "email me <wang@citydaily.example>",
+            "on=1 <tr>",
+        ] {
+            assert_eq!(sniff(fine.as_bytes()), Some("text/plain"), "{fine}");
+        }
+    }
+
+    #[test]
+    fn a_pdf_or_png_hiding_a_page_is_refused() {
+        assert_eq!(sniff(b"%PDF-1.4\n<html><script>alert(1)</script>"), None);
+        assert_eq!(sniff(b"\x89PNG\r\n\x1a\n\0\0<!DOCTYPE html><body>"), None);
+        // XMP metadata in a PDF is XML, not a page.
+        assert_eq!(
+            sniff(b"%PDF-1.7\n<?xpacket begin?><x:xmpmeta xmlns:x=\"adobe:ns:meta/\">"),
+            Some("application/pdf")
+        );
+    }
+
+    #[test]
+    fn names_lose_bidi_and_format_controls() {
+        assert_eq!(
+            display_name("a\u{202e}gnp.exe").as_deref(),
+            Some("agnp.exe")
+        );
+        assert_eq!(
+            display_name("\u{2066}scan\u{200f}\u{feff}.pdf\u{2069}").as_deref(),
+            Some("scan.pdf")
+        );
     }
 
     #[test]

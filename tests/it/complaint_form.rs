@@ -2,6 +2,7 @@
 
 use crate::common::{TestApp, article};
 use reqwest::multipart::{Form, Part};
+use sea_orm::EntityTrait;
 
 fn form(submission_id: &str) -> Form {
     Form::new()
@@ -420,14 +421,39 @@ async fn text_evidence_with_markup_is_refused() {
     for (name, body) in [
         ("note.txt", "说明 <svg onload=alert(1)>"),
         ("page.txt", "<!DOCTYPE html><html><body>copy</body></html>"),
+        ("handler.txt", "原文 <a href=x onclick = alert(1)>链接</a>"),
+        (
+            "ns.txt",
+            "<x:script xmlns:x=\"http://www.w3.org/1999/xhtml\">alert(1)</x:script>",
+        ),
+        ("link.txt", "see javascript:alert(1)"),
+        ("utf7.txt", "+ADw-script+AD4-alert(1)+ADw-/script+AD4-"),
+        (
+            "scan.pdf",
+            "%PDF-1.4\n<html><script>alert(1)</script></html>",
+        ),
+        (
+            "photo.png",
+            "\u{89}PNG\r\n\u{1a}\n<!doctype html><body>x</body>",
+        ),
     ] {
-        let f = form(&uuid::Uuid::new_v4().to_string()).part(
-            "evidence",
-            Part::bytes(body.as_bytes().to_vec()).file_name(name),
-        );
+        // The PNG's signature as raw bytes (0x89, not its UTF-8 spelling).
+        let bytes = match name {
+            "photo.png" => [
+                b"\x89PNG\r\n\x1a\n".as_slice(),
+                b"<!doctype html><body>x</body>",
+            ]
+            .concat(),
+            _ => body.as_bytes().to_vec(),
+        };
+        let f = form(&uuid::Uuid::new_v4().to_string())
+            .part("evidence", Part::bytes(bytes).file_name(name));
         let (status, html) = post_form(&app, f).await;
         assert_eq!(status, 422, "{name}");
-        assert!(html.contains("only PDF, PNG, JPEG or plain-text files are accepted"));
+        assert!(
+            html.contains("only PDF, PNG, JPEG or plain-text files are accepted"),
+            "{name}"
+        );
     }
     assert_eq!(app.count("complaints").await, 0);
     assert!(
@@ -610,4 +636,25 @@ async fn the_front_door_leads_to_the_form_the_status_and_staff_sign_in() {
         .unwrap();
     assert_eq!(resp.status(), 303);
     assert_eq!(resp.headers()["location"], "/?lang=zh");
+}
+
+/// A file name with bidi overrides or other format controls is kept without them, so
+/// `a\u{202e}gnp.exe` never reads as "aexe.png" to a reviewer.
+#[tokio::test]
+async fn evidence_names_lose_bidi_controls() {
+    let app = TestApp::spawn().await;
+    let f = form(&uuid::Uuid::new_v4().to_string()).part(
+        "evidence",
+        Part::bytes(b"%PDF-1.4 scan".to_vec()).file_name("a\u{202e}gnp\u{2066}.pdf\u{200f}"),
+    );
+    let (status, html) = post_form(&app, f).await;
+    assert_eq!(status, 201, "{html}");
+    let names: Vec<Option<String>> = takedown::entities::complaint_evidence::Entity::find()
+        .all(&app.db)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| e.file_name)
+        .collect();
+    assert_eq!(names, [Some("agnp.pdf".to_string())]);
 }

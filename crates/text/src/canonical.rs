@@ -35,7 +35,9 @@ const FORMAT_RANGES: &[(u32, u32)] = &[
     (0xE0020, 0xE007F),
 ];
 
-fn is_format(c: char) -> bool {
+/// Whether `c` is a format character (general category Cf): bidi embeddings and
+/// isolates, zero-width characters, the BOM.
+pub fn is_format(c: char) -> bool {
     let c = c as u32;
     // Binary search over sorted, disjoint ranges.
     FORMAT_RANGES
