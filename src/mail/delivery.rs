@@ -82,7 +82,12 @@ pub struct Mailer {
     send_limit: Duration,
     plaintext: bool,
     webhook: WebhookSender,
+    /// The last relay probe and when it ran: probes within `PROBE_TTL` share it.
+    probe: tokio::sync::Mutex<Option<(std::time::Instant, Result<(), String>)>>,
 }
+
+/// How long one relay probe answers for: a burst of `/readyz` opens one SMTP session.
+pub const PROBE_TTL: Duration = Duration::from_secs(10);
 
 /// Why a send failed.
 #[derive(Debug)]
@@ -163,12 +168,26 @@ impl Mailer {
             send_limit: settings.timeout * EXCHANGES_PER_SEND,
             plaintext,
             webhook: WebhookSender::new(settings.webhook_secret, settings.timeout),
+            probe: tokio::sync::Mutex::new(None),
         })
     }
 
     /// Whether mail can leave now: the relay answers and accepts us, or the mail
-    /// directory can be written. `Err` says why not.
+    /// directory can be written. `Err` says why not. Concurrent callers wait for one
+    /// probe, and its answer stands for `PROBE_TTL`.
     pub async fn check(&self) -> Result<(), String> {
+        let mut last = self.probe.lock().await;
+        if let Some((at, answer)) = last.as_ref()
+            && at.elapsed() < PROBE_TTL
+        {
+            return answer.clone();
+        }
+        let answer = self.probe_now().await;
+        *last = Some((std::time::Instant::now(), answer.clone()));
+        answer
+    }
+
+    async fn probe_now(&self) -> Result<(), String> {
         match &self.transport {
             Transport::Smtp(pool) => pool.check().await.map_err(|e| match e {
                 RelayError::Permanent(m) | RelayError::Temporary(m) => m,

@@ -102,6 +102,16 @@ pub async fn request_timeout(State(state): State<AppState>, req: Request, next: 
     }
 }
 
+/// Whether the request's peer is this machine or one of `TRUSTED_PROXIES`.
+fn from_operator(state: &AppState, req: &Request) -> bool {
+    req.extensions()
+        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+        .is_some_and(|peer| {
+            let ip = peer.0.ip();
+            ip.is_loopback() || state.config.trusted_proxies.iter().any(|n| n.contains(&ip))
+        })
+}
+
 /// Middleware: at most `MAX_CONCURRENT_REQUESTS` at once; beyond that, 503 with
 /// Retry-After at once rather than a queue that grows without bound. Health checks
 /// are not counted, so monitoring still sees the service.
@@ -110,8 +120,9 @@ pub async fn concurrency_limit(
     req: Request,
     next: Next,
 ) -> Response {
-    // Scrapes count: a flood of them must not starve the pool.
-    if matches!(req.uri().path(), "/healthz" | "/readyz") {
+    // Probes from the orchestrator (loopback, or a trusted proxy) always get through;
+    // anyone else's count, as scrapes do, so a flood of them cannot starve the pool.
+    if matches!(req.uri().path(), "/healthz" | "/readyz") && from_operator(&state, &req) {
         return next.run(req).await;
     }
     let Ok(_permit) = state.in_flight.clone().try_acquire_owned() else {

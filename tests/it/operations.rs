@@ -403,3 +403,17 @@ async fn metrics_take_a_token_and_stay_bounded() {
     assert!(text.contains("method=\"other\""), "{text}");
     assert!(text.len() < 200_000, "{} bytes", text.len());
 }
+
+/// Forty readiness probes at once open one relay session, and share its answer.
+#[tokio::test]
+async fn a_burst_of_readiness_probes_opens_one_relay_session() {
+    let smtp = SmtpServer::start().await;
+    let url = smtp.url();
+    let app = TestApp::spawn_with(move |c| c.mail_url = url).await;
+    let before = smtp.connections();
+    let probes = (0..40).map(|_| app.client.get(app.url("/readyz")).send());
+    for resp in futures_util::future::join_all(probes).await {
+        assert_eq!(resp.unwrap().status(), 200);
+    }
+    assert_eq!(smtp.connections() - before, 1);
+}
