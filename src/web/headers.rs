@@ -49,3 +49,17 @@ pub async fn security_headers(
     }
     resp
 }
+
+/// Middleware, before the request id is set: a caller's `x-request-id` is kept only if
+/// it is at most 64 visible ASCII characters; otherwise it is dropped and one is made,
+/// so logs never carry a caller's megabyte or their control characters.
+pub async fn caller_request_id(mut req: Request, next: Next) -> Response {
+    let fits = |v: &HeaderValue| {
+        let b = v.as_bytes();
+        !b.is_empty() && b.len() <= 64 && b.iter().all(u8::is_ascii_graphic)
+    };
+    if req.headers().get("x-request-id").is_some_and(|v| !fits(v)) {
+        req.headers_mut().remove("x-request-id");
+    }
+    next.run(req).await
+}

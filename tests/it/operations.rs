@@ -204,6 +204,24 @@ async fn readiness_names_an_unreachable_mail_relay_and_responses_carry_a_request
         "trace-42",
         "a caller's id is kept"
     );
+    // Too long, or not visible ASCII: replaced by one of ours.
+    for bad in [
+        "x".repeat(65).into_bytes(),
+        b"trace 42".to_vec(),
+        b"trace\t42".to_vec(),
+        b"trace\xe9".to_vec(),
+    ] {
+        let value = reqwest::header::HeaderValue::from_bytes(&bad).unwrap();
+        let resp = app
+            .client
+            .get(app.url("/healthz"))
+            .header("x-request-id", value)
+            .send()
+            .await
+            .unwrap();
+        let id = resp.headers()["x-request-id"].to_str().unwrap().to_string();
+        assert_eq!(id.len(), 36, "{bad:?} became {id}");
+    }
     app.stop().await;
 }
 
