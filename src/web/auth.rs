@@ -8,6 +8,16 @@ use crate::error::AppError;
 use crate::services::tokens::{self, Caller, Scope};
 use crate::web::AppState;
 
+/// The secret of an `Authorization: Bearer` header, trimmed.
+fn bearer(parts: &Parts) -> Option<&str> {
+    parts
+        .headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(str::trim)
+}
+
 /// A caller with a valid token of any scope.
 pub struct ApiCaller(pub Caller);
 
@@ -15,12 +25,7 @@ impl FromRequestParts<AppState> for ApiCaller {
     type Rejection = AppError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
-        let secret = parts
-            .headers
-            .get(header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Bearer "))
-            .map(str::trim)
+        let secret = bearer(parts)
             .filter(|s| !s.is_empty() && s.len() <= 200)
             .ok_or(AppError::Unauthorized)?;
         tokens::authenticate(&state.db, secret)
@@ -74,13 +79,7 @@ impl FromRequestParts<AppState> for MetricsCaller {
     type Rejection = AppError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
-        let bearer = parts
-            .headers
-            .get(header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Bearer "))
-            .map(str::trim)
-            .unwrap_or_default();
+        let bearer = bearer(parts).unwrap_or_default();
         if let Some(token) = state.config.metrics_token.as_deref()
             && !bearer.is_empty()
             && crate::web::staff_auth::constant_eq(bearer, token)
