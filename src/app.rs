@@ -65,6 +65,9 @@ impl App {
         ));
         index.sync(&db).await.context("loading the match index")?;
         let mailer = Arc::new(crate::jobs::mailer(&config)?);
+        let login_key = crate::services::login_guard::TokenKey::load(&db)
+            .await
+            .context("loading the sign-in form key")?;
         let config = Arc::new(config);
         let state = AppState {
             mailer,
@@ -74,7 +77,7 @@ impl App {
             limiter: Arc::new(RateLimiter::new(config.intake_rate_limit)),
             site_hosts: Arc::new(SiteHosts::new(config.site_hosts.clone())),
             in_flight: Arc::new(tokio::sync::Semaphore::new(config.max_concurrent_requests)),
-            login_throttle: Arc::default(),
+            login_key,
             config,
             index,
         };

@@ -82,6 +82,8 @@ struct Inner {
     /// Messages delivered, and attempts that failed (to be retried, or for good).
     sent: u64,
     send_failures: u64,
+    /// Sign-in attempts by outcome: `ok` and `wrong` had their password checked.
+    logins: BTreeMap<&'static str, u64>,
 }
 
 #[derive(Default)]
@@ -132,8 +134,21 @@ impl Telemetry {
         g.send_failures += failed;
     }
 
+    /// One sign-in attempt: `ok`, `wrong`, `throttled` or `refused` (a spent or
+    /// forged form token).
+    pub fn login(&self, outcome: &'static str) {
+        *self.lock().logins.entry(outcome).or_default() += 1;
+    }
+
     pub fn render(&self, out: &mut String) {
         let g = self.lock();
+        out.push_str("# HELP takedown_login_attempts_total Sign-in attempts by outcome; only ok and wrong had their password checked.\n# TYPE takedown_login_attempts_total counter\n");
+        for (outcome, n) in &g.logins {
+            let _ = writeln!(
+                out,
+                "takedown_login_attempts_total{{outcome=\"{outcome}\"}} {n}"
+            );
+        }
         let _ = writeln!(
             out,
             "# HELP takedown_outbox_sent_total Emails and webhooks delivered by this process.\n# TYPE takedown_outbox_sent_total counter\ntakedown_outbox_sent_total {}",

@@ -14,6 +14,7 @@ mod m20261128_000009_tokens_and_retention;
 mod m20261201_000010_holds_rounds_steps;
 mod m20261202_000011_clock_pauses;
 mod m20261202_000012_outbox_rate_key;
+mod m20261202_000013_login_guard;
 
 pub struct Migrator;
 
@@ -33,6 +34,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000010_holds_rounds_steps::Migration),
             Box::new(m20261202_000011_clock_pauses::Migration),
             Box::new(m20261202_000012_outbox_rate_key::Migration),
+            Box::new(m20261202_000013_login_guard::Migration),
         ]
     }
 }

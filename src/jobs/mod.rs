@@ -81,6 +81,9 @@ async fn deadline_pass(
         crate::services::retention::sweep(db, &config.data_dir, config.retention, now)
             .await
             .context("retention sweep")?;
+    crate::services::login_guard::prune(db, now)
+        .await
+        .context("forgetting old sign-in failures")?;
     let digests =
         receipts::send_digests(db, &config.public_base_url, config.receipt_rate_limit, now)
             .await

@@ -75,6 +75,15 @@ pub enum StaffError {
     Hash(String),
 }
 
+/// Compares secrets in time that does not depend on where they differ.
+pub fn constant_eq(a: &str, b: &str) -> bool {
+    a.len() == b.len()
+        && a.bytes()
+            .zip(b.bytes())
+            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
+            == 0
+}
+
 pub fn random_token() -> String {
     let mut bytes = [0u8; 32];
     rand::rng().fill_bytes(&mut bytes);

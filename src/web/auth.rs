@@ -82,7 +82,7 @@ impl FromRequestParts<AppState> for MetricsCaller {
         let bearer = bearer(parts).unwrap_or_default();
         if let Some(token) = state.config.metrics_token.as_deref()
             && !bearer.is_empty()
-            && crate::web::staff_auth::constant_eq(bearer, token)
+            && crate::services::staff::constant_eq(bearer, token)
         {
             return Ok(MetricsCaller);
         }

@@ -54,7 +54,8 @@ pub struct AppState {
     pub site_hosts: Arc<crate::services::site_hosts::SiteHosts>,
     /// Permits for requests in flight (`MAX_CONCURRENT_REQUESTS`).
     pub in_flight: Arc<tokio::sync::Semaphore>,
-    pub login_throttle: Arc<staff_auth::LoginThrottle>,
+    /// Signs the sign-in form's single-use tokens.
+    pub login_key: crate::services::login_guard::TokenKey,
     /// Sends the outbox; `/readyz` asks it whether the relay answers.
     pub mailer: Arc<crate::mail::delivery::Mailer>,
     pub telemetry: Arc<crate::telemetry::Telemetry>,

@@ -1,11 +1,8 @@
-//! Staff sign-in: `/login` and `/logout`, the session cookie, CSRF tokens and login
-//! throttling. Every staff page goes through `StaffUser`, which sends a browser
+//! Staff sign-in: `/login` and `/logout`, the session cookie and CSRF tokens; the
+//! throttle and the sign-in form's single-use token are `services::login_guard`. Every staff page goes through `StaffUser`, which sends a browser
 //! without a live session to the sign-in page.
 
-use std::collections::HashMap;
-use std::net::{IpAddr, SocketAddr};
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::net::SocketAddr;
 
 use askama::Template;
 use axum::extract::rejection::QueryRejection;
@@ -21,7 +18,8 @@ use time::OffsetDateTime;
 
 use crate::domain::complaint::Language;
 use crate::error::AppError;
-use crate::services::staff::{self, Session};
+use crate::services::login_guard::{self, Admission};
+use crate::services::staff::{self, Session, constant_eq};
 use crate::web::AppState;
 use crate::web::RouteList;
 use crate::web::client_ip::{client_ip, limit_key};
@@ -29,9 +27,6 @@ use crate::web::i18n::{Texts, texts};
 
 const SESSION_COOKIE: &str = "td_session";
 const LOGIN_CSRF_COOKIE: &str = "td_login_csrf";
-/// Failed sign-ins allowed per account and per address in `THROTTLE_WINDOW`.
-const MAX_FAILURES: u32 = 5;
-const THROTTLE_WINDOW: Duration = Duration::from_secs(15 * 60);
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -113,14 +108,6 @@ impl StaffUser {
     }
 }
 
-pub fn constant_eq(a: &str, b: &str) -> bool {
-    a.len() == b.len()
-        && a.bytes()
-            .zip(b.bytes())
-            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
-            == 0
-}
-
 /// Without a live session: a browser is sent to sign in; anything else gets 401.
 pub struct SignInFirst(String);
 
@@ -149,56 +136,6 @@ impl FromRequestParts<AppState> for StaffUser {
             Ok(None) => Err(AppError::Unauthorized.into_response()),
             Err(e) => Err(AppError::from(e).into_response()),
         }
-    }
-}
-
-/// Failed sign-ins per account and per address, in memory (per instance).
-#[derive(Default)]
-pub struct LoginThrottle {
-    failures: Mutex<HashMap<String, (Instant, u32)>>,
-}
-
-impl LoginThrottle {
-    fn keys(email: &str, ip: IpAddr) -> [String; 2] {
-        [
-            format!("account:{}", email.trim().to_ascii_lowercase()),
-            format!("address:{}", limit_key(ip)),
-        ]
-    }
-
-    /// Seconds to wait, if either key has used up its failures.
-    fn blocked(&self, email: &str, ip: IpAddr, now: Instant) -> Option<u64> {
-        let map = self.failures.lock().unwrap_or_else(|e| e.into_inner());
-        Self::keys(email, ip)
-            .iter()
-            .filter_map(|k| map.get(k))
-            .filter(|(start, n)| *n >= MAX_FAILURES && now.duration_since(*start) < THROTTLE_WINDOW)
-            .map(|(start, _)| {
-                THROTTLE_WINDOW
-                    .saturating_sub(now.duration_since(*start))
-                    .as_secs()
-                    .max(1)
-            })
-            .max()
-    }
-
-    fn failed(&self, email: &str, ip: IpAddr, now: Instant) {
-        let mut map = self.failures.lock().unwrap_or_else(|e| e.into_inner());
-        if map.len() > 100_000 {
-            map.retain(|_, (start, _)| now.duration_since(*start) < THROTTLE_WINDOW);
-        }
-        for k in Self::keys(email, ip) {
-            let e = map.entry(k).or_insert((now, 0));
-            if now.duration_since(e.0) >= THROTTLE_WINDOW {
-                *e = (now, 0);
-            }
-            e.1 += 1;
-        }
-    }
-
-    fn succeeded(&self, email: &str) {
-        let mut map = self.failures.lock().unwrap_or_else(|e| e.into_inner());
-        map.remove(&format!("account:{}", email.trim().to_ascii_lowercase()));
     }
 }
 
@@ -240,7 +177,7 @@ fn login_form(
     email: &str,
     error: Option<&str>,
 ) -> Response {
-    let csrf = staff::random_token();
+    let csrf = state.login_key.issue(OffsetDateTime::now_utc());
     let page = LoginPage {
         t: texts(Language::En),
         csrf: &csrf,
@@ -299,25 +236,54 @@ async fn login(
         );
     }
     let ip = client_ip(peer.ip(), &headers, &state.config.trusted_proxies);
-    if let Some(wait) = state.login_throttle.blocked(&f.email, ip, Instant::now()) {
-        let msg = format!(
-            "Too many failed sign-ins. Try again in {} minutes.",
-            wait.div_ceil(60)
-        );
-        let mut resp = login_form(
-            &state,
-            StatusCode::TOO_MANY_REQUESTS,
-            &next,
-            &f.email,
-            Some(&msg),
-        );
-        resp.headers_mut()
-            .insert(header::RETRY_AFTER, HeaderValue::from(wait));
-        return resp;
+    let address = limit_key(ip).to_string();
+    let now = OffsetDateTime::now_utc();
+    let admission = login_guard::admit(
+        &state.db,
+        &state.login_key,
+        &f.csrf,
+        &f.email,
+        &address,
+        now,
+    )
+    .await;
+    match admission {
+        Ok(Admission::Admitted) => {}
+        Ok(Admission::TokenRefused) => {
+            state.telemetry.login("refused");
+            return login_form(
+                &state,
+                StatusCode::FORBIDDEN,
+                &next,
+                &f.email,
+                Some("This form expired. Please sign in again."),
+            );
+        }
+        Ok(Admission::Throttled(wait)) => {
+            state.telemetry.login("throttled");
+            let msg = format!(
+                "Too many failed sign-ins. Try again in {} minutes.",
+                wait.div_ceil(60)
+            );
+            let mut resp = login_form(
+                &state,
+                StatusCode::TOO_MANY_REQUESTS,
+                &next,
+                &f.email,
+                Some(&msg),
+            );
+            resp.headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(wait));
+            return resp;
+        }
+        Err(e) => return AppError::from(e).into_response(),
     }
-    match staff::login(&state.db, &f.email, f.password, OffsetDateTime::now_utc()).await {
+    match staff::login(&state.db, &f.email, f.password, now).await {
         Ok(Some(session)) => {
-            state.login_throttle.succeeded(&f.email);
+            state.telemetry.login("ok");
+            if let Err(e) = login_guard::succeeded(&state.db, &f.email, &address).await {
+                return AppError::from(e).into_response();
+            }
             let mut resp = Redirect::to(&next).into_response();
             let age = staff::ABSOLUTE_TIMEOUT.whole_seconds();
             resp.headers_mut().append(
@@ -331,7 +297,7 @@ async fn login(
             resp
         }
         Ok(None) => {
-            state.login_throttle.failed(&f.email, ip, Instant::now());
+            state.telemetry.login("wrong");
             login_form(
                 &state,
                 StatusCode::UNAUTHORIZED,
@@ -386,29 +352,5 @@ mod tests {
         assert_eq!(safe_next(Some("/staff/complaints/3 x")), "/staff");
         assert_eq!(safe_next(Some("/staff/\u{7f}")), "/staff");
         assert_eq!(safe_next(Some("/staff/é")), "/staff");
-    }
-
-    #[test]
-    fn throttling_counts_per_account_and_per_address() {
-        let t = LoginThrottle::default();
-        let (a, b): (IpAddr, IpAddr) = ("192.0.2.1".parse().unwrap(), "192.0.2.2".parse().unwrap());
-        let now = Instant::now();
-        for _ in 0..MAX_FAILURES {
-            assert!(t.blocked("x@news.example", a, now).is_none());
-            t.failed("x@news.example", a, now);
-        }
-        assert!(
-            t.blocked("x@news.example", b, now).is_some(),
-            "the account is throttled"
-        );
-        assert!(
-            t.blocked("y@news.example", a, now).is_some(),
-            "the address is throttled"
-        );
-        assert!(t.blocked("y@news.example", b, now).is_none());
-        assert!(
-            t.blocked("x@news.example", b, now + THROTTLE_WINDOW)
-                .is_none()
-        );
     }
 }

@@ -413,3 +413,107 @@ async fn a_reviewer_decides_from_the_queue_page() {
         .unwrap();
     assert!(!html.contains("A story"));
 }
+
+/// A login page's cookie and form token, ready to be posted.
+async fn login_pair(app: &TestApp, c: &reqwest::Client) -> (String, String) {
+    let page = c.get(app.url("/login")).send().await.unwrap();
+    let cookie = cookie_from(&page, "td_login_csrf").unwrap();
+    (cookie, hidden(&page.text().await.unwrap(), "csrf"))
+}
+
+async fn post_login(
+    app: &TestApp,
+    c: &reqwest::Client,
+    (cookie, csrf): &(String, String),
+    email: &str,
+    password: &str,
+) -> u16 {
+    c.post(app.url("/login"))
+        .header("cookie", cookie)
+        .form(&[("email", email), ("password", password), ("csrf", csrf)])
+        .send()
+        .await
+        .unwrap()
+        .status()
+        .as_u16()
+}
+
+const METRICS_TOKEN: &str = "scrape-secret-0123456789";
+
+async fn login_outcomes(app: &TestApp) -> std::collections::BTreeMap<String, u64> {
+    let text = app
+        .client
+        .get(app.url("/metrics"))
+        .bearer_auth(METRICS_TOKEN)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    text.lines()
+        .filter_map(|l| l.strip_prefix("takedown_login_attempts_total{outcome=\""))
+        .filter_map(|l| l.split_once("\"} "))
+        .map(|(k, v)| (k.to_string(), v.parse().unwrap()))
+        .collect()
+}
+
+/// A hundred wrong passwords sent at once, each with a fresh form token: the attempts
+/// are counted before the password check, so exactly five are checked and the rest are
+/// throttled. The counters live in the database: a second instance sharing it (or a
+/// restart) refuses the right password too. A form token is spent once.
+#[tokio::test]
+async fn parallel_wrong_passwords_reach_the_password_check_five_times() {
+    let app = TestApp::spawn_with(|c| c.metrics_token = Some(METRICS_TOKEN.into())).await;
+    add(&app, "reviewer@news.example", Role::Reviewer).await;
+    let c = client();
+    let mut pairs = Vec::new();
+    for _ in 0..100 {
+        pairs.push(login_pair(&app, &c).await);
+    }
+    let statuses = futures_util::future::join_all(
+        pairs
+            .iter()
+            .map(|p| post_login(&app, &c, p, "reviewer@news.example", "a wrong guess")),
+    )
+    .await;
+    let count = |s: u16| statuses.iter().filter(|&&x| x == s).count();
+    assert_eq!(
+        (count(401), count(429)),
+        (5, 95),
+        "five checked, the rest throttled: {statuses:?}"
+    );
+    let outcomes = login_outcomes(&app).await;
+    assert_eq!(outcomes.get("wrong"), Some(&5), "{outcomes:?}");
+    assert_eq!(outcomes.get("ok"), None, "{outcomes:?}");
+    assert_eq!(outcomes.get("throttled"), Some(&95), "{outcomes:?}");
+
+    // A spent token is refused, whatever the password.
+    assert_eq!(
+        post_login(&app, &c, &pairs[0], "reviewer@news.example", PASSWORD).await,
+        403
+    );
+    // Made-up tokens are refused: the server signs its own.
+    let forged = ("td_login_csrf=abc".to_string(), "abc".to_string());
+    assert_eq!(
+        post_login(&app, &c, &forged, "reviewer@news.example", PASSWORD).await,
+        403
+    );
+
+    // Another instance on the same database counts the same failures.
+    let other = TestApp::spawn_on(app.test_db.clone(), |_| {}).await;
+    let pair = login_pair(&other, &c).await;
+    assert_eq!(
+        post_login(&other, &c, &pair, "reviewer@news.example", PASSWORD).await,
+        429
+    );
+    // A form issued by one instance is accepted by the other (one shared key): here
+    // by the lock-out, not by a refusal of the token.
+    let pair = login_pair(&app, &c).await;
+    assert_eq!(
+        post_login(&other, &c, &pair, "someone@news.example", PASSWORD).await,
+        429,
+        "the address is locked out as well"
+    );
+    other.stop().await;
+}
