@@ -4,7 +4,7 @@
 
 use askama::Template;
 use axum::extract::rejection::PathRejection;
-use axum::extract::{Path, State};
+use axum::extract::{DefaultBodyLimit, Path, State};
 use axum::http::StatusCode;
 use axum::middleware;
 use axum::response::{IntoResponse, Redirect, Response};
@@ -23,8 +23,10 @@ use crate::services::withdrawals;
 use crate::web::AppState;
 use crate::web::RouteList;
 use crate::web::body::JsonBody;
+use crate::web::complaint_form::MAX_TEXT_BYTES;
 use crate::web::headers::private_page;
 use crate::web::i18n::{Texts, localise_error, texts};
+use crate::web::limits::content_length_cap;
 use crate::web::openapi::ErrorBody;
 use crate::web::page::render;
 
@@ -36,6 +38,9 @@ pub fn routes() -> Router<AppState> {
         .at("/api/v1/complaints/{code}/appeal", post(appeal_api))
         .at("/complaints/{code}/withdraw", post(withdraw_form))
         .at("/api/v1/complaints/{code}/withdraw", post(withdraw_api))
+        // A claimant's answer, appeal or withdrawal is text: held in memory, so capped.
+        .layer(DefaultBodyLimit::max(MAX_TEXT_BYTES))
+        .layer(middleware::from_fn(content_length_cap(MAX_TEXT_BYTES)))
         .layer(middleware::from_fn(private_page))
 }
 

@@ -28,18 +28,18 @@ use crate::services::confirmation::{self, Confirmation};
 use crate::services::evidence::{self, EvidenceFile, MAX_FILE_BYTES, MAX_FILES, Upload};
 use crate::services::intake_queue::Submission;
 use crate::web::AppState;
-use crate::web::body::read_body;
 use crate::web::headers::private_page;
 use crate::web::i18n::{Texts, duration_text, localise_error, negotiate, status_name, texts};
-use crate::web::limits::{content_length_cap, rate_limit};
+use crate::web::limits::rate_limit;
 use crate::web::page::render;
 
 /// Largest form submission: five evidence files and the text fields.
 pub const MAX_FORM_BYTES: usize = MAX_FILES * MAX_FILE_BYTES + (2 << 20);
 /// Most parts a submission may have.
 const MAX_FIELDS: usize = 100;
-/// Largest single text field (the work's text is capped lower by validation).
-const MAX_TEXT_FIELD: usize = 1 << 20;
+/// Everything in a submission that is not an evidence file, in total: only files go to
+/// disk, so this is what one submission may hold in memory.
+pub const MAX_TEXT_BYTES: usize = 1 << 20;
 
 pub fn routes(state: &AppState) -> Router<AppState> {
     Router::new()
@@ -48,7 +48,6 @@ pub fn routes(state: &AppState) -> Router<AppState> {
             "/complaints",
             axum::routing::post(submit)
                 .layer(DefaultBodyLimit::max(MAX_FORM_BYTES))
-                .layer(middleware::from_fn(content_length_cap(MAX_FORM_BYTES)))
                 .layer(middleware::from_fn_with_state(state.clone(), rate_limit))
                 .layer(middleware::from_fn(private_page)),
         )
@@ -224,8 +223,18 @@ async fn read_submission(req: Request, state: &AppState) -> AppResult<FormSubmis
         files: Vec::new(),
         file_errors: Vec::new(),
     };
+    let declared = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
     if ct.starts_with("application/x-www-form-urlencoded") {
-        let bytes = read_body(req, state).await?;
+        // All text: refused before a byte is read when it says it is too long, and cut
+        // off at the cap when it does not say.
+        if declared.is_some_and(|n| n > MAX_TEXT_BYTES as u64) {
+            return Err(AppError::TooLarge);
+        }
+        let bytes = read_capped(req.into_body(), MAX_TEXT_BYTES).await?;
         for (k, v) in url::form_urlencoded::parse(&bytes) {
             insert_value(&mut sub.values, &k, v.into_owned())?;
         }
@@ -236,10 +245,14 @@ async fn read_submission(req: Request, state: &AppState) -> AppResult<FormSubmis
             "multipart/form-data or application/x-www-form-urlencoded",
         ));
     }
+    if declared.is_some_and(|n| n > MAX_FORM_BYTES as u64) {
+        return Err(AppError::TooLarge);
+    }
     let mut multipart = Multipart::from_request(req, state)
         .await
         .map_err(|r| AppError::BadRequest(r.body_text()))?;
     let mut parts = 0;
+    let mut text_bytes = 0;
     while let Some(mut field) = multipart.next_field().await.map_err(multipart_error)? {
         parts += 1;
         if parts > MAX_FIELDS {
@@ -259,16 +272,12 @@ async fn read_submission(req: Request, state: &AppState) -> AppResult<FormSubmis
             continue;
         }
         let mut data = Vec::new();
-        let mut too_big = false;
         while let Some(chunk) = field.chunk().await.map_err(multipart_error)? {
-            if data.len() + chunk.len() > MAX_TEXT_FIELD {
-                too_big = true;
-                continue;
+            text_bytes += chunk.len();
+            if text_bytes > MAX_TEXT_BYTES {
+                return Err(AppError::TooLarge);
             }
             data.extend_from_slice(&chunk);
-        }
-        if too_big {
-            return Err(AppError::TooLarge);
         }
         let text = String::from_utf8(data)
             .map_err(|_| AppError::BadRequest(format!("field {name} is not UTF-8")))?;
@@ -278,6 +287,23 @@ async fn read_submission(req: Request, state: &AppState) -> AppResult<FormSubmis
         sub.file_errors.push(format!("at most {MAX_FILES} files"));
     }
     Ok(sub)
+}
+
+/// A body read into memory up to `cap` bytes: 413 as soon as it goes past.
+async fn read_capped(body: axum::body::Body, cap: usize) -> AppResult<Vec<u8>> {
+    use http_body_util::BodyExt;
+    let mut body = body;
+    let mut out = Vec::new();
+    while let Some(frame) = body.frame().await {
+        let frame = frame.map_err(|e| AppError::BadRequest(format!("could not read body: {e}")))?;
+        if let Ok(data) = frame.into_data() {
+            if out.len() + data.len() > cap {
+                return Err(AppError::TooLarge);
+            }
+            out.extend_from_slice(&data);
+        }
+    }
+    Ok(out)
 }
 
 /// Streams one evidence part to a staging file, hashing it on the way. None for a file
@@ -354,8 +380,22 @@ fn to_input(v: &HashMap<String, String>) -> ComplaintInput {
 }
 
 async fn submit(State(state): State<AppState>, req: Request) -> Response {
+    let query_lang = req
+        .uri()
+        .query()
+        .and_then(|q| url::form_urlencoded::parse(q.as_bytes()).find(|(k, _)| k == "lang"))
+        .map(|(_, v)| v.into_owned());
+    let lang = negotiate(query_lang.as_deref(), req.headers());
     match submit_inner(&state, req).await {
         Ok(resp) => resp,
+        // Too much to read: the form again, empty (nothing of it was kept), saying so.
+        Err(AppError::TooLarge) => form_again(
+            &state,
+            lang,
+            HashMap::new(),
+            texts(lang).form_too_large,
+            StatusCode::PAYLOAD_TOO_LARGE,
+        ),
         Err(e) => e.into_response(),
     }
 }

@@ -51,6 +51,7 @@ pub struct Texts {
     pub form_reused: &'static str,
     /// The site cannot store anything now (disk full).
     pub storage_full: &'static str,
+    pub form_too_large: &'static str,
     /// The database cannot be reached now.
     pub unavailable: &'static str,
     pub receipt_title: &'static str,
@@ -145,6 +146,7 @@ pub static EN: Texts = Texts {
     fix_errors: "Please correct the fields marked below.",
     form_reused: "This form was already sent with different content. Nothing new was filed. Check the fields below and send again.",
     storage_full: "We cannot store your complaint right now because our storage is full. Nothing was filed. Your entries are kept below; please send again shortly.",
+    form_too_large: "Your submission was too large, so nothing was filed. The text fields may hold 1 MB in all, and each evidence file 10 MB (at most 5 files). Please shorten the text, or attach it as a file, and send again.",
     unavailable: "Our service is briefly unavailable. Nothing was filed. Your entries are kept below; please send again in a minute.",
     receipt_title: "We have received your complaint",
     receipt_intro: "Thank you. Your complaint has been recorded and a receipt has been sent to your email address.",
@@ -238,6 +240,7 @@ pub static ZH: Texts = Texts {
     fix_errors: "请更正下方标出的内容。",
     form_reused: "此表单已以不同内容提交过，本次未受理。请核对下方内容后重新提交。",
     storage_full: "我们的存储空间已满，暂时无法保存您的投诉，本次未受理。您填写的内容已保留在下方，请稍后重新提交。",
+    form_too_large: "您提交的内容过大，本次未受理。文字部分合计不得超过 1 MB，每个证据文件不得超过 10 MB（最多 5 个）。请缩短文字或改为附件上传后重新提交。",
     unavailable: "服务暂时不可用，本次未受理。您填写的内容已保留在下方，请一分钟后重新提交。",
     receipt_title: "我们已收到您的投诉",
     receipt_intro: "谢谢。您的投诉已登记，确认邮件已发送至您的邮箱。",

@@ -6,7 +6,7 @@ use std::net::SocketAddr;
 
 use askama::Template;
 use axum::extract::rejection::QueryRejection;
-use axum::extract::{ConnectInfo, FromRequestParts, Query, Request, State};
+use axum::extract::{ConnectInfo, DefaultBodyLimit, FromRequestParts, Query, Request, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::middleware::{self, Next};
@@ -27,10 +27,17 @@ use crate::web::i18n::{Texts, texts};
 
 const SESSION_COOKIE: &str = "td_session";
 const LOGIN_CSRF_COOKIE: &str = "td_login_csrf";
+/// A sign-in form is an address, a password and two short tokens.
+const LOGIN_MAX_BYTES: usize = 16 << 10;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
-        .at("/login", get(login_page).post(login))
+        .at(
+            "/login",
+            get(login_page)
+                .post(login)
+                .layer(DefaultBodyLimit::max(LOGIN_MAX_BYTES)),
+        )
         .at("/logout", post(logout))
         .layer(middleware::from_fn(staff_headers))
 }

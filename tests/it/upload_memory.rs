@@ -1,7 +1,9 @@
 //! Evidence uploads stream to disk: with 20 clients each sending a 10 MB file at once,
-//! the server's memory stays far below the 200 MB it would need to hold them. The
-//! server runs as its own process (the built binary), so its peak resident memory can
-//! be read from /proc apart from the clients'.
+//! the server's memory stays far below the 200 MB it would need to hold them. Text is
+//! held in memory, so it is capped: 20 clients each sending 50 MB of form text leave
+//! the server as small as it was. The server runs as its own process (the built
+//! binary), so its peak resident memory can be read from /proc apart from the
+//! clients'.
 
 use std::io::Write;
 use std::process::{Child, Stdio};
@@ -9,6 +11,7 @@ use std::time::{Duration, Instant};
 
 use crate::common::TestDb;
 use reqwest::multipart::{Form, Part};
+use sea_orm::ConnectionTrait;
 
 struct Server(Child);
 
@@ -51,13 +54,12 @@ fn form(evidence: Vec<u8>) -> Form {
         .part("evidence", Part::bytes(evidence).file_name("scan.pdf"))
 }
 
-#[tokio::test]
-async fn twenty_10_mb_uploads_at_once_keep_server_memory_bounded() {
+/// The built server on a fresh database, once it answers; None off Linux.
+async fn start(db: &TestDb) -> Option<(Server, String)> {
     if !std::path::Path::new("/proc/self/status").exists() {
-        crate::common::skipped("the upload memory test reads /proc (Linux only)");
-        return;
+        crate::common::skipped("the upload memory tests read /proc (Linux only)");
+        return None;
     }
-    let db = TestDb::new().await;
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
@@ -65,7 +67,7 @@ async fn twenty_10_mb_uploads_at_once_keep_server_memory_bounded() {
         .port();
     let base = format!("http://127.0.0.1:{port}");
     let server = Server(
-        crate::common::takedown_cmd(&db)
+        crate::common::takedown_cmd(db)
             .arg("serve")
             .env("BIND_ADDR", format!("127.0.0.1:{port}"))
             .env("PUBLIC_BASE_URL", &base)
@@ -78,9 +80,8 @@ async fn twenty_10_mb_uploads_at_once_keep_server_memory_bounded() {
             .spawn()
             .expect("takedown serve starts"),
     );
-    let pid = server.0.id();
     let client = reqwest::Client::new();
-    let start = Instant::now();
+    let started = Instant::now();
     while client
         .get(format!("{base}/healthz"))
         .send()
@@ -89,11 +90,22 @@ async fn twenty_10_mb_uploads_at_once_keep_server_memory_bounded() {
         .unwrap_or(true)
     {
         assert!(
-            start.elapsed() < Duration::from_secs(60),
+            started.elapsed() < Duration::from_secs(60),
             "server never came up"
         );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
+    Some((server, base))
+}
+
+#[tokio::test]
+async fn twenty_10_mb_uploads_at_once_keep_server_memory_bounded() {
+    let db = TestDb::new().await;
+    let Some((server, base)) = start(&db).await else {
+        return;
+    };
+    let pid = server.0.id();
+    let client = reqwest::Client::new();
     // One small filing first, so everything lazily allocated is counted in the baseline.
     let warm = client
         .post(format!("{base}/complaints"))
@@ -148,4 +160,138 @@ async fn twenty_10_mb_uploads_at_once_keep_server_memory_bounded() {
     )
     .unwrap();
     assert_eq!(stored.len(), pdf.len());
+}
+
+/// Sends `total` bytes of url-encoded form text but the last, then reads what the server
+/// answered: its status line, or None when it closed without one.
+async fn withheld_form(addr: String, total: usize, chunked: bool) -> Option<String> {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut s = tokio::net::TcpStream::connect(addr.trim_start_matches("http://"))
+        .await
+        .unwrap();
+    let length = if chunked {
+        "Transfer-Encoding: chunked".to_string()
+    } else {
+        format!("Content-Length: {total}")
+    };
+    let head = format!(
+        "POST /complaints?lang=zh HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\n{length}\r\n\r\n"
+    );
+    s.write_all(head.as_bytes()).await.unwrap();
+    let mut piece = b"work.text=".to_vec();
+    piece.resize(64 << 10, b'a');
+    let mut sent = 0;
+    while sent + piece.len() < total {
+        let wrote = if chunked {
+            let mut c = format!("{:x}\r\n", piece.len()).into_bytes();
+            c.extend_from_slice(&piece);
+            c.extend_from_slice(b"\r\n");
+            s.write_all(&c).await
+        } else {
+            s.write_all(&piece).await
+        };
+        if wrote.is_err() {
+            break;
+        }
+        sent += piece.len();
+    }
+    let mut answer = Vec::new();
+    let _ = s.read_to_end(&mut answer).await;
+    let answer = String::from_utf8_lossy(&answer).into_owned();
+    answer.lines().next().map(str::to_string)
+}
+
+#[tokio::test]
+async fn twenty_50_mb_text_forms_at_once_are_cut_off_at_1_mb() {
+    let db = TestDb::new().await;
+    let Some((server, base)) = start(&db).await else {
+        return;
+    };
+    let pid = server.0.id();
+    let client = reqwest::Client::new();
+    // A filing first, so the baseline counts what is allocated once.
+    let warm = client
+        .post(format!("{base}/complaints"))
+        .multipart(form(b"%PDF-1.4 warm-up".to_vec()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(warm.status(), 201);
+    let baseline = status_kib(pid, "VmRSS:");
+
+    // Too much text is the form again, in its language, saying why: 413.
+    let resp = client
+        .post(format!("{base}/complaints?lang=zh"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(format!("work.text={}", "文".repeat(400_000)))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 413);
+    let page = resp.text().await.unwrap();
+    assert!(
+        page.contains("<form") && page.contains("提交的内容过大"),
+        "{page}"
+    );
+    // So are text parts of a multipart form past 1 MB in all, each under it.
+    let mut parts = form(b"%PDF-1.4 small".to_vec());
+    for i in 0..3 {
+        parts = parts.text(format!("extra{i}"), "x".repeat(400 << 10));
+    }
+    let resp = client
+        .post(format!("{base}/complaints"))
+        .multipart(parts)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 413);
+
+    let mut tasks = Vec::new();
+    for i in 0..20 {
+        tasks.push(tokio::spawn(withheld_form(
+            base.clone(),
+            50 << 20,
+            i % 2 == 1,
+        )));
+    }
+    for t in tasks {
+        let status = t.await.unwrap();
+        assert!(
+            status.as_deref().is_none_or(|s| s.contains(" 413 ")),
+            "{status:?}"
+        );
+    }
+    let peak = status_kib(pid, "VmHWM:");
+    let _ = writeln!(
+        std::io::stderr(),
+        "form text memory: baseline {} MiB, peak {} MiB for 20 x 50 MB sent",
+        baseline / 1024,
+        peak / 1024
+    );
+    assert!(
+        peak / 1024 < 150,
+        "server peaked at {} MiB while 20 clients sent 50 MB of text each",
+        peak / 1024
+    );
+    assert_eq!(
+        client
+            .get(format!("{base}/healthz"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+    let conn = db.connect().await;
+    let filed = conn
+        .query_one_raw(sea_orm::Statement::from_string(
+            conn.get_database_backend(),
+            "SELECT COUNT(*) AS n FROM complaints",
+        ))
+        .await
+        .unwrap()
+        .unwrap()
+        .try_get::<i64>("", "n")
+        .unwrap();
+    assert_eq!(filed, 1, "only the warm-up was filed");
 }
