@@ -192,6 +192,7 @@ async fn deliver(n: usize, concurrency: usize) -> f64 {
                 subject: format!("我们已收到您的版权投诉 / Complaint {i} received"),
                 body_text: body.clone(),
                 body_html: Some(format!("<p>{body}</p>")),
+                rate_key: None,
             },
             "http://127.0.0.1",
             now,

@@ -50,6 +50,9 @@ pub struct Config {
     pub sqlite_max_bytes: Option<u64>,
     /// Receipts per claimant address per hour; over it they wait for a digest. 0: off.
     pub receipt_rate_limit: u32,
+    /// New-complaint emails to staff per client address an hour; past it they wait
+    /// for a digest (0: no limit).
+    pub staff_notify_rate_limit: u32,
     /// This site's hosts: infringing URLs must be on one. None: the hosts of recorded
     /// articles.
     pub site_hosts: Option<Vec<String>>,
@@ -108,6 +111,7 @@ impl fmt::Debug for Config {
             .field("db_acquire_timeout", &self.db_acquire_timeout)
             .field("sqlite_max_bytes", &self.sqlite_max_bytes)
             .field("receipt_rate_limit", &self.receipt_rate_limit)
+            .field("staff_notify_rate_limit", &self.staff_notify_rate_limit)
             .field("site_hosts", &self.site_hosts)
             .field("trusted_proxies", &self.trusted_proxies)
             .field("request_timeout", &self.request_timeout)
@@ -198,6 +202,7 @@ impl Config {
             db_acquire_timeout: Duration::from_secs(5),
             sqlite_max_bytes: None,
             receipt_rate_limit: 30,
+            staff_notify_rate_limit: 60,
             site_hosts: None,
             trusted_proxies: Vec::new(),
             request_timeout: Duration::from_secs(30),
@@ -375,6 +380,12 @@ impl Config {
                 .trim()
                 .parse()
                 .context("RECEIPT_RATE_LIMIT must be a whole number (0 turns it off)")?;
+        }
+        if let Some(v) = var("STAFF_NOTIFY_RATE_LIMIT") {
+            self.staff_notify_rate_limit = v
+                .trim()
+                .parse()
+                .context("STAFF_NOTIFY_RATE_LIMIT must be a whole number (0 turns it off)")?;
         }
         if let Some(v) = var("CMS_WEBHOOK_URL") {
             match url::Url::parse(v.trim()) {

@@ -32,6 +32,10 @@ pub enum AppError {
     UnsupportedMediaType(&'static str),
     #[error("this Idempotency-Key was already used with a different request")]
     IdempotencyKeyReused,
+    #[error(
+        "a request with this Idempotency-Key is still being processed; retry when it has been answered"
+    )]
+    IdempotencyKeyInProgress,
     /// The request conflicts with the complaint's current state.
     #[error("{}", .0.message())]
     Conflict(Conflict),
@@ -86,6 +90,7 @@ impl From<crate::services::intake_queue::IntakeError> for AppError {
         use crate::services::intake_queue::IntakeError;
         match e {
             IntakeError::Service(e) => e.into(),
+            IntakeError::KeyInProgress => AppError::IdempotencyKeyInProgress,
             IntakeError::WriterFailed => {
                 tracing::error!("intake writer failed; answering 503");
                 AppError::Unavailable
@@ -145,8 +150,12 @@ impl IntoResponse for AppError {
                 json!({"error": c.code(), "message": c.message()}),
             ),
             AppError::IdempotencyKeyReused => (
-                StatusCode::CONFLICT,
+                StatusCode::UNPROCESSABLE_ENTITY,
                 json!({"error": "idempotency_key_reused", "message": self.to_string()}),
+            ),
+            AppError::IdempotencyKeyInProgress => (
+                StatusCode::CONFLICT,
+                json!({"error": "idempotency_key_in_progress", "message": self.to_string()}),
             ),
             AppError::StorageFull => (
                 StatusCode::INSUFFICIENT_STORAGE,

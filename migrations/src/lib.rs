@@ -15,6 +15,7 @@ mod m20261201_000010_holds_rounds_steps;
 mod m20261202_000011_clock_pauses;
 mod m20261202_000012_outbox_rate_key;
 mod m20261202_000013_login_guard;
+mod m20261202_000014_staff_notice_limit;
 
 pub struct Migrator;
 
@@ -35,6 +36,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000011_clock_pauses::Migration),
             Box::new(m20261202_000012_outbox_rate_key::Migration),
             Box::new(m20261202_000013_login_guard::Migration),
+            Box::new(m20261202_000014_staff_notice_limit::Migration),
         ]
     }
 }

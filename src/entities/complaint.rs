@@ -39,6 +39,11 @@ pub struct Model {
     pub confirmed_at: Option<TimeDateTimeWithTimeZone>,
     pub confirmed_by: Option<String>,
     pub receipt_deferred: bool,
+    /// Hash of the client address it was filed from, without a token: the bucket of
+    /// the staff notice limit.
+    pub client_key: Option<String>,
+    /// Its new-complaint email to staff waits for a digest.
+    pub staff_notice_deferred: bool,
     pub decided_by: Option<String>,
     pub paused_at: Option<TimeDateTimeWithTimeZone>,
     pub info_request: Option<String>,

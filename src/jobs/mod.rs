@@ -88,6 +88,16 @@ async fn deadline_pass(
         receipts::send_digests(db, &config.public_base_url, config.receipt_rate_limit, now)
             .await
             .context("receipt digests")?;
+    let site = crate::services::site::Site::of(config);
+    let digests = digests
+        + crate::services::staff_notices::send_digests(
+            db,
+            &site,
+            config.staff_notify_rate_limit,
+            now,
+        )
+        .await
+        .context("new-complaint digests")?;
     Ok((deadlines, digests))
 }
 

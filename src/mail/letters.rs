@@ -49,6 +49,25 @@ pub struct NewComplaint<'a> {
     pub url: &'a str,
 }
 
+/// One complaint in a digest of new-complaint emails that waited.
+pub struct StaffDigestItem {
+    pub id: i64,
+    pub received_at: String,
+    pub deadline_at: String,
+    pub claimant: String,
+    pub work_title: String,
+    pub targets: Vec<String>,
+    /// The complaint's staff page.
+    pub url: String,
+}
+
+/// Staff: new complaints held back by the per-address limit, sent together.
+pub struct NewComplaintDigest<'a> {
+    pub items: &'a [StaffDigestItem],
+    /// The queue.
+    pub queue_url: &'a str,
+}
+
 /// A complaint as the deadline emails to staff describe it.
 pub struct DeadlineSummary<'a> {
     pub id: i64,
@@ -217,6 +236,10 @@ letter!(ReceiptDigest => ReceiptDigest,
 letter!(NewComplaint => NewComplaint,
     subject: "email/new_complaint/subject.en.txt" "email/new_complaint/subject.zh.txt",
     text: "email/new_complaint/text.en.txt" "email/new_complaint/text.zh.txt");
+
+letter!(NewComplaintDigest => NewComplaintDigest,
+    subject: "email/new_complaint_digest/subject.en.txt" "email/new_complaint_digest/subject.zh.txt",
+    text: "email/new_complaint_digest/text.en.txt" "email/new_complaint_digest/text.zh.txt");
 
 letter!(Reminder => Reminder,
     subject: "email/reminder/subject.en.txt" "email/reminder/subject.zh.txt",

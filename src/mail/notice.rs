@@ -16,6 +16,8 @@ pub enum NoticeKind {
     ReceiptDigest,
     /// Staff: a new complaint arrived.
     NewComplaint,
+    /// Staff: new complaints from one client address past its limit, together.
+    NewComplaintDigest,
     /// Staff: a reminder before the deadline.
     Reminder,
     /// The escalation address: a deadline passed undecided.
@@ -54,10 +56,11 @@ pub enum NoticeKind {
 }
 
 impl NoticeKind {
-    pub const ALL: [Self; 20] = [
+    pub const ALL: [Self; 21] = [
         Self::Receipt,
         Self::ReceiptDigest,
         Self::NewComplaint,
+        Self::NewComplaintDigest,
         Self::Reminder,
         Self::Escalation,
         Self::ProvisionalRemoval,
@@ -83,6 +86,7 @@ impl NoticeKind {
             Self::Receipt => "receipt",
             Self::ReceiptDigest => "receipt_digest",
             Self::NewComplaint => "new_complaint",
+            Self::NewComplaintDigest => "new_complaint_digest",
             Self::Reminder => "reminder",
             Self::Escalation => "escalation",
             Self::ProvisionalRemoval => "provisional_removal",
@@ -109,7 +113,7 @@ impl NoticeKind {
             Self::ProvisionalRemoval | Self::ProvisionalRemovalSource | Self::RemovalSource => {
                 "removal"
             }
-            Self::NewComplaint => "new_complaint",
+            Self::NewComplaint | Self::NewComplaintDigest => "new_complaint",
             Self::CounterNoticeForward | Self::CounterNoticeAck => "counter_notice",
             other => other.key_name(),
         }

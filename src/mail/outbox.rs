@@ -30,6 +30,20 @@ pub async fn post<L: Letter>(
     public_base_url: &str,
     now: OffsetDateTime,
 ) -> Result<(), PostError> {
+    post_counted(txn, owed, letter, to, public_base_url, now, None).await
+}
+
+/// `post`, with each row counted under `rate_key` by a limit that is not the
+/// recipient's (the staff notices one client address causes).
+pub async fn post_counted<L: Letter>(
+    txn: &impl ConnectionTrait,
+    owed: &Owed,
+    letter: &L,
+    to: &[Recipient],
+    public_base_url: &str,
+    now: OffsetDateTime,
+    rate_key: Option<&str>,
+) -> Result<(), PostError> {
     let notice = owed.key(L::KIND);
     let mut rendered: [Option<Rendered>; 2] = [None, None];
     for r in to {
@@ -44,6 +58,7 @@ pub async fn post<L: Letter>(
             subject: text.subject.clone(),
             body_text: text.text.clone(),
             body_html: Some(text.html.clone()),
+            rate_key: rate_key.map(str::to_string),
         };
         enqueue(txn, &email, public_base_url, now).await?;
     }
@@ -59,6 +74,8 @@ pub struct Email<'a> {
     pub subject: String,
     pub body_text: String,
     pub body_html: Option<String>,
+    /// What a limit counts this row under, when not its recipient's mailbox.
+    pub rate_key: Option<String>,
 }
 
 /// A stable Message-ID for a new email, in the site's domain.
@@ -88,11 +105,13 @@ pub async fn enqueue(
             body_html: email.body_html.as_deref(),
             dedupe_key: &email.notice.dedupe_key(email.recipient.as_str()),
             complaint_id: email.notice.complaint_id,
-            rate_key: matches!(
-                email.notice.kind,
-                NoticeKind::Receipt | NoticeKind::ReceiptDigest
-            )
-            .then(|| email.recipient.rate_key()),
+            rate_key: email.rate_key.clone().or_else(|| {
+                matches!(
+                    email.notice.kind,
+                    NoticeKind::Receipt | NoticeKind::ReceiptDigest
+                )
+                .then(|| email.recipient.rate_key())
+            }),
         },
         public_base_url,
         now,

@@ -27,7 +27,7 @@ use crate::services::confirmation::ConfirmToken;
 use crate::services::evidence::EvidenceFile;
 use crate::services::matching::{Match, MatchIndex};
 use crate::services::receipts::{self, ReceiptFor};
-use crate::services::steps;
+use crate::services::{staff_notices, steps};
 
 /// Matches below this share are noise, not evidence.
 const MIN_STORED_CONTAINMENT: f64 = 0.05;
@@ -68,6 +68,9 @@ pub struct Filing<'a> {
     pub idempotency: Option<IdempotencyKey<'a>>,
     /// The name of the `submitter` token it was filed with, if any.
     pub submitter: Option<&'a str>,
+    /// The staff notice limit's bucket for its client (`staff_notices::client_key`),
+    /// when it came without a token.
+    pub client: Option<&'a str>,
 }
 
 /// What filing did.
@@ -89,6 +92,7 @@ pub struct IntakePolicy<'a> {
     pub staff_language: Language,
     /// Receipts per claimant address per hour; 0 turns the limit off.
     pub receipt_rate_limit: u32,
+    pub staff_notify_rate_limit: u32,
 }
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -194,6 +198,12 @@ pub async fn submit_in(
         received_at,
     )
     .await?;
+    let staff_notice_deferred = match filing.client {
+        Some(key) => {
+            staff_notices::over_limit(txn, key, policy.staff_notify_rate_limit, received_at).await?
+        }
+        None => false,
+    };
     let token = (confirmed_by.is_none() && !receipt_deferred).then(ConfirmToken::generate);
     let salt = personal::new_salt();
     let row = Row {
@@ -204,6 +214,7 @@ pub async fn submit_in(
         token: token.as_ref(),
         confirmed_by: confirmed_by.as_deref(),
         receipt_deferred,
+        staff_notice_deferred,
     };
     let c = insert_row(txn, filing, &row).await?;
 
@@ -222,7 +233,9 @@ pub async fn submit_in(
     if !receipt_deferred {
         send_receipt(txn, policy, &c, new, &row, &receipt_event).await?;
     }
-    tell_staff(txn, policy, &c, new, &target_lines, matches).await?;
+    if !staff_notice_deferred {
+        tell_staff(txn, policy, &c, new, &target_lines, matches, filing.client).await?;
+    }
     Ok(Filed::Created(view(txn, &c, policy.public_base_url).await?))
 }
 
@@ -235,6 +248,7 @@ struct Row<'a> {
     token: Option<&'a ConfirmToken>,
     confirmed_by: Option<&'a str>,
     receipt_deferred: bool,
+    staff_notice_deferred: bool,
 }
 
 async fn insert_row(
@@ -271,6 +285,8 @@ async fn insert_row(
         confirmed_at: Set(r.confirmed_by.is_some().then_some(received_at)),
         confirmed_by: Set(r.confirmed_by.map(str::to_string)),
         receipt_deferred: Set(r.receipt_deferred),
+        client_key: Set(f.client.map(str::to_string)),
+        staff_notice_deferred: Set(r.staff_notice_deferred),
         ..Default::default()
     }
     .insert(txn)
@@ -301,6 +317,7 @@ async fn audit_receipt(
             "channel": f.channel.as_str(),
             "confirmed_by": r.confirmed_by,
             "receipt_deferred": r.receipt_deferred,
+            "staff_notice_deferred": r.staff_notice_deferred,
             "deadline_at": format_timestamp(r.deadline_at),
             "targets": f.complaint.infringing_urls.iter().map(|u| u.as_str()).collect::<Vec<_>>(),
             "evidence_files": f.files.iter().map(|f| f.sha256.as_str()).collect::<Vec<_>>(),
@@ -424,6 +441,7 @@ async fn tell_staff(
     new: &NewComplaint,
     target_lines: &[String],
     matches: &[Match],
+    client: Option<&str>,
 ) -> ServiceResult<()> {
     let received = display(c.received_at);
     let due = display(c.deadline_at);
@@ -451,13 +469,14 @@ async fn tell_staff(
         matches: &match_lines,
         url: &url,
     };
-    outbox::post(
+    outbox::post_counted(
         txn,
         &Owed::once(c.id, FIRST_ROUND),
         &letter,
         &Recipient::all(policy.staff_notify, policy.staff_language),
         policy.public_base_url,
         c.received_at,
+        client,
     )
     .await?;
     Ok(())

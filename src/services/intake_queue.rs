@@ -3,9 +3,10 @@
 //! transaction, so many complaints share one fsync. Each request is answered only after
 //! the transaction holding its complaint has committed: a 201 is still durable.
 
+use std::collections::HashSet;
 use std::panic::AssertUnwindSafe;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 
 use futures_util::FutureExt;
 
@@ -38,11 +39,15 @@ pub struct Submission {
     pub idempotency: Option<(String, String)>,
     /// The name of the `submitter` token it came with.
     pub submitter: Option<String>,
+    /// The client's address key (`limits::limit_key`), when it came without a token.
+    pub client: Option<String>,
     pub received_at: OffsetDateTime,
 }
 
 struct Job {
     sub: Submission,
+    /// `sub.client` as the staff notice limit's bucket.
+    client: Option<String>,
     matches: Vec<Match>,
     reply: oneshot::Sender<Reply>,
 }
@@ -62,6 +67,7 @@ impl Job {
                     request_sha256: sha,
                 }),
             submitter: self.sub.submitter.as_deref(),
+            client: self.client.as_deref(),
         }
     }
 }
@@ -71,6 +77,9 @@ impl Job {
 pub enum IntakeError {
     #[error(transparent)]
     Service(#[from] ServiceError),
+    /// A request with the same idempotency key is still being processed here.
+    #[error("a request with this idempotency key is still being processed")]
+    KeyInProgress,
     /// The writer failed (it panicked, or is restarting): nothing was filed.
     #[error("the intake writer failed; nothing was filed")]
     WriterFailed,
@@ -78,6 +87,8 @@ pub enum IntakeError {
 
 pub struct IntakeQueue {
     tx: mpsc::Sender<Job>,
+    /// Idempotency keys of requests between arrival and answer on this instance.
+    in_flight: Arc<Mutex<HashSet<String>>>,
     /// Fault injection for tests: the next group panics inside the writer.
     panic_next: Arc<AtomicBool>,
 }
@@ -88,13 +99,26 @@ impl IntakeQueue {
         let (tx, rx) = mpsc::channel(1024);
         let panic_next = Arc::new(AtomicBool::new(false));
         tokio::spawn(writer(db, config, rx, panic_next.clone()));
-        Self { tx, panic_next }
+        Self {
+            tx,
+            panic_next,
+            in_flight: Arc::default(),
+        }
     }
 
     /// Makes the writer panic while filing the next group, as a bug would.
     #[doc(hidden)]
     pub fn panic_on_next_group(&self) {
         self.panic_next.store(true, Ordering::SeqCst);
+    }
+
+    /// How many idempotency keys are held by requests in progress.
+    #[doc(hidden)]
+    pub fn keys_in_flight(&self) -> usize {
+        self.in_flight
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .len()
     }
 
     /// Files a complaint; returns once it is committed, with the submission's evidence
@@ -105,12 +129,23 @@ impl IntakeQueue {
         index: &MatchIndex,
         sub: Submission,
     ) -> (Result<Filed, IntakeError>, Vec<EvidenceFile>) {
+        let _claim = match sub.idempotency.as_ref() {
+            Some((key, _)) => match KeyClaim::take(&self.in_flight, key) {
+                Some(claim) => Some(claim),
+                None => return (Err(IntakeError::KeyInProgress), sub.files),
+            },
+            None => None,
+        };
         let matches = match find_matches(db, index, &sub.complaint).await {
             Ok(m) => m,
             Err(e) => return (Err(e.into()), sub.files),
         };
         let (reply, answer) = oneshot::channel();
         let job = Job {
+            client: sub
+                .client
+                .as_deref()
+                .map(crate::services::staff_notices::client_key),
             sub,
             matches,
             reply,
@@ -122,6 +157,35 @@ impl IntakeQueue {
             Ok((outcome, files)) => (outcome, files),
             Err(_) => (Err(IntakeError::WriterFailed), Vec::new()),
         }
+    }
+}
+
+/// An idempotency key held while its request is processed; released when dropped,
+/// however the request ends.
+struct KeyClaim {
+    set: Arc<Mutex<HashSet<String>>>,
+    key: String,
+}
+
+impl KeyClaim {
+    fn take(set: &Arc<Mutex<HashSet<String>>>, key: &str) -> Option<Self> {
+        let fresh = set
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(key.to_string());
+        fresh.then(|| Self {
+            set: set.clone(),
+            key: key.to_string(),
+        })
+    }
+}
+
+impl Drop for KeyClaim {
+    fn drop(&mut self) {
+        self.set
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(&self.key);
     }
 }
 
@@ -140,6 +204,7 @@ async fn writer(
         staff_notify: &config.staff_notify,
         staff_language: config.staff_language,
         receipt_rate_limit: config.receipt_rate_limit,
+        staff_notify_rate_limit: config.staff_notify_rate_limit,
     };
     let mut jobs = Vec::with_capacity(MAX_GROUP);
     while rx.recv_many(&mut jobs, MAX_GROUP).await > 0 {

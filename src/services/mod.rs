@@ -29,6 +29,7 @@ pub mod site;
 pub mod site_hosts;
 pub mod sources;
 pub mod staff;
+pub mod staff_notices;
 pub mod steps;
 pub mod tokens;
 pub mod withdrawals;

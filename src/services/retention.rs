@@ -135,6 +135,7 @@ async fn erase(
         am.decision_reason = Set(c.decision_reason.as_ref().map(|_| ERASED.into()));
     }
     am.idempotency_key = Set(None);
+    am.client_key = Set(None);
     am.confirm_token_sha256 = Set(None);
     am.personal_salt = Set(None);
     am.erased_at = Set(Some(now));

@@ -85,6 +85,25 @@ pub fn limit_key(ip: IpAddr) -> IpAddr {
     }
 }
 
+/// The caller's address as limits count it (`limit_key` of `client_ip`).
+pub struct ClientAddr(pub String);
+
+impl axum::extract::FromRequestParts<crate::web::AppState> for ClientAddr {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        state: &crate::web::AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let peer = parts
+            .extensions
+            .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+            .map_or(IpAddr::from([127, 0, 0, 1]), |c| c.0.ip());
+        let ip = client_ip(peer, &parts.headers, &state.config.trusted_proxies);
+        Ok(Self(limit_key(ip).to_string()))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -28,6 +28,7 @@ use crate::services::confirmation::{self, Confirmation};
 use crate::services::evidence::{self, EvidenceFile, MAX_FILE_BYTES, MAX_FILES, Upload};
 use crate::services::intake_queue::Submission;
 use crate::web::AppState;
+use crate::web::client_ip::ClientAddr;
 use crate::web::headers::private_page;
 use crate::web::i18n::{Texts, duration_text, localise_error, negotiate, status_name, texts};
 use crate::web::limits::rate_limit;
@@ -379,14 +380,18 @@ fn to_input(v: &HashMap<String, String>) -> ComplaintInput {
     }
 }
 
-async fn submit(State(state): State<AppState>, req: Request) -> Response {
+async fn submit(
+    State(state): State<AppState>,
+    ClientAddr(client): ClientAddr,
+    req: Request,
+) -> Response {
     let query_lang = req
         .uri()
         .query()
         .and_then(|q| url::form_urlencoded::parse(q.as_bytes()).find(|(k, _)| k == "lang"))
         .map(|(_, v)| v.into_owned());
     let lang = negotiate(query_lang.as_deref(), req.headers());
-    match submit_inner(&state, req).await {
+    match submit_inner(&state, req, client).await {
         Ok(resp) => resp,
         // Too much to read: the form again, empty (nothing of it was kept), saying so.
         Err(AppError::TooLarge) => form_again(
@@ -460,7 +465,7 @@ async fn check(
     })
 }
 
-async fn submit_inner(state: &AppState, req: Request) -> AppResult<Response> {
+async fn submit_inner(state: &AppState, req: Request, client: String) -> AppResult<Response> {
     let sub = read_submission(req, state).await?;
     let lang = sub
         .values
@@ -485,7 +490,7 @@ async fn submit_inner(state: &AppState, req: Request) -> AppResult<Response> {
         .get("submission_id")
         .and_then(|id| uuid::Uuid::parse_str(id.trim()).ok())
         .map(|id| (format!("form:{id}"), request_sha256));
-    let filed = file(state, new, sub.files, key).await;
+    let filed = file(state, new, sub.files, key, client).await;
     let (status, view) = match filed {
         Ok(Filed::Created(view)) => (StatusCode::CREATED, view),
         Ok(Filed::Replayed(view)) => (StatusCode::OK, view),
@@ -540,6 +545,7 @@ async fn file(
     new: NewComplaint,
     files: Vec<EvidenceFile>,
     idempotency: Option<(String, String)>,
+    client: String,
 ) -> AppResult<Filed> {
     let (filed, files) = state
         .intake
@@ -552,6 +558,7 @@ async fn file(
                 channel: Channel::Form,
                 idempotency,
                 submitter: None,
+                client: Some(client),
                 received_at: OffsetDateTime::now_utc(),
             },
         )

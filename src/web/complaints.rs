@@ -19,6 +19,7 @@ use crate::web::AppState;
 use crate::web::RouteList;
 use crate::web::auth::OptionalSubmitter;
 use crate::web::body::HashedJsonBody;
+use crate::web::client_ip::ClientAddr;
 use crate::web::headers::private_page;
 use crate::web::limits::{content_length_cap, rate_limit};
 use crate::web::openapi::ErrorBody;
@@ -41,8 +42,10 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         )
 }
 
-/// The `Idempotency-Key` header, if sent: printable ASCII, at most 200 bytes.
-fn idempotency_key(headers: &HeaderMap) -> AppResult<Option<String>> {
+/// The `Idempotency-Key` header, if sent: printable ASCII, at most 200 bytes. Keys are
+/// the caller's own: scoped by token, or for anonymous callers by client address, so
+/// one caller's key can never answer with another's complaint.
+fn idempotency_key(headers: &HeaderMap, caller: &str) -> AppResult<Option<String>> {
     let Some(v) = headers.get("idempotency-key") else {
         return Ok(None);
     };
@@ -57,24 +60,29 @@ fn idempotency_key(headers: &HeaderMap) -> AppResult<Option<String>> {
                 "must be 1-200 printable ASCII characters",
             )
         })?;
-    Ok(Some(format!("api:{key}")))
+    Ok(Some(format!("api:{caller}:{key}")))
 }
 
 /// Files a copyright complaint.
 #[utoipa::path(post, path = "/api/v1/complaints", tag = "complaints", request_body = ComplaintInput,
-    params(("Idempotency-Key" = Option<String>, Header, pattern = r"^[\x21-\x7e]{1,200}$", max_length = 200, description = "a retry with the same key and the same body within 24 h returns the first complaint; the same key with another body is refused (409 idempotency_key_reused)")),
+    params(("Idempotency-Key" = Option<String>, Header, pattern = r"^[\x21-\x7e]{1,200}$", max_length = 200, description = "a retry with the same key and the same body within 24 h returns the first complaint; the same key with another body is refused (422 idempotency_key_reused), and the same key while its first request is still being processed is 409 idempotency_key_in_progress. Keys are scoped to the caller: its token, or without one its client address")),
     responses(
         (status = 201, description = "received", body = ComplaintView),
         (status = 200, description = "a retry: the first complaint", body = ComplaintView),
-        (status = 400, body = ErrorBody), (status = 413, body = ErrorBody), (status = 415, body = ErrorBody),
+        (status = 400, body = ErrorBody), (status = 409, description = "a request with this Idempotency-Key is still being processed", body = ErrorBody), (status = 413, body = ErrorBody), (status = 415, body = ErrorBody),
         (status = 422, body = ErrorBody), (status = 429, body = ErrorBody)))]
 pub async fn submit(
     State(state): State<AppState>,
     OptionalSubmitter(submitter): OptionalSubmitter,
+    ClientAddr(client): ClientAddr,
     headers: HeaderMap,
     HashedJsonBody(input, request_sha256): HashedJsonBody<ComplaintInput>,
 ) -> AppResult<impl IntoResponse> {
-    let key = idempotency_key(&headers)?;
+    let caller = match &submitter {
+        Some(c) => format!("token:{}", c.name),
+        None => format!("anonymous:{client}"),
+    };
+    let key = idempotency_key(&headers, &caller)?;
     let new = NewComplaint::parse(&input).map_err(AppError::Validation)?;
     let foreign = state.check_site_hosts(&new).await?;
     if !foreign.is_empty() {
@@ -90,6 +98,7 @@ pub async fn submit(
                 files: Vec::new(),
                 channel: Channel::Api,
                 idempotency: key.map(|k| (k, request_sha256)),
+                client: submitter.is_none().then_some(client),
                 submitter: submitter.map(|c| c.name),
                 received_at: OffsetDateTime::now_utc(),
             },

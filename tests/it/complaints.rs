@@ -245,22 +245,20 @@ async fn concurrent_retries_with_one_idempotency_key_make_one_complaint() {
                 .await
                 .unwrap();
             let status = resp.status().as_u16();
-            (
-                status,
-                resp.json::<Value>().await.unwrap()["tracking_code"]
-                    .as_str()
-                    .unwrap()
-                    .to_string(),
-            )
+            (status, resp.json::<Value>().await.unwrap())
         }));
     }
     let mut codes = Vec::new();
     let mut created = 0;
     for t in tasks {
-        let (status, code) = t.await.unwrap();
-        assert!(status == 201 || status == 200);
+        let (status, body) = t.await.unwrap();
+        match status {
+            // Still being processed: the client retries later.
+            409 => assert_eq!(body["error"], "idempotency_key_in_progress", "{body}"),
+            200 | 201 => codes.push(body["tracking_code"].as_str().unwrap().to_string()),
+            other => panic!("unexpected {other}: {body}"),
+        }
         created += usize::from(status == 201);
-        codes.push(code);
     }
     assert_eq!(created, 1);
     codes.dedup();
@@ -322,7 +320,7 @@ async fn an_idempotency_key_is_bound_to_its_first_request() {
 
     // Another claimant with the same key: refused, nothing filed, nothing revealed.
     let resp = submit(&app, &other_claimant(), Some("shared-key")).await;
-    assert_eq!(resp.status(), 409);
+    assert_eq!(resp.status(), 422);
     let text = resp.text().await.unwrap();
     let body: Value = serde_json::from_str(&text).unwrap();
     assert_eq!(body["error"], "idempotency_key_reused");
@@ -358,7 +356,8 @@ async fn concurrent_different_requests_under_one_key_file_one_and_refuse_the_res
         let (status, body) = t.await.unwrap();
         match status {
             201 => created += 1,
-            409 => assert_eq!(body["error"], "idempotency_key_reused", "{body}"),
+            422 => assert_eq!(body["error"], "idempotency_key_reused", "{body}"),
+            409 => assert_eq!(body["error"], "idempotency_key_in_progress", "{body}"),
             other => panic!("unexpected {other}: {body}"),
         }
     }
@@ -433,4 +432,164 @@ async fn infringing_urls_must_be_on_this_sites_hosts() {
     let mut c = complaint("en");
     c["infringing_urls"] = json!(["https://news.example.evil.example/a.html"]);
     assert_eq!(submit(&app, &c, None).await.status(), 422);
+}
+
+/// Keys belong to their caller: the same key from another client address, or with a
+/// submitter token, is a different request. While the first request with a key is
+/// still being processed (here: held behind an open write transaction), the same key
+/// again is 409; once answered, it replays.
+#[tokio::test]
+async fn idempotency_keys_are_scoped_per_caller_and_refused_while_in_progress() {
+    use takedown::services::tokens::{self, Scope};
+    let app = TestApp::spawn_with(|c| {
+        c.trusted_proxies = vec!["127.0.0.1/32".parse().unwrap()];
+    })
+    .await;
+    let from = |ip: &str, key: &str| {
+        app.client
+            .post(app.url("/api/v1/complaints"))
+            .header("x-forwarded-for", ip)
+            .header("Idempotency-Key", key)
+            .json(&complaint("en"))
+    };
+    let a = from("198.51.100.7", "k1").send().await.unwrap();
+    assert_eq!(a.status(), 201);
+    let a: Value = a.json().await.unwrap();
+    // Another address, the same key and body: its own complaint, not the first's.
+    let b = from("203.0.113.9", "k1").send().await.unwrap();
+    assert_eq!(b.status(), 201);
+    let b: Value = b.json().await.unwrap();
+    assert_ne!(a["tracking_code"], b["tracking_code"]);
+    // A token's key is the token's.
+    let token = tokens::create(
+        &app.db,
+        "agency",
+        Scope::Submitter,
+        OffsetDateTime::now_utc(),
+    )
+    .await
+    .unwrap();
+    let t = from("198.51.100.7", "k1")
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(t.status(), 201);
+    // The first address again: its own first complaint.
+    let again = from("198.51.100.7", "k1").send().await.unwrap();
+    assert_eq!(again.status(), 200);
+    assert_eq!(
+        again.json::<Value>().await.unwrap()["tracking_code"],
+        a["tracking_code"]
+    );
+    assert_eq!(app.count("complaints").await, 3);
+
+    // Hold the writer, so the next request under "k2" stays in progress.
+    let held = takedown::db::begin_write(&app.db).await.unwrap();
+    let first = tokio::spawn(from("198.51.100.7", "k2").send());
+    while app.state.intake.keys_in_flight() == 0 {
+        tokio::task::yield_now().await;
+    }
+    let second = from("198.51.100.7", "k2").send().await.unwrap();
+    assert_eq!(second.status(), 409);
+    assert_eq!(
+        second.json::<Value>().await.unwrap()["error"],
+        "idempotency_key_in_progress"
+    );
+    held.rollback().await.unwrap();
+    let first = first.await.unwrap().unwrap();
+    assert_eq!(first.status(), 201);
+    let code = first.json::<Value>().await.unwrap()["tracking_code"].clone();
+    let third = from("198.51.100.7", "k2").send().await.unwrap();
+    assert_eq!(third.status(), 200);
+    assert_eq!(third.json::<Value>().await.unwrap()["tracking_code"], code);
+    assert_eq!(app.count("complaints").await, 4);
+}
+
+/// One client address filing faster than STAFF_NOTIFY_RATE_LIMIT: the desk gets that
+/// many new-complaint emails an hour, then one digest of the rest once the hour has
+/// room. Every complaint is still filed, queued and acknowledged to its claimant. A
+/// submitter token's filings are not limited.
+#[tokio::test]
+async fn staff_notices_are_limited_per_client_address_with_a_digest_beyond() {
+    use takedown::services::tokens::{self, Scope};
+    let app = TestApp::spawn_with(|c| c.staff_notify_rate_limit = 2).await;
+    let mut ids = Vec::new();
+    for i in 0..4 {
+        let mut body = complaint("en");
+        body["work"]["title"] = json!(format!("Ferry story {i}"));
+        let resp = submit(&app, &body, None).await;
+        assert_eq!(resp.status(), 201);
+        ids.push(resp.json::<Value>().await.unwrap()["id"].as_i64().unwrap());
+    }
+    let token = tokens::create(
+        &app.db,
+        "agency",
+        Scope::Submitter,
+        OffsetDateTime::now_utc(),
+    )
+    .await
+    .unwrap();
+    let resp = app
+        .client
+        .post(app.url("/api/v1/complaints"))
+        .bearer_auth(&token)
+        .json(&complaint("en"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 201);
+    let staff = "outbox WHERE kind = 'new_complaint' AND recipient = 'staff@news.example'";
+    assert_eq!(
+        app.count(staff).await,
+        3,
+        "two from the address, one from the token"
+    );
+    assert_eq!(app.count("outbox WHERE kind = 'receipt'").await, 5);
+    assert_eq!(app.count("complaints WHERE staff_notice_deferred").await, 2);
+
+    // Within the hour the digest waits; after it, one digest holds both.
+    let mailer = takedown::jobs::mailer(&app.state.config).unwrap();
+    let now = OffsetDateTime::now_utc();
+    takedown::jobs::tick(&app.state.jobs(), &mailer, now)
+        .await
+        .unwrap();
+    assert_eq!(app.count(staff).await, 3);
+    let later = now + time::Duration::minutes(61);
+    takedown::jobs::tick(&app.state.jobs(), &mailer, later)
+        .await
+        .unwrap();
+    takedown::jobs::tick(&app.state.jobs(), &mailer, later)
+        .await
+        .unwrap();
+    assert_eq!(app.count(staff).await, 4, "one digest, once");
+    assert_eq!(app.count("complaints WHERE staff_notice_deferred").await, 0);
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+    use takedown::entities::outbox;
+    let digest = outbox::Entity::find()
+        .filter(outbox::Column::Kind.eq("new_complaint"))
+        .order_by_desc(outbox::Column::Id)
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(
+        digest.subject.starts_with("2 new complaints"),
+        "{}",
+        digest.subject
+    );
+    for id in &ids[2..] {
+        assert!(
+            digest
+                .body_text
+                .contains(&format!("/staff/complaints/{id}")),
+            "{}",
+            digest.body_text
+        );
+    }
+    assert!(
+        !digest
+            .body_text
+            .contains(&format!("/staff/complaints/{}\n", ids[0]))
+    );
 }
