@@ -276,7 +276,8 @@ async fn read_submission(req: Request, state: &AppState) -> AppResult<FormSubmis
         while let Some(chunk) = field.chunk().await.map_err(multipart_error)? {
             text_bytes += chunk.len();
             if text_bytes > MAX_TEXT_BYTES {
-                return Err(AppError::TooLarge);
+                drop(field);
+                return Err(discard_rest(multipart).await);
             }
             data.extend_from_slice(&chunk);
         }
@@ -288,6 +289,34 @@ async fn read_submission(req: Request, state: &AppState) -> AppResult<FormSubmis
         sub.file_errors.push(format!("at most {MAX_FILES} files"));
     }
     Ok(sub)
+}
+
+/// Reads the rest of a multipart body without keeping it (it is within the declared
+/// `MAX_FORM_BYTES`), so the browser is still reading when the 413 page comes: a
+/// connection closed on unread data is reset, and the page would be lost.
+async fn discard_rest(mut multipart: Multipart) -> AppError {
+    loop {
+        match multipart.next_field().await {
+            Ok(Some(mut field)) => loop {
+                match field.chunk().await {
+                    Ok(Some(_)) => {}
+                    Ok(None) => break,
+                    Err(e) => return multipart_error_or_too_large(e),
+                }
+            },
+            Ok(None) => return AppError::TooLarge,
+            Err(e) => return multipart_error_or_too_large(e),
+        }
+    }
+}
+
+/// A read failure after the cap was passed: the request was too large either way,
+/// unless the body limit itself says more.
+fn multipart_error_or_too_large(e: axum::extract::multipart::MultipartError) -> AppError {
+    match multipart_error(e) {
+        AppError::BadRequest(_) => AppError::TooLarge,
+        other => other,
+    }
 }
 
 /// A body read into memory up to `cap` bytes: 413 as soon as it goes past.
