@@ -22,6 +22,9 @@ pub enum AppError {
     Unauthorized,
     #[error("this token may not do that")]
     Forbidden,
+    /// Forbidden, saying why.
+    #[error("{0}")]
+    ForbiddenBecause(&'static str),
     #[error("not found")]
     NotFound,
     #[error("no such route")]
@@ -125,7 +128,7 @@ impl IntoResponse for AppError {
                 StatusCode::UNAUTHORIZED,
                 json!({"error": "unauthorized", "message": self.to_string()}),
             ),
-            AppError::Forbidden => (
+            AppError::Forbidden | AppError::ForbiddenBecause(_) => (
                 StatusCode::FORBIDDEN,
                 json!({"error": "forbidden", "message": self.to_string()}),
             ),

@@ -16,6 +16,7 @@ mod m20261202_000011_clock_pauses;
 mod m20261202_000012_outbox_rate_key;
 mod m20261202_000013_login_guard;
 mod m20261202_000014_staff_notice_limit;
+mod m20261202_000015_staff_tokens;
 
 pub struct Migrator;
 
@@ -37,6 +38,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000012_outbox_rate_key::Migration),
             Box::new(m20261202_000013_login_guard::Migration),
             Box::new(m20261202_000014_staff_notice_limit::Migration),
+            Box::new(m20261202_000015_staff_tokens::Migration),
         ]
     }
 }

@@ -24,6 +24,10 @@ pub enum TokenCommand {
         /// (`2027-06-30`, end of that day UTC). Without it, it works until revoked.
         #[arg(long, value_name = "SPAN|DATE")]
         expires: Option<String>,
+        /// The staff account a `staff` token acts for (required for `--scope staff`):
+        /// its decisions are that account's.
+        #[arg(long, value_name = "EMAIL")]
+        staff: Option<String>,
     },
     /// List every token: name, scope, state, created, last used, expiry.
     List,
@@ -39,9 +43,22 @@ pub async fn run(config: &Config, command: TokenCommand) -> Result<ExitCode> {
             name,
             scope,
             expires,
+            staff,
         } => {
-            let scope =
-                Scope::parse(&scope).context("scope must be articles, staff or submitter")?;
+            let scope = Scope::parse(&scope)
+                .context("scope must be articles, staff, submitter or metrics")?;
+            let account = match (scope, staff.as_deref()) {
+                (Scope::Staff, Some(email)) => Some(
+                    crate::services::staff::active_by_email(&db, email)
+                        .await?
+                        .with_context(|| format!("no active staff account {email:?}"))?,
+                ),
+                (Scope::Staff, None) => {
+                    bail!("--scope staff needs --staff EMAIL: the account the token acts for")
+                }
+                (_, Some(_)) => bail!("--staff is only for --scope staff"),
+                (_, None) => None,
+            };
             let name = name.trim();
             if name.is_empty() || name.chars().any(char::is_control) || name.len() > 100 {
                 bail!("--name must be 1-100 printable characters");
@@ -55,7 +72,10 @@ pub async fn run(config: &Config, command: TokenCommand) -> Result<ExitCode> {
                     "a working token is already called {name:?}; revoke it first or pick another name"
                 );
             }
-            let secret = tokens::create_expiring(&db, name, scope, now, expires_at).await?;
+            let secret = match &account {
+                Some(m) => tokens::create_for_staff(&db, name, m.id, now, expires_at).await?,
+                None => tokens::create_expiring(&db, name, scope, now, expires_at).await?,
+            };
             let until = expires_at
                 .map(|e| format!(", expires {}", format_timestamp(e)))
                 .unwrap_or_default();

@@ -13,6 +13,8 @@ pub struct Model {
     pub revoked_at: Option<TimeDateTimeWithTimeZone>,
     pub expires_at: Option<TimeDateTimeWithTimeZone>,
     pub last_used_at: Option<TimeDateTimeWithTimeZone>,
+    /// The staff account a `staff` token acts for.
+    pub staff_id: Option<i64>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -23,7 +23,8 @@ use crate::services::holds::{self};
 use crate::services::pauses::{self, Ended};
 use crate::services::site::{self, Site};
 use crate::services::sources::{self, News};
-use crate::services::steps;
+use crate::services::staff::StaffMember;
+use crate::services::{review_queue, steps};
 
 /// Longest statement of reasons.
 pub const MAX_REASON_CHARS: usize = 5000;
@@ -66,9 +67,10 @@ pub async fn decide(
     complaint_id: i64,
     decision: Decision,
     reason: &str,
-    actor: &str,
+    by: &StaffMember,
     now: OffsetDateTime,
 ) -> ServiceResult<Decided> {
+    let actor = &by.actor();
     let now = truncate_micros(now);
     let txn = db::begin_write(db).await?;
     let Some(c) = complaint::Entity::find_by_id(complaint_id)
@@ -80,9 +82,11 @@ pub async fn decide(
     if !c.status.is_open() {
         return Err(Conflict::AlreadyDecided.into());
     }
-    if c.prior_decided_by.as_deref() == Some(actor) {
+    // Accounts are compared: a token acts as its staff account.
+    if c.prior_decided_by.as_deref() == Some(actor.as_str()) {
         return Err(Conflict::DifferentReviewerRequired.into());
     }
+    review_queue::check_may_decide(&txn, &c, by, now).await?;
     let round = round(c.appealed_at.is_some());
     let targets = targets_of(&txn, c.id).await?;
     let (held, restored) = match decision {

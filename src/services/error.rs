@@ -17,6 +17,8 @@ pub enum Conflict {
     AlreadyWaiting,
     /// An appeal must be decided by someone other than the first reviewer.
     DifferentReviewerRequired,
+    /// Another reviewer has claimed it: only they, or an admin, may decide it.
+    ClaimedByAnother,
     /// No question is waiting, so there is nothing to answer.
     NotWaiting,
     /// Only a rejection can be appealed.
@@ -41,6 +43,7 @@ impl Conflict {
             Self::AlreadyDecided => "already_decided",
             Self::AlreadyWaiting => "already_waiting",
             Self::DifferentReviewerRequired => "different_reviewer_required",
+            Self::ClaimedByAnother => "claimed_by_another",
             Self::NotWaiting => "not_waiting",
             Self::NotRejected => "not_rejected",
             Self::AlreadyAppealed => "already_appealed",
@@ -60,6 +63,9 @@ impl Conflict {
             Self::AlreadyWaiting => "this complaint is already waiting for the claimant's answer",
             Self::DifferentReviewerRequired => {
                 "this is an appeal: a reviewer other than the one who first decided must decide it"
+            }
+            Self::ClaimedByAnother => {
+                "another reviewer has claimed this complaint: only they or an admin may decide it (an admin can reassign it)"
             }
             Self::NotWaiting => "this complaint is not waiting for information",
             Self::NotRejected => "only a rejected complaint can be appealed",

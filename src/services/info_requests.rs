@@ -29,7 +29,8 @@ use crate::services::complaints::{row_by_code, status_url};
 use crate::services::holds;
 use crate::services::pauses::{self, Ended};
 use crate::services::site::{self, Site};
-use crate::services::steps;
+use crate::services::staff::StaffMember;
+use crate::services::{review_queue, steps};
 
 /// Longest message or answer.
 pub const MAX_TEXT_CHARS: usize = 5000;
@@ -47,10 +48,11 @@ pub async fn request(
     site: &Site<'_>,
     id: i64,
     message: &str,
-    actor: &str,
+    by: &StaffMember,
     info_wait: std::time::Duration,
     now: OffsetDateTime,
 ) -> ServiceResult<Asked> {
+    let actor = &by.actor();
     let now = truncate_micros(now);
     let txn = db::begin_write(db).await?;
     let Some(c) = complaint::Entity::find_by_id(id).one(&txn).await? else {
@@ -62,6 +64,7 @@ pub async fn request(
     if !c.status.is_open() {
         return Err(Conflict::AlreadyDecided.into());
     }
+    review_queue::check_may_decide(&txn, &c, by, now).await?;
     let answer_by = truncate_micros(now + info_wait);
     let round = round(c.appealed_at.is_some());
     let parked = deadline_step::Entity::update_many()

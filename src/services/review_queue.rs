@@ -14,6 +14,8 @@ use crate::db;
 use crate::domain::complaint::ComplaintStatus;
 use crate::domain::validate::truncate_micros;
 use crate::entities::complaint;
+use crate::services::error::Conflict;
+use crate::services::staff::{self, Role, StaffMember};
 
 pub const PAGE_SIZE: u64 = 50;
 
@@ -114,6 +116,8 @@ pub enum Claimed {
     /// Someone else has it, and only an admin may reassign.
     Taken(String),
     NotOpen,
+    /// The chosen reviewer is not an active staff account.
+    NoSuchStaff,
 }
 
 /// Assigns a complaint to `reviewer`. A reviewer may take one that is free (or theirs);
@@ -138,26 +142,72 @@ pub async fn claim(
         return Ok(Claimed::NotOpen);
     }
     if let Some(current) = &c.assigned_reviewer
-        && current != reviewer
+        && !current.eq_ignore_ascii_case(reviewer)
         && !may_reassign
     {
         return Ok(Claimed::Taken(current.clone()));
     }
-    let previous = c.assigned_reviewer.clone();
+    // Reminders with the claimant's name go to the assignee: only to a live account.
+    let Some(to) = staff::active_by_email(&txn, reviewer).await? else {
+        return Ok(Claimed::NoSuchStaff);
+    };
+    let previous = match &c.assigned_reviewer {
+        Some(p) => Some(staff_ref(&txn, p).await?),
+        None => None,
+    };
     let mut am: complaint::ActiveModel = c.into();
-    am.assigned_reviewer = Set(Some(reviewer.to_string()));
+    am.assigned_reviewer = Set(Some(to.email.clone()));
     am.update(&txn).await?;
+    // Staff ids, not addresses: the chain is kept for ever.
     audit::append(
         &txn,
         now,
         actor,
         "complaint.assigned",
         &format!("complaint:{complaint_id}"),
-        &json!({"reviewer": reviewer, "previous": previous}),
+        &json!({"reviewer": to.actor(), "previous": previous}),
     )
     .await?;
     txn.commit().await?;
     Ok(Claimed::Done)
+}
+
+/// How an assignee's address appears in the audit log: their staff id.
+async fn staff_ref(txn: &impl sea_orm::ConnectionTrait, email: &str) -> ServiceResult<String> {
+    Ok(match staff::active_by_email(txn, email).await? {
+        Some(m) => m.actor(),
+        None => "staff:unknown".to_string(),
+    })
+}
+
+/// Whether `by` may decide (or question the claimant on) complaint `c`: anyone when
+/// it is unclaimed, its assignee, or an admin, whose override is audited.
+pub async fn check_may_decide(
+    txn: &impl sea_orm::ConnectionTrait,
+    c: &complaint::Model,
+    by: &StaffMember,
+    now: OffsetDateTime,
+) -> ServiceResult<()> {
+    let Some(assigned) = &c.assigned_reviewer else {
+        return Ok(());
+    };
+    if assigned.eq_ignore_ascii_case(&by.email) {
+        return Ok(());
+    }
+    if by.role != Role::Admin {
+        return Err(Conflict::ClaimedByAnother.into());
+    }
+    let overridden = staff_ref(txn, assigned).await?;
+    audit::append(
+        txn,
+        now,
+        &by.actor(),
+        "complaint.claim_overridden",
+        &format!("complaint:{}", c.id),
+        &json!({"assigned": overridden}),
+    )
+    .await?;
+    Ok(())
 }
 
 /// `domain::deadline::is_overdue` as a query.

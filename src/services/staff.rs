@@ -55,6 +55,40 @@ pub struct StaffMember {
     pub role: Role,
 }
 
+impl StaffMember {
+    /// How the member appears in the audit log and in `decided_by`.
+    pub fn actor(&self) -> String {
+        format!("staff:{}", self.id)
+    }
+}
+
+/// The active (not disabled) account with this id.
+pub async fn active_by_id(
+    db: &impl sea_orm::ConnectionTrait,
+    id: i64,
+) -> ServiceResult<Option<StaffMember>> {
+    Ok(staff::Entity::find_by_id(id)
+        .filter(staff::Column::DisabledAt.is_null())
+        .one(db)
+        .await?
+        .as_ref()
+        .and_then(member))
+}
+
+/// The active account with this address, however its case is written.
+pub async fn active_by_email(
+    db: &impl sea_orm::ConnectionTrait,
+    email: &str,
+) -> ServiceResult<Option<StaffMember>> {
+    Ok(staff::Entity::find()
+        .filter(staff::Column::Email.eq(email.trim().to_lowercase()))
+        .filter(staff::Column::DisabledAt.is_null())
+        .one(db)
+        .await?
+        .as_ref()
+        .and_then(member))
+}
+
 /// A session as the browser holds it: the cookie's secret and the form token.
 #[derive(Debug, Clone)]
 pub struct Session {

@@ -52,6 +52,8 @@ pub struct Caller {
     pub token_id: i64,
     pub name: String,
     pub scope: Scope,
+    /// The staff account a `staff` token acts for.
+    pub staff_id: Option<i64>,
 }
 
 impl Caller {
@@ -79,6 +81,28 @@ pub async fn create_expiring(
     now: OffsetDateTime,
     expires_at: Option<OffsetDateTime>,
 ) -> ServiceResult<String> {
+    create_full(db, name, scope, now, expires_at, None).await
+}
+
+/// A `staff` token that acts for the staff account `staff_id`.
+pub async fn create_for_staff(
+    db: &impl ConnectionTrait,
+    name: &str,
+    staff_id: i64,
+    now: OffsetDateTime,
+    expires_at: Option<OffsetDateTime>,
+) -> ServiceResult<String> {
+    create_full(db, name, Scope::Staff, now, expires_at, Some(staff_id)).await
+}
+
+async fn create_full(
+    db: &impl ConnectionTrait,
+    name: &str,
+    scope: Scope,
+    now: OffsetDateTime,
+    expires_at: Option<OffsetDateTime>,
+    staff_id: Option<i64>,
+) -> ServiceResult<String> {
     let mut bytes = [0u8; 32];
     rand::rng().fill_bytes(&mut bytes);
     let secret = format!("td_{}", hex::encode(bytes));
@@ -90,6 +114,7 @@ pub async fn create_expiring(
         revoked_at: Set(None),
         expires_at: Set(expires_at),
         last_used_at: Set(None),
+        staff_id: Set(staff_id),
         ..Default::default()
     }
     .insert(db)
@@ -123,6 +148,7 @@ pub async fn authenticate(db: &DatabaseConnection, secret: &str) -> ServiceResul
         token_id: t.id,
         scope,
         name: t.name,
+        staff_id: t.staff_id,
     }))
 }
 

@@ -5,6 +5,7 @@ use axum::http::header;
 use axum::http::request::Parts;
 
 use crate::error::AppError;
+use crate::services::staff::StaffMember;
 use crate::services::tokens::{self, Caller, Scope};
 use crate::web::AppState;
 
@@ -108,5 +109,28 @@ impl FromRequestParts<AppState> for StaffCaller {
         } else {
             Err(AppError::Forbidden)
         }
+    }
+}
+
+/// A `staff` token that acts for a live staff account: what deciding needs, so that
+/// decisions are an account's, never a shared token's.
+pub struct StaffAccountCaller(pub StaffMember);
+
+impl FromRequestParts<AppState> for StaffAccountCaller {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
+        let StaffCaller(c) = StaffCaller::from_request_parts(parts, state).await?;
+        let Some(id) = c.staff_id else {
+            return Err(AppError::ForbiddenBecause(
+                "this staff token belongs to no staff account; deciding needs one (takedown token create --scope staff --staff EMAIL)",
+            ));
+        };
+        crate::services::staff::active_by_id(&state.db, id)
+            .await?
+            .map(StaffAccountCaller)
+            .ok_or(AppError::ForbiddenBecause(
+                "this token's staff account is disabled",
+            ))
     }
 }

@@ -16,9 +16,10 @@ use crate::error::{AppError, AppResult};
 use crate::services::decisions::{self, Decision, MAX_REASON_CHARS};
 use crate::services::info_requests;
 use crate::services::site::Site;
+use crate::services::staff::StaffMember;
 use crate::web::AppState;
 use crate::web::RouteList;
-use crate::web::auth::StaffCaller;
+use crate::web::auth::StaffAccountCaller;
 use crate::web::body::JsonBody;
 use crate::web::openapi::ErrorBody;
 use crate::web::staff_auth::{StaffUser, staff_headers};
@@ -82,7 +83,7 @@ async fn decide(
     state: &AppState,
     id: i64,
     input: &DecisionInput,
-    actor: &str,
+    by: &StaffMember,
 ) -> AppResult<DecisionView> {
     let (action, reason) = parse(input)?;
     let site = Site::of(&state.config);
@@ -95,7 +96,7 @@ async fn decide(
                 &site,
                 id,
                 &reason,
-                actor,
+                by,
                 state.config.info_wait,
                 now,
             )
@@ -109,7 +110,7 @@ async fn decide(
             });
         }
     };
-    let done = decisions::decide(&state.db, &site, id, decision, &reason, actor, now).await?;
+    let done = decisions::decide(&state.db, &site, id, decision, &reason, by, now).await?;
     Ok(DecisionView {
         id,
         status: match decision {
@@ -144,12 +145,11 @@ async fn decide_form(
     let Ok(Path(id)) = id else {
         return AppError::NotFound.into_response();
     };
-    let actor = format!("staff:{}", user.0.member.id);
     let input = DecisionInput {
         action: f.action,
         reason: f.reason,
     };
-    match decide(&state, id, &input, &actor).await {
+    match decide(&state, id, &input, &user.0.member).await {
         Ok(_) => Redirect::to(&format!("/staff/complaints/{id}")).into_response(),
         Err(e) => e.into_response(),
     }
@@ -169,11 +169,11 @@ async fn decide_form(
     security(("bearer" = [])))]
 pub async fn decide_api(
     State(state): State<AppState>,
-    StaffCaller(caller): StaffCaller,
+    StaffAccountCaller(by): StaffAccountCaller,
     id: Result<Path<i64>, PathRejection>,
     JsonBody(input): JsonBody<DecisionInput>,
 ) -> AppResult<impl IntoResponse> {
     let Path(id) = id.map_err(|e| AppError::BadRequest(e.body_text()))?;
-    let view = decide(&state, id, &input, &caller.actor()).await?;
+    let view = decide(&state, id, &input, &by).await?;
     Ok((StatusCode::OK, Json(view)))
 }

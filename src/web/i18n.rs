@@ -309,6 +309,9 @@ impl Texts {
             Conflict::AlreadyDecided => "此投诉已作出决定。",
             Conflict::AlreadyWaiting => "此投诉已在等待投诉人的答复。",
             Conflict::DifferentReviewerRequired => "这是申诉：须由首次决定者以外的审核人作出决定。",
+            Conflict::ClaimedByAnother => {
+                "此投诉已由另一位审核人认领：只有该审核人或管理员可以作出决定（管理员可改派）。"
+            }
             Conflict::NotWaiting => "此投诉没有在等待补充信息。",
             Conflict::NotRejected => "只有被驳回的投诉才能申诉。",
             Conflict::AlreadyAppealed => "此投诉已提出过申诉。",

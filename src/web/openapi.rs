@@ -15,7 +15,8 @@ pub struct ErrorBody {
     /// bad_request, validation, unauthorized, forbidden, not_found, too_large,
     /// unsupported_media_type, rate_limited, idempotency_key_reused,
     /// idempotency_key_in_progress, already_decided,
-    /// already_waiting, different_reviewer_required, not_waiting, not_rejected,
+    /// already_waiting, different_reviewer_required, claimed_by_another, not_waiting,
+    /// not_rejected,
     /// already_appealed, appeal_window_closed, not_removed, counter_notice_pending,
     /// unavailable, overloaded, storage_full, timeout or internal.
     pub error: String,

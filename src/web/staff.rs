@@ -170,7 +170,7 @@ async fn claim(
     let Path(id) = id.map_err(|_| AppError::NotFound)?;
     let me = &user.0.member;
     let to = match f.to.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
-        Some(other) if other != me.email && me.role != Role::Admin => {
+        Some(other) if !other.eq_ignore_ascii_case(&me.email) && me.role != Role::Admin => {
             return Err(AppError::Forbidden);
         }
         Some(other) => other.to_ascii_lowercase(),
@@ -191,6 +191,10 @@ async fn claim(
         Claimed::Taken(by) => message_page(
             StatusCode::CONFLICT,
             &format!("Complaint #{id} is already assigned to {by}."),
+        ),
+        Claimed::NoSuchStaff => message_page(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &format!("{to} is not an active staff account; complaint #{id} was not assigned."),
         ),
         Claimed::NotOpen => message_page(
             StatusCode::CONFLICT,

@@ -233,7 +233,7 @@ async fn a_complaint_decided_a_second_before_a_reminder_gets_none() {
         id,
         takedown::services::decisions::Decision::Reject,
         "not ours",
-        "staff:test",
+        &crate::common::staff::reviewer_at_desk(),
         decided_at,
     )
     .await
@@ -489,6 +489,12 @@ async fn reminders_also_go_to_the_assigned_reviewer() {
     let app = TestApp::spawn().await;
     let m = mailer(&smtp);
     let (id, t0) = file(&app, ARTICLE_URL).await;
+    crate::common::staff::add(
+        &app,
+        "reviewer@news.example",
+        takedown::services::staff::Role::Reviewer,
+    )
+    .await;
     // The reviewer takes it, as the queue's "claim" does.
     let claimed = takedown::services::review_queue::claim(
         &app.db,

@@ -11,7 +11,6 @@ use serde_json::{Value, json};
 use takedown::entities::{article as article_entity, outbox};
 use takedown::jobs::tick;
 use takedown::mail::delivery::Mailer;
-use takedown::services::tokens::{self, Scope};
 use time::OffsetDateTime;
 
 const TARGET: &str = "https://news.example/2022/08/24/article-1.html";
@@ -24,9 +23,7 @@ async fn setup() -> (TestApp, String, i64) {
             .status(),
         201
     );
-    let staff = tokens::create(&app.db, "desk", Scope::Staff, OffsetDateTime::now_utc())
-        .await
-        .unwrap();
+    let staff = crate::common::staff::account_token(&app, "desk").await;
     let resp = app
         .client
         .post(app.url("/api/v1/complaints"))

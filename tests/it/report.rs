@@ -13,7 +13,6 @@ use serde_json::{Value, json};
 use takedown::entities::complaint;
 use takedown::jobs::tick;
 use takedown::services::staff::Role;
-use takedown::services::tokens::{self, Scope};
 use time::OffsetDateTime;
 
 const THEIRS: &str = "據新華社報道，國務院今日召開常務會議，研究部署穩就業工作。會議指出，「要把穩就業擺在更加突出的位置」，並要求各地加快落實援企穩崗政策。";
@@ -46,12 +45,8 @@ async fn history() -> (TestApp, f64) {
         }
         assert_eq!(app.post_article(&a).await.status(), 201);
     }
-    let first = tokens::create(&app.db, "desk-a", Scope::Staff, OffsetDateTime::now_utc())
-        .await
-        .unwrap();
-    let second = tokens::create(&app.db, "desk-b", Scope::Staff, OffsetDateTime::now_utc())
-        .await
-        .unwrap();
+    let first = crate::common::staff::account_token(&app, "desk-a").await;
+    let second = crate::common::staff::account_token(&app, "desk-b").await;
 
     let (upheld, _) = file(&app, 1).await;
     decide(&app, &first, upheld, "uphold").await;

@@ -75,9 +75,7 @@ async fn personal_data_stays_out_of_the_chain_and_is_erased_after_retention() {
         .await
         .unwrap()
         .unwrap();
-    let desk = tokens::create(&app.db, "desk", Scope::Staff, OffsetDateTime::now_utc())
-        .await
-        .unwrap();
+    let desk = crate::common::staff::account_token(&app, "desk").await;
     let decide = |action: &'static str, reason: &'static str| {
         app.client
             .post(app.url(&format!("/api/v1/complaints/{}/decision", c.id)))

@@ -17,7 +17,6 @@ use takedown::entities::{article as article_entity, complaint, deadline_step, ou
 use takedown::jobs::tick;
 use takedown::mail::delivery::{MailSettings, Mailer};
 use takedown::services::staff::Role;
-use takedown::services::tokens::{self, Scope};
 use time::OffsetDateTime;
 
 const TARGET: &str = "https://news.example/2022/08/24/article-1.html";
@@ -73,9 +72,7 @@ async fn file_complaint(app: &TestApp, name: &str, title: &str) -> (i64, String)
 }
 
 async fn staff_token(app: &TestApp, name: &str) -> String {
-    tokens::create(&app.db, name, Scope::Staff, OffsetDateTime::now_utc())
-        .await
-        .unwrap()
+    crate::common::staff::account_token(app, name).await
 }
 
 async fn decide(app: &TestApp, token: &str, id: i64, action: &str, reason: &str) -> (u16, Value) {
@@ -381,7 +378,7 @@ async fn a_long_pause_moves_reminders_and_the_breach_with_it() {
         &site,
         id,
         "proof, please",
-        "staff:test",
+        &crate::common::staff::reviewer_at_desk(),
         app.state.config.info_wait,
         t0,
     )
@@ -557,7 +554,15 @@ async fn an_appeal_returns_to_the_queue_for_a_different_reviewer() {
             Some("this complaint has already been appealed")
         )
     );
-    assert_eq!(c.prior_decided_by.as_deref(), Some("token:reviewer-a"));
+    let a = takedown::services::staff::active_by_email(&app.db, "reviewer-a@news.example")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        c.prior_decided_by,
+        Some(a.actor()),
+        "the account, not the token"
+    );
     assert!(c.deadline_at > OffsetDateTime::now_utc() + Duration::from_secs(23 * 3600));
     assert_eq!(
         app.count(&format!("deadline_steps WHERE complaint_id = {id} AND kind = 'breach' AND round = 2 AND state = 'pending'")).await,
@@ -1188,5 +1193,181 @@ async fn the_queue_filters_by_source_outlet() {
     assert!(
         html.contains(&format!("data-id=\"{city}\""))
             && html.contains(&format!("data-id=\"{harbour}\""))
+    );
+}
+
+/// Claims hold: a complaint another reviewer claimed is decided only by them or by an
+/// admin (the override audited, by staff id). Two tokens of one account are one
+/// reviewer for the appeal rule. Assigning goes only to a live account, and claiming
+/// ignores the case of the address.
+#[tokio::test]
+async fn a_claim_holds_against_other_reviewers_but_not_an_admin() {
+    use takedown::entities::audit_event;
+    let (app, _) = with_article(|_| {}).await;
+    add(&app, "ann@news.example", Role::Reviewer).await;
+    add(&app, "boss@news.example", Role::Admin).await;
+    let bob = crate::common::staff::account_token(&app, "bob").await;
+    let c = client();
+    let (ann_cookie, ann_csrf) = session(&app, &c, "ann@news.example").await;
+    let (boss_cookie, boss_csrf) = session(&app, &c, "boss@news.example").await;
+    let claim = |cookie: &str, csrf: &str, id: i64, to: Option<&str>| {
+        let mut form = vec![("csrf", csrf.to_string())];
+        if let Some(to) = to {
+            form.push(("to", to.to_string()));
+        }
+        c.post(app.url(&format!("/staff/complaints/{id}/claim")))
+            .header("cookie", cookie)
+            .form(&form)
+            .send()
+    };
+
+    let (id, _) = file_complaint(&app, "王芳", "稳就业").await;
+    // Ann claims it for herself, spelling her address in capitals.
+    let resp = claim(&ann_cookie, &ann_csrf, id, Some("ANN@News.example"))
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 303);
+    // Bob is not Ann: refused, and nothing changes.
+    let (status, body) = decide(&app, &bob, id, "uphold", "转载未获授权。").await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (409, Some("claimed_by_another")),
+        "{body}"
+    );
+    let (status, body) = decide(&app, &bob, id, "request_info", "请提供原文链接。").await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (409, Some("claimed_by_another")),
+        "{body}"
+    );
+    let row = complaint::Entity::find_by_id(id)
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(row.status.as_str(), "received");
+    assert_eq!(row.assigned_reviewer.as_deref(), Some("ann@news.example"));
+
+    // An admin may decide it; the override is audited with staff ids, never addresses.
+    let resp = c
+        .post(app.url(&format!("/staff/complaints/{id}/decision")))
+        .header("cookie", &boss_cookie)
+        .form(&[
+            ("csrf", boss_csrf.as_str()),
+            ("action", "reject"),
+            ("reason", "已获授权转载。"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 303);
+    let ann = takedown::services::staff::active_by_email(&app.db, "ann@news.example")
+        .await
+        .unwrap()
+        .unwrap();
+    let boss = takedown::services::staff::active_by_email(&app.db, "boss@news.example")
+        .await
+        .unwrap()
+        .unwrap();
+    let events = audit_event::Entity::find()
+        .filter(audit_event::Column::Subject.eq(format!("complaint:{id}")))
+        .all(&app.db)
+        .await
+        .unwrap();
+    let overridden = events
+        .iter()
+        .find(|e| e.action == "complaint.claim_overridden")
+        .expect("the override is audited");
+    assert_eq!(overridden.actor, boss.actor());
+    assert!(
+        overridden.details.contains(&ann.actor()),
+        "{}",
+        overridden.details
+    );
+    for e in &events {
+        assert!(
+            !e.details.contains("@news.example"),
+            "{}: {}",
+            e.action,
+            e.details
+        );
+    }
+
+    // An admin assigns only to a live account.
+    let (other, _) = file_complaint(&app, "李雷", "稳岗政策").await;
+    let resp = claim(&boss_cookie, &boss_csrf, other, Some("nobody@news.example"))
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 422);
+    takedown::services::staff::disable(
+        &app.db,
+        &takedown::domain::validate::EmailAddress::parse("ann@news.example").unwrap(),
+        OffsetDateTime::now_utc(),
+    )
+    .await
+    .unwrap();
+    let resp = claim(&boss_cookie, &boss_csrf, other, Some("ann@news.example"))
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 422, "a disabled account gets nothing");
+    let row = complaint::Entity::find_by_id(other)
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(row.assigned_reviewer, None);
+
+    // A second token for Bob's account is still Bob: it cannot decide his appeal.
+    let bob_id = takedown::services::staff::active_by_email(&app.db, "bob@news.example")
+        .await
+        .unwrap()
+        .unwrap()
+        .id;
+    let bob_again = takedown::services::tokens::create_for_staff(
+        &app.db,
+        "bob-laptop",
+        bob_id,
+        OffsetDateTime::now_utc(),
+        None,
+    )
+    .await
+    .unwrap();
+    let (status, _) = decide(&app, &bob, other, "reject", "已获授权转载。").await;
+    assert_eq!(status, 200);
+    let code = complaint::Entity::find_by_id(other)
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap()
+        .tracking_code;
+    let resp = app
+        .client
+        .post(app.url(&format!("/api/v1/complaints/{code}/appeal")))
+        .json(&json!({"statement": "授权已于2023年到期。"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200, "{}", resp.text().await.unwrap());
+    let (status, body) = decide(&app, &bob_again, other, "uphold", "授权已过期。").await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (409, Some("different_reviewer_required")),
+        "{body}"
+    );
+
+    // A staff token without an account may read, but not decide.
+    let shared = takedown::services::tokens::create(
+        &app.db,
+        "shared-desk",
+        takedown::services::tokens::Scope::Staff,
+        OffsetDateTime::now_utc(),
+    )
+    .await
+    .unwrap();
+    let (status, body) = decide(&app, &shared, other, "uphold", "授权已过期。").await;
+    assert_eq!(status, 403, "{body}");
+    assert!(
+        body["message"].as_str().unwrap().contains("--staff"),
+        "{body}"
     );
 }

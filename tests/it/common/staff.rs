@@ -77,3 +77,29 @@ pub async fn session(app: &TestApp, c: &Client, email: &str) -> (String, String)
         .unwrap();
     (cookie.clone(), hidden(&queue, "csrf"))
 }
+
+/// A reviewer for calls made straight to the services (no account behind it).
+pub fn reviewer_at_desk() -> staff::StaffMember {
+    staff::StaffMember {
+        id: 0,
+        email: "desk@news.example".into(),
+        role: Role::Reviewer,
+    }
+}
+
+/// A `staff` token acting for a new reviewer account `{name}@news.example`.
+pub async fn account_token(app: &TestApp, name: &str) -> String {
+    let email = format!("{name}@news.example");
+    let id = staff::add(
+        &app.db,
+        &EmailAddress::parse(&email).unwrap(),
+        Role::Reviewer,
+        PASSWORD.into(),
+        OffsetDateTime::now_utc(),
+    )
+    .await
+    .unwrap();
+    takedown::services::tokens::create_for_staff(&app.db, name, id, OffsetDateTime::now_utc(), None)
+        .await
+        .unwrap()
+}

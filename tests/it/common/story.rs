@@ -9,7 +9,6 @@ use super::{TestApp, article};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 use serde_json::{Value, json};
 use takedown::entities::{article as article_entity, audit_event, complaint, outbox};
-use takedown::services::tokens::{self, Scope};
 use time::OffsetDateTime;
 
 pub const CLAIMANT: &str = "wang@citydaily.example";
@@ -35,13 +34,8 @@ impl Story {
         })
         .await;
         let mailer = takedown::jobs::mailer(&app.state.config).unwrap();
-        let now = OffsetDateTime::now_utc();
-        let alice = tokens::create(&app.db, "alice", Scope::Staff, now)
-            .await
-            .unwrap();
-        let bob = tokens::create(&app.db, "bob", Scope::Staff, now)
-            .await
-            .unwrap();
+        let alice = crate::common::staff::account_token(&app, "alice").await;
+        let bob = crate::common::staff::account_token(&app, "bob").await;
         Self {
             app,
             mailer,
