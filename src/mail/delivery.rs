@@ -7,6 +7,7 @@
 //! jitter for as long as it takes; permanent ones (5xx) are marked failed after a few
 //! tries and kept, to be listed and retried by an admin.
 
+use crate::services::confirmation::erase_secrets;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -426,11 +427,16 @@ async fn record_one(
         .filter(outbox::Column::SentAt.is_null());
     let (action, error) = match result {
         Ok(()) => {
-            update
+            let mut update = update
                 .col_expr(outbox::Column::SentAt, Expr::value(now))
-                .col_expr(outbox::Column::LastError, Expr::value(None::<String>))
-                .exec(txn)
-                .await?;
+                .col_expr(outbox::Column::LastError, Expr::value(None::<String>));
+            if let Some(text) = erase_secrets(&row.body_text) {
+                update = update.col_expr(outbox::Column::BodyText, Expr::value(text));
+            }
+            if let Some(html) = row.body_html.as_deref().and_then(erase_secrets) {
+                update = update.col_expr(outbox::Column::BodyHtml, Expr::value(html));
+            }
+            update.exec(txn).await?;
             report.sent += 1;
             (
                 if row.kind == "webhook" {

@@ -7,6 +7,9 @@ use crate::mail::letter::letter;
 
 /// The claimant's receipt, with the confirmation link.
 pub struct Receipt<'a> {
+    /// The complaint's public reference in the subject (its id): the tracking code
+    /// is a secret, and subjects travel further than bodies.
+    pub id: i64,
     pub code: &'a str,
     pub received_at: &'a str,
     pub deadline_at: &'a str,
@@ -37,7 +40,6 @@ pub struct ReceiptDigest<'a> {
 /// Staff: a new complaint arrived.
 pub struct NewComplaint<'a> {
     pub id: i64,
-    pub code: &'a str,
     pub received_at: &'a str,
     pub deadline_at: &'a str,
     pub claimant: &'a str,
@@ -98,6 +100,9 @@ pub struct Escalation<'a> {
 
 /// The claimant: the content was taken down provisionally at the deadline.
 pub struct ProvisionalRemoval<'a> {
+    /// The complaint's public reference in the subject (its id): the tracking code
+    /// is a secret, and subjects travel further than bodies.
+    pub id: i64,
     pub name: &'a str,
     pub code: &'a str,
     pub targets: &'a [String],
@@ -124,6 +129,9 @@ pub struct SourceProvisionalEnded<'a> {
 
 /// The claimant: the decision and its reasons.
 pub struct Decision<'a> {
+    /// The complaint's public reference in the subject (its id): the tracking code
+    /// is a secret, and subjects travel further than bodies.
+    pub id: i64,
     pub code: &'a str,
     pub upheld: bool,
     /// A provisional removal was undone by the rejection.
@@ -155,6 +163,9 @@ pub struct AppealFiled<'a> {
 
 /// The claimant: a question from the reviewer.
 pub struct InfoRequest<'a> {
+    /// The complaint's public reference in the subject (its id): the tracking code
+    /// is a secret, and subjects travel further than bodies.
+    pub id: i64,
     pub code: &'a str,
     pub message: &'a str,
     pub answer_by: &'a str,
@@ -173,6 +184,9 @@ pub struct InfoAnswered<'a> {
 
 /// The claimant: closed, no answer in time.
 pub struct InfoClosed<'a> {
+    /// The complaint's public reference in the subject (its id): the tracking code
+    /// is a secret, and subjects travel further than bodies.
+    pub id: i64,
     pub code: &'a str,
     pub status_url: &'a str,
 }
@@ -190,6 +204,9 @@ pub struct WithdrawnStaff<'a> {
 
 /// The claimant: their withdrawal (of the complaint, or of its appeal) is recorded.
 pub struct WithdrawnAck<'a> {
+    /// The complaint's public reference in the subject (its id): the tracking code
+    /// is a secret, and subjects travel further than bodies.
+    pub id: i64,
     pub appeal: bool,
     pub code: &'a str,
     pub status_url: &'a str,
@@ -197,6 +214,9 @@ pub struct WithdrawnAck<'a> {
 
 /// The claimant: a counter-notice arrived, reproduced in full.
 pub struct CounterNoticeForward<'a> {
+    /// The complaint's public reference in the subject (its id): the tracking code
+    /// is a secret, and subjects travel further than bodies.
+    pub id: i64,
     pub code: &'a str,
     pub n: &'a counter_notice::Model,
     pub restore_at: &'a str,

@@ -149,6 +149,7 @@ async fn tell_claimant(
     let urls: Vec<String> = held.iter().map(|m| m.article.url.clone()).collect();
     let url = status_url(site.public_base_url, &c.tracking_code);
     let letter = ProvisionalRemoval {
+        id: c.id,
         name: &c.claimant_name,
         code: &c.tracking_code,
         targets: &urls,

@@ -459,7 +459,6 @@ async fn tell_staff(
         .collect();
     let letter = NewComplaintLetter {
         id: c.id,
-        code: &c.tracking_code,
         received_at: &received,
         deadline_at: &due,
         claimant: &new.claimant_name,

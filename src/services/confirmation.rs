@@ -39,6 +39,29 @@ impl ConfirmToken {
     }
 }
 
+/// `text` with every confirmation link's secret blanked, if it held one: once the
+/// email is sent, the secret is meant to exist only in the claimant's mailbox (the
+/// database keeps its SHA-256).
+pub fn erase_secrets(text: &str) -> Option<String> {
+    const PATH: &str = "/complaints/confirm/";
+    if !text.contains(PATH) {
+        return None;
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(i) = rest.find(PATH) {
+        let (head, tail) = rest.split_at(i + PATH.len());
+        out.push_str(head);
+        let secret = tail.bytes().take_while(u8::is_ascii_hexdigit).count();
+        if secret > 0 {
+            out.push_str("[erased-after-sending]");
+        }
+        rest = &tail[secret..];
+    }
+    out.push_str(rest);
+    Some(out)
+}
+
 /// How confirmation went.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Confirmation {
@@ -121,5 +144,20 @@ mod tests {
         assert!(a.url("https://news.example").ends_with(&a.secret));
         assert_eq!(token_hash("../etc"), None);
         assert_eq!(token_hash(&"g".repeat(64)), None);
+    }
+}
+
+#[cfg(test)]
+mod erase_tests {
+    use super::erase_secrets;
+
+    #[test]
+    fn confirmation_secrets_are_blanked_and_nothing_else() {
+        let t = "Confirm: https://news.example/complaints/confirm/0a1b2c\nStatus: https://news.example/complaints/ABC\n<a href=\"https://news.example/complaints/confirm/ff00\">x</a>";
+        let out = erase_secrets(t).unwrap();
+        assert!(!out.contains("0a1b2c") && !out.contains("ff00"), "{out}");
+        assert!(out.contains("/complaints/confirm/[erased-after-sending]\nStatus: https://news.example/complaints/ABC"));
+        assert!(out.contains("[erased-after-sending]\">x</a>"));
+        assert_eq!(erase_secrets("no link here"), None);
     }
 }

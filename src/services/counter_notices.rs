@@ -274,6 +274,7 @@ async fn tell_both(
     let owed = Owed::on(c.id, round, Occasion::CounterNotice(n.id));
     let url = status_url(site.public_base_url, &c.tracking_code);
     let forward = CounterNoticeForward {
+        id: c.id,
         code: &c.tracking_code,
         n,
         restore_at: &when,

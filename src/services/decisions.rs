@@ -205,6 +205,7 @@ async fn tell_claimant(
 ) -> ServiceResult<()> {
     let url = status_url(site.public_base_url, &c.tracking_code);
     let letter = DecisionLetter {
+        id: c.id,
         code: &c.tracking_code,
         upheld: told.decision == Decision::Uphold,
         restored: told.restored,

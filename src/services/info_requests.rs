@@ -204,6 +204,7 @@ async fn ask_claimant(
     let url = status_url(site.public_base_url, &c.tracking_code);
     let by = display(answer_by);
     let letter = InfoRequest {
+        id: c.id,
         code: &c.tracking_code,
         message,
         answer_by: &by,
@@ -320,6 +321,7 @@ pub async fn close_incomplete(
     .await?;
     let url = status_url(site.public_base_url, &c.tracking_code);
     let letter = InfoClosed {
+        id: c.id,
         code: &c.tracking_code,
         status_url: &url,
     };

@@ -93,6 +93,7 @@ pub async fn enqueue(
     let url = status_url(public_base_url, r.code);
     let head = r.receipt_event.to_string();
     let receipt = Receipt {
+        id: r.complaint_id,
         receipt_event: &head,
         code: r.code,
         received_at: &received,

@@ -170,6 +170,7 @@ async fn tell(
     outbox::post(txn, &owed, &letter, &staff, site.public_base_url, now).await?;
     let url = status_url(site.public_base_url, &c.tracking_code);
     let letter = WithdrawnAck {
+        id: c.id,
         appeal,
         code: &c.tracking_code,
         status_url: &url,

@@ -79,7 +79,10 @@ async fn a_complete_complaint_is_received_matched_and_acknowledged() {
         (kind.as_str(), to.as_str()),
         ("receipt", "rights@citydaily.example")
     );
-    assert!(subject.contains(&code));
+    // The tracking code is a secret: the body carries it, the subject only the id.
+    let id = v["id"].as_i64().unwrap();
+    assert!(!subject.contains(&code), "{subject}");
+    assert!(subject.contains(&format!("#{id}")), "{subject}");
     assert!(body.contains(&code) && body.contains(&format!("/complaints/{code}")));
     // The receipt shows the deadline as people read it: DISPLAY_TZ, with the offset.
     let due = takedown::domain::display_time::shown(v["deadline_at"].as_str().unwrap());
@@ -98,6 +101,9 @@ async fn a_complete_complaint_is_received_matched_and_acknowledged() {
         body.contains("https://news.example/unknown.html (not in the registry)"),
         "{body}"
     );
+    // Staff are sent to the staff page, never given the claimant's code or page.
+    assert!(body.contains(&format!("/staff/complaints/{id}")), "{body}");
+    assert!(!body.contains(&code), "{body}");
     assert!(body.contains("identical"), "{body}");
 
     let events = takedown::audit::for_subject(&app.db, &format!("complaint:{}", v["id"]))

@@ -158,6 +158,29 @@ async fn opening_the_link_confirms_nothing_the_button_does() {
 
     after_deadline(&app, &smtp).await;
     assert_eq!(article_status(&app).await, "removed");
+    // Sent, the receipt keeps no secret in the outbox: the link was the claimant's.
+    let secret = link.rsplit('/').next().unwrap().to_string();
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    let receipt = takedown::entities::outbox::Entity::find()
+        .filter(takedown::entities::outbox::Column::Kind.eq("receipt"))
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(receipt.sent_at.is_some());
+    assert!(
+        !receipt.body_text.contains(&secret),
+        "{}",
+        receipt.body_text
+    );
+    assert!(!receipt.body_html.unwrap_or_default().contains(&secret));
+    assert!(
+        receipt
+            .body_text
+            .contains("/complaints/confirm/[erased-after-sending]")
+    );
+    let delivered = smtp.to("rights@citydaily.example");
+    assert!(!delivered.is_empty(), "the receipt itself went out");
 }
 
 #[tokio::test]
