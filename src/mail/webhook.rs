@@ -1,5 +1,7 @@
 //! Delivering CMS webhooks from the outbox: one POST of the stored JSON, signed with
-//! HMAC-SHA256 under `WEBHOOK_SECRET` in `X-Takedown-Signature: sha256=<hex>`. A 2xx
+//! HMAC-SHA256 under `WEBHOOK_SECRET` of `{t}.{body}` in
+//! `X-Takedown-Signature: t=<unix seconds>,v1=<hex>` (Stripe's scheme: the timestamp is
+//! signed with the body, so a captured request cannot be replayed later). A 2xx
 //! answer delivers it; 408, 429, 5xx and network errors retry; other answers are
 //! refused for good and kept for an admin, like a refused email.
 
@@ -22,13 +24,16 @@ use crate::entities::outbox;
 
 type HmacSha256 = hmac::Hmac<sha2::Sha256>;
 
-/// `sha256=<hex>` of the HMAC of `body` under `secret`: what the receiver recomputes.
-pub fn signature(secret: &[u8], body: &[u8]) -> String {
+/// `t=<t>,v1=<hex>`: the HMAC of `{t}.{body}` under `secret`, which the receiver
+/// recomputes (and refuses when `t` is more than a few minutes old).
+pub fn signature(secret: &[u8], t: i64, body: &[u8]) -> String {
     let Ok(mut mac) = HmacSha256::new_from_slice(secret) else {
         return String::new();
     };
+    mac.update(t.to_string().as_bytes());
+    mac.update(b".");
     mac.update(body);
-    format!("sha256={}", hex::encode(mac.finalize().into_bytes()))
+    format!("t={t},v1={}", hex::encode(mac.finalize().into_bytes()))
 }
 
 pub struct WebhookSender {
@@ -67,7 +72,9 @@ impl WebhookSender {
             .ok_or_else(|| SendError::Permanent("webhook URL has no host".into()))?
             .to_string();
         let port = url.port_or_known_default().unwrap_or(80);
-        let sig = signature(secret, row.body_text.as_bytes());
+        // Signed at each attempt: a retry carries its own time.
+        let t = time::OffsetDateTime::now_utc().unix_timestamp();
+        let sig = signature(secret, t, row.body_text.as_bytes());
         let mut path = url.path().to_string();
         if let Some(q) = url.query() {
             path = format!("{path}?{q}");
@@ -141,11 +148,16 @@ mod tests {
     use super::*;
 
     #[test]
-    fn signature_is_rfc_4231_hmac_sha256() {
-        // RFC 4231 test case 2.
+    fn signature_is_hmac_sha256_of_the_time_and_the_body() {
+        // RFC 4231 test case 2, its message split as `{t}.{body}`.
+        let sig = signature(b"Jefe", 1, b"what do ya want for nothing?");
+        assert!(sig.starts_with("t=1,v1="), "{sig}");
+        let mut mac = HmacSha256::new_from_slice(b"Jefe").unwrap();
+        mac.update(b"1.what do ya want for nothing?");
         assert_eq!(
-            signature(b"Jefe", b"what do ya want for nothing?"),
-            "sha256=5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"
+            sig,
+            format!("t=1,v1={}", hex::encode(mac.finalize().into_bytes()))
         );
+        assert_ne!(sig, signature(b"Jefe", 2, b"what do ya want for nothing?"));
     }
 }

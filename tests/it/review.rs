@@ -27,12 +27,25 @@ const SECRET: &str = "cms-shared-secret-0123456789";
 const OURS: &str = "【本报讯】据新华社报道，国务院今日召开常务会议，研究部署稳就业工作。会议指出，“要把稳就业摆在更加突出的位置”，并要求各地加快落实援企稳岗政策。编辑：陈静";
 const THEIRS: &str = "據新華社報道，國務院今日召開常務會議，研究部署穩就業工作。會議指出，「要把穩就業擺在更加突出的位置」，並要求各地加快落實援企穩崗政策。（城市日報原創）";
 
-/// What a CMS computes to check `X-Takedown-Signature`, independently of our code.
-fn hmac_sha256(secret: &str, body: &str) -> String {
+/// What a CMS checks in `X-Takedown-Signature: t=…,v1=…`, independently of our code:
+/// the HMAC of `{t}.{body}`, and that `t` is within five minutes of now.
+fn signed_by(secret: &str, header: &str, body: &str) -> bool {
     use hmac::{KeyInit, Mac};
+    let Some((t, v1)) = header
+        .strip_prefix("t=")
+        .and_then(|rest| rest.split_once(",v1="))
+    else {
+        return false;
+    };
+    let Ok(t) = t.parse::<i64>() else {
+        return false;
+    };
+    if (OffsetDateTime::now_utc().unix_timestamp() - t).abs() > 300 {
+        return false;
+    }
     let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(secret.as_bytes()).unwrap();
-    mac.update(body.as_bytes());
-    format!("sha256={}", hex::encode(mac.finalize().into_bytes()))
+    mac.update(format!("{t}.{body}").as_bytes());
+    hex::encode(mac.finalize().into_bytes()) == v1
 }
 
 fn days(n: u64) -> Duration {
@@ -736,11 +749,21 @@ async fn an_upheld_complaint_shows_451_and_reaches_the_cms_signed() {
     let last = &got[1];
     assert_eq!(last.path, "/hooks/takedown");
     assert_eq!(last.event, "article.removed");
-    assert_eq!(last.signature, hmac_sha256(SECRET, &last.body));
-    assert_ne!(
-        last.signature,
-        hmac_sha256("another secret entirely", &last.body)
+    assert!(
+        signed_by(SECRET, &last.signature, &last.body),
+        "{}",
+        last.signature
     );
+    assert!(!signed_by(
+        "another secret entirely",
+        &last.signature,
+        &last.body
+    ));
+    assert!(!signed_by(
+        SECRET,
+        &last.signature,
+        &last.body.replace("removed", "restored")
+    ));
     assert_eq!(
         got[0].delivery, last.delivery,
         "a retry is the same delivery"
