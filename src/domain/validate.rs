@@ -239,12 +239,43 @@ pub fn parse_json<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Result<T, Str
     serde_path_to_error::deserialize(de).map_err(|e| {
         let path = e.path().to_string();
         let inner = e.into_inner();
+        let said = plain_serde_message(&inner.to_string());
         if inner.is_syntax() || inner.is_eof() || path == "." || path == "?" {
-            format!("not valid JSON: {inner}")
+            format!("not valid JSON: {said}")
         } else {
-            format!("{path}: {inner}")
+            format!("{path}: {said}")
         }
     })
+}
+
+/// serde's message in the contract's words: "expected struct ClaimantInput" names our
+/// code, not the document, so the shapes are said as JSON says them.
+fn plain_serde_message(m: &str) -> String {
+    let Some(i) = m.find("expected ") else {
+        return m.to_string();
+    };
+    let start = i + "expected ".len();
+    let end = m[start..].find(" at line ").map_or(m.len(), |e| start + e);
+    let wanted = &m[start..end];
+    let plain = if wanted.starts_with("struct ") || wanted.starts_with("map") {
+        "an object"
+    } else if wanted.starts_with("enum ") || wanted.starts_with("variant ") {
+        "one of the allowed values"
+    } else if wanted.starts_with("a sequence") || wanted.starts_with("tuple") {
+        "an array"
+    } else if matches!(
+        wanted,
+        "u8" | "u16" | "u32" | "u64" | "i8" | "i16" | "i32" | "i64" | "usize" | "isize"
+    ) || wanted.starts_with("u64")
+        || wanted.starts_with("i64")
+    {
+        "a whole number"
+    } else if wanted == "f64" || wanted == "f32" {
+        "a number"
+    } else {
+        wanted
+    };
+    format!("{}{plain}{}", &m[..start], &m[end..])
 }
 
 /// Characters that count as writing: not whitespace, not a control character.
@@ -455,6 +486,32 @@ impl Checker {
 
 #[cfg(test)]
 mod tests {
+    use super::*;
+
+    #[test]
+    fn json_errors_name_json_shapes_not_rust_types() {
+        #[derive(Debug, serde::Deserialize)]
+        #[allow(dead_code)]
+        struct Inner {
+            n: u64,
+        }
+        #[derive(Debug, serde::Deserialize)]
+        #[allow(dead_code)]
+        struct Outer {
+            inner: Inner,
+        }
+        let e = parse_json::<Outer>(br#"{"inner": 5}"#).unwrap_err();
+        assert!(
+            e.contains("expected an object") && !e.contains("Inner"),
+            "{e}"
+        );
+        let e = parse_json::<Outer>(br#"{"inner": {"n": "x"}}"#).unwrap_err();
+        assert!(
+            e.contains("expected a whole number") && !e.contains("u64"),
+            "{e}"
+        );
+        assert!(e.starts_with("inner.n: "), "{e}");
+    }
 
     #[test]
     fn one_mailbox_has_one_rate_key() {
