@@ -530,8 +530,6 @@ mod tests {
         assert_eq!(key("wang@新闻.example"), key("wang@xn--efvy88h.example"));
     }
 
-    use super::*;
-
     #[test]
     fn urls() {
         assert!(HttpUrl::parse("https://news.example/a.html").is_ok());
