@@ -22,6 +22,11 @@ pub enum StaffCommand {
         #[arg(long, value_parser = ["reviewer", "admin"])]
         role: String,
     },
+    /// Set a new password for an account (read as for `add`); its sessions end.
+    ResetPassword {
+        #[arg(long)]
+        email: String,
+    },
     /// Disable an account; its sessions end at once.
     Disable {
         #[arg(long)]
@@ -62,6 +67,16 @@ pub async fn run(config: &Config, command: StaffCommand) -> Result<ExitCode> {
                 "staff account {id} added: {} ({})",
                 email.as_str(),
                 role.as_str()
+            );
+        }
+        StaffCommand::ResetPassword { email } => {
+            let email = EmailAddress::parse(&email).map_err(|e| anyhow::anyhow!("--email: {e}"))?;
+            let password = read_password()?;
+            let db = connect(config).await?;
+            staff::reset_password(&db, &email, password, now).await?;
+            println!(
+                "password of {} reset; its sessions have ended",
+                email.as_str()
             );
         }
         StaffCommand::Disable { email } => {

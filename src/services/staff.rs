@@ -103,6 +103,13 @@ pub enum StaffError {
     Exists,
     #[error("the password must be at least {MIN_PASSWORD_CHARS} characters")]
     WeakPassword,
+    /// Long enough, but guessable; says why.
+    #[error("{0}")]
+    GuessablePassword(&'static str),
+    #[error("the current password is wrong")]
+    WrongPassword,
+    #[error("no active staff account with this email")]
+    NoAccount,
     #[error(transparent)]
     Db(#[from] DbErr),
     #[error("hashing the password: {0}")]
@@ -116,6 +123,136 @@ pub fn constant_eq(a: &str, b: &str) -> bool {
             .zip(b.bytes())
             .fold(0u8, |acc, (x, y)| acc | (x ^ y))
             == 0
+}
+
+/// Passwords anyone would try first, compared without case (one per line).
+const COMMON_PASSWORDS: &str = include_str!("common_passwords.txt");
+
+/// Whether `password` is acceptable for the account `email`: long enough, not one
+/// character repeated, not on the common list, and not containing the address's
+/// local part.
+pub fn check_password(password: &str, email: &str) -> Result<(), StaffError> {
+    if password.chars().count() < MIN_PASSWORD_CHARS {
+        return Err(StaffError::WeakPassword);
+    }
+    let mut chars = password.chars();
+    let first = chars.next();
+    if chars.all(|c| Some(c) == first) {
+        return Err(StaffError::GuessablePassword(
+            "the password must not be one character repeated",
+        ));
+    }
+    let lower = password.to_lowercase();
+    if COMMON_PASSWORDS.lines().any(|p| p.trim() == lower) {
+        return Err(StaffError::GuessablePassword(
+            "this password is on the list of common passwords; choose another",
+        ));
+    }
+    let local = email.split('@').next().unwrap_or_default().to_lowercase();
+    if local.chars().count() >= 3 && lower.contains(&local) {
+        return Err(StaffError::GuessablePassword(
+            "the password must not contain your email address's name",
+        ));
+    }
+    Ok(())
+}
+
+async fn hash_password(password: String) -> Result<String, StaffError> {
+    tokio::task::spawn_blocking(move || {
+        Argon2::default()
+            .hash_password(password.as_bytes())
+            .map(|h| h.to_string())
+            .map_err(|e| StaffError::Hash(e.to_string()))
+    })
+    .await
+    .map_err(|e| StaffError::Hash(e.to_string()))?
+}
+
+async fn verify_password(stored: String, password: String) -> bool {
+    tokio::task::spawn_blocking(move || {
+        PasswordHash::new(&stored).ok().is_some_and(|h| {
+            Argon2::default()
+                .verify_password(password.as_bytes(), &h)
+                .is_ok()
+        })
+    })
+    .await
+    .unwrap_or(false)
+}
+
+/// Sets a new password and ends every session of the account, in one transaction.
+async fn set_password(
+    db: &DatabaseConnection,
+    id: i64,
+    hash: String,
+    actor: &str,
+    now: OffsetDateTime,
+) -> Result<(), StaffError> {
+    let txn = db::begin_write(db).await?;
+    staff::Entity::update_many()
+        .col_expr(staff::Column::PasswordHash, Expr::value(hash))
+        .filter(staff::Column::Id.eq(id))
+        .exec(&txn)
+        .await?;
+    staff_session::Entity::delete_many()
+        .filter(staff_session::Column::StaffId.eq(id))
+        .exec(&txn)
+        .await?;
+    audit::append(
+        &txn,
+        truncate_micros(now),
+        actor,
+        "staff.password_changed",
+        &format!("staff:{id}"),
+        &json!({}),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+/// A staff member changes their own password: the current one is checked, every
+/// session ends (this one too) and a new session is opened.
+pub async fn change_password(
+    db: &DatabaseConnection,
+    member: &StaffMember,
+    current: String,
+    new: String,
+    now: OffsetDateTime,
+) -> Result<Session, StaffError> {
+    check_password(&new, &member.email)?;
+    let stored = staff::Entity::find_by_id(member.id)
+        .filter(staff::Column::DisabledAt.is_null())
+        .one(db)
+        .await?
+        .ok_or(StaffError::NoAccount)?
+        .password_hash;
+    if !verify_password(stored, current).await {
+        return Err(StaffError::WrongPassword);
+    }
+    let hash = hash_password(new).await?;
+    set_password(db, member.id, hash, &member.actor(), now).await?;
+    Ok(open_session(db, member.clone(), now).await?)
+}
+
+/// An admin sets a new password for an account (`takedown staff reset-password`);
+/// its sessions end.
+pub async fn reset_password(
+    db: &DatabaseConnection,
+    email: &EmailAddress,
+    password: String,
+    now: OffsetDateTime,
+) -> Result<(), StaffError> {
+    check_password(&password, email.as_str())?;
+    let member = active_by_email(db, email.as_str())
+        .await
+        .map_err(|e| match e {
+            crate::services::error::ServiceError::Db(d) => StaffError::Db(d),
+            other => StaffError::Hash(other.to_string()),
+        })?
+        .ok_or(StaffError::NoAccount)?;
+    let hash = hash_password(password).await?;
+    set_password(db, member.id, hash, "admin", now).await
 }
 
 pub fn random_token() -> String {
@@ -140,17 +277,8 @@ pub async fn add(
     password: String,
     now: OffsetDateTime,
 ) -> Result<i64, StaffError> {
-    if password.chars().count() < MIN_PASSWORD_CHARS {
-        return Err(StaffError::WeakPassword);
-    }
-    let hash = tokio::task::spawn_blocking(move || {
-        Argon2::default()
-            .hash_password(password.as_bytes())
-            .map(|h| h.to_string())
-            .map_err(|e| StaffError::Hash(e.to_string()))
-    })
-    .await
-    .map_err(|e| StaffError::Hash(e.to_string()))??;
+    check_password(&password, email.as_str())?;
+    let hash = hash_password(password).await?;
     let now = truncate_micros(now);
     let txn = db::begin_write(db).await?;
     let exists = staff::Entity::find()
@@ -238,18 +366,19 @@ pub async fn login(
         .as_ref()
         .map(|s| s.password_hash.clone())
         .unwrap_or_else(|| DUMMY_HASH.to_string());
-    let ok = tokio::task::spawn_blocking(move || {
-        PasswordHash::new(&stored).ok().is_some_and(|h| {
-            Argon2::default()
-                .verify_password(password.as_bytes(), &h)
-                .is_ok()
-        })
-    })
-    .await
-    .unwrap_or(false);
+    let ok = verify_password(stored, password).await;
     let Some(member) = found.filter(|_| ok).as_ref().and_then(member) else {
         return Ok(None);
     };
+    Ok(Some(open_session(db, member, now).await?))
+}
+
+/// A new session for `member`.
+async fn open_session(
+    db: &DatabaseConnection,
+    member: StaffMember,
+    now: OffsetDateTime,
+) -> Result<Session, DbErr> {
     let now = truncate_micros(now);
     let secret = random_token();
     let csrf_token = random_token();
@@ -262,11 +391,11 @@ pub async fn login(
     }
     .insert(db)
     .await?;
-    Ok(Some(Session {
+    Ok(Session {
         secret,
         csrf_token,
         member,
-    }))
+    })
 }
 
 /// argon2id of a random password no one knows, for logins to unknown accounts.

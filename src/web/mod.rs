@@ -27,6 +27,7 @@ pub mod staff;
 pub mod staff_auth;
 pub mod staff_complaint;
 pub mod staff_outbox;
+pub mod staff_password;
 
 use std::sync::Arc;
 
@@ -142,6 +143,7 @@ pub fn router(state: AppState) -> Router {
         .merge(openapi::routes(&state))
         .merge(staff_auth::routes())
         .merge(staff::routes())
+        .merge(staff_password::routes())
         .merge(staff_complaint::routes())
         .merge(staff_outbox::routes())
         .merge(report::routes())

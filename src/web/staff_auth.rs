@@ -101,6 +101,16 @@ fn set_cookie(state: &AppState, name: &str, value: &str, max_age: Option<i64>) -
     .unwrap_or_else(|_| HeaderValue::from_static(""))
 }
 
+/// The session cookie for a new session's secret.
+pub fn session_cookie(state: &AppState, secret: &str) -> HeaderValue {
+    set_cookie(
+        state,
+        SESSION_COOKIE,
+        secret,
+        Some(staff::ABSOLUTE_TIMEOUT.whole_seconds()),
+    )
+}
+
 /// A signed-in staff member, from the session cookie.
 pub struct StaffUser(pub Session);
 

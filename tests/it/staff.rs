@@ -517,3 +517,144 @@ async fn parallel_wrong_passwords_reach_the_password_check_five_times() {
     );
     other.stop().await;
 }
+
+/// Passwords anyone would guess are refused; staff change their own (the current one
+/// required, every session ended, this browser signed in again); an admin resets one
+/// from the command line, which ends the account's sessions.
+#[tokio::test]
+async fn passwords_are_checked_changed_and_reset() {
+    let app = TestApp::spawn().await;
+    let add_with = |email: &str, password: &str| {
+        takedown_cmd(&app.test_db)
+            .args(["staff", "add", "--email", email, "--role", "reviewer"])
+            .env("TAKEDOWN_PASSWORD", password)
+            .output()
+            .unwrap()
+    };
+    for (password, why) in [
+        ("aaaaaaaaaaaaaaaa", "one character repeated"),
+        ("Password1234", "common passwords"),
+        ("my-name-is-wangfang!", "your email address's name"),
+    ] {
+        let out = add_with("wangfang@news.example", password);
+        assert!(!out.status.success(), "{password}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains(why), "{password}: {err}");
+    }
+    assert_eq!(app.count("staff").await, 0);
+    add(&app, "ann@news.example", Role::Reviewer).await;
+
+    let c = client();
+    let (other_cookie, _) = session(&app, &c, "ann@news.example").await;
+    let (cookie, csrf) = session(&app, &c, "ann@news.example").await;
+    let change = |current: &str, new: &str, repeat: &str| {
+        c.post(app.url("/staff/password"))
+            .header("cookie", &cookie)
+            .form(&[
+                ("csrf", csrf.as_str()),
+                ("current", current),
+                ("new", new),
+                ("repeat", repeat),
+            ])
+            .send()
+    };
+    let page = c
+        .get(app.url("/staff/password"))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), 200);
+    const NEW: &str = "harbour ferry at dawn";
+    assert_eq!(change("not it", NEW, NEW).await.unwrap().status(), 403);
+    assert_eq!(change(PASSWORD, NEW, "typo").await.unwrap().status(), 422);
+    let weak = change(PASSWORD, "qwerty123456", "qwerty123456")
+        .await
+        .unwrap();
+    assert_eq!(weak.status(), 422);
+    assert!(weak.text().await.unwrap().contains("common passwords"));
+    let forged = c
+        .post(app.url("/staff/password"))
+        .header("cookie", &cookie)
+        .form(&[
+            ("csrf", "forged"),
+            ("current", PASSWORD),
+            ("new", NEW),
+            ("repeat", NEW),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(forged.status(), 403);
+    let done = change(PASSWORD, NEW, NEW).await.unwrap();
+    assert_eq!(done.status(), 200);
+    let fresh = cookie_from(&done, "td_session").expect("a new session");
+    assert!(
+        done.text()
+            .await
+            .unwrap()
+            .contains("Your password is changed")
+    );
+    for old in [&cookie, &other_cookie] {
+        let resp = c
+            .get(app.url("/staff"))
+            .header("cookie", old)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), 303, "an old session has ended");
+    }
+    let resp = c
+        .get(app.url("/staff"))
+        .header("cookie", &fresh)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    assert_eq!(
+        sign_in(&app, &c, "ann@news.example", PASSWORD)
+            .await
+            .status(),
+        401
+    );
+    assert_eq!(
+        sign_in(&app, &c, "ann@news.example", NEW).await.status(),
+        303
+    );
+
+    // An admin resets it: the account's sessions end, the new password works.
+    let out = takedown_cmd(&app.test_db)
+        .args(["staff", "reset-password", "--email", "Ann@news.example"])
+        .env("TAKEDOWN_PASSWORD", "lantern over the bay")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let resp = c
+        .get(app.url("/staff"))
+        .header("cookie", &fresh)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 303);
+    assert_eq!(
+        sign_in(&app, &c, "ann@news.example", "lantern over the bay")
+            .await
+            .status(),
+        303
+    );
+    let out = takedown_cmd(&app.test_db)
+        .args(["staff", "reset-password", "--email", "nobody@news.example"])
+        .env("TAKEDOWN_PASSWORD", "lantern over the bay")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert_eq!(
+        app.count("audit_events WHERE action = 'staff.password_changed'")
+            .await,
+        2
+    );
+}
