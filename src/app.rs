@@ -16,6 +16,9 @@ use crate::web::{self, AppState};
 
 pub struct App {
     listener: TcpListener,
+    /// `METRICS_BIND`'s listener, bound with the main one so a bad address fails at
+    /// start.
+    metrics_listener: Option<TcpListener>,
     state: AppState,
 }
 
@@ -81,7 +84,19 @@ impl App {
             config,
             index,
         };
-        Ok(Self { listener, state })
+        let metrics_listener = match state.config.metrics_bind {
+            Some(addr) => Some(
+                TcpListener::bind(addr)
+                    .await
+                    .with_context(|| format!("binding METRICS_BIND {addr}"))?,
+            ),
+            None => None,
+        };
+        Ok(Self {
+            listener,
+            metrics_listener,
+            state,
+        })
     }
 
     pub fn port(&self) -> u16 {
@@ -109,8 +124,21 @@ impl App {
         };
         let db = self.state.db.clone();
         let header_read_timeout = self.state.config.header_read_timeout;
+        let shutdown = futures_util::FutureExt::shared(Box::pin(shutdown));
+        let private = self.metrics_listener.map(|l| {
+            let router = web::metrics::private_router(self.state.clone());
+            tokio::spawn(web::serve::serve(
+                l,
+                router,
+                header_read_timeout,
+                shutdown.clone(),
+            ))
+        });
         let router = web::router(self.state);
         web::serve::serve(self.listener, router, header_read_timeout, shutdown).await;
+        if let Some(p) = private {
+            let _ = p.await;
+        }
         if let Some(s) = scheduler {
             s.stop().await;
         }

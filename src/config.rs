@@ -78,6 +78,9 @@ pub struct Config {
     pub appeal_window: Duration,
     /// The bearer a Prometheus scraper sends to `/metrics` (`METRICS_TOKEN`).
     pub metrics_token: Option<String>,
+    /// A second listener serving only `/metrics`, without a token (a private
+    /// interface or loopback, for a scraper on the same network).
+    pub metrics_bind: Option<std::net::SocketAddr>,
     /// The language of the emails to staff and the escalation address (`STAFF_LANGUAGE`).
     pub staff_language: crate::domain::complaint::Language,
     /// Where removals and restorations are POSTed, signed with `webhook_secret`.
@@ -126,6 +129,7 @@ impl fmt::Debug for Config {
             .field("appeal_window", &self.appeal_window)
             .field("staff_language", &self.staff_language)
             .field("metrics_token", &self.metrics_token.is_some())
+            .field("metrics_bind", &self.metrics_bind)
             .field("cms_webhook_url", &self.cms_webhook_url)
             .field("webhook_signed", &self.webhook_secret.is_some())
             .finish()
@@ -217,6 +221,7 @@ impl Config {
             appeal_window: Duration::from_secs(183 * 86_400),
             staff_language: crate::domain::complaint::Language::En,
             metrics_token: None,
+            metrics_bind: None,
             cms_webhook_url: None,
             webhook_secret: None,
             public_report: false,
@@ -307,6 +312,13 @@ impl Config {
                 anyhow::bail!("METRICS_TOKEN must be at least 16 characters");
             }
             self.metrics_token = Some(v.trim().to_string());
+        }
+        if let Some(v) = var("METRICS_BIND") {
+            self.metrics_bind = Some(
+                v.trim()
+                    .parse()
+                    .context("METRICS_BIND must be an address and port, e.g. 10.0.0.5:9464")?,
+            );
         }
         if let Some(v) = var("STAFF_LANGUAGE") {
             self.staff_language = crate::domain::complaint::Language::parse(&v)

@@ -68,6 +68,21 @@ pub async fn record(State(state): State<AppState>, req: Request, next: Next) -> 
               (status = 503, description = "the database is unreachable", body = crate::web::openapi::ErrorBody)),
     security(("bearer" = [])))]
 pub async fn metrics(_: MetricsCaller, State(state): State<AppState>) -> Response {
+    render(&state).await
+}
+
+/// `METRICS_BIND`'s router: `/metrics` and nothing else, without a token; whoever can
+/// reach that address may scrape.
+pub fn private_router(state: AppState) -> axum::Router {
+    Router::new()
+        .route(
+            "/metrics",
+            get(|State(state): State<AppState>| async move { render(&state).await }),
+        )
+        .with_state(state)
+}
+
+async fn render(state: &AppState) -> Response {
     let mut out = String::with_capacity(16 * 1024);
     if let Err(e) = operations::render(&state.db, OffsetDateTime::now_utc(), &mut out).await {
         return AppError::from(e).into_response();

@@ -422,6 +422,58 @@ async fn metrics_take_a_token_and_stay_bounded() {
     assert!(text.len() < 200_000, "{} bytes", text.len());
 }
 
+/// `METRICS_BIND` serves `/metrics` alone, without a token, on its own address; the
+/// public listener still asks for one.
+#[tokio::test]
+async fn metrics_bind_serves_metrics_alone_without_a_token() {
+    let addr = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap();
+    let app = TestApp::spawn_with(move |c| c.metrics_bind = Some(addr)).await;
+    let private = format!("http://{addr}");
+    let resp = app
+        .client
+        .get(format!("{private}/metrics"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    let text = resp.text().await.unwrap();
+    assert!(text.contains("takedown_outbox_sent_total"), "{text}");
+    for path in ["/", "/api/v1/complaints", "/staff", "/healthz"] {
+        let resp = app
+            .client
+            .get(format!("{private}{path}"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), 404, "{path} is not on the metrics address");
+    }
+    assert_eq!(
+        app.client
+            .get(app.url("/metrics"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        401
+    );
+    app.stop().await;
+    assert!(
+        app_gone(&private).await,
+        "the metrics listener stops with the service"
+    );
+}
+
+async fn app_gone(base: &str) -> bool {
+    reqwest::Client::new()
+        .get(format!("{base}/metrics"))
+        .send()
+        .await
+        .is_err()
+}
+
 /// Forty readiness probes at once open one relay session, and share its answer.
 #[tokio::test]
 async fn a_burst_of_readiness_probes_opens_one_relay_session() {
