@@ -65,6 +65,33 @@ pub async fn post_counted<L: Letter>(
     Ok(())
 }
 
+/// Emails counted under `rate_key` since `since`: rows, or with `per_complaint`
+/// the complaints they are about (a notice to several staff addresses counts once).
+pub async fn count_rate_key(
+    db: &impl ConnectionTrait,
+    rate_key: &str,
+    since: OffsetDateTime,
+    per_complaint: bool,
+) -> Result<u64, DbErr> {
+    let what = if per_complaint {
+        "COUNT(DISTINCT complaint_id)"
+    } else {
+        "COUNT(*)"
+    };
+    let row = db
+        .query_one_raw(stmt(
+            db.get_database_backend(),
+            &format!("SELECT {what} AS n FROM outbox WHERE rate_key = ? AND created_at > ?"),
+            vec![rate_key.into(), truncate_micros(since).into()],
+        ))
+        .await?;
+    let n: i64 = match row {
+        Some(r) => r.try_get("", "n")?,
+        None => 0,
+    };
+    Ok(n.max(0) as u64)
+}
+
 /// One email to enqueue.
 pub struct Email<'a> {
     /// Which owed email this is: enqueuing the same notice to the same recipient twice

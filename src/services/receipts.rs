@@ -13,7 +13,7 @@ use sea_orm::{
 };
 use time::OffsetDateTime;
 
-use crate::db::{self, stmt};
+use crate::db;
 use crate::domain::complaint::Language;
 use crate::domain::deadline::FIRST_ROUND;
 use crate::domain::display_time::display;
@@ -41,21 +41,7 @@ pub async fn sent_recently(
     let Ok(address) = EmailAddress::parse(recipient) else {
         return Ok(0);
     };
-    let row = db
-        .query_one_raw(stmt(
-            db.get_database_backend(),
-            "SELECT COUNT(*) AS n FROM outbox WHERE rate_key = ? AND created_at > ?",
-            vec![
-                address.rate_key().into(),
-                truncate_micros(now - WINDOW).into(),
-            ],
-        ))
-        .await?;
-    let n: i64 = match row {
-        Some(r) => r.try_get("", "n")?,
-        None => 0,
-    };
-    Ok(n.max(0) as u64)
+    Ok(outbox::count_rate_key(db, &address.rate_key(), now - WINDOW, false).await?)
 }
 
 /// Whether a receipt to `recipient` now would go over `limit` (0: no limit).

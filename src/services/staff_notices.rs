@@ -12,7 +12,7 @@ use sea_orm::{
 };
 use time::OffsetDateTime;
 
-use crate::db::{self, stmt};
+use crate::db;
 use crate::domain::display_time::display;
 use crate::domain::validate::truncate_micros;
 use crate::entities::{complaint, complaint_target};
@@ -39,18 +39,7 @@ pub async fn sent_recently(
     key: &str,
     now: OffsetDateTime,
 ) -> ServiceResult<u64> {
-    let row = db
-        .query_one_raw(stmt(
-            db.get_database_backend(),
-            "SELECT COUNT(DISTINCT complaint_id) AS n FROM outbox WHERE rate_key = ? AND created_at > ?",
-            vec![key.into(), truncate_micros(now - WINDOW).into()],
-        ))
-        .await?;
-    let n: i64 = match row {
-        Some(r) => r.try_get("", "n")?,
-        None => 0,
-    };
-    Ok(n.max(0) as u64)
+    Ok(outbox::count_rate_key(db, key, now - WINDOW, true).await?)
 }
 
 /// Whether one more staff notice for `key` now would go over `limit` (0: no limit).

@@ -98,6 +98,19 @@ async fn start(db: &TestDb) -> Option<(Server, String)> {
     Some((server, base))
 }
 
+/// One small filing, so everything allocated once is in the baseline; then the
+/// server's resident memory, in KiB.
+async fn warm_up(client: &reqwest::Client, base: &str, pid: u32) -> u64 {
+    let warm = client
+        .post(format!("{base}/complaints"))
+        .multipart(form(b"%PDF-1.4 warm-up".to_vec()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(warm.status(), 201);
+    status_kib(pid, "VmRSS:")
+}
+
 #[tokio::test]
 async fn twenty_10_mb_uploads_at_once_keep_server_memory_bounded() {
     let db = TestDb::new().await;
@@ -106,15 +119,7 @@ async fn twenty_10_mb_uploads_at_once_keep_server_memory_bounded() {
     };
     let pid = server.0.id();
     let client = reqwest::Client::new();
-    // One small filing first, so everything lazily allocated is counted in the baseline.
-    let warm = client
-        .post(format!("{base}/complaints"))
-        .multipart(form(b"%PDF-1.4 warm-up".to_vec()))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(warm.status(), 201);
-    let baseline = status_kib(pid, "VmRSS:");
+    let baseline = warm_up(&client, &base, pid).await;
 
     let mut pdf = b"%PDF-1.4\n".to_vec();
     let mut x: u32 = 0x2545_f491;
@@ -209,15 +214,7 @@ async fn twenty_50_mb_text_forms_at_once_are_cut_off_at_1_mb() {
     };
     let pid = server.0.id();
     let client = reqwest::Client::new();
-    // A filing first, so the baseline counts what is allocated once.
-    let warm = client
-        .post(format!("{base}/complaints"))
-        .multipart(form(b"%PDF-1.4 warm-up".to_vec()))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(warm.status(), 201);
-    let baseline = status_kib(pid, "VmRSS:");
+    let baseline = warm_up(&client, &base, pid).await;
 
     // Too much text is the form again, in its language, saying why: 413, answered from
     // the declared length before any of the body is read.
