@@ -66,7 +66,7 @@ impl StaffMember {
 pub async fn active_by_id(
     db: &impl sea_orm::ConnectionTrait,
     id: i64,
-) -> ServiceResult<Option<StaffMember>> {
+) -> Result<Option<StaffMember>, DbErr> {
     Ok(staff::Entity::find_by_id(id)
         .filter(staff::Column::DisabledAt.is_null())
         .one(db)
@@ -79,7 +79,7 @@ pub async fn active_by_id(
 pub async fn active_by_email(
     db: &impl sea_orm::ConnectionTrait,
     email: &str,
-) -> ServiceResult<Option<StaffMember>> {
+) -> Result<Option<StaffMember>, DbErr> {
     Ok(staff::Entity::find()
         .filter(staff::Column::Email.eq(email.trim().to_lowercase()))
         .filter(staff::Column::DisabledAt.is_null())
@@ -245,11 +245,7 @@ pub async fn reset_password(
 ) -> Result<(), StaffError> {
     check_password(&password, email.as_str())?;
     let member = active_by_email(db, email.as_str())
-        .await
-        .map_err(|e| match e {
-            crate::services::error::ServiceError::Db(d) => StaffError::Db(d),
-            other => StaffError::Hash(other.to_string()),
-        })?
+        .await?
         .ok_or(StaffError::NoAccount)?;
     let hash = hash_password(password).await?;
     set_password(db, member.id, hash, "admin", now).await
