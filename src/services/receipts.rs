@@ -18,12 +18,12 @@ use crate::domain::complaint::Language;
 use crate::domain::deadline::FIRST_ROUND;
 use crate::domain::display_time::display;
 use crate::domain::validate::{EmailAddress, truncate_micros};
-use crate::entities::{complaint, complaint_target};
+use crate::entities::complaint;
 use crate::mail::letter::Recipient;
 use crate::mail::letters::{DigestItem, Receipt, ReceiptDigest};
 use crate::mail::notice::Owed;
 use crate::mail::outbox;
-use crate::services::complaints::status_url;
+use crate::services::complaints::{status_url, targets_of};
 use crate::services::confirmation::ConfirmToken;
 
 /// The window over which receipts to one address are counted.
@@ -163,10 +163,7 @@ async fn digest_item(
     c: &complaint::Model,
 ) -> ServiceResult<DigestItem> {
     let token = c.confirmed_at.is_none().then(ConfirmToken::generate);
-    let targets = complaint_target::Entity::find()
-        .filter(complaint_target::Column::ComplaintId.eq(c.id))
-        .order_by_asc(complaint_target::Column::Id)
-        .all(txn)
+    let targets = targets_of(txn, c.id)
         .await?
         .into_iter()
         .map(|t| t.url)

@@ -15,10 +15,11 @@ use time::OffsetDateTime;
 use crate::db;
 use crate::domain::display_time::display;
 use crate::domain::validate::truncate_micros;
-use crate::entities::{complaint, complaint_target};
+use crate::entities::complaint;
 use crate::mail::letters::{NewComplaintDigest, StaffDigestItem};
 use crate::mail::notice::Owed;
 use crate::mail::outbox;
+use crate::services::complaints::targets_of;
 use crate::services::error::ServiceResult;
 use crate::services::receipts::WINDOW;
 use crate::services::site::Site;
@@ -113,10 +114,7 @@ async fn item(
     site: &Site<'_>,
     c: &complaint::Model,
 ) -> ServiceResult<StaffDigestItem> {
-    let targets = complaint_target::Entity::find()
-        .filter(complaint_target::Column::ComplaintId.eq(c.id))
-        .order_by_asc(complaint_target::Column::Id)
-        .all(txn)
+    let targets = targets_of(txn, c.id)
         .await?
         .into_iter()
         .map(|t| t.url)
