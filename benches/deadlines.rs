@@ -67,7 +67,7 @@ async fn seed(db: &DatabaseConnection, open: usize, due: usize, now: OffsetDateT
         txn.execute_raw(Statement::from_string(
             backend,
             format!(
-                "INSERT INTO complaints (id, tracking_code, status, channel, language, claimant_name, claimant_organisation, claimant_email, claimant_phone, claimant_address, capacity, on_behalf_of, work_title, work_description, work_original_url, work_original_text, good_faith, accurate, signature, idempotency_key, received_at, deadline_at, decided_at, decision, decision_reason, overdue, assigned_reviewer) VALUES {}",
+                "INSERT INTO complaints (id, tracking_code_sealed, status, channel, language, claimant_name, claimant_organisation, claimant_email, claimant_phone, claimant_address, capacity, on_behalf_of, work_title, work_description, work_original_url, work_original_text, good_faith, accurate, signature, idempotency_key, received_at, deadline_at, decided_at, decision, decision_reason, overdue, assigned_reviewer) VALUES {}",
                 complaints.join(",")
             ),
         ))
@@ -94,6 +94,7 @@ async fn measure(open: usize, due: usize) -> (Duration, u64) {
     let now = takedown::domain::validate::truncate_micros(OffsetDateTime::now_utc());
     seed(&db, open, due, now).await;
     let staff = [EmailAddress::parse("staff@bench.example").expect("addr")];
+    let codes = takedown::services::tracking_codes::CodeKey::random();
     let policy = DeadlinePolicy {
         on_breach: OnBreach::Remove,
         site: takedown::services::site::Site {
@@ -103,6 +104,7 @@ async fn measure(open: usize, due: usize) -> (Duration, u64) {
             escalation_to: &staff,
             appeal_window: std::time::Duration::from_secs(180 * 86_400),
             staff_language: takedown::domain::complaint::Language::En,
+            codes: &codes,
         },
     };
     let t = Instant::now();

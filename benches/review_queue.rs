@@ -38,7 +38,7 @@ async fn seed(db: &DatabaseConnection, now: OffsetDateTime) {
         txn.execute_raw(Statement::from_string(
             backend,
             format!(
-                "INSERT INTO complaints (id, tracking_code, status, channel, language, claimant_name, claimant_organisation, claimant_email, claimant_phone, claimant_address, capacity, on_behalf_of, work_title, work_description, work_original_url, work_original_text, good_faith, accurate, signature, idempotency_key, received_at, deadline_at, decided_at, decision, decision_reason, overdue, assigned_reviewer) VALUES {}",
+                "INSERT INTO complaints (id, tracking_code_sealed, status, channel, language, claimant_name, claimant_organisation, claimant_email, claimant_phone, claimant_address, capacity, on_behalf_of, work_title, work_description, work_original_url, work_original_text, good_faith, accurate, signature, idempotency_key, received_at, deadline_at, decided_at, decision, decision_reason, overdue, assigned_reviewer) VALUES {}",
                 rows.join(",")
             ),
         ))

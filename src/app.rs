@@ -71,11 +71,19 @@ impl App {
         let login_key = crate::services::login_guard::TokenKey::load(&db)
             .await
             .context("loading the sign-in form key")?;
+        let codes = crate::services::tracking_codes::CodeKey::load(&db, &config.tracking_key_file)
+            .await
+            .context("loading the tracking-code key")?;
         let config = Arc::new(config);
         let state = AppState {
             mailer,
             telemetry: Arc::default(),
-            intake: Arc::new(IntakeQueue::start(db.clone(), config.clone())),
+            intake: Arc::new(IntakeQueue::start(
+                db.clone(),
+                config.clone(),
+                codes.clone(),
+            )),
+            codes,
             db,
             limiter: Arc::new(RateLimiter::new(config.intake_rate_limit)),
             site_hosts: Arc::new(SiteHosts::new(config.site_hosts.clone())),

@@ -22,6 +22,9 @@ pub struct Config {
     pub bind_addr: SocketAddr,
     pub public_base_url: String,
     pub data_dir: PathBuf,
+    /// The key tracking codes are sealed under (`TRACKING_KEY_FILE`); made on first
+    /// start.
+    pub tracking_key_file: PathBuf,
     /// Largest accepted article request body, in bytes.
     pub max_article_bytes: usize,
     /// Time from receipt to the decision deadline.
@@ -99,6 +102,7 @@ impl fmt::Debug for Config {
             .field("bind_addr", &self.bind_addr)
             .field("public_base_url", &self.public_base_url)
             .field("data_dir", &self.data_dir)
+            .field("tracking_key_file", &self.tracking_key_file)
             .field("max_article_bytes", &self.max_article_bytes)
             .field("deadline", &self.deadline)
             .field("staff_notify", &self.staff_notify)
@@ -226,6 +230,7 @@ impl Config {
             webhook_secret: None,
             public_report: false,
             retention: Duration::from_secs(3 * 365 * 86_400),
+            tracking_key_file: data_dir.join("tracking-code.key"),
             data_dir,
         }
     }
@@ -247,6 +252,9 @@ impl Config {
     fn site_from_env(&mut self) -> Result<()> {
         if let Some(v) = var("DATABASE_URL") {
             self.database_url = v;
+        }
+        if let Some(v) = var("TRACKING_KEY_FILE") {
+            self.tracking_key_file = PathBuf::from(v);
         }
         if let Some(v) = var("BIND_ADDR") {
             self.bind_addr = v

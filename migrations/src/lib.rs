@@ -17,6 +17,7 @@ mod m20261202_000012_outbox_rate_key;
 mod m20261202_000013_login_guard;
 mod m20261202_000014_staff_notice_limit;
 mod m20261202_000015_staff_tokens;
+mod m20261202_000016_sealed_tracking_codes;
 
 pub struct Migrator;
 
@@ -39,6 +40,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000013_login_guard::Migration),
             Box::new(m20261202_000014_staff_notice_limit::Migration),
             Box::new(m20261202_000015_staff_tokens::Migration),
+            Box::new(m20261202_000016_sealed_tracking_codes::Migration),
         ]
     }
 }

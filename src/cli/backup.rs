@@ -11,17 +11,28 @@ use crate::services::backup::{self, Manifest};
 
 pub async fn backup(config: &Config, dir: &Path) -> Result<()> {
     let db = db::connect_with(&config.database_url, config.db_options()).await?;
-    let m = backup::backup(&db, &config.database_url, &config.data_dir, dir)
-        .await
-        .with_context(|| format!("backup into {} failed", dir.display()))?;
+    let m = backup::backup(
+        &db,
+        &config.database_url,
+        &config.data_dir,
+        &config.tracking_key_file,
+        dir,
+    )
+    .await
+    .with_context(|| format!("backup into {} failed", dir.display()))?;
     println!("backup in {}: {}", dir.display(), checked(&m));
     Ok(())
 }
 
 pub async fn restore(config: &Config, dir: &Path) -> Result<()> {
-    let m = backup::restore(&config.database_url, &config.data_dir, dir)
-        .await
-        .with_context(|| format!("restore from {} failed", dir.display()))?;
+    let m = backup::restore(
+        &config.database_url,
+        &config.data_dir,
+        &config.tracking_key_file,
+        dir,
+    )
+    .await
+    .with_context(|| format!("restore from {} failed", dir.display()))?;
     println!(
         "restored into {}: {}",
         config.data_dir.display(),

@@ -13,7 +13,7 @@ use super::connect;
 
 pub async fn run(config: Config) -> Result<()> {
     let db = connect(&config).await?;
-    let ctx = Context::new(db, Arc::new(config))?;
+    let ctx = Context::load(db, Arc::new(config)).await?;
     let report = jobs::tick(&ctx, &ctx.mailer, OffsetDateTime::now_utc()).await?;
     println!("{report}");
     Ok(())

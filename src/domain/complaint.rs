@@ -465,6 +465,8 @@ pub struct TrackingCode(String);
 
 impl TrackingCode {
     const BYTES: usize = 20;
+    /// Its length written out.
+    pub const LEN: usize = Self::BYTES * 2;
 
     pub fn generate() -> Self {
         use rand::RngCore;

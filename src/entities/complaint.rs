@@ -7,8 +7,13 @@ use crate::domain::complaint::{ComplaintStatus, Language};
 pub struct Model {
     #[sea_orm(primary_key)]
     pub id: i64,
+    /// The tracking code, sealed under `TRACKING_KEY_FILE` (see
+    /// `services::tracking_codes`).
     #[sea_orm(unique)]
-    pub tracking_code: String,
+    pub tracking_code_sealed: String,
+    /// How a complaint is found by its code.
+    #[sea_orm(unique)]
+    pub tracking_code_sha256: Option<String>,
     pub status: ComplaintStatus,
     pub channel: String,
     pub language: Language,

@@ -16,6 +16,8 @@ use tokio_cron_scheduler::{Job, JobScheduler};
 use crate::config::Config;
 use crate::mail::delivery::{self, DeliveryReport, MailSettings, Mailer};
 use crate::services::receipts;
+use crate::services::site::Site;
+use crate::services::tracking_codes::CodeKey;
 use crate::telemetry::Telemetry;
 use deadlines::{DeadlinePolicy, DeadlineReport};
 use sea_orm::DatabaseConnection;
@@ -27,13 +29,16 @@ pub struct Context {
     pub config: Arc<Config>,
     pub mailer: Arc<Mailer>,
     pub telemetry: Arc<Telemetry>,
+    pub codes: CodeKey,
 }
 
 impl Context {
-    /// The sweeps' context for `config` over `db`, with its configured mailer.
-    pub fn new(db: DatabaseConnection, config: Arc<Config>) -> Result<Self> {
+    /// The sweeps' context for `config` over `db`, with its configured mailer and
+    /// the tracking-code key.
+    pub async fn load(db: DatabaseConnection, config: Arc<Config>) -> Result<Self> {
         Ok(Self {
             mailer: Arc::new(mailer(&config)?),
+            codes: CodeKey::load(&db, &config.tracking_key_file).await?,
             db,
             config,
             telemetry: Arc::default(),
@@ -60,21 +65,16 @@ impl std::fmt::Display for TickReport {
     }
 }
 
-fn deadline_policy(c: &Config) -> DeadlinePolicy<'_> {
-    DeadlinePolicy {
-        on_breach: c.on_breach,
-        site: crate::services::site::Site::of(c),
-    }
-}
-
 /// The deadline sweep, then the receipts that waited: the work that must not wait on
 /// the mail relay.
-async fn deadline_pass(
-    db: &DatabaseConnection,
-    config: &Config,
-    now: OffsetDateTime,
-) -> Result<(DeadlineReport, u64)> {
-    let mut deadlines = deadlines::sweep(db, &deadline_policy(config), now)
+async fn deadline_pass(state: &Context, now: OffsetDateTime) -> Result<(DeadlineReport, u64)> {
+    let (db, config) = (&state.db, &*state.config);
+    let site = Site::of(config, &state.codes);
+    let policy = DeadlinePolicy {
+        on_breach: config.on_breach,
+        site,
+    };
+    let mut deadlines = deadlines::sweep(db, &policy, now)
         .await
         .context("deadline sweep")?;
     deadlines.erased =
@@ -84,11 +84,9 @@ async fn deadline_pass(
     crate::services::login_guard::prune(db, now)
         .await
         .context("forgetting old sign-in failures")?;
-    let digests =
-        receipts::send_digests(db, &config.public_base_url, config.receipt_rate_limit, now)
-            .await
-            .context("receipt digests")?;
-    let site = crate::services::site::Site::of(config);
+    let digests = receipts::send_digests(db, &site, config.receipt_rate_limit, now)
+        .await
+        .context("receipt digests")?;
     let digests = digests
         + crate::services::staff_notices::send_digests(
             db,
@@ -104,7 +102,7 @@ async fn deadline_pass(
 /// One pass of every sweep: deadlines first, so the emails they owe go out at once.
 pub async fn tick(state: &Context, mailer: &Mailer, now: OffsetDateTime) -> Result<TickReport> {
     let started = std::time::Instant::now();
-    let pass = deadline_pass(&state.db, &state.config, now).await;
+    let pass = deadline_pass(state, now).await;
     state
         .telemetry
         .sweep("deadlines", started.elapsed(), pass.is_err());
@@ -263,8 +261,7 @@ pub async fn start_scheduler(state: Context, cron: &str) -> Result<Scheduler> {
         move || {
             let st = st.clone();
             async move {
-                let (r, digests) =
-                    deadline_pass(&st.db, &st.config, OffsetDateTime::now_utc()).await?;
+                let (r, digests) = deadline_pass(&st, OffsetDateTime::now_utc()).await?;
                 Ok(if r == DeadlineReport::default() && digests == 0 {
                     String::new()
                 } else {

@@ -414,6 +414,16 @@ async fn record(
     txn.commit().await
 }
 
+/// An email's body as kept once sent: its confirmation secrets and tracking codes
+/// blanked. `None` when there was none.
+async fn erased(txn: &db::WriteTxn, body: &str) -> Result<Option<String>, DbErr> {
+    let confirmed = erase_secrets(body);
+    let text = confirmed.as_deref().unwrap_or(body);
+    Ok(crate::services::tracking_codes::erase_codes(txn, text)
+        .await?
+        .or(confirmed))
+}
+
 async fn record_one(
     txn: &db::WriteTxn,
     row: &outbox::Model,
@@ -430,10 +440,12 @@ async fn record_one(
             let mut update = update
                 .col_expr(outbox::Column::SentAt, Expr::value(now))
                 .col_expr(outbox::Column::LastError, Expr::value(None::<String>));
-            if let Some(text) = erase_secrets(&row.body_text) {
+            if let Some(text) = erased(txn, &row.body_text).await? {
                 update = update.col_expr(outbox::Column::BodyText, Expr::value(text));
             }
-            if let Some(html) = row.body_html.as_deref().and_then(erase_secrets) {
+            if let Some(html) = row.body_html.as_deref()
+                && let Some(html) = erased(txn, html).await?
+            {
                 update = update.col_expr(outbox::Column::BodyHtml, Expr::value(html));
             }
             update.exec(txn).await?;

@@ -104,7 +104,6 @@ pub struct ProvisionalRemoval<'a> {
     /// is a secret, and subjects travel further than bodies.
     pub id: i64,
     pub name: &'a str,
-    pub code: &'a str,
     pub targets: &'a [String],
     pub status_url: &'a str,
 }
@@ -132,7 +131,6 @@ pub struct Decision<'a> {
     /// The complaint's public reference in the subject (its id): the tracking code
     /// is a secret, and subjects travel further than bodies.
     pub id: i64,
-    pub code: &'a str,
     pub upheld: bool,
     /// A provisional removal was undone by the rejection.
     pub restored: bool,
@@ -166,7 +164,6 @@ pub struct InfoRequest<'a> {
     /// The complaint's public reference in the subject (its id): the tracking code
     /// is a secret, and subjects travel further than bodies.
     pub id: i64,
-    pub code: &'a str,
     pub message: &'a str,
     pub answer_by: &'a str,
     pub status_url: &'a str,
@@ -187,7 +184,6 @@ pub struct InfoClosed<'a> {
     /// The complaint's public reference in the subject (its id): the tracking code
     /// is a secret, and subjects travel further than bodies.
     pub id: i64,
-    pub code: &'a str,
     pub status_url: &'a str,
 }
 
@@ -208,7 +204,6 @@ pub struct WithdrawnAck<'a> {
     /// is a secret, and subjects travel further than bodies.
     pub id: i64,
     pub appeal: bool,
-    pub code: &'a str,
     pub status_url: &'a str,
 }
 
@@ -217,7 +212,6 @@ pub struct CounterNoticeForward<'a> {
     /// The complaint's public reference in the subject (its id): the tracking code
     /// is a secret, and subjects travel further than bodies.
     pub id: i64,
-    pub code: &'a str,
     pub n: &'a counter_notice::Model,
     pub restore_at: &'a str,
     pub status_url: &'a str,

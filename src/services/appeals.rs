@@ -43,6 +43,7 @@ pub fn open_for_appeal(
 pub async fn appeal(
     db: &DatabaseConnection,
     config: &Config,
+    site: &Site<'_>,
     tracking_code: &str,
     statement: &str,
     now: OffsetDateTime,
@@ -97,7 +98,7 @@ pub async fn appeal(
         }),
     )
     .await?;
-    tell_staff(&txn, config, &c, statement, deadline_at, now).await?;
+    tell_staff(&txn, config, site, &c, statement, deadline_at, now).await?;
     txn.commit().await?;
     Ok(Appealed { deadline_at })
 }
@@ -126,6 +127,7 @@ async fn close_first_round(txn: &impl ConnectionTrait, c: &complaint::Model) -> 
 async fn tell_staff(
     txn: &impl ConnectionTrait,
     config: &Config,
+    site: &Site<'_>,
     c: &complaint::Model,
     statement: &str,
     deadline_at: OffsetDateTime,
@@ -133,7 +135,6 @@ async fn tell_staff(
 ) -> ServiceResult<()> {
     let due = display(deadline_at);
     let url = format!("{}/staff/complaints/{}", config.public_base_url, c.id);
-    let site = Site::of(config);
     let letter = AppealFiled {
         id: c.id,
         statement,

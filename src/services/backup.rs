@@ -21,6 +21,9 @@ use crate::services::evidence;
 pub const DB_FILE: &str = "takedown.db";
 /// What the backup holds, written last: a directory without it is not a backup.
 pub const MANIFEST: &str = "MANIFEST.json";
+/// The tracking-code key inside a backup: without it the codes in the copy stay
+/// sealed for good.
+pub const KEY_FILE: &str = "tracking-code.key";
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Manifest {
@@ -30,6 +33,9 @@ pub struct Manifest {
     pub audit_events: u64,
     pub evidence_files: u64,
     pub database_sha256: String,
+    /// The backup holds the key the copy's tracking codes are sealed under.
+    #[serde(default)]
+    pub tracking_key: bool,
 }
 
 /// Where the SQLite database of `url` lives; backups of other databases are the
@@ -72,6 +78,7 @@ pub async fn backup(
     live: &DatabaseConnection,
     database_url: &str,
     data_dir: &Path,
+    key_file: &Path,
     dir: &Path,
 ) -> Result<Manifest> {
     sqlite_file(database_url)?;
@@ -89,6 +96,10 @@ pub async fn backup(
         .await
         .context("copying the database (VACUUM INTO)")?;
 
+    if key_file.exists() {
+        std::fs::copy(key_file, dir.join(KEY_FILE))
+            .with_context(|| format!("copying TRACKING_KEY_FILE {}", key_file.display()))?;
+    }
     // Evidence committed before the snapshot exists on disk; copy what the copy names.
     let copy = open(&target).await?;
     let files = evidence_files(&copy).await?;
@@ -109,7 +120,12 @@ pub async fn backup(
 }
 
 /// Restores the backup in `dir` into an empty data directory, after checking it.
-pub async fn restore(database_url: &str, data_dir: &Path, dir: &Path) -> Result<Manifest> {
+pub async fn restore(
+    database_url: &str,
+    data_dir: &Path,
+    key_file: &Path,
+    dir: &Path,
+) -> Result<Manifest> {
     let db_file = sqlite_file(database_url)?;
     if !dir.join(MANIFEST).exists() {
         bail!(
@@ -128,6 +144,9 @@ pub async fn restore(database_url: &str, data_dir: &Path, dir: &Path) -> Result<
     let files = evidence_files(&copy).await?;
     let manifest = check(&copy, &source, dir, &files).await?;
     copy.close().await.ok();
+    if manifest.tracking_key {
+        restore_key(&dir.join(KEY_FILE), key_file)?;
+    }
 
     if let Some(parent) = db_file.parent().filter(|p| !p.as_os_str().is_empty()) {
         std::fs::create_dir_all(parent)?;
@@ -148,6 +167,30 @@ pub async fn restore(database_url: &str, data_dir: &Path, dir: &Path) -> Result<
     std::fs::File::open(&partial)?.sync_all()?;
     std::fs::rename(&partial, &db_file).context("putting the database in place")?;
     Ok(manifest)
+}
+
+/// Puts the backup's key at `key_file`, unless the very same key is there already.
+fn restore_key(from: &Path, key_file: &Path) -> Result<()> {
+    let key = std::fs::read(from).with_context(|| format!("reading {}", from.display()))?;
+    match std::fs::read(key_file) {
+        Ok(there) if there == key => return Ok(()),
+        Ok(_) => bail!(
+            "TRACKING_KEY_FILE {} holds another key: move it away to restore this backup",
+            key_file.display()
+        ),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => return Err(e).with_context(|| format!("reading {}", key_file.display())),
+    }
+    if let Some(parent) = key_file.parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(parent)?;
+    }
+    write_synced(key_file, &key)?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(key_file, std::fs::Permissions::from_mode(0o600))?;
+    }
+    Ok(())
 }
 
 /// Opens a copy read-only, as it is: no journal-mode change, no WAL files beside it.
@@ -173,7 +216,8 @@ async fn evidence_files(db: &impl ConnectionTrait) -> Result<Vec<String>> {
     Ok(files)
 }
 
-/// The chain verifies and every evidence file is there with its SHA-256.
+/// The chain verifies, every evidence file is there with its SHA-256, and the key the
+/// copy's tracking codes are sealed under is there too.
 async fn check(
     copy: &DatabaseConnection,
     db_file: &Path,
@@ -197,7 +241,11 @@ async fn check(
             bail!("evidence file {sha} does not match its SHA-256");
         }
     }
+    let tracking_key = crate::services::tracking_codes::check_key_file(copy, &dir.join(KEY_FILE))
+        .await
+        .context("the backup's tracking-code key")?;
     Ok(Manifest {
+        tracking_key,
         created_at: crate::domain::validate::format_timestamp(time::OffsetDateTime::now_utc()),
         audit_head: head.as_ref().map(Head::to_string).unwrap_or_default(),
         audit_events: events,

@@ -18,7 +18,7 @@ use crate::entities::{complaint, complaint_target};
 use crate::mail::letters::{DeadlineSummary, Escalation, ProvisionalRemoval};
 use crate::mail::notice::Owed;
 use crate::mail::outbox;
-use crate::services::complaints::{status_url, targets_of};
+use crate::services::complaints::targets_of;
 use crate::services::holds::{self, Moved};
 use crate::services::site::{self, Site};
 use crate::services::sources::{self, News};
@@ -147,11 +147,10 @@ async fn tell_claimant(
     now: OffsetDateTime,
 ) -> ServiceResult<()> {
     let urls: Vec<String> = held.iter().map(|m| m.article.url.clone()).collect();
-    let url = status_url(site.public_base_url, &c.tracking_code);
+    let url = site.status_url(c)?;
     let letter = ProvisionalRemoval {
         id: c.id,
         name: &c.claimant_name,
-        code: &c.tracking_code,
         targets: &urls,
         status_url: &url,
     };

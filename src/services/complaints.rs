@@ -27,6 +27,7 @@ use crate::services::confirmation::ConfirmToken;
 use crate::services::evidence::EvidenceFile;
 use crate::services::matching::{Match, MatchIndex};
 use crate::services::receipts::{self, ReceiptFor};
+use crate::services::tracking_codes::{CodeKey, lookup_hash};
 use crate::services::{staff_notices, steps};
 
 /// Matches below this share are noise, not evidence.
@@ -93,6 +94,8 @@ pub struct IntakePolicy<'a> {
     /// Receipts per claimant address per hour; 0 turns the limit off.
     pub receipt_rate_limit: u32,
     pub staff_notify_rate_limit: u32,
+    /// Seals the tracking codes of complaints filed.
+    pub codes: &'a CodeKey,
 }
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -179,7 +182,7 @@ pub async fn submit_in(
     } = *filing;
     let received_at = truncate_micros(now);
     if let Some(idem) = idempotency
-        && let Some(earlier) = replay(txn, idem, policy.public_base_url, received_at).await?
+        && let Some(earlier) = replay(txn, idem, policy, received_at).await?
     {
         return Ok(earlier);
     }
@@ -206,8 +209,10 @@ pub async fn submit_in(
     };
     let token = (confirmed_by.is_none() && !receipt_deferred).then(ConfirmToken::generate);
     let salt = personal::new_salt();
+    let sealed = policy.codes.seal(code.as_str());
     let row = Row {
         code: &code,
+        sealed: &sealed,
         salt: &salt,
         received_at,
         deadline_at,
@@ -236,12 +241,15 @@ pub async fn submit_in(
     if !staff_notice_deferred {
         tell_staff(txn, policy, &c, new, &target_lines, matches, filing.client).await?;
     }
-    Ok(Filed::Created(view(txn, &c, policy.public_base_url).await?))
+    Ok(Filed::Created(
+        view(txn, &c, &code, policy.public_base_url).await?,
+    ))
 }
 
 /// What filing decided before the complaint's row is written.
 struct Row<'a> {
     code: &'a TrackingCode,
+    sealed: &'a str,
     salt: &'a str,
     received_at: OffsetDateTime,
     deadline_at: OffsetDateTime,
@@ -259,7 +267,8 @@ async fn insert_row(
     let (idempotency, received_at, deadline_at) = (f.idempotency, r.received_at, r.deadline_at);
     complaint::ActiveModel {
         personal_salt: Set(Some(r.salt.to_string())),
-        tracking_code: Set(r.code.as_str().to_string()),
+        tracking_code_sealed: Set(r.sealed.to_string()),
+        tracking_code_sha256: Set(Some(lookup_hash(r.code.as_str()))),
         status: Set(ComplaintStatus::Received),
         channel: Set(f.channel.as_str().to_string()),
         language: Set(f.complaint.language),
@@ -487,7 +496,7 @@ async fn tell_staff(
 async fn replay(
     txn: &impl ConnectionTrait,
     idem: IdempotencyKey<'_>,
-    public_base_url: &str,
+    policy: &IntakePolicy<'_>,
     now: OffsetDateTime,
 ) -> ServiceResult<Option<Filed>> {
     let Some(first) = complaint::Entity::find()
@@ -509,8 +518,9 @@ async fn replay(
         return Ok(None);
     }
     if first.idempotency_sha256.as_deref() == Some(idem.request_sha256) {
+        let code = policy.codes.code_of(&first)?;
         Ok(Some(Filed::Replayed(
-            view(txn, &first, public_base_url).await?,
+            view(txn, &first, &code, policy.public_base_url).await?,
         )))
     } else {
         Ok(Some(Filed::KeyReused))
@@ -523,7 +533,7 @@ pub async fn row_by_code(
     code: &str,
 ) -> Result<Option<complaint::Model>, DbErr> {
     complaint::Entity::find()
-        .filter(complaint::Column::TrackingCode.eq(code))
+        .filter(complaint::Column::TrackingCodeSha256.eq(lookup_hash(code)))
         .one(db)
         .await
 }
@@ -537,7 +547,7 @@ pub async fn by_code(
     let found = row_by_code(db, code.as_str()).await?;
     match found {
         Some(c) => {
-            let mut v = view(db, &c, &config.public_base_url).await?;
+            let mut v = view(db, &c, code, &config.public_base_url).await?;
             let now = OffsetDateTime::now_utc();
             if crate::services::appeals::open_for_appeal(&c, config.appeal_window, now) {
                 v.appeal_until = c
@@ -565,6 +575,7 @@ pub async fn targets_of(
 async fn view(
     db: &impl ConnectionTrait,
     c: &complaint::Model,
+    code: &TrackingCode,
     public_base_url: &str,
 ) -> ServiceResult<ComplaintView> {
     let targets = targets_of(db, c.id).await?;
@@ -587,12 +598,12 @@ async fn view(
     };
     Ok(ComplaintView {
         id: c.id,
-        tracking_code: c.tracking_code.clone(),
+        tracking_code: code.as_str().to_string(),
         status: c.status.as_str().to_string(),
         language: c.language.as_str().to_string(),
         received_at: format_timestamp(c.received_at),
         deadline_at: format_timestamp(c.deadline_at),
-        status_url: status_url(public_base_url, &c.tracking_code),
+        status_url: status_url(public_base_url, code.as_str()),
         confirmed: c.confirmed_at.is_some(),
         decision: c.decision.clone(),
         decided_at: c.decided_at.map(format_timestamp),

@@ -39,6 +39,9 @@ impl ConfirmToken {
     }
 }
 
+/// What a secret is replaced with in an email kept after sending.
+pub const ERASED: &str = "[erased-after-sending]";
+
 /// `text` with every confirmation link's secret blanked, if it held one: once the
 /// email is sent, the secret is meant to exist only in the claimant's mailbox (the
 /// database keeps its SHA-256).
@@ -54,7 +57,7 @@ pub fn erase_secrets(text: &str) -> Option<String> {
         out.push_str(head);
         let secret = tail.bytes().take_while(u8::is_ascii_hexdigit).count();
         if secret > 0 {
-            out.push_str("[erased-after-sending]");
+            out.push_str(ERASED);
         }
         rest = &tail[secret..];
     }

@@ -26,7 +26,6 @@ use crate::mail::letter::Recipient;
 use crate::mail::letters::{CounterNoticeAck, CounterNoticeForward, LegalActionNotice, Restored};
 use crate::mail::notice::{Occasion, Owed};
 use crate::mail::outbox;
-use crate::services::complaints::status_url;
 use crate::services::holds;
 use crate::services::site::{self, Site};
 use crate::services::steps;
@@ -196,11 +195,11 @@ pub async fn removal_of(
 pub async fn file(
     db: &DatabaseConnection,
     config: &Config,
+    site: &Site<'_>,
     new: &NewCounterNotice,
     now: OffsetDateTime,
 ) -> ServiceResult<Filed> {
     let now = truncate_micros(now);
-    let site = Site::of(config);
     let txn = db::begin_write(db).await?;
     if article::Entity::find_by_id(new.article_id)
         .one(&txn)
@@ -254,7 +253,7 @@ pub async fn file(
         &json!({"counter_notice_id": n.id, "article_id": a.id, "restore_at": format_timestamp(restore_at)}),
     )
     .await?;
-    tell_both(&txn, &site, &c, &n, &new.email, round, now).await?;
+    tell_both(&txn, site, &c, &n, &new.email, round, now).await?;
     txn.commit().await?;
     Ok(Filed::Created(Box::new(n)))
 }
@@ -272,10 +271,9 @@ async fn tell_both(
 ) -> ServiceResult<()> {
     let when = display(n.restore_at);
     let owed = Owed::on(c.id, round, Occasion::CounterNotice(n.id));
-    let url = status_url(site.public_base_url, &c.tracking_code);
+    let url = site.status_url(c)?;
     let forward = CounterNoticeForward {
         id: c.id,
-        code: &c.tracking_code,
         n,
         restore_at: &when,
         status_url: &url,

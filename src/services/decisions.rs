@@ -18,7 +18,7 @@ use crate::entities::{complaint, complaint_target};
 use crate::mail::letters::Decision as DecisionLetter;
 use crate::mail::notice::Owed;
 use crate::mail::outbox;
-use crate::services::complaints::{status_url, targets_of};
+use crate::services::complaints::targets_of;
 use crate::services::holds::{self};
 use crate::services::pauses::{self, Ended};
 use crate::services::site::{self, Site};
@@ -203,10 +203,9 @@ async fn tell_claimant(
     told: &Told<'_>,
     now: OffsetDateTime,
 ) -> ServiceResult<()> {
-    let url = status_url(site.public_base_url, &c.tracking_code);
+    let url = site.status_url(c)?;
     let letter = DecisionLetter {
         id: c.id,
-        code: &c.tracking_code,
         upheld: told.decision == Decision::Uphold,
         restored: told.restored,
         reason: told.reason,

@@ -25,7 +25,7 @@ use crate::entities::{complaint, deadline_step};
 use crate::mail::letters::{InfoAnswered, InfoClosed, InfoRequest};
 use crate::mail::notice::{Occasion, Owed};
 use crate::mail::outbox;
-use crate::services::complaints::{row_by_code, status_url};
+use crate::services::complaints::row_by_code;
 use crate::services::holds;
 use crate::services::pauses::{self, Ended};
 use crate::services::site::{self, Site};
@@ -201,11 +201,10 @@ async fn ask_claimant(
     now: OffsetDateTime,
 ) -> ServiceResult<()> {
     let round = round(c.appealed_at.is_some());
-    let url = status_url(site.public_base_url, &c.tracking_code);
+    let url = site.status_url(c)?;
     let by = display(answer_by);
     let letter = InfoRequest {
         id: c.id,
-        code: &c.tracking_code,
         message,
         answer_by: &by,
         status_url: &url,
@@ -319,10 +318,9 @@ pub async fn close_incomplete(
         &json!({"info_requested_at": c.info_requested_at.map(format_timestamp)}),
     )
     .await?;
-    let url = status_url(site.public_base_url, &c.tracking_code);
+    let url = site.status_url(c)?;
     let letter = InfoClosed {
         id: c.id,
-        code: &c.tracking_code,
         status_url: &url,
     };
     outbox::post(

@@ -23,6 +23,7 @@ use crate::services::complaints::{
 use crate::services::error::{ServiceError, ServiceResult};
 use crate::services::evidence::EvidenceFile;
 use crate::services::matching::{Match, MatchIndex};
+use crate::services::tracking_codes::CodeKey;
 
 /// Most complaints filed in one transaction.
 const MAX_GROUP: usize = 64;
@@ -95,10 +96,10 @@ pub struct IntakeQueue {
 
 impl IntakeQueue {
     /// Starts the writer task; it ends when the queue is dropped.
-    pub fn start(db: DatabaseConnection, config: Arc<Config>) -> Self {
+    pub fn start(db: DatabaseConnection, config: Arc<Config>, codes: CodeKey) -> Self {
         let (tx, rx) = mpsc::channel(1024);
         let panic_next = Arc::new(AtomicBool::new(false));
-        tokio::spawn(writer(db, config, rx, panic_next.clone()));
+        tokio::spawn(writer(db, config, codes, rx, panic_next.clone()));
         Self {
             tx,
             panic_next,
@@ -194,6 +195,7 @@ impl Drop for KeyClaim {
 async fn writer(
     db: DatabaseConnection,
     config: Arc<Config>,
+    codes: CodeKey,
     mut rx: mpsc::Receiver<Job>,
     panic_next: Arc<AtomicBool>,
 ) {
@@ -205,6 +207,7 @@ async fn writer(
         staff_language: config.staff_language,
         receipt_rate_limit: config.receipt_rate_limit,
         staff_notify_rate_limit: config.staff_notify_rate_limit,
+        codes: &codes,
     };
     let mut jobs = Vec::with_capacity(MAX_GROUP);
     while rx.recv_many(&mut jobs, MAX_GROUP).await > 0 {

@@ -32,4 +32,5 @@ pub mod staff;
 pub mod staff_notices;
 pub mod steps;
 pub mod tokens;
+pub mod tracking_codes;
 pub mod withdrawals;

@@ -25,6 +25,7 @@ use crate::mail::notice::Owed;
 use crate::mail::outbox;
 use crate::services::complaints::{status_url, targets_of};
 use crate::services::confirmation::ConfirmToken;
+use crate::services::site::Site;
 
 /// The window over which receipts to one address are counted.
 pub const WINDOW: time::Duration = time::Duration::HOUR;
@@ -104,10 +105,11 @@ pub async fn enqueue(
 /// room again. Returns how many digests were queued.
 pub async fn send_digests(
     db: &DatabaseConnection,
-    public_base_url: &str,
+    site: &Site<'_>,
     limit: u32,
     now: OffsetDateTime,
 ) -> ServiceResult<u64> {
+    let public_base_url = site.public_base_url;
     let now = truncate_micros(now);
     let txn = db::begin_write(db).await?;
     let waiting = complaint::Entity::find()
@@ -135,7 +137,7 @@ pub async fn send_digests(
         }
         let mut items = Vec::with_capacity(complaints.len());
         for c in &complaints {
-            items.push(digest_item(&txn, public_base_url, c).await?);
+            items.push(digest_item(&txn, site, c).await?);
         }
         let first = complaints.first().map_or(0, |c| c.id);
         // One letter in one language: the first complaint's.
@@ -159,9 +161,10 @@ pub async fn send_digests(
 /// secret exists only in the email that carries it.
 async fn digest_item(
     txn: &impl ConnectionTrait,
-    public_base_url: &str,
+    site: &Site<'_>,
     c: &complaint::Model,
 ) -> ServiceResult<DigestItem> {
+    let code = site.codes.code_of(c)?;
     let token = c.confirmed_at.is_none().then(ConfirmToken::generate);
     let targets = targets_of(txn, c.id)
         .await?
@@ -180,11 +183,11 @@ async fn digest_item(
         .unwrap_or_default();
     Ok(DigestItem {
         receipt_event,
-        code: c.tracking_code.clone(),
+        code: code.as_str().to_string(),
         received_at: display(c.received_at),
         deadline_at: display(c.deadline_at),
-        status_url: status_url(public_base_url, &c.tracking_code),
-        confirm_url: token.map(|t| t.url(public_base_url)),
+        status_url: status_url(site.public_base_url, code.as_str()),
+        confirm_url: token.map(|t| t.url(site.public_base_url)),
         targets,
     })
 }

@@ -5,6 +5,7 @@ use crate::domain::complaint::Language;
 use crate::domain::validate::EmailAddress;
 use crate::entities::complaint;
 use crate::mail::letter::Recipient;
+use crate::services::tracking_codes::CodeKey;
 
 #[derive(Debug, Clone, Copy)]
 pub struct Site<'a> {
@@ -16,10 +17,12 @@ pub struct Site<'a> {
     pub appeal_window: std::time::Duration,
     /// The language staff and the escalation address are written to.
     pub staff_language: Language,
+    /// Opens the tracking codes that claimants' status links carry.
+    pub codes: &'a CodeKey,
 }
 
 impl<'a> Site<'a> {
-    pub fn of(config: &'a Config) -> Self {
+    pub fn of(config: &'a Config, codes: &'a CodeKey) -> Self {
         Self {
             public_base_url: &config.public_base_url,
             webhook_url: config.cms_webhook_url.as_deref(),
@@ -27,7 +30,17 @@ impl<'a> Site<'a> {
             escalation_to: &config.escalation_to,
             appeal_window: config.appeal_window,
             staff_language: config.staff_language,
+            codes,
         }
+    }
+
+    /// The claimant's status page for complaint `c`.
+    pub fn status_url(&self, c: &complaint::Model) -> Result<String, sea_orm::DbErr> {
+        let code = self.codes.code_of(c)?;
+        Ok(crate::services::complaints::status_url(
+            self.public_base_url,
+            code.as_str(),
+        ))
     }
 
     /// The public notice for a removed article.

@@ -22,7 +22,7 @@ use crate::entities::{complaint, complaint_round};
 use crate::mail::letters::{WithdrawnAck, WithdrawnStaff};
 use crate::mail::notice::Owed;
 use crate::mail::outbox;
-use crate::services::complaints::{row_by_code, status_url};
+use crate::services::complaints::row_by_code;
 use crate::services::holds;
 use crate::services::pauses::{self, Ended};
 use crate::services::site::{self, Site};
@@ -168,11 +168,10 @@ async fn tell(
     };
     let staff = site.reviewer_or_desk(c.assigned_reviewer.as_deref());
     outbox::post(txn, &owed, &letter, &staff, site.public_base_url, now).await?;
-    let url = status_url(site.public_base_url, &c.tracking_code);
+    let url = site.status_url(c)?;
     let letter = WithdrawnAck {
         id: c.id,
         appeal,
-        code: &c.tracking_code,
         status_url: &url,
     };
     let to = site::claimant(c);

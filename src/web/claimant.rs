@@ -18,7 +18,6 @@ use crate::domain::validate::format_timestamp;
 use crate::error::{AppError, AppResult};
 use crate::services::appeals;
 use crate::services::info_requests::{self, MAX_TEXT_CHARS};
-use crate::services::site::Site;
 use crate::services::withdrawals;
 use crate::web::AppState;
 use crate::web::RouteList;
@@ -73,7 +72,7 @@ async fn do_answer(
     let answer = required_text("answer", text)?;
     let done = info_requests::answer(
         &state.db,
-        &Site::of(&state.config),
+        &state.site(),
         code.as_str(),
         &answer,
         OffsetDateTime::now_utc(),
@@ -87,6 +86,7 @@ async fn do_appeal(state: &AppState, code: &TrackingCode, text: &str) -> AppResu
     let done = appeals::appeal(
         &state.db,
         &state.config,
+        &state.site(),
         code.as_str(),
         &statement,
         OffsetDateTime::now_utc(),
@@ -105,7 +105,7 @@ async fn do_withdraw(
     c.finish().map_err(AppError::Validation)?;
     let done = withdrawals::withdraw(
         &state.db,
-        &Site::of(&state.config),
+        &state.site(),
         code.as_str(),
         reason.as_deref().map(str::trim),
         OffsetDateTime::now_utc(),

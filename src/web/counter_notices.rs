@@ -235,7 +235,15 @@ async fn file(
     api: bool,
 ) -> AppResult<CounterNoticeView> {
     let new = input.check().map_err(AppError::Validation)?;
-    match counter_notices::file(&state.db, &state.config, &new, OffsetDateTime::now_utc()).await? {
+    match counter_notices::file(
+        &state.db,
+        &state.config,
+        &state.site(),
+        &new,
+        OffsetDateTime::now_utc(),
+    )
+    .await?
+    {
         Filed::Created(n) => Ok(CounterNoticeView::from(n.as_ref())),
         Filed::ArticleNotFound if api => Err(AppError::NotFound),
         Filed::UrlMismatch(_) if api => Err(Conflict::RemovedUrlMismatch.into()),

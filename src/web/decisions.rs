@@ -15,7 +15,6 @@ use crate::domain::validate::format_timestamp;
 use crate::error::{AppError, AppResult};
 use crate::services::decisions::{self, Decision, MAX_REASON_CHARS};
 use crate::services::info_requests;
-use crate::services::site::Site;
 use crate::services::staff::StaffMember;
 use crate::web::AppState;
 use crate::web::RouteList;
@@ -86,7 +85,7 @@ async fn decide(
     by: &StaffMember,
 ) -> AppResult<DecisionView> {
     let (action, reason) = parse(input)?;
-    let site = Site::of(&state.config);
+    let site = state.site();
     let now = OffsetDateTime::now_utc();
     let decision = match action {
         Action::Decide(d) => d,

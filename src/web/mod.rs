@@ -57,6 +57,8 @@ pub struct AppState {
     pub in_flight: Arc<tokio::sync::Semaphore>,
     /// Signs the sign-in form's single-use tokens.
     pub login_key: crate::services::login_guard::TokenKey,
+    /// Seals and opens tracking codes (`TRACKING_KEY_FILE`).
+    pub codes: crate::services::tracking_codes::CodeKey,
     /// Sends the outbox; `/readyz` asks it whether the relay answers.
     pub mailer: Arc<crate::mail::delivery::Mailer>,
     pub telemetry: Arc<crate::telemetry::Telemetry>,
@@ -70,7 +72,13 @@ impl AppState {
             config: self.config.clone(),
             mailer: self.mailer.clone(),
             telemetry: self.telemetry.clone(),
+            codes: self.codes.clone(),
         }
+    }
+
+    /// What the services that change articles and send notices know of the site.
+    pub fn site(&self) -> crate::services::site::Site<'_> {
+        crate::services::site::Site::of(&self.config, &self.codes)
     }
 
     /// Field problems for infringing URLs that are not on this site.

@@ -21,7 +21,6 @@ use crate::entities::{complaint, complaint_evidence, counter_notice};
 use crate::error::{AppError, AppResult};
 use crate::services::counter_notices::{self};
 use crate::services::dossier::{self, Dossier};
-use crate::services::site::Site;
 use crate::services::staff::Role;
 use crate::services::{evidence, info_requests::MAX_TEXT_CHARS};
 use crate::web::AppState;
@@ -408,7 +407,7 @@ async fn legal_action(
     let actor = format!("staff:{}", user.0.member.id);
     counter_notices::record_legal_action(
         &state.db,
-        &Site::of(&state.config),
+        &state.site(),
         id,
         note,
         &actor,

@@ -5,6 +5,7 @@
 
 use std::path::Path;
 use std::sync::{Arc, Mutex};
+use takedown::services::tracking_codes::lookup_hash;
 
 use crate::common::filing::{complaint_form, complaint_json, run};
 use crate::common::{TestApp, takedown_cmd};
@@ -146,7 +147,7 @@ async fn a_backup_under_load_restores_every_acknowledged_complaint() {
     .await
     .unwrap();
     let found = complaint::Entity::find()
-        .filter(complaint::Column::TrackingCode.is_in(before.clone()))
+        .filter(complaint::Column::TrackingCodeSha256.is_in(before.iter().map(|c| lookup_hash(c))))
         .all(&restored)
         .await
         .unwrap();
@@ -175,7 +176,30 @@ async fn a_backup_under_load_restores_every_acknowledged_complaint() {
         takedown::audit::verify(&restored, None).await.unwrap(),
         takedown::audit::Verdict::Intact { .. }
     ));
+    // The key the codes are sealed under came back with them.
+    let key_file = target.path().join("tracking-code.key");
+    assert_eq!(manifest["tracking_key"], true);
+    assert_eq!(
+        std::fs::read(&key_file).unwrap(),
+        std::fs::read(&app.state.config.tracking_key_file).unwrap()
+    );
+    assert!(
+        takedown::services::tracking_codes::check_key_file(&restored, &key_file)
+            .await
+            .unwrap()
+    );
     restored.close().await.ok();
+
+    // Without its key a backup is not restored: its codes would stay sealed for good.
+    let kept = backup_dir.join("tracking-code.key");
+    let key = std::fs::read(&kept).unwrap();
+    std::fs::remove_file(&kept).unwrap();
+    let elsewhere = tempfile::tempdir().unwrap();
+    let (code, out) = run(&mut restore_cmd(elsewhere.path(), &backup_dir));
+    assert_ne!(code, 0);
+    assert!(out.contains("tracking-code key"), "{out}");
+    assert!(!elsewhere.path().join("takedown.db").exists());
+    std::fs::write(&kept, key).unwrap();
 
     // A backup whose evidence was altered is not restored.
     let sha = evidence[0].sha256.clone().unwrap();

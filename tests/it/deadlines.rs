@@ -229,7 +229,7 @@ async fn a_complaint_decided_a_second_before_a_reminder_gets_none() {
     let decided_at = t0 + hours(12) - Duration::from_secs(1);
     let decided = takedown::services::decisions::decide(
         &app.db,
-        &takedown::services::site::Site::of(&app.state.config),
+        &app.state.site(),
         id,
         takedown::services::decisions::Decision::Reject,
         "not ours",

@@ -125,14 +125,10 @@ async fn upholding_takes_the_targets_down_and_says_why() {
     );
     let code_status: Value = app
         .client
-        .get(app.url(&format!("/api/v1/complaints/{}", {
-            let c = takedown::entities::complaint::Entity::find_by_id(id)
-                .one(&app.db)
-                .await
-                .unwrap()
-                .unwrap();
-            c.tracking_code
-        })))
+        .get(app.url(&format!(
+            "/api/v1/complaints/{}",
+            app.tracking_code(id).await
+        )))
         .send()
         .await
         .unwrap()

@@ -29,6 +29,7 @@ mod security_headers;
 mod slow_clients;
 mod staff;
 mod stories;
+mod tracking_codes;
 mod upgrade;
 mod upload_memory;
 mod verified_contact;

@@ -6,6 +6,7 @@ use std::io::{BufRead, BufReader};
 use std::process::{Child, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
+use takedown::services::tracking_codes::lookup_hash;
 
 use crate::common::filing::complaint_json;
 use crate::common::smtp::SmtpServer;
@@ -372,7 +373,10 @@ async fn sigterm_under_load_loses_no_answered_complaint() {
     let conn = db.connect().await;
     use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
     let stored = takedown::entities::complaint::Entity::find()
-        .filter(takedown::entities::complaint::Column::TrackingCode.is_in(codes.clone()))
+        .filter(
+            takedown::entities::complaint::Column::TrackingCodeSha256
+                .is_in(codes.iter().map(|c| lookup_hash(c))),
+        )
         .count(&conn)
         .await
         .unwrap();

@@ -92,7 +92,10 @@ async fn personal_data_stays_out_of_the_chain_and_is_erased_after_retention() {
     );
     let resp = app
         .client
-        .post(app.url(&format!("/api/v1/complaints/{}/answer", c.tracking_code)))
+        .post(app.url(&format!(
+            "/api/v1/complaints/{}/answer",
+            app.tracking_code(c.id).await
+        )))
         .json(&json!({"answer": ANSWER}))
         .send()
         .await
@@ -233,7 +236,10 @@ async fn personal_data_stays_out_of_the_chain_and_is_erased_after_retention() {
     // The public status page still answers for the code.
     let resp = app
         .client
-        .get(app.url(&format!("/api/v1/complaints/{}", c.tracking_code)))
+        .get(app.url(&format!(
+            "/api/v1/complaints/{}",
+            app.tracking_code(c.id).await
+        )))
         .send()
         .await
         .unwrap();

@@ -379,12 +379,11 @@ async fn a_request_for_information_pauses_the_clock_until_the_claimant_answers()
 #[tokio::test]
 async fn a_long_pause_moves_reminders_and_the_breach_with_it() {
     use takedown::services::info_requests;
-    use takedown::services::site::Site;
     let (app, article_id) = with_article(|_| {}).await;
     let (id, code) = file_complaint(&app, "王芳", "稳就业报道").await;
     app.confirm(id).await;
     let c = complaint_row(&app, id).await;
-    let site = Site::of(&app.state.config);
+    let site = app.state.site();
     let t0 = c.received_at + Duration::from_secs(3600);
     info_requests::request(
         &app.db,
@@ -648,14 +647,29 @@ async fn the_appeal_window_closes() {
     let desk = staff_token(&app, "desk").await;
     assert_eq!(decide(&app, &desk, id, "reject", "no").await.0, 200);
     let late = OffsetDateTime::now_utc() + days(31);
-    let r = appeals::appeal(&app.db, &app.state.config, &code, "late", late).await;
+    let r = appeals::appeal(
+        &app.db,
+        &app.state.config,
+        &app.state.site(),
+        &code,
+        "late",
+        late,
+    )
+    .await;
     assert!(
         matches!(r, Err(ServiceError::Conflict(Conflict::AppealWindowClosed))),
         "{r:?}"
     );
-    let r = appeals::appeal(&app.db, &app.state.config, &code, "in time", late - days(2))
-        .await
-        .unwrap();
+    let r = appeals::appeal(
+        &app.db,
+        &app.state.config,
+        &app.state.site(),
+        &code,
+        "in time",
+        late - days(2),
+    )
+    .await
+    .unwrap();
     assert!(r.deadline_at > late - days(2), "{r:?}");
 }
 
@@ -1357,12 +1371,7 @@ async fn a_claim_holds_against_other_reviewers_but_not_an_admin() {
     .unwrap();
     let (status, _) = decide(&app, &bob, other, "reject", "已获授权转载。").await;
     assert_eq!(status, 200);
-    let code = complaint::Entity::find_by_id(other)
-        .one(&app.db)
-        .await
-        .unwrap()
-        .unwrap()
-        .tracking_code;
+    let code = app.tracking_code(other).await;
     let resp = app
         .client
         .post(app.url(&format!("/api/v1/complaints/{code}/appeal")))

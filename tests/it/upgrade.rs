@@ -39,18 +39,30 @@ async fn release_database() -> TestDb {
     db
 }
 
-/// `SELECT id, <column> FROM <from>` as text, to compare before and after.
+/// `SELECT id, <timestamp> AS v FROM …`, to compare before and after.
 async fn column(db: &DatabaseConnection, sql: &str) -> BTreeMap<i64, String> {
-    let rows = db
-        .query_all_raw(Statement::from_string(db.get_database_backend(), sql))
+    rows(db, sql, |r| {
+        r.try_get::<time::OffsetDateTime>("", "v")
+            .unwrap()
+            .to_string()
+    })
+    .await
+}
+
+async fn texts(db: &DatabaseConnection, sql: &str) -> BTreeMap<i64, String> {
+    rows(db, sql, |r| r.try_get::<String>("", "v").unwrap()).await
+}
+
+async fn rows(
+    db: &DatabaseConnection,
+    sql: &str,
+    v: impl Fn(&sea_orm::QueryResult) -> String,
+) -> BTreeMap<i64, String> {
+    db.query_all_raw(Statement::from_string(db.get_database_backend(), sql))
         .await
-        .unwrap();
-    rows.into_iter()
-        .map(|r| {
-            let id: i64 = r.try_get("", "id").unwrap();
-            let v: time::OffsetDateTime = r.try_get("", "v").unwrap();
-            (id, v.to_string())
-        })
+        .unwrap()
+        .into_iter()
+        .map(|r| (r.try_get::<i64>("", "id").unwrap(), v(&r)))
         .collect()
 }
 
@@ -161,7 +173,7 @@ async fn check_converted(db: &DatabaseConnection) {
 }
 
 /// Migrations added since the release the fixture was made with.
-const SINCE_RELEASE: usize = 6;
+const SINCE_RELEASE: usize = 7;
 
 #[tokio::test]
 async fn a_release_database_migrates_up_down_and_up_with_nothing_lost() {
@@ -173,9 +185,11 @@ async fn a_release_database_migrates_up_down_and_up_with_nothing_lost() {
     assert_eq!(
         pending.len(),
         SINCE_RELEASE,
-        "the fixture is the release before holds, rounds, pauses, receipt rate keys, the sign-in guard, the staff notice limit and staff tokens' accounts"
+        "the fixture is the release before holds, rounds, pauses, receipt rate keys, the sign-in guard, the staff notice limit, staff tokens' accounts and sealed tracking codes"
     );
     let deadlines = column(&conn, &deadlines_sql).await;
+    let codes = texts(&conn, "SELECT id, tracking_code AS v FROM complaints").await;
+    assert_eq!(codes.len(), 6);
     assert_eq!(deadlines.keys().copied().collect::<Vec<_>>(), [1, 4, 5, 6]);
     let down_before = removed(&conn).await;
     assert_eq!(down_before, [1, 2, 3]);
@@ -233,6 +247,28 @@ async fn a_release_database_migrates_up_down_and_up_with_nothing_lost() {
     .unwrap();
     assert_eq!(r.deadlines.removed_articles, 1, "{r}");
     assert_eq!(holds(&app.db).await.len(), 4);
+
+    // The release kept tracking codes in plain text: the service sealed them when it
+    // started, and every claimant's code still opens their complaint.
+    let stored = texts(
+        &app.db,
+        "SELECT id, tracking_code_sealed || ' ' || tracking_code_sha256 AS v FROM complaints",
+    )
+    .await;
+    for (id, code) in &codes {
+        assert!(!stored[id].contains(code.as_str()), "{}", stored[id]);
+        assert_eq!(app.tracking_code(*id).await, *code);
+        let status: serde_json::Value = app
+            .client
+            .get(app.url(&format!("/api/v1/complaints/{code}")))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(status["id"], *id, "{status}");
+    }
     let out = crate::common::takedown_cmd(&db)
         .args(["audit", "verify"])
         .output()

@@ -249,23 +249,25 @@ async fn receipts_over_the_hourly_limit_wait_for_one_digest() {
         app.count("complaints WHERE receipt_deferred = TRUE").await,
         2
     );
-    let base = &app.state.config.public_base_url;
+    let site = app.state.site();
     let now = OffsetDateTime::now_utc();
     // Within the hour the window is full: nothing more goes to that address.
     assert_eq!(
-        receipts::send_digests(&app.db, base, 3, now).await.unwrap(),
+        receipts::send_digests(&app.db, &site, 3, now)
+            .await
+            .unwrap(),
         0
     );
 
     let later = now + Duration::from_secs(3660);
     assert_eq!(
-        receipts::send_digests(&app.db, base, 3, later)
+        receipts::send_digests(&app.db, &site, 3, later)
             .await
             .unwrap(),
         1
     );
     assert_eq!(
-        receipts::send_digests(&app.db, base, 3, later)
+        receipts::send_digests(&app.db, &site, 3, later)
             .await
             .unwrap(),
         0
@@ -337,10 +339,10 @@ async fn the_receipt_limit_counts_a_mailbox_not_a_spelling() {
         4
     );
     // An hour on, the four that waited go out as one digest to the mailbox.
-    let base = &app.state.config.public_base_url;
+    let site = app.state.site();
     let later = OffsetDateTime::now_utc() + Duration::from_secs(3660);
     assert_eq!(
-        receipts::send_digests(&app.db, base, 2, later)
+        receipts::send_digests(&app.db, &site, 2, later)
             .await
             .unwrap(),
         1

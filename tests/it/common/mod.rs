@@ -254,6 +254,18 @@ impl TestApp {
         assert_eq!(resp.status(), 200);
     }
 
+    /// Complaint `id`'s tracking code, opened as the service opens it for emails.
+    pub async fn tracking_code(&self, id: i64) -> String {
+        use sea_orm::EntityTrait;
+        let c = takedown::entities::complaint::Entity::find_by_id(id)
+            .one(&self.db)
+            .await
+            .expect("complaint")
+            .expect("row");
+        let code = self.state.codes.code_of(&c).expect("opens");
+        code.as_str().to_string()
+    }
+
     pub async fn count(&self, table: &str) -> i64 {
         let row = self
             .db

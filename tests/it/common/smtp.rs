@@ -55,6 +55,88 @@ impl Received {
     pub fn message_id(&self) -> String {
         self.header("Message-ID").unwrap_or_default()
     }
+
+    /// Every text part of the message, decoded from its transfer encoding (7bit,
+    /// quoted-printable or base64), one after another: what the recipient reads.
+    pub fn text(&self) -> String {
+        let mut out = String::new();
+        let mut rest = self.data.as_str();
+        // Each part (or the whole message) is headers, a blank line, then a body that
+        // runs to the next boundary line ("--…").
+        while let Some(i) = rest.find("\r\n\r\n") {
+            let (headers, tail) = (&rest[..i], &rest[i + 4..]);
+            let end = tail.find("\r\n--").unwrap_or(tail.len());
+            let body = &tail[..end];
+            let cte = headers
+                .split("\r\n")
+                .find_map(|l| {
+                    l.to_ascii_lowercase()
+                        .strip_prefix("content-transfer-encoding:")
+                        .map(|v| v.trim().to_string())
+                })
+                .unwrap_or_default();
+            if headers.to_ascii_lowercase().contains("content-type: text/") {
+                let bytes = match cte.as_str() {
+                    "base64" => base64(body),
+                    "quoted-printable" => quoted_printable(body),
+                    _ => body.as_bytes().to_vec(),
+                };
+                out.push_str(&String::from_utf8_lossy(&bytes));
+                out.push('\n');
+            }
+            rest = &tail[end..];
+            // Past the boundary line to the next part's headers.
+            match rest.strip_prefix("\r\n").and_then(|r| r.find("\r\n")) {
+                Some(j) => rest = &rest[2 + j + 2..],
+                None => break,
+            }
+        }
+        out
+    }
+}
+
+fn base64(text: &str) -> Vec<u8> {
+    let value = |c: u8| match c {
+        b'A'..=b'Z' => Some(c - b'A'),
+        b'a'..=b'z' => Some(c - b'a' + 26),
+        b'0'..=b'9' => Some(c - b'0' + 52),
+        b'+' => Some(62),
+        b'/' => Some(63),
+        _ => None,
+    };
+    let (mut out, mut acc, mut bits) = (Vec::new(), 0u32, 0);
+    for v in text.bytes().filter_map(value) {
+        acc = (acc << 6) | u32::from(v);
+        bits += 6;
+        if bits >= 8 {
+            bits -= 8;
+            out.push((acc >> bits) as u8);
+        }
+    }
+    out
+}
+
+fn quoted_printable(text: &str) -> Vec<u8> {
+    let b = text.replace("=\r\n", "").into_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        let hex = b
+            .get(i + 1..i + 3)
+            .and_then(|h| std::str::from_utf8(h).ok())
+            .and_then(|h| u8::from_str_radix(h, 16).ok());
+        match (b[i], hex) {
+            (b'=', Some(byte)) => {
+                out.push(byte);
+                i += 3;
+            }
+            (c, _) => {
+                out.push(c);
+                i += 1;
+            }
+        }
+    }
+    out
 }
 
 #[derive(Clone)]
