@@ -177,6 +177,21 @@ impl IntoResponse for AppError {
             }
         };
         let mut resp = (status, Json(body)).into_response();
+        // What a person's page says instead of this JSON (`web::error_pages`).
+        resp.extensions_mut().insert(ErrorShown {
+            message: match &self {
+                AppError::Internal(_) => String::new(),
+                e => e.to_string(),
+            },
+            conflict: match &self {
+                AppError::Conflict(c) => Some(*c),
+                _ => None,
+            },
+            fields: match &self {
+                AppError::Validation(f) => f.clone(),
+                _ => FieldErrors::new(),
+            },
+        });
         if matches!(self, AppError::Unavailable | AppError::StorageFull) {
             resp.headers_mut()
                 .insert(header::RETRY_AFTER, HeaderValue::from(RETRY_AFTER_SECS));
@@ -190,3 +205,12 @@ impl IntoResponse for AppError {
 }
 
 pub type AppResult<T> = Result<T, AppError>;
+
+/// An error answer as a page shows it: the English message, and the conflict or
+/// field problems a page translates.
+#[derive(Debug, Clone)]
+pub struct ErrorShown {
+    pub message: String,
+    pub conflict: Option<Conflict>,
+    pub fields: FieldErrors,
+}

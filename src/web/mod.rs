@@ -11,6 +11,7 @@ pub mod complaints;
 pub mod contract;
 pub mod counter_notices;
 pub mod decisions;
+pub mod error_pages;
 pub mod headers;
 pub mod health;
 pub mod home;
@@ -173,6 +174,7 @@ pub fn router(state: AppState) -> Router {
             state.clone(),
             metrics::record,
         ))
+        .layer(axum::middleware::from_fn(error_pages::pages_for_people))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             headers::security_headers,

@@ -21,6 +21,7 @@ mod matching;
 mod matching_corpus;
 mod openapi;
 mod operations;
+mod pages;
 mod report;
 mod retention;
 mod review;
