@@ -80,6 +80,66 @@ pub fn is_overdue(
     open && (breached || (paused_at.is_none() && deadline_at <= now))
 }
 
+/// How near its deadline an open complaint is, by the share of its window left.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Urgency {
+    Overdue,
+    /// Under a tenth of the window left.
+    Red,
+    /// Under a quarter left.
+    Amber,
+    /// The clock is paused while the complaint waits on the claimant.
+    Paused,
+    InTime,
+}
+
+/// Below these shares of the window left, a complaint turns amber, then red.
+pub const AMBER_SHARE: f64 = 0.25;
+pub const RED_SHARE: f64 = 0.10;
+
+impl Urgency {
+    pub fn of(
+        overdue: bool,
+        deadline_at: OffsetDateTime,
+        paused_at: Option<OffsetDateTime>,
+        window: std::time::Duration,
+        now: OffsetDateTime,
+    ) -> Self {
+        if overdue {
+            return Self::Overdue;
+        }
+        if paused_at.is_some() {
+            return Self::Paused;
+        }
+        let left = (deadline_at - now).as_seconds_f64();
+        let share = left / window.as_secs_f64().max(1.0);
+        if left <= 0.0 {
+            Self::Overdue
+        } else if share < RED_SHARE {
+            Self::Red
+        } else if share < AMBER_SHARE {
+            Self::Amber
+        } else {
+            Self::InTime
+        }
+    }
+
+    /// The deadline before which a running clock is in this stage or a worse one.
+    pub fn due_by(share: f64, window: std::time::Duration, now: OffsetDateTime) -> OffsetDateTime {
+        now + window.mul_f64(share)
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Overdue => "overdue",
+            Self::Red => "red",
+            Self::Amber => "amber",
+            Self::Paused => "paused",
+            Self::InTime => "in-time",
+        }
+    }
+}
+
 /// What happens to a step when a sweep finds it due.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, EnumIter, DeriveActiveEnum)]
 #[sea_orm(rs_type = "String", db_type = "Text")]
@@ -170,6 +230,23 @@ pub fn backoff(attempts: i32, jitter: f64) -> Duration {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn urgency_follows_the_share_of_the_window_left() {
+        let now = time::macros::datetime!(2026-12-02 12:00 UTC);
+        let day = std::time::Duration::from_secs(86_400);
+        let at = |mins: i64| now + time::Duration::minutes(mins);
+        let u = |deadline, paused| Urgency::of(false, deadline, paused, day, now);
+        assert_eq!(u(at(23 * 60), None), Urgency::InTime);
+        assert_eq!(u(at(6 * 60 + 1), None), Urgency::InTime);
+        assert_eq!(u(at(6 * 60 - 1), None), Urgency::Amber);
+        assert_eq!(u(at(144), None), Urgency::Amber);
+        assert_eq!(u(at(143), None), Urgency::Red);
+        assert_eq!(u(at(1), None), Urgency::Red);
+        assert_eq!(u(at(0), None), Urgency::Overdue);
+        assert_eq!(u(at(1), Some(now)), Urgency::Paused);
+        assert_eq!(Urgency::of(true, at(600), None, day, now), Urgency::Overdue);
+    }
     use time::macros::datetime;
 
     #[test]

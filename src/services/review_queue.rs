@@ -48,14 +48,21 @@ pub struct QueueFilter {
     pub assigned: Assigned,
     /// Only complaints about articles republished from this outlet.
     pub outlet: Option<String>,
+    /// Only running clocks whose deadline falls by then ("due soon").
+    pub due_by: Option<OffsetDateTime>,
 }
 
-/// One page of the queue and how many complaints match in all.
-pub async fn page(
-    db: &DatabaseConnection,
-    filter: &QueueFilter,
-    page: u64,
-) -> ServiceResult<(Vec<QueueItem>, u64)> {
+/// How many of the filtered complaints are at each stage of urgency.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct StageCounts {
+    pub overdue: u64,
+    pub red: u64,
+    pub amber: u64,
+    pub paused: u64,
+}
+
+/// The complaints the filter selects, in no order yet.
+fn filtered(db: &DatabaseConnection, filter: &QueueFilter) -> sea_orm::Select<complaint::Entity> {
     let statuses: Vec<&str> = match filter.status {
         Some(s) if ComplaintStatus::OPEN.contains(&s) => vec![s.as_str()],
         Some(_) => Vec::new(),
@@ -85,6 +92,58 @@ pub async fn page(
             [outlet.clone()],
         ));
     }
+    if let Some(by) = filter.due_by {
+        q = q.filter(
+            Condition::any()
+                .add(complaint::Column::Overdue.eq(true))
+                .add(
+                    Condition::all()
+                        .add(complaint::Column::PausedAt.is_null())
+                        .add(complaint::Column::DeadlineAt.lte(by)),
+                ),
+        );
+    }
+    q
+}
+
+/// Counts the filtered complaints by stage: overdue, then under a tenth and under a
+/// quarter of `window` left on a running clock, and paused.
+pub async fn stage_counts(
+    db: &DatabaseConnection,
+    filter: &QueueFilter,
+    window: std::time::Duration,
+    now: OffsetDateTime,
+) -> ServiceResult<StageCounts> {
+    use crate::domain::deadline::{AMBER_SHARE, RED_SHARE, Urgency};
+    let q = filtered(db, filter);
+    let running_by = |share: f64| {
+        Condition::all()
+            .add(complaint::Column::Overdue.eq(false))
+            .add(complaint::Column::PausedAt.is_null())
+            .add(complaint::Column::DeadlineAt.gt(now))
+            .add(complaint::Column::DeadlineAt.lt(Urgency::due_by(share, window, now)))
+    };
+    let red = q.clone().filter(running_by(RED_SHARE)).count(db).await?;
+    let under_a_quarter = q.clone().filter(running_by(AMBER_SHARE)).count(db).await?;
+    Ok(StageCounts {
+        overdue: q.clone().filter(overdue_at(now)).count(db).await?,
+        red,
+        amber: under_a_quarter.saturating_sub(red),
+        paused: q
+            .filter(complaint::Column::Overdue.eq(false))
+            .filter(complaint::Column::PausedAt.is_not_null())
+            .count(db)
+            .await?,
+    })
+}
+
+/// One page of the queue and how many complaints match in all.
+pub async fn page(
+    db: &DatabaseConnection,
+    filter: &QueueFilter,
+    page: u64,
+) -> ServiceResult<(Vec<QueueItem>, u64)> {
+    let q = filtered(db, filter);
     let total = q.clone().count(db).await?;
     let rows = q
         .select_only()

@@ -100,7 +100,9 @@ async fn respond(
                 "attachment; filename=\"takedown-report-{}-{}.csv\"",
                 report.from, report.to
             );
-            let mut resp = report.csv().into_response();
+            // A byte-order mark, so Excel on Chinese Windows reads the outlets' names
+            // as UTF-8 rather than in the local code page.
+            let mut resp = format!("\u{feff}{}", report.csv()).into_response();
             let h = resp.headers_mut();
             h.insert(
                 header::CONTENT_TYPE,

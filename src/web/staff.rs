@@ -12,7 +12,7 @@ use serde::Deserialize;
 use time::OffsetDateTime;
 
 use crate::domain::complaint::{ComplaintStatus, Language};
-use crate::domain::deadline::is_overdue;
+use crate::domain::deadline::{AMBER_SHARE, Urgency, is_overdue};
 use crate::domain::display_time::{display, time_left_words};
 use crate::error::{AppError, AppResult};
 use crate::services::holds;
@@ -40,6 +40,8 @@ struct Row {
     time_left: String,
     assigned: Option<String>,
     overdue: bool,
+    /// `overdue`, `red`, `amber`, `paused` or `in-time`: the row's colour.
+    urgency: &'static str,
     confirmed: bool,
     removed: bool,
     can_claim: bool,
@@ -56,6 +58,8 @@ struct QueuePage<'a> {
     rows: Vec<Row>,
     zone: String,
     outlet: String,
+    due_soon: bool,
+    stages: review_queue::StageCounts,
     total: u64,
     first: u64,
     last: u64,
@@ -68,6 +72,8 @@ struct QueueQuery {
     status: Option<String>,
     assigned: Option<String>,
     outlet: Option<String>,
+    /// `soon`: only running clocks under a quarter of their window, and overdue ones.
+    due: Option<String>,
     page: Option<u64>,
 }
 
@@ -78,7 +84,11 @@ async fn queue(
 ) -> AppResult<Response> {
     let q = query.map(|Query(q)| q).unwrap_or_default();
     let me = &user.0.member;
-    let filter = QueueFilter {
+    let now = OffsetDateTime::now_utc();
+    let window = state.config.deadline;
+    let due_soon = q.due.as_deref() == Some("soon");
+    let mut filter = QueueFilter {
+        due_by: None,
         status: q.status.as_deref().and_then(ComplaintStatus::parse),
         assigned: match q.assigned.as_deref() {
             Some("mine") => Assigned::To(me.email.clone()),
@@ -92,9 +102,13 @@ async fn queue(
             .filter(|o| !o.is_empty())
             .map(str::to_string),
     };
+    // The counts cover what the other filters select, due soon or not.
+    let stages = review_queue::stage_counts(&state.db, &filter, window, now).await?;
+    if due_soon {
+        filter.due_by = Some(Urgency::due_by(AMBER_SHARE, window, now));
+    }
     let page = q.page.unwrap_or(0).min(1_000_000);
     let (complaints, total) = review_queue::page(&state.db, &filter, page).await?;
-    let now = OffsetDateTime::now_utc();
     let ids: Vec<i64> = complaints.iter().map(|c| c.id).collect();
     // The marker says what is true: the complaint has a hold standing.
     let holding = holds::complaints_holding(&state.db, &ids).await?;
@@ -111,6 +125,7 @@ async fn queue(
                 None => time_left_words(c.deadline_at, now),
             },
             overdue: is_overdue(true, c.overdue, c.deadline_at, c.paused_at, now),
+            urgency: Urgency::of(c.overdue, c.deadline_at, c.paused_at, window, now).as_str(),
             appeal: c.appealed_at.is_some(),
             confirmed: c.confirmed_at.is_some(),
             removed: holding.contains(&c.id),
@@ -130,6 +145,9 @@ async fn queue(
         if let Some(o) = &filter.outlet {
             u.append_pair("outlet", o);
         }
+        if due_soon {
+            u.append_pair("due", "soon");
+        }
         u.append_pair("page", &p.to_string());
         format!("/staff?{}", u.finish())
     };
@@ -145,6 +163,8 @@ async fn queue(
         rows,
         zone: crate::domain::display_time::zone().to_string(),
         outlet: filter.outlet.clone().unwrap_or_default(),
+        due_soon,
+        stages,
         total,
         first,
         last,

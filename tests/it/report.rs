@@ -147,6 +147,9 @@ async fn the_report_matches_the_history_in_every_format() {
         "text/csv; charset=utf-8"
     );
     let csv = resp.text().await.unwrap();
+    let csv = csv
+        .strip_prefix('\u{feff}')
+        .expect("a UTF-8 byte-order mark for spreadsheets");
     let lines: Vec<Vec<&str>> = csv.lines().map(|l| l.split(',').collect()).collect();
     let header = &lines[0];
     let all = lines.iter().find(|l| l[0] == "all").unwrap();

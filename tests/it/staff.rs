@@ -210,7 +210,9 @@ async fn the_queue_is_ordered_by_deadline_and_complaints_can_be_claimed() {
     assert!(pos("Overdue story") < pos("Sooner story"));
     assert!(pos("Sooner story") < pos("Later story"));
     assert!(
-        html.contains(&format!("<tr class=\"overdue\" data-id=\"{overdue}\">")),
+        html.contains(&format!(
+            "<tr class=\"overdue\" data-id=\"{overdue}\" data-urgency=\"overdue\">"
+        )),
         "{html}"
     );
     assert!(
@@ -351,22 +353,35 @@ async fn staff_accounts_are_added_from_the_command_line() {
 }
 
 #[tokio::test]
-async fn a_reviewer_decides_from_the_queue_page() {
+async fn a_reviewer_opens_a_complaint_from_the_queue_and_decides_it() {
     let app = TestApp::spawn().await;
     add(&app, "ana@news.example", Role::Reviewer).await;
     let id = file(&app, "A story").await;
     let c = client();
     let (cookie, csrf) = session(&app, &c, "ana@news.example").await;
-    let html = c
-        .get(app.url("/staff"))
-        .header("cookie", &cookie)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    assert!(html.contains(&format!("action=\"/staff/complaints/{id}/decision\"")));
+    let page = |path: String| {
+        let (c, cookie, app) = (&c, &cookie, &app);
+        async move {
+            c.get(app.url(&path))
+                .header("cookie", cookie)
+                .send()
+                .await
+                .unwrap()
+                .text()
+                .await
+                .unwrap()
+        }
+    };
+    // The queue offers no decision, only the way to the complaint, where it is made.
+    let html = page("/staff".into()).await;
+    let decision = format!("action=\"/staff/complaints/{id}/decision\"");
+    assert!(!html.contains(&decision));
+    assert!(html.contains(&format!("href=\"/staff/complaints/{id}\">Open to decide")));
+    assert!(
+        page(format!("/staff/complaints/{id}"))
+            .await
+            .contains(&decision)
+    );
     let url = app.url(&format!("/staff/complaints/{id}/decision"));
     let forged = c
         .post(&url)
@@ -657,4 +672,81 @@ async fn passwords_are_checked_changed_and_reset() {
             .await,
         2
     );
+}
+
+/// The row of complaint `id` in a queue page, up to its end.
+fn queue_row(html: &str, id: i64) -> Option<&str> {
+    let start = html.find(&format!("data-id=\"{id}\""))?;
+    let row = &html[start..];
+    Some(&row[..row.find("</tr>").unwrap_or(row.len())])
+}
+
+#[tokio::test]
+async fn the_queue_shows_how_near_each_deadline_is_and_filters_those_due_soon() {
+    use sea_orm::{ActiveModelTrait, EntityTrait, Set};
+    use takedown::entities::complaint;
+    let app = TestApp::spawn().await;
+    add(&app, "reviewer@news.example", Role::Reviewer).await;
+    let c = client();
+    let (cookie, _) = session(&app, &c, "reviewer@news.example").await;
+    let now = OffsetDateTime::now_utc();
+    // Minutes left of the 24-hour window (1,440), or paused, or past.
+    let cases: [(&str, i64, bool, &str); 6] = [
+        ("plenty", 20 * 60, false, "in-time"),
+        ("a quarter", 6 * 60 + 30, false, "in-time"),
+        ("under a quarter", 5 * 60, false, "amber"),
+        ("under a tenth", 2 * 60, false, "red"),
+        ("past", -1, false, "overdue"),
+        ("waiting", 60, true, "paused"),
+    ];
+    let mut ids = Vec::new();
+    for (title, minutes, paused, _) in cases {
+        let id = file(&app, title).await;
+        let row = complaint::Entity::find_by_id(id)
+            .one(&app.db)
+            .await
+            .unwrap()
+            .unwrap();
+        let mut am: complaint::ActiveModel = row.into();
+        am.deadline_at = Set(now + time::Duration::minutes(minutes));
+        if paused {
+            am.paused_at = Set(Some(now));
+            am.status = Set(takedown::domain::complaint::ComplaintStatus::NeedsInfo);
+        }
+        am.update(&app.db).await.unwrap();
+        ids.push(id);
+    }
+    let get = |q: &'static str| {
+        c.get(app.url(&format!("/staff{q}")))
+            .header("cookie", &cookie)
+            .send()
+    };
+    let html = get("").await.unwrap().text().await.unwrap();
+    for (id, (title, _, _, stage)) in ids.iter().zip(cases) {
+        let row = queue_row(&html, *id).expect(title);
+        assert!(
+            row.contains(&format!("data-urgency=\"{stage}\"")),
+            "{title}: {row}"
+        );
+    }
+    for (stage, n) in [("overdue", 1), ("red", 1), ("amber", 1), ("paused", 1)] {
+        assert!(
+            html.contains(&format!("data-stage=\"{stage}\">{n} ")),
+            "{stage}: {html}"
+        );
+    }
+    assert!(
+        !html.contains("Record decision"),
+        "no deciding from the queue"
+    );
+    assert!(!html.contains("active-filter"));
+
+    let soon = get("?due=soon").await.unwrap().text().await.unwrap();
+    assert!(soon.contains("id=\"active-filter\""), "{soon}");
+    for (id, (title, _, _, stage)) in ids.iter().zip(cases) {
+        let due = matches!(stage, "amber" | "red" | "overdue");
+        assert_eq!(queue_row(&soon, *id).is_some(), due, "{title}");
+    }
+    // The counts stay those of the whole queue.
+    assert!(soon.contains("data-stage=\"paused\">1 "));
 }
