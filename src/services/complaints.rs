@@ -141,6 +141,10 @@ pub struct ComplaintView {
     /// The audit event that records its receipt, `SEQ:HASH`: proof, for as long as the
     /// chain holds it, that and when we received the complaint.
     pub receipt_event: Option<String>,
+    /// The claimant's own answer to the last question, as they sent it.
+    pub info_answer: Option<String>,
+    /// The claimant's own appeal statement.
+    pub appeal_statement: Option<String>,
 }
 
 pub fn status_url(public_base_url: &str, code: &str) -> String {
@@ -630,5 +634,7 @@ async fn view(
             })
             .collect(),
         receipt_event: audit::receipt_event(db, c.id).await?.map(|h| h.to_string()),
+        info_answer: c.info_answer.clone(),
+        appeal_statement: c.appeal_statement.clone(),
     })
 }

@@ -45,6 +45,8 @@ struct Provenance {
     licence: String,
     expires: Option<String>,
     expired_at_republication: bool,
+    /// Whatever held when we republished: the licence has run out since.
+    expired_now: bool,
     editor: String,
     republished: String,
     raw_sha256: String,
@@ -175,6 +177,9 @@ fn targets(d: &Dossier) -> Vec<TargetView> {
                 expired_at_republication: r
                     .licence_expires_at
                     .is_some_and(|e| e < r.republished_at),
+                expired_now: r
+                    .licence_expires_at
+                    .is_some_and(|e| e < time::OffsetDateTime::now_utc()),
                 editor: r.editor.clone(),
                 republished: display(r.republished_at),
                 raw_sha256: r.raw_sha256.clone(),

@@ -205,3 +205,52 @@ async fn errors_a_person_meets_are_pages_in_their_language() {
     assert_eq!(status, 409);
     assert!(body.contains("须由首次决定者以外的审核人"), "{body}");
 }
+
+/// The claimant's page shows what they sent us, and no deadline once decided.
+#[tokio::test]
+async fn the_status_page_shows_the_claimants_own_words_and_no_deadline_once_decided() {
+    let s = Story::new().await;
+    let app = &s.app;
+    s.article(1, json!({})).await;
+    let (id, code) = s.complaint(1, CLAIMANT, true).await;
+    let status_page = || async {
+        app.client
+            .get(app.url(&format!("/complaints/{code}")))
+            .header("accept", BROWSER_ACCEPT)
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap()
+    };
+    assert!(status_page().await.contains("id=\"deadline\""));
+    s.decide(&s.alice, id, "request_info", "请提供原文的发表日期。")
+        .await;
+    let (st, v) = s
+        .post(
+            &format!("/api/v1/complaints/{code}/answer"),
+            json!({"answer": "原文发表于2022年8月23日。"}),
+        )
+        .await;
+    assert_eq!(st, 200, "{v}");
+    s.decide(&s.alice, id, "reject", "转载已获授权。").await;
+    let page = status_page().await;
+    assert!(
+        page.contains(
+            "<p id=\"your-answer\" style=\"white-space: pre-wrap\">原文发表于2022年8月23日。</p>"
+        ),
+        "{page}"
+    );
+    assert!(!page.contains("id=\"deadline\""), "decided: {page}");
+    s.appeal(&code).await;
+    let page = status_page().await;
+    assert!(page.contains("id=\"your-appeal\""), "{page}");
+    assert!(page.contains("许可已于去年到期"), "{page}");
+    assert!(
+        page.contains("id=\"deadline\""),
+        "the appeal's deadline runs"
+    );
+    s.decide(&s.bob, id, "reject", "维持原决定。").await;
+    assert!(!status_page().await.contains("id=\"deadline\""));
+}

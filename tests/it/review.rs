@@ -211,6 +211,11 @@ async fn a_reviewer_sees_the_evidence_side_by_side_and_downloads_it_safely() {
     // Provenance of the target.
     assert!(html.contains("City Daily") && html.contains("SYND-2022-017"));
     assert!(html.contains("valid when republished"));
+    // The licence ran out at the end of 2023: that is shown too, in red.
+    assert!(
+        html.contains("<strong class=\"late\" data-licence=\"expired-now\">expired now</strong>"),
+        "{html}"
+    );
     assert!(
         html.contains("2022-08-24 09:19 (UTC+8)"),
         "republished, in DISPLAY_TZ"
