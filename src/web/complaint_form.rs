@@ -13,7 +13,7 @@ use axum::extract::rejection::{PathRejection, QueryRejection};
 use axum::extract::{DefaultBodyLimit, FromRequest, Multipart, Path, Query, Request, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::middleware;
-use axum::response::{IntoResponse, Response};
+use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use serde::Deserialize;
 use time::OffsetDateTime;
@@ -33,6 +33,7 @@ use crate::web::headers::private_page;
 use crate::web::i18n::{Texts, duration_text, localise_error, negotiate, status_name, texts};
 use crate::web::limits::rate_limit;
 use crate::web::page::render;
+use crate::web::staff_auth::{cookie, cookie_name, set_cookie};
 
 /// Largest form submission: five evidence files and the text fields.
 pub const MAX_FORM_BYTES: usize = MAX_FILES * MAX_FILE_BYTES + (2 << 20);
@@ -100,14 +101,6 @@ struct FormPage<'a> {
 }
 
 #[derive(Template)]
-#[template(path = "pages/complaint_receipt.html")]
-struct ReceiptPage<'a> {
-    t: &'a Texts,
-    c: &'a ComplaintView,
-    times: PageTimes,
-}
-
-#[derive(Template)]
 #[template(path = "pages/complaint_status.html")]
 struct StatusPage<'a> {
     t: &'a Texts,
@@ -117,6 +110,19 @@ struct StatusPage<'a> {
     times: PageTimes,
     /// Still open, so it may be withdrawn.
     open: bool,
+    /// Just filed: the receipt is shown, this once, above the status.
+    receipt: bool,
+}
+
+/// The cookie that tells the status page, once, that its complaint was just filed.
+const RECEIPT_COOKIE: &str = "td_receipt";
+/// How long after filing the receipt waits to be shown.
+const RECEIPT_SECS: i64 = 15 * 60;
+
+/// What the receipt cookie holds for a complaint: part of its code's hash, so the
+/// receipt shows on that complaint's page and no other.
+fn receipt_mark(code: &str) -> String {
+    crate::services::tracking_codes::lookup_hash(code)[..16].to_string()
 }
 
 #[derive(Template)]
@@ -520,9 +526,8 @@ async fn submit_inner(state: &AppState, req: Request, client: String) -> AppResu
         .and_then(|id| uuid::Uuid::parse_str(id.trim()).ok())
         .map(|id| (format!("form:{id}"), request_sha256));
     let filed = file(state, new, sub.files, key, client).await;
-    let (status, view) = match filed {
-        Ok(Filed::Created(view)) => (StatusCode::CREATED, view),
-        Ok(Filed::Replayed(view)) => (StatusCode::OK, view),
+    let view = match filed {
+        Ok(Filed::Created(view) | Filed::Replayed(view)) => view,
         Ok(Filed::KeyReused) => {
             return Ok(form_again(
                 state,
@@ -557,14 +562,24 @@ async fn submit_inner(state: &AppState, req: Request, client: String) -> AppResu
         }
         Err(e) => return Err(e),
     };
-    Ok(render(
-        status,
-        &ReceiptPage {
-            t,
-            c: &view,
-            times: PageTimes::of(&view),
-        },
+    // Post, redirect, get: the address bar then shows the link worth keeping, and a
+    // reload files nothing again.
+    let mut resp = Redirect::to(&format!(
+        "/complaints/{}?lang={}",
+        view.tracking_code,
+        lang.as_str()
     ))
+    .into_response();
+    resp.headers_mut().append(
+        header::SET_COOKIE,
+        set_cookie(
+            state,
+            RECEIPT_COOKIE,
+            &receipt_mark(&view.tracking_code),
+            Some(RECEIPT_SECS),
+        ),
+    );
+    Ok(resp)
 }
 
 /// Files the complaint, then moves its evidence into place. Evidence of a filing that
@@ -626,9 +641,12 @@ async fn status_page(
                 .and_then(Language::parse)
                 .or_else(|| Language::parse(&c.language))
                 .unwrap_or(Language::En);
-            render(
+            let receipt = cookie(&headers, &cookie_name(&state, RECEIPT_COOKIE))
+                == Some(receipt_mark(&c.tracking_code).as_str());
+            let mut resp = render(
                 StatusCode::OK,
                 &StatusPage {
+                    receipt,
                     t: texts(lang),
                     status: status_name(lang, &c.status),
                     decision: status_name(lang, c.decision.as_deref().unwrap_or_default()),
@@ -637,7 +655,15 @@ async fn status_page(
                         .is_some_and(|s| s.is_open()),
                     c: &c,
                 },
-            )
+            );
+            if receipt {
+                // Shown once: a reload shows the status alone.
+                resp.headers_mut().append(
+                    header::SET_COOKIE,
+                    set_cookie(&state, RECEIPT_COOKIE, "", Some(0)),
+                );
+            }
+            resp
         }
         None => render(
             StatusCode::NOT_FOUND,

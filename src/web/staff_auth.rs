@@ -64,7 +64,7 @@ pub async fn staff_headers(req: Request, next: Next) -> Response {
     resp
 }
 
-fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+pub(crate) fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
     headers
         .get_all(header::COOKIE)
         .iter()
@@ -77,7 +77,7 @@ fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
 
 /// A cookie's name: under https with the `__Host-` prefix, which browsers accept only
 /// from this host, over https, for the whole site.
-fn cookie_name(state: &AppState, name: &str) -> String {
+pub(crate) fn cookie_name(state: &AppState, name: &str) -> String {
     if state.config.public_base_url.starts_with("https://") {
         format!("__Host-{name}")
     } else {
@@ -85,7 +85,12 @@ fn cookie_name(state: &AppState, name: &str) -> String {
     }
 }
 
-fn set_cookie(state: &AppState, name: &str, value: &str, max_age: Option<i64>) -> HeaderValue {
+pub(crate) fn set_cookie(
+    state: &AppState,
+    name: &str,
+    value: &str,
+    max_age: Option<i64>,
+) -> HeaderValue {
     let name = cookie_name(state, name);
     let secure = if state.config.public_base_url.starts_with("https://") {
         "; Secure"

@@ -26,19 +26,19 @@ fn form(n: usize) -> Form {
 /// Files a complaint (every third one through the form, with a file); its code.
 async fn file(app: &TestApp, n: usize) -> Option<String> {
     if n.is_multiple_of(3) {
-        let resp = app
-            .client
+        let resp = crate::common::filing::no_redirects()
             .post(app.url("/complaints"))
             .multipart(form(n))
             .send()
             .await
             .ok()?;
-        if resp.status() != 201 {
+        if resp.status() != 303 {
             return None;
         }
-        let html = resp.text().await.ok()?;
-        let start = html.find("id=\"tracking-code\">")? + "id=\"tracking-code\">".len();
-        Some(html[start..].split('<').next()?.to_string())
+        // Filed: redirected to its status page, /complaints/{code}?lang=….
+        let location = resp.headers().get("location")?.to_str().ok()?;
+        let code = location.strip_prefix("/complaints/")?.split('?').next()?;
+        Some(code.to_string())
     } else {
         let resp = app
             .client

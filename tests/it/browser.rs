@@ -196,6 +196,9 @@ async fn a_complaint_filed_in_chinese_is_reviewed_and_upheld_in_a_browser() {
         .await
         .unwrap();
     assert_eq!(heading, "我们已收到您的投诉");
+    // Post, redirect, get: the address bar holds the status page, the link to keep.
+    let here = b.current_url().await.unwrap();
+    assert_eq!(here.path(), format!("/complaints/{code}"));
 
     b.find(Locator::Id("status-link"))
         .await
@@ -213,6 +216,10 @@ async fn a_complaint_filed_in_chinese_is_reviewed_and_upheld_in_a_browser() {
         .await
         .unwrap();
     assert_eq!(status, "已收到");
+    assert!(
+        b.find(Locator::Id("receipt")).await.is_err(),
+        "the receipt is shown once"
+    );
     let status_url = b.current_url().await.unwrap();
 
     // A reviewer signs in, finds it first in the queue, opens it and sees the passage.

@@ -1,5 +1,6 @@
 //! The public complaint form, as a browser without JavaScript submits it.
 
+use crate::common::filing::{as_browser, no_redirects};
 use crate::common::{TestApp, article};
 use reqwest::multipart::{Form, Part};
 use sea_orm::EntityTrait;
@@ -47,15 +48,16 @@ fn code_in(html: &str) -> String {
     html[start..start + 40].to_string()
 }
 
+/// Posts the form as a browser would: a filed complaint answers 303 to its status
+/// page, which shows the receipt.
 async fn post_form(app: &TestApp, form: Form) -> (u16, String) {
-    let resp = app
-        .client
+    let resp = no_redirects()
         .post(app.url("/complaints"))
         .multipart(form)
         .send()
         .await
         .unwrap();
-    (resp.status().as_u16(), resp.text().await.unwrap())
+    as_browser(app, resp).await
 }
 
 #[tokio::test]
@@ -124,9 +126,13 @@ async fn a_complete_form_with_evidence_files_is_received() {
         )
         .part("evidence", Part::bytes(Vec::new()).file_name(""));
     let (status, html) = post_form(&app, f).await;
-    assert_eq!(status, 201, "{html}");
+    assert_eq!(status, 303, "{html}");
     let code = code_in(&html);
     assert!(html.contains(&format!("/complaints/{code}")));
+    assert!(
+        html.contains("id=\"receipt\""),
+        "the receipt, on the status page"
+    );
 
     let v: serde_json::Value = app
         .client
@@ -166,7 +172,11 @@ async fn a_double_submit_files_one_complaint() {
     let id = uuid::Uuid::new_v4().to_string();
     let (first, html1) = post_form(&app, form(&id)).await;
     let (second, html2) = post_form(&app, form(&id)).await;
-    assert_eq!((first, second), (201, 200));
+    assert_eq!(
+        (first, second),
+        (303, 303),
+        "both lead to the one complaint"
+    );
     assert_eq!(code_in(&html1), code_in(&html2));
     assert_eq!(app.count("complaints").await, 1);
     assert_eq!(app.count("outbox WHERE kind = 'receipt'").await, 1);
@@ -241,16 +251,58 @@ async fn files_are_checked_by_content_not_by_name() {
 async fn urlencoded_forms_work_and_other_bodies_are_refused() {
     let app = TestApp::spawn().await;
     let body = "language=zh&claimant.name=%E7%8E%8B%E8%8A%B3&claimant.email=a%40b.example&claimant.phone=12345678&claimant.address=x&claimant.capacity=owner&work.title=t&work.description=d&work.original_url=https%3A%2F%2Fa.example%2F&infringing_urls=https%3A%2F%2Fnews.example%2Fa&statements.good_faith=on&statements.accurate=on&signature=W";
-    let resp = app
-        .client
+    let resp = no_redirects()
         .post(app.url("/complaints"))
         .header("content-type", "application/x-www-form-urlencoded")
         .body(body)
         .send()
         .await
         .unwrap();
-    assert_eq!(resp.status(), 201);
-    assert!(resp.text().await.unwrap().contains("我们已收到您的投诉"));
+    // Post, redirect, get: to the status page, whose address is the one to keep.
+    assert_eq!(resp.status(), 303);
+    let location = resp.headers()["location"].to_str().unwrap().to_string();
+    assert!(location.starts_with("/complaints/") && location.ends_with("?lang=zh"));
+    let receipt_cookie = resp.headers()["set-cookie"].to_str().unwrap().to_string();
+    assert!(receipt_cookie.contains("HttpOnly"), "{receipt_cookie}");
+    let (_, html) = as_browser(&app, resp).await;
+    assert!(html.contains("我们已收到您的投诉"), "{html}");
+    assert!(html.contains("请保存本页网址"));
+    // Shown once: the page clears the cookie, and without it there is no receipt.
+    let pair = receipt_cookie.split(';').next().unwrap();
+    let again = app
+        .client
+        .get(app.url(&location))
+        .header("cookie", pair)
+        .send()
+        .await
+        .unwrap();
+    let cleared = again.headers()["set-cookie"].to_str().unwrap().to_string();
+    assert!(
+        cleared.starts_with("td_receipt=;") && cleared.contains("Max-Age=0"),
+        "{cleared}"
+    );
+    let plain = app
+        .client
+        .get(app.url(&location))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(!plain.contains("id=\"receipt\"") && plain.contains("id=\"tracking-code\""));
+    // Another complaint's receipt cookie shows nothing here.
+    let other = app
+        .client
+        .get(app.url(&location))
+        .header("cookie", "td_receipt=0123456789abcdef")
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(!other.contains("id=\"receipt\""));
 
     let dup = format!("{body}&signature=X");
     let resp = app
@@ -336,7 +388,7 @@ async fn public_submissions_are_rate_limited_per_address() {
         let (s, _) = post_form(&app, form(&uuid::Uuid::new_v4().to_string())).await;
         statuses.push(s);
     }
-    assert_eq!(statuses, [201, 201, 201]);
+    assert_eq!(statuses, [303, 303, 303]);
     let resp = app
         .client
         .post(app.url("/api/v1/complaints"))
@@ -487,7 +539,7 @@ async fn evidence_is_moved_into_place_only_after_its_complaint_commits() {
 
     // The writer carried on: the same form files, and its evidence is in place.
     let (status, html) = post_form(&app, with_evidence()).await;
-    assert_eq!(status, 201, "{html}");
+    assert_eq!(status, 303, "{html}");
     assert_eq!(evidence_files(&app), vec![sha.clone()]);
 
     // A crash between commit and the move leaves a staged file: start-up finishes the
@@ -648,7 +700,7 @@ async fn evidence_names_lose_bidi_controls() {
         Part::bytes(b"%PDF-1.4 scan".to_vec()).file_name("a\u{202e}gnp\u{2066}.pdf\u{200f}"),
     );
     let (status, html) = post_form(&app, f).await;
-    assert_eq!(status, 201, "{html}");
+    assert_eq!(status, 303, "{html}");
     let names: Vec<Option<String>> = takedown::entities::complaint_evidence::Entity::find()
         .all(&app.db)
         .await

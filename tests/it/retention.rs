@@ -68,7 +68,7 @@ async fn personal_data_stays_out_of_the_chain_and_is_erased_after_retention() {
         .send()
         .await
         .unwrap();
-    assert_eq!(resp.status(), 201);
+    assert_eq!(resp.status(), 303);
     let c = complaint::Entity::find()
         .filter(complaint::Column::ClaimantEmail.eq(EMAIL))
         .one(&app.db)

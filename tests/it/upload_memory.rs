@@ -107,7 +107,7 @@ async fn warm_up(client: &reqwest::Client, base: &str, pid: u32) -> u64 {
         .send()
         .await
         .unwrap();
-    assert_eq!(warm.status(), 201);
+    assert_eq!(warm.status(), 303);
     status_kib(pid, "VmRSS:")
 }
 
@@ -118,7 +118,7 @@ async fn twenty_10_mb_uploads_at_once_keep_server_memory_bounded() {
         return;
     };
     let pid = server.0.id();
-    let client = reqwest::Client::new();
+    let client = crate::common::filing::no_redirects();
     let baseline = warm_up(&client, &base, pid).await;
 
     let mut pdf = b"%PDF-1.4\n".to_vec();
@@ -144,7 +144,7 @@ async fn twenty_10_mb_uploads_at_once_keep_server_memory_bounded() {
         }));
     }
     for t in tasks {
-        assert_eq!(t.await.unwrap(), 201);
+        assert_eq!(t.await.unwrap(), 303);
     }
     let peak = status_kib(pid, "VmHWM:");
     let grew_mib = peak.saturating_sub(baseline) / 1024;
@@ -213,7 +213,7 @@ async fn twenty_50_mb_text_forms_at_once_are_cut_off_at_1_mb() {
         return;
     };
     let pid = server.0.id();
-    let client = reqwest::Client::new();
+    let client = crate::common::filing::no_redirects();
     let baseline = warm_up(&client, &base, pid).await;
 
     // Too much text is the form again, in its language, saying why: 413, answered from

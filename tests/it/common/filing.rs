@@ -72,3 +72,38 @@ pub fn run(cmd: &mut std::process::Command) -> (i32, String) {
         ),
     )
 }
+
+/// What a browser shows after posting the complaint form: a 303 is followed, with the
+/// receipt cookie it set, as a browser would. The status, and the final page.
+pub async fn as_browser(app: &TestApp, resp: reqwest::Response) -> (u16, String) {
+    let status = resp.status().as_u16();
+    if status != 303 {
+        return (status, resp.text().await.unwrap_or_default());
+    }
+    let location = resp.headers()["location"].to_str().unwrap().to_string();
+    let cookie = resp
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with("td_receipt="))
+        .map(|v| v.split(';').next().unwrap_or_default().to_string())
+        .unwrap_or_default();
+    let page = app
+        .client
+        .get(app.url(&location))
+        .header("cookie", cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), 200, "{location}");
+    (status, page.text().await.unwrap())
+}
+
+/// A client that shows redirects instead of following them.
+pub fn no_redirects() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+}
