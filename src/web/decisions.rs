@@ -149,7 +149,8 @@ async fn decide_form(
         reason: f.reason,
     };
     match decide(&state, id, &input, &user.0.member).await {
-        Ok(_) => Redirect::to(&format!("/staff/complaints/{id}")).into_response(),
+        // The page says what was done, from the status reached (never from input).
+        Ok(v) => Redirect::to(&format!("/staff/complaints/{id}?done={}", v.status)).into_response(),
         Err(e) => e.into_response(),
     }
 }

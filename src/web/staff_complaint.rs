@@ -4,7 +4,8 @@
 
 use askama::Template;
 use axum::body::Body;
-use axum::extract::rejection::PathRejection;
+use axum::extract::Query;
+use axum::extract::rejection::{PathRejection, QueryRejection};
 use axum::extract::{Path, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware;
@@ -85,7 +86,11 @@ struct ComplaintPage<'a> {
     csrf: &'a str,
     zone: String,
     c: &'a complaint::Model,
-    open: bool,
+    /// Open, and this reviewer may decide it; else `why_not` says why.
+    may_decide: bool,
+    why_not: Option<String>,
+    /// What was just done, after a decision's redirect.
+    done: Option<&'static str>,
     appeal: bool,
     overdue: bool,
     can_claim: bool,
@@ -239,11 +244,35 @@ fn timeline(d: &Dossier) -> Vec<(String, String, String, String)> {
         .collect()
 }
 
+#[derive(Deserialize, Default)]
+struct PageQuery {
+    done: Option<String>,
+}
+
+/// The success message for the status a decision reached.
+fn done_message(status: &str) -> Option<&'static str> {
+    Some(match status {
+        "upheld" => {
+            "Decision recorded: upheld. The targets are down; the claimant and the source are being told."
+        }
+        "rejected" => {
+            "Decision recorded: rejected. The claimant is being told why and how to appeal."
+        }
+        "needs_info" => "Question sent. The clock is paused until the claimant answers.",
+        _ => return None,
+    })
+}
+
 async fn page(
     State(state): State<AppState>,
     user: StaffUser,
     id: Result<Path<i64>, PathRejection>,
+    query: Result<Query<PageQuery>, QueryRejection>,
 ) -> AppResult<Response> {
+    let done = query
+        .ok()
+        .and_then(|Query(q)| q.done)
+        .and_then(|d| done_message(&d));
     let Path(id) = id.map_err(|_| AppError::NotFound)?;
     let d = dossier::load(&state.db, id)
         .await?
@@ -262,14 +291,28 @@ async fn page(
             .as_ref()
             .is_some_and(|a| a.status == crate::domain::article::ArticleStatus::Removed)
     });
+    let why_not = if !open {
+        None
+    } else if c.prior_decided_by.as_deref() == Some(me.actor().as_str()) {
+        Some("This is an appeal of your own decision: another reviewer must decide it.".to_string())
+    } else {
+        match c.assigned_reviewer.as_deref() {
+            Some(a) if me.role != Role::Admin && !a.eq_ignore_ascii_case(&me.email) => Some(
+                format!("{a} has claimed this complaint: only they, or an admin, may decide it."),
+            ),
+            _ => None,
+        }
+    };
     let body = ComplaintPage {
+        may_decide: open && why_not.is_none(),
+        why_not,
+        done,
         t: texts(Language::En),
         me: &me.email,
         role: me.role.as_str(),
         csrf: &user.0.csrf_token,
         zone: zone().to_string(),
         c,
-        open,
         appeal: c.appealed_at.is_some(),
         overdue: is_overdue(open, c.overdue, c.deadline_at, c.paused_at, now),
         can_claim: open

@@ -309,6 +309,50 @@ async fn a_complaint_filed_in_chinese_is_reviewed_and_upheld_in_a_browser() {
         .await
         .unwrap();
     assert!(decided.starts_with("upheld by staff:"), "{decided}");
+    let done = b
+        .find(Locator::Id("done"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(done.starts_with("Decision recorded: upheld"), "{done}");
+
+    // On a phone (390 px) the queue (with a complaint in it) and the complaint page
+    // fit the screen.
+    crate::common::filing::file_json(
+        &app,
+        &crate::common::filing::complaint_json(2, "li@harbour.example"),
+    )
+    .await;
+    let complaint_page = b.current_url().await.unwrap();
+    let shots = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target/screenshots");
+    std::fs::create_dir_all(&shots).unwrap();
+    for (width, height) in [(1280, 900), (390, 844)] {
+        b.set_window_size(width, height).await.unwrap();
+        for (name, url) in [
+            ("queue", app.url("/staff")),
+            ("complaint", complaint_page.to_string()),
+        ] {
+            b.goto(&url).await.unwrap();
+            let fits = b
+                .execute(
+                    "const w = document.documentElement.clientWidth; return [document.documentElement.scrollWidth, w, Array.from(document.querySelectorAll('body *')).filter(e => e.getBoundingClientRect().right > w + 1).slice(0, 8).map(e => e.tagName + '#' + e.id + '.' + e.className + ' ' + Math.round(e.getBoundingClientRect().right)).join(' | ')];",
+                    vec![],
+                )
+                .await
+                .unwrap();
+            let (scroll, client) = (fits[0].as_i64().unwrap(), fits[1].as_i64().unwrap());
+            let png = b.screenshot().await.unwrap();
+            std::fs::write(shots.join(format!("{name}-{width}.png")), png).unwrap();
+            assert!(
+                scroll <= client,
+                "{name} at {width} px: {scroll} px wide in a {client} px view: {}",
+                fits[2]
+            );
+        }
+    }
+    b.set_window_size(1280, 900).await.unwrap();
 
     // The public sees the 451 notice; the claimant's status page shows the decision.
     b.goto(&app.url(&format!("/removed/{article_id}")))
@@ -341,10 +385,11 @@ async fn a_complaint_filed_in_chinese_is_reviewed_and_upheld_in_a_browser() {
     assert!(reason.contains("SYND-2022-017"), "{reason}");
     b.close().await.unwrap();
 
-    assert_eq!(app.count("complaints").await, 1);
+    // The one filed in the browser, and the one filed to fill the phone's queue.
+    assert_eq!(app.count("complaints").await, 2);
     assert_eq!(app.count("complaint_evidence WHERE kind = 'file'").await, 1);
     assert_eq!(
-        app.count("complaint_targets WHERE article_id IS NOT NULL")
+        app.count("complaint_targets WHERE article_id IS NOT NULL AND complaint_id = 1")
             .await,
         1
     );

@@ -188,6 +188,19 @@ async fn errors_a_person_meets_are_pages_in_their_language() {
         .unwrap();
         session(app, &ann, "ann@news.example").await
     };
+    // Her page offers her no decision form, and says why.
+    let mine = ann
+        .get(app.url(&format!("/staff/complaints/{id}")))
+        .header("cookie", ann_cookie.as_str())
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(mine.contains("id=\"why-not-decide\""), "{mine}");
+    assert!(mine.contains("an appeal of your own decision"));
+    assert!(!mine.contains("id=\"decide\""));
     let resp = ann
         .post(app.url(&format!("/staff/complaints/{id}/decision")))
         .header("cookie", ann_cookie.as_str())

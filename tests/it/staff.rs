@@ -407,6 +407,15 @@ async fn a_reviewer_opens_a_complaint_from_the_queue_and_decides_it() {
         .await
         .unwrap();
     assert_eq!(resp.status(), 303);
+    // Back on the complaint's page, which says what was done.
+    let back = resp.headers()["location"].to_str().unwrap().to_string();
+    assert_eq!(back, format!("/staff/complaints/{id}?done=upheld"));
+    let done = page(back).await;
+    assert!(
+        done.contains("<p id=\"done\" class=\"done\" role=\"status\">Decision recorded: upheld."),
+        "{done}"
+    );
+    assert!(!done.contains("id=\"decide\""), "decided: no form");
     assert_eq!(app.count("complaints WHERE status = 'upheld'").await, 1);
     let actor = "staff:%";
     assert_eq!(
