@@ -18,6 +18,7 @@ mod m20261202_000013_login_guard;
 mod m20261202_000014_staff_notice_limit;
 mod m20261202_000015_staff_tokens;
 mod m20261202_000016_sealed_tracking_codes;
+mod m20261202_000017_archive_order;
 
 pub struct Migrator;
 
@@ -41,6 +42,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000014_staff_notice_limit::Migration),
             Box::new(m20261202_000015_staff_tokens::Migration),
             Box::new(m20261202_000016_sealed_tracking_codes::Migration),
+            Box::new(m20261202_000017_archive_order::Migration),
         ]
     }
 }

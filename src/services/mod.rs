@@ -2,6 +2,7 @@
 //! audit event commit together.
 
 pub mod appeals;
+pub mod archive;
 pub mod articles;
 pub mod backup;
 pub mod breaches;

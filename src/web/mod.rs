@@ -29,6 +29,7 @@ pub mod staff_auth;
 pub mod staff_complaint;
 pub mod staff_outbox;
 pub mod staff_password;
+pub mod staff_search;
 
 use std::sync::Arc;
 
@@ -153,6 +154,7 @@ pub fn router(state: AppState) -> Router {
         .merge(staff_auth::routes())
         .merge(staff::routes())
         .merge(staff_password::routes())
+        .merge(staff_search::routes())
         .merge(staff_complaint::routes())
         .merge(staff_outbox::routes())
         .merge(report::routes())

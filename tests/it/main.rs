@@ -4,6 +4,7 @@
 
 mod common;
 
+mod archive;
 mod articles;
 mod audit;
 mod backup;
