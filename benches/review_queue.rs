@@ -4,7 +4,7 @@
 //!
 //! Seeds 10,000 open complaints on SQLite (deadlines spread over a day, a quarter of
 //! them assigned), signs a reviewer in, and times `GET /staff` through HTTP: the first
-//! page, a deep page, and the unassigned filter; and `/staff/search`, the archive, on
+//! page, the page after the 7,500th (a keyset cursor), and the unassigned filter; and `/staff/search`, the archive, on
 //! its first page and after the 7,500th newest complaint; 4 clients at a time.
 
 use std::sync::Arc;
@@ -127,14 +127,30 @@ async fn main() {
         .expect("cursor")
         .expect("row");
     let cursor = takedown::services::archive::Cursor {
-        received_at: deep.try_get("", "received_at").expect("received_at"),
+        at: deep.try_get("", "received_at").expect("received_at"),
         id: deep.try_get("", "id").expect("id"),
     }
     .to_param();
     let archive_deep = format!("/staff/search?after={cursor}");
+    let deep = db
+        .query_one_raw(Statement::from_string(
+            db.get_database_backend(),
+            "SELECT id, deadline_at FROM complaints ORDER BY deadline_at, id LIMIT 1 OFFSET 7499",
+        ))
+        .await
+        .expect("cursor")
+        .expect("row");
+    let queue_deep = format!(
+        "/staff?after={}",
+        takedown::services::archive::Cursor {
+            at: deep.try_get("", "deadline_at").expect("deadline_at"),
+            id: deep.try_get("", "id").expect("id"),
+        }
+        .to_param()
+    );
     for (label, path) in [
-        ("first page", "/staff"),
-        ("page 150", "/staff?page=150"),
+        ("queue, first", "/staff"),
+        ("queue, after 7,500", queue_deep.as_str()),
         ("unassigned", "/staff?assigned=unassigned"),
         ("archive, first", "/staff/search"),
         ("archive, after 7,500", archive_deep.as_str()),

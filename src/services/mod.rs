@@ -17,6 +17,7 @@ pub mod holds;
 pub mod import;
 pub mod info_requests;
 pub mod intake_queue;
+pub mod keyset;
 pub mod login_guard;
 pub mod matching;
 pub mod operations;

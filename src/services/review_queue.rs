@@ -15,6 +15,7 @@ use crate::domain::complaint::ComplaintStatus;
 use crate::domain::validate::truncate_micros;
 use crate::entities::complaint;
 use crate::services::error::Conflict;
+use crate::services::keyset::Cursor;
 use crate::services::staff::{self, Role, StaffMember};
 
 pub const PAGE_SIZE: u64 = 50;
@@ -137,14 +138,26 @@ pub async fn stage_counts(
     })
 }
 
-/// One page of the queue and how many complaints match in all.
+/// One page of the queue, earliest deadline first, starting after `after`; how many
+/// complaints match in all; and where the next page starts, if there is one.
 pub async fn page(
     db: &DatabaseConnection,
     filter: &QueueFilter,
-    page: u64,
-) -> ServiceResult<(Vec<QueueItem>, u64)> {
-    let q = filtered(db, filter);
+    after: Option<Cursor>,
+) -> ServiceResult<(Vec<QueueItem>, u64, Option<Cursor>)> {
+    let mut q = filtered(db, filter);
     let total = q.clone().count(db).await?;
+    if let Some(a) = after {
+        q = q.filter(
+            Condition::any()
+                .add(complaint::Column::DeadlineAt.gt(a.at))
+                .add(
+                    Condition::all()
+                        .add(complaint::Column::DeadlineAt.eq(a.at))
+                        .add(complaint::Column::Id.gt(a.id)),
+                ),
+        );
+    }
     let rows = q
         .select_only()
         .columns([
@@ -161,12 +174,21 @@ pub async fn page(
         ])
         .order_by_asc(complaint::Column::DeadlineAt)
         .order_by_asc(complaint::Column::Id)
-        .offset(page * PAGE_SIZE)
-        .limit(PAGE_SIZE)
+        .limit(PAGE_SIZE + 1)
         .into_model::<QueueItem>()
         .all(db)
         .await?;
-    Ok((rows, total))
+    let mut rows = rows;
+    let next = if rows.len() as u64 > PAGE_SIZE {
+        rows.truncate(PAGE_SIZE as usize);
+        rows.last().map(|r| Cursor {
+            at: r.deadline_at,
+            id: r.id,
+        })
+    } else {
+        None
+    };
+    Ok((rows, total, next))
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

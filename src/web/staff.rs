@@ -16,7 +16,8 @@ use crate::domain::deadline::{AMBER_SHARE, Urgency, is_overdue};
 use crate::domain::display_time::{display, time_left_words};
 use crate::error::{AppError, AppResult};
 use crate::services::holds;
-use crate::services::review_queue::{self, Assigned, Claimed, PAGE_SIZE, QueueFilter};
+use crate::services::keyset::Cursor;
+use crate::services::review_queue::{self, Assigned, Claimed, QueueFilter};
 use crate::services::staff::Role;
 use crate::web::AppState;
 use crate::web::RouteList;
@@ -61,9 +62,8 @@ struct QueuePage<'a> {
     due_soon: bool,
     stages: review_queue::StageCounts,
     total: u64,
-    first: u64,
-    last: u64,
-    prev: Option<String>,
+    shown: usize,
+    first_page: Option<String>,
     next: Option<String>,
 }
 
@@ -74,7 +74,8 @@ struct QueueQuery {
     outlet: Option<String>,
     /// `soon`: only running clocks under a quarter of their window, and overdue ones.
     due: Option<String>,
-    page: Option<u64>,
+    /// Where the page starts (a keyset cursor); none: the earliest deadlines.
+    after: Option<String>,
 }
 
 async fn queue(
@@ -107,8 +108,16 @@ async fn queue(
     if due_soon {
         filter.due_by = Some(Urgency::due_by(AMBER_SHARE, window, now));
     }
-    let page = q.page.unwrap_or(0).min(1_000_000);
-    let (complaints, total) = review_queue::page(&state.db, &filter, page).await?;
+    let after = match q.after.as_deref().filter(|a| !a.is_empty()) {
+        Some(a) => Some(Cursor::parse(a).ok_or_else(|| {
+            AppError::field(
+                "after",
+                "is not a page link this queue made; start from its first page",
+            )
+        })?),
+        None => None,
+    };
+    let (complaints, total, next) = review_queue::page(&state.db, &filter, after).await?;
     let ids: Vec<i64> = complaints.iter().map(|c| c.id).collect();
     // The marker says what is true: the complaint has a hold standing.
     let holding = holds::complaints_holding(&state.db, &ids).await?;
@@ -134,7 +143,7 @@ async fn queue(
             status: c.status,
         })
         .collect();
-    let link = |p: u64| {
+    let link = |after: Option<Cursor>| {
         let mut u = url::form_urlencoded::Serializer::new(String::new());
         if let Some(s) = &q.status {
             u.append_pair("status", s);
@@ -148,26 +157,26 @@ async fn queue(
         if due_soon {
             u.append_pair("due", "soon");
         }
-        u.append_pair("page", &p.to_string());
+        if let Some(a) = after {
+            u.append_pair("after", &a.to_param());
+        }
         format!("/staff?{}", u.finish())
     };
-    let first = page * PAGE_SIZE + 1;
-    let last = page * PAGE_SIZE + rows.len() as u64;
+    let shown = rows.len();
     let body = QueuePage {
         t: texts(Language::En),
         me: &me.email,
         role: me.role.as_str(),
         csrf: &user.0.csrf_token,
-        prev: (page > 0).then(|| link(page - 1)),
-        next: (last < total).then(|| link(page + 1)),
+        first_page: after.map(|_| link(None)),
+        next: next.map(|n| link(Some(n))),
         rows,
         zone: crate::domain::display_time::zone().to_string(),
         outlet: filter.outlet.clone().unwrap_or_default(),
         due_soon,
         stages,
         total,
-        first,
-        last,
+        shown,
     };
     Ok(render(StatusCode::OK, &body))
 }

@@ -7,9 +7,9 @@ use crate::common::story::Story;
 use serde_json::json;
 use takedown::services::staff::Role;
 
-/// The complaint ids listed on a search page, in order.
+/// The complaint ids listed on a search or queue page (its rows' `data-id`), in order.
 fn ids(html: &str) -> Vec<i64> {
-    html.match_indices("<tr data-id=\"")
+    html.match_indices(" data-id=\"")
         .map(|(i, m)| {
             let rest = &html[i + m.len()..];
             rest[..rest.find('"').unwrap()].parse().unwrap()
@@ -143,13 +143,27 @@ async fn keyset_pages_list_every_complaint_once_even_received_in_the_same_instan
     add(app, "desk@news.example", Role::Reviewer).await;
     let browser = client();
     let (cookie, _) = session(app, &browser, "desk@news.example").await;
-    let mut url = "/staff/search".to_string();
+    filed.sort();
+    let (seen, pages) = walk(app, &browser, &cookie, "/staff/search").await;
+    assert_eq!(pages, 2);
+    assert_eq!(seen, filed, "each complaint once");
+}
+
+/// Follows a listing's "next page" links from `start`; every id listed, sorted, and
+/// how many pages there were. Fails on an id listed twice.
+async fn walk(
+    app: &crate::common::TestApp,
+    browser: &reqwest::Client,
+    cookie: &str,
+    start: &str,
+) -> (Vec<i64>, usize) {
+    let mut url = start.to_string();
     let mut seen = Vec::new();
     let mut pages = 0;
     loop {
         let html = browser
             .get(app.url(&url))
-            .header("cookie", cookie.as_str())
+            .header("cookie", cookie)
             .send()
             .await
             .unwrap()
@@ -157,6 +171,12 @@ async fn keyset_pages_list_every_complaint_once_even_received_in_the_same_instan
             .await
             .unwrap();
         pages += 1;
+        if pages > 1 {
+            assert!(
+                html.contains("id=\"first-page\""),
+                "a way back to the first page"
+            );
+        }
         seen.extend(ids(&html));
         let Some(i) = html.find("id=\"next-page\"") else {
             break;
@@ -166,11 +186,45 @@ async fn keyset_pages_list_every_complaint_once_even_received_in_the_same_instan
         url = href[start..href[start..].find('"').unwrap() + start].replace("&amp;", "&");
         assert!(pages < 5, "the pages end");
     }
+    let n = seen.len();
+    seen.sort();
+    seen.dedup();
+    assert_eq!(seen.len(), n, "none twice");
+    (seen, pages)
+}
+
+#[tokio::test]
+async fn the_queue_pages_by_deadline_with_each_open_complaint_once() {
+    use sea_orm::ConnectionTrait;
+    let s = Story::new().await;
+    let app = &s.app;
+    s.article(1, json!({})).await;
+    let mut open = Vec::new();
+    for n in 0..56 {
+        let (id, _, _) = file_json(app, &complaint_json(1, &format!("q{n}@mail.example"))).await;
+        open.push(id);
+    }
+    // A decided one is not in the queue; twenty open ones share one deadline.
+    s.decide(&s.alice, open.pop().unwrap(), "reject", "转载已获授权。")
+        .await;
+    app.db
+        .execute_unprepared(
+            "UPDATE complaints SET deadline_at = (SELECT MAX(deadline_at) FROM complaints) WHERE id BETWEEN 10 AND 29",
+        )
+        .await
+        .unwrap();
+    add(app, "desk@news.example", Role::Reviewer).await;
+    let browser = client();
+    let (cookie, _) = session(app, &browser, "desk@news.example").await;
+    let (seen, pages) = walk(app, &browser, &cookie, "/staff").await;
     assert_eq!(pages, 2);
-    let mut sorted = seen.clone();
-    sorted.sort();
-    sorted.dedup();
-    assert_eq!(sorted.len(), seen.len(), "none twice");
-    filed.sort();
-    assert_eq!(sorted, filed, "none missed");
+    open.sort();
+    assert_eq!(seen, open);
+    let bad = browser
+        .get(app.url("/staff?after=nonsense"))
+        .header("cookie", cookie.as_str())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(bad.status(), 422);
 }
