@@ -98,6 +98,24 @@ struct FormPage<'a> {
     t: &'a Texts,
     f: &'a FormState,
     deadline: String,
+    /// What a URL on this site looks like, for the targets' hint.
+    example_url: String,
+}
+
+/// A made-up article URL on this site: on its first configured host, else on ours.
+fn example_url(state: &AppState) -> String {
+    let host = state
+        .site_hosts
+        .configured()
+        .first()
+        .cloned()
+        .or_else(|| {
+            url::Url::parse(&state.config.public_base_url)
+                .ok()
+                .and_then(|u| u.host_str().map(str::to_string))
+        })
+        .unwrap_or_else(|| "news.example".into());
+    format!("https://{host}/2026/12/01/harbour-ferry-pier.html")
 }
 
 #[derive(Template)]
@@ -177,6 +195,7 @@ fn form_page(state: &AppState, lang: Language, f: &FormState, status: StatusCode
             t,
             f,
             deadline: duration_text(t, state.config.deadline),
+            example_url: example_url(state),
         },
     )
 }

@@ -144,15 +144,17 @@ struct FormPage<'a> {
     article_id: i64,
     complaint_id: i64,
     url: &'a str,
-    wait: String,
+    /// How long the claimant has to report legal action, in each language.
+    wait_zh: String,
+    wait_en: String,
     f: Shown<'a>,
     errors: &'a FieldErrors,
 }
 
-fn wait_words(w: &Wait) -> String {
+fn wait_words(w: &Wait) -> (String, String) {
     match w {
-        Wait::BusinessDays(n) => format!("{n} business days / {n} 个工作日"),
-        Wait::Fixed(d) => span_words(d.as_secs()),
+        Wait::BusinessDays(n) => (format!("{n} 个工作日"), format!("{n} business days")),
+        Wait::Fixed(d) => (span_words(d.as_secs()), span_words(d.as_secs())),
     }
 }
 
@@ -183,6 +185,7 @@ async fn form_page(
     } else {
         f.removed_url.as_str()
     };
+    let (wait_zh, wait_en) = wait_words(&state.config.counter_notice_wait);
     render(
         status,
         &FormPage {
@@ -190,7 +193,8 @@ async fn form_page(
             article_id: a.id,
             complaint_id: c.id,
             url: &a.url,
-            wait: wait_words(&state.config.counter_notice_wait),
+            wait_zh,
+            wait_en,
             f: Shown {
                 name: &f.name,
                 address: &f.address,

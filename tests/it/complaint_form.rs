@@ -81,6 +81,13 @@ async fn the_form_speaks_both_languages_and_states_the_policy() {
     assert!(en.contains("within <strong>24 hours</strong> of receiving a complete complaint"));
     assert!(en.contains("name=\"submission_id\" value=\""));
     assert!(!en.contains("<script"), "the form needs no JavaScript");
+    // Who sees what, the cost of a false notice, and what a URL on this site looks like.
+    assert!(en.contains("id=\"shared-note\"") && en.contains("shared with the source"));
+    assert!(en.contains("17 U.S.C. § 512(f)") && en.contains("art. 1195"));
+    assert!(
+        en.contains("<code id=\"example-url\">https://news.example/"),
+        "{en}"
+    );
 
     let zh = app
         .client
@@ -92,6 +99,7 @@ async fn the_form_speaks_both_languages_and_states_the_policy() {
         .await
         .unwrap();
     assert!(zh.contains("<html lang=\"zh\">") && zh.contains("24 小时") && zh.contains("提交投诉"));
+    assert!(zh.contains("第一千一百九十五条") && zh.contains("转交被转载文章的来源方"));
     let negotiated = app
         .client
         .get(app.url("/complaints/new"))

@@ -964,7 +964,12 @@ async fn reported_legal_action_keeps_the_content_down() {
         .await
         .unwrap();
     assert_eq!(form.status(), 200);
-    assert!(form.text().await.unwrap().contains(TARGET));
+    let page = form.text().await.unwrap();
+    assert!(page.contains(TARGET));
+    // Each sentence says the wait in its own language.
+    assert!(page.contains("除非投诉人在 10 个工作日内告知"), "{page}");
+    assert!(page.contains("the content returns after 10 business days unless"));
+    assert!(!page.contains("business days / "));
     let resp = client()
         .post(app.url("/counter-notices"))
         .form(&[
