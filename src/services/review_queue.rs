@@ -1,7 +1,7 @@
 //! The review queue: open complaints in deadline order, paged, and claiming them.
 
 use crate::services::error::{ServiceError, ServiceResult};
-use sea_orm::sea_query::Expr;
+use sea_orm::sea_query::{Expr, Func};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, DatabaseConnection, DbBackend, EntityTrait,
     FromQueryResult, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set,
@@ -116,7 +116,6 @@ pub async fn stage_counts(
     now: OffsetDateTime,
 ) -> ServiceResult<StageCounts> {
     use crate::domain::deadline::{AMBER_SHARE, RED_SHARE, Urgency};
-    let q = filtered(db, filter);
     let running_by = |share: f64| {
         Condition::all()
             .add(complaint::Column::Overdue.eq(false))
@@ -124,17 +123,27 @@ pub async fn stage_counts(
             .add(complaint::Column::DeadlineAt.gt(now))
             .add(complaint::Column::DeadlineAt.lt(Urgency::due_by(share, window, now)))
     };
-    let red = q.clone().filter(running_by(RED_SHARE)).count(db).await?;
-    let under_a_quarter = q.clone().filter(running_by(AMBER_SHARE)).count(db).await?;
+    let paused = Condition::all()
+        .add(complaint::Column::Overdue.eq(false))
+        .add(complaint::Column::PausedAt.is_not_null());
+    // One pass over the filtered complaints counts every stage.
+    let share = |cond: Condition| Func::sum(Expr::case(cond, 1i32).finally(0i32));
+    let (overdue, red, under_a_quarter, paused) = filtered(db, filter)
+        .select_only()
+        .expr_as(share(overdue_at(now)), "overdue")
+        .expr_as(share(running_by(RED_SHARE)), "red")
+        .expr_as(share(running_by(AMBER_SHARE)), "under_a_quarter")
+        .expr_as(share(paused), "paused")
+        .into_tuple::<(Option<i64>, Option<i64>, Option<i64>, Option<i64>)>()
+        .one(db)
+        .await?
+        .unwrap_or_default();
+    let n = |v: Option<i64>| v.unwrap_or(0).max(0) as u64;
     Ok(StageCounts {
-        overdue: q.clone().filter(overdue_at(now)).count(db).await?,
-        red,
-        amber: under_a_quarter.saturating_sub(red),
-        paused: q
-            .filter(complaint::Column::Overdue.eq(false))
-            .filter(complaint::Column::PausedAt.is_not_null())
-            .count(db)
-            .await?,
+        overdue: n(overdue),
+        red: n(red),
+        amber: n(under_a_quarter).saturating_sub(n(red)),
+        paused: n(paused),
     })
 }
 
