@@ -30,6 +30,7 @@ pub mod staff_complaint;
 pub mod staff_outbox;
 pub mod staff_password;
 pub mod staff_search;
+pub mod timeline;
 
 use std::sync::Arc;
 

@@ -108,8 +108,9 @@ struct ComplaintPage<'a> {
     counter_notices: Vec<(counter_notice::Model, String)>,
     emails: Vec<EmailRow>,
     pauses: Vec<PauseRow>,
-    /// (when, who, action, details)
-    timeline: Vec<(String, String, String, String)>,
+    timeline: Vec<crate::web::timeline::Entry>,
+    /// Who decided, by address.
+    decided_by: Option<String>,
 }
 
 /// One pause of a round's clock, as the page shows it.
@@ -229,21 +230,6 @@ fn email_rows(d: &Dossier) -> Vec<EmailRow> {
         .collect()
 }
 
-/// The audit events about the complaint: when, who, what, details.
-fn timeline(d: &Dossier) -> Vec<(String, String, String, String)> {
-    d.timeline
-        .iter()
-        .map(|e| {
-            (
-                display(e.occurred_at),
-                e.actor.clone(),
-                e.action.clone(),
-                e.details.clone(),
-            )
-        })
-        .collect()
-}
-
 #[derive(Deserialize, Default)]
 struct PageQuery {
     done: Option<String>,
@@ -291,6 +277,8 @@ async fn page(
             .as_ref()
             .is_some_and(|a| a.status == crate::domain::article::ArticleStatus::Removed)
     });
+    // Staff appear in the record by id; the page names them by address.
+    let staff = crate::services::archive::staff_names(&state.db).await?;
     let why_not = if !open {
         None
     } else if c.prior_decided_by.as_deref() == Some(me.actor().as_str()) {
@@ -345,7 +333,11 @@ async fn page(
             .collect(),
         emails: email_rows(&d),
         pauses: pause_rows(&d, now),
-        timeline: timeline(&d),
+        timeline: crate::web::timeline::entries(&d.timeline, &staff),
+        decided_by: c
+            .decided_by
+            .as_ref()
+            .map(|a| staff.get(a).unwrap_or(a).clone()),
     };
     Ok(render(StatusCode::OK, &body))
 }

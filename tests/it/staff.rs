@@ -416,6 +416,19 @@ async fn a_reviewer_opens_a_complaint_from_the_queue_and_decides_it() {
         "{done}"
     );
     assert!(!done.contains("id=\"decide\""), "decided: no form");
+    // The timeline reads as sentences, naming the reviewer by address, with the reasons.
+    assert!(
+        done.contains(
+            "<td>ana@news.example</td><td>Decided: upheld. 0 article(s) taken down, 0 put back."
+        ),
+        "its target is no recorded article: {done}"
+    );
+    assert!(done.contains(
+        "<blockquote class=\"pre\">Copied word for word without a licence.</blockquote>"
+    ));
+    assert!(done.contains("<td>the claimant</td>") || done.contains("Received through the"));
+    assert!(done.contains("<summary>raw event</summary>"));
+    assert!(!done.contains("by staff:"), "staff by address, not by id");
     assert_eq!(app.count("complaints WHERE status = 'upheld'").await, 1);
     let actor = "staff:%";
     assert_eq!(
