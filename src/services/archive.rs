@@ -12,6 +12,7 @@ use time::OffsetDateTime;
 
 use crate::domain::complaint::ComplaintStatus;
 use crate::entities::{article_revision, complaint, complaint_target, staff};
+use crate::services::keyset;
 pub use crate::services::keyset::Cursor;
 use crate::services::tracking_codes::lookup_hash;
 
@@ -195,15 +196,12 @@ pub async fn search(
 ) -> Result<(Vec<Found>, Option<Cursor>), DbErr> {
     let mut q = complaint::Entity::find().filter(conditions(db, s).await?);
     if let Some(a) = after {
-        q = q.filter(
-            Condition::any()
-                .add(complaint::Column::ReceivedAt.lt(a.at))
-                .add(
-                    Condition::all()
-                        .add(complaint::Column::ReceivedAt.eq(a.at))
-                        .add(complaint::Column::Id.lt(a.id)),
-                ),
-        );
+        q = q.filter(keyset::past(
+            complaint::Column::ReceivedAt,
+            complaint::Column::Id,
+            a,
+            false,
+        ));
     }
     let mut rows = q
         .select_only()
@@ -224,14 +222,11 @@ pub async fn search(
         .into_model::<Found>()
         .all(db)
         .await?;
-    let next = (rows.len() as u64 > PAGE_SIZE).then(|| {
-        rows.truncate(PAGE_SIZE as usize);
-        rows.last().map(|r| Cursor {
-            at: r.received_at,
-            id: r.id,
-        })
+    let next = keyset::cut(&mut rows, PAGE_SIZE, |r| Cursor {
+        at: r.received_at,
+        id: r.id,
     });
-    Ok((rows, next.flatten()))
+    Ok((rows, next))
 }
 
 /// The source outlets on record, for the search form's suggestions.

@@ -27,6 +27,34 @@ impl Cursor {
     }
 }
 
+/// Rows strictly past `c` in the order of (`at`, `id`): later ones when the listing
+/// ascends, earlier ones when it descends.
+pub fn past<A, I>(at: A, id: I, c: Cursor, ascending: bool) -> sea_orm::Condition
+where
+    A: sea_orm::ColumnTrait,
+    I: sea_orm::ColumnTrait,
+{
+    use sea_orm::Condition;
+    let (beyond_at, beyond_id) = if ascending {
+        (at.gt(c.at), id.gt(c.id))
+    } else {
+        (at.lt(c.at), id.lt(c.id))
+    };
+    Condition::any()
+        .add(beyond_at)
+        .add(Condition::all().add(at.eq(c.at)).add(beyond_id))
+}
+
+/// Cuts a page fetched `size + 1` long back to `size`; the next page's cursor (its
+/// last row's key) when there was more.
+pub fn cut<T>(rows: &mut Vec<T>, size: u64, key: impl Fn(&T) -> Cursor) -> Option<Cursor> {
+    if rows.len() as u64 <= size {
+        return None;
+    }
+    rows.truncate(size as usize);
+    rows.last().map(key)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -15,7 +15,7 @@ use crate::domain::complaint::ComplaintStatus;
 use crate::domain::validate::truncate_micros;
 use crate::entities::complaint;
 use crate::services::error::Conflict;
-use crate::services::keyset::Cursor;
+use crate::services::keyset::{self, Cursor};
 use crate::services::staff::{self, Role, StaffMember};
 
 pub const PAGE_SIZE: u64 = 50;
@@ -157,17 +157,14 @@ pub async fn page(
     let mut q = filtered(db, filter);
     let total = q.clone().count(db).await?;
     if let Some(a) = after {
-        q = q.filter(
-            Condition::any()
-                .add(complaint::Column::DeadlineAt.gt(a.at))
-                .add(
-                    Condition::all()
-                        .add(complaint::Column::DeadlineAt.eq(a.at))
-                        .add(complaint::Column::Id.gt(a.id)),
-                ),
-        );
+        q = q.filter(keyset::past(
+            complaint::Column::DeadlineAt,
+            complaint::Column::Id,
+            a,
+            true,
+        ));
     }
-    let rows = q
+    let mut rows = q
         .select_only()
         .columns([
             complaint::Column::Id,
@@ -187,16 +184,10 @@ pub async fn page(
         .into_model::<QueueItem>()
         .all(db)
         .await?;
-    let mut rows = rows;
-    let next = if rows.len() as u64 > PAGE_SIZE {
-        rows.truncate(PAGE_SIZE as usize);
-        rows.last().map(|r| Cursor {
-            at: r.deadline_at,
-            id: r.id,
-        })
-    } else {
-        None
-    };
+    let next = keyset::cut(&mut rows, PAGE_SIZE, |r| Cursor {
+        at: r.deadline_at,
+        id: r.id,
+    });
     Ok((rows, total, next))
 }
 
