@@ -4,7 +4,7 @@ use crate::services::error::{ServiceError, ServiceResult};
 use sea_orm::sea_query::{Expr, Func};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, DatabaseConnection, DbBackend, EntityTrait,
-    FromQueryResult, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set,
+    FromQueryResult, QueryFilter, QueryOrder, QuerySelect, Set,
 };
 use serde_json::json;
 use time::OffsetDateTime;
@@ -60,6 +60,15 @@ pub struct StageCounts {
     pub red: u64,
     pub amber: u64,
     pub paused: u64,
+    /// Every complaint the filter selects, at any stage.
+    pub all: u64,
+}
+
+impl StageCounts {
+    /// How many are due soon: overdue, or under a quarter of the window left.
+    pub fn due_soon(&self) -> u64 {
+        self.overdue + self.red + self.amber
+    }
 }
 
 /// The complaints the filter selects, in no order yet.
@@ -100,7 +109,7 @@ fn filtered(db: &DatabaseConnection, filter: &QueueFilter) -> sea_orm::Select<co
                 .add(
                     Condition::all()
                         .add(complaint::Column::PausedAt.is_null())
-                        .add(complaint::Column::DeadlineAt.lte(by)),
+                        .add(complaint::Column::DeadlineAt.lt(by)),
                 ),
         );
     }
@@ -128,13 +137,23 @@ pub async fn stage_counts(
         .add(complaint::Column::PausedAt.is_not_null());
     // One pass over the filtered complaints counts every stage.
     let share = |cond: Condition| Func::sum(Expr::case(cond, 1i32).finally(0i32));
-    let (overdue, red, under_a_quarter, paused) = filtered(db, filter)
+    let (overdue, red, under_a_quarter, paused, all) = filtered(db, filter)
         .select_only()
         .expr_as(share(overdue_at(now)), "overdue")
         .expr_as(share(running_by(RED_SHARE)), "red")
         .expr_as(share(running_by(AMBER_SHARE)), "under_a_quarter")
         .expr_as(share(paused), "paused")
-        .into_tuple::<(Option<i64>, Option<i64>, Option<i64>, Option<i64>)>()
+        .expr_as(
+            Func::count(Expr::col((complaint::Entity, complaint::Column::Id))),
+            "all",
+        )
+        .into_tuple::<(
+            Option<i64>,
+            Option<i64>,
+            Option<i64>,
+            Option<i64>,
+            Option<i64>,
+        )>()
         .one(db)
         .await?
         .unwrap_or_default();
@@ -144,18 +163,18 @@ pub async fn stage_counts(
         red: n(red),
         amber: n(under_a_quarter).saturating_sub(n(red)),
         paused: n(paused),
+        all: n(all),
     })
 }
 
-/// One page of the queue, earliest deadline first, starting after `after`; how many
-/// complaints match in all; and where the next page starts, if there is one.
+/// One page of the queue, earliest deadline first, starting after `after`, and where
+/// the next page starts, if there is one. (`stage_counts` says how many match.)
 pub async fn page(
     db: &DatabaseConnection,
     filter: &QueueFilter,
     after: Option<Cursor>,
-) -> ServiceResult<(Vec<QueueItem>, u64, Option<Cursor>)> {
+) -> ServiceResult<(Vec<QueueItem>, Option<Cursor>)> {
     let mut q = filtered(db, filter);
-    let total = q.clone().count(db).await?;
     if let Some(a) = after {
         q = q.filter(keyset::past(
             complaint::Column::DeadlineAt,
@@ -188,7 +207,7 @@ pub async fn page(
         at: r.deadline_at,
         id: r.id,
     });
-    Ok((rows, total, next))
+    Ok((rows, next))
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

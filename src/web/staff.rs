@@ -117,7 +117,13 @@ async fn queue(
         })?),
         None => None,
     };
-    let (complaints, total, next) = review_queue::page(&state.db, &filter, after).await?;
+    let (complaints, next) = review_queue::page(&state.db, &filter, after).await?;
+    // The stages were counted in the same pass as the total.
+    let total = if due_soon {
+        stages.due_soon()
+    } else {
+        stages.all
+    };
     let ids: Vec<i64> = complaints.iter().map(|c| c.id).collect();
     // The marker says what is true: the complaint has a hold standing.
     let holding = holds::complaints_holding(&state.db, &ids).await?;

@@ -769,6 +769,8 @@ async fn the_queue_shows_how_near_each_deadline_is_and_filters_those_due_soon() 
         let due = matches!(stage, "amber" | "red" | "overdue");
         assert_eq!(queue_row(&soon, *id).is_some(), due, "{title}");
     }
-    // The counts stay those of the whole queue.
+    // The counts stay those of the whole queue; the total is what the filter shows.
     assert!(soon.contains("data-stage=\"paused\">1 "));
+    assert!(soon.contains("3 open; 3 on this page"), "{soon}");
+    assert!(html.contains("6 open; 6 on this page"), "{html}");
 }
