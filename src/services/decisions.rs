@@ -82,8 +82,7 @@ pub async fn decide(
     if !c.status.is_open() {
         return Err(Conflict::AlreadyDecided.into());
     }
-    // Accounts are compared: a token acts as its staff account.
-    if c.prior_decided_by.as_deref() == Some(actor.as_str()) {
+    if review_queue::decided_first_by(&c, by) {
         return Err(Conflict::DifferentReviewerRequired.into());
     }
     review_queue::check_may_decide(&txn, &c, by, now).await?;

@@ -280,6 +280,19 @@ async fn staff_ref(txn: &impl sea_orm::ConnectionTrait, email: &str) -> ServiceR
     })
 }
 
+/// Whether `c` is the appeal of `by`'s own first decision, which another reviewer
+/// must decide. Accounts are compared: a token acts as its staff account.
+pub fn decided_first_by(c: &complaint::Model, by: &StaffMember) -> bool {
+    c.prior_decided_by.as_deref() == Some(by.actor().as_str())
+}
+
+/// Who has claimed `c`, when it is someone other than `by` (an admin may still decide).
+pub fn claimed_by_other<'c>(c: &'c complaint::Model, by: &StaffMember) -> Option<&'c str> {
+    c.assigned_reviewer
+        .as_deref()
+        .filter(|a| !a.eq_ignore_ascii_case(&by.email))
+}
+
 /// Whether `by` may decide (or question the claimant on) complaint `c`: anyone when
 /// it is unclaimed, its assignee, or an admin, whose override is audited.
 pub async fn check_may_decide(
@@ -288,12 +301,9 @@ pub async fn check_may_decide(
     by: &StaffMember,
     now: OffsetDateTime,
 ) -> ServiceResult<()> {
-    let Some(assigned) = &c.assigned_reviewer else {
+    let Some(assigned) = claimed_by_other(c, by) else {
         return Ok(());
     };
-    if assigned.eq_ignore_ascii_case(&by.email) {
-        return Ok(());
-    }
     if by.role != Role::Admin {
         return Err(Conflict::ClaimedByAnother.into());
     }

@@ -281,15 +281,14 @@ async fn page(
     let staff = crate::services::archive::staff_names(&state.db).await?;
     let why_not = if !open {
         None
-    } else if c.prior_decided_by.as_deref() == Some(me.actor().as_str()) {
+    } else if crate::services::review_queue::decided_first_by(c, me) {
         Some("This is an appeal of your own decision: another reviewer must decide it.".to_string())
     } else {
-        match c.assigned_reviewer.as_deref() {
-            Some(a) if me.role != Role::Admin && !a.eq_ignore_ascii_case(&me.email) => Some(
-                format!("{a} has claimed this complaint: only they, or an admin, may decide it."),
-            ),
-            _ => None,
-        }
+        crate::services::review_queue::claimed_by_other(c, me)
+            .filter(|_| me.role != Role::Admin)
+            .map(|a| {
+                format!("{a} has claimed this complaint: only they, or an admin, may decide it.")
+            })
     };
     let body = ComplaintPage {
         may_decide: open && why_not.is_none(),
