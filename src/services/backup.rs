@@ -181,16 +181,8 @@ fn restore_key(from: &Path, key_file: &Path) -> Result<()> {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
         Err(e) => return Err(e).with_context(|| format!("reading {}", key_file.display())),
     }
-    if let Some(parent) = key_file.parent().filter(|p| !p.as_os_str().is_empty()) {
-        std::fs::create_dir_all(parent)?;
-    }
-    write_synced(key_file, &key)?;
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(key_file, std::fs::Permissions::from_mode(0o600))?;
-    }
-    Ok(())
+    crate::services::tracking_codes::write_key_file(key_file, &key)
+        .with_context(|| format!("writing TRACKING_KEY_FILE {}", key_file.display()))
 }
 
 /// Opens a copy read-only, as it is: no journal-mode change, no WAL files beside it.

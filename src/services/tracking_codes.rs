@@ -280,25 +280,29 @@ fn read(path: &Path) -> anyhow::Result<Option<CodeKey>> {
     }
 }
 
-/// A new key at `path`, readable by its owner only; the file another instance made
-/// first, if it won the race.
-fn create(path: &Path) -> anyhow::Result<CodeKey> {
+/// Writes a key file that must not exist yet, readable by its owner only from the
+/// moment it is made, and synced.
+pub fn write_key_file(path: &Path, contents: &[u8]) -> std::io::Result<()> {
     use std::io::Write;
-    if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    if let Some(dir) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir)?;
     }
-    let key = CodeKey::random();
     let mut open = std::fs::OpenOptions::new();
     open.write(true).create_new(true);
     #[cfg(unix)]
     std::os::unix::fs::OpenOptionsExt::mode(&mut open, 0o600);
-    match open.open(path) {
-        Ok(mut f) => {
-            writeln!(f, "{}", hex::encode(&key.0[..]))
-                .and_then(|()| f.sync_all())
-                .with_context(|| format!("writing TRACKING_KEY_FILE {}", path.display()))?;
-            Ok(key)
-        }
+    let mut f = open.open(path)?;
+    f.write_all(contents)?;
+    f.sync_all()
+}
+
+/// A new key at `path`, readable by its owner only; the file another instance made
+/// first, if it won the race.
+fn create(path: &Path) -> anyhow::Result<CodeKey> {
+    let key = CodeKey::random();
+    let text = format!("{}\n", hex::encode(&key.0[..]));
+    match write_key_file(path, text.as_bytes()) {
+        Ok(()) => Ok(key),
         Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
             read(path)?.with_context(|| format!("TRACKING_KEY_FILE {} vanished", path.display()))
         }

@@ -183,6 +183,12 @@ async fn a_backup_under_load_restores_every_acknowledged_complaint() {
         std::fs::read(&key_file).unwrap(),
         std::fs::read(&app.state.config.tracking_key_file).unwrap()
     );
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&key_file).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600, "readable by its owner only");
+    }
     assert!(
         takedown::services::tracking_codes::check_key_file(&restored, &key_file)
             .await
