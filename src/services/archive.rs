@@ -99,12 +99,12 @@ fn naming(cond: Expr) -> Expr {
 async fn conditions(db: &impl ConnectionTrait, s: &Search) -> Result<Condition, DbErr> {
     let mut c = Condition::all();
     if let Some(q) = &s.code_or_ref {
-        let reference = q.trim_start_matches('#').parse::<i64>().ok();
-        c = c.add(
-            Condition::any()
-                .add(complaint::Column::TrackingCodeSha256.eq(lookup_hash(q)))
-                .add(complaint::Column::Id.eq(reference.unwrap_or(-1))),
-        );
+        let mut either =
+            Condition::any().add(complaint::Column::TrackingCodeSha256.eq(lookup_hash(q)));
+        if let Ok(reference) = q.trim_start_matches('#').parse::<i64>() {
+            either = either.add(complaint::Column::Id.eq(reference));
+        }
+        c = c.add(either);
     }
     if let Some(who) = &s.claimant {
         c = c.add(
@@ -229,17 +229,41 @@ pub async fn search(
     Ok((rows, next))
 }
 
-/// The source outlets on record, for the search form's suggestions.
+/// The source outlets of articles complaints name, for the search form's suggestions:
+/// the only outlets the outlet filter can find anything under. Read through the
+/// complaints' targets, so the cost follows the complaints, not the size of the archive.
 pub async fn known_outlets(db: &impl ConnectionTrait) -> Result<Vec<String>, DbErr> {
-    article_revision::Entity::find()
-        .select_only()
-        .column(article_revision::Column::SourceOutlet)
+    let q = Query::select()
         .distinct()
-        .order_by_asc(article_revision::Column::SourceOutlet)
+        .column((
+            article_revision::Entity,
+            article_revision::Column::SourceOutlet,
+        ))
+        .from(complaint_target::Entity)
+        .inner_join(
+            article_revision::Entity,
+            Expr::col((
+                article_revision::Entity,
+                article_revision::Column::ArticleId,
+            ))
+            .equals((
+                complaint_target::Entity,
+                complaint_target::Column::ArticleId,
+            )),
+        )
+        .order_by(
+            (
+                article_revision::Entity,
+                article_revision::Column::SourceOutlet,
+            ),
+            sea_orm::sea_query::Order::Asc,
+        )
         .limit(500)
-        .into_tuple::<String>()
-        .all(db)
-        .await
+        .to_owned();
+    let rows = db.query_all(&q).await?;
+    rows.iter()
+        .map(|r| r.try_get_by_index::<String>(0))
+        .collect()
 }
 
 /// Staff accounts by actor (`staff:3`), to name who decided.

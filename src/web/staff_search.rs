@@ -176,40 +176,35 @@ fn parse(f: &SearchQuery) -> Result<(Search, Option<Cursor>), Problems> {
     }
 }
 
+impl SearchQuery {
+    /// Each filter: its parameter, how the page names it, and its value as typed.
+    fn filters(&self) -> [(&'static str, &'static str, &str); 9] {
+        [
+            ("q", "Code or reference", &self.q),
+            ("claimant", "Claimant contains", &self.claimant),
+            ("url", "Target URL contains", &self.url),
+            ("article", "Article", &self.article),
+            ("outlet", "Outlet contains", &self.outlet),
+            ("status", "Status", &self.status),
+            ("from", "Received from", &self.from),
+            ("to", "Received up to", &self.to),
+            ("reviewer", "Reviewer", &self.reviewer),
+        ]
+    }
+}
+
 /// The filters in force, as sentences.
 fn active(f: &SearchQuery) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut say = |label: &str, v: &str| {
-        if let Some(v) = given(v) {
-            out.push(format!("{label} “{v}”"));
-        }
-    };
-    say("Code or reference", &f.q);
-    say("Claimant contains", &f.claimant);
-    say("Target URL contains", &f.url);
-    say("Article", &f.article);
-    say("Outlet contains", &f.outlet);
-    say("Status", &f.status);
-    say("Received from", &f.from);
-    say("Received up to", &f.to);
-    say("Reviewer", &f.reviewer);
-    out
+    f.filters()
+        .into_iter()
+        .filter_map(|(_, label, v)| given(v).map(|v| format!("{label} “{v}”")))
+        .collect()
 }
 
 /// This search's link, starting after `after` (none: the first page).
 fn link(f: &SearchQuery, after: Option<Cursor>) -> String {
     let mut u = url::form_urlencoded::Serializer::new(String::new());
-    for (k, v) in [
-        ("q", &f.q),
-        ("claimant", &f.claimant),
-        ("url", &f.url),
-        ("article", &f.article),
-        ("outlet", &f.outlet),
-        ("status", &f.status),
-        ("from", &f.from),
-        ("to", &f.to),
-        ("reviewer", &f.reviewer),
-    ] {
+    for (k, _, v) in f.filters() {
         if !v.trim().is_empty() {
             u.append_pair(k, v.trim());
         }
