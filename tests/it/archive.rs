@@ -26,6 +26,10 @@ async fn staff_find_any_complaint_by_what_they_know_of_it() {
         .article(2, json!({"source": {"outlet": "Harbour Post", "url": "https://harbourpost.example/2",
                                        "published_at": "2022-08-23T20:00:00+08:00", "author": "Lu Ming"}}))
         .await;
+    // An outlet no complaint names: nothing could be found under it, so it is not offered.
+    s.article(3, json!({"source": {"outlet": "Quiet Weekly", "url": "https://quiet.example/3",
+                                    "published_at": "2022-08-23T20:00:00+08:00", "author": "Ma Li"}}))
+        .await;
     let mut wang = complaint_json(1, "wang@CityDaily.example");
     wang["claimant"]["organisation"] = json!("City Daily 城市日报");
     let (a, code_a, _) = file_json(app, &wang).await;
@@ -107,6 +111,10 @@ async fn staff_find_any_complaint_by_what_they_know_of_it() {
     assert!(
         html.contains("<option value=\"Harbour Post\">"),
         "known outlets offered"
+    );
+    assert!(
+        !html.contains("Quiet Weekly"),
+        "only outlets complaints name"
     );
 
     // Bad input: the form again, each problem beside its field.
