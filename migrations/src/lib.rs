@@ -19,6 +19,7 @@ mod m20261202_000014_staff_notice_limit;
 mod m20261202_000015_staff_tokens;
 mod m20261202_000016_sealed_tracking_codes;
 mod m20261202_000017_archive_order;
+mod m20261202_000018_review_tools;
 
 pub struct Migrator;
 
@@ -43,6 +44,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000015_staff_tokens::Migration),
             Box::new(m20261202_000016_sealed_tracking_codes::Migration),
             Box::new(m20261202_000017_archive_order::Migration),
+            Box::new(m20261202_000018_review_tools::Migration),
         ]
     }
 }

@@ -9,4 +9,5 @@ pub mod display_time;
 pub mod holds;
 pub mod personal;
 pub mod report;
+pub mod target_outcome;
 pub mod validate;

@@ -1,5 +1,7 @@
 use sea_orm::entity::prelude::*;
 
+use crate::domain::target_outcome::TargetOutcome;
+
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "complaint_targets")]
 pub struct Model {
@@ -8,6 +10,8 @@ pub struct Model {
     pub complaint_id: i64,
     pub url: String,
     pub article_id: Option<i64>,
+    /// What the last decision did to this URL; None until one is made.
+    pub outcome: Option<TargetOutcome>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -135,10 +135,18 @@ pub struct Decision<'a> {
     /// A provisional removal was undone by the rejection.
     pub restored: bool,
     pub reason: &'a str,
-    pub targets: &'a [String],
+    pub targets: &'a [DecidedTarget],
     pub status_url: &'a str,
     /// `APPEAL_WINDOW`, in seconds.
     pub appeal_window: u64,
+}
+
+/// A URL the claimant named, and what the decision did to it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DecidedTarget {
+    pub url: String,
+    /// `upheld`, `rejected` or `not_ours`.
+    pub outcome: &'static str,
 }
 
 /// The source's rights contact: the complaint was upheld and its articles removed.

@@ -102,6 +102,10 @@ pub struct IntakePolicy<'a> {
 pub struct TargetView {
     pub url: String,
     pub article_id: Option<i64>,
+    /// Once decided: `upheld` (taken down), `rejected` (stays up) or `not_ours` (not
+    /// content the site republished).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub outcome: Option<&'static str>,
 }
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -622,6 +626,7 @@ async fn view(
             .map(|t| TargetView {
                 url: t.url,
                 article_id: t.article_id,
+                outcome: t.outcome.map(|o| o.as_str()),
             })
             .collect(),
         matches: matches

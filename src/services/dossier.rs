@@ -8,11 +8,12 @@ use sea_orm::{
     ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
 };
 
+use crate::domain::target_outcome::TargetOutcome;
 use crate::entities::{
     article, article_revision, audit_event, clock_pause, complaint, complaint_evidence,
-    complaint_match, complaint_target, counter_notice, outbox,
+    complaint_match, complaint_note, complaint_target, counter_notice, outbox,
 };
-use crate::services::{counter_notices, pauses};
+use crate::services::{counter_notices, notes, pauses};
 
 /// Audit events shown on one page; the full log stays in the database.
 const TIMELINE_LIMIT: u64 = 500;
@@ -23,6 +24,8 @@ pub struct Target {
     /// Newest first; the first is the current revision.
     pub revisions: Vec<article_revision::Model>,
     pub matched: Option<complaint_match::Model>,
+    /// What the last decision did to it.
+    pub outcome: Option<TargetOutcome>,
 }
 
 pub struct Dossier {
@@ -36,6 +39,8 @@ pub struct Dossier {
     pub counter_notices: Vec<counter_notice::Model>,
     /// Each round's pauses of the clock, by round and request.
     pub pauses: Vec<clock_pause::Model>,
+    /// Reviewers' internal notes, oldest first.
+    pub notes: Vec<complaint_note::Model>,
 }
 
 pub async fn load(db: &DatabaseConnection, id: i64) -> ServiceResult<Option<Dossier>> {
@@ -77,6 +82,7 @@ pub async fn load(db: &DatabaseConnection, id: i64) -> ServiceResult<Option<Doss
             article,
             revisions,
             matched,
+            outcome: t.outcome,
         });
     }
     let evidence = complaint_evidence::Entity::find()
@@ -98,6 +104,7 @@ pub async fn load(db: &DatabaseConnection, id: i64) -> ServiceResult<Option<Doss
         .await?;
     let counter_notices = counter_notices::for_complaint(db, id).await?;
     let pauses = pauses::of_complaint(db, id).await?;
+    let notes = notes::of_complaint(db, id).await?;
     Ok(Some(Dossier {
         complaint: c,
         targets: out,
@@ -107,6 +114,7 @@ pub async fn load(db: &DatabaseConnection, id: i64) -> ServiceResult<Option<Doss
         emails,
         counter_notices,
         pauses,
+        notes,
     }))
 }
 

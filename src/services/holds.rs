@@ -312,9 +312,22 @@ pub async fn release_all(
     actor: &str,
     now: OffsetDateTime,
 ) -> Result<Vec<Moved>, DbErr> {
+    release_except(txn, site, c, why, actor, &[], now).await
+}
+
+/// Releases complaint `c`'s holds on every article but `keep`.
+async fn release_except(
+    txn: &impl ConnectionTrait,
+    site: &Site<'_>,
+    c: &complaint::Model,
+    why: Release,
+    actor: &str,
+    keep: &[i64],
+    now: OffsetDateTime,
+) -> Result<Vec<Moved>, DbErr> {
     let mut moved: Vec<Moved> = Vec::new();
     for h in of_complaint(txn, c.id).await? {
-        if moved.iter().any(|m| m.article.id == h.article_id) {
+        if keep.contains(&h.article_id) || moved.iter().any(|m| m.article.id == h.article_id) {
             continue;
         }
         let Some(a) = article::Entity::find_by_id(h.article_id).one(txn).await? else {
@@ -339,7 +352,24 @@ pub async fn end_provisional(
     actor: &str,
     now: OffsetDateTime,
 ) -> ServiceResult<Vec<i64>> {
-    let moved = release_all(txn, site, c, why, actor, now).await?;
+    end_provisional_except(txn, site, c, round, why, reason, actor, &[], now).await
+}
+
+/// As `end_provisional`, but the holds on `keep` (the articles a decision upholds)
+/// stand.
+#[allow(clippy::too_many_arguments)]
+pub async fn end_provisional_except(
+    txn: &impl ConnectionTrait,
+    site: &Site<'_>,
+    c: &complaint::Model,
+    round: i32,
+    why: Release,
+    reason: &str,
+    actor: &str,
+    keep: &[i64],
+    now: OffsetDateTime,
+) -> ServiceResult<Vec<i64>> {
+    let moved = release_except(txn, site, c, why, actor, keep, now).await?;
     let affected = affected(&moved);
     if !affected.is_empty() {
         let news = News::ProvisionalEnded {

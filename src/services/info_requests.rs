@@ -334,3 +334,34 @@ pub async fn close_incomplete(
     .await?;
     Ok(())
 }
+
+/// The question's email as the claimant would get it, with nothing recorded; its
+/// status link is a placeholder, as in a decision's preview.
+pub async fn preview(
+    db: &sea_orm::DatabaseConnection,
+    site: &Site<'_>,
+    id: i64,
+    message: &str,
+    info_wait: std::time::Duration,
+    now: OffsetDateTime,
+) -> ServiceResult<crate::mail::letter::Rendered> {
+    use crate::mail::letter::{Layout, Letter};
+    let c = complaint::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or(ServiceError::NotFound)?;
+    if !c.status.is_open() {
+        return Err(Conflict::AlreadyDecided.into());
+    }
+    if c.status == ComplaintStatus::NeedsInfo {
+        return Err(Conflict::AlreadyWaiting.into());
+    }
+    let by = display(truncate_micros(now + info_wait));
+    let letter = InfoRequest {
+        id: c.id,
+        message,
+        answer_by: &by,
+        status_url: crate::services::decisions::PREVIEW_STATUS_LINK,
+    };
+    Ok(letter.render(&Layout::new(c.language, site.public_base_url))?)
+}

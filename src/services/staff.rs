@@ -63,6 +63,21 @@ impl StaffMember {
 }
 
 /// The active (not disabled) account with this id.
+/// The addresses of every active account, for an admin's choice of reviewer.
+pub async fn active_emails(
+    db: &impl sea_orm::ConnectionTrait,
+) -> Result<Vec<String>, sea_orm::DbErr> {
+    use sea_orm::QueryOrder;
+    Ok(staff::Entity::find()
+        .filter(staff::Column::DisabledAt.is_null())
+        .order_by_asc(staff::Column::Email)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|s| s.email)
+        .collect())
+}
+
 pub async fn active_by_id(
     db: &impl sea_orm::ConnectionTrait,
     id: i64,

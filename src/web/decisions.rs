@@ -1,5 +1,7 @@
 //! Deciding a complaint: from the staff page (form with CSRF token) and from the API
 //! (a `staff`-scoped token). Both make the same service call and record who decided.
+//! The page's form comes back with every problem beside its field, or with a preview
+//! of the claimant's email, before anything is recorded.
 
 use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, State};
@@ -11,17 +13,21 @@ use axum::{Form, Json, Router};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
-use crate::domain::validate::format_timestamp;
+use crate::domain::target_outcome::TargetOutcome;
+use crate::domain::validate::{self, FieldError, FieldErrors, Problem, format_timestamp};
 use crate::error::{AppError, AppResult};
-use crate::services::decisions::{self, Decision, MAX_REASON_CHARS};
-use crate::services::info_requests;
+use crate::mail::letter::Rendered;
+use crate::services::decisions::{self, Decision, MAX_REASON_CHARS, Ruling};
+use crate::services::error::ServiceError;
 use crate::services::staff::StaffMember;
+use crate::services::{complaints, info_requests};
 use crate::web::AppState;
 use crate::web::RouteList;
 use crate::web::auth::StaffAccountCaller;
 use crate::web::body::JsonBody;
 use crate::web::openapi::ErrorBody;
 use crate::web::staff_auth::{StaffUser, staff_headers};
+use crate::web::staff_complaint::{self, Shown};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -40,6 +46,20 @@ pub struct DecisionInput {
     /// The statement of reasons sent to the claimant: what, why, on which ground; for
     /// `request_info`, the question the claimant is asked to answer.
     pub reason: String,
+    /// Outcomes for some of the complaint's URLs; the rest follow `action` (an uphold
+    /// takes down each recorded article and finds any other URL not ours; a rejection
+    /// leaves each up). Not for `request_info`.
+    #[serde(default)]
+    pub targets: Option<Vec<TargetChoice>>,
+}
+
+/// One URL's outcome within a decision.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct TargetChoice {
+    /// One of the URLs the complaint names, as it names it.
+    pub url: String,
+    /// `uphold`, `reject` or `not_ours` (a URL that is no article we republished).
+    pub outcome: String,
 }
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -58,24 +78,80 @@ enum Action {
     RequestInfo,
 }
 
-/// Checks the action and the reason; the error names the field.
-fn parse(input: &DecisionInput) -> AppResult<(Action, String)> {
+/// A decision checked: every problem found in one round, each keyed by its field.
+struct Parsed {
+    action: Action,
+    reason: String,
+    targets: Vec<(String, TargetOutcome)>,
+}
+
+fn parse(input: &DecisionInput) -> Result<Parsed, FieldErrors> {
+    let mut errors = FieldErrors::new();
     let action = match input.action.trim() {
-        "request_info" => Action::RequestInfo,
-        a => Decision::parse(a)
-            .map(Action::Decide)
-            .ok_or_else(|| AppError::field("action", "must be uphold, reject or request_info"))?,
+        "request_info" => Some(Action::RequestInfo),
+        a => Decision::parse(a).map(Action::Decide),
     };
-    let reason = crate::domain::validate::free_text(&input.reason, Some(MAX_REASON_CHARS))
-        .map_err(|m| {
-            let why = match action {
-                Action::RequestInfo => "the message the claimant is asked to answer",
-                Action::Decide(_) => "the claimant is told why",
+    if action.is_none() {
+        errors.insert(
+            "action".into(),
+            FieldError::new(
+                Problem::Choice,
+                "Choose a decision: uphold, reject or request information.",
+            ),
+        );
+    }
+    let what = match action {
+        Some(Action::RequestInfo) => "question for the claimant",
+        _ => "statement of reasons",
+    };
+    let reason = match validate::free_text(&input.reason, Some(MAX_REASON_CHARS)) {
+        Ok(r) => r.trim().to_string(),
+        Err(m) => {
+            let problem = if input.reason.trim().is_empty() {
+                Problem::Required
+            } else {
+                Problem::Invalid
             };
-            AppError::field("reason", format!("{m}: {why}"))
-        })?;
-    let reason = reason.trim();
-    Ok((action, reason.to_string()))
+            let sentence = format!(
+                "The {what} {m}: the claimant is told what was decided, why and on which ground, in at most {MAX_REASON_CHARS} characters."
+            );
+            errors.insert("reason".into(), FieldError::new(problem, sentence));
+            String::new()
+        }
+    };
+    let given = input.targets.as_deref().unwrap_or_default();
+    if matches!(action, Some(Action::RequestInfo)) && !given.is_empty() {
+        errors.insert(
+            "targets".into(),
+            FieldError::new(
+                Problem::Invalid,
+                "A request for information decides no URL: leave the outcomes out.",
+            ),
+        );
+    }
+    let mut targets = Vec::with_capacity(given.len());
+    for (i, t) in given.iter().enumerate() {
+        match TargetOutcome::parse(&t.outcome) {
+            Some(o) => targets.push((t.url.trim().to_string(), o)),
+            None => {
+                errors.insert(
+                    format!("targets[{i}]"),
+                    FieldError::new(
+                        Problem::Choice,
+                        format!("Choose uphold, reject or not_ours for {}.", t.url),
+                    ),
+                );
+            }
+        }
+    }
+    match action {
+        Some(action) if errors.is_empty() => Ok(Parsed {
+            action,
+            reason,
+            targets,
+        }),
+        _ => Err(errors),
+    }
 }
 
 async fn decide(
@@ -84,17 +160,17 @@ async fn decide(
     input: &DecisionInput,
     by: &StaffMember,
 ) -> AppResult<DecisionView> {
-    let (action, reason) = parse(input)?;
+    let p = parse(input).map_err(AppError::Validation)?;
     let site = state.site();
     let now = OffsetDateTime::now_utc();
-    let decision = match action {
+    let decision = match p.action {
         Action::Decide(d) => d,
         Action::RequestInfo => {
             let asked = info_requests::request(
                 &state.db,
                 &site,
                 id,
-                &reason,
+                &p.reason,
                 by,
                 state.config.info_wait,
                 now,
@@ -109,7 +185,12 @@ async fn decide(
             });
         }
     };
-    let done = decisions::decide(&state.db, &site, id, decision, &reason, by, now).await?;
+    let ruling = Ruling {
+        decision,
+        targets: &p.targets,
+        reason: &p.reason,
+    };
+    let done = decisions::decide(&state.db, &site, id, &ruling, by, now).await?;
     Ok(DecisionView {
         id,
         status: match decision {
@@ -122,37 +203,168 @@ async fn decide(
     })
 }
 
-#[derive(Deserialize)]
-struct DecisionForm {
-    #[serde(default)]
-    csrf: String,
-    #[serde(default)]
-    action: String,
-    #[serde(default)]
-    reason: String,
+/// The email the claimant would get for `input`, with nothing recorded.
+async fn preview(state: &AppState, id: i64, input: &DecisionInput) -> AppResult<Rendered> {
+    let p = parse(input).map_err(AppError::Validation)?;
+    let site = state.site();
+    Ok(match p.action {
+        Action::Decide(decision) => {
+            let ruling = Ruling {
+                decision,
+                targets: &p.targets,
+                reason: &p.reason,
+            };
+            decisions::preview(&state.db, &site, id, &ruling).await?
+        }
+        Action::RequestInfo => {
+            let wait = state.config.info_wait;
+            let now = OffsetDateTime::now_utc();
+            info_requests::preview(&state.db, &site, id, &p.reason, wait, now).await?
+        }
+    })
 }
 
+/// The decision form as the reviewer left it: what was typed, each field's problem,
+/// and the preview of the claimant's email.
+#[derive(Default)]
+pub struct Draft {
+    pub action: String,
+    pub reason: String,
+    /// Per target, in the complaint's order: empty follows the decision.
+    pub outcomes: Vec<String>,
+    pub errors: FieldErrors,
+    pub preview: Option<Rendered>,
+}
+
+impl Draft {
+    pub fn e(&self, name: &str) -> &str {
+        self.errors.get(name).map_or("", |e| e.message.as_str())
+    }
+
+    pub fn bad(&self, name: &str) -> bool {
+        self.errors.contains_key(name)
+    }
+
+    /// Whether target `i`'s chooser has `value` selected.
+    pub fn chosen(&self, i: &usize, value: &str) -> bool {
+        self.outcomes.get(*i).is_some_and(|o| o == value)
+    }
+
+    /// Each problem with the id of the field it links to, for the summary.
+    pub fn summary(&self) -> Vec<(String, &str)> {
+        self.errors
+            .iter()
+            .map(|(k, v)| {
+                let anchor = match k.as_str() {
+                    "action" => "uphold".to_string(),
+                    "targets" => "target_0".to_string(),
+                    k => k
+                        .strip_prefix("targets[")
+                        .and_then(|r| r.strip_suffix(']'))
+                        .map_or_else(|| k.to_string(), |i| format!("target_{i}")),
+                };
+                (anchor, v.message.as_str())
+            })
+            .collect()
+    }
+}
+
+/// Renames `targets[i]` of the list sent to `targets[pos]`, the target's place on the
+/// page.
+fn on_page(errors: FieldErrors, positions: &[usize]) -> FieldErrors {
+    errors
+        .into_iter()
+        .map(|(k, v)| {
+            let i = k
+                .strip_prefix("targets[")
+                .and_then(|r| r.strip_suffix(']'))
+                .and_then(|i| i.parse::<usize>().ok());
+            match i.and_then(|i| positions.get(i)) {
+                Some(pos) => (format!("targets[{pos}]"), v),
+                None => (k, v),
+            }
+        })
+        .collect()
+}
+
+/// The form's fields: `csrf`, `action`, `reason`, `target_N` per target, and `go`
+/// (`preview` shows the claimant's email instead of recording).
 async fn decide_form(
     State(state): State<AppState>,
     user: StaffUser,
     id: Result<Path<i64>, PathRejection>,
-    Form(f): Form<DecisionForm>,
+    Form(fields): Form<Vec<(String, String)>>,
 ) -> Response {
-    if let Err(e) = user.check_csrf(&f.csrf) {
+    let get = |k: &str| {
+        fields
+            .iter()
+            .find(|(n, _)| n == k)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default()
+    };
+    if let Err(e) = user.check_csrf(&get("csrf")) {
         return e.into_response();
     }
     let Ok(Path(id)) = id else {
         return AppError::NotFound.into_response();
     };
-    let input = DecisionInput {
-        action: f.action,
-        reason: f.reason,
+    let targets = match complaints::targets_of(&state.db, id).await {
+        Ok(t) => t,
+        Err(e) => return AppError::from(ServiceError::from(e)).into_response(),
     };
-    match decide(&state, id, &input, &user.0.member).await {
-        // The page says what was done, from the status reached (never from input).
-        Ok(v) => Redirect::to(&format!("/staff/complaints/{id}?done={}", v.status)).into_response(),
-        Err(e) => e.into_response(),
+    let mut draft = Draft {
+        action: get("action"),
+        reason: get("reason"),
+        outcomes: (0..targets.len())
+            .map(|i| get(&format!("target_{i}")))
+            .collect(),
+        ..Draft::default()
+    };
+    let asking = draft.action == "request_info";
+    let (mut given, mut positions) = (Vec::new(), Vec::new());
+    for (i, o) in draft.outcomes.iter().enumerate() {
+        if !o.is_empty() && !asking {
+            given.push(TargetChoice {
+                url: targets[i].url.clone(),
+                outcome: o.clone(),
+            });
+            positions.push(i);
+        }
     }
+    let input = DecisionInput {
+        action: draft.action.clone(),
+        reason: draft.reason.clone(),
+        targets: Some(given),
+    };
+    let shown = if get("go") == "preview" {
+        match preview(&state, id, &input).await {
+            Ok(r) => {
+                draft.preview = Some(r);
+                Ok(StatusCode::OK)
+            }
+            Err(e) => Err(e),
+        }
+    } else {
+        match decide(&state, id, &input, &user.0.member).await {
+            // The page says what was done, from the status reached (never from input).
+            Ok(v) => {
+                let to = format!("/staff/complaints/{id}?done={}", v.status);
+                return Redirect::to(&to).into_response();
+            }
+            Err(e) => Err(e),
+        }
+    };
+    let status = match shown {
+        Ok(status) => status,
+        Err(AppError::Validation(errors)) => {
+            draft.errors = on_page(errors, &positions);
+            StatusCode::UNPROCESSABLE_ENTITY
+        }
+        Err(e) => return e.into_response(),
+    };
+    staff_complaint::show(&state, &user, id, Shown::Draft(draft), status)
+        .await
+        .unwrap_or_else(IntoResponse::into_response)
 }
 
 /// Decides a complaint: uphold (targets taken down, claimant and source told), reject

@@ -30,6 +30,7 @@ pub mod staff_complaint;
 pub mod staff_outbox;
 pub mod staff_password;
 pub mod staff_search;
+pub mod staff_templates;
 pub mod timeline;
 
 use std::sync::Arc;
@@ -158,6 +159,7 @@ pub fn router(state: AppState) -> Router {
         .merge(staff_search::routes())
         .merge(staff_complaint::routes())
         .merge(staff_outbox::routes())
+        .merge(staff_templates::routes())
         .merge(report::routes())
         .merge(audit::routes())
         .merge(decisions::routes())

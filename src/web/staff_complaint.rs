@@ -22,10 +22,12 @@ use crate::entities::{complaint, complaint_evidence, counter_notice};
 use crate::error::{AppError, AppResult};
 use crate::services::counter_notices::{self};
 use crate::services::dossier::{self, Dossier};
+use crate::services::error::ServiceError;
 use crate::services::staff::Role;
-use crate::services::{evidence, info_requests::MAX_TEXT_CHARS};
+use crate::services::{evidence, info_requests::MAX_TEXT_CHARS, notes, reply_templates};
 use crate::web::AppState;
 use crate::web::RouteList;
+use crate::web::decisions::Draft;
 use crate::web::i18n::{Texts, texts};
 use crate::web::page::render;
 use crate::web::staff_auth::{StaffUser, staff_headers};
@@ -36,6 +38,7 @@ pub fn routes() -> Router<AppState> {
         .at("/staff/complaints/{id}", get(page))
         .at("/staff/complaints/{id}/evidence/{eid}", get(download))
         .at("/staff/complaints/{id}/legal-action", post(legal_action))
+        .at("/staff/complaints/{id}/notes", post(add_note))
         .layer(middleware::from_fn(staff_headers))
 }
 
@@ -56,7 +59,14 @@ struct Provenance {
 }
 
 struct TargetView {
+    /// Its place in the complaint, and its key in the decision form's errors.
+    index: usize,
+    field: String,
     url: String,
+    /// Recorded in the registry: only such a target can be taken down.
+    recorded: bool,
+    /// What the last decision did to it.
+    outcome: Option<&'static str>,
     status: Option<String>,
     provenance: Option<Provenance>,
     /// (revision, republished, editor), newest first.
@@ -69,12 +79,29 @@ struct TargetView {
     ours: Vec<Segment>,
 }
 
+/// A target's outcomes in the decision form, beside "as decided".
+const OUTCOME_CHOICES: [(&str, &str); 3] = [
+    ("uphold", "uphold: take it down"),
+    ("reject", "reject: it stays up"),
+    ("not_ours", "not ours: not content we republished"),
+];
+
 struct EmailRow {
     id: i64,
     kind: String,
     to: String,
     subject: String,
     state: String,
+    /// The text as sent; None until then (a queued email still holds the claimant's
+    /// secrets, which sending erases).
+    body: Option<String>,
+}
+
+/// A reviewer's note, as the page shows it.
+struct NoteRow {
+    who: String,
+    when: String,
+    body: String,
 }
 
 #[derive(Template)]
@@ -111,6 +138,18 @@ struct ComplaintPage<'a> {
     timeline: Vec<crate::web::timeline::Entry>,
     /// Who decided, by address.
     decided_by: Option<String>,
+    /// The decision form as last sent, with its problems or its preview.
+    draft: Draft,
+    /// Saved replies for the form's chooser: (id, name, decision).
+    replies: Vec<(i64, String, String)>,
+    /// The claimant's language, named for the hint beside the reasons.
+    claimant_language: &'static str,
+    notes: Vec<NoteRow>,
+    note_error: Option<String>,
+    /// A refused note's text, to fix and send again.
+    draft_note: String,
+    /// An admin's choice of reviewer: every active account.
+    assignable: Vec<String>,
 }
 
 /// One pause of a round's clock, as the page shows it.
@@ -172,7 +211,8 @@ fn targets(d: &Dossier) -> Vec<TargetView> {
     let claim_text = d.complaint.work_original_text.as_deref().unwrap_or("");
     d.targets
         .iter()
-        .map(|t| {
+        .enumerate()
+        .map(|(index, t)| {
             let current = t.revisions.first();
             let provenance = current.map(|r| Provenance {
                 outlet: r.source_outlet.clone(),
@@ -197,7 +237,11 @@ fn targets(d: &Dossier) -> Vec<TargetView> {
                 _ => (Vec::new(), Vec::new(), 0),
             };
             TargetView {
+                index,
+                field: format!("targets[{index}]"),
                 url: t.url.clone(),
+                recorded: t.article.is_some(),
+                outcome: t.outcome.map(|o| o.as_str()),
                 status: t.article.as_ref().map(|a| a.status.as_str().to_string()),
                 provenance,
                 revisions: t
@@ -226,6 +270,7 @@ fn email_rows(d: &Dossier) -> Vec<EmailRow> {
             to: e.recipient.clone(),
             subject: e.subject.clone(),
             state: email_state(e),
+            body: e.sent_at.map(|_| e.body_text.clone()),
         })
         .collect()
 }
@@ -233,6 +278,8 @@ fn email_rows(d: &Dossier) -> Vec<EmailRow> {
 #[derive(Deserialize, Default)]
 struct PageQuery {
     done: Option<String>,
+    /// A saved reply to start the reasons from.
+    reply: Option<String>,
 }
 
 /// The success message for the status a decision reached.
@@ -245,8 +292,22 @@ fn done_message(status: &str) -> Option<&'static str> {
             "Decision recorded: rejected. The claimant is being told why and how to appeal."
         }
         "needs_info" => "Question sent. The clock is paused until the claimant answers.",
+        "noted" => "Note added. Only staff see it.",
         _ => return None,
     })
+}
+
+/// What the page shows beyond the complaint itself.
+pub enum Shown {
+    /// A plain view: after a redirect, what was done; a saved reply chosen.
+    View {
+        done: Option<&'static str>,
+        reply: Option<i64>,
+    },
+    /// The decision form sent back, with its problems or its preview.
+    Draft(Draft),
+    /// A note that was refused, with why.
+    Note { body: String, error: String },
 }
 
 async fn page(
@@ -255,11 +316,23 @@ async fn page(
     id: Result<Path<i64>, PathRejection>,
     query: Result<Query<PageQuery>, QueryRejection>,
 ) -> AppResult<Response> {
-    let done = query
-        .ok()
-        .and_then(|Query(q)| q.done)
-        .and_then(|d| done_message(&d));
+    let q = query.map(|Query(q)| q).unwrap_or_default();
     let Path(id) = id.map_err(|_| AppError::NotFound)?;
+    let shown = Shown::View {
+        done: q.done.as_deref().and_then(done_message),
+        reply: q.reply.and_then(|r| r.parse().ok()),
+    };
+    show(&state, &user, id, shown, StatusCode::OK).await
+}
+
+/// The complaint page, with `shown` on it.
+pub async fn show(
+    state: &AppState,
+    user: &StaffUser,
+    id: i64,
+    shown: Shown,
+    status: StatusCode,
+) -> AppResult<Response> {
     let d = dossier::load(&state.db, id)
         .await?
         .ok_or(AppError::NotFound)?;
@@ -289,6 +362,28 @@ async fn page(
             .map(|a| {
                 format!("{a} has claimed this complaint: only they, or an admin, may decide it.")
             })
+    };
+    let saved = reply_templates::list(&state.db).await?;
+    let (done, draft, note) = match shown {
+        Shown::View { done, reply } => {
+            // A saved reply starts the reasons, in the claimant's language.
+            let draft = match reply.and_then(|r| saved.iter().find(|t| t.id == r)) {
+                Some(t) => Draft {
+                    action: t.action.clone(),
+                    reason: t.body(c.language).to_string(),
+                    ..Draft::default()
+                },
+                None => Draft::default(),
+            };
+            (done, draft, None)
+        }
+        Shown::Draft(d) => (None, d, None),
+        Shown::Note { body, error } => (None, Draft::default(), Some((body, error))),
+    };
+    let assignable = if me.role == Role::Admin && open {
+        crate::services::staff::active_emails(&state.db).await?
+    } else {
+        Vec::new()
     };
     let body = ComplaintPage {
         may_decide: open && why_not.is_none(),
@@ -337,8 +432,66 @@ async fn page(
             .decided_by
             .as_ref()
             .map(|a| staff.get(a).unwrap_or(a).clone()),
+        replies: saved
+            .iter()
+            .map(|t| (t.id, t.name.clone(), t.action.clone()))
+            .collect(),
+        claimant_language: match c.language {
+            Language::Zh => "Chinese (中文)",
+            Language::En => "English",
+        },
+        notes: d
+            .notes
+            .iter()
+            .map(|n| NoteRow {
+                who: staff.get(&n.author).unwrap_or(&n.author).clone(),
+                when: display(n.created_at),
+                body: n.body.clone(),
+            })
+            .collect(),
+        note_error: note.as_ref().map(|(_, e)| e.clone()),
+        draft_note: note.map(|(b, _)| b).unwrap_or_default(),
+        assignable,
+        draft,
     };
-    Ok(render(StatusCode::OK, &body))
+    Ok(render(status, &body))
+}
+
+#[derive(Deserialize)]
+struct NoteForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    body: String,
+}
+
+/// A reviewer's internal note: refused beside the field, or added and shown.
+async fn add_note(
+    State(state): State<AppState>,
+    user: StaffUser,
+    id: Result<Path<i64>, PathRejection>,
+    Form(f): Form<NoteForm>,
+) -> AppResult<Response> {
+    user.check_csrf(&f.csrf)?;
+    let Path(id) = id.map_err(|_| AppError::NotFound)?;
+    let now = OffsetDateTime::now_utc();
+    match notes::add(&state.db, id, &f.body, &user.0.member, now).await {
+        Ok(_) => {
+            Ok(Redirect::to(&format!("/staff/complaints/{id}?done=noted#notes")).into_response())
+        }
+        Err(ServiceError::Invalid(e)) => {
+            let error = e.get("body").map_or_else(
+                || "The note was refused.".to_string(),
+                |e| e.message.clone(),
+            );
+            let shown = Shown::Note {
+                body: f.body,
+                error,
+            };
+            show(&state, &user, id, shown, StatusCode::UNPROCESSABLE_ENTITY).await
+        }
+        Err(e) => Err(e.into()),
+    }
 }
 
 /// An evidence file, for staff only: always an attachment, never sniffed, never cached.

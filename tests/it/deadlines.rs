@@ -231,8 +231,10 @@ async fn a_complaint_decided_a_second_before_a_reminder_gets_none() {
         &app.db,
         &app.state.site(),
         id,
-        takedown::services::decisions::Decision::Reject,
-        "not ours",
+        &takedown::services::decisions::Ruling::whole(
+            takedown::services::decisions::Decision::Reject,
+            "not ours",
+        ),
         &crate::common::staff::reviewer_at_desk(),
         decided_at,
     )

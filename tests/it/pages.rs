@@ -128,7 +128,8 @@ async fn errors_a_person_meets_are_pages_in_their_language() {
         (status, resp.text().await.unwrap())
     };
 
-    // A decision whose reasons are only spaces: the field's problem, in Chinese.
+    // A decision whose reasons are only spaces: the form again, the problem beside
+    // its field and linked from the summary.
     let resp = c
         .post(app.url(&format!("/staff/complaints/{id}/decision")))
         .header("cookie", reviewer.as_str())
@@ -145,9 +146,14 @@ async fn errors_a_person_meets_are_pages_in_their_language() {
     let (status, body) = html(resp).await;
     assert_eq!(status, 422);
     assert!(
-        body.contains("请检查所填内容") && body.contains("理由"),
+        body.contains("<a href=\"#reason\">The statement of reasons must not be blank"),
         "{body}"
     );
+    assert!(
+        body.contains("aria-invalid=\"true\">   </textarea>"),
+        "{body}"
+    );
+    assert!(body.contains("id=\"reject\" name=\"action\" value=\"reject\" checked"));
     assert!(body.contains("href=\"/staff\""), "a way back: {body}");
 
     // A reviewer opening the outbox: not allowed, and why.

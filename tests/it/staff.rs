@@ -7,6 +7,10 @@ use takedown::services::staff::Role;
 use time::OffsetDateTime;
 
 async fn file(app: &TestApp, title: &str) -> i64 {
+    // The URL complained of is an article we republished, so an uphold takes it down.
+    let mut a = crate::common::article(1, "正文。");
+    a["url"] = json!("https://news.example/a.html");
+    assert!(app.post_article(&a).await.status().is_success());
     let resp = app
         .client
         .post(app.url("/api/v1/complaints"))
