@@ -26,6 +26,7 @@ mod pages;
 mod report;
 mod retention;
 mod review;
+mod review_tools;
 mod robustness;
 mod security_headers;
 mod slow_clients;

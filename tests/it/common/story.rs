@@ -100,6 +100,23 @@ impl Story {
         v
     }
 
+    /// A decision with per-URL outcomes, by alice.
+    pub async fn decide_with(&self, id: i64, body: Value) -> Value {
+        let resp = self
+            .app
+            .client
+            .post(self.app.url(&format!("/api/v1/complaints/{id}/decision")))
+            .bearer_auth(&self.alice)
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        let status = resp.status();
+        let v: Value = resp.json().await.unwrap();
+        assert_eq!(status, 200, "{v}");
+        v
+    }
+
     pub async fn post(&self, path: &str, body: Value) -> (u16, Value) {
         let resp = self
             .app
