@@ -68,8 +68,16 @@ pub fn erase_secrets(text: &str) -> Option<String> {
 /// How confirmation went.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Confirmation {
-    Confirmed { language: Language },
-    AlreadyConfirmed { language: Language },
+    Confirmed { complaint: Box<complaint::Model> },
+    AlreadyConfirmed { complaint: Box<complaint::Model> },
+}
+
+impl Confirmation {
+    pub fn complaint(&self) -> &complaint::Model {
+        match self {
+            Self::Confirmed { complaint } | Self::AlreadyConfirmed { complaint } => complaint,
+        }
+    }
 }
 
 /// Only well-formed secrets are looked up.
@@ -112,15 +120,16 @@ pub async fn confirm(
     let Some(c) = find(&txn, secret).await? else {
         return Ok(None);
     };
-    let language = c.language;
     if c.confirmed_at.is_some() {
-        return Ok(Some(Confirmation::AlreadyConfirmed { language }));
+        return Ok(Some(Confirmation::AlreadyConfirmed {
+            complaint: Box::new(c),
+        }));
     }
     let id = c.id;
     let mut am: complaint::ActiveModel = c.into();
     am.confirmed_at = Set(Some(now));
     am.confirmed_by = Set(Some("email".into()));
-    am.update(&txn).await?;
+    let c = am.update(&txn).await?;
     audit::append(
         &txn,
         now,
@@ -131,7 +140,9 @@ pub async fn confirm(
     )
     .await?;
     txn.commit().await?;
-    Ok(Some(Confirmation::Confirmed { language }))
+    Ok(Some(Confirmation::Confirmed {
+        complaint: Box::new(c),
+    }))
 }
 
 #[cfg(test)]

@@ -150,6 +150,8 @@ struct ConfirmPage<'a> {
     done: bool,
     message: &'a str,
     action: &'a str,
+    /// Once confirmed: where the claimant follows the complaint.
+    status_url: Option<&'a str>,
 }
 
 #[derive(Template)]
@@ -726,18 +728,28 @@ async fn confirm(
     let Ok(Path(token)) = token else {
         return Ok(not_found_page(negotiate(None, &headers)));
     };
-    let done = confirmation::confirm(&state.db, &token, OffsetDateTime::now_utc()).await?;
-    Ok(match done {
-        Some(Confirmation::Confirmed { language }) => {
-            let t = texts(language);
-            confirm_view(t, true, t.confirm_done, "")
-        }
-        Some(Confirmation::AlreadyConfirmed { language }) => {
-            let t = texts(language);
-            confirm_view(t, true, t.confirm_already, "")
-        }
-        None => not_found_page(negotiate(None, &headers)),
-    })
+    let Some(done) = confirmation::confirm(&state.db, &token, OffsetDateTime::now_utc()).await?
+    else {
+        return Ok(not_found_page(negotiate(None, &headers)));
+    };
+    let c = done.complaint();
+    let t = texts(c.language);
+    let message = match done {
+        Confirmation::Confirmed { .. } => t.confirm_done,
+        Confirmation::AlreadyConfirmed { .. } => t.confirm_already,
+    };
+    // The status page is where the claimant follows the complaint from here.
+    let status_url = state.site().status_url(c)?;
+    Ok(render(
+        StatusCode::OK,
+        &ConfirmPage {
+            t,
+            done: true,
+            message,
+            action: "",
+            status_url: Some(&status_url),
+        },
+    ))
 }
 
 fn confirm_view(t: &Texts, done: bool, message: &str, action: &str) -> Response {
@@ -748,6 +760,7 @@ fn confirm_view(t: &Texts, done: bool, message: &str, action: &str) -> Response 
             done,
             message,
             action,
+            status_url: None,
         },
     )
 }

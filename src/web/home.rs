@@ -31,6 +31,9 @@ pub fn routes() -> Router<AppState> {
 struct HomePage<'a> {
     t: &'a Texts,
     deadline: String,
+    /// A code typed that cannot be one, kept to be corrected.
+    typed: &'a str,
+    code_error: bool,
 }
 
 #[derive(Deserialize)]
@@ -51,20 +54,38 @@ async fn home(
     let page = HomePage {
         t,
         deadline: duration_text(t, state.config.deadline),
+        typed: "",
+        code_error: false,
     };
     render(StatusCode::OK, &page)
 }
 
-/// A typed tracking code goes to its status page; a malformed one back to the form.
-async fn lookup(query: Result<Query<LangQuery>, QueryRejection>) -> Response {
+/// A typed tracking code goes to its status page; one that cannot be a code comes
+/// back on the front door, saying so beside the field. Nothing typed goes back to it.
+async fn lookup(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    query: Result<Query<LangQuery>, QueryRejection>,
+) -> Response {
     let q = query.ok().map(|Query(q)| q);
     let lang = q.as_ref().and_then(|q| q.lang.clone()).unwrap_or_default();
-    let code = q
-        .and_then(|q| q.code)
-        .map(|c| c.trim().to_ascii_lowercase())
-        .and_then(|c| TrackingCode::parse(&c));
-    match code {
+    let typed = q.and_then(|q| q.code).unwrap_or_default();
+    let typed = typed.trim();
+    if typed.is_empty() {
+        return Redirect::to(&format!("/?lang={}", urlencode(&lang))).into_response();
+    }
+    match TrackingCode::parse(&typed.to_ascii_lowercase()) {
         Some(code) => Redirect::to(&format!("/complaints/{}", code.as_str())).into_response(),
-        None => Redirect::to(&format!("/?lang={}", urlencode(&lang))).into_response(),
+        None => {
+            let t = texts(negotiate(Some(&lang), &headers));
+            let typed: String = typed.chars().take(80).collect();
+            let page = HomePage {
+                t,
+                deadline: duration_text(t, state.config.deadline),
+                typed: &typed,
+                code_error: true,
+            };
+            render(StatusCode::UNPROCESSABLE_ENTITY, &page)
+        }
     }
 }

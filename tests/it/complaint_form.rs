@@ -690,12 +690,25 @@ async fn the_front_door_leads_to_the_form_the_status_and_staff_sign_in() {
         format!("/complaints/{code}").as_str()
     );
     let resp = c
-        .get(app.url("/complaints/lookup?code=..%2Fetc&lang=zh"))
+        .get(app.url("/complaints/lookup?code=..%2Fetc%3Cb%3E&lang=zh"))
+        .send()
+        .await
+        .unwrap();
+    // A code mistyped: the front door again, saying so beside the field, escaped.
+    assert_eq!(resp.status(), 422);
+    let html = resp.text().await.unwrap();
+    assert!(html.contains("这不是有效的查询编号"), "{html}");
+    assert!(
+        html.contains("value=\"../etc&#60;b&#62;\" aria-invalid=\"true\""),
+        "{html}"
+    );
+    let resp = c
+        .get(app.url("/complaints/lookup?code=&lang=en"))
         .send()
         .await
         .unwrap();
     assert_eq!(resp.status(), 303);
-    assert_eq!(resp.headers()["location"], "/?lang=zh");
+    assert_eq!(resp.headers()["location"], "/?lang=en");
 }
 
 /// A file name with bidi overrides or other format controls is kept without them, so

@@ -123,7 +123,16 @@ async fn opening_the_link_confirms_nothing_the_button_does() {
 
     let done = app.client.post(&link).send().await.unwrap();
     assert_eq!(done.status(), 200);
-    assert!(done.text().await.unwrap().contains("已确认"));
+    let html = done.text().await.unwrap();
+    assert!(html.contains("已确认"));
+    // From here the claimant follows the complaint on its status page.
+    assert!(
+        html.contains(&format!(
+            "id=\"status-link\">{}/complaints/{code}<",
+            app.state.config.public_base_url
+        )),
+        "{html}"
+    );
     assert_eq!(status_of(&app, code).await["confirmed"], true);
     let status_page = app
         .client
