@@ -23,20 +23,6 @@ async fn three_targets(s: &Story) -> (i64, String) {
     (id, code)
 }
 
-async fn decide_raw(s: &Story, id: i64, body: Value) -> (u16, Value) {
-    let resp = s
-        .app
-        .client
-        .post(s.app.url(&format!("/api/v1/complaints/{id}/decision")))
-        .bearer_auth(&s.alice)
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
-    let status = resp.status().as_u16();
-    (status, resp.json().await.unwrap())
-}
-
 async fn body_of(s: &Story, id: i64, kind: &str, to: &str) -> Vec<String> {
     outbox::Entity::find()
         .filter(outbox::Column::ComplaintId.eq(id))
@@ -97,7 +83,7 @@ async fn one_complaint_upholds_one_article_rejects_another_and_finds_a_page_not_
             "targets",
         ),
     ] {
-        let (status, v) = decide_raw(&s, id, body.clone()).await;
+        let (status, v) = s.decide_as(&s.alice, id, body.clone()).await;
         assert_eq!(status, 422, "{body} → {v}");
         assert!(v["fields"][field].is_string(), "{body} → {v}");
     }
@@ -124,16 +110,7 @@ async fn one_complaint_upholds_one_article_rejects_another_and_finds_a_page_not_
     assert_eq!(s.status(a2).await, "restored");
 
     // The claimant's status shows each URL's outcome.
-    let view: Value = s
-        .app
-        .client
-        .get(s.app.url(&format!("/api/v1/complaints/{code}")))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let view = s.view(&code).await;
     let outcomes: Vec<(&str, &str)> = view["targets"]
         .as_array()
         .unwrap()
@@ -225,16 +202,7 @@ async fn a_rejection_leaves_every_url_up() {
     s.article(2, json!({})).await;
     let (id, code) = three_targets(&s).await;
     s.decide(&s.alice, id, "reject", "均为独立报道。").await;
-    let view: Value = s
-        .app
-        .client
-        .get(s.app.url(&format!("/api/v1/complaints/{code}")))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let view = s.view(&code).await;
     let all: Vec<&str> = view["targets"]
         .as_array()
         .unwrap()

@@ -85,36 +85,46 @@ impl Story {
     }
 
     pub async fn decide(&self, token: &str, id: i64, action: &str, reason: &str) -> Value {
-        let resp = self
-            .app
-            .client
-            .post(self.app.url(&format!("/api/v1/complaints/{id}/decision")))
-            .bearer_auth(token)
-            .json(&json!({"action": action, "reason": reason}))
-            .send()
-            .await
-            .unwrap();
-        let status = resp.status();
-        let v: Value = resp.json().await.unwrap();
+        let (status, v) = self
+            .decide_as(token, id, json!({"action": action, "reason": reason}))
+            .await;
         assert_eq!(status, 200, "{v}");
         v
     }
 
     /// A decision with per-URL outcomes, by alice.
     pub async fn decide_with(&self, id: i64, body: Value) -> Value {
+        let (status, v) = self.decide_as(&self.alice, id, body).await;
+        assert_eq!(status, 200, "{v}");
+        v
+    }
+
+    /// Any decision body, by `token`: the status and the answer.
+    pub async fn decide_as(&self, token: &str, id: i64, body: Value) -> (u16, Value) {
         let resp = self
             .app
             .client
             .post(self.app.url(&format!("/api/v1/complaints/{id}/decision")))
-            .bearer_auth(&self.alice)
+            .bearer_auth(token)
             .json(&body)
             .send()
             .await
             .unwrap();
-        let status = resp.status();
-        let v: Value = resp.json().await.unwrap();
-        assert_eq!(status, 200, "{v}");
-        v
+        let status = resp.status().as_u16();
+        (status, resp.json().await.unwrap())
+    }
+
+    /// The claimant's view of the complaint with tracking code `code`.
+    pub async fn view(&self, code: &str) -> Value {
+        self.app
+            .client
+            .get(self.app.url(&format!("/api/v1/complaints/{code}")))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap()
     }
 
     pub async fn post(&self, path: &str, body: Value) -> (u16, Value) {
