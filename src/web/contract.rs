@@ -173,6 +173,13 @@ const FIELDS: &[(&str, &[(&str, Rule)])] = &[
         ],
     ),
     (
+        "TargetChoice",
+        &[
+            ("url", Rule::Line(2000)),
+            ("outcome", Rule::Enum(&["uphold", "reject", "not_ours"])),
+        ],
+    ),
+    (
         "AnswerInput",
         &[("answer", Rule::Text(Some(MAX_TEXT_CHARS)))],
     ),

@@ -48,7 +48,7 @@ pub struct DecisionInput {
     pub reason: String,
     /// Outcomes for some of the complaint's URLs; the rest follow `action` (an uphold
     /// takes down each recorded article and finds any other URL not ours; a rejection
-    /// leaves each up). Not for `request_info`.
+    /// leaves each up). Not read with `request_info`.
     #[serde(default)]
     pub targets: Option<Vec<TargetChoice>>,
 }
@@ -119,21 +119,24 @@ fn parse(input: &DecisionInput) -> Result<Parsed, FieldErrors> {
             String::new()
         }
     };
-    let given = input.targets.as_deref().unwrap_or_default();
-    if matches!(action, Some(Action::RequestInfo)) && !given.is_empty() {
-        errors.insert(
-            "targets".into(),
-            FieldError::new(
-                Problem::Invalid,
-                "A request for information decides no URL: leave the outcomes out.",
-            ),
-        );
-    }
+    // A question decides no URL: outcomes sent with one are not read.
+    let given = match action {
+        Some(Action::RequestInfo) => &[][..],
+        _ => input.targets.as_deref().unwrap_or_default(),
+    };
     let mut targets = Vec::with_capacity(given.len());
     for (i, t) in given.iter().enumerate() {
-        match TargetOutcome::parse(&t.outcome) {
-            Some(o) => targets.push((t.url.trim().to_string(), o)),
-            None => {
+        let url = validate::line(&t.url, 2000);
+        match (url, TargetOutcome::parse(&t.outcome)) {
+            (Ok(url), Some(o)) => targets.push((url, o)),
+            (Err(m), _) => {
+                let sentence = format!("The URL {m}: give one of the URLs this complaint names.");
+                errors.insert(
+                    format!("targets[{i}]"),
+                    FieldError::new(Problem::Invalid, sentence),
+                );
+            }
+            (_, None) => {
                 errors.insert(
                     format!("targets[{i}]"),
                     FieldError::new(

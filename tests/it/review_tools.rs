@@ -79,8 +79,8 @@ async fn one_complaint_upholds_one_article_rejects_another_and_finds_a_page_not_
             "targets[0]",
         ),
         (
-            json!({"action": "request_info", "reason": "r", "targets": [{"url": target(1), "outcome": "reject"}]}),
-            "targets",
+            json!({"action": "uphold", "reason": "r", "targets": [{"url": " ", "outcome": "reject"}]}),
+            "targets[0]",
         ),
     ] {
         let (status, v) = s.decide_as(&s.alice, id, body.clone()).await;
