@@ -174,12 +174,7 @@ pub async fn decide(
     let round = round(c.appealed_at.is_some());
     let targets = targets_of(&txn, c.id).await?;
     let outcomes = rule(&targets, ruling).map_err(ServiceError::Invalid)?;
-    let upheld: Vec<complaint_target::Model> = targets
-        .iter()
-        .zip(&outcomes)
-        .filter(|(_, o)| **o == TargetOutcome::Upheld)
-        .map(|(t, _)| t.clone())
-        .collect();
+    let upheld: Vec<complaint_target::Model> = upheld_of(&targets, &outcomes).cloned().collect();
     let held = if upheld.is_empty() {
         Vec::new()
     } else {
@@ -282,6 +277,18 @@ async fn record(
     Ok(())
 }
 
+/// The targets whose outcome is `upheld`.
+fn upheld_of<'t>(
+    targets: &'t [complaint_target::Model],
+    outcomes: &'t [TargetOutcome],
+) -> impl Iterator<Item = &'t complaint_target::Model> {
+    targets
+        .iter()
+        .zip(outcomes)
+        .filter(|(_, o)| **o == TargetOutcome::Upheld)
+        .map(|(t, _)| t)
+}
+
 fn decided_targets(
     targets: &[complaint_target::Model],
     outcomes: &[TargetOutcome],
@@ -317,11 +324,8 @@ pub async fn preview(
     }
     let targets = targets_of(db, c.id).await?;
     let outcomes = rule(&targets, ruling).map_err(ServiceError::Invalid)?;
-    let kept: Vec<i64> = targets
-        .iter()
-        .zip(&outcomes)
-        .filter(|(_, o)| **o == TargetOutcome::Upheld)
-        .filter_map(|(t, _)| t.article_id)
+    let kept: Vec<i64> = upheld_of(&targets, &outcomes)
+        .filter_map(|t| t.article_id)
         .collect();
     let restored = holds::of_complaint(db, c.id)
         .await?
