@@ -30,6 +30,12 @@ pub enum Problem {
     NoTarget,
     /// An evidence file that cannot be taken.
     Evidence,
+    /// Longer than the field takes, in characters.
+    TooLong(usize),
+    /// A line break or control character in a one-line field.
+    OneLine,
+    /// Not the value this record has (a counter-notice's removed URL).
+    Mismatch,
     /// Anything else; the message says what.
     Invalid,
 }
@@ -337,9 +343,14 @@ where
 }
 
 /// Only spaces (and controls) given: blank; otherwise the value itself is wrong.
-fn blank_or_invalid(s: &str) -> Problem {
+/// What kind of problem `line` or `free_text` found in `s`, for pages to say it.
+fn blank_or_invalid(s: &str, max: Option<usize>, one_line: bool) -> Problem {
     if s.chars().all(|c| c.is_whitespace() || c.is_control()) {
         Problem::Blank
+    } else if one_line && s.chars().any(char::is_control) {
+        Problem::OneLine
+    } else if let Some(max) = max.filter(|m| s.chars().count() > *m) {
+        Problem::TooLong(max)
     } else {
         Problem::Invalid
     }
@@ -374,7 +385,7 @@ impl Checker {
             Some(s) => match line(s, max) {
                 Ok(v) => v,
                 Err(m) => {
-                    self.fail_as(field, blank_or_invalid(s), m);
+                    self.fail_as(field, blank_or_invalid(s, Some(max), true), m);
                     s.trim().to_string()
                 }
             },
@@ -409,7 +420,7 @@ impl Checker {
                 String::new()
             }
             Some(s) => free_text(s, max).unwrap_or_else(|m| {
-                self.fail_as(field, blank_or_invalid(s), m);
+                self.fail_as(field, blank_or_invalid(s, max, false), m);
                 s.clone()
             }),
         }
@@ -436,7 +447,8 @@ impl Checker {
         }
         match max {
             Some(max) if s.chars().count() > max => {
-                self.fail(field, format!("longer than {max} characters"));
+                let m = format!("longer than {max} characters");
+                self.fail_as(field, Problem::TooLong(max), m);
                 None
             }
             _ => Some(s.clone()),

@@ -20,7 +20,7 @@ use crate::domain::deadline::{restore_step, round};
 use crate::domain::display_time::display;
 use crate::domain::holds::{HoldKind, Release};
 use crate::domain::validate::FieldErrors;
-use crate::domain::validate::{Checker, EmailAddress, format_timestamp, truncate_micros};
+use crate::domain::validate::{Checker, EmailAddress, Problem, format_timestamp, truncate_micros};
 use crate::entities::{article, complaint, counter_notice};
 use crate::mail::letter::Recipient;
 use crate::mail::letters::{CounterNoticeAck, CounterNoticeForward, LegalActionNotice, Restored};
@@ -90,7 +90,7 @@ impl CounterNoticeInput {
                 None
             }
             Some(Err(e)) => {
-                c.fail("email", e);
+                c.fail_as("email", Problem::Email, e);
                 None
             }
             Some(Ok(e)) => Some(e),
@@ -99,8 +99,9 @@ impl CounterNoticeInput {
         let statement = c.text("statement", self.statement.as_ref());
         let evidence = c.opt_text("evidence", self.evidence.as_ref());
         if self.consent_jurisdiction != Some(true) {
-            c.fail(
+            c.fail_as(
                 "consent_jurisdiction",
+                Problem::Statement,
                 "must be true: you consent to the jurisdiction of the courts",
             );
         }
@@ -110,14 +111,16 @@ impl CounterNoticeInput {
             ("statement", &statement, 20_000),
         ] {
             if v.chars().count() > max {
-                c.fail(field, format!("longer than {max} characters"));
+                let m = format!("longer than {max} characters");
+                c.fail_as(field, Problem::TooLong(max), m);
             }
         }
         if evidence
             .as_ref()
             .is_some_and(|e| e.chars().count() > 20_000)
         {
-            c.fail("evidence", "longer than 20000 characters");
+            let m = "longer than 20000 characters";
+            c.fail_as("evidence", Problem::TooLong(20_000), m);
         }
         c.finish()?;
         let (Some(article_id), Some(email)) = (self.article_id, email) else {

@@ -23,8 +23,10 @@ use crate::web::AppState;
 use crate::web::RouteList;
 use crate::web::body::JsonBody;
 use crate::web::complaint_form::MAX_TEXT_BYTES;
+use crate::web::error_pages::field_label;
+use crate::web::form_errors::sentence;
 use crate::web::headers::private_page;
-use crate::web::i18n::{Texts, localise_error, texts};
+use crate::web::i18n::{Texts, texts};
 use crate::web::limits::content_length_cap;
 use crate::web::openapi::ErrorBody;
 use crate::web::page::render;
@@ -54,9 +56,10 @@ pub struct NoticePage<'a> {
 
 /// Checks a required free-text field.
 fn required_text(field: &str, v: &str) -> AppResult<String> {
-    crate::domain::validate::free_text(v, Some(MAX_TEXT_CHARS))
-        .map(|s| s.trim().to_string())
-        .map_err(|m| AppError::field(field, m))
+    let mut c = crate::domain::validate::Checker::default();
+    let text = c.text_max(field, Some(&v.to_string()), Some(MAX_TEXT_CHARS));
+    c.finish().map_err(AppError::Validation)?;
+    Ok(text.trim().to_string())
 }
 
 fn code(path: Result<Path<String>, PathRejection>) -> AppResult<TrackingCode> {
@@ -138,9 +141,9 @@ async fn form_outcome(state: &AppState, code: &TrackingCode, done: AppResult<Str
             StatusCode::UNPROCESSABLE_ENTITY,
             fields
                 .iter()
-                .map(|(k, v)| format!("{k}: {}", localise_error(lang, v)))
+                .map(|(k, v)| sentence(lang, &field_label(lang, k), v))
                 .collect::<Vec<_>>()
-                .join("; "),
+                .join(" "),
         ),
         AppError::Conflict(c) => (StatusCode::CONFLICT, t.conflict(*c).to_string()),
         _ => return e.into_response(),

@@ -29,8 +29,9 @@ use crate::services::evidence::{self, EvidenceFile, MAX_FILE_BYTES, MAX_FILES, U
 use crate::services::intake_queue::Submission;
 use crate::web::AppState;
 use crate::web::client_ip::ClientAddr;
+use crate::web::form_errors::Shown;
 use crate::web::headers::private_page;
-use crate::web::i18n::{Texts, duration_text, localise_error, negotiate, status_name, texts};
+use crate::web::i18n::{Texts, duration_text, negotiate, status_name, texts};
 use crate::web::limits::rate_limit;
 use crate::web::page::render;
 use crate::web::staff_auth::{cookie, cookie_name, set_cookie};
@@ -69,7 +70,7 @@ pub fn routes(state: &AppState) -> Router<AppState> {
 #[derive(Default)]
 pub struct FormState {
     values: HashMap<String, String>,
-    errors: FieldErrors,
+    pub errs: Shown,
     /// A message about the whole submission, shown above the form.
     pub notice: Option<&'static str>,
 }
@@ -78,18 +79,60 @@ impl FormState {
     pub fn v(&self, name: &str) -> &str {
         self.values.get(name).map_or("", String::as_str)
     }
+}
 
-    /// The first problem for `name` or any of its items (`infringing_urls[2]`).
-    pub fn e(&self, name: &str) -> &str {
-        self.errors
-            .iter()
-            .find(|(k, _)| *k == name || k.strip_prefix(name).is_some_and(|r| r.starts_with('[')))
-            .map_or("", |(_, v)| v.message.as_str())
-    }
+/// The form's fields top to bottom, for the error summary's order.
+const FIELD_ORDER: &[&str] = &[
+    "claimant.name",
+    "claimant.organisation",
+    "claimant.email",
+    "claimant.phone",
+    "claimant.address",
+    "claimant.capacity",
+    "claimant.on_behalf_of",
+    "work.title",
+    "work.description",
+    "work.original_url",
+    "work.original_text",
+    "infringing_urls",
+    "evidence_urls",
+    "evidence",
+    "statements.good_faith",
+    "statements.accurate",
+    "signature",
+];
 
-    pub fn has_errors(&self) -> bool {
-        !self.errors.is_empty()
-    }
+/// The notice's problems as the form shows them, labelled as the form labels them.
+fn shown_errors(errors: &FieldErrors, lang: Language) -> Shown {
+    let t = texts(lang);
+    let label = |f: &str| {
+        match f {
+            "claimant.name" => t.name,
+            "claimant.organisation" => t.organisation,
+            "claimant.email" => t.email,
+            "claimant.phone" => t.phone,
+            "claimant.address" => t.address,
+            "claimant.capacity" => t.capacity,
+            "claimant.on_behalf_of" => t.on_behalf_of,
+            "work.title" => t.work_title,
+            "work.description" => t.work_description,
+            "work.original_url" => t.work_original_url,
+            "work.original_text" => t.work_original_text,
+            "infringing_urls" => t.infringing_urls,
+            "evidence_urls" => t.evidence_urls,
+            "evidence" => t.evidence_files,
+            "statements.good_faith" => t.good_faith,
+            "statements.accurate" => t.accurate,
+            "signature" => t.signature,
+            other => other,
+        }
+        .to_string()
+    };
+    let anchor = |f: &str| match f.split('[').next().unwrap_or(f) {
+        "claimant.capacity" => "cap-owner".to_string(),
+        base => base.to_string(),
+    };
+    Shown::new(errors, lang, FIELD_ORDER, label, anchor)
 }
 
 #[derive(Template)]
@@ -493,12 +536,10 @@ fn form_again(
     form_page(state, lang, &f, status)
 }
 
-/// The notice as checked, or every problem found (the site's hosts included), in the
-/// form's language.
+/// The notice as checked, or every problem found (the site's hosts included).
 async fn check(
     state: &AppState,
     sub: &FormSubmission,
-    lang: Language,
 ) -> AppResult<Result<NewComplaint, FieldErrors>> {
     let parsed = NewComplaint::parse(&to_input(&sub.values));
     let mut errors = parsed.as_ref().err().cloned().unwrap_or_default();
@@ -511,13 +552,7 @@ async fn check(
     }
     Ok(match parsed {
         Ok(new) if errors.is_empty() => Ok(new),
-        _ => Err(errors
-            .into_iter()
-            .map(|(k, e)| {
-                let shown = localise_error(lang, &e);
-                (k, FieldError::new(e.problem, shown))
-            })
-            .collect()),
+        _ => Err(errors),
     })
 }
 
@@ -528,13 +563,13 @@ async fn submit_inner(state: &AppState, req: Request, client: String) -> AppResu
         .get("language")
         .and_then(|l| Language::parse(l))
         .unwrap_or(Language::En);
-    let new = match check(state, &sub, lang).await? {
+    let new = match check(state, &sub).await? {
         Ok(new) => new,
         Err(errors) => {
             let f = FormState {
                 values: sub.values,
                 notice: None,
-                errors,
+                errs: shown_errors(&errors, lang),
             };
             return Ok(form_page(state, lang, &f, StatusCode::UNPROCESSABLE_ENTITY));
         }

@@ -13,7 +13,9 @@ use serde::Deserialize;
 use time::OffsetDateTime;
 
 use crate::domain::calendar::Wait;
+use crate::domain::complaint::Language;
 use crate::domain::display_time::{display, span_words};
+use crate::domain::validate::{FieldError, Problem};
 use crate::error::{AppError, AppResult, FieldErrors};
 use crate::services::counter_notices::{self, CounterNoticeInput, CounterNoticeView, Filed};
 use crate::services::error::Conflict;
@@ -21,6 +23,7 @@ use crate::web::AppState;
 use crate::web::RouteList;
 use crate::web::body::JsonBody;
 use crate::web::claimant::NoticePage;
+use crate::web::form_errors;
 use crate::web::headers::private_page;
 use crate::web::i18n::{Texts, negotiate, texts};
 use crate::web::limits::{content_length_cap, rate_limit};
@@ -148,7 +151,53 @@ struct FormPage<'a> {
     wait_zh: String,
     wait_en: String,
     f: Shown<'a>,
-    errors: &'a FieldErrors,
+    errs: form_errors::Shown,
+    summary_lead: &'static str,
+}
+
+/// The form's fields top to bottom, for the error summary's order.
+const FIELD_ORDER: &[&str] = &[
+    "article_id",
+    "name",
+    "address",
+    "phone",
+    "email",
+    "removed_url",
+    "statement",
+    "evidence",
+    "consent_jurisdiction",
+    "signature",
+];
+
+/// A field's name as the form labels it, in the page's language.
+fn label(lang: Language, field: &str) -> String {
+    let zh = lang == Language::Zh;
+    let (zh_label, en_label) = match field {
+        "article_id" => ("被删除文章的编号", "The removed article's number"),
+        "name" => ("姓名", "Full name"),
+        "address" => ("地址", "Postal address"),
+        "phone" => ("电话", "Phone"),
+        "email" => ("邮箱", "Email"),
+        "removed_url" => ("被删除的网址", "The removed URL"),
+        "statement" => ("声明", "Statement"),
+        "evidence" => ("证据", "Evidence"),
+        "consent_jurisdiction" => (
+            "我同意接受本站所在地法院的管辖",
+            "I consent to the jurisdiction of the courts where this site is run",
+        ),
+        "signature" => ("签名", "Signature"),
+        other => (other, other),
+    };
+    if zh { zh_label } else { en_label }.to_string()
+}
+
+fn shown_errors(errors: &FieldErrors, lang: Language) -> form_errors::Shown {
+    let anchor = |f: &str| match f {
+        // The hidden id cannot be focused; the removed URL names the same article.
+        "article_id" => "removed_url".to_string(),
+        f => f.to_string(),
+    };
+    form_errors::Shown::new(errors, lang, FIELD_ORDER, |f| label(lang, f), anchor)
 }
 
 fn wait_words(w: &Wait) -> (String, String) {
@@ -171,7 +220,8 @@ async fn form_page(
     errors: &FieldErrors,
     status: StatusCode,
 ) -> Response {
-    let t = texts(negotiate(None, headers));
+    let lang = negotiate(None, headers);
+    let t = texts(lang);
     let Some(id) = article_id else {
         return not_removed(t);
     };
@@ -206,7 +256,8 @@ async fn form_page(
                 consent: f.consent_jurisdiction == "true",
                 signature: &f.signature,
             },
-            errors,
+            errs: shown_errors(errors, lang),
+            summary_lead: t.fix_errors,
         },
     )
 }
@@ -231,6 +282,24 @@ async fn new_form(
     .await
 }
 
+/// Every problem the form can show in one round: the fields, and a removed URL that
+/// is not the article's.
+async fn form_problems(state: &AppState, input: &CounterNoticeInput) -> AppResult<FieldErrors> {
+    let mut errors = input.check().err().unwrap_or_default();
+    let url = input.removed_url.as_deref().map(str::trim).unwrap_or("");
+    if let Some(id) = input.article_id
+        && !url.is_empty()
+        && !errors.contains_key("removed_url")
+        && let Some((a, _)) = counter_notices::removal_of(&state.db, id).await?
+        && a.url != url
+    {
+        let message = format!("must be the removed article's URL, {}", a.url);
+        let e = FieldError::new(Problem::Mismatch, message);
+        errors.insert("removed_url".into(), e);
+    }
+    Ok(errors)
+}
+
 /// Files it. The form shows a wrong article id or URL beside its field; the API
 /// answers 404 and 409, as for any request naming a resource in another state.
 async fn file(
@@ -238,6 +307,12 @@ async fn file(
     input: &CounterNoticeInput,
     api: bool,
 ) -> AppResult<CounterNoticeView> {
+    if !api {
+        let errors = form_problems(state, input).await?;
+        if !errors.is_empty() {
+            return Err(AppError::Validation(errors));
+        }
+    }
     let new = input.check().map_err(AppError::Validation)?;
     match counter_notices::file(
         &state.db,
@@ -255,10 +330,15 @@ async fn file(
             "article_id",
             "no recorded article has this id",
         )),
-        Filed::UrlMismatch(url) => Err(AppError::field(
-            "removed_url",
-            format!("must be the removed article's URL, {url}"),
-        )),
+        Filed::UrlMismatch(url) => {
+            let message = format!("must be the removed article's URL, {url}");
+            let mut errors = FieldErrors::new();
+            errors.insert(
+                "removed_url".into(),
+                FieldError::new(Problem::Mismatch, message),
+            );
+            Err(AppError::Validation(errors))
+        }
     }
 }
 

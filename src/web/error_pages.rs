@@ -10,7 +10,8 @@ use axum::response::Response;
 
 use crate::domain::complaint::Language;
 use crate::error::ErrorShown;
-use crate::web::i18n::{Texts, localise_error, negotiate, texts};
+use crate::web::form_errors::sentence;
+use crate::web::i18n::{Texts, negotiate, texts};
 use crate::web::page::render;
 
 /// Paths whose answers are for programs, whatever asked.
@@ -36,7 +37,7 @@ struct ErrorPage<'a> {
     title: &'static str,
     lead: &'static str,
     detail: String,
-    fields: Vec<(String, String)>,
+    fields: Vec<String>,
     back_href: &'a str,
     back_label: &'static str,
 }
@@ -64,7 +65,7 @@ pub async fn pages_for_people(req: Request, next: Next) -> Response {
         .map(|s| {
             s.fields
                 .iter()
-                .map(|(path, e)| (field_label(lang, path), localise_error(lang, e)))
+                .map(|(path, e)| sentence(lang, &field_label(lang, path), e))
                 .collect()
         })
         .unwrap_or_default();
@@ -163,7 +164,8 @@ fn headline(lang: Language, status: StatusCode) -> (&'static str, &'static str) 
 }
 
 /// A field's name as a person reads it.
-fn field_label(lang: Language, path: &str) -> String {
+/// A field's name as the pages that post it label it.
+pub fn field_label(lang: Language, path: &str) -> String {
     let zh = lang == Language::Zh;
     let label = match path {
         "reason" if zh => "理由",

@@ -3,7 +3,6 @@
 use axum::http::HeaderMap;
 
 use crate::domain::complaint::Language;
-use crate::domain::validate::{FieldError, Problem};
 use crate::services::error::Conflict;
 
 /// Every string a public page shows.
@@ -394,29 +393,6 @@ pub fn duration_text(t: &Texts, d: std::time::Duration) -> String {
     }
 }
 
-/// A field problem in the page's language, chosen by its kind (`Problem`); the
-/// domain's English message is the API's, and the fallback for `Invalid`.
-pub fn localise_error(lang: Language, e: &FieldError) -> String {
-    if lang == Language::En {
-        return e.message.clone();
-    }
-    let zh = match e.problem {
-        Problem::Required => "此项必填",
-        Problem::Blank => "不能为空",
-        Problem::Email => "请输入有效的电子邮箱地址",
-        Problem::Phone => "请输入有效的电话号码",
-        Problem::Url => "请输入有效的 http(s) 网址",
-        Problem::Choice => "请选择您的身份",
-        Problem::AgentPrincipal => "代理人须写明所代理的权利人",
-        Problem::Statement => "请勾选此声明",
-        Problem::ForeignHost => "只能填写本站的网页网址；其他网站上的内容，请联系发布该内容的网站",
-        Problem::NoTarget => "请至少填写一个本站网址",
-        Problem::Evidence => "证据文件须为 PDF、PNG、JPEG 或纯文本，最多 5 个，每个不超过 10 MB",
-        Problem::Invalid => return e.message.clone(),
-    };
-    zh.to_string()
-}
-
 /// The status names a claimant sees.
 pub fn status_name(lang: Language, status: &str) -> &'static str {
     match (lang, status) {
@@ -466,29 +442,9 @@ mod tests {
     }
 
     #[test]
-    fn the_chinese_form_translates_by_the_problem_not_the_words() {
-        let email = FieldError::new(Problem::Email, "domain must be like example.com");
-        assert_eq!(
-            localise_error(Language::Zh, &email),
-            "请输入有效的电子邮箱地址"
-        );
-        assert_eq!(
-            localise_error(Language::En, &email),
-            "domain must be like example.com"
-        );
-        // The same words under another problem say that problem.
-        let host = FieldError::new(Problem::ForeignHost, "is required");
-        assert!(localise_error(Language::Zh, &host).starts_with("只能填写本站"));
-        let other = FieldError::new(Problem::Invalid, "longer than 200 characters");
-        assert_eq!(
-            localise_error(Language::Zh, &other),
-            "longer than 200 characters"
-        );
-    }
-
-    #[test]
     fn a_notice_reports_each_problem_by_its_kind() {
         use crate::domain::complaint::{ComplaintInput, NewComplaint};
+        use crate::domain::validate::Problem;
         let input: ComplaintInput = serde_json::from_value(serde_json::json!({
             "claimant": {"name": " ", "email": "nobody", "phone": "call me",
                          "address": "1 Press Road", "capacity": "owner"},

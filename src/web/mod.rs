@@ -12,6 +12,7 @@ pub mod contract;
 pub mod counter_notices;
 pub mod decisions;
 pub mod error_pages;
+pub mod form_errors;
 pub mod headers;
 pub mod health;
 pub mod home;

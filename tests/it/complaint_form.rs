@@ -208,9 +208,32 @@ async fn a_bad_submission_keeps_what_was_typed_and_marks_each_problem() {
     );
     assert!(!html.contains("<script>alert(1)"));
     assert!(html.contains("value=\"not-an-email\""));
-    assert!(html.contains("must contain @"));
+    assert!(html.contains("must be an email address, like name@example.com (must contain @)"));
     assert!(html.contains("must be an http:// or https:// URL"));
-    assert!(html.contains("you must state that the notice is accurate"));
+    assert!(html.contains("Please tick “The information in this notice is accurate"));
+    // Each problem is linked from the summary, and marked on its field.
+    let summary = html
+        .split("id=\"error-summary\"")
+        .nth(1)
+        .and_then(|s| s.split("</div>").next())
+        .expect("an error summary");
+    for anchor in [
+        "#claimant.email",
+        "#claimant.phone",
+        "#infringing_urls",
+        "#statements.accurate",
+        "#signature",
+    ] {
+        assert!(
+            summary.contains(&format!("href=\"{anchor}\"")),
+            "{anchor}: {summary}"
+        );
+    }
+    assert!(summary.contains("Please fill in “Phone"), "{summary}");
+    assert!(html.contains(
+        "id=\"claimant.email\" name=\"claimant.email\" value=\"not-an-email\" required maxlength=\"254\" autocomplete=\"email\" aria-invalid=\"true\""
+    ));
+    assert!(!html.contains("id=\"claimant.organisation\" name=\"claimant.organisation\" value=\"\" maxlength=\"200\" autocomplete=\"organization\" aria-invalid"));
     assert!(html.contains("https://news.example/a\nftp://bad"));
     assert!(
         html.contains(" checked"),
@@ -222,7 +245,7 @@ async fn a_bad_submission_keeps_what_was_typed_and_marks_each_problem() {
         .text("claimant.name", "王芳");
     let (status, html) = post_form(&app, zh).await;
     assert_eq!(status, 422);
-    assert!(html.contains("此项必填") && html.contains("value=\"王芳\""));
+    assert!(html.contains("请填写“电子邮箱") && html.contains("value=\"王芳\""));
     assert_eq!(app.count("complaints").await, 0);
 }
 

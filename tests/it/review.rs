@@ -319,7 +319,11 @@ async fn a_request_for_information_pauses_the_clock_until_the_claimant_answers()
         .await
         .unwrap();
     assert_eq!(resp.status(), 422);
-    assert!(resp.text().await.unwrap().contains("answer"));
+    let page = resp.text().await.unwrap();
+    assert!(
+        page.contains("请填写“答复”") || page.contains("Please fill in “Your answer”"),
+        "{page}"
+    );
     assert_eq!(
         complaint_row(&app, id).await.status,
         takedown::domain::complaint::ComplaintStatus::NeedsInfo
@@ -970,6 +974,54 @@ async fn reported_legal_action_keeps_the_content_down() {
     assert!(page.contains("除非投诉人在 10 个工作日内告知"), "{page}");
     assert!(page.contains("the content returns after 10 business days unless"));
     assert!(!page.contains("business days / "));
+    // Everything wrong is said in one round, in the reader's language: the other URL
+    // beside the blank fields, each linked from the summary and marked.
+    let resp = client()
+        .post(app.url("/counter-notices"))
+        .header("accept-language", "zh-CN,zh;q=0.9")
+        .form(&[
+            ("article_id", article_id.to_string().as_str()),
+            ("name", "李伟"),
+            ("address", " "),
+            ("phone", "+86 10 8765 4321"),
+            ("email", "li.wei"),
+            ("removed_url", "https://news.example/another"),
+            ("statement", "已获授权。"),
+            ("signature", "李伟"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 422);
+    let page = resp.text().await.unwrap();
+    let summary = page
+        .split("id=\"error-summary\"")
+        .nth(1)
+        .unwrap_or_default();
+    for (anchor, sentence) in [
+        ("address", "请填写“地址”。"),
+        ("email", "“邮箱”须为有效的电子邮箱地址"),
+        ("removed_url", "“被删除的网址”须为被删除文章的网址"),
+        (
+            "consent_jurisdiction",
+            "请勾选“我同意接受本站所在地法院的管辖”",
+        ),
+    ] {
+        assert!(
+            summary.contains(&format!("<a href=\"#{anchor}\">{sentence}")),
+            "{anchor}: {summary}"
+        );
+        assert!(page.contains(&format!("aria-describedby=\"{anchor}-error\"")));
+    }
+    assert!(
+        !page.contains("consent_jurisdiction:"),
+        "no raw field names"
+    );
+    assert!(
+        page.contains("value=\"https://news.example/another\""),
+        "kept as typed"
+    );
+    assert_eq!(app.count("counter_notices").await, 0);
     let resp = client()
         .post(app.url("/counter-notices"))
         .form(&[
