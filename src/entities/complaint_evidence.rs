@@ -12,6 +12,9 @@ pub struct Model {
     pub content_type: Option<String>,
     pub size_bytes: Option<i64>,
     pub file_name: Option<String>,
+    /// `answer`, `appeal` or `counter_notice`; none for the notice itself.
+    pub submitted_with: Option<String>,
+    pub counter_notice_id: Option<i64>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -3,6 +3,7 @@
 //! with a new deadline and reminders, and must be decided by a different reviewer.
 
 use crate::services::error::{Conflict, ServiceError, ServiceResult};
+use crate::services::evidence::{self, EvidenceFile, SentWith};
 use sea_orm::{ActiveModelTrait, ConnectionTrait, DatabaseConnection, DbErr, Set};
 use serde_json::json;
 use time::OffsetDateTime;
@@ -46,6 +47,7 @@ pub async fn appeal(
     site: &Site<'_>,
     tracking_code: &str,
     statement: &str,
+    files: &[EvidenceFile],
     now: OffsetDateTime,
 ) -> ServiceResult<Appealed> {
     let now = truncate_micros(now);
@@ -84,6 +86,7 @@ pub async fn appeal(
     am.overdue = Set(false);
     am.assigned_reviewer = Set(None);
     am.update(&txn).await?;
+    let evidence = evidence::record_later(&txn, c.id, SentWith::Appeal, files).await?;
     audit::append(
         &txn,
         now,
@@ -92,6 +95,7 @@ pub async fn appeal(
         &format!("complaint:{}", c.id),
         &json!({
             "statement_hmac": personal::keyed_hash(&salt, statement),
+            "evidence_sha256": evidence,
             "first_decision_by": c.decided_by,
             "first_reason": c.decision_reason,
             "deadline_at": format_timestamp(deadline_at),

@@ -4,6 +4,7 @@
 //! record on the complaint); a deadline step restores it on time and everyone is told.
 
 use crate::services::error::{Conflict, ServiceError, ServiceResult};
+use crate::services::evidence::{self, EvidenceFile, SentWith};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
     QueryFilter, QueryOrder, Set,
@@ -200,6 +201,7 @@ pub async fn file(
     config: &Config,
     site: &Site<'_>,
     new: &NewCounterNotice,
+    files: &[EvidenceFile],
     now: OffsetDateTime,
 ) -> ServiceResult<Filed> {
     let now = truncate_micros(now);
@@ -247,13 +249,14 @@ pub async fn file(
     .await?;
     let round = round(c.appealed_at.is_some());
     steps::insert(&txn, c.id, [restore_step(round, n.id, restore_at)]).await?;
+    let evidence = evidence::record_later(&txn, c.id, SentWith::CounterNotice(n.id), files).await?;
     audit::append(
         &txn,
         now,
         "counter_notifier",
         "counter_notice.received",
         &format!("complaint:{}", c.id),
-        &json!({"counter_notice_id": n.id, "article_id": a.id, "restore_at": format_timestamp(restore_at)}),
+        &json!({"counter_notice_id": n.id, "article_id": a.id, "restore_at": format_timestamp(restore_at), "evidence_sha256": evidence}),
     )
     .await?;
     tell_both(&txn, site, &c, &n, &new.email, round, now).await?;

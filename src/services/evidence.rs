@@ -8,7 +8,10 @@ use crate::services::error::ServiceResult;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
-use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
+    QueryFilter, Set,
+};
 use sha2::{Digest, Sha256};
 
 use crate::entities::complaint_evidence;
@@ -139,6 +142,54 @@ pub struct EvidenceFile {
     pub size: u64,
     pub file_name: Option<String>,
     staged: TempFile,
+}
+
+/// What a later submission's files came with.
+#[derive(Debug, Clone, Copy)]
+pub enum SentWith {
+    Answer,
+    Appeal,
+    CounterNotice(i64),
+}
+
+impl SentWith {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SentWith::Answer => "answer",
+            SentWith::Appeal => "appeal",
+            SentWith::CounterNotice(_) => "counter_notice",
+        }
+    }
+}
+
+/// Records files sent after the notice, in the caller's transaction; they are moved
+/// into place by `persist` once it commits. Returns their SHA-256s for the audit.
+pub async fn record_later(
+    txn: &impl ConnectionTrait,
+    complaint_id: i64,
+    with: SentWith,
+    files: &[EvidenceFile],
+) -> Result<Vec<String>, DbErr> {
+    let counter_notice_id = match with {
+        SentWith::CounterNotice(id) => Some(id),
+        _ => None,
+    };
+    for f in files {
+        complaint_evidence::ActiveModel {
+            complaint_id: Set(complaint_id),
+            kind: Set("file".into()),
+            sha256: Set(Some(f.sha256.clone())),
+            content_type: Set(Some(f.content_type.to_string())),
+            size_bytes: Set(Some(f.size as i64)),
+            file_name: Set(f.file_name.clone()),
+            submitted_with: Set(Some(with.as_str().to_string())),
+            counter_notice_id: Set(counter_notice_id),
+            ..Default::default()
+        }
+        .insert(txn)
+        .await?;
+    }
+    Ok(files.iter().map(|f| f.sha256.clone()).collect())
 }
 
 /// Moves committed evidence into place as `evidence/<sha256>`; storing the same

@@ -5,6 +5,7 @@
 //! complaint as incomplete. Every pause and restart is an audit event.
 
 use crate::services::error::{Conflict, ServiceError, ServiceResult};
+use crate::services::evidence::{self, EvidenceFile, SentWith};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
@@ -134,6 +135,7 @@ pub async fn answer(
     site: &Site<'_>,
     tracking_code: &str,
     answer: &str,
+    files: &[EvidenceFile],
     now: OffsetDateTime,
 ) -> ServiceResult<Answered> {
     let now = truncate_micros(now);
@@ -163,6 +165,7 @@ pub async fn answer(
     am.info_answered_at = Set(Some(now));
     am.deadline_at = Set(deadline_at);
     am.update(&txn).await?;
+    let evidence = evidence::record_later(&txn, c.id, SentWith::Answer, files).await?;
     let subject = format!("complaint:{}", c.id);
     audit::append(
         &txn,
@@ -170,7 +173,7 @@ pub async fn answer(
         "claimant",
         "complaint.info_answered",
         &subject,
-        &json!({"answer_hmac": personal::keyed_hash(&salt, answer)}),
+        &json!({"answer_hmac": personal::keyed_hash(&salt, answer), "evidence_sha256": evidence}),
     )
     .await?;
     audit::append(

@@ -3,26 +3,29 @@
 //! the tracking code is the claimant's handle, as for the status page itself.
 
 use askama::Template;
+use axum::extract::Request;
 use axum::extract::rejection::PathRejection;
 use axum::extract::{DefaultBodyLimit, Path, State};
 use axum::http::StatusCode;
 use axum::middleware;
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::post;
+use axum::routing::{MethodRouter, post};
 use axum::{Form, Json, Router};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
 use crate::domain::complaint::{Language, TrackingCode};
+use crate::domain::validate::FieldError;
 use crate::domain::validate::format_timestamp;
 use crate::error::{AppError, AppResult};
 use crate::services::appeals;
+use crate::services::evidence::{self, EvidenceFile};
 use crate::services::info_requests::{self, MAX_TEXT_CHARS};
 use crate::services::withdrawals;
 use crate::web::AppState;
 use crate::web::RouteList;
 use crate::web::body::JsonBody;
-use crate::web::complaint_form::MAX_TEXT_BYTES;
+use crate::web::complaint_form::{MAX_FORM_BYTES, MAX_TEXT_BYTES, evidence_error, read_submission};
 use crate::web::error_pages::field_label;
 use crate::web::form_errors::sentence;
 use crate::web::headers::private_page;
@@ -33,16 +36,34 @@ use crate::web::page::render;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
-        .at("/complaints/{code}/answer", post(answer_form))
-        .at("/complaints/{code}/appeal", post(appeal_form))
-        .at("/api/v1/complaints/{code}/answer", post(answer_api))
-        .at("/api/v1/complaints/{code}/appeal", post(appeal_api))
-        .at("/complaints/{code}/withdraw", post(withdraw_form))
-        .at("/api/v1/complaints/{code}/withdraw", post(withdraw_api))
-        // A claimant's answer, appeal or withdrawal is text: held in memory, so capped.
-        .layer(DefaultBodyLimit::max(MAX_TEXT_BYTES))
-        .layer(middleware::from_fn(content_length_cap(MAX_TEXT_BYTES)))
+        // The forms may bring evidence files, as the notice may; the files are
+        // streamed to disk, the text is capped as for the API.
+        .at(
+            "/complaints/{code}/answer",
+            capped(post(answer_form), MAX_FORM_BYTES),
+        )
+        .at(
+            "/complaints/{code}/appeal",
+            capped(post(appeal_form), MAX_FORM_BYTES),
+        )
+        .at("/api/v1/complaints/{code}/answer", text(post(answer_api)))
+        .at("/api/v1/complaints/{code}/appeal", text(post(appeal_api)))
+        .at("/complaints/{code}/withdraw", text(post(withdraw_form)))
+        .at(
+            "/api/v1/complaints/{code}/withdraw",
+            text(post(withdraw_api)),
+        )
         .layer(middleware::from_fn(private_page))
+}
+
+/// A claimant's text is held in memory, so capped.
+fn text(r: MethodRouter<AppState>) -> MethodRouter<AppState> {
+    capped(r, MAX_TEXT_BYTES)
+}
+
+fn capped(r: MethodRouter<AppState>, max: usize) -> MethodRouter<AppState> {
+    r.layer(DefaultBodyLimit::max(max))
+        .layer(middleware::from_fn(content_length_cap(max)))
 }
 
 #[derive(Template)]
@@ -54,47 +75,66 @@ pub struct NoticePage<'a> {
     pub back: &'a str,
 }
 
-/// Checks a required free-text field.
-fn required_text(field: &str, v: &str) -> AppResult<String> {
-    let mut c = crate::domain::validate::Checker::default();
-    let text = c.text_max(field, Some(&v.to_string()), Some(MAX_TEXT_CHARS));
-    c.finish().map_err(AppError::Validation)?;
-    Ok(text.trim().to_string())
-}
-
 fn code(path: Result<Path<String>, PathRejection>) -> AppResult<TrackingCode> {
     let Path(code) = path.map_err(|_| AppError::NotFound)?;
     TrackingCode::parse(&code).ok_or(AppError::NotFound)
+}
+
+/// The text and every problem with it and with the files, in one round.
+fn text_and_files(field: &str, v: &str, file_problem: Option<FieldError>) -> AppResult<String> {
+    let mut c = crate::domain::validate::Checker::default();
+    let text = c.text_max(field, Some(&v.to_string()), Some(MAX_TEXT_CHARS));
+    if let Some(e) = file_problem {
+        c.errors.insert("evidence".into(), e);
+    }
+    c.finish().map_err(AppError::Validation)?;
+    Ok(text.trim().to_string())
 }
 
 async fn do_answer(
     state: &AppState,
     code: &TrackingCode,
     text: &str,
+    files: Vec<EvidenceFile>,
+    file_problem: Option<FieldError>,
 ) -> AppResult<(&'static str, String)> {
-    let answer = required_text("answer", text)?;
+    let answer = text_and_files("answer", text, file_problem)?;
     let done = info_requests::answer(
         &state.db,
         &state.site(),
         code.as_str(),
         &answer,
+        &files,
         OffsetDateTime::now_utc(),
     )
     .await?;
+    evidence::persist(&state.config.data_dir, files)
+        .await
+        .map_err(evidence_error)?;
     Ok((done.status.as_str(), format_timestamp(done.deadline_at)))
 }
 
-async fn do_appeal(state: &AppState, code: &TrackingCode, text: &str) -> AppResult<String> {
-    let statement = required_text("statement", text)?;
+async fn do_appeal(
+    state: &AppState,
+    code: &TrackingCode,
+    text: &str,
+    files: Vec<EvidenceFile>,
+    file_problem: Option<FieldError>,
+) -> AppResult<String> {
+    let statement = text_and_files("statement", text, file_problem)?;
     let done = appeals::appeal(
         &state.db,
         &state.config,
         &state.site(),
         code.as_str(),
         &statement,
+        &files,
         OffsetDateTime::now_utc(),
     )
     .await?;
+    evidence::persist(&state.config.data_dir, files)
+        .await
+        .map_err(evidence_error)?;
     Ok(format_timestamp(done.deadline_at))
 }
 
@@ -160,12 +200,6 @@ async fn form_outcome(state: &AppState, code: &TrackingCode, done: AppResult<Str
 }
 
 #[derive(Deserialize)]
-struct AnswerForm {
-    #[serde(default)]
-    answer: String,
-}
-
-#[derive(Deserialize)]
 struct WithdrawForm {
     #[serde(default)]
     reason: String,
@@ -186,35 +220,49 @@ async fn withdraw_form(
     form_outcome(&state, &code, done).await
 }
 
-#[derive(Deserialize)]
-struct AppealForm {
-    #[serde(default)]
-    statement: String,
+/// The answer or appeal form: its text field and any evidence files.
+async fn read_form(
+    state: &AppState,
+    req: Request,
+    field: &str,
+) -> AppResult<(String, Vec<EvidenceFile>, Option<FieldError>)> {
+    let mut sub = read_submission(req, state, "evidence").await?;
+    let problem = sub.file_problem();
+    let text = sub.text(field).to_string();
+    Ok((text, std::mem::take(&mut sub.files), problem))
 }
 
 async fn answer_form(
     State(state): State<AppState>,
     path: Result<Path<String>, PathRejection>,
-    Form(f): Form<AnswerForm>,
+    req: Request,
 ) -> Response {
     let code = match code(path) {
         Ok(c) => c,
         Err(e) => return e.into_response(),
     };
-    let done = do_answer(&state, &code, &f.answer).await.map(|(_, d)| d);
+    let done = match read_form(&state, req, "answer").await {
+        Ok((text, files, problem)) => do_answer(&state, &code, &text, files, problem)
+            .await
+            .map(|(_, d)| d),
+        Err(e) => Err(e),
+    };
     form_outcome(&state, &code, done).await
 }
 
 async fn appeal_form(
     State(state): State<AppState>,
     path: Result<Path<String>, PathRejection>,
-    Form(f): Form<AppealForm>,
+    req: Request,
 ) -> Response {
     let code = match code(path) {
         Ok(c) => c,
         Err(e) => return e.into_response(),
     };
-    let done = do_appeal(&state, &code, &f.statement).await;
+    let done = match read_form(&state, req, "statement").await {
+        Ok((text, files, problem)) => do_appeal(&state, &code, &text, files, problem).await,
+        Err(e) => Err(e),
+    };
     form_outcome(&state, &code, done).await
 }
 
@@ -267,7 +315,7 @@ pub async fn answer_api(
     JsonBody(input): JsonBody<AnswerInput>,
 ) -> AppResult<impl IntoResponse> {
     let code = code(path)?;
-    let (status, deadline_at) = do_answer(&state, &code, &input.answer).await?;
+    let (status, deadline_at) = do_answer(&state, &code, &input.answer, Vec::new(), None).await?;
     Ok(Json(ResumedView {
         status,
         deadline_at,
@@ -288,7 +336,7 @@ pub async fn appeal_api(
     JsonBody(input): JsonBody<AppealInput>,
 ) -> AppResult<impl IntoResponse> {
     let code = code(path)?;
-    let deadline_at = do_appeal(&state, &code, &input.statement).await?;
+    let deadline_at = do_appeal(&state, &code, &input.statement, Vec::new(), None).await?;
     Ok(Json(ResumedView {
         status: "appealed",
         deadline_at,

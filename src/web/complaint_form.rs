@@ -262,10 +262,24 @@ async fn new_form(
 }
 
 /// The submitted text fields and evidence files.
-struct FormSubmission {
-    values: HashMap<String, String>,
-    files: Vec<EvidenceFile>,
-    file_errors: Vec<String>,
+pub(crate) struct FormSubmission {
+    pub values: HashMap<String, String>,
+    pub files: Vec<EvidenceFile>,
+    pub file_errors: Vec<String>,
+}
+
+impl FormSubmission {
+    /// The text field `name`, or "" when not sent.
+    pub fn text(&self, name: &str) -> &str {
+        self.values.get(name).map_or("", String::as_str)
+    }
+
+    /// The problem with the files sent, as the `evidence` field's.
+    pub fn file_problem(&self) -> Option<FieldError> {
+        let first = self.file_errors.first()?;
+        let problem = crate::domain::validate::Problem::Evidence;
+        Some(FieldError::new(problem, first.clone()))
+    }
 }
 
 fn insert_value(values: &mut HashMap<String, String>, name: &str, value: String) -> AppResult<()> {
@@ -282,7 +296,13 @@ fn insert_value(values: &mut HashMap<String, String>, name: &str, value: String)
     Ok(())
 }
 
-async fn read_submission(req: Request, state: &AppState) -> AppResult<FormSubmission> {
+/// Reads a form as sent, urlencoded or multipart; parts named `file_field` are evidence
+/// files, streamed to disk and checked.
+pub(crate) async fn read_submission(
+    req: Request,
+    state: &AppState,
+    file_field: &str,
+) -> AppResult<FormSubmission> {
     let ct = req
         .headers()
         .get(header::CONTENT_TYPE)
@@ -333,7 +353,7 @@ async fn read_submission(req: Request, state: &AppState) -> AppResult<FormSubmis
         }
         let name = field.name().unwrap_or_default().to_string();
         let file_name = field.file_name().map(str::to_string);
-        if name == "evidence" {
+        if name == file_field {
             if let Some(checked) = stream_evidence(state, &mut field, file_name.as_deref()).await? {
                 match checked {
                     Ok(f) => sub.files.push(f),
@@ -543,9 +563,8 @@ async fn check(
 ) -> AppResult<Result<NewComplaint, FieldErrors>> {
     let parsed = NewComplaint::parse(&to_input(&sub.values));
     let mut errors = parsed.as_ref().err().cloned().unwrap_or_default();
-    if let Some(e) = sub.file_errors.first() {
-        let problem = crate::domain::validate::Problem::Evidence;
-        errors.insert("evidence".into(), FieldError::new(problem, e.clone()));
+    if let Some(e) = sub.file_problem() {
+        errors.insert("evidence".into(), e);
     }
     if let Ok(new) = &parsed {
         errors.extend(state.check_site_hosts(new).await?);
@@ -557,7 +576,7 @@ async fn check(
 }
 
 async fn submit_inner(state: &AppState, req: Request, client: String) -> AppResult<Response> {
-    let sub = read_submission(req, state).await?;
+    let sub = read_submission(req, state, "evidence").await?;
     let lang = sub
         .values
         .get("language")
@@ -672,7 +691,7 @@ async fn file(
     Ok(filed)
 }
 
-fn evidence_error(e: std::io::Error) -> AppError {
+pub(crate) fn evidence_error(e: std::io::Error) -> AppError {
     if e.kind() == std::io::ErrorKind::StorageFull {
         AppError::StorageFull
     } else {

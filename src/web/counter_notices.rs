@@ -3,12 +3,12 @@
 
 use askama::Template;
 use axum::extract::rejection::{PathRejection, QueryRejection};
-use axum::extract::{DefaultBodyLimit, Path, Query, State};
+use axum::extract::{DefaultBodyLimit, Path, Query, Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::middleware;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use axum::{Form, Json, Router};
+use axum::{Json, Router};
 use serde::Deserialize;
 use time::OffsetDateTime;
 
@@ -19,10 +19,12 @@ use crate::domain::validate::{FieldError, Problem};
 use crate::error::{AppError, AppResult, FieldErrors};
 use crate::services::counter_notices::{self, CounterNoticeInput, CounterNoticeView, Filed};
 use crate::services::error::Conflict;
+use crate::services::evidence;
 use crate::web::AppState;
 use crate::web::RouteList;
 use crate::web::body::JsonBody;
 use crate::web::claimant::NoticePage;
+use crate::web::complaint_form::{FormSubmission, MAX_FORM_BYTES, evidence_error, read_submission};
 use crate::web::form_errors;
 use crate::web::headers::private_page;
 use crate::web::i18n::{Texts, negotiate, texts};
@@ -33,17 +35,24 @@ use crate::web::page::render;
 const MAX_BODY: usize = 256 << 10;
 
 pub fn routes(state: &AppState) -> Router<AppState> {
-    let intake = |r: axum::routing::MethodRouter<AppState>| {
-        r.layer(DefaultBodyLimit::max(MAX_BODY))
-            .layer(middleware::from_fn(content_length_cap(MAX_BODY)))
+    let intake = |r: axum::routing::MethodRouter<AppState>, max: usize| {
+        r.layer(DefaultBodyLimit::max(max))
+            .layer(middleware::from_fn(content_length_cap(max)))
             .layer(middleware::from_fn_with_state(state.clone(), rate_limit))
             .layer(middleware::from_fn(private_page))
     };
     Router::new()
         .at("/removed/{article_id}", get(removed_page))
         .at("/counter-notices/new", get(new_form))
-        .at("/counter-notices", intake(post(submit_form)))
-        .at("/api/v1/counter-notices", intake(post(submit_api)))
+        // The form may bring evidence files (the licence), streamed to disk.
+        .at(
+            "/counter-notices",
+            intake(post(submit_form), MAX_FORM_BYTES),
+        )
+        .at(
+            "/api/v1/counter-notices",
+            intake(post(submit_api), MAX_BODY),
+        )
 }
 
 #[derive(Template)]
@@ -128,6 +137,24 @@ struct FormFields {
     signature: String,
 }
 
+impl FormFields {
+    fn of(sub: &FormSubmission) -> Self {
+        let v = |k: &str| sub.text(k).to_string();
+        Self {
+            article_id: v("article_id"),
+            name: v("name"),
+            address: v("address"),
+            phone: v("phone"),
+            email: v("email"),
+            removed_url: v("removed_url"),
+            statement: v("statement"),
+            evidence: v("evidence"),
+            consent_jurisdiction: v("consent_jurisdiction"),
+            signature: v("signature"),
+        }
+    }
+}
+
 struct Shown<'a> {
     name: &'a str,
     address: &'a str,
@@ -165,6 +192,7 @@ const FIELD_ORDER: &[&str] = &[
     "removed_url",
     "statement",
     "evidence",
+    "evidence_files",
     "consent_jurisdiction",
     "signature",
 ];
@@ -181,6 +209,7 @@ fn label(lang: Language, field: &str) -> String {
         "removed_url" => ("被删除的网址", "The removed URL"),
         "statement" => ("声明", "Statement"),
         "evidence" => ("证据", "Evidence"),
+        "evidence_files" => ("证据文件", "Evidence files"),
         "consent_jurisdiction" => (
             "我同意接受本站所在地法院的管辖",
             "I consent to the jurisdiction of the courts where this site is run",
@@ -305,25 +334,37 @@ async fn form_problems(state: &AppState, input: &CounterNoticeInput) -> AppResul
 async fn file(
     state: &AppState,
     input: &CounterNoticeInput,
-    api: bool,
+    form: Option<&mut FormSubmission>,
 ) -> AppResult<CounterNoticeView> {
-    if !api {
-        let errors = form_problems(state, input).await?;
+    let api = form.is_none();
+    let mut files = Vec::new();
+    if let Some(sub) = form {
+        let mut errors = form_problems(state, input).await?;
+        if let Some(e) = sub.file_problem() {
+            errors.insert("evidence_files".into(), e);
+        }
         if !errors.is_empty() {
             return Err(AppError::Validation(errors));
         }
+        files = std::mem::take(&mut sub.files);
     }
     let new = input.check().map_err(AppError::Validation)?;
-    match counter_notices::file(
+    let filed = counter_notices::file(
         &state.db,
         &state.config,
         &state.site(),
         &new,
+        &files,
         OffsetDateTime::now_utc(),
     )
-    .await?
-    {
-        Filed::Created(n) => Ok(CounterNoticeView::from(n.as_ref())),
+    .await?;
+    match filed {
+        Filed::Created(n) => {
+            evidence::persist(&state.config.data_dir, files)
+                .await
+                .map_err(evidence_error)?;
+            Ok(CounterNoticeView::from(n.as_ref()))
+        }
         Filed::ArticleNotFound if api => Err(AppError::NotFound),
         Filed::UrlMismatch(_) if api => Err(Conflict::RemovedUrlMismatch.into()),
         Filed::ArticleNotFound => Err(AppError::field(
@@ -342,11 +383,13 @@ async fn file(
     }
 }
 
-async fn submit_form(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    Form(f): Form<FormFields>,
-) -> Response {
+async fn submit_form(State(state): State<AppState>, req: Request) -> Response {
+    let headers = req.headers().clone();
+    let mut sub = match read_submission(req, &state, "evidence_files").await {
+        Ok(sub) => sub,
+        Err(e) => return e.into_response(),
+    };
+    let f = FormFields::of(&sub);
     let article_id = f.article_id.trim().parse::<i64>().ok();
     let input = CounterNoticeInput {
         article_id,
@@ -361,7 +404,7 @@ async fn submit_form(
         signature: Some(f.signature.clone()),
     };
     let t = texts(negotiate(None, &headers));
-    match file(&state, &input, false).await {
+    match file(&state, &input, Some(&mut sub)).await {
         Ok(n) => {
             let message = format!(
                 "Counter-notice #{} received and forwarded to the claimant. The content returns on {} unless they report legal action. / 反通知 #{} 已收到并转交投诉人。除非投诉人告知已提起诉讼，内容将于 {} 恢复。",
@@ -416,6 +459,6 @@ pub async fn submit_api(
     State(state): State<AppState>,
     JsonBody(input): JsonBody<CounterNoticeInput>,
 ) -> AppResult<impl IntoResponse> {
-    let view = file(&state, &input, true).await?;
+    let view = file(&state, &input, None).await?;
     Ok((StatusCode::CREATED, Json(view)))
 }

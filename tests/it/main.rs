@@ -17,6 +17,7 @@ mod deadlines;
 mod decisions;
 mod disk_full;
 mod emails;
+mod later_evidence;
 mod mail_relay;
 mod matching;
 mod matching_corpus;

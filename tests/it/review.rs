@@ -418,7 +418,7 @@ async fn a_long_pause_moves_reminders_and_the_breach_with_it() {
     assert_eq!(article_status(&app, article_id).await, "published");
     // The answer after 30 hours: 23 hours were left, so the breach is 23 hours later.
     let answered_at = t0 + Duration::from_secs(30 * 3600);
-    let done = info_requests::answer(&app.db, &site, &code, "here it is", answered_at)
+    let done = info_requests::answer(&app.db, &site, &code, "here it is", &[], answered_at)
         .await
         .unwrap();
     assert_eq!(
@@ -662,6 +662,7 @@ async fn the_appeal_window_closes() {
         &app.state.site(),
         &code,
         "late",
+        &[],
         late,
     )
     .await;
@@ -675,6 +676,7 @@ async fn the_appeal_window_closes() {
         &app.state.site(),
         &code,
         "in time",
+        &[],
         late - days(2),
     )
     .await
