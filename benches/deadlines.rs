@@ -207,11 +207,8 @@ async fn deliver(n: usize, concurrency: usize) -> f64 {
     let from = EmailAddress::parse("takedown@bench.example").expect("from");
     let mail_url = format!("smtp://{addr}?tls=none");
     let mailer = Mailer::new(&MailSettings {
-        url: &mail_url,
-        from: &from,
         concurrency,
-        timeout: Duration::from_secs(20),
-        webhook_secret: None,
+        ..MailSettings::new(&mail_url, &from)
     })
     .expect("mailer");
     let t = Instant::now();

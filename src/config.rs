@@ -43,6 +43,11 @@ pub struct Config {
     /// `smtp://`, `smtps://` or `file://DIR`.
     pub mail_url: String,
     pub mail_from: EmailAddress,
+    /// The site's name (`SITE_NAME`): the sender's name on every email.
+    pub site_name: Option<String>,
+    /// Where people write to the site (`SITE_CONTACT`): every email's `Reply-To`, so
+    /// "reply to this email" reaches a person.
+    pub site_contact: Option<EmailAddress>,
     /// Emails sent at once by one delivery pass.
     pub mail_concurrency: usize,
     /// Connect and per-command timeout for the mail relay.
@@ -113,6 +118,8 @@ impl fmt::Debug for Config {
             .field("scheduler_cron", &self.scheduler_cron)
             .field("mail_url", &redact_url(&self.mail_url))
             .field("mail_from", &self.mail_from)
+            .field("site_name", &self.site_name)
+            .field("site_contact", &self.site_contact)
             .field("mail_concurrency", &self.mail_concurrency)
             .field("mail_timeout", &self.mail_timeout)
             .field("db_acquire_timeout", &self.db_acquire_timeout)
@@ -205,6 +212,8 @@ impl Config {
             scheduler_cron: Some("0 * * * * *".into()),
             mail_url: format!("file://{}/mail", data_dir.display()),
             mail_from: EmailAddress::local("takedown"),
+            site_name: None,
+            site_contact: None,
             mail_concurrency: 4,
             mail_timeout: Duration::from_secs(20),
             db_acquire_timeout: Duration::from_secs(5),
@@ -383,6 +392,15 @@ impl Config {
         if let Some(v) = var("MAIL_FROM") {
             self.mail_from =
                 EmailAddress::parse(&v).map_err(|e| anyhow::anyhow!("MAIL_FROM: {e}"))?;
+        }
+        if let Some(v) = var("SITE_NAME") {
+            let name = crate::domain::validate::line(&v, 100)
+                .map_err(|e| anyhow::anyhow!("SITE_NAME: {e}"))?;
+            self.site_name = Some(name);
+        }
+        if let Some(v) = var("SITE_CONTACT") {
+            self.site_contact =
+                Some(EmailAddress::parse(&v).map_err(|e| anyhow::anyhow!("SITE_CONTACT: {e}"))?);
         }
         if let Some(v) = var("MAIL_CONCURRENCY") {
             self.mail_concurrency = v

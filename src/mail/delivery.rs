@@ -59,6 +59,10 @@ pub struct MailSettings<'a> {
     pub timeout: Duration,
     /// Signs CMS webhooks delivered from the outbox.
     pub webhook_secret: Option<&'a str>,
+    /// The sender's name beside `from`.
+    pub from_name: Option<&'a str>,
+    /// Every message's `Reply-To`.
+    pub reply_to: Option<&'a EmailAddress>,
 }
 
 impl<'a> MailSettings<'a> {
@@ -70,6 +74,8 @@ impl<'a> MailSettings<'a> {
             concurrency: 4,
             timeout: Duration::from_secs(20),
             webhook_secret: None,
+            from_name: None,
+            reply_to: None,
         }
     }
 }
@@ -78,6 +84,7 @@ impl<'a> MailSettings<'a> {
 pub struct Mailer {
     transport: Transport,
     from: Mailbox,
+    reply_to: Option<Mailbox>,
     concurrency: usize,
     /// The longest one send may take before it is abandoned as a temporary failure.
     send_limit: Duration,
@@ -145,11 +152,18 @@ impl Mailer {
     /// `smtp://[user:pass@]host[:port][?tls=none]` (STARTTLS required unless
     /// `tls=none`), `smtps://…` (implicit TLS), or `file://DIR`.
     pub fn new(settings: &MailSettings<'_>) -> anyhow::Result<Self> {
-        let from: Mailbox = settings
+        let address = settings
             .from
             .as_str()
             .parse()
             .map_err(|e| anyhow::anyhow!("MAIL_FROM: {e}"))?;
+        let from = Mailbox::new(settings.from_name.map(str::to_string), address);
+        let reply_to = settings
+            .reply_to
+            .map(|a| a.as_str().parse())
+            .transpose()
+            .map_err(|e| anyhow::anyhow!("SITE_CONTACT: {e}"))?
+            .map(|a| Mailbox::new(None, a));
         let concurrency = settings.concurrency.max(1);
         let url = settings.url;
         let (transport, plaintext) = if let Some(dir) = url.strip_prefix("file://") {
@@ -165,6 +179,7 @@ impl Mailer {
         Ok(Self {
             transport,
             from,
+            reply_to,
             concurrency,
             send_limit: settings.timeout * EXCHANGES_PER_SEND,
             plaintext,
@@ -225,8 +240,11 @@ impl Mailer {
             .recipient
             .parse()
             .map_err(|e| SendError::Permanent(format!("recipient: {e}")))?;
-        let builder = Message::builder()
-            .from(self.from.clone())
+        let mut builder = Message::builder().from(self.from.clone());
+        if let Some(r) = &self.reply_to {
+            builder = builder.reply_to(r.clone());
+        }
+        let builder = builder
             .to(to)
             .subject(row.subject.clone())
             .message_id(Some(row.message_id.clone()));

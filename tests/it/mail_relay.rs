@@ -176,3 +176,43 @@ async fn smtp_urls_require_starttls_unless_tls_none_is_set() {
     assert_eq!(smtp.received().len() as u64, report.sent);
     assert!(Mailer::from_url("smtp://mail.example?tls=maybe", &from).is_err());
 }
+
+/// Every email names the site as its sender and asks for replies at `SITE_CONTACT`,
+/// so "reply to this email" reaches a person rather than the sending robot.
+#[tokio::test]
+async fn emails_carry_the_sites_name_and_reply_to_its_contact() {
+    let smtp = SmtpServer::start().await;
+    let url = smtp.url();
+    let app = TestApp::spawn_with(move |c| {
+        c.mail_url = url;
+        c.site_name = Some("City Daily".into());
+        c.site_contact = Some(
+            takedown::domain::validate::EmailAddress::parse("copyright@news.example").unwrap(),
+        );
+        c.scheduler_cron = None;
+    })
+    .await;
+    let claimant = "wang@citydaily.example";
+    let body = crate::common::filing::complaint_json(1, claimant);
+    crate::common::filing::file_json(&app, &body).await;
+    let mailer = takedown::jobs::mailer(&app.state.config).unwrap();
+    takedown::jobs::tick(&app.state.jobs(), &mailer, OffsetDateTime::now_utc())
+        .await
+        .unwrap();
+    let sent = smtp.received();
+    assert!(sent.len() >= 2, "the receipt and the desk's notice");
+    for m in &sent {
+        let from = m.header("From").unwrap_or_default();
+        assert!(
+            from.starts_with("\"City Daily\" <") || from.starts_with("City Daily <"),
+            "{from}"
+        );
+        assert_eq!(
+            m.header("Reply-To").as_deref(),
+            Some("copyright@news.example"),
+            "{}",
+            m.data
+        );
+    }
+    assert_eq!(smtp.to(claimant).len(), 1);
+}

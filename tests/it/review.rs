@@ -136,6 +136,8 @@ fn mailer(app: &TestApp) -> Mailer {
         concurrency: 2,
         timeout: Duration::from_secs(5),
         webhook_secret: Some(SECRET),
+        from_name: None,
+        reply_to: None,
     })
     .unwrap()
 }
