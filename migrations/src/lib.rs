@@ -20,7 +20,7 @@ mod m20261202_000015_staff_tokens;
 mod m20261202_000016_sealed_tracking_codes;
 mod m20261202_000017_archive_order;
 mod m20261202_000018_review_tools;
-mod m20261203_000019_later_evidence;
+mod m20261203_000019_claimant_follow_through;
 
 pub struct Migrator;
 
@@ -46,7 +46,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000016_sealed_tracking_codes::Migration),
             Box::new(m20261202_000017_archive_order::Migration),
             Box::new(m20261202_000018_review_tools::Migration),
-            Box::new(m20261203_000019_later_evidence::Migration),
+            Box::new(m20261203_000019_claimant_follow_through::Migration),
         ]
     }
 }

@@ -60,6 +60,9 @@ pub struct Model {
     pub prior_decided_by: Option<String>,
     pub legal_action_at: Option<TimeDateTimeWithTimeZone>,
     pub legal_action_note: Option<String>,
+    /// Legal action the claimant reported (its case reference), for staff to confirm.
+    pub legal_action_reported_at: Option<TimeDateTimeWithTimeZone>,
+    pub legal_action_reported: Option<String>,
     /// Keys the hashes of this complaint's personal data in the audit log.
     pub personal_salt: Option<String>,
     pub erased_at: Option<TimeDateTimeWithTimeZone>,

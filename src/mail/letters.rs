@@ -246,6 +246,15 @@ pub struct LegalActionNotice<'a> {
     pub id: i64,
 }
 
+/// Staff: the claimant reports legal action against a counter-notice.
+pub struct LegalActionReported<'a> {
+    pub id: i64,
+    pub reference: &'a str,
+    /// When the content returns unless staff confirm.
+    pub restore_at: &'a str,
+    pub url: &'a str,
+}
+
 letter!(Receipt => Receipt,
     subject: "email/receipt/subject.en.txt" "email/receipt/subject.zh.txt",
     text: "email/receipt/text.en.txt" "email/receipt/text.zh.txt",
@@ -330,6 +339,10 @@ letter!(Restored => Restored,
 letter!(LegalActionNotice => LegalAction,
     subject: "email/legal_action/subject.en.txt" "email/legal_action/subject.zh.txt",
     text: "email/legal_action/text.en.txt" "email/legal_action/text.zh.txt");
+
+letter!(LegalActionReported => LegalActionReported,
+    subject: "email/legal_action_reported/subject.en.txt" "email/legal_action_reported/subject.zh.txt",
+    text: "email/legal_action_reported/text.en.txt" "email/legal_action_reported/text.zh.txt");
 
 #[cfg(test)]
 mod tests {

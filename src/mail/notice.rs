@@ -53,10 +53,12 @@ pub enum NoticeKind {
     Restored,
     /// The counter-notifier: the claimant reported legal action.
     LegalAction,
+    /// Staff: the claimant reports legal action, for a reviewer to confirm.
+    LegalActionReported,
 }
 
 impl NoticeKind {
-    pub const ALL: [Self; 21] = [
+    pub const ALL: [Self; 22] = [
         Self::Receipt,
         Self::ReceiptDigest,
         Self::NewComplaint,
@@ -78,6 +80,7 @@ impl NoticeKind {
         Self::CounterNoticeAck,
         Self::Restored,
         Self::LegalAction,
+        Self::LegalActionReported,
     ];
 
     /// The name in the dedupe key: one per variant.
@@ -104,6 +107,7 @@ impl NoticeKind {
             Self::CounterNoticeAck => "counter_notice_ack",
             Self::Restored => "restored",
             Self::LegalAction => "legal_action",
+            Self::LegalActionReported => "legal_action_reported",
         }
     }
 

@@ -116,6 +116,18 @@ pub struct MatchView {
     pub identical: bool,
 }
 
+/// A counter-notice against one of the complaint's removals, as the claimant sees it:
+/// when the content returns unless legal action stops it.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct CounterNoticeSummary {
+    pub id: i64,
+    pub removed_url: String,
+    /// `waiting`, `restored` or `legal_action`.
+    pub state: String,
+    /// RFC 3339, UTC.
+    pub restore_at: String,
+}
+
 /// What the claimant sees: their complaint and nothing else.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct ComplaintView {
@@ -149,6 +161,11 @@ pub struct ComplaintView {
     pub info_answer: Option<String>,
     /// The claimant's own appeal statement.
     pub appeal_statement: Option<String>,
+    pub counter_notices: Vec<CounterNoticeSummary>,
+    /// The case the claimant reported, until and after staff confirm it.
+    pub legal_action_reported: Option<String>,
+    /// Staff recorded legal action: the content stays removed.
+    pub legal_action_recorded: bool,
 }
 
 pub fn status_url(public_base_url: &str, code: &str) -> String {
@@ -641,5 +658,17 @@ async fn view(
         receipt_event: audit::receipt_event(db, c.id).await?.map(|h| h.to_string()),
         info_answer: c.info_answer.clone(),
         appeal_statement: c.appeal_statement.clone(),
+        counter_notices: crate::services::counter_notices::for_complaint(db, c.id)
+            .await?
+            .into_iter()
+            .map(|n| CounterNoticeSummary {
+                id: n.id,
+                removed_url: n.removed_url,
+                state: n.state.as_str().to_string(),
+                restore_at: format_timestamp(n.restore_at),
+            })
+            .collect(),
+        legal_action_reported: c.legal_action_reported.clone(),
+        legal_action_recorded: c.legal_action_at.is_some(),
     })
 }

@@ -24,7 +24,9 @@ use crate::domain::validate::FieldErrors;
 use crate::domain::validate::{Checker, EmailAddress, Problem, format_timestamp, truncate_micros};
 use crate::entities::{article, complaint, counter_notice};
 use crate::mail::letter::Recipient;
-use crate::mail::letters::{CounterNoticeAck, CounterNoticeForward, LegalActionNotice, Restored};
+use crate::mail::letters::{
+    CounterNoticeAck, CounterNoticeForward, LegalActionNotice, LegalActionReported, Restored,
+};
 use crate::mail::notice::{Occasion, Owed};
 use crate::mail::outbox;
 use crate::services::holds;
@@ -423,6 +425,65 @@ pub async fn record_legal_action(
     Ok(LegalAction {
         counter_notices: waiting.len() as u64,
     })
+}
+
+/// The claimant reports, from their status page, that they have taken legal action
+/// against a waiting counter-notice. Nothing stops yet: the desk is asked to confirm it
+/// (`record_legal_action`) before the content returns.
+pub async fn report_legal_action(
+    db: &DatabaseConnection,
+    site: &Site<'_>,
+    tracking_code: &str,
+    reference: &str,
+    now: OffsetDateTime,
+) -> ServiceResult<()> {
+    let now = truncate_micros(now);
+    let txn = db::begin_write(db).await?;
+    let Some(c) = crate::services::complaints::row_by_code(&txn, tracking_code).await? else {
+        return Err(ServiceError::NotFound);
+    };
+    if c.legal_action_at.is_some() {
+        return Err(Conflict::LegalActionRecorded.into());
+    }
+    if c.legal_action_reported_at.is_some() {
+        return Err(Conflict::LegalActionReported.into());
+    }
+    let Some(first) = counter_notice::Entity::find()
+        .filter(counter_notice::Column::ComplaintId.eq(c.id))
+        .filter(counter_notice::Column::State.eq(CounterNoticeState::Waiting))
+        .order_by_asc(counter_notice::Column::RestoreAt)
+        .one(&txn)
+        .await?
+    else {
+        return Err(Conflict::NoCounterNoticeWaiting.into());
+    };
+    let mut am: complaint::ActiveModel = c.clone().into();
+    am.legal_action_reported_at = Set(Some(now));
+    am.legal_action_reported = Set(Some(reference.to_string()));
+    am.update(&txn).await?;
+    audit::append(
+        &txn,
+        now,
+        "claimant",
+        "complaint.legal_action_reported",
+        &format!("complaint:{}", c.id),
+        &json!({"reference": reference, "counter_notice_id": first.id}),
+    )
+    .await?;
+    let restore_at = display(first.restore_at);
+    let url = site.staff_url(c.id);
+    let letter = LegalActionReported {
+        id: c.id,
+        reference,
+        restore_at: &restore_at,
+        url: &url,
+    };
+    let round = round(c.appealed_at.is_some());
+    let owed = Owed::on(c.id, round, Occasion::CounterNotice(first.id));
+    let to = site.desk_and_reviewer(c.assigned_reviewer.as_deref());
+    outbox::post(&txn, &owed, &letter, &to, site.public_base_url, now).await?;
+    txn.commit().await?;
+    Ok(())
 }
 
 /// The counter-notices filed against a complaint's removals, oldest first.

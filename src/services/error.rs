@@ -33,6 +33,10 @@ pub enum Conflict {
     CounterNoticePending,
     /// Legal action is already on record.
     LegalActionRecorded,
+    /// The claimant already reported legal action; staff confirm it.
+    LegalActionReported,
+    /// No counter-notice waits to restore the content: there is nothing to stop.
+    NoCounterNoticeWaiting,
     /// A counter-notice names a URL that is not the removed article's.
     RemovedUrlMismatch,
 }
@@ -52,6 +56,8 @@ impl Conflict {
             Self::NotRemoved => "not_removed",
             Self::CounterNoticePending => "counter_notice_pending",
             Self::LegalActionRecorded => "already_recorded",
+            Self::LegalActionReported => "already_reported",
+            Self::NoCounterNoticeWaiting => "no_counter_notice_waiting",
             Self::RemovedUrlMismatch => "removed_url_mismatch",
         }
     }
@@ -75,6 +81,12 @@ impl Conflict {
             Self::NotRemoved => "this article is not removed: there is nothing to contest",
             Self::CounterNoticePending => "a counter-notice for this article is already waiting",
             Self::LegalActionRecorded => "legal action is already recorded on this complaint",
+            Self::LegalActionReported => {
+                "legal action is already reported on this complaint; staff will confirm it"
+            }
+            Self::NoCounterNoticeWaiting => {
+                "no counter-notice is waiting on this complaint: there is no restoration to stop"
+            }
             Self::RemovedUrlMismatch => "removed_url is not the URL of the removed article",
         }
     }

@@ -18,10 +18,10 @@ use crate::domain::complaint::{Language, TrackingCode};
 use crate::domain::validate::FieldError;
 use crate::domain::validate::format_timestamp;
 use crate::error::{AppError, AppResult};
-use crate::services::appeals;
 use crate::services::evidence::{self, EvidenceFile};
 use crate::services::info_requests::{self, MAX_TEXT_CHARS};
 use crate::services::withdrawals;
+use crate::services::{appeals, counter_notices};
 use crate::web::AppState;
 use crate::web::RouteList;
 use crate::web::body::JsonBody;
@@ -49,6 +49,10 @@ pub fn routes() -> Router<AppState> {
         .at("/api/v1/complaints/{code}/answer", text(post(answer_api)))
         .at("/api/v1/complaints/{code}/appeal", text(post(appeal_api)))
         .at("/complaints/{code}/withdraw", text(post(withdraw_form)))
+        .at(
+            "/complaints/{code}/legal-action",
+            text(post(legal_action_form)),
+        )
         .at(
             "/api/v1/complaints/{code}/withdraw",
             text(post(withdraw_api)),
@@ -197,6 +201,38 @@ async fn form_outcome(state: &AppState, code: &TrackingCode, done: AppResult<Str
             back: &back,
         },
     )
+}
+
+#[derive(Deserialize)]
+struct LegalActionForm {
+    #[serde(default)]
+    reference: String,
+}
+
+/// The claimant reports legal action against a waiting counter-notice; staff confirm.
+async fn legal_action_form(
+    State(state): State<AppState>,
+    path: Result<Path<String>, PathRejection>,
+    Form(f): Form<LegalActionForm>,
+) -> Response {
+    let code = match code(path) {
+        Ok(c) => c,
+        Err(e) => return e.into_response(),
+    };
+    let done = match text_and_files("reference", &f.reference, None) {
+        Ok(reference) => counter_notices::report_legal_action(
+            &state.db,
+            &state.site(),
+            code.as_str(),
+            &reference,
+            OffsetDateTime::now_utc(),
+        )
+        .await
+        .map(|()| String::new())
+        .map_err(AppError::from),
+        Err(e) => Err(e),
+    };
+    form_outcome(&state, &code, done).await
 }
 
 #[derive(Deserialize)]

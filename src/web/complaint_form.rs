@@ -173,6 +173,8 @@ struct StatusPage<'a> {
     open: bool,
     /// Just filed: the receipt is shown, this once, above the status.
     receipt: bool,
+    /// A counter-notice waits: the claimant may report legal action.
+    waiting_counter: bool,
 }
 
 /// The cookie that tells the status page, once, that its complaint was just filed.
@@ -211,9 +213,16 @@ pub struct PageTimes {
     pub answer_by: Option<String>,
     pub appealed: Option<String>,
     pub appeal_until: Option<String>,
+    /// Each counter-notice's restore time, as `c.counter_notices` lists them.
+    pub restores: Vec<String>,
 }
 
 impl PageTimes {
+    /// Counter-notice `i`'s restore time.
+    pub fn restore(&self, i: &usize) -> &str {
+        self.restores.get(*i).map_or("", String::as_str)
+    }
+
     pub fn of(c: &ComplaintView) -> Self {
         let opt = |v: &Option<String>| v.as_deref().map(shown);
         Self {
@@ -223,6 +232,11 @@ impl PageTimes {
             answer_by: opt(&c.info_answer_by),
             appealed: opt(&c.appealed_at),
             appeal_until: opt(&c.appeal_until),
+            restores: c
+                .counter_notices
+                .iter()
+                .map(|n| shown(&n.restore_at))
+                .collect(),
         }
     }
 }
@@ -728,6 +742,7 @@ async fn status_page(
                     times: PageTimes::of(&c),
                     open: crate::domain::complaint::ComplaintStatus::parse(&c.status)
                         .is_some_and(|s| s.is_open()),
+                    waiting_counter: c.counter_notices.iter().any(|n| n.state == "waiting"),
                     c: &c,
                 },
             );

@@ -122,6 +122,8 @@ struct ComplaintPage<'a> {
     overdue: bool,
     can_claim: bool,
     can_record_legal_action: bool,
+    /// When the claimant reported legal action, for a reviewer to confirm.
+    legal_action_reported_at: Option<String>,
     received: String,
     /// `SEQ:HASH` of the audit event recording the receipt.
     receipt_event: Option<String>,
@@ -402,6 +404,7 @@ pub async fn show(
             && c.assigned_reviewer.as_deref() != Some(me.email.as_str()),
         can_record_legal_action: c.legal_action_at.is_none()
             && (any_removed || !d.counter_notices.is_empty()),
+        legal_action_reported_at: c.legal_action_reported_at.map(display),
         received: display(c.received_at),
         receipt_event: d
             .timeline

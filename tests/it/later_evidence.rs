@@ -210,3 +210,153 @@ async fn answers_appeals_and_counter_notices_bring_their_files() {
     assert_eq!(staff, 2, "the desk hears of the answer and of the appeal");
     s.audit_verifies();
 }
+
+async fn status_page(s: &Story, code: &str) -> String {
+    s.app
+        .client
+        .get(s.app.url(&format!("/complaints/{code}")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap()
+}
+
+async fn report(s: &Story, code: &str, reference: &str) -> (u16, String) {
+    let resp = no_redirects()
+        .post(s.app.url(&format!("/complaints/{code}/legal-action")))
+        .header("accept", "text/html")
+        .form(&[("reference", reference)])
+        .send()
+        .await
+        .unwrap();
+    let status = resp.status().as_u16();
+    (status, resp.text().await.unwrap())
+}
+
+/// The kinds of email complaint `id` sent to `to`, in order.
+async fn kinds(s: &Story, id: i64, to: &str) -> Vec<String> {
+    s.emails(id)
+        .await
+        .into_iter()
+        .filter(|(_, r, _)| r == to)
+        .map(|(k, _, _)| k)
+        .collect()
+}
+
+/// After a counter-notice, the claimant sees when the content returns and reports
+/// their lawsuit from the status page; the desk is asked to confirm it, a reviewer
+/// does, and the content stays down past the restore date. Every party's emails are
+/// counted.
+#[tokio::test]
+async fn a_claimant_reports_legal_action_and_a_reviewer_confirms_it() {
+    let s = Story::new().await;
+    let article = s.article(1, json!({})).await;
+    let (id, code) = s.complaint(1, CLAIMANT, true).await;
+    s.decide(&s.alice, id, "uphold", "与原文逐字相同。").await;
+    let notifier = "legal@portal.example";
+    let (status, cn) = s
+        .post(
+            "/api/v1/counter-notices",
+            json!({"article_id": article, "name": "门户网", "address": "上海市", "phone": "+86 21 0000 0000",
+                   "email": notifier, "removed_url": crate::common::filing::target(1),
+                   "statement": "我们拥有转载授权。", "consent_jurisdiction": true,
+                   "signature": "门户网"}),
+        )
+        .await;
+    assert_eq!(status, 201, "{cn}");
+
+    let page = status_page(&s, &code).await;
+    assert!(page.contains("data-state=\"waiting\"") && page.contains("class=\"restore-at\""));
+    assert!(page.contains("id=\"legal-action\""), "{page}");
+
+    let (status, page) = report(&s, &code, "  ").await;
+    assert_eq!(status, 422);
+    assert!(page.contains("请填写“法院、案号及立案日期”。"), "{page}");
+    let case = "北京互联网法院 (2026) 京0491民初12345号，2026-12-01 立案";
+    assert_eq!(report(&s, &code, case).await.0, 303);
+    let (status, page) = report(&s, &code, case).await;
+    assert_eq!(status, 409, "reported once: {page}");
+
+    let view = s.view(&code).await;
+    assert_eq!(view["legal_action_reported"], case);
+    assert_eq!(view["legal_action_recorded"], false);
+    assert_eq!(view["counter_notices"][0]["state"], "waiting");
+    let page = status_page(&s, &code).await;
+    assert!(page.contains("id=\"legal-reported\"") && page.contains(case));
+    assert!(!page.contains("id=\"legal-action\""), "no second form");
+
+    // The desk is asked to confirm, with the case and the complaint's staff page.
+    let asked: Vec<_> = s
+        .emails(id)
+        .await
+        .into_iter()
+        .filter(|(kind, _, _)| kind == "legal_action_reported")
+        .collect();
+    assert_eq!(asked.len(), 1, "{asked:?}");
+    assert_eq!(asked[0].1, "staff@news.example");
+    assert_eq!(
+        s.events("complaint.legal_action_reported").await[0]["reference"],
+        case
+    );
+
+    // A reviewer sees the report, the form filled with the case, and confirms it.
+    add(&s.app, "carol@news.example", Role::Reviewer).await;
+    let c = no_redirects();
+    let (cookie, _) = session(&s.app, &c, "carol@news.example").await;
+    let staff_page = c
+        .get(s.app.url(&format!("/staff/complaints/{id}")))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(staff_page.contains("id=\"legal-action-reported\""));
+    assert!(
+        staff_page.contains(&format!(">{case}</textarea>")),
+        "prefilled"
+    );
+    let csrf = crate::common::staff::hidden(&staff_page, "csrf");
+    let resp = c
+        .post(s.app.url(&format!("/staff/complaints/{id}/legal-action")))
+        .header("cookie", &cookie)
+        .form(&[("csrf", csrf.as_str()), ("note", case)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 303);
+
+    let restore_at = time::OffsetDateTime::parse(
+        cn["restore_at"].as_str().unwrap(),
+        &time::format_description::well_known::Rfc3339,
+    )
+    .unwrap();
+    s.tick(restore_at + std::time::Duration::from_secs(60))
+        .await;
+    assert_eq!(
+        s.status(article).await,
+        "removed",
+        "the lawsuit keeps it down"
+    );
+    assert_eq!(s.view(&code).await["legal_action_recorded"], true);
+    let page = status_page(&s, &code).await;
+    assert!(page.contains("id=\"legal-recorded\"") && page.contains("data-state=\"legal_action\""));
+
+    assert_eq!(
+        kinds(&s, id, CLAIMANT).await,
+        ["receipt", "decision", "counter_notice"]
+    );
+    assert_eq!(kinds(&s, id, SOURCE).await, ["removal"]);
+    assert_eq!(
+        kinds(&s, id, notifier).await,
+        ["counter_notice", "legal_action"]
+    );
+    assert_eq!(
+        kinds(&s, id, "staff@news.example").await,
+        ["new_complaint", "legal_action_reported"]
+    );
+    s.audit_verifies();
+}

@@ -1,6 +1,8 @@
-//! Evidence that arrives after the notice: files sent with an answer to a request for
-//! information, with an appeal, or with a counter-notice. Each row says what it came
-//! with; a counter-notice's files also name the counter-notice.
+//! What a claimant (or a source) sends after the notice. Evidence files with an answer
+//! to a request for information, with an appeal, or with a counter-notice: each row
+//! says what it came with, and a counter-notice's files name it. And legal action the
+//! claimant reports against a counter-notice, with its case reference, until staff
+//! confirm it.
 
 use sea_orm_migration::prelude::*;
 
@@ -12,6 +14,13 @@ enum ComplaintEvidence {
     Table,
     SubmittedWith,
     CounterNoticeId,
+}
+
+#[derive(DeriveIden)]
+enum Complaints {
+    Table,
+    LegalActionReportedAt,
+    LegalActionReported,
 }
 
 #[async_trait::async_trait]
@@ -41,10 +50,47 @@ impl MigrationTrait for Migration {
                     )
                     .to_owned(),
             )
+            .await?;
+        manager
+            .alter_table(
+                Table::alter()
+                    .table(Complaints::Table)
+                    .add_column(
+                        ColumnDef::new(Complaints::LegalActionReportedAt)
+                            .timestamp_with_time_zone()
+                            .null(),
+                    )
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .alter_table(
+                Table::alter()
+                    .table(Complaints::Table)
+                    .add_column(
+                        ColumnDef::new(Complaints::LegalActionReported)
+                            .text()
+                            .null(),
+                    )
+                    .to_owned(),
+            )
             .await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        for col in [
+            Complaints::LegalActionReported,
+            Complaints::LegalActionReportedAt,
+        ] {
+            manager
+                .alter_table(
+                    Table::alter()
+                        .table(Complaints::Table)
+                        .drop_column(col)
+                        .to_owned(),
+                )
+                .await?;
+        }
         for col in [
             ComplaintEvidence::CounterNoticeId,
             ComplaintEvidence::SubmittedWith,
