@@ -303,6 +303,7 @@ pub fn apply(spec: &mut Value, site_hosts: Option<&[String]>) {
         }
     }
     statuses(spec);
+    crate::web::api_examples::apply(spec);
 }
 
 /// Status codes every operation can answer besides its own: bad query or headers

@@ -1,5 +1,6 @@
 //! HTTP only: one file per feature, each exposing `routes()`.
 
+pub mod api_examples;
 pub mod articles;
 pub mod audit;
 pub mod auth;
