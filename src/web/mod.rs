@@ -12,6 +12,7 @@ pub mod complaints;
 pub mod contract;
 pub mod counter_notices;
 pub mod decisions;
+pub mod docs_start;
 pub mod error_pages;
 pub mod form_errors;
 pub mod headers;
@@ -155,6 +156,7 @@ pub fn router(state: AppState) -> Router {
         .merge(complaints::routes(&state))
         .merge(complaint_form::routes(&state))
         .merge(openapi::routes(&state))
+        .merge(docs_start::routes())
         .merge(staff_auth::routes())
         .merge(staff::routes())
         .merge(staff_password::routes())

@@ -280,3 +280,46 @@ async fn every_body_has_an_example_the_api_accepts() {
     }
     assert!(with_body.is_empty(), "examples missing for {with_body:?}");
 }
+
+/// The getting-started page for rights agencies is served beside the reference, with
+/// the reference's own example body and this site's address in the first request.
+#[tokio::test]
+async fn getting_started_shows_the_first_request_with_the_real_example() {
+    let app = TestApp::spawn_with(|c| {
+        c.site_contact = Some(
+            takedown::domain::validate::EmailAddress::parse("copyright@news.example").unwrap(),
+        );
+    })
+    .await;
+    let resp = app.client.get(app.url("/docs/start")).send().await.unwrap();
+    assert_eq!(resp.status(), 200);
+    assert!(
+        resp.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/html")
+    );
+    let page = resp.text().await.unwrap();
+    assert!(page.contains(&format!("curl -X POST {}/api/v1/complaints", app.address)));
+    assert!(page.contains("Idempotency-Key") && page.contains("idempotency_key_reused"));
+    assert!(page.contains("--scope submitter"));
+    assert!(page.contains("mailto:copyright@news.example"));
+    // The example is the reference's, escaped as text.
+    let example = &takedown::web::api_examples::examples()[2];
+    assert_eq!(example.0, "/api/v1/complaints");
+    let title = example.2["work"]["title"].as_str().unwrap();
+    assert!(
+        page.contains(title) && page.contains("&#34;infringing_urls&#34;"),
+        "{page}"
+    );
+    let home = app
+        .client
+        .get(app.url("/"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(home.contains("href=\"/docs/start\""));
+}
