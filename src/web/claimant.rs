@@ -25,9 +25,9 @@ use crate::services::{appeals, counter_notices};
 use crate::web::AppState;
 use crate::web::RouteList;
 use crate::web::body::JsonBody;
-use crate::web::complaint_form::{MAX_FORM_BYTES, MAX_TEXT_BYTES, evidence_error, read_submission};
-use crate::web::error_pages::field_label;
-use crate::web::form_errors::sentence;
+use crate::web::complaint_form::{
+    MAX_FORM_BYTES, MAX_TEXT_BYTES, Typed, evidence_error, read_submission, status_with_errors,
+};
 use crate::web::headers::private_page;
 use crate::web::i18n::{Texts, texts};
 use crate::web::limits::content_length_cap;
@@ -172,23 +172,27 @@ async fn language(state: &AppState, code: &TrackingCode) -> Language {
 }
 
 /// After a form post: back to the status page, or a page saying what was wrong.
-async fn form_outcome(state: &AppState, code: &TrackingCode, done: AppResult<String>) -> Response {
+async fn form_outcome(
+    state: &AppState,
+    code: &TrackingCode,
+    done: AppResult<String>,
+    typed: Typed,
+) -> Response {
     let back = format!("/complaints/{}", code.as_str());
     let e = match done {
         Ok(_) => return Redirect::to(&back).into_response(),
         Err(e) => e,
     };
+    if let AppError::Validation(fields) = &e {
+        match status_with_errors(state, code, fields, typed).await {
+            Ok(Some(page)) => return page,
+            Ok(None) => return AppError::NotFound.into_response(),
+            Err(e) => return e.into_response(),
+        }
+    }
     let lang = language(state, code).await;
     let t = texts(lang);
     let (status, message) = match &e {
-        AppError::Validation(fields) => (
-            StatusCode::UNPROCESSABLE_ENTITY,
-            fields
-                .iter()
-                .map(|(k, v)| sentence(lang, &field_label(lang, k), v))
-                .collect::<Vec<_>>()
-                .join(" "),
-        ),
         AppError::Conflict(c) => (StatusCode::CONFLICT, t.conflict(*c).to_string()),
         _ => return e.into_response(),
     };
@@ -232,7 +236,11 @@ async fn legal_action_form(
         .map_err(AppError::from),
         Err(e) => Err(e),
     };
-    form_outcome(&state, &code, done).await
+    let typed = Typed {
+        field: "reference",
+        text: f.reference,
+    };
+    form_outcome(&state, &code, done, typed).await
 }
 
 #[derive(Deserialize)]
@@ -253,7 +261,11 @@ async fn withdraw_form(
     let done = do_withdraw(&state, &code, Some(&f.reason))
         .await
         .map(|_| String::new());
-    form_outcome(&state, &code, done).await
+    let typed = Typed {
+        field: "reason",
+        text: f.reason,
+    };
+    form_outcome(&state, &code, done, typed).await
 }
 
 /// The answer or appeal form: its text field and any evidence files.
@@ -277,13 +289,18 @@ async fn answer_form(
         Ok(c) => c,
         Err(e) => return e.into_response(),
     };
-    let done = match read_form(&state, req, "answer").await {
-        Ok((text, files, problem)) => do_answer(&state, &code, &text, files, problem)
-            .await
-            .map(|(_, d)| d),
-        Err(e) => Err(e),
+    let (done, typed) = match read_form(&state, req, "answer").await {
+        Ok((text, files, problem)) => {
+            let done = do_answer(&state, &code, &text, files, problem).await;
+            let typed = Typed {
+                field: "answer",
+                text,
+            };
+            (done.map(|(_, d)| d), typed)
+        }
+        Err(e) => (Err(e), Typed::default()),
     };
-    form_outcome(&state, &code, done).await
+    form_outcome(&state, &code, done, typed).await
 }
 
 async fn appeal_form(
@@ -295,11 +312,18 @@ async fn appeal_form(
         Ok(c) => c,
         Err(e) => return e.into_response(),
     };
-    let done = match read_form(&state, req, "statement").await {
-        Ok((text, files, problem)) => do_appeal(&state, &code, &text, files, problem).await,
-        Err(e) => Err(e),
+    let (done, typed) = match read_form(&state, req, "statement").await {
+        Ok((text, files, problem)) => {
+            let done = do_appeal(&state, &code, &text, files, problem).await;
+            let typed = Typed {
+                field: "statement",
+                text,
+            };
+            (done, typed)
+        }
+        Err(e) => (Err(e), Typed::default()),
     };
-    form_outcome(&state, &code, done).await
+    form_outcome(&state, &code, done, typed).await
 }
 
 /// The claimant's answer to a request for information.

@@ -175,6 +175,42 @@ struct StatusPage<'a> {
     receipt: bool,
     /// A counter-notice waits: the claimant may report legal action.
     waiting_counter: bool,
+    /// A form on this page that came back: its problems and what was typed.
+    errs: Shown,
+    typed: Typed,
+    summary_lead: &'static str,
+}
+
+/// What the claimant typed into the page's forms, kept when one comes back.
+#[derive(Default)]
+pub struct Typed {
+    pub field: &'static str,
+    pub text: String,
+}
+
+impl Typed {
+    /// The text typed into `field`, or "".
+    pub fn of(&self, field: &str) -> &str {
+        if self.field == field { &self.text } else { "" }
+    }
+}
+
+/// Labels for the status page's own forms.
+fn status_form_errors(errors: &FieldErrors, lang: Language) -> Shown {
+    let label = |f: &str| crate::web::error_pages::field_label(lang, f);
+    let anchor = |f: &str| match f {
+        "reference" => "legal-reference".to_string(),
+        "reason" => "withdraw-reason".to_string(),
+        "evidence" => "answer-evidence".to_string(),
+        f => f.to_string(),
+    };
+    Shown::new(
+        errors,
+        lang,
+        &["answer", "statement", "evidence", "reference", "reason"],
+        label,
+        anchor,
+    )
 }
 
 /// The cookie that tells the status page, once, that its complaint was just filed.
@@ -732,20 +768,7 @@ async fn status_page(
                 .unwrap_or(Language::En);
             let receipt = cookie(&headers, &cookie_name(&state, RECEIPT_COOKIE))
                 == Some(receipt_mark(&c.tracking_code).as_str());
-            let mut resp = render(
-                StatusCode::OK,
-                &StatusPage {
-                    receipt,
-                    t: texts(lang),
-                    status: status_name(lang, &c.status),
-                    decision: status_name(lang, c.decision.as_deref().unwrap_or_default()),
-                    times: PageTimes::of(&c),
-                    open: crate::domain::complaint::ComplaintStatus::parse(&c.status)
-                        .is_some_and(|s| s.is_open()),
-                    waiting_counter: c.counter_notices.iter().any(|n| n.state == "waiting"),
-                    c: &c,
-                },
-            );
+            let mut resp = status_view(&c, lang, receipt, None, StatusCode::OK);
             if receipt {
                 // Shown once: a reload shows the status alone.
                 resp.headers_mut().append(
@@ -762,6 +785,59 @@ async fn status_page(
             },
         ),
     })
+}
+
+fn status_view(
+    c: &ComplaintView,
+    lang: Language,
+    receipt: bool,
+    problems: Option<(&FieldErrors, Typed)>,
+    status: StatusCode,
+) -> Response {
+    let t = texts(lang);
+    let (errs, typed) = match problems {
+        Some((errors, typed)) => (status_form_errors(errors, lang), typed),
+        None => (Shown::default(), Typed::default()),
+    };
+    render(
+        status,
+        &StatusPage {
+            receipt,
+            t,
+            status: status_name(lang, &c.status),
+            decision: status_name(lang, c.decision.as_deref().unwrap_or_default()),
+            times: PageTimes::of(c),
+            open: crate::domain::complaint::ComplaintStatus::parse(&c.status)
+                .is_some_and(|s| s.is_open()),
+            waiting_counter: c.counter_notices.iter().any(|n| n.state == "waiting"),
+            c,
+            errs,
+            typed,
+            summary_lead: t.fix_errors,
+        },
+    )
+}
+
+/// The status page again after one of its forms came back (422): each problem beside
+/// its field, what was typed kept. None when the code opens no complaint.
+pub(crate) async fn status_with_errors(
+    state: &AppState,
+    code: &TrackingCode,
+    errors: &FieldErrors,
+    typed: Typed,
+) -> AppResult<Option<Response>> {
+    let Some(c) = complaints::by_code(&state.db, code, &state.config).await? else {
+        return Ok(None);
+    };
+    let lang = Language::parse(&c.language).unwrap_or(Language::En);
+    let status = StatusCode::UNPROCESSABLE_ENTITY;
+    Ok(Some(status_view(
+        &c,
+        lang,
+        false,
+        Some((errors, typed)),
+        status,
+    )))
 }
 
 fn not_found_page(lang: Language) -> Response {

@@ -64,6 +64,9 @@ async fn answers_appeals_and_counter_notices_bring_their_files() {
     let (status, page) = post_form(&s, &format!("/complaints/{code}/answer"), bad).await;
     assert_eq!(status, 422, "{page}");
     assert!(page.contains("证据文件须为 PDF"), "{page}");
+    // The status page again, the problem linked from the summary, the answer kept.
+    assert!(page.contains("<a href=\"#answer-evidence\">"), "{page}");
+    assert!(page.contains(">见附件。</textarea>"), "{page}");
     assert_eq!(s.view(&code).await["status"], "needs_info");
     assert!(later(&s, id).await.is_empty());
 
@@ -274,6 +277,11 @@ async fn a_claimant_reports_legal_action_and_a_reviewer_confirms_it() {
     let (status, page) = report(&s, &code, "  ").await;
     assert_eq!(status, 422);
     assert!(page.contains("请填写“法院、案号及立案日期”。"), "{page}");
+    assert!(
+        page.contains("aria-describedby=\"legal-reference-error\""),
+        "{page}"
+    );
+    assert!(page.contains("<a href=\"#legal-reference\">"), "{page}");
     let case = "北京互联网法院 (2026) 京0491民初12345号，2026-12-01 立案";
     assert_eq!(report(&s, &code, case).await.0, 303);
     let (status, page) = report(&s, &code, case).await;
