@@ -23,83 +23,63 @@ enum Complaints {
     LegalActionReported,
 }
 
+/// Each new column with its table; one `ALTER TABLE` each, as SQLite needs.
+fn columns() -> Vec<(DynIden, ColumnDef)> {
+    vec![
+        (
+            ComplaintEvidence::Table.into_iden(),
+            ColumnDef::new(ComplaintEvidence::SubmittedWith)
+                .text()
+                .null()
+                .to_owned(),
+        ),
+        (
+            ComplaintEvidence::Table.into_iden(),
+            ColumnDef::new(ComplaintEvidence::CounterNoticeId)
+                .big_integer()
+                .null()
+                .to_owned(),
+        ),
+        (
+            Complaints::Table.into_iden(),
+            ColumnDef::new(Complaints::LegalActionReportedAt)
+                .timestamp_with_time_zone()
+                .null()
+                .to_owned(),
+        ),
+        (
+            Complaints::Table.into_iden(),
+            ColumnDef::new(Complaints::LegalActionReported)
+                .text()
+                .null()
+                .to_owned(),
+        ),
+    ]
+}
+
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        // Two statements: SQLite adds one column per ALTER TABLE.
-        manager
-            .alter_table(
-                Table::alter()
-                    .table(ComplaintEvidence::Table)
-                    .add_column(
-                        ColumnDef::new(ComplaintEvidence::SubmittedWith)
-                            .text()
-                            .null(),
-                    )
-                    .to_owned(),
-            )
-            .await?;
-        manager
-            .alter_table(
-                Table::alter()
-                    .table(ComplaintEvidence::Table)
-                    .add_column(
-                        ColumnDef::new(ComplaintEvidence::CounterNoticeId)
-                            .big_integer()
-                            .null(),
-                    )
-                    .to_owned(),
-            )
-            .await?;
-        manager
-            .alter_table(
-                Table::alter()
-                    .table(Complaints::Table)
-                    .add_column(
-                        ColumnDef::new(Complaints::LegalActionReportedAt)
-                            .timestamp_with_time_zone()
-                            .null(),
-                    )
-                    .to_owned(),
-            )
-            .await?;
-        manager
-            .alter_table(
-                Table::alter()
-                    .table(Complaints::Table)
-                    .add_column(
-                        ColumnDef::new(Complaints::LegalActionReported)
-                            .text()
-                            .null(),
-                    )
-                    .to_owned(),
-            )
-            .await
-    }
-
-    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        for col in [
-            Complaints::LegalActionReported,
-            Complaints::LegalActionReportedAt,
-        ] {
+        for (table, mut column) in columns() {
             manager
                 .alter_table(
                     Table::alter()
-                        .table(Complaints::Table)
-                        .drop_column(col)
+                        .table(table)
+                        .add_column(&mut column)
                         .to_owned(),
                 )
                 .await?;
         }
-        for col in [
-            ComplaintEvidence::CounterNoticeId,
-            ComplaintEvidence::SubmittedWith,
-        ] {
+        Ok(())
+    }
+
+    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        for (table, column) in columns().into_iter().rev() {
             manager
                 .alter_table(
                     Table::alter()
-                        .table(ComplaintEvidence::Table)
-                        .drop_column(col)
+                        .table(table)
+                        .drop_column(Alias::new(column.get_column_name()))
                         .to_owned(),
                 )
                 .await?;

@@ -440,17 +440,9 @@ async fn record_evidence(
         .await?;
     }
     for f in files {
-        complaint_evidence::ActiveModel {
-            complaint_id: Set(complaint_id),
-            kind: Set("file".into()),
-            sha256: Set(Some(f.sha256.clone())),
-            content_type: Set(Some(f.content_type.to_string())),
-            size_bytes: Set(Some(f.size as i64)),
-            file_name: Set(f.file_name.clone()),
-            ..Default::default()
-        }
-        .insert(txn)
-        .await?;
+        crate::services::evidence::row(complaint_id, f)
+            .insert(txn)
+            .await?;
     }
     for m in matches {
         complaint_match::ActiveModel {

@@ -144,6 +144,19 @@ pub struct EvidenceFile {
     staged: TempFile,
 }
 
+/// The row that records file `f` as complaint `complaint_id`'s evidence.
+pub fn row(complaint_id: i64, f: &EvidenceFile) -> complaint_evidence::ActiveModel {
+    complaint_evidence::ActiveModel {
+        complaint_id: Set(complaint_id),
+        kind: Set("file".into()),
+        sha256: Set(Some(f.sha256.clone())),
+        content_type: Set(Some(f.content_type.to_string())),
+        size_bytes: Set(Some(f.size as i64)),
+        file_name: Set(f.file_name.clone()),
+        ..Default::default()
+    }
+}
+
 /// What a later submission's files came with.
 #[derive(Debug, Clone, Copy)]
 pub enum SentWith {
@@ -176,15 +189,9 @@ pub async fn record_later(
     };
     for f in files {
         complaint_evidence::ActiveModel {
-            complaint_id: Set(complaint_id),
-            kind: Set("file".into()),
-            sha256: Set(Some(f.sha256.clone())),
-            content_type: Set(Some(f.content_type.to_string())),
-            size_bytes: Set(Some(f.size as i64)),
-            file_name: Set(f.file_name.clone()),
             submitted_with: Set(Some(with.as_str().to_string())),
             counter_notice_id: Set(counter_notice_id),
-            ..Default::default()
+            ..row(complaint_id, f)
         }
         .insert(txn)
         .await?;
