@@ -105,6 +105,7 @@ async fn measure(open: usize, due: usize) -> (Duration, u64) {
             appeal_window: std::time::Duration::from_secs(180 * 86_400),
             staff_language: takedown::domain::complaint::Language::En,
             codes: &codes,
+            signer: takedown::mail::letter::Signer::bare("http://127.0.0.1"),
         },
     };
     let t = Instant::now();

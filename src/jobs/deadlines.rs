@@ -279,7 +279,7 @@ async fn remind(
             left,
         },
         &site.desk_and_reviewer(c.assigned_reviewer.as_deref()),
-        site.public_base_url,
+        &site.signer,
         now,
     )
     .await?;

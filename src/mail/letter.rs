@@ -35,15 +35,46 @@ impl Recipient {
     }
 }
 
+/// The site that signs every email: its address, and its name and contact when set
+/// (`SITE_NAME`, `SITE_CONTACT`).
+#[derive(Debug, Clone, Copy)]
+pub struct Signer<'a> {
+    pub base_url: &'a str,
+    pub name: Option<&'a str>,
+    pub contact: Option<&'a str>,
+}
+
+impl<'a> Signer<'a> {
+    pub fn of(config: &'a crate::config::Config) -> Self {
+        Self {
+            base_url: &config.public_base_url,
+            name: config.site_name.as_deref(),
+            contact: config.site_contact.as_ref().map(|c| c.as_str()),
+        }
+    }
+
+    /// Just the address, for a site with no name or contact set.
+    pub fn bare(base_url: &'a str) -> Self {
+        Self {
+            base_url,
+            name: None,
+            contact: None,
+        }
+    }
+}
+
 /// What the shared layouts know: the language, and the site that signs.
 pub struct Layout<'a> {
     pub lang: Language,
     pub host: String,
     pub base_url: &'a str,
+    pub name: Option<&'a str>,
+    pub contact: Option<&'a str>,
 }
 
 impl<'a> Layout<'a> {
-    pub fn new(lang: Language, base_url: &'a str) -> Self {
+    pub fn new(lang: Language, signer: &Signer<'a>) -> Self {
+        let base_url = signer.base_url;
         let host = url::Url::parse(base_url)
             .ok()
             .and_then(|u| u.host_str().map(str::to_string))
@@ -52,6 +83,8 @@ impl<'a> Layout<'a> {
             lang,
             host,
             base_url,
+            name: signer.name,
+            contact: signer.contact,
         }
     }
 
@@ -287,7 +320,7 @@ mod tests {
     fn plain_html_escapes_input_and_links_only_this_site() {
         let text = "Hello <b>Jane</b>,\n\nThe URLs:\n- https://evil.example/\"x\n\n- a\n- b\n\n\
                     Status: https://takedown.example/c/1\n-- \nsigned";
-        let l = Layout::new(Language::En, "https://takedown.example");
+        let l = Layout::new(Language::En, &Signer::bare("https://takedown.example"));
         let html = plain_html(&l, text).unwrap();
         assert!(html.contains("Hello &lt;b&gt;Jane&lt;/b&gt;,"), "{html}");
         assert!(html.contains("<ul><li>a</li><li>b</li></ul>"), "{html}");

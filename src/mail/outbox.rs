@@ -7,7 +7,7 @@ use time::OffsetDateTime;
 use crate::db::stmt;
 use crate::domain::complaint::Language;
 use crate::domain::validate::{EmailAddress, truncate_micros};
-use crate::mail::letter::{Layout, Letter, Recipient, RenderError, Rendered};
+use crate::mail::letter::{Layout, Letter, Recipient, RenderError, Rendered, Signer};
 use crate::mail::notice::{NoticeKey, NoticeKind, Owed};
 
 /// Posting a letter failed: it could not be written (a bug), or the row not stored.
@@ -27,10 +27,10 @@ pub async fn post<L: Letter>(
     owed: &Owed,
     letter: &L,
     to: &[Recipient],
-    public_base_url: &str,
+    signer: &Signer<'_>,
     now: OffsetDateTime,
 ) -> Result<(), PostError> {
-    post_counted(txn, owed, letter, to, public_base_url, now, None).await
+    post_counted(txn, owed, letter, to, signer, now, None).await
 }
 
 /// `post`, with each row counted under `rate_key` by a limit that is not the
@@ -40,7 +40,7 @@ pub async fn post_counted<L: Letter>(
     owed: &Owed,
     letter: &L,
     to: &[Recipient],
-    public_base_url: &str,
+    signer: &Signer<'_>,
     now: OffsetDateTime,
     rate_key: Option<&str>,
 ) -> Result<(), PostError> {
@@ -49,7 +49,7 @@ pub async fn post_counted<L: Letter>(
     for r in to {
         let slot = &mut rendered[usize::from(r.language == Language::Zh)];
         if slot.is_none() {
-            *slot = Some(letter.render(&Layout::new(r.language, public_base_url))?);
+            *slot = Some(letter.render(&Layout::new(r.language, signer))?);
         }
         let Some(text) = slot.as_ref() else { continue };
         let email = Email {
@@ -60,7 +60,7 @@ pub async fn post_counted<L: Letter>(
             body_html: Some(text.html.clone()),
             rate_key: rate_key.map(str::to_string),
         };
-        enqueue(txn, &email, public_base_url, now).await?;
+        enqueue(txn, &email, signer.base_url, now).await?;
     }
     Ok(())
 }

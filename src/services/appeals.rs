@@ -151,7 +151,7 @@ async fn tell_staff(
         &Owed::once(c.id, APPEAL_ROUND),
         &letter,
         &site.desk(),
-        &config.public_base_url,
+        &site.signer,
         now,
     )
     .await?;

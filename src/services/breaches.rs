@@ -105,7 +105,7 @@ pub async fn breach(
         &Owed::once(c.id, round),
         &Escalation { s: &summary.view() },
         &site.escalation(),
-        site.public_base_url,
+        &site.signer,
         now,
     )
     .await?;
@@ -159,7 +159,7 @@ async fn tell_claimant(
         &Owed::once(c.id, round),
         &letter,
         &site::claimant(c),
-        site.public_base_url,
+        &site.signer,
         now,
     )
     .await?;

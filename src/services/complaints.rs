@@ -89,6 +89,8 @@ pub struct IntakePolicy<'a> {
     pub deadline: std::time::Duration,
     pub reminders: &'a [std::time::Duration],
     pub public_base_url: &'a str,
+    /// Signs every email.
+    pub signer: crate::mail::letter::Signer<'a>,
     pub staff_notify: &'a [EmailAddress],
     pub staff_language: Language,
     /// Receipts per claimant address per hour; 0 turns the limit off.
@@ -374,7 +376,7 @@ async fn send_receipt(
     let confirm_url = r.token.map(|t| t.url(policy.public_base_url));
     receipts::enqueue(
         txn,
-        policy.public_base_url,
+        &policy.signer,
         &ReceiptFor {
             complaint_id: c.id,
             code: r.code.as_str(),
@@ -499,7 +501,7 @@ async fn tell_staff(
         &Owed::once(c.id, FIRST_ROUND),
         &letter,
         &Recipient::all(policy.staff_notify, policy.staff_language),
-        policy.public_base_url,
+        &policy.signer,
         c.received_at,
         client,
     )

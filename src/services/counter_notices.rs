@@ -287,13 +287,13 @@ async fn tell_both(
         status_url: &url,
     };
     let to = site::claimant(c);
-    outbox::post(txn, &owed, &forward, &to, site.public_base_url, now).await?;
+    outbox::post(txn, &owed, &forward, &to, &site.signer, now).await?;
     let ack = CounterNoticeAck {
         n,
         restore_at: &when,
     };
     let to = [Recipient::new(notifier.clone(), notifier_language(n))];
-    outbox::post(txn, &owed, &ack, &to, site.public_base_url, now).await?;
+    outbox::post(txn, &owed, &ack, &to, &site.signer, now).await?;
     Ok(())
 }
 
@@ -359,7 +359,7 @@ pub async fn restore_due(
     to.extend(site.desk());
     let round = round(c.appealed_at.is_some());
     let owed = Owed::on(c.id, round, Occasion::CounterNotice(n.id));
-    outbox::post(txn, &owed, &letter, &to, site.public_base_url, now).await?;
+    outbox::post(txn, &owed, &letter, &to, &site.signer, now).await?;
     Ok(restored)
 }
 
@@ -409,7 +409,7 @@ pub async fn record_legal_action(
             let owed = Owed::on(c.id, round, Occasion::CounterNotice(n.id));
             let letter = LegalActionNotice { n, id: c.id };
             let to = [Recipient::new(to, notifier_language(n))];
-            outbox::post(&txn, &owed, &letter, &to, site.public_base_url, now).await?;
+            outbox::post(&txn, &owed, &letter, &to, &site.signer, now).await?;
         }
     }
     audit::append(
@@ -481,7 +481,7 @@ pub async fn report_legal_action(
     let round = round(c.appealed_at.is_some());
     let owed = Owed::on(c.id, round, Occasion::CounterNotice(first.id));
     let to = site.desk_and_reviewer(c.assigned_reviewer.as_deref());
-    outbox::post(&txn, &owed, &letter, &to, site.public_base_url, now).await?;
+    outbox::post(&txn, &owed, &letter, &to, &site.signer, now).await?;
     txn.commit().await?;
     Ok(())
 }

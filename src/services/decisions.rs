@@ -341,7 +341,7 @@ pub async fn preview(
         status_url: PREVIEW_STATUS_LINK,
         appeal_window: site.appeal_window.as_secs(),
     };
-    Ok(letter.render(&Layout::new(c.language, site.public_base_url))?)
+    Ok(letter.render(&Layout::new(c.language, &site.signer))?)
 }
 
 /// Each target's outcome on its row: the claimant's page and the archive show it.
@@ -391,7 +391,7 @@ async fn tell_claimant(
         &Owed::once(c.id, told.round),
         &letter,
         &site::claimant(c),
-        site.public_base_url,
+        &site.signer,
         now,
     )
     .await?;

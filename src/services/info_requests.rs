@@ -217,7 +217,7 @@ async fn ask_claimant(
         &Owed::on(c.id, round, occasion),
         &letter,
         &site::claimant(c),
-        site.public_base_url,
+        &site.signer,
         now,
     )
     .await?;
@@ -283,7 +283,7 @@ async fn tell_reviewer(
         &Owed::on(c.id, round, Occasion::Request(request)),
         &letter,
         &site.reviewer_or_desk(c.assigned_reviewer.as_deref()),
-        site.public_base_url,
+        &site.signer,
         now,
     )
     .await?;
@@ -331,7 +331,7 @@ pub async fn close_incomplete(
         &Owed::once(c.id, round),
         &letter,
         &site::claimant(c),
-        site.public_base_url,
+        &site.signer,
         now,
     )
     .await?;
@@ -366,5 +366,5 @@ pub async fn preview(
         answer_by: &by,
         status_url: crate::services::decisions::PREVIEW_STATUS_LINK,
     };
-    Ok(letter.render(&Layout::new(c.language, site.public_base_url))?)
+    Ok(letter.render(&Layout::new(c.language, &site.signer))?)
 }

@@ -203,6 +203,7 @@ async fn writer(
         deadline: config.deadline,
         reminders: &config.reminders,
         public_base_url: &config.public_base_url,
+        signer: crate::mail::letter::Signer::of(&config),
         staff_notify: &config.staff_notify,
         staff_language: config.staff_language,
         receipt_rate_limit: config.receipt_rate_limit,

@@ -19,7 +19,7 @@ use crate::domain::deadline::FIRST_ROUND;
 use crate::domain::display_time::display;
 use crate::domain::validate::{EmailAddress, truncate_micros};
 use crate::entities::complaint;
-use crate::mail::letter::Recipient;
+use crate::mail::letter::{Recipient, Signer};
 use crate::mail::letters::{DigestItem, Receipt, ReceiptDigest};
 use crate::mail::notice::Owed;
 use crate::mail::outbox;
@@ -72,12 +72,12 @@ pub struct ReceiptFor<'a> {
 /// Its subject and opening carry nothing the claimant typed.
 pub async fn enqueue(
     txn: &impl ConnectionTrait,
-    public_base_url: &str,
+    signer: &Signer<'_>,
     r: &ReceiptFor<'_>,
 ) -> ServiceResult<()> {
     let received = display(r.received_at);
     let due = display(r.deadline_at);
-    let url = status_url(public_base_url, r.code);
+    let url = status_url(signer.base_url, r.code);
     let head = r.receipt_event.to_string();
     let receipt = Receipt {
         id: r.complaint_id,
@@ -94,7 +94,7 @@ pub async fn enqueue(
         &Owed::once(r.complaint_id, FIRST_ROUND),
         &receipt,
         &[Recipient::new(r.recipient.clone(), r.language)],
-        public_base_url,
+        signer,
         r.received_at,
     )
     .await?;
@@ -109,7 +109,6 @@ pub async fn send_digests(
     limit: u32,
     now: OffsetDateTime,
 ) -> ServiceResult<u64> {
-    let public_base_url = site.public_base_url;
     let now = truncate_micros(now);
     let txn = db::begin_write(db).await?;
     let waiting = complaint::Entity::find()
@@ -147,7 +146,7 @@ pub async fn send_digests(
             &Owed::digest(first),
             &ReceiptDigest { items: &items },
             &[Recipient::new(to, language)],
-            public_base_url,
+            &site.signer,
             now,
         )
         .await?;

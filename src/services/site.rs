@@ -4,7 +4,7 @@ use crate::config::Config;
 use crate::domain::complaint::Language;
 use crate::domain::validate::EmailAddress;
 use crate::entities::complaint;
-use crate::mail::letter::Recipient;
+use crate::mail::letter::{Recipient, Signer};
 use crate::services::tracking_codes::CodeKey;
 
 #[derive(Debug, Clone, Copy)]
@@ -19,6 +19,8 @@ pub struct Site<'a> {
     pub staff_language: Language,
     /// Opens the tracking codes that claimants' status links carry.
     pub codes: &'a CodeKey,
+    /// Signs every email.
+    pub signer: Signer<'a>,
 }
 
 impl<'a> Site<'a> {
@@ -31,6 +33,7 @@ impl<'a> Site<'a> {
             appeal_window: config.appeal_window,
             staff_language: config.staff_language,
             codes,
+            signer: Signer::of(config),
         }
     }
 

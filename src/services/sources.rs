@@ -110,7 +110,7 @@ async fn post(
     news: News<'_>,
     now: OffsetDateTime,
 ) -> ServiceResult<()> {
-    let (id, outlet, base) = (c.id, contact.outlet.as_str(), site.public_base_url);
+    let (id, outlet, base) = (c.id, contact.outlet.as_str(), &site.signer);
     let owed = Owed::once(c.id, round);
     match news {
         News::Provisional => {

@@ -98,7 +98,7 @@ pub async fn send_digests(
                 queue_url: &queue_url,
             },
             &site.desk(),
-            site.public_base_url,
+            &site.signer,
             now,
             Some(&key),
         )

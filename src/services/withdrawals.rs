@@ -167,7 +167,7 @@ async fn tell(
         url: &staff_url,
     };
     let staff = site.reviewer_or_desk(c.assigned_reviewer.as_deref());
-    outbox::post(txn, &owed, &letter, &staff, site.public_base_url, now).await?;
+    outbox::post(txn, &owed, &letter, &staff, &site.signer, now).await?;
     let url = site.status_url(c)?;
     let letter = WithdrawnAck {
         id: c.id,
@@ -175,6 +175,6 @@ async fn tell(
         status_url: &url,
     };
     let to = site::claimant(c);
-    outbox::post(txn, &owed, &letter, &to, site.public_base_url, now).await?;
+    outbox::post(txn, &owed, &letter, &to, &site.signer, now).await?;
     Ok(())
 }

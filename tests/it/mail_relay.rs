@@ -214,5 +214,32 @@ async fn emails_carry_the_sites_name_and_reply_to_its_contact() {
             m.data
         );
     }
-    assert_eq!(smtp.to(claimant).len(), 1);
+    // The signature names the site and where to write, in the claimant's language.
+    let receipt = smtp.to(claimant);
+    assert_eq!(receipt.len(), 1);
+    let html = receipt[0].text();
+    assert!(
+        html.contains("City Daily · 127.0.0.1 版权投诉受理"),
+        "{html}"
+    );
+    assert!(
+        html.contains("<a href=\"mailto:copyright@news.example\">"),
+        "{html}"
+    );
+    let stored = outbox::Entity::find()
+        .filter(outbox::Column::Kind.eq("receipt"))
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    let signature = stored
+        .body_text
+        .rsplit("\n-- \n")
+        .next()
+        .unwrap_or_default();
+    assert!(
+        signature.starts_with("City Daily · 127.0.0.1 版权投诉受理\n")
+            && signature.ends_with("\n联系我们：copyright@news.example"),
+        "{signature:?}"
+    );
 }
