@@ -17,7 +17,9 @@ use crate::domain::complaint::Language;
 use crate::domain::display_time::{display, span_words};
 use crate::domain::validate::{FieldError, Problem};
 use crate::error::{AppError, AppResult, FieldErrors};
-use crate::services::counter_notices::{self, CounterNoticeInput, CounterNoticeView, Filed};
+use crate::services::counter_notices::{
+    self, CounterNoticeInput, CounterNoticeView, Filed, NewCounterNotice,
+};
 use crate::services::error::Conflict;
 use crate::services::evidence;
 use crate::web::AppState;
@@ -313,8 +315,12 @@ async fn new_form(
 
 /// Every problem the form can show in one round: the fields, and a removed URL that
 /// is not the article's.
-async fn form_problems(state: &AppState, input: &CounterNoticeInput) -> AppResult<FieldErrors> {
-    let mut errors = input.check().err().unwrap_or_default();
+async fn form_problems(
+    state: &AppState,
+    input: &CounterNoticeInput,
+    checked: &Result<NewCounterNotice, FieldErrors>,
+) -> AppResult<FieldErrors> {
+    let mut errors = checked.as_ref().err().cloned().unwrap_or_default();
     let url = input.removed_url.as_deref().map(str::trim).unwrap_or("");
     if let Some(id) = input.article_id
         && !url.is_empty()
@@ -338,8 +344,9 @@ async fn file(
 ) -> AppResult<CounterNoticeView> {
     let api = form.is_none();
     let mut files = Vec::new();
+    let checked = input.check();
     if let Some(sub) = form {
-        let mut errors = form_problems(state, input).await?;
+        let mut errors = form_problems(state, input, &checked).await?;
         if let Some(e) = sub.file_problem() {
             errors.insert("evidence_files".into(), e);
         }
@@ -348,7 +355,7 @@ async fn file(
         }
         files = std::mem::take(&mut sub.files);
     }
-    let new = input.check().map_err(AppError::Validation)?;
+    let new = checked.map_err(AppError::Validation)?;
     let filed = counter_notices::file(
         &state.db,
         &state.config,
