@@ -48,6 +48,8 @@ pub struct Config {
     /// Where people write to the site (`SITE_CONTACT`): every email's `Reply-To`, so
     /// "reply to this email" reaches a person.
     pub site_contact: Option<EmailAddress>,
+    /// The site's privacy policy (`PRIVACY_URL`), linked from every page and email.
+    pub privacy_url: Option<String>,
     /// Emails sent at once by one delivery pass.
     pub mail_concurrency: usize,
     /// Connect and per-command timeout for the mail relay.
@@ -120,6 +122,7 @@ impl fmt::Debug for Config {
             .field("mail_from", &self.mail_from)
             .field("site_name", &self.site_name)
             .field("site_contact", &self.site_contact)
+            .field("privacy_url", &self.privacy_url)
             .field("mail_concurrency", &self.mail_concurrency)
             .field("mail_timeout", &self.mail_timeout)
             .field("db_acquire_timeout", &self.db_acquire_timeout)
@@ -214,6 +217,7 @@ impl Config {
             mail_from: EmailAddress::local("takedown"),
             site_name: None,
             site_contact: None,
+            privacy_url: None,
             mail_concurrency: 4,
             mail_timeout: Duration::from_secs(20),
             db_acquire_timeout: Duration::from_secs(5),
@@ -401,6 +405,11 @@ impl Config {
         if let Some(v) = var("SITE_CONTACT") {
             self.site_contact =
                 Some(EmailAddress::parse(&v).map_err(|e| anyhow::anyhow!("SITE_CONTACT: {e}"))?);
+        }
+        if let Some(v) = var("PRIVACY_URL") {
+            let url = crate::domain::validate::HttpUrl::parse(&v)
+                .map_err(|e| anyhow::anyhow!("PRIVACY_URL: {e}"))?;
+            self.privacy_url = Some(url.as_str().to_string());
         }
         if let Some(v) = var("MAIL_CONCURRENCY") {
             self.mail_concurrency = v

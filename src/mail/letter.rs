@@ -42,6 +42,7 @@ pub struct Signer<'a> {
     pub base_url: &'a str,
     pub name: Option<&'a str>,
     pub contact: Option<&'a str>,
+    pub privacy_url: Option<&'a str>,
 }
 
 impl<'a> Signer<'a> {
@@ -50,6 +51,7 @@ impl<'a> Signer<'a> {
             base_url: &config.public_base_url,
             name: config.site_name.as_deref(),
             contact: config.site_contact.as_ref().map(|c| c.as_str()),
+            privacy_url: config.privacy_url.as_deref(),
         }
     }
 
@@ -59,6 +61,7 @@ impl<'a> Signer<'a> {
             base_url,
             name: None,
             contact: None,
+            privacy_url: None,
         }
     }
 }
@@ -70,6 +73,7 @@ pub struct Layout<'a> {
     pub base_url: &'a str,
     pub name: Option<&'a str>,
     pub contact: Option<&'a str>,
+    pub privacy_url: Option<&'a str>,
 }
 
 impl<'a> Layout<'a> {
@@ -85,6 +89,7 @@ impl<'a> Layout<'a> {
             base_url,
             name: signer.name,
             contact: signer.contact,
+            privacy_url: signer.privacy_url,
         }
     }
 
@@ -297,7 +302,8 @@ fn linked(line: &str, base_url: &str) -> String {
     out
 }
 
-fn escape(s: &str) -> String {
+/// Text made safe inside HTML, attribute values included.
+pub fn escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
         match c {

@@ -27,6 +27,7 @@ pub mod page;
 pub mod report;
 pub mod report_charts;
 pub mod serve;
+pub mod site_footer;
 pub mod staff;
 pub mod staff_auth;
 pub mod staff_complaint;
@@ -196,6 +197,10 @@ pub fn router(state: AppState) -> Router {
         .layer(PropagateRequestIdLayer::x_request_id())
         .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
         .layer(axum::middleware::from_fn(headers::caller_request_id))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            site_footer::scope,
+        ))
         .layer(CatchPanicLayer::custom(|_| {
             (
                 StatusCode::INTERNAL_SERVER_ERROR,

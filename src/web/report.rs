@@ -174,5 +174,6 @@ fn page(r: &Report, path: &str, staff: bool) -> Result<String, String> {
         removal_svg: report_charts::removal_times(&r.removal_hours, r.deadline_hours)?,
     };
     page.render()
+        .map(crate::web::page::with_footer)
         .map_err(|e| format!("rendering the report: {e}"))
 }

@@ -209,7 +209,7 @@ fn login_form(
     };
     match page.render() {
         Ok(html) => {
-            let mut resp = (status, Html(html)).into_response();
+            let mut resp = (status, Html(crate::web::page::with_footer(html))).into_response();
             resp.headers_mut().append(
                 header::SET_COOKIE,
                 set_cookie(state, LOGIN_CSRF_COOKIE, &csrf, None),

@@ -189,6 +189,7 @@ async fn emails_carry_the_sites_name_and_reply_to_its_contact() {
         c.site_contact = Some(
             takedown::domain::validate::EmailAddress::parse("copyright@news.example").unwrap(),
         );
+        c.privacy_url = Some("https://news.example/privacy".into());
         c.scheduler_cron = None;
     })
     .await;
@@ -239,7 +240,9 @@ async fn emails_carry_the_sites_name_and_reply_to_its_contact() {
         .unwrap_or_default();
     assert!(
         signature.starts_with("City Daily · 127.0.0.1 版权投诉受理\n")
-            && signature.ends_with("\n联系我们：copyright@news.example"),
+            && signature.ends_with(
+                "\n联系我们：copyright@news.example\n隐私政策：https://news.example/privacy"
+            ),
         "{signature:?}"
     );
 }

@@ -2,6 +2,7 @@
 //! user, answers with a page, errors included; JSON stays for `/api` and for callers
 //! that ask for it.
 
+use crate::common::TestApp;
 use crate::common::staff::{add, client, session};
 use crate::common::story::{CLAIMANT, Story};
 use reqwest::Method;
@@ -272,4 +273,65 @@ async fn the_status_page_shows_the_claimants_own_words_and_no_deadline_once_deci
     );
     s.decide(&s.bob, id, "reject", "维持原决定。").await;
     assert!(!status_page().await.contains("id=\"deadline\""));
+}
+
+/// Every page, error pages included, names the site, where to write to it and its
+/// privacy policy, in the page's language; a site that set none shows an empty footer.
+#[tokio::test]
+async fn every_page_names_the_site_its_contact_and_its_privacy_policy() {
+    let app = TestApp::spawn_with(|c| {
+        c.site_name = Some("City Daily".into());
+        c.site_contact = Some(
+            takedown::domain::validate::EmailAddress::parse("copyright@news.example").unwrap(),
+        );
+        c.privacy_url = Some("https://news.example/privacy".into());
+    })
+    .await;
+    let footer = |html: &str| {
+        html.split("<footer class=\"site hint\">")
+            .nth(1)
+            .and_then(|f| f.split("</footer>").next())
+            .unwrap_or_default()
+            .to_string()
+    };
+    for (path, zh) in [
+        ("/?lang=zh", true),
+        ("/complaints/new?lang=en", false),
+        ("/docs/start", false),
+        ("/login", false),
+        ("/complaints/not-a-code?lang=zh", true),
+        ("/staff/complaints/999", false),
+    ] {
+        let resp = app
+            .client
+            .get(app.url(path))
+            .header("accept", "text/html")
+            .send()
+            .await
+            .unwrap();
+        let html = resp.text().await.unwrap();
+        let f = footer(&html);
+        assert!(f.contains("<strong>City Daily</strong>"), "{path}: {f:?}");
+        assert!(
+            f.contains("<a href=\"mailto:copyright@news.example\">"),
+            "{path}: {f}"
+        );
+        assert!(
+            f.contains("href=\"https://news.example/privacy\""),
+            "{path}: {f}"
+        );
+        let label = if zh { "隐私政策" } else { "Privacy policy" };
+        assert!(f.contains(label), "{path}: {f}");
+    }
+    let bare = TestApp::spawn().await;
+    let html = bare
+        .client
+        .get(bare.url("/"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(footer(&html), "", "nothing set, nothing said");
 }
