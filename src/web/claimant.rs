@@ -5,7 +5,7 @@
 use askama::Template;
 use axum::extract::Request;
 use axum::extract::rejection::PathRejection;
-use axum::extract::{DefaultBodyLimit, Path, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::middleware;
 use axum::response::{IntoResponse, Redirect, Response};
@@ -30,7 +30,7 @@ use crate::web::complaint_form::{
 };
 use crate::web::headers::private_page;
 use crate::web::i18n::{Texts, texts};
-use crate::web::limits::content_length_cap;
+use crate::web::limits::capped;
 use crate::web::openapi::ErrorBody;
 use crate::web::page::render;
 
@@ -63,11 +63,6 @@ pub fn routes() -> Router<AppState> {
 /// A claimant's text is held in memory, so capped.
 fn text(r: MethodRouter<AppState>) -> MethodRouter<AppState> {
     capped(r, MAX_TEXT_BYTES)
-}
-
-fn capped(r: MethodRouter<AppState>, max: usize) -> MethodRouter<AppState> {
-    r.layer(DefaultBodyLimit::max(max))
-        .layer(middleware::from_fn(content_length_cap(max)))
 }
 
 #[derive(Template)]

@@ -3,7 +3,7 @@
 use axum::Json;
 use axum::Router;
 use axum::extract::rejection::PathRejection;
-use axum::extract::{DefaultBodyLimit, Path, State};
+use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::middleware;
 use axum::response::IntoResponse;
@@ -21,7 +21,7 @@ use crate::web::auth::OptionalSubmitter;
 use crate::web::body::HashedJsonBody;
 use crate::web::client_ip::ClientAddr;
 use crate::web::headers::private_page;
-use crate::web::limits::{content_length_cap, rate_limit};
+use crate::web::limits::{capped, rate_limit};
 use crate::web::openapi::ErrorBody;
 
 /// A complaint's JSON is small; original text is capped well below this.
@@ -31,9 +31,7 @@ pub fn routes(state: &AppState) -> Router<AppState> {
     Router::new()
         .at(
             "/api/v1/complaints",
-            post(submit)
-                .layer(DefaultBodyLimit::max(MAX_COMPLAINT_BYTES))
-                .layer(middleware::from_fn(content_length_cap(MAX_COMPLAINT_BYTES)))
+            capped(post(submit), MAX_COMPLAINT_BYTES)
                 .layer(middleware::from_fn_with_state(state.clone(), rate_limit)),
         )
         .at(

@@ -3,7 +3,7 @@
 
 use askama::Template;
 use axum::extract::rejection::{PathRejection, QueryRejection};
-use axum::extract::{DefaultBodyLimit, Path, Query, Request, State};
+use axum::extract::{Path, Query, Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::middleware;
 use axum::response::{IntoResponse, Response};
@@ -30,7 +30,7 @@ use crate::web::complaint_form::{FormSubmission, MAX_FORM_BYTES, evidence_error,
 use crate::web::form_errors;
 use crate::web::headers::private_page;
 use crate::web::i18n::{Texts, negotiate, texts};
-use crate::web::limits::{content_length_cap, rate_limit};
+use crate::web::limits::{capped, rate_limit};
 use crate::web::openapi::ErrorBody;
 use crate::web::page::render;
 
@@ -38,8 +38,7 @@ const MAX_BODY: usize = 256 << 10;
 
 pub fn routes(state: &AppState) -> Router<AppState> {
     let intake = |r: axum::routing::MethodRouter<AppState>, max: usize| {
-        r.layer(DefaultBodyLimit::max(max))
-            .layer(middleware::from_fn(content_length_cap(max)))
+        capped(r, max)
             .layer(middleware::from_fn_with_state(state.clone(), rate_limit))
             .layer(middleware::from_fn(private_page))
     };
@@ -115,27 +114,17 @@ fn not_removed(t: &Texts) -> Response {
 }
 
 /// What the form shows again after a problem.
-#[derive(Default, Deserialize)]
+#[derive(Default)]
 struct FormFields {
-    #[serde(default)]
     article_id: String,
-    #[serde(default)]
     name: String,
-    #[serde(default)]
     address: String,
-    #[serde(default)]
     phone: String,
-    #[serde(default)]
     email: String,
-    #[serde(default)]
     removed_url: String,
-    #[serde(default)]
     statement: String,
-    #[serde(default)]
     evidence: String,
-    #[serde(default)]
     consent_jurisdiction: String,
-    #[serde(default)]
     signature: String,
 }
 

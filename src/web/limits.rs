@@ -141,6 +141,16 @@ pub async fn concurrency_limit(
     next.run(req).await
 }
 
+/// A route whose body is capped at `max` bytes: 413 up front for a declared length
+/// beyond it, and while read for a body that declares none.
+pub fn capped(
+    r: axum::routing::MethodRouter<AppState>,
+    max: usize,
+) -> axum::routing::MethodRouter<AppState> {
+    r.layer(axum::extract::DefaultBodyLimit::max(max))
+        .layer(axum::middleware::from_fn(content_length_cap(max)))
+}
+
 /// Middleware factory: 413 when the declared Content-Length exceeds `max`. Bodies
 /// without a length are still capped while read (`DefaultBodyLimit`).
 pub fn content_length_cap(
