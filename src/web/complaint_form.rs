@@ -195,12 +195,14 @@ impl Typed {
     }
 }
 
-/// Labels for the status page's own forms.
-fn status_form_errors(errors: &FieldErrors, lang: Language) -> Shown {
+/// Labels for the status page's own forms; `form` is the text field of the one that
+/// came back, so a file problem links to that form's file input.
+fn status_form_errors(errors: &FieldErrors, lang: Language, form: &str) -> Shown {
     let label = |f: &str| crate::web::error_pages::field_label(lang, f);
     let anchor = |f: &str| match f {
         "reference" => "legal-reference".to_string(),
         "reason" => "withdraw-reason".to_string(),
+        "evidence" if form == "statement" => "appeal-evidence".to_string(),
         "evidence" => "answer-evidence".to_string(),
         f => f.to_string(),
     };
@@ -796,7 +798,7 @@ fn status_view(
 ) -> Response {
     let t = texts(lang);
     let (errs, typed) = match problems {
-        Some((errors, typed)) => (status_form_errors(errors, lang), typed),
+        Some((errors, typed)) => (status_form_errors(errors, lang, typed.field), typed),
         None => (Shown::default(), Typed::default()),
     };
     render(

@@ -79,6 +79,16 @@ async fn answers_appeals_and_counter_notices_bring_their_files() {
     assert_eq!(s.view(&code).await["status"], "in_review");
 
     s.decide(&s.alice, id, "reject", "未能证明权属。").await;
+    // A bad file with the appeal links to the appeal's own file input.
+    let bad = Form::new().text("statement", "附上原稿。").part(
+        "evidence",
+        Part::bytes(b"MZ\x90\x00\x03\x00\x00\x00".to_vec()).file_name("原稿.png"),
+    );
+    let (status, page) = post_form(&s, &format!("/complaints/{code}/appeal"), bad).await;
+    assert_eq!(status, 422, "{page}");
+    assert!(page.contains("<a href=\"#appeal-evidence\">"), "{page}");
+    assert!(page.contains(">附上原稿。</textarea>"), "{page}");
+    assert_eq!(s.view(&code).await["status"], "rejected");
     let appeal = Form::new()
         .text("statement", "附上原稿截图。")
         .part("evidence", Part::bytes(PNG.to_vec()).file_name("原稿.png"));
