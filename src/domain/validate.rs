@@ -36,6 +36,8 @@ pub enum Problem {
     OneLine,
     /// Not the value this record has (a counter-notice's removed URL).
     Mismatch,
+    /// A name another record already has.
+    Taken,
     /// Anything else; the message says what.
     Invalid,
 }

@@ -137,7 +137,7 @@ pub async fn save(
         e.insert(
             "name".into(),
             FieldError::new(
-                Problem::Invalid,
+                Problem::Taken,
                 format!(
                     "Another saved reply is already called \"{}\": choose another name.",
                     d.name

@@ -25,6 +25,7 @@ use crate::web::AppState;
 use crate::web::RouteList;
 use crate::web::auth::StaffAccountCaller;
 use crate::web::body::JsonBody;
+use crate::web::desk::{self, Desk};
 use crate::web::openapi::ErrorBody;
 use crate::web::staff_auth::{StaffUser, staff_headers};
 use crate::web::staff_complaint::{self, Shown};
@@ -237,11 +238,56 @@ pub struct Draft {
     pub outcomes: Vec<String>,
     pub errors: FieldErrors,
     pub preview: Option<Rendered>,
+    /// Per target, in the complaint's order: whether it is a recorded article.
+    pub recorded: Vec<bool>,
 }
 
 impl Draft {
-    pub fn e(&self, name: &str) -> &str {
-        self.errors.get(name).map_or("", |e| e.message.as_str())
+    /// The problem with `name`, in the desk's language, or "".
+    pub fn e(&self, name: &str) -> String {
+        self.errors
+            .get(name)
+            .map(|e| self.said(&desk::current(), name, e))
+            .unwrap_or_default()
+    }
+
+    /// A problem as the desk reads it: the check's own sentence in English; in Chinese
+    /// a sentence chosen by the field, the problem's kind and what the form chose.
+    fn said(&self, tr: &Desk, field: &str, e: &FieldError) -> String {
+        if !tr.zh() {
+            return e.message.clone();
+        }
+        let target = field
+            .strip_prefix("targets[")
+            .and_then(|r| r.strip_suffix(']'))
+            .and_then(|i| i.parse::<usize>().ok());
+        let said = match (field, target) {
+            ("action", _) => tr.s("Choose a decision: uphold, reject or request information."),
+            ("reason", _) => tr.s(
+                "Write the statement of reasons in full: what was decided, why and on which ground, in at most 5000 characters.",
+            ),
+            ("targets", _) => tr.s(
+                "An uphold must take down at least one article we republished: reject the complaint instead, giving the outcome for each URL.",
+            ),
+            (_, Some(i)) => {
+                let chosen = self.outcomes.get(i).map_or("", String::as_str);
+                let recorded = self.recorded.get(i).copied();
+                match (e.problem, chosen, recorded) {
+                    (Problem::Invalid, "uphold", Some(false)) => tr.s(
+                        "This is not an article we republished, so there is nothing of ours to take down: choose “not ours” or “reject”.",
+                    ),
+                    (Problem::Invalid, "not_ours", Some(true)) => {
+                        tr.s("This is an article we republished: uphold or reject it.")
+                    }
+                    (Problem::Invalid, "uphold", Some(true)) => tr.s(
+                        "A rejection cannot take this down: uphold the complaint to remove it.",
+                    ),
+                    _ => tr.s("Choose uphold, reject or not ours for this URL."),
+                }
+            }
+            _ => return e.message.clone(),
+        };
+        said.to_string()
     }
 
     pub fn bad(&self, name: &str) -> bool {
@@ -254,7 +300,8 @@ impl Draft {
     }
 
     /// Each problem with the id of the field it links to, for the summary.
-    pub fn summary(&self) -> Vec<(String, &str)> {
+    pub fn summary(&self) -> Vec<(String, String)> {
+        let tr = desk::current();
         self.errors
             .iter()
             .map(|(k, v)| {
@@ -266,7 +313,7 @@ impl Draft {
                         .and_then(|r| r.strip_suffix(']'))
                         .map_or_else(|| k.to_string(), |i| format!("target_{i}")),
                 };
-                (anchor, v.message.as_str())
+                (anchor, self.said(&tr, k, v))
             })
             .collect()
     }
@@ -321,6 +368,7 @@ async fn decide_form(
         outcomes: (0..targets.len())
             .map(|i| get(&format!("target_{i}")))
             .collect(),
+        recorded: targets.iter().map(|t| t.article_id.is_some()).collect(),
         ..Draft::default()
     };
     let asking = draft.action == "request_info";

@@ -10,6 +10,7 @@ use axum::response::Response;
 
 use crate::domain::complaint::Language;
 use crate::error::ErrorShown;
+use crate::web::desk;
 use crate::web::form_errors::sentence;
 use crate::web::i18n::{Texts, negotiate, texts};
 use crate::web::page::render;
@@ -45,7 +46,11 @@ struct ErrorPage<'a> {
 pub async fn pages_for_people(req: Request, next: Next) -> Response {
     let path = req.uri().path().to_string();
     let page = wants_page(&path, req.headers());
-    let lang = negotiate(query_lang(req.uri().query()).as_deref(), req.headers());
+    let lang = if desk::is_staff_path(&path) {
+        desk::current().lang
+    } else {
+        negotiate(query_lang(req.uri().query()).as_deref(), req.headers())
+    };
     let mut resp = next.run(req).await;
     let status = resp.status();
     if !page || status.as_u16() < 400 || is_html(resp.headers()) {

@@ -131,6 +131,8 @@ pub fn sentence(lang: Language, label: &str, e: &FieldError) -> String {
         Problem::Mismatch => {
             format!("“{label}” must be the removed article's URL, shown at the top of this page.")
         }
+        Problem::Taken if zh => format!("“{label}”已被使用，请换一个。"),
+        Problem::Taken => format!("“{label}” is already taken; choose another."),
         Problem::Invalid if zh => format!("“{label}”无法接受：{}。", e.message),
         Problem::Invalid => format!("“{label}” {}.", e.message.trim_end_matches('.')),
     }

@@ -12,6 +12,8 @@ pub mod complaints;
 pub mod contract;
 pub mod counter_notices;
 pub mod decisions;
+pub mod desk;
+pub mod desk_zh;
 pub mod docs_start;
 pub mod error_pages;
 pub mod form_errors;
@@ -200,6 +202,10 @@ pub fn router(state: AppState) -> Router {
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             site_footer::scope,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            desk::scope,
         ))
         .layer(CatchPanicLayer::custom(|_| {
             (

@@ -5,7 +5,7 @@ use askama::Template;
 use axum::Router;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
-use axum::http::{HeaderValue, header};
+use axum::http::{HeaderMap, HeaderValue, header};
 use axum::middleware;
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
@@ -17,7 +17,8 @@ use crate::error::{AppError, AppResult, FieldErrors};
 use crate::services::report::{self, Period, Report};
 use crate::web::AppState;
 use crate::web::RouteList;
-use crate::web::i18n::{Texts, texts};
+use crate::web::desk::{self, Desk};
+use crate::web::i18n::{Texts, negotiate, texts};
 use crate::web::report_charts;
 use crate::web::staff_auth::{StaffUser, staff_headers};
 
@@ -33,6 +34,7 @@ struct ReportQuery {
     from: Option<String>,
     to: Option<String>,
     format: Option<String>,
+    lang: Option<String>,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -43,8 +45,11 @@ enum Format {
 }
 
 /// The period and format asked for; the last 30 days as a page by default.
-fn parse(query: Result<Query<ReportQuery>, QueryRejection>) -> Result<(Period, Format), AppError> {
-    let Query(q) = query.map_err(|e| AppError::BadRequest(e.body_text()))?;
+fn parse(query: &Result<Query<ReportQuery>, QueryRejection>) -> Result<(Period, Format), AppError> {
+    let q = match query {
+        Ok(Query(q)) => q,
+        Err(e) => return Err(AppError::BadRequest(e.body_text())),
+    };
     let field = |name: &str, msg: String| {
         let mut errors = FieldErrors::new();
         errors.insert(name.to_string(), msg.into());
@@ -71,26 +76,44 @@ async fn staff_report(
     _user: StaffUser,
     query: Result<Query<ReportQuery>, QueryRejection>,
 ) -> AppResult<Response> {
-    respond(&state, query, "/staff/report", true).await
+    respond(&state, query, "/staff/report", desk::current()).await
 }
 
 async fn public_report(
     State(state): State<AppState>,
+    headers: HeaderMap,
     query: Result<Query<ReportQuery>, QueryRejection>,
 ) -> AppResult<Response> {
     if !state.config.public_report {
         return Err(AppError::NotFound);
     }
-    respond(&state, query, "/transparency", false).await
+    let q = query.as_ref().ok().map(|Query(q)| q);
+    let lang = negotiate(q.and_then(|q| q.lang.as_deref()), &headers);
+    // The switch keeps the period (the serializer is not Send: built before any await).
+    let switch = {
+        let mut s = url::form_urlencoded::Serializer::new(String::new());
+        for (k, v) in [
+            ("from", q.and_then(|q| q.from.as_deref())),
+            ("to", q.and_then(|q| q.to.as_deref())),
+        ] {
+            if let Some(v) = v {
+                s.append_pair(k, v);
+            }
+        }
+        s.append_pair("lang", if lang == Language::Zh { "en" } else { "zh" });
+        s.finish()
+    };
+    let tr = Desk::with_switch(lang, format!("/transparency?{switch}"));
+    respond(&state, query, "/transparency", tr).await
 }
 
 async fn respond(
     state: &AppState,
     query: Result<Query<ReportQuery>, QueryRejection>,
     path: &'static str,
-    staff: bool,
+    tr: Desk,
 ) -> AppResult<Response> {
-    let (period, format) = parse(query)?;
+    let (period, format) = parse(&query)?;
     let now = OffsetDateTime::now_utc();
     let report = report::build(&state.db, period, state.config.deadline, now).await?;
     Ok(match format {
@@ -114,7 +137,7 @@ async fn respond(
             resp
         }
         Format::Html => {
-            Html(page(&report, path, staff).map_err(|e| anyhow::anyhow!(e))?).into_response()
+            Html(page(&report, path, tr).map_err(|e| anyhow::anyhow!(e))?).into_response()
         }
     })
 }
@@ -125,17 +148,28 @@ fn percent(v: Option<f64>) -> String {
         .unwrap_or_else(|| "–".into())
 }
 
-fn hours(v: Option<f64>) -> String {
-    v.map(|x| format!("{x:.1} h")).unwrap_or_else(|| "–".into())
+/// Hours to one decimal; under an hour, whole minutes.
+fn hours(v: Option<f64>, tr: &Desk) -> String {
+    match v {
+        None => "–".into(),
+        Some(x) if x < 1.0 => tr.f("{} min", (x * 60.0).round() as u64),
+        Some(x) => tr.f("{} h", format!("{x:.1}")),
+    }
 }
 
 #[derive(Template)]
 #[template(path = "pages/report.html")]
 struct ReportPage<'a> {
     t: &'a Texts,
+    tr: &'a Desk,
     r: &'a Report,
     path: &'a str,
     staff: bool,
+    generated: String,
+    /// The weekly chart as a table: week of, received, upheld.
+    week_rows: Vec<(&'a str, u64, u64)>,
+    /// The removal chart as a table: the bin's range, and its count.
+    removal_rows: Vec<(String, u64)>,
     within: String,
     median: String,
     p90: String,
@@ -151,15 +185,32 @@ struct OutletRow<'a> {
     median: String,
 }
 
-fn page(r: &Report, path: &str, staff: bool) -> Result<String, String> {
+fn page(r: &Report, path: &str, tr: Desk) -> Result<String, String> {
+    let (width, counts) = report_charts::removal_bins(&r.removal_hours, r.deadline_hours);
+    let tr = &tr;
     let page = ReportPage {
-        t: texts(Language::En),
+        t: texts(tr.lang),
+        tr,
         r,
         path,
-        staff,
+        staff: path.starts_with("/staff"),
+        generated: crate::domain::display_time::shown(&r.generated_at),
+        week_rows: r
+            .weeks
+            .iter()
+            .map(|w| (w.week_of.as_str(), w.received, w.upheld))
+            .collect(),
+        removal_rows: counts
+            .iter()
+            .enumerate()
+            .map(|(i, c)| {
+                let (a, b) = (i as f64 * width, (i + 1) as f64 * width);
+                (format!("{} – {}", hours(Some(a), tr), hours(Some(b), tr)), *c)
+            })
+            .collect(),
         within: percent(r.totals.share_within_deadline),
-        median: hours(r.totals.removal_median_hours),
-        p90: hours(r.totals.removal_p90_hours),
+        median: hours(r.totals.removal_median_hours, tr),
+        p90: hours(r.totals.removal_p90_hours, tr),
         outlets: r
             .outlets
             .iter()
@@ -167,11 +218,11 @@ fn page(r: &Report, path: &str, staff: bool) -> Result<String, String> {
                 outlet: &o.outlet,
                 f: &o.figures,
                 within: percent(o.figures.share_within_deadline),
-                median: hours(o.figures.removal_median_hours),
+                median: hours(o.figures.removal_median_hours, tr),
             })
             .collect(),
-        weekly_svg: report_charts::weekly_volume(&r.weeks)?,
-        removal_svg: report_charts::removal_times(&r.removal_hours, r.deadline_hours)?,
+        weekly_svg: report_charts::weekly_volume(&r.weeks, tr)?,
+        removal_svg: report_charts::removal_times(&r.removal_hours, r.deadline_hours, tr)?,
     };
     page.render()
         .map(crate::web::page::with_footer)

@@ -11,9 +11,9 @@ use axum::{Form, Router};
 use serde::Deserialize;
 use time::OffsetDateTime;
 
-use crate::domain::complaint::{ComplaintStatus, Language};
+use crate::domain::complaint::ComplaintStatus;
 use crate::domain::deadline::{AMBER_SHARE, Urgency, is_overdue};
-use crate::domain::display_time::{display, time_left_words};
+use crate::domain::display_time::display;
 use crate::error::{AppError, AppResult};
 use crate::services::holds;
 use crate::services::keyset::Cursor;
@@ -21,6 +21,7 @@ use crate::services::review_queue::{self, Assigned, Claimed, QueueFilter};
 use crate::services::staff::Role;
 use crate::web::AppState;
 use crate::web::RouteList;
+use crate::web::desk::{self, Desk};
 use crate::web::i18n::{Texts, texts};
 use crate::web::page::render;
 use crate::web::staff_auth::{StaffUser, staff_headers};
@@ -53,6 +54,7 @@ struct Row {
 #[template(path = "pages/staff_queue.html")]
 struct QueuePage<'a> {
     t: &'a Texts,
+    tr: Desk,
     me: &'a str,
     role: &'a str,
     csrf: &'a str,
@@ -84,6 +86,7 @@ async fn queue(
     query: Result<Query<QueueQuery>, QueryRejection>,
 ) -> AppResult<Response> {
     let q = query.map(|Query(q)| q).unwrap_or_default();
+    let tr = desk::current();
     let me = &user.0.member;
     let now = OffsetDateTime::now_utc();
     let window = state.config.deadline;
@@ -136,8 +139,8 @@ async fn queue(
             deadline_at: display(c.deadline_at),
             // While paused the deadline does not run: show what is left at the pause.
             time_left: match c.paused_at {
-                Some(p) => format!("clock paused, {}", time_left_words(c.deadline_at, p)),
-                None => time_left_words(c.deadline_at, now),
+                Some(p) => tr.f("clock paused, {}", tr.time_left(c.deadline_at, p)),
+                None => tr.time_left(c.deadline_at, now),
             },
             overdue: is_overdue(true, c.overdue, c.deadline_at, c.paused_at, now),
             urgency: Urgency::of(c.overdue, c.deadline_at, c.paused_at, window, now).as_str(),
@@ -170,7 +173,8 @@ async fn queue(
     };
     let shown = rows.len();
     let body = QueuePage {
-        t: texts(Language::En),
+        t: texts(tr.lang),
+        tr,
         me: &me.email,
         role: me.role.as_str(),
         csrf: &user.0.csrf_token,
@@ -221,19 +225,24 @@ async fn claim(
         OffsetDateTime::now_utc(),
     )
     .await?;
+    let tr = desk::current();
     Ok(match done {
         Claimed::Done => Redirect::to("/staff").into_response(),
         Claimed::Taken(by) => message_page(
             StatusCode::CONFLICT,
-            &format!("Complaint #{id} is already assigned to {by}."),
+            &tr.f2("Complaint #{} is already assigned to {}.", id, by),
         ),
         Claimed::NoSuchStaff => message_page(
             StatusCode::UNPROCESSABLE_ENTITY,
-            &format!("{to} is not an active staff account; complaint #{id} was not assigned."),
+            &tr.f2(
+                "{} is not an active staff account; complaint #{} was not assigned.",
+                &to,
+                id,
+            ),
         ),
         Claimed::NotOpen => message_page(
             StatusCode::CONFLICT,
-            &format!("Complaint #{id} is already decided."),
+            &tr.f("Complaint #{} is already decided.", id),
         ),
     })
 }
@@ -242,13 +251,16 @@ async fn claim(
 #[template(path = "pages/staff_message.html")]
 struct MessagePage<'a> {
     t: &'a Texts,
+    tr: Desk,
     message: &'a str,
 }
 
 /// A one-line staff page (escaped like every template) with a way back to the queue.
 fn message_page(status: StatusCode, message: &str) -> Response {
+    let tr = desk::current();
     let page = MessagePage {
-        t: texts(Language::En),
+        t: texts(tr.lang),
+        tr,
         message,
     };
     render(status, &page)

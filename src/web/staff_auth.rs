@@ -16,13 +16,13 @@ use axum::{Form, Router};
 use serde::Deserialize;
 use time::OffsetDateTime;
 
-use crate::domain::complaint::Language;
 use crate::error::AppError;
 use crate::services::login_guard::{self, Admission};
 use crate::services::staff::{self, Session, constant_eq};
 use crate::web::AppState;
 use crate::web::RouteList;
 use crate::web::client_ip::{client_ip, limit_key};
+use crate::web::desk::{self, Desk};
 use crate::web::i18n::{Texts, texts};
 
 const SESSION_COOKIE: &str = "td_session";
@@ -165,6 +165,7 @@ impl FromRequestParts<AppState> for StaffUser {
 #[template(path = "pages/login.html")]
 struct LoginPage<'a> {
     t: &'a Texts,
+    tr: Desk,
     csrf: &'a str,
     next: &'a str,
     email: &'a str,
@@ -200,8 +201,10 @@ fn login_form(
     error: Option<&str>,
 ) -> Response {
     let csrf = state.login_key.issue(OffsetDateTime::now_utc());
+    let tr = desk::current();
     let page = LoginPage {
-        t: texts(Language::En),
+        t: texts(tr.lang),
+        tr,
         csrf: &csrf,
         next,
         email,
@@ -254,7 +257,7 @@ async fn login(
             StatusCode::FORBIDDEN,
             &next,
             &f.email,
-            Some("This form expired. Please sign in again."),
+            Some(desk::current().s("This form expired. Please sign in again.")),
         );
     }
     let ip = client_ip(peer.ip(), &headers, &state.config.trusted_proxies);
@@ -278,14 +281,15 @@ async fn login(
                 StatusCode::FORBIDDEN,
                 &next,
                 &f.email,
-                Some("This form expired. Please sign in again."),
+                Some(desk::current().s("This form expired. Please sign in again.")),
             );
         }
         Ok(Admission::Throttled(wait)) => {
             state.telemetry.login("throttled");
-            let msg = format!(
+            let tr = desk::current();
+            let msg = tr.f(
                 "Too many failed sign-ins. Try again in {} minutes.",
-                wait.div_ceil(60)
+                wait.div_ceil(60),
             );
             let mut resp = login_form(
                 &state,
@@ -325,7 +329,7 @@ async fn login(
                 StatusCode::UNAUTHORIZED,
                 &next,
                 &f.email,
-                Some("Wrong email or password."),
+                Some(desk::current().s("Wrong email or password.")),
             )
         }
         Err(e) => AppError::from(e).into_response(),

@@ -17,7 +17,7 @@ use time::OffsetDateTime;
 
 use crate::domain::complaint::{ComplaintStatus, Language};
 use crate::domain::deadline::is_overdue;
-use crate::domain::display_time::{display, span_words, time_left_words, zone};
+use crate::domain::display_time::{display, zone};
 use crate::entities::{complaint, complaint_evidence, counter_notice};
 use crate::error::{AppError, AppResult};
 use crate::services::counter_notices::{self};
@@ -27,6 +27,7 @@ use crate::services::staff::Role;
 use crate::services::{evidence, info_requests::MAX_TEXT_CHARS, notes, reply_templates};
 use crate::web::AppState;
 use crate::web::RouteList;
+use crate::web::desk::{self, Desk};
 use crate::web::decisions::Draft;
 use crate::web::i18n::{Texts, texts};
 use crate::web::page::render;
@@ -108,6 +109,8 @@ struct NoteRow {
 #[template(path = "pages/staff_complaint.html")]
 struct ComplaintPage<'a> {
     t: &'a Texts,
+    tr: Desk,
+    outcome_choices: Vec<(&'static str, &'static str)>,
     me: &'a str,
     role: &'a str,
     csrf: &'a str,
@@ -164,7 +167,7 @@ struct PauseRow {
     length: String,
 }
 
-fn pause_rows(d: &Dossier, now: OffsetDateTime) -> Vec<PauseRow> {
+fn pause_rows(d: &Dossier, now: OffsetDateTime, tr: &Desk) -> Vec<PauseRow> {
     d.pauses
         .iter()
         .map(|p| {
@@ -174,10 +177,10 @@ fn pause_rows(d: &Dossier, now: OffsetDateTime) -> Vec<PauseRow> {
                 request: p.request,
                 paused: display(p.paused_at),
                 ended: match (p.resumed_at, p.outcome.as_deref()) {
-                    (Some(at), how) => format!("{} ({})", display(at), how.unwrap_or("ended")),
-                    (None, _) => "still paused".into(),
+                    (Some(at), how) => format!("{} ({})", display(at), tr.pause_end(how)),
+                    (None, _) => tr.s("still paused").into(),
                 },
-                length: span_words((until - p.paused_at).whole_seconds().unsigned_abs()),
+                length: tr.span((until - p.paused_at).whole_seconds().unsigned_abs()),
             }
         })
         .collect()
@@ -187,25 +190,26 @@ fn percent(x: f64) -> String {
     format!("{:.0}%", x * 100.0)
 }
 
-fn email_state(e: &crate::entities::outbox::Model) -> String {
+fn email_state(e: &crate::entities::outbox::Model, tr: &Desk) -> String {
+    let error = e.last_error.as_deref().unwrap_or("");
     if let Some(at) = e.sent_at {
-        format!("sent {}", display(at))
+        tr.f("sent {}", display(at))
     } else if let Some(at) = e.failed_at {
         format!(
-            "FAILED {} after {} attempts: {}",
-            display(at),
-            e.attempts,
-            e.last_error.as_deref().unwrap_or("")
+            "{}: {error}",
+            tr.f2("FAILED {} after {} attempts", display(at), e.attempts)
         )
     } else if e.attempts > 0 {
         format!(
-            "retrying (attempt {}; next {}): {}",
-            e.attempts,
-            display(e.next_attempt_at),
-            e.last_error.as_deref().unwrap_or("")
+            "{}: {error}",
+            tr.f2(
+                "retrying (attempt {}; next {})",
+                e.attempts,
+                display(e.next_attempt_at)
+            )
         )
     } else {
-        "queued".into()
+        tr.s("queued").into()
     }
 }
 
@@ -263,7 +267,7 @@ fn targets(d: &Dossier) -> Vec<TargetView> {
 }
 
 /// Every email the complaint owes or was sent, with its state.
-fn email_rows(d: &Dossier) -> Vec<EmailRow> {
+fn email_rows(d: &Dossier, tr: &Desk) -> Vec<EmailRow> {
     d.emails
         .iter()
         .map(|e| EmailRow {
@@ -271,7 +275,7 @@ fn email_rows(d: &Dossier) -> Vec<EmailRow> {
             kind: e.kind.clone(),
             to: e.recipient.clone(),
             subject: e.subject.clone(),
-            state: email_state(e),
+            state: email_state(e, tr),
             body: e.sent_at.map(|_| e.body_text.clone()),
         })
         .collect()
@@ -286,15 +290,16 @@ struct PageQuery {
 
 /// The success message for the status a decision reached.
 fn done_message(status: &str) -> Option<&'static str> {
+    let tr = desk::current();
     Some(match status {
-        "upheld" => {
-            "Decision recorded: upheld. The targets are down; the claimant and the source are being told."
-        }
-        "rejected" => {
-            "Decision recorded: rejected. The claimant is being told why and how to appeal."
-        }
-        "needs_info" => "Question sent. The clock is paused until the claimant answers.",
-        "noted" => "Note added. Only staff see it.",
+        "upheld" => tr.s(
+            "Decision recorded: upheld. The targets are down; the claimant and the source are being told.",
+        ),
+        "rejected" => tr.s(
+            "Decision recorded: rejected. The claimant is being told why and how to appeal.",
+        ),
+        "needs_info" => tr.s("Question sent. The clock is paused until the claimant answers."),
+        "noted" => tr.s("Note added. Only staff see it."),
         _ => return None,
     })
 }
@@ -340,12 +345,13 @@ pub async fn show(
         .ok_or(AppError::NotFound)?;
     let me = &user.0.member;
     let c = &d.complaint;
+    let tr = desk::current();
     let now = OffsetDateTime::now_utc();
     let open = c.status.is_open();
     let time_left = match (open, c.paused_at) {
-        (false, _) => "decided".to_string(),
-        (true, Some(p)) => format!("clock paused, {}", time_left_words(c.deadline_at, p)),
-        (true, None) => time_left_words(c.deadline_at, now),
+        (false, _) => tr.s("decided").to_string(),
+        (true, Some(p)) => tr.f("clock paused, {}", tr.time_left(c.deadline_at, p)),
+        (true, None) => tr.time_left(c.deadline_at, now),
     };
     let any_removed = d.targets.iter().any(|t| {
         t.article
@@ -357,12 +363,18 @@ pub async fn show(
     let why_not = if !open {
         None
     } else if crate::services::review_queue::decided_first_by(c, me) {
-        Some("This is an appeal of your own decision: another reviewer must decide it.".to_string())
+        Some(
+            tr.s("This is an appeal of your own decision: another reviewer must decide it.")
+                .to_string(),
+        )
     } else {
         crate::services::review_queue::claimed_by_other(c, me)
             .filter(|_| me.role != Role::Admin)
             .map(|a| {
-                format!("{a} has claimed this complaint: only they, or an admin, may decide it.")
+                tr.f(
+                    "{} has claimed this complaint: only they, or an admin, may decide it.",
+                    a,
+                )
             })
     };
     let saved = reply_templates::list(&state.db).await?;
@@ -391,7 +403,11 @@ pub async fn show(
         may_decide: open && why_not.is_none(),
         why_not,
         done,
-        t: texts(Language::En),
+        t: texts(tr.lang),
+        outcome_choices: OUTCOME_CHOICES
+            .iter()
+            .map(|(v, label)| (*v, tr.s(label)))
+            .collect(),
         me: &me.email,
         role: me.role.as_str(),
         csrf: &user.0.csrf_token,
@@ -428,9 +444,9 @@ pub async fn show(
             .iter()
             .map(|n| (n.clone(), display(n.restore_at)))
             .collect(),
-        emails: email_rows(&d),
-        pauses: pause_rows(&d, now),
-        timeline: crate::web::timeline::entries(&d.timeline, &staff),
+        emails: email_rows(&d, &tr),
+        pauses: pause_rows(&d, now, &tr),
+        timeline: crate::web::timeline::entries(&d.timeline, &staff, &tr),
         decided_by: c
             .decided_by
             .as_ref()
@@ -440,8 +456,8 @@ pub async fn show(
             .map(|t| (t.id, t.name.clone(), t.action.clone()))
             .collect(),
         claimant_language: match c.language {
-            Language::Zh => "Chinese (中文)",
-            Language::En => "English",
+            Language::Zh => tr.s("Chinese (中文)"),
+            Language::En => tr.s("English"),
         },
         notes: d
             .notes
@@ -456,6 +472,7 @@ pub async fn show(
         draft_note: note.map(|(b, _)| b).unwrap_or_default(),
         assignable,
         draft,
+        tr,
     };
     Ok(render(status, &body))
 }
@@ -483,10 +500,16 @@ async fn add_note(
             Ok(Redirect::to(&format!("/staff/complaints/{id}?done=noted#notes")).into_response())
         }
         Err(ServiceError::Invalid(e)) => {
-            let error = e.get("body").map_or_else(
-                || "The note was refused.".to_string(),
-                |e| e.message.clone(),
-            );
+            let tr = desk::current();
+            let error = match e.get("body") {
+                Some(e) if !tr.zh() => e.message.clone(),
+                _ => tr
+                    .f(
+                        "Write the note, in at most {} characters.",
+                        notes::MAX_NOTE_CHARS,
+                    )
+                    .to_string(),
+            };
             let shown = Shown::Note {
                 body: f.body,
                 error,

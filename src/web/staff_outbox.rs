@@ -12,13 +12,13 @@ use axum::{Form, Router};
 use serde::Deserialize;
 use time::OffsetDateTime;
 
-use crate::domain::complaint::Language;
 use crate::domain::display_time::{display, zone};
 use crate::error::{AppError, AppResult};
 use crate::mail::delivery;
 use crate::services::staff::Role;
 use crate::web::AppState;
 use crate::web::RouteList;
+use crate::web::desk::{self, Desk};
 use crate::web::i18n::{Texts, texts};
 use crate::web::page::render;
 use crate::web::staff_auth::{StaffUser, staff_headers};
@@ -44,6 +44,7 @@ struct Row {
 #[template(path = "pages/staff_outbox.html")]
 struct FailedPage<'a> {
     t: &'a Texts,
+    tr: Desk,
     csrf: &'a str,
     zone: String,
     rows: Vec<Row>,
@@ -60,8 +61,10 @@ fn admin(user: &StaffUser) -> Result<(), AppError> {
 async fn failed(State(state): State<AppState>, user: StaffUser) -> AppResult<Response> {
     admin(&user)?;
     let rows = delivery::failed(&state.db).await?;
+    let tr = desk::current();
     let page = FailedPage {
-        t: texts(Language::En),
+        t: texts(tr.lang),
+        tr,
         csrf: &user.0.csrf_token,
         zone: zone().to_string(),
         rows: rows

@@ -16,6 +16,7 @@ use crate::error::AppError;
 use crate::services::staff::{self, StaffError};
 use crate::web::AppState;
 use crate::web::RouteList;
+use crate::web::desk::{self, Desk};
 use crate::web::i18n::{Texts, texts};
 use crate::web::page::render;
 use crate::web::staff_auth::{StaffUser, session_cookie, staff_headers};
@@ -30,6 +31,7 @@ pub fn routes() -> Router<AppState> {
 #[template(path = "pages/staff_password.html")]
 struct PasswordPage<'a> {
     t: &'a Texts,
+    tr: Desk,
     csrf: &'a str,
     email: &'a str,
     error: Option<&'a str>,
@@ -37,10 +39,12 @@ struct PasswordPage<'a> {
 }
 
 fn page(status: StatusCode, csrf: &str, email: &str, error: Option<&str>, done: bool) -> Response {
+    let tr = desk::current();
     render(
         status,
         &PasswordPage {
-            t: texts(crate::domain::complaint::Language::En),
+            t: texts(tr.lang),
+            tr,
             csrf,
             email,
             error,
@@ -81,10 +85,11 @@ async fn change(
     }
     let (csrf, email) = (&user.0.csrf_token, &user.0.member.email);
     let refuse = |status, why: &str| page(status, csrf, email, Some(why), false);
+    let tr = desk::current();
     if f.new != f.repeat {
         return refuse(
             StatusCode::UNPROCESSABLE_ENTITY,
-            "The two new passwords differ. Nothing was changed.",
+            tr.s("The two new passwords differ. Nothing was changed."),
         );
     }
     let now = OffsetDateTime::now_utc();
@@ -97,11 +102,18 @@ async fn change(
         }
         Err(StaffError::WrongPassword) => refuse(
             StatusCode::FORBIDDEN,
-            "Your current password is wrong. Nothing was changed.",
+            tr.s("Your current password is wrong. Nothing was changed."),
         ),
-        Err(e @ (StaffError::WeakPassword | StaffError::GuessablePassword(_))) => refuse(
+        Err(StaffError::WeakPassword) => refuse(
             StatusCode::UNPROCESSABLE_ENTITY,
-            &format!("{e}. Nothing was changed."),
+            &tr.f(
+                "The password must be at least {} characters. Nothing was changed.",
+                staff::MIN_PASSWORD_CHARS,
+            ),
+        ),
+        Err(StaffError::GuessablePassword(why)) => refuse(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &tr.f("{}. Nothing was changed.", tr.guessable(why)),
         ),
         Err(StaffError::NoAccount) => AppError::Unauthorized.into_response(),
         Err(StaffError::Db(e)) => AppError::from(e).into_response(),

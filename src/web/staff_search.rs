@@ -21,6 +21,7 @@ use crate::error::{AppError, AppResult};
 use crate::services::archive::{self, Cursor, Found, Search};
 use crate::web::AppState;
 use crate::web::RouteList;
+use crate::web::desk::{self, Desk};
 use crate::web::i18n::{Texts, texts};
 use crate::web::page::render;
 use crate::web::staff_auth::{StaffUser, staff_headers};
@@ -70,6 +71,7 @@ struct Row {
 #[template(path = "pages/staff_search.html")]
 struct SearchPage<'a> {
     t: &'a Texts,
+    tr: Desk,
     f: &'a SearchQuery,
     errors: Problems,
     active: Vec<String>,
@@ -108,7 +110,7 @@ fn day(s: &str) -> Option<OffsetDateTime> {
 type Problems = Vec<(&'static str, String)>;
 
 /// The search the query asks for, or each field's problem.
-fn parse(f: &SearchQuery) -> Result<(Search, Option<Cursor>), Problems> {
+fn parse(f: &SearchQuery, tr: &Desk) -> Result<(Search, Option<Cursor>), Problems> {
     let mut errors = Vec::new();
     let mut s = Search {
         code_or_ref: given(&f.q),
@@ -123,14 +125,14 @@ fn parse(f: &SearchQuery) -> Result<(Search, Option<Cursor>), Problems> {
             Ok(n) if n > 0 => s.article = Some(n),
             _ => errors.push((
                 "article",
-                "An article id is a whole number, such as 12.".into(),
+                tr.s("An article id is a whole number, such as 12.").into(),
             )),
         }
     }
     if let Some(st) = given(&f.status) {
         match ComplaintStatus::parse(&st) {
             Some(st) => s.status = Some(st),
-            None => errors.push(("status", "Choose a status from the list.".into())),
+            None => errors.push(("status", tr.s("Choose a status from the list.").into())),
         }
     }
     if let Some(d) = given(&f.from) {
@@ -138,7 +140,8 @@ fn parse(f: &SearchQuery) -> Result<(Search, Option<Cursor>), Problems> {
             Some(t) => s.from = Some(t),
             None => errors.push((
                 "from",
-                "Write the first day as YYYY-MM-DD, such as 2026-11-01.".into(),
+                tr.s("Write the first day as YYYY-MM-DD, such as 2026-11-01.")
+                    .into(),
             )),
         }
     }
@@ -147,14 +150,18 @@ fn parse(f: &SearchQuery) -> Result<(Search, Option<Cursor>), Problems> {
             Some(t) => s.until = Some(t + time::Duration::DAY),
             None => errors.push((
                 "to",
-                "Write the last day as YYYY-MM-DD, such as 2026-11-30.".into(),
+                tr.s("Write the last day as YYYY-MM-DD, such as 2026-11-30.")
+                    .into(),
             )),
         }
     }
     if let (Some(a), Some(b)) = (s.from, s.until)
         && a >= b
     {
-        errors.push(("to", "The last day must not come before the first.".into()));
+        errors.push((
+            "to",
+            tr.s("The last day must not come before the first.").into(),
+        ));
     }
     let after = match given(&f.after) {
         Some(a) => match Cursor::parse(&a) {
@@ -162,7 +169,8 @@ fn parse(f: &SearchQuery) -> Result<(Search, Option<Cursor>), Problems> {
             None => {
                 errors.push((
                     "after",
-                    "This page link is not one we made; start from the first page.".into(),
+                    tr.s("This page link is not one we made; start from the first page.")
+                        .into(),
                 ));
                 None
             }
@@ -178,24 +186,24 @@ fn parse(f: &SearchQuery) -> Result<(Search, Option<Cursor>), Problems> {
 
 impl SearchQuery {
     /// Each filter: its parameter, how the page names it, and its value as typed.
-    fn filters(&self) -> [(&'static str, &'static str, &str); 9] {
+    fn filters(&self, tr: &Desk) -> [(&'static str, &'static str, &str); 9] {
         [
-            ("q", "Code or reference", &self.q),
-            ("claimant", "Claimant contains", &self.claimant),
-            ("url", "Target URL contains", &self.url),
-            ("article", "Article", &self.article),
-            ("outlet", "Outlet contains", &self.outlet),
-            ("status", "Status", &self.status),
-            ("from", "Received from", &self.from),
-            ("to", "Received up to", &self.to),
-            ("reviewer", "Reviewer", &self.reviewer),
+            ("q", tr.s("Code or reference"), &self.q),
+            ("claimant", tr.s("Claimant contains"), &self.claimant),
+            ("url", tr.s("Target URL contains"), &self.url),
+            ("article", tr.s("Article"), &self.article),
+            ("outlet", tr.s("Outlet contains"), &self.outlet),
+            ("status", tr.s("Status"), &self.status),
+            ("from", tr.s("Received from"), &self.from),
+            ("to", tr.s("Received up to"), &self.to),
+            ("reviewer", tr.s("Reviewer"), &self.reviewer),
         ]
     }
 }
 
 /// The filters in force, as sentences.
-fn active(f: &SearchQuery) -> Vec<String> {
-    f.filters()
+fn active(f: &SearchQuery, tr: &Desk) -> Vec<String> {
+    f.filters(tr)
         .into_iter()
         .filter_map(|(_, label, v)| given(v).map(|v| format!("{label} “{v}”")))
         .collect()
@@ -204,7 +212,7 @@ fn active(f: &SearchQuery) -> Vec<String> {
 /// This search's link, starting after `after` (none: the first page).
 fn link(f: &SearchQuery, after: Option<Cursor>) -> String {
     let mut u = url::form_urlencoded::Serializer::new(String::new());
-    for (k, _, v) in f.filters() {
+    for (k, _, v) in f.filters(&desk::current()) {
         if !v.trim().is_empty() {
             u.append_pair(k, v.trim());
         }
@@ -215,7 +223,7 @@ fn link(f: &SearchQuery, after: Option<Cursor>) -> String {
     format!("/staff/search?{}", u.finish())
 }
 
-fn row(c: Found, names: &HashMap<String, String>) -> Row {
+fn row(c: Found, names: &HashMap<String, String>, tr: &Desk) -> Row {
     let decided_by = c
         .decided_by
         .as_ref()
@@ -223,7 +231,7 @@ fn row(c: Found, names: &HashMap<String, String>) -> Row {
     Row {
         id: c.id,
         received: display(c.received_at),
-        status: ComplaintStatus::parse(&c.status).map_or("?", |s| s.as_str()),
+        status: tr.status(&c.status),
         decided: c.decided_at.map(display),
         work_title: c.work_title,
         claimant: match c.claimant_organisation {
@@ -231,7 +239,7 @@ fn row(c: Found, names: &HashMap<String, String>) -> Row {
             _ => c.claimant_name,
         },
         reviewer: match (decided_by, c.assigned_reviewer) {
-            (Some(d), _) => format!("decided by {d}"),
+            (Some(d), _) => tr.f("decided by {}", d),
             (None, Some(a)) => a,
             (None, None) => "—".into(),
         },
@@ -244,21 +252,18 @@ async fn search_page(
     query: Result<Query<SearchQuery>, QueryRejection>,
 ) -> AppResult<Response> {
     let Query(f) = query.map_err(|e| AppError::BadRequest(e.body_text()))?;
+    let tr = desk::current();
     let statuses = ComplaintStatus::ALL
         .iter()
-        .map(|s| {
-            (
-                s.as_str(),
-                crate::web::i18n::status_name(crate::domain::complaint::Language::En, s.as_str()),
-            )
-        })
+        .map(|s| (s.as_str(), tr.status(s.as_str())))
         .collect();
     let outlets = archive::known_outlets(&state.db).await?;
     let mut page = SearchPage {
-        t: texts(crate::domain::complaint::Language::En),
+        t: texts(tr.lang),
+        tr: tr.clone(),
         f: &f,
         errors: Vec::new(),
-        active: active(&f),
+        active: active(&f, &tr),
         statuses,
         outlets,
         rows: Vec::new(),
@@ -267,7 +272,7 @@ async fn search_page(
         first: None,
         zone: crate::domain::display_time::zone().to_string(),
     };
-    let (search, after) = match parse(&f) {
+    let (search, after) = match parse(&f, &tr) {
         Ok(parsed) => parsed,
         Err(errors) => {
             page.errors = errors;
@@ -278,7 +283,7 @@ async fn search_page(
     let (found, next) = archive::search(&state.db, &search, after).await?;
     let names = archive::staff_names(&state.db).await?;
     page.searched = !search.is_empty();
-    page.rows = found.into_iter().map(|c| row(c, &names)).collect();
+    page.rows = found.into_iter().map(|c| row(c, &names, &tr)).collect();
     page.next = next.map(|n| link(&f, Some(n)));
     page.first = after.map(|_| link(&f, None));
     Ok(render(StatusCode::OK, &page))

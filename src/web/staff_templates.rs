@@ -13,9 +13,8 @@ use axum::{Form, Router};
 use serde::Deserialize;
 use time::OffsetDateTime;
 
-use crate::domain::complaint::Language;
 use crate::domain::display_time::display;
-use crate::domain::validate::FieldErrors;
+use crate::domain::validate::{FieldError, FieldErrors, Problem};
 use crate::entities::reply_template;
 use crate::error::{AppError, AppResult};
 use crate::services::error::ServiceError;
@@ -23,6 +22,7 @@ use crate::services::reply_templates::{self, ACTIONS, Draft};
 use crate::services::staff::Role;
 use crate::web::AppState;
 use crate::web::RouteList;
+use crate::web::desk::{self, Desk};
 use crate::web::i18n::{Texts, texts};
 use crate::web::page::render;
 use crate::web::staff_auth::{StaffUser, staff_headers};
@@ -43,14 +43,32 @@ struct Editing {
     errors: FieldErrors,
 }
 
-impl Editing {
-    fn e(&self, name: &str) -> &str {
-        self.errors.get(name).map_or("", |e| e.message.as_str())
-    }
+/// The form's fields, top to bottom.
+const FIELD_ORDER: [&str; 4] = ["name", "action", "body_zh", "body_en"];
 
-    fn bad(&self, name: &str) -> bool {
-        self.errors.contains_key(name)
+impl Editing {
+    /// The problems in the desk's language: the service's sentences in English, and
+    /// in Chinese a sentence chosen by the field and the problem's kind.
+    fn shown(&self, tr: &Desk) -> Vec<(&'static str, String)> {
+        FIELD_ORDER
+            .iter()
+            .filter_map(|f| self.errors.get(*f).map(|e| (*f, problem(tr, f, e))))
+            .collect()
     }
+}
+
+fn problem(tr: &Desk, field: &str, e: &FieldError) -> String {
+    if !tr.zh() {
+        return e.message.clone();
+    }
+    match (field, e.problem) {
+        ("name", Problem::Taken) => tr.s("Another saved reply already has this name: choose another."),
+        ("name", _) => tr.s("Give the reply a name of at most 100 characters."),
+        ("action", _) => tr.s("Choose the decision this reply is for: uphold, reject or request information."),
+        ("body_zh", _) => tr.s("Write the Chinese text in full, in at most 5000 characters."),
+        _ => tr.s("Write the English text in full, in at most 5000 characters."),
+    }
+    .to_string()
 }
 
 struct Row {
@@ -63,11 +81,27 @@ struct Row {
 #[template(path = "pages/staff_templates.html")]
 struct TemplatesPage<'a> {
     t: &'a Texts,
+    tr: Desk,
     csrf: &'a str,
     admin: bool,
     rows: Vec<Row>,
-    actions: &'a [(&'a str, &'a str)],
+    actions: Vec<(&'static str, &'static str)>,
     editing: Editing,
+    /// Each bad field and its sentence, in the form's order.
+    problems: Vec<(&'static str, String)>,
+}
+
+impl TemplatesPage<'_> {
+    fn e(&self, name: &str) -> &str {
+        self.problems
+            .iter()
+            .find(|(f, _)| *f == name)
+            .map_or("", |(_, m)| m.as_str())
+    }
+
+    fn bad(&self, name: &str) -> bool {
+        self.problems.iter().any(|(f, _)| *f == name)
+    }
 }
 
 async fn show(
@@ -86,13 +120,16 @@ async fn show(
             t,
         })
         .collect();
+    let tr = desk::current();
     let page = TemplatesPage {
-        t: texts(Language::En),
+        t: texts(tr.lang),
         csrf: &user.0.csrf_token,
         admin: user.0.member.role == Role::Admin,
         rows,
-        actions: &ACTIONS,
+        actions: ACTIONS.iter().map(|(v, label)| (*v, tr.s(label))).collect(),
+        problems: editing.shown(&tr),
         editing,
+        tr,
     };
     Ok(render(status, &page))
 }

@@ -7,6 +7,7 @@ use serde_json::Value;
 
 use crate::domain::display_time::display;
 use crate::entities::audit_event;
+use crate::web::desk::Desk;
 
 /// One event as the complaint's page shows it.
 pub struct Entry {
@@ -20,14 +21,14 @@ pub struct Entry {
 }
 
 /// Who an actor is, for people: staff by address, the claimant, a token, the service.
-fn who(actor: &str, staff: &HashMap<String, String>) -> String {
+fn who(actor: &str, staff: &HashMap<String, String>, tr: &Desk) -> String {
     if let Some(email) = staff.get(actor) {
         return email.clone();
     }
     match actor.split_once(':') {
-        Some(("claimant", _)) => "the claimant".into(),
-        Some(("token", name)) => format!("API token {name}"),
-        Some(("staff", id)) => format!("staff account {id} (removed)"),
+        Some(("claimant", _)) => tr.s("the claimant").into(),
+        Some(("token", name)) => tr.f("API token {}", name),
+        Some(("staff", id)) => tr.f("staff account {} (removed)", id),
         _ if actor.is_empty() || actor == "system" || actor == "scheduler" => "takedown".into(),
         _ => actor.to_string(),
     }
@@ -41,56 +42,66 @@ fn text(v: &Value, key: &str) -> Option<String> {
 }
 
 /// What happened, as a sentence.
-fn sentence(action: &str, details: &Value) -> String {
+fn sentence(action: &str, details: &Value, tr: &Desk) -> String {
     let n = |key: &str| details.get(key).and_then(Value::as_i64).unwrap_or(0);
+    let said = |en: &str| tr.s(en).to_string();
     match action {
-        "complaint.received" => format!(
+        "complaint.received" => tr.f(
             "Received through the {}.",
-            text(details, "channel").unwrap_or_else(|| "API".into())
+            text(details, "channel").unwrap_or_else(|| "API".into()),
         ),
-        "complaint.confirmed" => "The claimant confirmed their email address.".into(),
-        "complaint.assigned" => "Assigned.".into(),
-        "complaint.claim_overridden" => "Decided over another reviewer's claim.".into(),
+        "complaint.confirmed" => said("The claimant confirmed their email address."),
+        "complaint.assigned" => said("Assigned."),
+        "complaint.claim_overridden" => said("Decided over another reviewer's claim."),
         "complaint.decided" => {
             let outcome = text(details, "outcome").unwrap_or_else(|| "decided".into());
-            let appeal = if details.get("appeal").and_then(Value::as_bool) == Some(true) {
-                " on appeal"
+            let outcome = tr.outcome(&outcome);
+            let on_appeal = details.get("appeal").and_then(Value::as_bool) == Some(true);
+            let head = if on_appeal {
+                tr.f("Decided on appeal: {}.", outcome)
             } else {
-                ""
+                tr.f("Decided: {}.", outcome)
             };
-            format!(
-                "Decided{appeal}: {outcome}. {} article(s) taken down, {} put back.",
+            let counts = tr.f2(
+                "{} article(s) taken down, {} put back.",
                 n("removed_articles"),
-                n("restored_articles")
-            )
+                n("restored_articles"),
+            );
+            // Chinese runs sentences together; English spaces them.
+            let gap = if tr.zh() { "" } else { " " };
+            format!("{head}{gap}{counts}")
         }
         "complaint.info_requested" => {
-            "Asked the claimant for more information; the clock paused.".into()
+            said("Asked the claimant for more information; the clock paused.")
         }
-        "complaint.info_answered" => "The claimant answered.".into(),
-        "complaint.clock_paused" => "The clock paused.".into(),
-        "complaint.clock_resumed" => "The clock started again.".into(),
-        "complaint.closed_incomplete" => "Closed as incomplete: no answer in time.".into(),
-        "complaint.reminded" => "Reminder sent to staff.".into(),
-        "complaint.breached" => "The deadline passed without a decision; escalated.".into(),
-        "complaint.appealed" => "The claimant appealed.".into(),
-        "complaint.withdrawn" => "The claimant withdrew.".into(),
-        "complaint.legal_action_recorded" => "Legal action recorded.".into(),
-        "complaint.personal_data_erased" => "Personal data erased (retention).".into(),
-        "counter_notice.received" => "A counter-notice arrived.".into(),
-        "counter_notice.restored" => "Restored after the counter-notice wait.".into(),
-        "hold.released" => "A hold on an article was released.".into(),
-        "email.sent" => format!(
-            "Email sent{}.",
-            text(details, "kind")
-                .map(|k| format!(" ({k})"))
-                .unwrap_or_default()
-        ),
+        "complaint.info_answered" => said("The claimant answered."),
+        "complaint.clock_paused" => said("The clock paused."),
+        "complaint.clock_resumed" => said("The clock started again."),
+        "complaint.closed_incomplete" => said("Closed as incomplete: no answer in time."),
+        "complaint.reminded" => said("Reminder sent to staff."),
+        "complaint.breached" => said("The deadline passed without a decision; escalated."),
+        "complaint.appealed" => said("The claimant appealed."),
+        "complaint.withdrawn" => said("The claimant withdrew."),
+        "complaint.legal_action_reported" => said("The claimant reported legal action."),
+        "complaint.legal_action_recorded" => said("Legal action recorded."),
+        "complaint.personal_data_erased" => said("Personal data erased (retention)."),
+        "complaint.noted" => said("An internal note was added."),
+        "counter_notice.received" => said("A counter-notice arrived."),
+        "counter_notice.restored" => said("Restored after the counter-notice wait."),
+        "hold.released" => said("A hold on an article was released."),
+        "email.sent" => match text(details, "kind") {
+            Some(k) => tr.f("Email sent ({}).", k),
+            None => said("Email sent."),
+        },
         other => other.replace(['.', '_'], " "),
     }
 }
 
-pub fn entries(events: &[audit_event::Model], staff: &HashMap<String, String>) -> Vec<Entry> {
+pub fn entries(
+    events: &[audit_event::Model],
+    staff: &HashMap<String, String>,
+    tr: &Desk,
+) -> Vec<Entry> {
     events
         .iter()
         .map(|e| {
@@ -103,8 +114,8 @@ pub fn entries(events: &[audit_event::Model], staff: &HashMap<String, String>) -
             };
             Entry {
                 when: display(e.occurred_at),
-                who: who(&e.actor, staff),
-                what: sentence(&e.action, &details),
+                who: who(&e.actor, staff, tr),
+                what: sentence(&e.action, &details, tr),
                 words,
                 action: e.action.clone(),
                 raw: e.details.clone(),
@@ -120,14 +131,21 @@ mod tests {
 
     #[test]
     fn actors_and_decisions_read_as_people_say_them() {
+        let en = Desk::of(crate::domain::complaint::Language::En);
+        let zh = Desk::of(crate::domain::complaint::Language::Zh);
         let staff = HashMap::from([("staff:3".to_string(), "ann@news.example".to_string())]);
-        assert_eq!(who("staff:3", &staff), "ann@news.example");
-        assert_eq!(who("claimant:33afd5", &staff), "the claimant");
-        assert_eq!(who("staff:9", &staff), "staff account 9 (removed)");
-        let d = json!({"outcome": "upheld", "appeal": false, "removed_articles": 1, "restored_articles": 0});
+        assert_eq!(who("staff:3", &staff, &en), "ann@news.example");
+        assert_eq!(who("claimant:33afd5", &staff, &en), "the claimant");
+        assert_eq!(who("claimant:33afd5", &staff, &zh), "投诉人");
+        assert_eq!(who("staff:9", &staff, &en), "staff account 9 (removed)");
+        let d = json!({"outcome": "upheld", "appeal": true, "removed_articles": 1, "restored_articles": 0});
         assert_eq!(
-            sentence("complaint.decided", &d),
-            "Decided: upheld. 1 article(s) taken down, 0 put back."
+            sentence("complaint.decided", &d, &en),
+            "Decided on appeal: upheld. 1 article(s) taken down, 0 put back."
+        );
+        assert_eq!(
+            sentence("complaint.decided", &d, &zh),
+            "申诉决定：成立。删除文章 1 篇，恢复 0 篇。"
         );
     }
 }

@@ -146,8 +146,10 @@ async fn errors_a_person_meets_are_pages_in_their_language() {
         .unwrap();
     let (status, body) = html(resp).await;
     assert_eq!(status, 422);
+    // The desk follows the browser: a Chinese reviewer reads the problem in Chinese.
+    assert!(body.contains("<html lang=\"zh\""), "{body}");
     assert!(
-        body.contains("<a href=\"#reason\">The statement of reasons must not be blank"),
+        body.contains("<a href=\"#reason\">请完整填写理由说明"),
         "{body}"
     );
     assert!(
