@@ -284,10 +284,17 @@ mod tests {
     #[test]
     fn the_switch_keeps_the_pages_other_choices() {
         assert_eq!(
-            with_lang("/staff", Some("status=received&lang=en&outlet=%E6%9D%AD"), Language::Zh),
+            with_lang(
+                "/staff",
+                Some("status=received&lang=en&outlet=%E6%9D%AD"),
+                Language::Zh
+            ),
             "/staff?status=received&outlet=%E6%9D%AD&lang=zh"
         );
-        assert_eq!(with_lang("/staff/search", None, Language::En), "/staff/search?lang=en");
+        assert_eq!(
+            with_lang("/staff/search", None, Language::En),
+            "/staff/search?lang=en"
+        );
     }
 
     #[test]
@@ -308,7 +315,14 @@ mod tests {
             for entry in std::fs::read_dir(root.join(dir)).unwrap() {
                 let path = entry.unwrap().path();
                 let text = std::fs::read_to_string(&path).unwrap();
-                for call in ["tr.s(\"", "tr.f(\"", "tr.f2(\"", "said(\"", "self.s(\"", "current().s(\""] {
+                for call in [
+                    "tr.s(\"",
+                    "tr.f(\"",
+                    "tr.f2(\"",
+                    "said(\"",
+                    "self.s(\"",
+                    "current().s(\"",
+                ] {
                     let mut rest = text.as_str();
                     while let Some(at) = rest.find(call) {
                         rest = &rest[at + call.len()..];
@@ -325,7 +339,11 @@ mod tests {
     #[test]
     fn every_staff_text_has_its_chinese_with_the_same_places() {
         let written = written_texts();
-        assert!(written.len() > 200, "the scan found {} texts", written.len());
+        assert!(
+            written.len() > 200,
+            "the scan found {} texts",
+            written.len()
+        );
         let chosen = [
             "Uphold",
             "Reject",
@@ -352,7 +370,11 @@ mod tests {
                 ),
             }
         }
-        assert!(missing.is_empty(), "no Chinese for:\n{}", missing.join("\n"));
+        assert!(
+            missing.is_empty(),
+            "no Chinese for:\n{}",
+            missing.join("\n")
+        );
     }
 
     #[test]

@@ -10,10 +10,14 @@ pub fn zh(en: &str) -> Option<&'static str> {
         ", identical" => "，完全相同",
         "90th percentile time to removal" => "删除用时（第 90 百分位）",
         "; undo the provisional removal" => "；撤销临时删除",
-        "A complaint naming articles from two outlets counts under each. Times are measured from the audit log. Time to removal counts from receipt, including any time spent waiting for a claimant's answer to our questions." => "一件投诉若涉及两家媒体的文章，分别计入两家。时间以审计日志为准。删除用时从收到投诉时起算，包括等待投诉人答复我方问题的时间。",
+        "A complaint naming articles from two outlets counts under each. Times are measured from the audit log. Time to removal counts from receipt, including any time spent waiting for a claimant's answer to our questions." => {
+            "一件投诉若涉及两家媒体的文章，分别计入两家。时间以审计日志为准。删除用时从收到投诉时起算，包括等待投诉人答复我方问题的时间。"
+        }
         "A counter-notice arrived." => "收到一份反通知。",
         "A hold on an article was released." => "一篇文章的删除状态已解除。",
-        "A rejection cannot take this down: uphold the complaint to remove it." => "驳回不能删除这篇文章：如需删除，请裁定投诉成立。",
+        "A rejection cannot take this down: uphold the complaint to remove it." => {
+            "驳回不能删除这篇文章：如需删除，请裁定投诉成立。"
+        }
         "API token {}" => "API 令牌 {}",
         "Add a note" => "添加备注",
         "Add a reply" => "添加常用回复",
@@ -22,15 +26,21 @@ pub fn zh(en: &str) -> Option<&'static str> {
         "Also similar, not named by the claimant:" => "另有相似文章（投诉人未列出）：",
         "An article id is a whole number, such as 12." => "文章编号须为整数，例如 12。",
         "An internal note was added." => "添加了一条内部备注。",
-        "An uphold must take down at least one article we republished: reject the complaint instead, giving the outcome for each URL." => "裁定成立时至少须删除一篇本站转载的文章；否则请驳回投诉，并为每个网址给出结果。",
-        "Another saved reply already has this name: choose another." => "已有另一条常用回复使用这个名称，请换一个。",
+        "An uphold must take down at least one article we republished: reject the complaint instead, giving the outcome for each URL." => {
+            "裁定成立时至少须删除一篇本站转载的文章；否则请驳回投诉，并为每个网址给出结果。"
+        }
+        "Another saved reply already has this name: choose another." => {
+            "已有另一条常用回复使用这个名称，请换一个。"
+        }
         "Appeal" => "申诉",
         "Appeals" => "申诉",
         "Article" => "文章",
         "Article id" => "文章编号",
         "Articles removed provisionally at a missed deadline" => "逾期时临时删除的文章",
         "Articles restored" => "恢复的文章",
-        "Asked the claimant for more information; the clock paused." => "已要求投诉人补充材料；计时暂停。",
+        "Asked the claimant for more information; the clock paused." => {
+            "已要求投诉人补充材料；计时暂停。"
+        }
         "Assign" => "分派",
         "Assign to" => "分派给",
         "Assigned." => "已分派。",
@@ -39,12 +49,20 @@ pub fn zh(en: &str) -> Option<&'static str> {
         "Capacity" => "身份",
         "Change password" => "修改密码",
         "Change your password" => "修改密码",
-        "Check the case, then confirm it below: until then the content still returns on schedule." => "请核实案件后在下方确认；确认之前，内容仍会按期恢复。",
+        "Check the case, then confirm it below: until then the content still returns on schedule." => {
+            "请核实案件后在下方确认；确认之前，内容仍会按期恢复。"
+        }
         "Chinese (中文)" => "中文",
-        "Choose a decision: uphold, reject or request information." => "请选择一项决定：成立、驳回或要求补充材料。",
+        "Choose a decision: uphold, reject or request information." => {
+            "请选择一项决定：成立、驳回或要求补充材料。"
+        }
         "Choose a status from the list." => "请从列表中选择一个状态。",
-        "Choose the decision this reply is for: uphold, reject or request information." => "请选择此回复适用的决定：成立、驳回或要求补充材料。",
-        "Choose uphold, reject or not ours for this URL." => "请为此网址选择：成立、驳回或不是本站内容。",
+        "Choose the decision this reply is for: uphold, reject or request information." => {
+            "请选择此回复适用的决定：成立、驳回或要求补充材料。"
+        }
+        "Choose uphold, reject or not ours for this URL." => {
+            "请为此网址选择：成立、驳回或不是本站内容。"
+        }
         "Claim" => "认领",
         "Claimant" => "投诉人",
         "Claimant contains" => "投诉人包含",
@@ -62,7 +80,9 @@ pub fn zh(en: &str) -> Option<&'static str> {
         "Complaint #{} is already decided." => "投诉 #{} 已作出决定。",
         "Complaint queue" => "投诉审核队列",
         "Complaints received" => "收到投诉",
-        "Complaints received from {} to {} (UTC, both days included)" => "{} 至 {}（UTC，含首尾两天）收到的投诉",
+        "Complaints received from {} to {} (UTC, both days included)," => {
+            "{} 至 {}（UTC，含首尾两天）收到的投诉，"
+        }
         "Complaints received per week" => "每周收到的投诉",
         "Confirm legal action" => "确认诉讼",
         "Containment" => "包含度",
@@ -76,13 +96,19 @@ pub fn zh(en: &str) -> Option<&'static str> {
         "Decided within the deadline" => "按时决定",
         "Decided: {}." => "决定：{}。",
         "Decision" => "决定",
-        "Decision recorded: rejected. The claimant is being told why and how to appeal." => "决定已记录：驳回。正在通知投诉人理由及申诉方式。",
-        "Decision recorded: upheld. The targets are down; the claimant and the source are being told." => "决定已记录：成立。相关内容已删除，正在通知投诉人和来源方。",
+        "Decision recorded: rejected. The claimant is being told why and how to appeal." => {
+            "决定已记录：驳回。正在通知投诉人理由及申诉方式。"
+        }
+        "Decision recorded: upheld. The targets are down; the claimant and the source are being told." => {
+            "决定已记录：成立。相关内容已删除，正在通知投诉人和来源方。"
+        }
         "Decisions reversed on appeal" => "申诉后改判",
         "Delete" => "删除",
         "Delivery" => "投递",
         "Description" => "说明",
-        "Each URL (optional): by default an uphold takes down each recorded article and finds any other URL not ours; a rejection leaves each up" => "逐个网址（可选）：默认情况下，裁定成立会删除每篇登记在册的文章，其他网址视为不是本站内容；驳回则全部保留",
+        "Each URL (optional): by default an uphold takes down each recorded article and finds any other URL not ours; a rejection leaves each up" => {
+            "逐个网址（可选）：默认情况下，裁定成立会删除每篇登记在册的文章，其他网址视为不是本站内容；驳回则全部保留"
+        }
         "Edit" => "编辑",
         "Edit the reply" => "编辑常用回复",
         "Editor" => "编辑",
@@ -102,10 +128,14 @@ pub fn zh(en: &str) -> Option<&'static str> {
         "Failed emails" => "投递失败的邮件",
         "Filter" => "筛选",
         "First decided by" => "首次决定人",
-        "For staff only: the claimant and the source never see these." => "仅供工作人员查看：投诉人和来源方都看不到。",
+        "For staff only: the claimant and the source never see these." => {
+            "仅供工作人员查看：投诉人和来源方都看不到。"
+        }
         "For the decision" => "适用的决定",
         "From" => "来自",
-        "Give the reply a name of at most 100 characters." => "请为此回复起一个不超过 100 个字符的名称。",
+        "Give the reply a name of at most 100 characters." => {
+            "请为此回复起一个不超过 100 个字符的名称。"
+        }
         "Hashes" => "哈希值",
         "Information requested" => "要求补充的材料",
         "Infringing URL contains" => "侵权网址包含",
@@ -116,14 +146,20 @@ pub fn zh(en: &str) -> Option<&'static str> {
         "Legal action recorded." => "已记录诉讼。",
         "Length" => "时长",
         "Licence" => "许可",
-        "Matching complaints, newest first; times in {}." => "符合条件的投诉，最新的在前；时间为 {}。",
+        "Matching complaints, newest first; times in {}." => {
+            "符合条件的投诉，最新的在前；时间为 {}。"
+        }
         "Median time from receipt to removal" => "从收到到删除用时（中位数）",
         "Median to removal" => "删除用时中位数",
         "Missed" => "逾期",
         "Name" => "名称",
-        "New password (at least 12 characters; not a common password, not one character repeated, not containing your email's name)" => "新密码（至少 12 个字符；不能是常见密码，不能由同一个字符重复组成，不能包含您邮箱地址中 @ 前的名字）",
+        "New password (at least 12 characters; not a common password, not one character repeated, not containing your email's name)" => {
+            "新密码（至少 12 个字符；不能是常见密码，不能由同一个字符重复组成，不能包含您邮箱地址中 @ 前的名字）"
+        }
         "New password again" => "再次输入新密码",
-        "No complaint in this period named a recorded article." => "本期间没有投诉涉及登记在册的文章。",
+        "No complaint in this period named a recorded article." => {
+            "本期间没有投诉涉及登记在册的文章。"
+        }
         "No complaint matches." => "没有符合条件的投诉。",
         "No notes yet." => "暂无备注。",
         "No saved replies yet." => "还没有常用回复。",
@@ -134,7 +170,9 @@ pub fn zh(en: &str) -> Option<&'static str> {
         "Open to decide" => "打开并决定",
         "Organisation" => "机构",
         "Our article" => "本站文章",
-        "Our promise: a decision within {} hours of receipt." => "我们的承诺：收到投诉后 {} 小时内作出决定。",
+        "Our promise: a decision within {} hours of receipt." => {
+            "我们的承诺：收到投诉后 {} 小时内作出决定。"
+        }
         "Outlet" => "来源媒体",
         "Outlet contains" => "来源媒体包含",
         "Password" => "密码",
@@ -145,7 +183,9 @@ pub fn zh(en: &str) -> Option<&'static str> {
         "Please check:" => "请检查：",
         "Preview the email" => "预览邮件",
         "Proof of receipt" => "收件凭证",
-        "Question sent. The clock is paused until the claimant answers." => "问题已发出。在投诉人答复之前，计时暂停。",
+        "Question sent. The clock is paused until the claimant answers." => {
+            "问题已发出。在投诉人答复之前，计时暂停。"
+        }
         "Reasons" => "理由",
         "Received" => "收到时间",
         "Received from" => "收到时间起",
@@ -161,14 +201,18 @@ pub fn zh(en: &str) -> Option<&'static str> {
         "Reminder sent to staff." => "已向工作人员发送提醒。",
         "Request" => "请求",
         "Request information" => "要求补充材料",
-        "Request information: ask the claimant; the clock pauses until they answer" => "要求补充材料：向投诉人提问；在其答复之前计时暂停",
+        "Request information: ask the claimant; the clock pauses until they answer" => {
+            "要求补充材料：向投诉人提问；在其答复之前计时暂停"
+        }
         "Restored" => "恢复",
         "Restored after the counter-notice wait." => "反通知等待期满后已恢复。",
         "Restores" => "恢复时间",
         "Retry" => "重试",
         "Reviewer" => "审核员",
         "Reviewer (email)" => "审核员（邮箱）",
-        "Reviewers start a statement of reasons from one of these in the decision form, in the claimant's language, and edit it before sending. Write each reply in full in both languages." => "审核员可在决定表单中以投诉人的语言选用一条常用回复作为理由的开头，并在发送前修改。每条回复请用两种语言完整撰写。",
+        "Reviewers start a statement of reasons from one of these in the decision form, in the claimant's language, and edit it before sending. Write each reply in full in both languages." => {
+            "审核员可在决定表单中以投诉人的语言选用一条常用回复作为理由的开头，并在发送前修改。每条回复请用两种语言完整撰写。"
+        }
         "Revisions" => "版本",
         "Round" => "轮次",
         "Save" => "保存",
@@ -178,7 +222,9 @@ pub fn zh(en: &str) -> Option<&'static str> {
         "Show" => "查看",
         "Show all open" => "显示全部待处理投诉",
         "Showing complaints where:" => "当前显示的投诉：",
-        "Showing only complaints due soon (under 25 % of the time left, or overdue)." => "仅显示即将到期的投诉（剩余时间不足 25%，或已超期）。",
+        "Showing only complaints due soon (under 25 % of the time left, or overdue)." => {
+            "仅显示即将到期的投诉（剩余时间不足 25%，或已超期）。"
+        }
         "Sign in" => "登录",
         "Sign out" => "退出登录",
         "Signed in as" => "当前登录：",
@@ -186,10 +232,14 @@ pub fn zh(en: &str) -> Option<&'static str> {
         "Source outlet" => "来源媒体",
         "Source outlet contains" => "来源媒体包含",
         "Staff sign-in" => "工作人员登录",
-        "Start from a saved reply (it fills the reasons in the claimant's language; edit it before sending)" => "从常用回复开始（以投诉人的语言填入理由；发送前请修改）",
+        "Start from a saved reply (it fills the reasons in the claimant's language; edit it before sending)" => {
+            "从常用回复开始（以投诉人的语言填入理由；发送前请修改）"
+        }
         "State" => "状态",
         "Statement" => "声明",
-        "Statement of reasons (what, why, on which ground, how to contest) — or the question for the claimant" => "理由说明（决定了什么、为什么、依据什么、如何提出异议）——或向投诉人提出的问题",
+        "Statement of reasons (what, why, on which ground, how to contest) — or the question for the claimant" => {
+            "理由说明（决定了什么、为什么、依据什么、如何提出异议）——或向投诉人提出的问题"
+        }
         "Statements" => "声明",
         "Status" => "状态",
         "Subject" => "主题",
@@ -202,25 +252,51 @@ pub fn zh(en: &str) -> Option<&'static str> {
         "The claimant confirmed their email address." => "投诉人已确认电子邮箱。",
         "The claimant reported legal action." => "投诉人告知已提起诉讼。",
         "The claimant reports legal action" => "投诉人告知已提起诉讼",
-        "The claimant reports legal action (court, case number, date): the content stays removed" => "投诉人告知已提起诉讼（法院、案号、日期）：内容保持删除",
-        "The claimant will get this email (nothing is recorded until you press Record)" => "投诉人将收到这封邮件（按“记录”之前不会保存任何内容）",
+        "The claimant reports legal action (court, case number, date): the content stays removed" => {
+            "投诉人告知已提起诉讼（法院、案号、日期）：内容保持删除"
+        }
+        "The claimant will get this email (nothing is recorded until you press Record)" => {
+            "投诉人将收到这封邮件（按“记录”之前不会保存任何内容）"
+        }
         "The claimant withdrew." => "投诉人已撤回投诉。",
-        "The claimant wrote in {}: write to them in that language." => "投诉人使用{}：请用同一种语言回复。",
+        "The claimant wrote in {}: write to them in that language." => {
+            "投诉人使用{}：请用同一种语言回复。"
+        }
         "The clock paused." => "计时暂停。",
         "The clock started again." => "计时恢复。",
         "The deadline passed without a decision; escalated." => "期限已过仍未作出决定；已上报。",
-        "The decision was not recorded. Fix these and send it again:" => "决定未记录。请修改以下内容后重新提交：",
+        "The decision was not recorded. Fix these and send it again:" => {
+            "决定未记录。请修改以下内容后重新提交："
+        }
         "The last day must not come before the first." => "结束日期不能早于开始日期。",
-        "The password must be at least {} characters. Nothing was changed." => "密码至少须有 {} 个字符。未作任何更改。",
-        "The relay refused these permanently. Fix the cause (address, relay, CMS), then retry: the message goes out again with its original Message-ID." => "邮件服务器已永久拒收以下消息。请先排除原因（地址、邮件服务器、CMS），再重试：消息将以原来的 Message-ID 重新发出。",
-        "The reply was not saved. Fix these and save it again:" => "回复未保存。请修改以下内容后重新保存：",
-        "The report counts the complaints received in the period and what became of them; it holds no personal data." => "本报告统计该期间收到的投诉及其处理结果，不含任何个人信息。",
-        "The two new passwords differ. Nothing was changed." => "两次输入的新密码不一致。未作任何更改。",
+        "The password must be at least {} characters. Nothing was changed." => {
+            "密码至少须有 {} 个字符。未作任何更改。"
+        }
+        "The relay refused these permanently. Fix the cause (address, relay, CMS), then retry: the message goes out again with its original Message-ID." => {
+            "邮件服务器已永久拒收以下消息。请先排除原因（地址、邮件服务器、CMS），再重试：消息将以原来的 Message-ID 重新发出。"
+        }
+        "The reply was not saved. Fix these and save it again:" => {
+            "回复未保存。请修改以下内容后重新保存："
+        }
+        "The report counts the complaints received in the period and what became of them; it holds no personal data." => {
+            "本报告统计该期间收到的投诉及其处理结果，不含任何个人信息。"
+        }
+        "The two new passwords differ. Nothing was changed." => {
+            "两次输入的新密码不一致。未作任何更改。"
+        }
         "This form expired. Please sign in again." => "此表单已过期，请重新登录。",
-        "This is an appeal of your own decision: another reviewer must decide it." => "这是对您本人所作决定的申诉，须由另一位审核员处理。",
-        "This is an article we republished: uphold or reject it." => "这是本站转载的文章：请选择成立或驳回。",
-        "This is not an article we republished, so there is nothing of ours to take down: choose “not ours” or “reject”." => "这不是本站转载的文章，没有可删除的内容：请选择“不是本站内容”或“驳回”。",
-        "This page link is not one we made; start from the first page." => "此分页链接无效，请从第一页开始。",
+        "This is an appeal of your own decision: another reviewer must decide it." => {
+            "这是对您本人所作决定的申诉，须由另一位审核员处理。"
+        }
+        "This is an article we republished: uphold or reject it." => {
+            "这是本站转载的文章：请选择成立或驳回。"
+        }
+        "This is not an article we republished, so there is nothing of ours to take down: choose “not ours” or “reject”." => {
+            "这不是本站转载的文章，没有可删除的内容：请选择“不是本站内容”或“驳回”。"
+        }
+        "This page link is not one we made; start from the first page." => {
+            "此分页链接无效，请从第一页开始。"
+        }
         "Time from receipt to removal" => "从收到到删除的用时",
         "Time left" => "剩余时间",
         "Time to removal" => "删除用时",
@@ -228,13 +304,17 @@ pub fn zh(en: &str) -> Option<&'static str> {
         "Times in {}." => "时间为 {}。",
         "To" => "收件人",
         "To:" => "收件人：",
-        "Too many failed sign-ins. Try again in {} minutes." => "登录失败次数过多，请 {} 分钟后再试。",
+        "Too many failed sign-ins. Try again in {} minutes." => {
+            "登录失败次数过多，请 {} 分钟后再试。"
+        }
         "Tracking code or reference" => "查询码或编号",
         "Transparency report" => "透明度报告",
         "Upheld" => "成立",
         "Upheld (content removed)" => "成立并删除",
         "Uphold" => "成立",
-        "Uphold: take the articles down, tell the claimant and the source" => "成立：删除文章，并通知投诉人和来源方",
+        "Uphold: take the articles down, tell the claimant and the source" => {
+            "成立：删除文章，并通知投诉人和来源方"
+        }
         "Use this reply" => "使用此回复",
         "Week of" => "周起始日",
         "What" => "事件",
@@ -244,18 +324,30 @@ pub fn zh(en: &str) -> Option<&'static str> {
         "Withdrawn by the claimant" => "投诉人撤回",
         "Within deadline" => "按时",
         "Work" => "作品",
-        "Write the Chinese text in full, in at most 5000 characters." => "请完整填写中文文本，最多 5000 个字符。",
-        "Write the English text in full, in at most 5000 characters." => "请完整填写英文文本，最多 5000 个字符。",
-        "Write the first day as YYYY-MM-DD, such as 2026-11-01." => "开始日期请按 YYYY-MM-DD 填写，例如 2026-11-01。",
-        "Write the last day as YYYY-MM-DD, such as 2026-11-30." => "结束日期请按 YYYY-MM-DD 填写，例如 2026-11-30。",
+        "Write the Chinese text in full, in at most 5000 characters." => {
+            "请完整填写中文文本，最多 5000 个字符。"
+        }
+        "Write the English text in full, in at most 5000 characters." => {
+            "请完整填写英文文本，最多 5000 个字符。"
+        }
+        "Write the first day as YYYY-MM-DD, such as 2026-11-01." => {
+            "开始日期请按 YYYY-MM-DD 填写，例如 2026-11-01。"
+        }
+        "Write the last day as YYYY-MM-DD, such as 2026-11-30." => {
+            "结束日期请按 YYYY-MM-DD 填写，例如 2026-11-30。"
+        }
         "Write the note, in at most {} characters." => "请填写备注，最多 {} 个字符。",
-        "Write the statement of reasons in full: what was decided, why and on which ground, in at most 5000 characters." => "请完整填写理由说明：决定了什么、为什么、依据什么，最多 5000 个字符。",
+        "Write the statement of reasons in full: what was decided, why and on which ground, in at most 5000 characters." => {
+            "请完整填写理由说明：决定了什么、为什么、依据什么，最多 5000 个字符。"
+        }
         "Wrong email or password." => "邮箱或密码错误。",
         "Your current password is wrong. Nothing was changed." => "当前密码错误。未作任何更改。",
-        "Your password is changed. Every other session of yours has ended." => "密码已修改，您的其他登录会话均已结束。",
+        "Your password is changed. Every other session of yours has ended." => {
+            "密码已修改，您的其他登录会话均已结束。"
+        }
         "accurate, under penalty:" => "内容准确（如有不实愿承担责任）：",
         "all open" => "全部待处理",
-        "and what became of them up to {}." => "及截至 {} 的处理结果。",
+        "and what became of them up to {}." => "以及截至 {} 的处理结果。",
         "answered" => "已答复",
         "any" => "不限",
         "appeal" => "申诉",
@@ -321,11 +413,17 @@ pub fn zh(en: &str) -> Option<&'static str> {
         "with the appeal" => "随申诉提交",
         "with the counter-notice" => "随反通知提交",
         "{} article(s) taken down, {} put back." => "删除文章 {} 篇，恢复 {} 篇。",
-        "{} characters or words of ours in shared passages." => "共同段落中含本站文章的 {} 个字或词。",
+        "{} characters or words of ours in shared passages." => {
+            "共同段落中含本站文章的 {} 个字或词。"
+        }
         "{} clock paused" => "{} 件计时暂停",
         "{} h" => "{} 小时",
-        "{} has claimed this complaint: only they, or an admin, may decide it." => "{} 已认领此投诉：只有该审核员或管理员可以作出决定。",
-        "{} is not an active staff account; complaint #{} was not assigned." => "{} 不是有效的工作人员账户；投诉 #{} 未分派。",
+        "{} has claimed this complaint: only they, or an admin, may decide it." => {
+            "{} 已认领此投诉：只有该审核员或管理员可以作出决定。"
+        }
+        "{} is not an active staff account; complaint #{} was not assigned." => {
+            "{} 不是有效的工作人员账户；投诉 #{} 未分派。"
+        }
         "{} min" => "{} 分钟",
         "{} of {}" => "{} / {}",
         "{} on this page" => "本页 {} 件",

@@ -205,7 +205,10 @@ fn page(r: &Report, path: &str, tr: Desk) -> Result<String, String> {
             .enumerate()
             .map(|(i, c)| {
                 let (a, b) = (i as f64 * width, (i + 1) as f64 * width);
-                (format!("{} – {}", hours(Some(a), tr), hours(Some(b), tr)), *c)
+                (
+                    format!("{} – {}", hours(Some(a), tr), hours(Some(b), tr)),
+                    *c,
+                )
             })
             .collect(),
         within: percent(r.totals.share_within_deadline),

@@ -62,9 +62,13 @@ fn problem(tr: &Desk, field: &str, e: &FieldError) -> String {
         return e.message.clone();
     }
     match (field, e.problem) {
-        ("name", Problem::Taken) => tr.s("Another saved reply already has this name: choose another."),
+        ("name", Problem::Taken) => {
+            tr.s("Another saved reply already has this name: choose another.")
+        }
         ("name", _) => tr.s("Give the reply a name of at most 100 characters."),
-        ("action", _) => tr.s("Choose the decision this reply is for: uphold, reject or request information."),
+        ("action", _) => {
+            tr.s("Choose the decision this reply is for: uphold, reject or request information.")
+        }
         ("body_zh", _) => tr.s("Write the Chinese text in full, in at most 5000 characters."),
         _ => tr.s("Write the English text in full, in at most 5000 characters."),
     }

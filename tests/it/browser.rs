@@ -309,7 +309,7 @@ async fn a_complaint_filed_in_chinese_is_reviewed_and_upheld_in_a_browser() {
         .await
         .unwrap();
     assert!(
-        decided.starts_with("upheld by reviewer@news.example"),
+        decided.starts_with("upheld · reviewer@news.example"),
         "{decided}"
     );
     let done = b

@@ -15,6 +15,7 @@ mod complaints;
 mod db_outage;
 mod deadlines;
 mod decisions;
+mod desk_language;
 mod disk_full;
 mod emails;
 mod later_evidence;

@@ -169,9 +169,7 @@ async fn the_report_matches_the_history_in_every_format() {
         .text()
         .await
         .unwrap();
-    assert!(
-        html.contains("<tr data-k=\"received\"><td>Complaints received</td><td>4</td>")
-    );
+    assert!(html.contains("<tr data-k=\"received\"><td>Complaints received</td><td>4</td>"));
     assert!(html.contains("66.7% (2 of 3)"), "share on the page");
     assert_eq!(html.matches("<svg").count(), 2, "two charts");
     assert!(html.contains("deadline (24 h)"));
