@@ -426,8 +426,8 @@ pub fn zh(en: &str) -> Option<&'static str> {
         }
         "{} min" => "{} 分钟",
         "{} of {}" => "{} / {}",
-        "{} on this page" => "本页 {} 件",
-        "{} open" => "待处理 {} 件",
+        "{} open." => "待处理 {} 件。",
+        "{} open; {} on this page." => "待处理 {} 件；本页 {} 件。",
         "{} overdue" => "{} 件已超期",
         "{} under 10 % of the time left" => "{} 件剩余时间不足 10%",
         "{} under 25 %" => "{} 件不足 25%",

@@ -14,7 +14,7 @@ use takedown::services::staff::Role;
 const OURS: &str = "【本报讯】据新华社报道，国务院今日召开常务会议，研究部署稳就业工作。会议指出，“要把稳就业摆在更加突出的位置”。编辑：陈静";
 const THEIRS: &str = "據新華社報道，國務院今日召開常務會議，研究部署穩就業工作。會議指出，「要把穩就業擺在更加突出的位置」。（城市日報原創）";
 
-async fn complaint_id(app: &TestApp) -> i64 {
+pub(crate) async fn complaint_id(app: &TestApp) -> i64 {
     use sea_orm::EntityTrait;
     takedown::entities::complaint::Entity::find()
         .one(&app.db)
@@ -26,7 +26,7 @@ async fn complaint_id(app: &TestApp) -> i64 {
 use fantoccini::{ClientBuilder, Locator};
 use serde_json::json;
 
-struct Driver {
+pub(crate) struct Driver {
     child: Child,
     url: String,
 }
@@ -38,7 +38,7 @@ impl Drop for Driver {
     }
 }
 
-fn find(name: &str) -> Option<String> {
+pub(crate) fn find(name: &str) -> Option<String> {
     ["/usr/bin/", "/usr/local/bin/", "/usr/lib/chromium/"]
         .iter()
         .map(|d| format!("{d}{name}"))
@@ -46,7 +46,7 @@ fn find(name: &str) -> Option<String> {
 }
 
 /// Starts chromedriver on a free port and waits (bounded) until it answers.
-async fn start_driver() -> Option<Driver> {
+pub(crate) async fn start_driver() -> Option<Driver> {
     let (Some(driver), Some(_)) = (find("chromedriver"), find("chromium")) else {
         assert!(
             std::env::var_os("REQUIRE_BROWSER").is_none(),
@@ -86,6 +86,96 @@ async fn start_driver() -> Option<Driver> {
     }
 }
 
+/// A headless Chromium session on `driver`, `width` × `height`, its profile in `profile`.
+pub(crate) async fn open(
+    driver: &Driver,
+    profile: &std::path::Path,
+    width: u32,
+    height: u32,
+) -> fantoccini::Client {
+    let mut caps = serde_json::Map::new();
+    caps.insert(
+        "goog:chromeOptions".into(),
+        json!({
+            "binary": find("chromium").unwrap(),
+            "args": ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                     "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                     "--disable-quic", "--no-first-run", format!("--user-data-dir={}", profile.display())]
+        }),
+    );
+    let b = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+        .capabilities(caps)
+        .connect(&driver.url)
+        .await
+        .expect("browser session");
+    b.set_window_size(width, height).await.unwrap();
+    b
+}
+
+/// Whether the page fits its viewport: its scroll width, the viewport's, and the
+/// first elements that stick out, to say which.
+pub(crate) async fn overflow(b: &fantoccini::Client) -> Option<String> {
+    let fits = b
+        .execute(
+            "const w = document.documentElement.clientWidth; return [document.documentElement.scrollWidth, w, Array.from(document.querySelectorAll('body *')).filter(e => e.getBoundingClientRect().right > w + 1 || e.scrollWidth > e.clientWidth + 1 && getComputedStyle(e).overflowX === 'visible').slice(0, 8).map(e => e.tagName + '#' + e.id + '.' + e.className + ' ' + Math.round(e.getBoundingClientRect().right) + '/' + e.scrollWidth).join(' | ')];",
+            vec![],
+        )
+        .await
+        .unwrap();
+    let (scroll, client) = (fits[0].as_i64().unwrap(), fits[1].as_i64().unwrap());
+    (scroll > client).then(|| format!("{scroll} px wide in a {client} px view: {}", fits[2]))
+}
+
+/// Writes what the browser shows to `target/screenshots/{name}.png`, to look at.
+pub(crate) async fn shot(b: &fantoccini::Client, name: &str) {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target/screenshots");
+    std::fs::create_dir_all(&dir).unwrap();
+    let png = b.screenshot().await.unwrap();
+    std::fs::write(dir.join(format!("{name}.png")), png).unwrap();
+}
+
+/// Waits (bounded) for the element with `id`, and reads its text.
+pub(crate) async fn text_of(b: &fantoccini::Client, id: &str) -> String {
+    b.wait()
+        .at_most(Duration::from_secs(20))
+        .for_element(Locator::Id(id))
+        .await
+        .unwrap_or_else(|e| panic!("#{id}: {e}"))
+        .text()
+        .await
+        .unwrap()
+}
+
+/// Signs in at `/login?lang=…` as `email` (the test password).
+pub(crate) async fn sign_in(b: &fantoccini::Client, app: &TestApp, email: &str, lang: &str) {
+    b.goto(&app.url(&format!("/login?lang={lang}")))
+        .await
+        .unwrap();
+    b.find(Locator::Id("email"))
+        .await
+        .unwrap()
+        .send_keys(email)
+        .await
+        .unwrap();
+    b.find(Locator::Id("password"))
+        .await
+        .unwrap()
+        .send_keys(PASSWORD)
+        .await
+        .unwrap();
+    b.find(Locator::Id("sign-in"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    b.wait()
+        .at_most(Duration::from_secs(20))
+        .for_element(Locator::Id("queue"))
+        .await
+        .expect("the queue after signing in");
+}
+
 #[tokio::test]
 async fn a_complaint_filed_in_chinese_is_reviewed_and_upheld_in_a_browser() {
     let Some(driver) = start_driver().await else {
@@ -97,21 +187,7 @@ async fn a_complaint_filed_in_chinese_is_reviewed_and_upheld_in_a_browser() {
         .as_i64()
         .unwrap();
     let profile = tempfile::tempdir().unwrap();
-    let mut caps = serde_json::Map::new();
-    caps.insert(
-        "goog:chromeOptions".into(),
-        json!({
-            "binary": find("chromium").unwrap(),
-            "args": ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                     "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                     "--disable-quic", "--no-first-run", format!("--user-data-dir={}", profile.path().display())]
-        }),
-    );
-    let b = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
-        .capabilities(caps)
-        .connect(&driver.url)
-        .await
-        .expect("browser session");
+    let b = open(&driver, profile.path(), 1280, 900).await;
 
     b.goto(&app.url("/complaints/new?lang=zh")).await.unwrap();
     let policy = b
@@ -329,8 +405,6 @@ async fn a_complaint_filed_in_chinese_is_reviewed_and_upheld_in_a_browser() {
     )
     .await;
     let complaint_page = b.current_url().await.unwrap();
-    let shots = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target/screenshots");
-    std::fs::create_dir_all(&shots).unwrap();
     for (width, height) in [(1280, 900), (390, 844)] {
         b.set_window_size(width, height).await.unwrap();
         for (name, url) in [
@@ -338,21 +412,10 @@ async fn a_complaint_filed_in_chinese_is_reviewed_and_upheld_in_a_browser() {
             ("complaint", complaint_page.to_string()),
         ] {
             b.goto(&url).await.unwrap();
-            let fits = b
-                .execute(
-                    "const w = document.documentElement.clientWidth; return [document.documentElement.scrollWidth, w, Array.from(document.querySelectorAll('body *')).filter(e => e.getBoundingClientRect().right > w + 1).slice(0, 8).map(e => e.tagName + '#' + e.id + '.' + e.className + ' ' + Math.round(e.getBoundingClientRect().right)).join(' | ')];",
-                    vec![],
-                )
-                .await
-                .unwrap();
-            let (scroll, client) = (fits[0].as_i64().unwrap(), fits[1].as_i64().unwrap());
-            let png = b.screenshot().await.unwrap();
-            std::fs::write(shots.join(format!("{name}-{width}.png")), png).unwrap();
-            assert!(
-                scroll <= client,
-                "{name} at {width} px: {scroll} px wide in a {client} px view: {}",
-                fits[2]
-            );
+            shot(&b, &format!("{name}-{width}")).await;
+            if let Some(wide) = overflow(&b).await {
+                panic!("{name} at {width} px: {wide}");
+            }
         }
     }
     b.set_window_size(1280, 900).await.unwrap();

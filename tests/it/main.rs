@@ -9,6 +9,7 @@ mod articles;
 mod audit;
 mod backup;
 mod browser;
+mod browser_journeys;
 mod cli;
 mod complaint_form;
 mod complaints;

@@ -10,11 +10,12 @@ use serde_json::json;
 use takedown::services::staff::Role;
 
 const BROWSER_ACCEPT: &str = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8";
-const FOR_PROGRAMS: [&str; 5] = ["/api/", "/metrics", "/healthz", "/readyz", "/openapi.json"];
+pub(crate) const FOR_PROGRAMS: [&str; 5] =
+    ["/api/", "/metrics", "/healthz", "/readyz", "/openapi.json"];
 
 /// `path` with each parameter filled in: once with a record that exists, once with one
 /// that does not.
-fn concrete(path: &str, id: i64, code: &str, article: i64) -> Vec<String> {
+pub(crate) fn concrete(path: &str, id: i64, code: &str, article: i64) -> Vec<String> {
     let fill = |id: &str, code: &str, article: &str| {
         path.replace("{id}", id)
             .replace("{code}", code)
