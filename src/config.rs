@@ -98,6 +98,9 @@ pub struct Config {
     pub webhook_secret: Option<String>,
     /// Serve the transparency report at `/transparency` to anyone (`PUBLIC_REPORT`).
     pub public_report: bool,
+    /// Let status callbacks reach loopback and private addresses
+    /// (`CALLBACK_ALLOW_PRIVATE`): a test machine or an intranet.
+    pub callback_allow_private: bool,
     /// How long after a complaint closes its personal data is kept (`RETENTION`).
     pub retention: Duration,
 }
@@ -242,6 +245,7 @@ impl Config {
             cms_webhook_url: None,
             webhook_secret: None,
             public_report: false,
+            callback_allow_private: false,
             retention: Duration::from_secs(3 * 365 * 86_400),
             tracking_key_file: data_dir.join("tracking-code.key"),
             data_dir,
@@ -310,6 +314,13 @@ impl Config {
                 "true" | "1" | "yes" => true,
                 "false" | "0" | "no" => false,
                 _ => bail!("PUBLIC_REPORT must be true or false"),
+            };
+        }
+        if let Some(v) = var("CALLBACK_ALLOW_PRIVATE") {
+            self.callback_allow_private = match v.trim() {
+                "true" | "1" | "yes" => true,
+                "false" | "0" | "no" => false,
+                _ => bail!("CALLBACK_ALLOW_PRIVATE must be true or false"),
             };
         }
         Ok(())

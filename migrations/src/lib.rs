@@ -21,6 +21,7 @@ mod m20261202_000016_sealed_tracking_codes;
 mod m20261202_000017_archive_order;
 mod m20261202_000018_review_tools;
 mod m20261203_000019_claimant_follow_through;
+mod m20261203_000020_status_callback;
 
 pub struct Migrator;
 
@@ -47,6 +48,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000017_archive_order::Migration),
             Box::new(m20261202_000018_review_tools::Migration),
             Box::new(m20261203_000019_claimant_follow_through::Migration),
+            Box::new(m20261203_000020_status_callback::Migration),
         ]
     }
 }

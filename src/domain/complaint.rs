@@ -190,6 +190,38 @@ pub struct ComplaintInput {
     pub statements: Option<StatementsInput>,
     pub signature: Option<String>,
     pub language: Option<String>,
+    /// Where to POST a signed event each time the claimant is emailed about the
+    /// complaint (API filings).
+    pub callback: Option<CallbackInput>,
+}
+
+/// A status callback: an `https://` URL (or `http://localhost`, to try it on one
+/// machine), and a secret of 32 to 200 printable ASCII characters that signs each
+/// event (`X-Takedown-Signature`, as the CMS webhook is signed).
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
+pub struct CallbackInput {
+    pub url: Option<String>,
+    pub secret: Option<String>,
+}
+
+/// A status callback as checked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Callback {
+    pub url: HttpUrl,
+    pub secret: String,
+}
+
+impl Callback {
+    pub const MIN_SECRET: usize = 32;
+    pub const MAX_SECRET: usize = 200;
+
+    /// Whether `raw` may receive callbacks: https, or plain http to this machine.
+    fn scheme_ok(raw: &str) -> bool {
+        raw.starts_with("https://")
+            || raw
+                .strip_prefix("http://localhost")
+                .is_some_and(|r| r.is_empty() || r.starts_with([':', '/', '?', '#']))
+    }
 }
 
 #[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
@@ -234,6 +266,7 @@ pub struct NewComplaint {
     pub evidence_urls: Vec<HttpUrl>,
     pub signature: String,
     pub language: Language,
+    pub callback: Option<Callback>,
 }
 
 fn phone_ok(p: &str) -> bool {
@@ -417,9 +450,63 @@ fn statements(c: &mut Checker, input: &ComplaintInput) -> (String, Option<Langua
     (signature, language)
 }
 
+/// The status callback, when one is asked for: both fields, each checked.
+fn callback(c: &mut Checker, input: &ComplaintInput) -> Option<Callback> {
+    let cb = input.callback.as_ref()?;
+    let url = match cb.url.as_deref() {
+        None => {
+            c.fail_as("callback.url", Problem::Required, "is required");
+            None
+        }
+        Some(raw) => match HttpUrl::parse(raw) {
+            Ok(u) if Callback::scheme_ok(raw) => Some(u),
+            Ok(_) => {
+                c.fail_as(
+                    "callback.url",
+                    Problem::Url,
+                    "must be an https:// URL (http:// only for localhost)",
+                );
+                None
+            }
+            Err(m) => {
+                c.fail_as("callback.url", Problem::Url, m);
+                None
+            }
+        },
+    };
+    let secret = match cb.secret.as_deref() {
+        None => {
+            c.fail_as("callback.secret", Problem::Required, "is required");
+            None
+        }
+        Some(s)
+            if (Callback::MIN_SECRET..=Callback::MAX_SECRET).contains(&s.len())
+                && s.bytes().all(|b| (b'!'..=b'~').contains(&b)) =>
+        {
+            Some(s.to_string())
+        }
+        Some(_) => {
+            c.fail(
+                "callback.secret",
+                format!(
+                    "must be {} to {} printable ASCII characters, without spaces",
+                    Callback::MIN_SECRET,
+                    Callback::MAX_SECRET
+                ),
+            );
+            None
+        }
+    };
+    Some(Callback {
+        url: url?,
+        secret: secret?,
+    })
+}
+
 impl NewComplaint {
     pub fn parse(input: &ComplaintInput) -> Result<Self, FieldErrors> {
         let mut c = Checker::default();
+        let callback = callback(&mut c, input);
         let cl = claimant(&mut c, input);
         let (work_title, work_description, work_original_url, work_original_text) =
             work(&mut c, input);
@@ -444,6 +531,7 @@ impl NewComplaint {
                     evidence_urls,
                     signature,
                     language,
+                    callback,
                 })
             }
             _ => Err(FieldErrors::from([(

@@ -63,6 +63,10 @@ pub struct Model {
     /// Legal action the claimant reported (its case reference), for staff to confirm.
     pub legal_action_reported_at: Option<TimeDateTimeWithTimeZone>,
     pub legal_action_reported: Option<String>,
+    /// The submitter's URL for status events (API filings only), and the secret that
+    /// signs them; never shown.
+    pub callback_url: Option<String>,
+    pub callback_secret: Option<String>,
     /// Keys the hashes of this complaint's personal data in the audit log.
     pub personal_salt: Option<String>,
     pub erased_at: Option<TimeDateTimeWithTimeZone>,

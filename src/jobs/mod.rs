@@ -133,6 +133,7 @@ pub fn mailer(config: &Config) -> Result<Mailer> {
         concurrency: config.mail_concurrency,
         timeout: config.mail_timeout,
         webhook_secret: config.webhook_secret.as_deref(),
+        callbacks_to_private: config.callback_allow_private,
         from_name: config.site_name.as_deref(),
         reply_to: config.site_contact.as_ref(),
     })?;

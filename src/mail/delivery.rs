@@ -63,6 +63,8 @@ pub struct MailSettings<'a> {
     pub from_name: Option<&'a str>,
     /// Every message's `Reply-To`.
     pub reply_to: Option<&'a EmailAddress>,
+    /// Whether status callbacks may reach loopback and private addresses.
+    pub callbacks_to_private: bool,
 }
 
 impl<'a> MailSettings<'a> {
@@ -76,6 +78,7 @@ impl<'a> MailSettings<'a> {
             webhook_secret: None,
             from_name: None,
             reply_to: None,
+            callbacks_to_private: false,
         }
     }
 }
@@ -183,7 +186,11 @@ impl Mailer {
             concurrency,
             send_limit: settings.timeout * EXCHANGES_PER_SEND,
             plaintext,
-            webhook: WebhookSender::new(settings.webhook_secret, settings.timeout),
+            webhook: WebhookSender::new(
+                settings.webhook_secret,
+                settings.timeout,
+                settings.callbacks_to_private,
+            ),
             probe: tokio::sync::Mutex::new(None),
         })
     }
@@ -270,6 +277,11 @@ impl Mailer {
                     self.send_limit.as_secs()
                 )))
             })
+    }
+
+    /// Posts one status callback, signed under its complaint's `secret`.
+    pub async fn send_callback(&self, row: &outbox::Model, secret: &str) -> Result<(), SendError> {
+        self.webhook.post_callback(row, secret.as_bytes()).await
     }
 
     async fn send_now(&self, row: &outbox::Model) -> Result<(), SendError> {
@@ -390,7 +402,17 @@ pub async fn deliver_due(
         let sending = async move {
             stream::iter(rows)
                 .map(|row| async move {
-                    let result = mailer.send(&row).await;
+                    let result = if row.kind == crate::mail::outbox::CALLBACK_KIND {
+                        match crate::mail::outbox::callback_secret(db, row.complaint_id).await {
+                            Ok(Some(secret)) => mailer.send_callback(&row, &secret).await,
+                            Ok(None) => Err(SendError::Permanent(
+                                "the complaint has no callback secret any more".into(),
+                            )),
+                            Err(e) => Err(SendError::Temporary(format!("reading the secret: {e}"))),
+                        }
+                    } else {
+                        mailer.send(&row).await
+                    };
                     (row, result)
                 })
                 .buffer_unordered(mailer.concurrency)
@@ -469,10 +491,10 @@ async fn record_one(
             update.exec(txn).await?;
             report.sent += 1;
             (
-                if row.kind == "webhook" {
-                    "webhook.delivered"
-                } else {
-                    "email.sent"
+                match row.kind.as_str() {
+                    "webhook" => "webhook.delivered",
+                    crate::mail::outbox::CALLBACK_KIND => "callback.delivered",
+                    _ => "email.sent",
                 },
                 None,
             )
@@ -486,10 +508,10 @@ async fn record_one(
             report.failed += 1;
             tracing::error!(id = row.id, error = %e, "email failed permanently; kept for an admin to retry");
             (
-                if row.kind == "webhook" {
-                    "webhook.failed"
-                } else {
-                    "email.failed"
+                match row.kind.as_str() {
+                    "webhook" => "webhook.failed",
+                    crate::mail::outbox::CALLBACK_KIND => "callback.failed",
+                    _ => "email.failed",
                 },
                 Some(e),
             )

@@ -62,6 +62,101 @@ pub async fn post_counted<L: Letter>(
         };
         enqueue(txn, &email, signer.base_url, now).await?;
     }
+    if let Some(id) = notice.complaint_id {
+        callback_for(txn, &notice, id, to, signer.base_url, now).await?;
+    }
+    Ok(())
+}
+
+/// The outbox kind of a status callback row.
+pub const CALLBACK_KIND: &str = "status_callback";
+
+/// A complaint's status callback, and the claimant it follows.
+async fn callback_of(
+    txn: &impl ConnectionTrait,
+    complaint_id: i64,
+) -> Result<Option<(String, String)>, DbErr> {
+    let row = txn
+        .query_one_raw(stmt(
+            txn.get_database_backend(),
+            "SELECT callback_url, claimant_email FROM complaints WHERE id = ? AND callback_url IS NOT NULL",
+            vec![Value::from(complaint_id)],
+        ))
+        .await?;
+    row.map(|r| {
+        Ok((
+            r.try_get("", "callback_url")?,
+            r.try_get("", "claimant_email")?,
+        ))
+    })
+    .transpose()
+}
+
+/// The secret that signs complaint `complaint_id`'s callbacks, if it has one.
+pub async fn callback_secret(
+    db: &impl ConnectionTrait,
+    complaint_id: Option<i64>,
+) -> Result<Option<String>, DbErr> {
+    let Some(id) = complaint_id else {
+        return Ok(None);
+    };
+    let row = db
+        .query_one_raw(stmt(
+            db.get_database_backend(),
+            "SELECT callback_secret FROM complaints WHERE id = ?",
+            vec![Value::from(id)],
+        ))
+        .await?;
+    Ok(row.and_then(|r| {
+        r.try_get::<Option<String>>("", "callback_secret")
+            .ok()
+            .flatten()
+    }))
+}
+
+/// A status callback owed with the notice: whenever the claimant of a complaint filed
+/// with a callback is emailed about it, the submitter's URL is told too, once per
+/// notice, in the same transaction. The event is thin (what happened, to which
+/// complaint, when): the submitter reads the rest from the complaint's status view.
+async fn callback_for(
+    txn: &impl ConnectionTrait,
+    notice: &NoticeKey,
+    complaint_id: i64,
+    to: &[Recipient],
+    public_base_url: &str,
+    now: OffsetDateTime,
+) -> Result<(), DbErr> {
+    let Some((url, claimant)) = callback_of(txn, complaint_id).await? else {
+        return Ok(());
+    };
+    if !to
+        .iter()
+        .any(|r| r.address.as_str().eq_ignore_ascii_case(&claimant))
+    {
+        return Ok(());
+    }
+    let event = notice.kind.key_name();
+    let body = serde_json::json!({
+        "event": event,
+        "complaint_id": complaint_id,
+        "occurred_at": crate::domain::validate::format_timestamp(now),
+    });
+    insert(
+        txn,
+        Row {
+            kind: CALLBACK_KIND,
+            recipient: &url,
+            subject: event,
+            body_text: &body.to_string(),
+            body_html: None,
+            dedupe_key: &format!("callback:{}", notice.dedupe_key(&claimant)),
+            complaint_id: Some(complaint_id),
+            rate_key: None,
+        },
+        public_base_url,
+        now,
+    )
+    .await?;
     Ok(())
 }
 

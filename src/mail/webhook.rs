@@ -40,10 +40,46 @@ pub struct WebhookSender {
     secret: Option<Vec<u8>>,
     timeout: Duration,
     tls: TlsConnector,
+    /// Whether a status callback may reach a loopback or private address (a test
+    /// machine, an intranet); by default only public addresses are called.
+    callbacks_to_private: bool,
+}
+
+/// Whether `ip` is an address on the public internet: not loopback, private,
+/// link-local, shared, documentation, multicast or unspecified.
+pub fn is_public(ip: std::net::IpAddr) -> bool {
+    use std::net::IpAddr;
+    match ip {
+        IpAddr::V4(v4) => {
+            let [a, b, ..] = v4.octets();
+            !(v4.is_loopback()
+                || v4.is_private()
+                || v4.is_link_local()
+                || v4.is_unspecified()
+                || v4.is_broadcast()
+                || v4.is_multicast()
+                || v4.is_documentation()
+                || a == 0
+                || (a == 100 && (64..128).contains(&b))
+                || (a == 198 && (18..20).contains(&b)))
+        }
+        IpAddr::V6(v6) => {
+            if let Some(v4) = v6.to_ipv4_mapped() {
+                return is_public(IpAddr::V4(v4));
+            }
+            let first = v6.segments()[0];
+            !(v6.is_loopback()
+                || v6.is_unspecified()
+                || v6.is_multicast()
+                || (first & 0xfe00) == 0xfc00
+                || (first & 0xffc0) == 0xfe80
+                || first == 0x2001 && v6.segments()[1] == 0x0db8)
+        }
+    }
 }
 
 impl WebhookSender {
-    pub fn new(secret: Option<&str>, timeout: Duration) -> Self {
+    pub fn new(secret: Option<&str>, timeout: Duration, callbacks_to_private: bool) -> Self {
         let roots = RootCertStore {
             roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
         };
@@ -54,10 +90,11 @@ impl WebhookSender {
             secret: secret.map(|s| s.as_bytes().to_vec()),
             timeout,
             tls: TlsConnector::from(Arc::new(config)),
+            callbacks_to_private,
         }
     }
 
-    /// POSTs the row's JSON to its URL, within the timeout.
+    /// POSTs a CMS webhook row's JSON to its URL, signed under `WEBHOOK_SECRET`.
     pub async fn post(&self, row: &outbox::Model) -> Result<(), SendError> {
         let Some(secret) = &self.secret else {
             // Kept and retried: a row owed is never dropped for want of configuration.
@@ -65,6 +102,25 @@ impl WebhookSender {
                 "WEBHOOK_SECRET is not set; the webhook waits until it is".into(),
             ));
         };
+        self.post_signed(row, secret, None).await
+    }
+
+    /// POSTs a status callback row to the submitter's URL, signed under the secret it
+    /// gave. The URL was the submitter's to choose, so it is called only at a public
+    /// address (unless `CALLBACK_ALLOW_PRIVATE`), checked where it is connected to.
+    pub async fn post_callback(&self, row: &outbox::Model, secret: &[u8]) -> Result<(), SendError> {
+        let private = self.callbacks_to_private;
+        self.post_signed(row, secret, Some(private)).await
+    }
+
+    /// POSTs the row's JSON to its URL, within the timeout. `callback` holds whether a
+    /// private address may be called, for a URL a submitter chose.
+    async fn post_signed(
+        &self,
+        row: &outbox::Model,
+        secret: &[u8],
+        callback: Option<bool>,
+    ) -> Result<(), SendError> {
         let url = url::Url::parse(&row.recipient)
             .map_err(|e| SendError::Permanent(format!("webhook URL: {e}")))?;
         let host = url
@@ -93,7 +149,20 @@ impl WebhookSender {
             .body(Full::new(Bytes::from(row.body_text.clone())))
             .map_err(|e| SendError::Permanent(format!("building request: {e}")))?;
         let exchange = async {
-            let tcp = TcpStream::connect((host.as_str(), port))
+            let mut addrs: Vec<std::net::SocketAddr> =
+                tokio::net::lookup_host((host.as_str(), port))
+                    .await
+                    .map_err(|e| SendError::Temporary(format!("resolving {host}: {e}")))?
+                    .collect();
+            if callback == Some(false) {
+                addrs.retain(|a| is_public(a.ip()));
+                if addrs.is_empty() {
+                    return Err(SendError::Permanent(format!(
+                        "{host} is not at a public address; callbacks go only to the internet (CALLBACK_ALLOW_PRIVATE)"
+                    )));
+                }
+            }
+            let tcp = TcpStream::connect(&addrs[..])
                 .await
                 .map_err(|e| SendError::Temporary(format!("connecting to {host}:{port}: {e}")))?;
             let _ = tcp.set_nodelay(true);

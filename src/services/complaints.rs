@@ -323,6 +323,8 @@ async fn insert_row(
         receipt_deferred: Set(r.receipt_deferred),
         client_key: Set(f.client.map(str::to_string)),
         staff_notice_deferred: Set(r.staff_notice_deferred),
+        callback_url: Set(f.complaint.callback.as_ref().map(|c| c.url.to_string())),
+        callback_secret: Set(f.complaint.callback.as_ref().map(|c| c.secret.clone())),
         ..Default::default()
     }
     .insert(txn)

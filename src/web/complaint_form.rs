@@ -548,6 +548,8 @@ fn to_input(v: &HashMap<String, String>) -> ComplaintInput {
         }),
         signature: get("signature"),
         language: get("language"),
+        // A person filing on the page follows the complaint by email and its page.
+        callback: None,
     }
 }
 

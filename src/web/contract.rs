@@ -73,6 +73,12 @@ enum Rule {
     Phone(usize),
     Id,
     Object,
+    /// An optional nested object: the schema as generated, null allowed.
+    OptObject,
+    /// A status callback's URL: https, or http to localhost (`Callback`).
+    CallbackUrl,
+    /// A callback's secret: 32 to 200 printable ASCII characters, no spaces.
+    Secret,
     OptLimit,
 }
 
@@ -123,7 +129,12 @@ const FIELDS: &[(&str, &[(&str, Rule)])] = &[
                     "zh", "zh-cn", "zh-hans", "zh-tw", "zh-hant", "zh-hk", "en", "en-us", "en-gb",
                 ]),
             ),
+            ("callback", Rule::OptObject),
         ],
+    ),
+    (
+        "CallbackInput",
+        &[("url", Rule::CallbackUrl), ("secret", Rule::Secret)],
     ),
     (
         "ClaimantInput",
@@ -258,6 +269,20 @@ fn schema_for(rule: Rule, existing: &Value, site_hosts: Option<&[String]>) -> (V
             json!({"type": ["array", "null"], "items": string(&url, Some(2048), false), "maxItems": max}),
             false,
         ),
+        Rule::OptObject => (existing.clone(), false),
+        Rule::CallbackUrl => (
+            string(
+                &format!("^(https://{HOST}|http://localhost){REST}"),
+                Some(2048),
+                false,
+            ),
+            true,
+        ),
+        Rule::Secret => {
+            let mut s = string(r"^[!-~]{32,200}$", Some(200), false);
+            s["minLength"] = json!(32);
+            (s, true)
+        }
         // A nested request object: the `$ref` without the null alternative.
         Rule::Object => {
             let reference = existing["oneOf"]

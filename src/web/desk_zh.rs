@@ -281,6 +281,8 @@ pub fn zh(en: &str) -> Option<&'static str> {
         "The report counts the complaints received in the period and what became of them; it holds no personal data." => {
             "本报告统计该期间收到的投诉及其处理结果，不含任何个人信息。"
         }
+        "The submitter's status callback could not be told." => "无法通知提交方的状态回调地址。",
+        "The submitter's status callback was told." => "已通知提交方的状态回调地址。",
         "The two new passwords differ. Nothing was changed." => {
             "两次输入的新密码不一致。未作任何更改。"
         }

@@ -34,6 +34,7 @@ mod robustness;
 mod security_headers;
 mod slow_clients;
 mod staff;
+mod status_callback;
 mod stories;
 mod tracking_codes;
 mod upgrade;

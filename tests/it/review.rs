@@ -138,6 +138,7 @@ fn mailer(app: &TestApp) -> Mailer {
         webhook_secret: Some(SECRET),
         from_name: None,
         reply_to: None,
+        callbacks_to_private: false,
     })
     .unwrap()
 }
