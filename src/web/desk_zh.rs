@@ -80,7 +80,7 @@ pub fn zh(en: &str) -> Option<&'static str> {
         "Complaint #{} is already decided." => "投诉 #{} 已作出决定。",
         "Complaint queue" => "投诉审核队列",
         "Complaints received" => "收到投诉",
-        "Complaints received from {} to {} (UTC, both days included)," => {
+        "Complaints received from {} to {} (UTC, both days included), " => {
             "{} 至 {}（UTC，含首尾两天）收到的投诉，"
         }
         "Complaints received per week" => "每周收到的投诉",
@@ -127,6 +127,7 @@ pub fn zh(en: &str) -> Option<&'static str> {
         "Failed" => "失败时间",
         "Failed emails" => "投递失败的邮件",
         "Filter" => "筛选",
+        "First day" => "起始日",
         "First decided by" => "首次决定人",
         "For staff only: the claimant and the source never see these." => {
             "仅供工作人员查看：投诉人和来源方都看不到。"
@@ -141,6 +142,7 @@ pub fn zh(en: &str) -> Option<&'static str> {
         "Infringing URL contains" => "侵权网址包含",
         "Internal notes" => "内部备注",
         "Kind" => "类型",
+        "Last day" => "截止日",
         "Last saved {} by {}" => "最后保存于 {}，保存人 {}",
         "Legal action" => "诉讼",
         "Legal action recorded." => "已记录诉讼。",
@@ -349,7 +351,7 @@ pub fn zh(en: &str) -> Option<&'static str> {
         }
         "accurate, under penalty:" => "内容准确（如有不实愿承担责任）：",
         "all open" => "全部待处理",
-        "and what became of them up to {}." => "以及截至 {} 的处理结果。",
+        "and what became of them up to {}. " => "以及截至 {} 的处理结果。",
         "answered" => "已答复",
         "any" => "不限",
         "appeal" => "申诉",

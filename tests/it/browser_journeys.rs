@@ -122,6 +122,20 @@ async fn reviewer_journey(driver: &Driver, lang: &str) {
         .await
         .unwrap();
     click(&b, "#use-reply").await;
+    // The chooser reloads the page: wait for the new one, not the old one's field.
+    b.wait()
+        .at_most(Duration::from_secs(20))
+        .for_element(Locator::Css("#decide-heading"))
+        .await
+        .unwrap();
+    let give_up = std::time::Instant::now() + Duration::from_secs(20);
+    while !b.current_url().await.unwrap().as_str().contains("reply=") {
+        assert!(
+            std::time::Instant::now() < give_up,
+            "the saved reply's page"
+        );
+        tokio::task::yield_now().await;
+    }
     let reason = b
         .wait()
         .at_most(Duration::from_secs(20))

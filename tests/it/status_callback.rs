@@ -79,7 +79,15 @@ async fn each_email_to_the_claimant_brings_one_signed_callback() {
         .map(|(kind, _, _)| kind)
         .collect();
     assert_eq!(to_claimant, ["receipt", "info_request", "decision"]);
-    let got = cms.received();
+    // Sent side by side, they may arrive in any order: each says when it happened.
+    let mut got = cms.received();
+    let at = |r: &crate::common::cms::Received| {
+        serde_json::from_str::<Value>(&r.body).unwrap()["occurred_at"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    got.sort_by_key(at);
     let events: Vec<&str> = got.iter().map(|r| r.event.as_str()).collect();
     assert_eq!(events, ["receipt", "info_request", "decision"], "{got:?}");
     for r in &got {
