@@ -151,7 +151,19 @@ pub(crate) async fn sign_in(b: &fantoccini::Client, app: &TestApp, email: &str, 
     b.goto(&app.url(&format!("/login?lang={lang}")))
         .await
         .unwrap();
-    b.find(Locator::Id("email"))
+    fill_sign_in(b, email).await;
+    b.wait()
+        .at_most(Duration::from_secs(20))
+        .for_element(Locator::Id("queue"))
+        .await
+        .expect("the queue after signing in");
+}
+
+/// Fills the sign-in form on the page as `email` (the test password) and sends it.
+async fn fill_sign_in(b: &fantoccini::Client, email: &str) {
+    b.wait()
+        .at_most(Duration::from_secs(20))
+        .for_element(Locator::Id("email"))
         .await
         .unwrap()
         .send_keys(email)
@@ -169,11 +181,6 @@ pub(crate) async fn sign_in(b: &fantoccini::Client, app: &TestApp, email: &str, 
         .click()
         .await
         .unwrap();
-    b.wait()
-        .at_most(Duration::from_secs(20))
-        .for_element(Locator::Id("queue"))
-        .await
-        .expect("the queue after signing in");
 }
 
 #[tokio::test]
@@ -301,26 +308,7 @@ async fn a_complaint_filed_in_chinese_is_reviewed_and_upheld_in_a_browser() {
     // A reviewer signs in, finds it first in the queue, opens it and sees the passage.
     add(&app, "reviewer@news.example", Role::Reviewer).await;
     b.goto(&app.url("/staff")).await.unwrap();
-    b.wait()
-        .at_most(Duration::from_secs(20))
-        .for_element(Locator::Id("email"))
-        .await
-        .expect("sent to sign in")
-        .send_keys("reviewer@news.example")
-        .await
-        .unwrap();
-    b.find(Locator::Id("password"))
-        .await
-        .unwrap()
-        .send_keys(PASSWORD)
-        .await
-        .unwrap();
-    b.find(Locator::Id("sign-in"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    fill_sign_in(&b, "reviewer@news.example").await;
     let first = b
         .wait()
         .at_most(Duration::from_secs(20))

@@ -41,16 +41,6 @@ async fn fits(b: &Client, name: &str) {
     }
 }
 
-/// The kinds of email complaint `id` sent to `to`, in order.
-async fn kinds(s: &Story, id: i64, to: &str) -> Vec<String> {
-    s.emails(id)
-        .await
-        .into_iter()
-        .filter(|(_, r, _)| r == to)
-        .map(|(k, _, _)| k)
-        .collect()
-}
-
 async fn body_of(s: &Story, id: i64, kind: &str, to: &str) -> String {
     use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
     takedown::entities::outbox::Entity::find()
@@ -190,8 +180,8 @@ async fn reviewer_journey(driver: &Driver, lang: &str) {
     fits(&b, &format!("desk-decided-{lang}-390")).await;
     b.close().await.unwrap();
 
-    assert_eq!(kinds(&s, id, &claimant).await, ["receipt", "decision"]);
-    assert_eq!(kinds(&s, id, SOURCE).await, ["removal"]);
+    assert_eq!(s.kinds(id, &claimant).await, ["receipt", "decision"]);
+    assert_eq!(s.kinds(id, SOURCE).await, ["removal"]);
     let letter = body_of(&s, id, "decision", &claimant).await;
     assert!(
         letter.contains(&target(1)) && letter.contains(NOT_OURS),
@@ -368,13 +358,13 @@ async fn claimant_journey(driver: &Driver, lang: &str) {
     b.close().await.unwrap();
 
     assert_eq!(
-        kinds(&s, id, &email).await,
+        s.kinds(id, &email).await,
         ["receipt", "info_request", "decision", "counter_notice"]
     );
-    assert_eq!(kinds(&s, id, SOURCE).await, ["removal"]);
-    assert_eq!(kinds(&s, id, notifier).await, ["counter_notice"]);
+    assert_eq!(s.kinds(id, SOURCE).await, ["removal"]);
+    assert_eq!(s.kinds(id, notifier).await, ["counter_notice"]);
     assert_eq!(
-        kinds(&s, id, "staff@news.example").await,
+        s.kinds(id, "staff@news.example").await,
         ["new_complaint", "info_answered", "legal_action_reported"]
     );
 }

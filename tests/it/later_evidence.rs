@@ -248,16 +248,6 @@ async fn report(s: &Story, code: &str, reference: &str) -> (u16, String) {
     (status, resp.text().await.unwrap())
 }
 
-/// The kinds of email complaint `id` sent to `to`, in order.
-async fn kinds(s: &Story, id: i64, to: &str) -> Vec<String> {
-    s.emails(id)
-        .await
-        .into_iter()
-        .filter(|(_, r, _)| r == to)
-        .map(|(k, _, _)| k)
-        .collect()
-}
-
 /// After a counter-notice, the claimant sees when the content returns and reports
 /// their lawsuit from the status page; the desk is asked to confirm it, a reviewer
 /// does, and the content stays down past the restore date. Every party's emails are
@@ -364,16 +354,16 @@ async fn a_claimant_reports_legal_action_and_a_reviewer_confirms_it() {
     assert!(page.contains("id=\"legal-recorded\"") && page.contains("data-state=\"legal_action\""));
 
     assert_eq!(
-        kinds(&s, id, CLAIMANT).await,
+        s.kinds(id, CLAIMANT).await,
         ["receipt", "decision", "counter_notice"]
     );
-    assert_eq!(kinds(&s, id, SOURCE).await, ["removal"]);
+    assert_eq!(s.kinds(id, SOURCE).await, ["removal"]);
     assert_eq!(
-        kinds(&s, id, notifier).await,
+        s.kinds(id, notifier).await,
         ["counter_notice", "legal_action"]
     );
     assert_eq!(
-        kinds(&s, id, "staff@news.example").await,
+        s.kinds(id, "staff@news.example").await,
         ["new_complaint", "legal_action_reported"]
     );
     s.audit_verifies();

@@ -194,6 +194,16 @@ impl Story {
             .collect()
     }
 
+    /// The kinds of email complaint `id` sent to `to`, in order.
+    pub async fn kinds(&self, id: i64, to: &str) -> Vec<String> {
+        self.emails(id)
+            .await
+            .into_iter()
+            .filter(|(_, r, _)| r == to)
+            .map(|(k, _, _)| k)
+            .collect()
+    }
+
     pub async fn count(&self, id: i64, kind: &str, to: &str) -> usize {
         self.emails(id)
             .await
