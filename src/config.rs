@@ -50,6 +50,11 @@ pub struct Config {
     pub site_contact: Option<EmailAddress>,
     /// The site's privacy policy (`PRIVACY_URL`), linked from every page and email.
     pub privacy_url: Option<String>,
+    /// The return path of every email (`MAIL_BOUNCE_ADDRESS`), with the outbox id
+    /// added (`bounces+1234@…`) so a delivery report names the email it reports.
+    pub mail_bounce_address: Option<EmailAddress>,
+    /// The largest message `takedown mail receive` reads (`MAIL_MAX_BYTES`).
+    pub mail_max_bytes: usize,
     /// Emails sent at once by one delivery pass.
     pub mail_concurrency: usize,
     /// Connect and per-command timeout for the mail relay.
@@ -218,6 +223,8 @@ impl Config {
             scheduler_cron: Some("0 * * * * *".into()),
             mail_url: format!("file://{}/mail", data_dir.display()),
             mail_from: EmailAddress::local("takedown"),
+            mail_bounce_address: None,
+            mail_max_bytes: 25 << 20,
             site_name: None,
             site_contact: None,
             privacy_url: None,
@@ -412,6 +419,24 @@ impl Config {
             let name = crate::domain::validate::line(&v, 100)
                 .map_err(|e| anyhow::anyhow!("SITE_NAME: {e}"))?;
             self.site_name = Some(name);
+        }
+        if let Some(v) = var("MAIL_BOUNCE_ADDRESS") {
+            let a =
+                EmailAddress::parse(&v).map_err(|e| anyhow::anyhow!("MAIL_BOUNCE_ADDRESS: {e}"))?;
+            if a.as_str().split('@').next().unwrap_or("").contains('+') {
+                bail!("MAIL_BOUNCE_ADDRESS must not contain '+': the outbox id is added after one");
+            }
+            self.mail_bounce_address = Some(a);
+        }
+        if let Some(v) = var("MAIL_MAX_BYTES") {
+            self.mail_max_bytes = v
+                .trim()
+                .parse::<usize>()
+                .ok()
+                .filter(|n| *n >= 1024)
+                .ok_or_else(|| {
+                    anyhow::anyhow!("MAIL_MAX_BYTES must be a whole number of bytes, at least 1024")
+                })?;
         }
         if let Some(v) = var("SITE_CONTACT") {
             self.site_contact =

@@ -22,6 +22,7 @@ mod m20261202_000017_archive_order;
 mod m20261202_000018_review_tools;
 mod m20261203_000019_claimant_follow_through;
 mod m20261203_000020_status_callback;
+mod m20261203_000021_inbound_mail;
 
 pub struct Migrator;
 
@@ -49,6 +50,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000018_review_tools::Migration),
             Box::new(m20261203_000019_claimant_follow_through::Migration),
             Box::new(m20261203_000020_status_callback::Migration),
+            Box::new(m20261203_000021_inbound_mail::Migration),
         ]
     }
 }

@@ -5,6 +5,7 @@ mod audit;
 mod backup;
 mod hash;
 mod import;
+mod mail;
 mod migrate;
 mod outbox;
 mod reindex;
@@ -96,6 +97,11 @@ enum Command {
         #[command(subcommand)]
         command: staff::StaffCommand,
     },
+    /// Mail that comes to us (an MTA's pipe).
+    Mail {
+        #[command(subcommand)]
+        command: mail::MailCommand,
+    },
 }
 
 pub fn main() -> ExitCode {
@@ -148,6 +154,10 @@ async fn run(command: Command) -> Result<ExitCode> {
     if let Command::Hash { file } = &command {
         return hash::run(file);
     }
+    if let Command::Mail { command } = command {
+        // The MTA reads the exit code: every failure here is "try again later".
+        return Ok(mail::run(Config::from_env(), command).await);
+    }
     let config = Config::from_env()?;
     crate::domain::display_time::set_zone(config.display_tz);
     match command {
@@ -167,7 +177,7 @@ async fn run(command: Command) -> Result<ExitCode> {
         Command::Report { from, to, format } => report::run(&config, &from, &to, &format).await?,
         Command::Backup { dir } => backup::backup(&config, &dir).await?,
         Command::Restore { dir } => backup::restore(&config, &dir).await?,
-        Command::Hash { .. } => {}
+        Command::Hash { .. } | Command::Mail { .. } => {}
     }
     Ok(ExitCode::SUCCESS)
 }

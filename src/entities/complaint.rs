@@ -67,6 +67,8 @@ pub struct Model {
     /// signs them; never shown.
     pub callback_url: Option<String>,
     pub callback_secret: Option<String>,
+    /// When an email to the claimant's address bounced: the desk cannot reach them.
+    pub claimant_bounced_at: Option<TimeDateTimeWithTimeZone>,
     /// Keys the hashes of this complaint's personal data in the audit log.
     pub personal_salt: Option<String>,
     pub erased_at: Option<TimeDateTimeWithTimeZone>,

@@ -13,6 +13,7 @@ pub mod complaint_round;
 pub mod complaint_target;
 pub mod counter_notice;
 pub mod deadline_step;
+pub mod inbound_message;
 pub mod outbox;
 pub mod reply_template;
 pub mod staff;

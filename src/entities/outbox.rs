@@ -23,6 +23,8 @@ pub struct Model {
     pub created_at: TimeDateTimeWithTimeZone,
     /// The recipient's mailbox as the receipt limit counts it (receipts only).
     pub rate_key: Option<String>,
+    /// When a delivery report said this email could not be delivered.
+    pub bounced_at: Option<TimeDateTimeWithTimeZone>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -134,6 +134,7 @@ pub fn mailer(config: &Config) -> Result<Mailer> {
         timeout: config.mail_timeout,
         webhook_secret: config.webhook_secret.as_deref(),
         callbacks_to_private: config.callback_allow_private,
+        bounce_address: config.mail_bounce_address.as_ref(),
         from_name: config.site_name.as_deref(),
         reply_to: config.site_contact.as_ref(),
     })?;

@@ -65,6 +65,8 @@ pub struct MailSettings<'a> {
     pub reply_to: Option<&'a EmailAddress>,
     /// Whether status callbacks may reach loopback and private addresses.
     pub callbacks_to_private: bool,
+    /// The return path, to which each email's id is added (VERP).
+    pub bounce_address: Option<&'a EmailAddress>,
 }
 
 impl<'a> MailSettings<'a> {
@@ -79,6 +81,7 @@ impl<'a> MailSettings<'a> {
             from_name: None,
             reply_to: None,
             callbacks_to_private: false,
+            bounce_address: None,
         }
     }
 }
@@ -86,6 +89,8 @@ impl<'a> MailSettings<'a> {
 /// Where mail goes and from whom.
 pub struct Mailer {
     transport: Transport,
+    /// `MAIL_BOUNCE_ADDRESS`: each email's return path is it with `+<outbox id>`.
+    bounce_address: Option<String>,
     from: Mailbox,
     reply_to: Option<Mailbox>,
     concurrency: usize,
@@ -181,6 +186,7 @@ impl Mailer {
         };
         Ok(Self {
             transport,
+            bounce_address: settings.bounce_address.map(|a| a.as_str().to_string()),
             from,
             reply_to,
             concurrency,
@@ -289,18 +295,40 @@ impl Mailer {
             return self.webhook.post(row).await;
         }
         let msg = self.build(row)?;
+        // The return path names this email, so a delivery report says which bounced.
+        let verp = self
+            .bounce_address
+            .as_deref()
+            .and_then(|b| crate::mail::inbound::verp_address(b, row.id));
         match &self.transport {
             Transport::Smtp(pool) => {
-                pool.send(msg.envelope(), &msg.formatted())
+                let envelope = match &verp {
+                    Some(v) => {
+                        let from = v
+                            .parse()
+                            .map_err(|e| SendError::Permanent(format!("return path: {e}")))?;
+                        lettre::address::Envelope::new(Some(from), msg.envelope().to().to_vec())
+                            .map_err(|e| SendError::Permanent(format!("envelope: {e}")))?
+                    }
+                    None => msg.envelope().clone(),
+                };
+                pool.send(&envelope, &msg.formatted())
                     .await
                     .map_err(|e| match e {
                         RelayError::Permanent(m) => SendError::Permanent(m),
                         RelayError::Temporary(m) => SendError::Temporary(m),
                     })
             }
-            Transport::Dir(dir) => write_eml(dir, row.id, &msg.formatted())
-                .await
-                .map_err(|e| SendError::Temporary(format!("writing mail file: {e}"))),
+            Transport::Dir(dir) => {
+                // A mail file records the return path as the receiving MTA would.
+                let mut bytes = verp
+                    .map(|v| format!("Return-Path: <{v}>\r\n").into_bytes())
+                    .unwrap_or_default();
+                bytes.extend_from_slice(&msg.formatted());
+                write_eml(dir, row.id, &bytes)
+                    .await
+                    .map_err(|e| SendError::Temporary(format!("writing mail file: {e}")))
+            }
         }
     }
 }

@@ -15,6 +15,7 @@ pub mod error;
 pub mod evidence;
 pub mod holds;
 pub mod import;
+pub mod inbound;
 pub mod info_requests;
 pub mod intake_queue;
 pub mod keyset;

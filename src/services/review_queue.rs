@@ -33,6 +33,7 @@ pub struct QueueItem {
     pub confirmed_at: Option<OffsetDateTime>,
     pub paused_at: Option<OffsetDateTime>,
     pub appealed_at: Option<OffsetDateTime>,
+    pub claimant_bounced_at: Option<OffsetDateTime>,
 }
 
 /// Whose complaints to show.
@@ -196,6 +197,7 @@ pub async fn page(
             complaint::Column::ConfirmedAt,
             complaint::Column::PausedAt,
             complaint::Column::AppealedAt,
+            complaint::Column::ClaimantBouncedAt,
         ])
         .order_by_asc(complaint::Column::DeadlineAt)
         .order_by_asc(complaint::Column::Id)

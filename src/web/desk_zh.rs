@@ -113,6 +113,7 @@ pub fn zh(en: &str) -> Option<&'static str> {
         "Edit the reply" => "编辑常用回复",
         "Editor" => "编辑",
         "Email" => "电子邮箱",
+        "Email bounced." => "邮件被退回。",
         "Email sent ({})." => "已发送邮件（{}）。",
         "Email sent." => "已发送邮件。",
         "Emails" => "邮件",
@@ -351,6 +352,9 @@ pub fn zh(en: &str) -> Option<&'static str> {
         }
         "accurate, under penalty:" => "内容准确（如有不实愿承担责任）：",
         "all open" => "全部待处理",
+        "an email to this address bounced: reach the claimant another way" => {
+            "发往此邮箱的邮件被退回：请通过其他方式联系投诉人"
+        }
         "and what became of them up to {}. " => "以及截至 {} 的处理结果。",
         "answered" => "已答复",
         "any" => "不限",
@@ -359,6 +363,7 @@ pub fn zh(en: &str) -> Option<&'static str> {
         "article {}" => "文章 {}",
         "as decided" => "按总体决定",
         "audit event" => "审计事件",
+        "claimant's address bounced" => "投诉人邮箱退信",
         "clock paused, {}" => "计时暂停，{}",
         "closed" => "已关闭",
         "closed as incomplete" => "因材料不完整关闭",

@@ -45,6 +45,8 @@ struct Row {
     /// `overdue`, `red`, `amber`, `paused` or `in-time`: the row's colour.
     urgency: &'static str,
     confirmed: bool,
+    /// An email to the claimant's address bounced: the desk cannot reach them by it.
+    bounced: bool,
     removed: bool,
     can_claim: bool,
     appeal: bool,
@@ -146,6 +148,7 @@ async fn queue(
             urgency: Urgency::of(c.overdue, c.deadline_at, c.paused_at, window, now).as_str(),
             appeal: c.appealed_at.is_some(),
             confirmed: c.confirmed_at.is_some(),
+            bounced: c.claimant_bounced_at.is_some(),
             removed: holding.contains(&c.id),
             can_claim: c.assigned_reviewer.is_none() || me.role == Role::Admin,
             assigned: c.assigned_reviewer,

@@ -8,6 +8,7 @@ mod archive;
 mod articles;
 mod audit;
 mod backup;
+mod bounces;
 mod browser;
 mod browser_journeys;
 mod cli;

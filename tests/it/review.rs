@@ -139,6 +139,7 @@ fn mailer(app: &TestApp) -> Mailer {
         from_name: None,
         reply_to: None,
         callbacks_to_private: false,
+        bounce_address: None,
     })
     .unwrap()
 }

@@ -1,0 +1,83 @@
+//! `takedown mail receive`: one RFC 5322 message on stdin, as an MTA's `pipe` hands it
+//! over (Postfix `master.cf`, procmail, fetchmail). It prints one JSON line saying what
+//! was made of it and exits as sysexits(3) says, so the MTA knows whether to try again.
+
+use std::io::Read;
+use std::process::ExitCode;
+
+use clap::Subcommand;
+use time::OffsetDateTime;
+
+use crate::config::Config;
+use crate::services::inbound;
+
+/// Stored (or already stored): the MTA may forget the message.
+const EX_OK: u8 = 0;
+/// Not stored now (database away, disk full, configuration unreadable): the MTA keeps
+/// the message and tries again.
+const EX_TEMPFAIL: u8 = 75;
+
+#[derive(Subcommand)]
+pub enum MailCommand {
+    /// Read one message on stdin and keep it; a delivery report marks the email it
+    /// reports as bounced. Prints {"outcome": …}; exits 0 when stored, 75 to be
+    /// tried again.
+    Receive {
+        /// The envelope recipient the MTA delivered to (Postfix `${recipient}`): a
+        /// VERP return path names the email that bounced.
+        #[arg(long)]
+        recipient: Option<String>,
+    },
+}
+
+pub async fn run(config: anyhow::Result<Config>, command: MailCommand) -> ExitCode {
+    let MailCommand::Receive { recipient } = command;
+    let config = match config {
+        Ok(c) => c,
+        Err(e) => return tempfail(&format!("configuration: {e:#}")),
+    };
+    let mut raw = Vec::new();
+    let limit = config.mail_max_bytes as u64;
+    if let Err(e) = std::io::stdin().take(limit + 1).read_to_end(&mut raw) {
+        return tempfail(&format!("reading the message: {e}"));
+    }
+    if raw.len() as u64 > limit {
+        // Drained so the MTA sees the pipe read; refused for good, as too large.
+        let _ = std::io::copy(&mut std::io::stdin(), &mut std::io::sink());
+        println!(
+            "{}",
+            serde_json::json!({"outcome": "rejected", "reason": format!("larger than MAIL_MAX_BYTES ({limit})")})
+        );
+        return ExitCode::from(EX_OK);
+    }
+    let db = match super::connect(&config).await {
+        Ok(db) => db,
+        Err(e) => return tempfail(&format!("database: {e:#}")),
+    };
+    let bounce = config.mail_bounce_address.as_ref().map(|a| a.as_str());
+    match inbound::receive(
+        &db,
+        &config.data_dir,
+        &raw,
+        recipient.as_deref(),
+        bounce,
+        OffsetDateTime::now_utc(),
+    )
+    .await
+    {
+        Ok(r) => {
+            println!("{}", serde_json::to_string(&r).unwrap_or_default());
+            ExitCode::from(EX_OK)
+        }
+        Err(e) => tempfail(&e.to_string()),
+    }
+}
+
+fn tempfail(why: &str) -> ExitCode {
+    println!(
+        "{}",
+        serde_json::json!({"outcome": "tempfail", "reason": why})
+    );
+    eprintln!("error: {why}");
+    ExitCode::from(EX_TEMPFAIL)
+}
