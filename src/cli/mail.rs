@@ -55,12 +55,21 @@ pub async fn run(config: anyhow::Result<Config>, command: MailCommand) -> ExitCo
         Err(e) => return tempfail(&format!("database: {e:#}")),
     };
     let bounce = config.mail_bounce_address.as_ref().map(|a| a.as_str());
+    // A reply that answers a question sends the desk its email, with the status link.
+    let codes = match crate::services::tracking_codes::CodeKey::load(&db, &config.tracking_key_file)
+        .await
+    {
+        Ok(k) => k,
+        Err(e) => return tempfail(&format!("tracking-code key: {e:#}")),
+    };
+    let site = crate::services::site::Site::of(&config, &codes);
     match inbound::receive(
         &db,
         &config.data_dir,
         &raw,
         recipient.as_deref(),
         bounce,
+        Some(&site),
         OffsetDateTime::now_utc(),
     )
     .await

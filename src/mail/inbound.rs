@@ -55,6 +55,10 @@ pub struct Read {
     pub message_id: Option<String>,
     pub from: Option<String>,
     pub subject: Option<String>,
+    /// The Message-IDs it answers (`In-Reply-To`, then `References`), without `<>`.
+    pub thread: Vec<String>,
+    /// What the sender wrote, without the quoted email below it.
+    pub text: Option<String>,
     pub kind: Kind,
 }
 
@@ -66,6 +70,8 @@ pub fn read(raw: &[u8], delivered_to: Option<&str>, bounce_address: Option<&str>
             message_id: None,
             from: None,
             subject: None,
+            thread: Vec::new(),
+            text: None,
             kind: Kind::Unreadable,
         };
     };
@@ -87,12 +93,45 @@ pub fn read(raw: &[u8], delivered_to: Option<&str>, bounce_address: Option<&str>
     } else {
         Kind::Other
     };
+    let mut thread = Vec::new();
+    for v in [m.in_reply_to(), m.references()] {
+        for id in v.as_text_list().unwrap_or_default() {
+            let id = id.trim().trim_matches(['<', '>']).to_string();
+            if !id.is_empty() && !thread.contains(&id) {
+                thread.push(id);
+            }
+        }
+    }
     Read {
         message_id: m.message_id().map(str::to_string),
         from,
         subject,
+        thread,
+        text: m.body_text(0).map(|t| fresh(&t)).filter(|t| !t.is_empty()),
         kind,
     }
+}
+
+/// A reply's own words: the text above the quoted email that mail clients add below
+/// it ("On … wrote:", "在 … 写道：", QQ Mail's "原始邮件", Outlook's "-----Original
+/// Message-----" and "From:" block, or lines quoted with `>`).
+pub fn fresh(text: &str) -> String {
+    let mut kept = Vec::new();
+    for line in text.lines() {
+        let t = line.trim();
+        let quoted = t.starts_with('>')
+            || (t.starts_with("On ") && t.ends_with("wrote:"))
+            || (t.starts_with('在') && (t.ends_with("写道：") || t.ends_with("写道:")))
+            || t.contains("原始邮件")
+            || t.starts_with("-----Original Message-----")
+            || ((t.starts_with("From:") || t.starts_with("发件人：") || t.starts_with("发件人:"))
+                && kept.last().is_some_and(|l: &&str| l.trim().is_empty()));
+        if quoted {
+            break;
+        }
+        kept.push(line);
+    }
+    kept.join("\n").trim().to_string()
 }
 
 fn header(m: &Message<'_>, name: &str) -> Option<String> {

@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DbErr,
-    EntityTrait, QueryFilter, Set,
+    EntityTrait, QueryFilter, QueryOrder, Set,
 };
 use serde_json::json;
 use time::OffsetDateTime;
@@ -20,6 +20,8 @@ use crate::db;
 use crate::domain::validate::truncate_micros;
 use crate::entities::{complaint, inbound_message, outbox};
 use crate::mail::inbound::{self, Bounce, Kind};
+use crate::services::info_requests;
+use crate::services::site::Site;
 use takedown_text::canonical::sha256_hex;
 
 /// What was made of a message, as `takedown mail receive` prints it.
@@ -41,6 +43,8 @@ pub enum ReceiveError {
     Storage(#[from] std::io::Error),
     #[error("the database: {0}")]
     Db(#[from] DbErr),
+    #[error("answering the request: {0}")]
+    Answer(#[from] crate::services::error::ServiceError),
 }
 
 /// Where a message's bytes are kept.
@@ -79,6 +83,7 @@ pub async fn receive(
     raw: &[u8],
     delivered_to: Option<&str>,
     bounce_address: Option<&str>,
+    site: Option<&Site<'_>>,
     now: OffsetDateTime,
 ) -> Result<Received, ReceiveError> {
     let sha256 = sha256_hex(raw);
@@ -118,12 +123,19 @@ pub async fn receive(
             None,
             None,
         ),
-        Kind::Other => (
-            "rejected",
-            Some("not a delivery report; kept for staff".to_string()),
-            None,
-            None,
-        ),
+        Kind::Other => match replied_to(&txn, &read.thread).await? {
+            Some(c) => {
+                let id = c.id;
+                let detail = reply(&txn, site, c, &read, &sha256, now).await?;
+                ("reply", Some(detail), None, Some(id))
+            }
+            None => (
+                "rejected",
+                Some("not a delivery report or a reply to our email; kept".to_string()),
+                None,
+                None,
+            ),
+        },
     };
     inbound_message::ActiveModel {
         received_at: Set(now),
@@ -147,6 +159,86 @@ pub async fn receive(
         outbox_id: email,
         sha256,
     })
+}
+
+/// The complaint an email of ours that `thread` names was about.
+async fn replied_to(
+    txn: &impl ConnectionTrait,
+    thread: &[String],
+) -> Result<Option<complaint::Model>, DbErr> {
+    if thread.is_empty() {
+        return Ok(None);
+    }
+    let ids: Vec<String> = thread.iter().map(|t| format!("<{t}>")).collect();
+    let ours = outbox::Entity::find()
+        .filter(outbox::Column::MessageId.is_in(ids))
+        .filter(outbox::Column::ComplaintId.is_not_null())
+        .one(txn)
+        .await?;
+    match ours.and_then(|o| o.complaint_id) {
+        Some(id) => complaint::Entity::find_by_id(id).one(txn).await,
+        None => Ok(None),
+    }
+}
+
+/// A reply to one of our emails about complaint `c`: kept on the complaint. From the
+/// claimant's address while the complaint waits on them, it is their answer, and the
+/// clock restarts; from any other address it answers nothing. Says which, for staff.
+async fn reply(
+    txn: &impl ConnectionTrait,
+    site: Option<&Site<'_>>,
+    c: complaint::Model,
+    read: &inbound::Read,
+    sha256: &str,
+    now: OffsetDateTime,
+) -> Result<String, ReceiveError> {
+    let from_claimant = read
+        .from
+        .as_deref()
+        .is_some_and(|f| f.eq_ignore_ascii_case(&c.claimant_email));
+    let subject = format!("complaint:{}", c.id);
+    audit::append(
+        txn,
+        now,
+        "mail:receive",
+        "complaint.reply_received",
+        &subject,
+        &json!({"raw_sha256": sha256, "from_claimant": from_claimant}),
+    )
+    .await?;
+    let waiting = c.status == crate::domain::complaint::ComplaintStatus::NeedsInfo;
+    Ok(match (from_claimant, waiting, site, read.text.as_deref()) {
+        (true, true, Some(site), Some(text)) => {
+            info_requests::answer_in(txn, site, c, text, &[], "claimant:email", now).await?;
+            "from the claimant: their answer to the request; the clock runs again".into()
+        }
+        (true, _, _, _) => "from the claimant".into(),
+        (false, _, _, _) => "from another address than the claimant's: it answers nothing".into(),
+    })
+}
+
+/// What was sent to us about complaint `id` by email, oldest first, with the sender's
+/// own words read again from the kept message.
+pub async fn replies(
+    db: &impl ConnectionTrait,
+    data_dir: &Path,
+    id: i64,
+) -> Result<Vec<(inbound_message::Model, Option<String>)>, DbErr> {
+    let rows = inbound_message::Entity::find()
+        .filter(inbound_message::Column::ComplaintId.eq(id))
+        .filter(inbound_message::Column::Outcome.eq("reply"))
+        .order_by_asc(inbound_message::Column::Id)
+        .all(db)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| {
+            let text = std::fs::read(kept_path(data_dir, &r.raw_sha256))
+                .ok()
+                .and_then(|raw| inbound::read(&raw, None, None).text);
+            (r, text)
+        })
+        .collect())
 }
 
 /// Marks the email a failed delivery report names as bounced (it failed for good, and

@@ -143,12 +143,28 @@ pub async fn answer(
     let Some(c) = row_by_code(&txn, tracking_code).await? else {
         return Err(ServiceError::NotFound);
     };
+    let answered = answer_in(&txn, site, c, answer, files, "claimant", now).await?;
+    txn.commit().await?;
+    Ok(answered)
+}
+
+/// The answer to complaint `c`'s request, in `txn`: from the status page, or a reply
+/// by email from the claimant's address (`actor` says which way it came).
+pub async fn answer_in(
+    txn: &impl ConnectionTrait,
+    site: &Site<'_>,
+    c: complaint::Model,
+    answer: &str,
+    files: &[EvidenceFile],
+    actor: &str,
+    now: OffsetDateTime,
+) -> ServiceResult<Answered> {
     let (true, Some(paused_at)) = (c.status == ComplaintStatus::NeedsInfo, c.paused_at) else {
         return Err(Conflict::NotWaiting.into());
     };
     let waited = now - paused_at;
-    let request = resume_steps(&txn, c.id, waited, now).await?;
-    pauses::end(&txn, c.id, Ended::Answered, now).await?;
+    let request = resume_steps(txn, c.id, waited, now).await?;
+    pauses::end(txn, c.id, Ended::Answered, now).await?;
     let deadline_at = truncate_micros(c.deadline_at + waited);
     let mut am: complaint::ActiveModel = c.clone().into();
     // Back where it was: an appeal stays marked as one.
@@ -164,29 +180,28 @@ pub async fn answer(
     am.personal_salt = Set(Some(salt.clone()));
     am.info_answered_at = Set(Some(now));
     am.deadline_at = Set(deadline_at);
-    am.update(&txn).await?;
-    let evidence = evidence::record_later(&txn, c.id, SentWith::Answer, files).await?;
+    am.update(txn).await?;
+    let evidence = evidence::record_later(txn, c.id, SentWith::Answer, files).await?;
     let subject = format!("complaint:{}", c.id);
     audit::append(
-        &txn,
+        txn,
         now,
-        "claimant",
+        actor,
         "complaint.info_answered",
         &subject,
         &json!({"answer_hmac": personal::keyed_hash(&salt, answer), "evidence_sha256": evidence}),
     )
     .await?;
     audit::append(
-        &txn,
+        txn,
         now,
-        "claimant",
+        actor,
         "complaint.clock_resumed",
         &subject,
         &json!({"paused_seconds": waited.whole_seconds(), "deadline_at": format_timestamp(deadline_at)}),
     )
     .await?;
-    tell_reviewer(&txn, site, &c, answer, waited, deadline_at, request, now).await?;
-    txn.commit().await?;
+    tell_reviewer(txn, site, &c, answer, waited, deadline_at, request, now).await?;
     Ok(Answered {
         deadline_at,
         status: resumed,

@@ -351,6 +351,10 @@ mod tests {
             "uphold: take it down",
             "reject: it stays up",
             "not ours: not content we republished",
+            // What a reply by email did, as `services::inbound` records it.
+            "from the claimant: their answer to the request; the clock runs again",
+            "from the claimant",
+            "from another address than the claimant's: it answers nothing",
         ];
         let all = written
             .iter()

@@ -18,6 +18,7 @@ pub fn zh(en: &str) -> Option<&'static str> {
         "A rejection cannot take this down: uphold the complaint to remove it." => {
             "驳回不能删除这篇文章：如需删除，请裁定投诉成立。"
         }
+        "A reply came by email." => "收到一封回复邮件。",
         "API token {}" => "API 令牌 {}",
         "Add a note" => "添加备注",
         "Add a reply" => "添加常用回复",
@@ -202,6 +203,7 @@ pub fn zh(en: &str) -> Option<&'static str> {
         "Reject: tell the claimant why and how to appeal" => "驳回：告知投诉人理由及申诉方式",
         "Rejected" => "驳回",
         "Reminder sent to staff." => "已向工作人员发送提醒。",
+        "Replies by email" => "邮件回复",
         "Request" => "请求",
         "Request information" => "要求补充材料",
         "Request information: ask the claimant; the clock pauses until they answer" => {
@@ -383,6 +385,13 @@ pub fn zh(en: &str) -> Option<&'static str> {
         "failed emails" => "投递失败的邮件",
         "file {}" => "文件 {}",
         "first" => "首轮",
+        "from another address than the claimant's: it answers nothing" => {
+            "来自投诉人以外的地址：不作为答复"
+        }
+        "from the claimant" => "来自投诉人",
+        "from the claimant: their answer to the request; the clock runs again" => {
+            "来自投诉人：对补充材料要求的答复；计时恢复"
+        }
         "good faith:" => "善意声明：",
         "hours" => "小时",
         "in review" => "审核中",

@@ -98,6 +98,16 @@ struct EmailRow {
     body: Option<String>,
 }
 
+/// A message sent to us about the complaint by email, as the page shows it.
+struct LetterRow {
+    when: String,
+    from: String,
+    subject: String,
+    /// Whose it was, and what it did (an answer, or nothing).
+    detail: String,
+    text: Option<String>,
+}
+
 /// A reviewer's note, as the page shows it.
 struct NoteRow {
     who: String,
@@ -150,6 +160,8 @@ struct ComplaintPage<'a> {
     /// The claimant's language, named for the hint beside the reasons.
     claimant_language: &'static str,
     notes: Vec<NoteRow>,
+    /// Replies to our emails about it, oldest first.
+    letters: Vec<LetterRow>,
     note_error: Option<String>,
     /// A refused note's text, to fix and send again.
     draft_note: String,
@@ -378,6 +390,17 @@ pub async fn show(
             })
     };
     let saved = reply_templates::list(&state.db).await?;
+    let letters = crate::services::inbound::replies(&state.db, &state.config.data_dir, id)
+        .await?
+        .into_iter()
+        .map(|(m, text)| LetterRow {
+            when: display(m.received_at),
+            from: m.from_address.unwrap_or_default(),
+            subject: m.subject.unwrap_or_default(),
+            detail: tr.s(m.detail.as_deref().unwrap_or("")).to_string(),
+            text,
+        })
+        .collect();
     let (done, draft, note) = match shown {
         Shown::View { done, reply } => {
             // A saved reply starts the reasons, in the claimant's language.
@@ -468,6 +491,7 @@ pub async fn show(
                 body: n.body.clone(),
             })
             .collect(),
+        letters,
         note_error: note.as_ref().map(|(_, e)| e.clone()),
         draft_note: note.map(|(b, _)| b).unwrap_or_default(),
         assignable,

@@ -90,6 +90,7 @@ fn sentence(action: &str, details: &Value, tr: &Desk) -> String {
         "counter_notice.restored" => said("Restored after the counter-notice wait."),
         "hold.released" => said("A hold on an article was released."),
         "email.bounced" => said("Email bounced."),
+        "complaint.reply_received" => said("A reply came by email."),
         "callback.delivered" => said("The submitter's status callback was told."),
         "callback.failed" => said("The submitter's status callback could not be told."),
         "email.sent" => match text(details, "kind") {

@@ -18,7 +18,7 @@ use time::OffsetDateTime;
 
 const BOUNCES: &str = "bounces@news.example";
 
-fn corpus(name: &str) -> String {
+pub(crate) fn corpus(name: &str) -> String {
     let p = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/mail")
         .join(name);
@@ -26,9 +26,17 @@ fn corpus(name: &str) -> String {
 }
 
 /// Hands `raw` to `takedown mail receive` on stdin: its exit code and its JSON line.
-fn receive(s: &Story, raw: &[u8], recipient: Option<&str>, env: &[(&str, &str)]) -> (i32, Value) {
+pub(crate) fn receive(
+    s: &Story,
+    raw: &[u8],
+    recipient: Option<&str>,
+    env: &[(&str, &str)],
+) -> (i32, Value) {
+    // The service's own settings, as the MTA's command would share them.
     let mut cmd = takedown_cmd(&s.app.test_db);
     cmd.env("MAIL_BOUNCE_ADDRESS", BOUNCES)
+        .env("STAFF_NOTIFY", "staff@news.example")
+        .env("PUBLIC_BASE_URL", &s.app.state.config.public_base_url)
         .args(["mail", "receive"])
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())

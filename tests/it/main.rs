@@ -27,6 +27,7 @@ mod matching_corpus;
 mod openapi;
 mod operations;
 mod pages;
+mod replies;
 mod report;
 mod retention;
 mod review;
