@@ -241,6 +241,42 @@ pub async fn replies(
         .collect())
 }
 
+/// The most messages `unsorted` lists.
+const UNSORTED_SHOWN: u64 = 200;
+
+/// Messages nothing acted on (outcome `rejected`), newest first, each with the
+/// sender's words read again from the kept message.
+pub async fn unsorted(
+    db: &impl ConnectionTrait,
+    data_dir: &Path,
+) -> Result<Vec<(inbound_message::Model, Option<String>)>, DbErr> {
+    use sea_orm::QuerySelect;
+    let rows = inbound_message::Entity::find()
+        .filter(inbound_message::Column::Outcome.eq("rejected"))
+        .order_by_desc(inbound_message::Column::Id)
+        .limit(UNSORTED_SHOWN)
+        .all(db)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| {
+            let text = std::fs::read(kept_path(data_dir, &r.raw_sha256))
+                .ok()
+                .and_then(|raw| inbound::read(&raw, None, None).text);
+            (r, text)
+        })
+        .collect())
+}
+
+/// How many messages wait for a person (outcome `rejected`).
+pub async fn unsorted_count(db: &impl ConnectionTrait) -> Result<u64, DbErr> {
+    use sea_orm::PaginatorTrait;
+    inbound_message::Entity::find()
+        .filter(inbound_message::Column::Outcome.eq("rejected"))
+        .count(db)
+        .await
+}
+
 /// Marks the email a failed delivery report names as bounced (it failed for good, and
 /// says why), and flags its complaint when the address was the claimant's. Returns the
 /// email and its complaint, when the report names one of ours.

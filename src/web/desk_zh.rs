@@ -117,6 +117,7 @@ pub fn zh(en: &str) -> Option<&'static str> {
         "Email bounced." => "邮件被退回。",
         "Email sent ({})." => "已发送邮件（{}）。",
         "Email sent." => "已发送邮件。",
+        "Email to read" => "待阅邮件",
         "Emails" => "邮件",
         "Emails and webhooks that failed for good" => "最终投递失败的邮件和 Webhook",
         "Ended" => "结束",
@@ -150,6 +151,9 @@ pub fn zh(en: &str) -> Option<&'static str> {
         "Legal action recorded." => "已记录诉讼。",
         "Length" => "时长",
         "Licence" => "许可",
+        "Mail that came to us and that takedown did not act on: not a delivery report, not a reply to one of our emails. A notice sent by email is here until a person files it as a complaint." => {
+            "发给我们、takedown 未自动处理的邮件：既不是退信，也不是对我方邮件的回复。以邮件发来的投诉通知会留在这里，直到有人将其登记为投诉。"
+        }
         "Matching complaints, newest first; times in {}." => {
             "符合条件的投诉，最新的在前；时间为 {}。"
         }
@@ -170,6 +174,7 @@ pub fn zh(en: &str) -> Option<&'static str> {
         "Not a recorded article." => "不是登记在册的文章。",
         "Note added. Only staff see it." => "备注已添加，仅工作人员可见。",
         "Nothing has failed." => "没有投递失败的消息。",
+        "Nothing to read." => "没有待阅邮件。",
         "Open complaints, by deadline" => "待处理投诉（按期限排列）",
         "Open to decide" => "打开并决定",
         "Organisation" => "机构",
@@ -378,6 +383,8 @@ pub fn zh(en: &str) -> Option<&'static str> {
         "decided: stays up" => "决定：保留",
         "decided: taken down" => "决定：已删除",
         "due soon" => "即将到期",
+        "email to read" => "待阅邮件",
+        "email to read ({})" => "待阅邮件（{}）",
         "ended" => "已结束",
         "expired now" => "现已过期",
         "expired when republished" => "转载时已过期",

@@ -33,6 +33,7 @@ pub mod site_footer;
 pub mod staff;
 pub mod staff_auth;
 pub mod staff_complaint;
+pub mod staff_inbox;
 pub mod staff_outbox;
 pub mod staff_password;
 pub mod staff_search;
@@ -166,6 +167,7 @@ pub fn router(state: AppState) -> Router {
         .merge(staff_search::routes())
         .merge(staff_complaint::routes())
         .merge(staff_outbox::routes())
+        .merge(staff_inbox::routes())
         .merge(staff_templates::routes())
         .merge(report::routes())
         .merge(audit::routes())

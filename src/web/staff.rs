@@ -65,6 +65,8 @@ struct QueuePage<'a> {
     outlet: String,
     due_soon: bool,
     stages: review_queue::StageCounts,
+    /// Mail kept that nothing acted on, for a person to read.
+    unsorted: u64,
     total: u64,
     shown: usize,
     first_page: Option<String>,
@@ -129,6 +131,7 @@ async fn queue(
     } else {
         stages.all
     };
+    let unsorted = crate::services::inbound::unsorted_count(&state.db).await?;
     let ids: Vec<i64> = complaints.iter().map(|c| c.id).collect();
     // The marker says what is true: the complaint has a hold standing.
     let holding = holds::complaints_holding(&state.db, &ids).await?;
@@ -188,6 +191,7 @@ async fn queue(
         outlet: filter.outlet.clone().unwrap_or_default(),
         due_soon,
         stages,
+        unsorted,
         total,
         shown,
     };

@@ -228,12 +228,52 @@ async fn reports_without_verp_automatic_replies_and_junk() {
             "{name}: {out}"
         );
     }
-    assert_eq!(s.app.count("inbound_messages").await, 3);
+    // A notice written as an email, not a reply to ours: kept for a person to read.
+    let notice = "From: =?UTF-8?B?5p2O5Lyf?= <li@harbour.example>\r\nTo: copyright@news.example\r\nSubject: =?UTF-8?B?5L615p2D6YCa55+l?=\r\nMessage-ID: <notice-1@harbour.example>\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n贵站转载的《港口扩建》一文未经授权，请删除。\r\n";
+    let (code, out) = receive(&s, notice.as_bytes(), None, &[]);
+    assert_eq!(
+        (code, out["outcome"].as_str()),
+        (0, Some("rejected")),
+        "{out}"
+    );
+    assert_eq!(s.app.count("inbound_messages").await, 4);
     assert_eq!(
         s.app
             .count("audit_events WHERE action = 'email.bounced'")
             .await,
         1
+    );
+
+    add(&s.app, "rev@news.example", Role::Reviewer).await;
+    let c = client();
+    let (cookie, _) = session(&s.app, &c, "rev@news.example").await;
+    let get = |path: &str| {
+        let (c, cookie, url) = (c.clone(), cookie.clone(), s.app.url(path));
+        async move {
+            c.get(url)
+                .header("cookie", cookie)
+                .send()
+                .await
+                .unwrap()
+                .text()
+                .await
+                .unwrap()
+        }
+    };
+    let queue = get("/staff").await;
+    assert!(
+        queue.contains("email to read (2)"),
+        "the notice and the junk: {queue}"
+    );
+    let inbox = get("/staff/inbox").await;
+    assert!(
+        inbox.contains("侵权通知") && inbox.contains("li@harbour.example"),
+        "{inbox}"
+    );
+    assert!(inbox.contains("贵站转载的《港口扩建》一文未经授权，请删除。"));
+    assert!(
+        !inbox.contains("自动回复"),
+        "an automatic reply needs nobody"
     );
 }
 

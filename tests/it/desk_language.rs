@@ -145,6 +145,7 @@ async fn the_desk_follows_the_browser_and_remembers_its_switch() {
         "/staff/search?claimant=%E7%8E%8B".into(),
         "/staff/search?from=2026-13-01".into(),
         "/staff/templates".into(),
+        "/staff/inbox".into(),
         "/staff/outbox".into(),
         "/staff/password".into(),
         "/staff/report".into(),
