@@ -230,15 +230,22 @@ pub async fn replies(
         .order_by_asc(inbound_message::Column::Id)
         .all(db)
         .await?;
-    Ok(rows
-        .into_iter()
+    Ok(with_text(rows, data_dir))
+}
+
+/// Each message with the sender's words, read again from the kept bytes.
+fn with_text(
+    rows: Vec<inbound_message::Model>,
+    data_dir: &Path,
+) -> Vec<(inbound_message::Model, Option<String>)> {
+    rows.into_iter()
         .map(|r| {
             let text = std::fs::read(kept_path(data_dir, &r.raw_sha256))
                 .ok()
                 .and_then(|raw| inbound::read(&raw, None, None).text);
             (r, text)
         })
-        .collect())
+        .collect()
 }
 
 /// The most messages `unsorted` lists.
@@ -257,15 +264,7 @@ pub async fn unsorted(
         .limit(UNSORTED_SHOWN)
         .all(db)
         .await?;
-    Ok(rows
-        .into_iter()
-        .map(|r| {
-            let text = std::fs::read(kept_path(data_dir, &r.raw_sha256))
-                .ok()
-                .and_then(|raw| inbound::read(&raw, None, None).text);
-            (r, text)
-        })
-        .collect())
+    Ok(with_text(rows, data_dir))
 }
 
 /// How many messages wait for a person (outcome `rejected`).

@@ -7,7 +7,7 @@
 use std::io::Write;
 use std::process::Stdio;
 
-use crate::common::staff::{add, client, session};
+use crate::common::staff::{add, client, page, session};
 use crate::common::story::{CLAIMANT, Story};
 use crate::common::takedown_cmd;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
@@ -155,21 +155,11 @@ async fn a_bounced_receipt_is_marked_and_its_complaint_flagged() {
 
     // The desk sees it: in the queue, on the complaint, among the failed emails.
     add(&s.app, "admin@news.example", Role::Admin).await;
-    let c = client();
-    let (cookie, _) = session(&s.app, &c, "admin@news.example").await;
+    let (cookie, _) = session(&s.app, &client(), "admin@news.example").await;
     let page = |path: String| {
-        let (c, cookie) = (c.clone(), cookie.clone());
-        let url = s.app.url(&path);
-        async move {
-            c.get(url)
-                .header("cookie", cookie)
-                .send()
-                .await
-                .unwrap()
-                .text()
-                .await
-                .unwrap()
-        }
+        let cookie = cookie.clone();
+        let app = &s.app;
+        async move { page(app, &cookie, &path).await }
     };
     let queue = page("/staff".into()).await;
     assert!(queue.contains("data-bounced=\"true\""), "{queue}");
@@ -245,27 +235,13 @@ async fn reports_without_verp_automatic_replies_and_junk() {
     );
 
     add(&s.app, "rev@news.example", Role::Reviewer).await;
-    let c = client();
-    let (cookie, _) = session(&s.app, &c, "rev@news.example").await;
-    let get = |path: &str| {
-        let (c, cookie, url) = (c.clone(), cookie.clone(), s.app.url(path));
-        async move {
-            c.get(url)
-                .header("cookie", cookie)
-                .send()
-                .await
-                .unwrap()
-                .text()
-                .await
-                .unwrap()
-        }
-    };
-    let queue = get("/staff").await;
+    let (cookie, _) = session(&s.app, &client(), "rev@news.example").await;
+    let queue = page(&s.app, &cookie, "/staff").await;
     assert!(
         queue.contains("email to read (2)"),
         "the notice and the junk: {queue}"
     );
-    let inbox = get("/staff/inbox").await;
+    let inbox = page(&s.app, &cookie, "/staff/inbox").await;
     assert!(
         inbox.contains("侵权通知") && inbox.contains("li@harbour.example"),
         "{inbox}"

@@ -4,7 +4,7 @@
 //! other address it is kept and answers nothing. Staff read the thread on the page.
 
 use crate::bounces::{corpus, receive};
-use crate::common::staff::{add, client, session};
+use crate::common::staff::{add, client, page, session};
 use crate::common::story::{CLAIMANT, Story};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::json;
@@ -91,17 +91,8 @@ async fn a_reply_from_the_claimant_answers_and_another_is_only_kept() {
     );
 
     add(&s.app, "rev@news.example", Role::Reviewer).await;
-    let c = client();
-    let (cookie, _) = session(&s.app, &c, "rev@news.example").await;
-    let page = c
-        .get(s.app.url(&format!("/staff/complaints/{id}")))
-        .header("cookie", cookie)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let (cookie, _) = session(&s.app, &client(), "rev@news.example").await;
+    let page = page(&s.app, &cookie, &format!("/staff/complaints/{id}")).await;
     assert!(page.contains("id=\"letters\""), "{page}");
     assert!(page.contains("li@harbour.example") && page.contains("it answers nothing"));
     assert!(page.contains("their answer to the request; the clock runs again"));

@@ -78,6 +78,19 @@ pub async fn session(app: &TestApp, c: &Client, email: &str) -> (String, String)
     (cookie.clone(), hidden(&queue, "csrf"))
 }
 
+/// A staff page's HTML, as the browser holding `cookie` gets it.
+pub async fn page(app: &TestApp, cookie: &str, path: &str) -> String {
+    client()
+        .get(app.url(path))
+        .header("cookie", cookie)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap()
+}
+
 /// A reviewer for calls made straight to the services (no account behind it).
 pub fn reviewer_at_desk() -> staff::StaffMember {
     staff::StaffMember {
