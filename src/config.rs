@@ -169,6 +169,18 @@ pub fn redact_url(raw: &str) -> String {
     }
 }
 
+/// A true-or-false setting, when it is set.
+fn flag(name: &str) -> Result<Option<bool>> {
+    let Some(v) = var(name) else {
+        return Ok(None);
+    };
+    match v.trim() {
+        "true" | "1" | "yes" => Ok(Some(true)),
+        "false" | "0" | "no" => Ok(Some(false)),
+        _ => bail!("{name} must be true or false"),
+    }
+}
+
 fn var(name: &str) -> Option<String> {
     std::env::var(name).ok().filter(|v| !v.trim().is_empty())
 }
@@ -316,19 +328,11 @@ impl Config {
         if let Some(v) = var("DISPLAY_TZ") {
             self.display_tz = parse_zone(&v).map_err(|e| anyhow::anyhow!("DISPLAY_TZ: {e}"))?;
         }
-        if let Some(v) = var("PUBLIC_REPORT") {
-            self.public_report = match v.trim() {
-                "true" | "1" | "yes" => true,
-                "false" | "0" | "no" => false,
-                _ => bail!("PUBLIC_REPORT must be true or false"),
-            };
+        if let Some(v) = flag("PUBLIC_REPORT")? {
+            self.public_report = v;
         }
-        if let Some(v) = var("CALLBACK_ALLOW_PRIVATE") {
-            self.callback_allow_private = match v.trim() {
-                "true" | "1" | "yes" => true,
-                "false" | "0" | "no" => false,
-                _ => bail!("CALLBACK_ALLOW_PRIVATE must be true or false"),
-            };
+        if let Some(v) = flag("CALLBACK_ALLOW_PRIVATE")? {
+            self.callback_allow_private = v;
         }
         Ok(())
     }

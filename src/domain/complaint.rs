@@ -42,6 +42,14 @@ impl Language {
         }
     }
 
+    /// The other of the two: where a page's language switch leads.
+    pub fn other(self) -> Self {
+        match self {
+            Self::Zh => Self::En,
+            Self::En => Self::Zh,
+        }
+    }
+
     /// The language to write to someone known by `text` (an outlet's name, its
     /// article): Chinese when it has Han characters.
     pub fn of_text(text: &str) -> Self {

@@ -50,12 +50,8 @@ pub async fn scope(State(state): State<AppState>, req: Request, next: Next) -> R
     let lang = asked
         .or(remembered)
         .unwrap_or_else(|| negotiate(None, req.headers()));
-    let other = match lang {
-        Language::Zh => Language::En,
-        Language::En => Language::Zh,
-    };
     let switch = if req.method() == Method::GET {
-        with_lang(&path, req.uri().query(), other)
+        with_lang(&path, req.uri().query(), lang.other())
     } else {
         Desk::of(lang).switch
     };
@@ -83,7 +79,7 @@ fn query_value(query: Option<&str>, name: &str) -> Option<String> {
 }
 
 /// `path?query` with `lang` set to `to` and every other pair kept.
-fn with_lang(path: &str, query: Option<&str>, to: Language) -> String {
+pub fn with_lang(path: &str, query: Option<&str>, to: Language) -> String {
     let mut q = url::form_urlencoded::Serializer::new(String::new());
     for (k, v) in url::form_urlencoded::parse(query.unwrap_or_default().as_bytes()) {
         if k != "lang" {
@@ -97,13 +93,9 @@ fn with_lang(path: &str, query: Option<&str>, to: Language) -> String {
 impl Desk {
     /// A desk in `lang` whose switch leads to the queue.
     pub fn of(lang: Language) -> Self {
-        let other = match lang {
-            Language::Zh => "en",
-            Language::En => "zh",
-        };
         Self {
             lang,
-            switch: format!("/staff?lang={other}"),
+            switch: format!("/staff?lang={}", lang.other().as_str()),
         }
     }
 
@@ -137,10 +129,7 @@ impl Desk {
     }
 
     pub fn other_lang(&self) -> &'static str {
-        match self.lang {
-            Language::Zh => "en",
-            Language::En => "zh",
-        }
+        self.lang.other().as_str()
     }
 
     pub fn other_name(&self) -> &'static str {

@@ -4,7 +4,7 @@
 use askama::Template;
 use axum::Router;
 use axum::extract::rejection::QueryRejection;
-use axum::extract::{Query, State};
+use axum::extract::{Query, RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::middleware;
 use axum::response::{Html, IntoResponse, Response};
@@ -12,7 +12,6 @@ use axum::routing::get;
 use serde::Deserialize;
 use time::OffsetDateTime;
 
-use crate::domain::complaint::Language;
 use crate::error::{AppError, AppResult, FieldErrors};
 use crate::services::report::{self, Period, Report};
 use crate::web::AppState;
@@ -82,28 +81,17 @@ async fn staff_report(
 async fn public_report(
     State(state): State<AppState>,
     headers: HeaderMap,
+    RawQuery(raw): RawQuery,
     query: Result<Query<ReportQuery>, QueryRejection>,
 ) -> AppResult<Response> {
     if !state.config.public_report {
         return Err(AppError::NotFound);
     }
-    let q = query.as_ref().ok().map(|Query(q)| q);
-    let lang = negotiate(q.and_then(|q| q.lang.as_deref()), &headers);
-    // The switch keeps the period (the serializer is not Send: built before any await).
-    let switch = {
-        let mut s = url::form_urlencoded::Serializer::new(String::new());
-        for (k, v) in [
-            ("from", q.and_then(|q| q.from.as_deref())),
-            ("to", q.and_then(|q| q.to.as_deref())),
-        ] {
-            if let Some(v) = v {
-                s.append_pair(k, v);
-            }
-        }
-        s.append_pair("lang", if lang == Language::Zh { "en" } else { "zh" });
-        s.finish()
-    };
-    let tr = Desk::with_switch(lang, format!("/transparency?{switch}"));
+    let asked = query.as_ref().ok().and_then(|Query(q)| q.lang.as_deref());
+    let lang = negotiate(asked, &headers);
+    // The switch keeps the period, as the staff side's does.
+    let switch = desk::with_lang("/transparency", raw.as_deref(), lang.other());
+    let tr = Desk::with_switch(lang, switch);
     respond(&state, query, "/transparency", tr).await
 }
 
