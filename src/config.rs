@@ -55,6 +55,14 @@ pub struct Config {
     pub mail_bounce_address: Option<EmailAddress>,
     /// The largest message `takedown mail receive` reads (`MAIL_MAX_BYTES`).
     pub mail_max_bytes: usize,
+    /// The authserv-id of the receiving server whose `Authentication-Results` we
+    /// trust (`MAIL_AUTHSERV_ID`): a DMARC pass it records confirms a notice's sender.
+    pub mail_authserv_id: Option<String>,
+    /// New notices by email one sender may open an hour (`MAIL_SENDER_LIMIT`); more
+    /// are kept for a person, unanswered. 0: no limit.
+    pub mail_sender_limit: u32,
+    /// Where the LMTP listener accepts mail from the MTA (`LMTP_BIND`).
+    pub lmtp_bind: Option<std::net::SocketAddr>,
     /// Emails sent at once by one delivery pass.
     pub mail_concurrency: usize,
     /// Connect and per-command timeout for the mail relay.
@@ -136,6 +144,9 @@ impl fmt::Debug for Config {
             .field("db_acquire_timeout", &self.db_acquire_timeout)
             .field("sqlite_max_bytes", &self.sqlite_max_bytes)
             .field("receipt_rate_limit", &self.receipt_rate_limit)
+            .field("mail_authserv_id", &self.mail_authserv_id)
+            .field("mail_sender_limit", &self.mail_sender_limit)
+            .field("lmtp_bind", &self.lmtp_bind)
             .field("staff_notify_rate_limit", &self.staff_notify_rate_limit)
             .field("site_hosts", &self.site_hosts)
             .field("trusted_proxies", &self.trusted_proxies)
@@ -237,6 +248,9 @@ impl Config {
             mail_from: EmailAddress::local("takedown"),
             mail_bounce_address: None,
             mail_max_bytes: 25 << 20,
+            mail_authserv_id: None,
+            mail_sender_limit: 10,
+            lmtp_bind: None,
             site_name: None,
             site_contact: None,
             privacy_url: None,
@@ -461,6 +475,28 @@ impl Config {
         }
         if let Some(v) = var("MAIL_TIMEOUT") {
             self.mail_timeout = humantime::parse_duration(&v).context("MAIL_TIMEOUT (e.g. 20s)")?;
+        }
+        if let Some(v) = var("MAIL_AUTHSERV_ID") {
+            let id = v.trim();
+            if id.is_empty() || !id.bytes().all(|b| b.is_ascii_graphic() && b != b';') {
+                bail!(
+                    "MAIL_AUTHSERV_ID must be the receiving server's authserv-id (e.g. mx.news.example)"
+                );
+            }
+            self.mail_authserv_id = Some(id.to_string());
+        }
+        if let Some(v) = var("MAIL_SENDER_LIMIT") {
+            self.mail_sender_limit = v
+                .trim()
+                .parse()
+                .context("MAIL_SENDER_LIMIT must be a whole number (0 turns it off)")?;
+        }
+        if let Some(v) = var("LMTP_BIND") {
+            self.lmtp_bind = Some(
+                v.trim()
+                    .parse()
+                    .context("LMTP_BIND must be an address and port (e.g. 127.0.0.1:2424)")?,
+            );
         }
         if let Some(v) = var("RECEIPT_RATE_LIMIT") {
             self.receipt_rate_limit = v

@@ -23,6 +23,7 @@ mod m20261202_000018_review_tools;
 mod m20261203_000019_claimant_follow_through;
 mod m20261203_000020_status_callback;
 mod m20261203_000021_inbound_mail;
+mod m20261203_000022_email_notices;
 
 pub struct Migrator;
 
@@ -51,6 +52,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000019_claimant_follow_through::Migration),
             Box::new(m20261203_000020_status_callback::Migration),
             Box::new(m20261203_000021_inbound_mail::Migration),
+            Box::new(m20261203_000022_email_notices::Migration),
         ]
     }
 }

@@ -54,7 +54,6 @@ pub async fn run(config: anyhow::Result<Config>, command: MailCommand) -> ExitCo
         Ok(db) => db,
         Err(e) => return tempfail(&format!("database: {e:#}")),
     };
-    let bounce = config.mail_bounce_address.as_ref().map(|a| a.as_str());
     // A reply that answers a question sends the desk its email, with the status link.
     let codes = match crate::services::tracking_codes::CodeKey::load(&db, &config.tracking_key_file)
         .await
@@ -62,14 +61,20 @@ pub async fn run(config: anyhow::Result<Config>, command: MailCommand) -> ExitCo
         Ok(k) => k,
         Err(e) => return tempfail(&format!("tracking-code key: {e:#}")),
     };
-    let site = crate::services::site::Site::of(&config, &codes);
+    // A new notice is matched against the registry as a form's original text is.
+    let index = crate::services::matching::MatchIndex::with_snapshot(
+        config.data_dir.join("index").join("postings.bin"),
+    );
+    if let Err(e) = index.sync(&db).await {
+        return tempfail(&format!("match index: {e:#}"));
+    }
+    let hosts = crate::services::site_hosts::SiteHosts::new(config.site_hosts.clone());
+    let inbox = inbound::Inbox::of(&config, &codes, &index, &hosts);
     match inbound::receive(
         &db,
-        &config.data_dir,
+        &inbox,
         &raw,
         recipient.as_deref(),
-        bounce,
-        Some(&site),
         OffsetDateTime::now_utc(),
     )
     .await

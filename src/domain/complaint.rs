@@ -264,17 +264,25 @@ pub struct NewComplaint {
     pub claimant_email: EmailAddress,
     pub claimant_phone: String,
     pub claimant_address: String,
-    pub capacity: Capacity,
+    /// None only for a notice by email that did not say.
+    pub capacity: Option<Capacity>,
     pub on_behalf_of: Option<String>,
     pub work_title: String,
     pub work_description: String,
-    pub work_original_url: HttpUrl,
+    /// None only for a notice by email that did not say.
+    pub work_original_url: Option<HttpUrl>,
     pub work_original_text: Option<String>,
     pub infringing_urls: Vec<HttpUrl>,
     pub evidence_urls: Vec<HttpUrl>,
     pub signature: String,
     pub language: Language,
     pub callback: Option<Callback>,
+    /// The two statements as made (always both for the form and the API).
+    pub good_faith: bool,
+    pub accurate: bool,
+    /// What the element checker found missing or wrong, by field name (a notice by
+    /// email only: the form and the API refuse an incomplete notice).
+    pub missing: Vec<String>,
 }
 
 fn phone_ok(p: &str) -> bool {
@@ -512,7 +520,32 @@ fn callback(c: &mut Checker, input: &ComplaintInput) -> Option<Callback> {
 }
 
 impl NewComplaint {
+    /// A complete notice, or every problem with it.
     pub fn parse(input: &ComplaintInput) -> Result<Self, FieldErrors> {
+        let (new, errors) = Self::check(input);
+        match new {
+            Some(n) if errors.is_empty() => Ok(n),
+            _ if !errors.is_empty() => Err(errors),
+            _ => Err(FieldErrors::from([(
+                "request".into(),
+                "is incomplete".into(),
+            )])),
+        }
+    }
+
+    /// A notice that arrived as free-form email: filed whatever it lacks, as long as
+    /// it says who sent it, with what the element checker found missing in
+    /// `missing`. Problems with the sender's address are the only refusal.
+    pub fn parse_notice(input: &ComplaintInput) -> Result<Self, FieldErrors> {
+        let (new, errors) = Self::check(input);
+        let mut new = new.ok_or_else(|| errors.clone())?;
+        new.missing = errors.keys().cloned().collect();
+        Ok(new)
+    }
+
+    /// The notice as far as it goes, and every problem found on the way; None only
+    /// without a usable claimant address or language.
+    fn check(input: &ComplaintInput) -> (Option<Self>, FieldErrors) {
         let mut c = Checker::default();
         let callback = callback(&mut c, input);
         let cl = claimant(&mut c, input);
@@ -520,33 +553,33 @@ impl NewComplaint {
             work(&mut c, input);
         let (infringing_urls, evidence_urls) = urls(&mut c, input);
         let (signature, language) = statements(&mut c, input);
-        c.finish()?;
-        match (cl.email, cl.capacity, work_original_url, language) {
-            (Some(claimant_email), Some(capacity), Some(work_original_url), Some(language)) => {
-                Ok(Self {
-                    claimant_name: cl.name,
-                    claimant_organisation: cl.organisation,
-                    claimant_email,
-                    claimant_phone: cl.phone,
-                    claimant_address: cl.address,
-                    capacity,
-                    on_behalf_of: cl.on_behalf_of,
-                    work_title,
-                    work_description,
-                    work_original_url,
-                    work_original_text,
-                    infringing_urls,
-                    evidence_urls,
-                    signature,
-                    language,
-                    callback,
-                })
-            }
-            _ => Err(FieldErrors::from([(
-                "request".into(),
-                "is incomplete".into(),
-            )])),
-        }
+        let st = input.statements.as_ref();
+        let errors = c.finish().err().unwrap_or_default();
+        let new = match (cl.email, language) {
+            (Some(claimant_email), Some(language)) => Some(Self {
+                claimant_name: cl.name,
+                claimant_organisation: cl.organisation,
+                claimant_email,
+                claimant_phone: cl.phone,
+                claimant_address: cl.address,
+                capacity: cl.capacity,
+                on_behalf_of: cl.on_behalf_of,
+                work_title,
+                work_description,
+                work_original_url,
+                work_original_text,
+                infringing_urls,
+                evidence_urls,
+                signature,
+                language,
+                callback,
+                good_faith: st.and_then(|s| s.good_faith) == Some(true),
+                accurate: st.and_then(|s| s.accurate) == Some(true),
+                missing: Vec::new(),
+            }),
+            _ => None,
+        };
+        (new, errors)
     }
 }
 
@@ -606,7 +639,8 @@ mod tests {
     fn complete_notice_parses() {
         let c = parse(complete()).unwrap();
         assert_eq!(c.language, Language::Zh);
-        assert_eq!(c.capacity, Capacity::Owner);
+        assert_eq!(c.capacity, Some(Capacity::Owner));
+        assert!(c.missing.is_empty() && c.good_faith && c.accurate);
         assert_eq!(c.infringing_urls.len(), 1);
     }
 

@@ -6,6 +6,7 @@ pub mod calendar;
 pub mod complaint;
 pub mod deadline;
 pub mod display_time;
+pub mod email_notice;
 pub mod holds;
 pub mod personal;
 pub mod report;

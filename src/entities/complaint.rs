@@ -69,6 +69,9 @@ pub struct Model {
     pub callback_secret: Option<String>,
     /// When an email to the claimant's address bounced: the desk cannot reach them.
     pub claimant_bounced_at: Option<TimeDateTimeWithTimeZone>,
+    /// What the element checker found missing from the notice (a JSON list of field
+    /// names, e.g. `["claimant.phone","signature"]`); null when it is complete.
+    pub missing_elements: Option<String>,
     /// Keys the hashes of this complaint's personal data in the audit log.
     pub personal_salt: Option<String>,
     pub erased_at: Option<TimeDateTimeWithTimeZone>,

@@ -25,6 +25,9 @@ pub struct Model {
     pub rate_key: Option<String>,
     /// When a delivery report said this email could not be delivered.
     pub bounced_at: Option<TimeDateTimeWithTimeZone>,
+    /// The Message-ID (with `<>`) of the message this email answers: it threads
+    /// under it (`In-Reply-To`, `References`).
+    pub in_reply_to: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -257,10 +257,16 @@ impl Mailer {
         if let Some(r) = &self.reply_to {
             builder = builder.reply_to(r.clone());
         }
-        let builder = builder
+        let mut builder = builder
             .to(to)
             .subject(row.subject.clone())
             .message_id(Some(row.message_id.clone()));
+        // An acknowledgement threads under the notice it answers.
+        if let Some(parent) = &row.in_reply_to {
+            builder = builder
+                .in_reply_to(parent.clone())
+                .references(parent.clone());
+        }
         let msg = match &row.body_html {
             Some(html) => builder.multipart(MultiPart::alternative_plain_html(
                 row.body_text.clone(),

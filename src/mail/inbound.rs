@@ -49,17 +49,42 @@ pub enum Kind {
     Other,
 }
 
-/// A message as far as `receive` needs it.
+/// A file attached to a message, decoded, with its name as the sender's client gave
+/// it (RFC 2231 and RFC 2047 names decoded).
 #[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Attachment {
+    pub name: Option<String>,
+    pub bytes: Vec<u8>,
+}
+
+/// A message as far as `receive` needs it.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Read {
     pub message_id: Option<String>,
     pub from: Option<String>,
+    /// The sender's display name, decoded.
+    pub from_name: Option<String>,
     pub subject: Option<String>,
     /// The Message-IDs it answers (`In-Reply-To`, then `References`), without `<>`.
     pub thread: Vec<String>,
     /// What the sender wrote, without the quoted email below it.
     pub text: Option<String>,
+    /// The whole text body (an HTML-only message as text), quoted parts included: a
+    /// forwarded notice is all below the line.
+    pub body: Option<String>,
+    pub attachments: Vec<Attachment>,
+    /// Sent by a machine (`Auto-Submitted: auto-generated`, bulk `Precedence`, a
+    /// request to suppress automatic answers): read and kept, never answered.
+    pub no_reply: bool,
+    /// Each `Authentication-Results` field, as the receiving servers wrote them.
+    pub authentication: Vec<String>,
     pub kind: Kind,
+}
+
+impl Default for Kind {
+    fn default() -> Self {
+        Self::Other
+    }
 }
 
 /// What `raw` is. `delivered_to` is the envelope recipient the MTA gives (Postfix
@@ -67,20 +92,20 @@ pub struct Read {
 pub fn read(raw: &[u8], delivered_to: Option<&str>, bounce_address: Option<&str>) -> Read {
     let Some(m) = MessageParser::default().parse(raw) else {
         return Read {
-            message_id: None,
-            from: None,
-            subject: None,
-            thread: Vec::new(),
-            text: None,
             kind: Kind::Unreadable,
+            ..Read::default()
         };
     };
-    let from = m
-        .from()
-        .and_then(|a| a.first())
+    let sender = m.from().and_then(|a| a.first());
+    let from = sender
         .and_then(|a| a.address())
         .map(str::to_ascii_lowercase);
+    let from_name = sender
+        .and_then(|a| a.name())
+        .map(|n| n.trim().to_string())
+        .filter(|n| !n.is_empty());
     let subject = m.subject().map(str::to_string);
+    let robot = robot(&m, from.as_deref(), subject.as_deref());
     let kind = if let Some(mut b) = delivery_report(&m) {
         let to = delivered_to
             .map(str::to_string)
@@ -88,7 +113,7 @@ pub fn read(raw: &[u8], delivered_to: Option<&str>, bounce_address: Option<&str>
             .or_else(|| header(&m, "Delivered-To"));
         b.outbox_id = to.as_deref().and_then(|t| verp_id(t, bounce_address?));
         Kind::Bounce(b)
-    } else if automatic(&m, from.as_deref(), subject.as_deref()) {
+    } else if robot == Some(Robot::Answer) {
         Kind::AutoReply
     } else {
         Kind::Other
@@ -102,14 +127,66 @@ pub fn read(raw: &[u8], delivered_to: Option<&str>, bounce_address: Option<&str>
             }
         }
     }
+    let body = m
+        .body_text(0)
+        .map(|t| t.trim().to_string())
+        .filter(|t| !t.is_empty());
+    let attachments = m
+        .attachments()
+        .filter(|a| !a.is_message())
+        .map(|a| Attachment {
+            name: a.attachment_name().map(str::to_string),
+            bytes: a.contents().to_vec(),
+        })
+        .collect();
+    let authentication = m
+        .headers_raw()
+        .filter(|(name, _)| name.eq_ignore_ascii_case("Authentication-Results"))
+        .map(|(_, v)| v.split_whitespace().collect::<Vec<_>>().join(" "))
+        .collect();
     Read {
         message_id: m.message_id().map(str::to_string),
         from,
+        from_name,
         subject,
         thread,
-        text: m.body_text(0).map(|t| fresh(&t)).filter(|t| !t.is_empty()),
+        text: body.as_deref().map(fresh).filter(|t| !t.is_empty()),
+        body,
+        attachments,
+        no_reply: robot.is_some(),
+        authentication,
         kind,
     }
+}
+
+/// The DMARC result a server we trust recorded for the sender's domain: `pass` in an
+/// `Authentication-Results` field whose authserv-id is `authserv_id`, for the
+/// `From` domain. Fields any other server wrote (or the sender forged) count for
+/// nothing. Returns the result as recorded, for staff.
+pub fn dmarc_pass(read: &Read, authserv_id: &str) -> Option<String> {
+    let domain = read
+        .from
+        .as_deref()?
+        .rsplit_once('@')?
+        .1
+        .to_ascii_lowercase();
+    read.authentication.iter().find_map(|field| {
+        let (id, results) = field.split_once(';')?;
+        let id = id.split_whitespace().next()?;
+        if !id.eq_ignore_ascii_case(authserv_id) {
+            return None;
+        }
+        results.split(';').find_map(|r| {
+            let r = r.trim();
+            let lower = r.to_ascii_lowercase();
+            let rest = lower.strip_prefix("dmarc=pass")?;
+            let from = rest
+                .split_whitespace()
+                .find_map(|kv| kv.strip_prefix("header.from="))?
+                .trim_matches(['"', ')', '(']);
+            (from == domain).then(|| format!("{id}: {r}"))
+        })
+    })
 }
 
 /// A reply's own words: the text above the quoted email that mail clients add below
@@ -241,32 +318,46 @@ fn field(text: &str, name: &str) -> Option<String> {
     None
 }
 
-/// Whether a message was sent by a machine, not a person: RFC 3834 `Auto-Submitted`,
-/// bulk `Precedence`, the autoresponders' own headers, a mailer daemon, or the
-/// subjects Chinese and English autoresponders give.
-fn automatic(m: &Message<'_>, from: Option<&str>, subject: Option<&str>) -> bool {
+/// What kind of machine sent a message, when one did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Robot {
+    /// An autoresponder answering our email (out of office, "自动回复"), or a mailer
+    /// daemon: nothing to act on.
+    Answer,
+    /// Mail generated without a person (RFC 3834 `auto-generated`, bulk `Precedence`,
+    /// or asking for no automatic answer): read as any mail, never answered.
+    Bulk,
+}
+
+/// Whether a machine sent a message, not a person, and which kind: RFC 3834
+/// `Auto-Submitted`, bulk `Precedence`, the autoresponders' own headers, a mailer
+/// daemon, or the subjects Chinese and English autoresponders give.
+fn robot(m: &Message<'_>, from: Option<&str>, subject: Option<&str>) -> Option<Robot> {
     let h = |n: &str| header(m, n).map(|v| v.to_ascii_lowercase());
-    if h("Auto-Submitted").is_some_and(|v| v != "no") {
-        return true;
-    }
-    if h("Precedence")
-        .is_some_and(|v| matches!(v.as_str(), "bulk" | "list" | "junk" | "auto_reply"))
+    let auto_submitted = h("Auto-Submitted").filter(|v| v != "no");
+    if auto_submitted
+        .as_deref()
+        .is_some_and(|v| v.starts_with("auto-replied"))
     {
-        return true;
+        return Some(Robot::Answer);
     }
-    if ["X-Autoreply", "X-Autorespond", "X-Auto-Response-Suppress"]
+    let precedence = h("Precedence");
+    if precedence.as_deref() == Some("auto_reply") {
+        return Some(Robot::Answer);
+    }
+    if ["X-Autoreply", "X-Autorespond"]
         .iter()
         .any(|n| h(n).is_some())
     {
-        return true;
+        return Some(Robot::Answer);
     }
     if from.is_some_and(|f| {
         let local = f.split('@').next().unwrap_or("");
         local.eq_ignore_ascii_case("mailer-daemon") || local.eq_ignore_ascii_case("postmaster")
     }) {
-        return true;
+        return Some(Robot::Answer);
     }
-    subject.is_some_and(|s| {
+    let answer_subject = subject.is_some_and(|s| {
         let s = s.trim();
         let lower = s.to_lowercase();
         s.starts_with("自动回复")
@@ -275,7 +366,16 @@ fn automatic(m: &Message<'_>, from: Option<&str>, subject: Option<&str>) -> bool
             || lower.starts_with("automatic reply")
             || lower.starts_with("auto-reply")
             || lower.starts_with("out of office")
-    })
+    });
+    if answer_subject {
+        return Some(Robot::Answer);
+    }
+    let bulk = auto_submitted.is_some()
+        || precedence
+            .as_deref()
+            .is_some_and(|v| matches!(v, "bulk" | "list" | "junk"))
+        || h("X-Auto-Response-Suppress").is_some();
+    bulk.then_some(Robot::Bulk)
 }
 
 #[cfg(test)]

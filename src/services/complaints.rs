@@ -38,13 +38,15 @@ const MIN_STORED_CONTAINMENT: f64 = 0.05;
 pub enum Channel {
     Api,
     Form,
+    Email,
 }
 
 impl Channel {
-    fn as_str(self) -> &'static str {
+    pub fn as_str(self) -> &'static str {
         match self {
             Self::Api => "api",
             Self::Form => "form",
+            Self::Email => "email",
         }
     }
 }
@@ -72,6 +74,12 @@ pub struct Filing<'a> {
     /// The staff notice limit's bucket for its client (`staff_notices::client_key`),
     /// when it came without a token.
     pub client: Option<&'a str>,
+    /// How the claimant's address was shown to be theirs without a token, e.g. a
+    /// DMARC pass a trusted server recorded (`dmarc:…`): confirmed at filing.
+    pub verified: Option<&'a str>,
+    /// Whether the claimant gets a receipt: not when a notice by email came from a
+    /// machine or from one of our own addresses.
+    pub acknowledge: bool,
 }
 
 /// What filing did.
@@ -220,7 +228,9 @@ pub async fn submit_in(
     // A trusted submitter's complaint is confirmed at filing; anyone else confirms
     // their address through the link in the receipt (or in the digest, if the
     // receipt has to wait).
-    let confirmed_by = submitter.map(|name| format!("token:{name}"));
+    let confirmed_by = submitter
+        .map(|name| format!("token:{name}"))
+        .or_else(|| filing.verified.map(str::to_string));
     let receipt_deferred = receipts::over_limit(
         txn,
         new.claimant_email.as_str(),
@@ -262,7 +272,7 @@ pub async fn submit_in(
 
     let receipt_event = audit_receipt(txn, filing, &row, matches, c.id).await?;
 
-    if !receipt_deferred {
+    if !receipt_deferred && filing.acknowledge {
         send_receipt(txn, policy, &c, new, &row, &receipt_event).await?;
     }
     if !staff_notice_deferred {
@@ -304,14 +314,23 @@ async fn insert_row(
         claimant_email: Set(f.complaint.claimant_email.as_str().to_string()),
         claimant_phone: Set(f.complaint.claimant_phone.clone()),
         claimant_address: Set(f.complaint.claimant_address.clone()),
-        capacity: Set(f.complaint.capacity.as_str().to_string()),
+        capacity: Set(f
+            .complaint
+            .capacity
+            .map_or(String::new(), |c| c.as_str().to_string())),
         on_behalf_of: Set(f.complaint.on_behalf_of.clone()),
         work_title: Set(f.complaint.work_title.clone()),
         work_description: Set(f.complaint.work_description.clone()),
-        work_original_url: Set(f.complaint.work_original_url.as_str().to_string()),
+        work_original_url: Set(f
+            .complaint
+            .work_original_url
+            .as_ref()
+            .map_or(String::new(), |u| u.to_string())),
         work_original_text: Set(f.complaint.work_original_text.clone()),
-        good_faith: Set(true),
-        accurate: Set(true),
+        good_faith: Set(f.complaint.good_faith),
+        accurate: Set(f.complaint.accurate),
+        missing_elements: Set((!f.complaint.missing.is_empty())
+            .then(|| serde_json::to_string(&f.complaint.missing).unwrap_or_default())),
         signature: Set(f.complaint.signature.clone()),
         idempotency_key: Set(idempotency.map(|i| i.key.to_string())),
         idempotency_sha256: Set(idempotency.map(|i| i.request_sha256.to_string())),
@@ -492,7 +511,7 @@ async fn tell_staff(
         received_at: &received,
         deadline_at: &due,
         claimant: &new.claimant_name,
-        capacity: new.capacity.as_str(),
+        capacity: new.capacity.map_or("", |c| c.as_str()),
         work_title: &new.work_title,
         targets: target_lines,
         matches: &match_lines,

@@ -19,7 +19,8 @@ use crate::audit;
 use crate::db;
 use crate::domain::validate::truncate_micros;
 use crate::entities::{complaint, inbound_message, outbox};
-use crate::mail::inbound::{self, Bounce, Kind};
+use crate::mail::inbound::{self, Bounce, Kind, Read};
+use crate::services::email_notices::{self, Intake, Prepared};
 use crate::services::info_requests;
 use crate::services::site::Site;
 use takedown_text::canonical::sha256_hex;
@@ -27,10 +28,14 @@ use takedown_text::canonical::sha256_hex;
 /// What was made of a message, as `takedown mail receive` prints it.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Received {
-    /// `bounce`, `auto_reply`, `duplicate` or `rejected` (kept, not acted on).
+    /// `new_complaint`, `reply`, `bounce`, `auto_reply`, `duplicate` or `rejected`
+    /// (kept for a person, not acted on).
     pub outcome: &'static str,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub complaint_id: Option<i64>,
+    /// The new complaint's tracking code, for the operator's log.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tracking_code: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub outbox_id: Option<i64>,
     pub sha256: String,
@@ -45,6 +50,31 @@ pub enum ReceiveError {
     Db(#[from] DbErr),
     #[error("answering the request: {0}")]
     Answer(#[from] crate::services::error::ServiceError),
+}
+
+/// Where messages are kept and what acting on them needs.
+pub struct Inbox<'a> {
+    pub data_dir: &'a Path,
+    /// Our return path (`MAIL_BOUNCE_ADDRESS`), whose `+id` names an email.
+    pub bounce_address: Option<&'a str>,
+    pub site: Site<'a>,
+    pub intake: Intake<'a>,
+}
+
+impl<'a> Inbox<'a> {
+    pub fn of(
+        config: &'a crate::config::Config,
+        codes: &'a crate::services::tracking_codes::CodeKey,
+        index: &'a crate::services::matching::MatchIndex,
+        site_hosts: &'a crate::services::site_hosts::SiteHosts,
+    ) -> Self {
+        Self {
+            data_dir: &config.data_dir,
+            bounce_address: config.mail_bounce_address.as_ref().map(|a| a.as_str()),
+            site: Site::of(config, codes),
+            intake: Intake::of(config, codes, index, site_hosts),
+        }
+    }
 }
 
 /// Where a message's bytes are kept.
@@ -75,24 +105,62 @@ fn keep(data_dir: &Path, sha256: &str, raw: &[u8]) -> std::io::Result<()> {
     written
 }
 
-/// Receives one message: `delivered_to` is the envelope recipient the MTA names, and
-/// `bounce_address` our return path (`MAIL_BOUNCE_ADDRESS`).
+/// What `receive` does with a message, decided before its transaction (reading only).
+enum Plan {
+    Bounce(Bounce),
+    AutoReply,
+    Unreadable,
+    Reply(i64),
+    Notice(Box<Prepared>),
+    Keep(String),
+}
+
+/// Decides what a message is, reading only: a reply to our email, a new notice (read,
+/// matched and its files staged here, outside the write transaction), or mail for a
+/// person.
+async fn plan(
+    db: &DatabaseConnection,
+    inbox: &Inbox<'_>,
+    read: &Read,
+) -> Result<Plan, ReceiveError> {
+    Ok(match &read.kind {
+        Kind::Bounce(b) => Plan::Bounce(b.clone()),
+        Kind::AutoReply => Plan::AutoReply,
+        Kind::Unreadable => Plan::Unreadable,
+        Kind::Other => {
+            if let Some(c) = replied_to(db, &read.thread).await? {
+                return Ok(Plan::Reply(c.id));
+            }
+            if let Some(why) = email_notices::not_a_notice(read) {
+                return Ok(Plan::Keep(why.into()));
+            }
+            match email_notices::prepare(db, &inbox.intake, inbox.data_dir, read).await? {
+                Some(p) => Plan::Notice(Box::new(p)),
+                None => Plan::Keep(
+                    "not a reply to our email, and names no page on this site; kept for a person"
+                        .into(),
+                ),
+            }
+        }
+    })
+}
+
+/// Receives one message: `delivered_to` is the envelope recipient the MTA names.
 pub async fn receive(
     db: &DatabaseConnection,
-    data_dir: &Path,
+    inbox: &Inbox<'_>,
     raw: &[u8],
     delivered_to: Option<&str>,
-    bounce_address: Option<&str>,
-    site: Option<&Site<'_>>,
     now: OffsetDateTime,
 ) -> Result<Received, ReceiveError> {
     let sha256 = sha256_hex(raw);
-    let (dir, bytes, sha) = (data_dir.to_path_buf(), raw.to_vec(), sha256.clone());
+    let (dir, bytes, sha) = (inbox.data_dir.to_path_buf(), raw.to_vec(), sha256.clone());
     tokio::task::spawn_blocking(move || keep(&dir, &sha, &bytes))
         .await
         .map_err(|e| std::io::Error::other(e.to_string()))??;
-    let read = inbound::read(raw, delivered_to, bounce_address);
+    let read = inbound::read(raw, delivered_to, inbox.bounce_address);
     let now = truncate_micros(now);
+    let plan = plan(db, inbox, &read).await?;
     let txn = db::begin_write(db).await?;
     // The same bytes, or the same Message-ID handed over again by another hop.
     let mut same = Condition::any().add(inbound_message::Column::RawSha256.eq(sha256.as_str()));
@@ -107,34 +175,52 @@ pub async fn receive(
         return Ok(Received {
             outcome: "duplicate",
             complaint_id: first.complaint_id,
+            tracking_code: None,
             outbox_id: first.outbox_id,
             sha256,
         });
     }
-    let (outcome, detail, email, complaint_id) = match &read.kind {
-        Kind::Bounce(b) => {
-            let (email, complaint_id) = bounced(&txn, b, now).await?;
+    let mut code = None;
+    let mut filed = None;
+    let (outcome, detail, email, complaint_id) = match plan {
+        Plan::Bounce(b) => {
+            let (email, complaint_id) = bounced(&txn, &b, now).await?;
             ("bounce", Some(b.summary()), email, complaint_id)
         }
-        Kind::AutoReply => ("auto_reply", None, None, None),
-        Kind::Unreadable => (
+        Plan::AutoReply => ("auto_reply", None, None, None),
+        Plan::Unreadable => (
             "rejected",
             Some("not readable as mail; kept".to_string()),
             None,
             None,
         ),
-        Kind::Other => match replied_to(&txn, &read.thread).await? {
+        Plan::Reply(id) => match complaint::Entity::find_by_id(id).one(&txn).await? {
             Some(c) => {
-                let id = c.id;
-                let detail = reply(&txn, site, c, &read, &sha256, now).await?;
+                let detail = reply(&txn, &inbox.site, c, &read, &sha256, now).await?;
                 ("reply", Some(detail), None, Some(id))
             }
             None => (
                 "rejected",
-                Some("not a delivery report or a reply to our email; kept".to_string()),
+                Some("its complaint is gone; kept".into()),
                 None,
                 None,
             ),
+        },
+        Plan::Keep(why) => ("rejected", Some(why), None, None),
+        Plan::Notice(p) => match email_notices::file_in(&txn, &inbox.intake, &p, &read, now).await?
+        {
+            Ok(opened) => {
+                code = Some(opened.tracking_code);
+                let id = opened.complaint_id;
+                filed = Some(p);
+                (
+                    "new_complaint",
+                    Some(opened.detail).filter(|d| !d.is_empty()),
+                    None,
+                    Some(id),
+                )
+            }
+            Err(why) => ("rejected", Some(why), None, None),
         },
     };
     inbound_message::ActiveModel {
@@ -153,9 +239,16 @@ pub async fn receive(
     .insert(&txn)
     .await?;
     txn.commit().await?;
+    if let Some(p) = filed {
+        // After commit, as the form does; a crash before this is finished at start-up.
+        if let Err(e) = email_notices::persist(inbox.data_dir, *p).await {
+            tracing::error!(error = %e, "moving a notice's evidence files into place");
+        }
+    }
     Ok(Received {
         outcome,
         complaint_id,
+        tracking_code: code,
         outbox_id: email,
         sha256,
     })
@@ -186,7 +279,7 @@ async fn replied_to(
 /// clock restarts; from any other address it answers nothing. Says which, for staff.
 async fn reply(
     txn: &impl ConnectionTrait,
-    site: Option<&Site<'_>>,
+    site: &Site<'_>,
     c: complaint::Model,
     read: &inbound::Read,
     sha256: &str,
@@ -207,13 +300,13 @@ async fn reply(
     )
     .await?;
     let waiting = c.status == crate::domain::complaint::ComplaintStatus::NeedsInfo;
-    Ok(match (from_claimant, waiting, site, read.text.as_deref()) {
-        (true, true, Some(site), Some(text)) => {
+    Ok(match (from_claimant, waiting, read.text.as_deref()) {
+        (true, true, Some(text)) => {
             info_requests::answer_in(txn, site, c, text, &[], "claimant:email", now).await?;
             "from the claimant: their answer to the request; the clock runs again".into()
         }
-        (true, _, _, _) => "from the claimant".into(),
-        (false, _, _, _) => "from another address than the claimant's: it answers nothing".into(),
+        (true, _, _) => "from the claimant".into(),
+        (false, _, _) => "from another address than the claimant's: it answers nothing".into(),
     })
 }
 

@@ -69,6 +69,8 @@ impl Job {
                 }),
             submitter: self.sub.submitter.as_deref(),
             client: self.client.as_deref(),
+            verified: None,
+            acknowledge: true,
         }
     }
 }

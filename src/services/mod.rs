@@ -11,6 +11,7 @@ pub mod confirmation;
 pub mod counter_notices;
 pub mod decisions;
 pub mod dossier;
+pub mod email_notices;
 pub mod error;
 pub mod evidence;
 pub mod holds;
