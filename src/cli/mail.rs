@@ -41,15 +41,6 @@ pub async fn run(config: anyhow::Result<Config>, command: MailCommand) -> ExitCo
     if let Err(e) = std::io::stdin().take(limit + 1).read_to_end(&mut raw) {
         return tempfail(&format!("reading the message: {e}"));
     }
-    if raw.len() as u64 > limit {
-        // Drained so the MTA sees the pipe read; refused for good, as too large.
-        let _ = std::io::copy(&mut std::io::stdin(), &mut std::io::sink());
-        println!(
-            "{}",
-            serde_json::json!({"outcome": "rejected", "reason": format!("larger than MAIL_MAX_BYTES ({limit})")})
-        );
-        return ExitCode::from(EX_OK);
-    }
     let db = match super::connect(&config).await {
         Ok(db) => db,
         Err(e) => return tempfail(&format!("database: {e:#}")),
@@ -70,15 +61,22 @@ pub async fn run(config: anyhow::Result<Config>, command: MailCommand) -> ExitCo
     }
     let hosts = crate::services::site_hosts::SiteHosts::new(config.site_hosts.clone());
     let inbox = inbound::Inbox::of(&config, &codes, &index, &hosts);
-    match inbound::receive(
-        &db,
-        &inbox,
-        &raw,
-        recipient.as_deref(),
-        OffsetDateTime::now_utc(),
-    )
-    .await
-    {
+    let now = OffsetDateTime::now_utc();
+    let received = if raw.len() as u64 > limit {
+        // Kept whole, streamed to disk; only its headers are read.
+        inbound::receive_oversize(
+            &db,
+            &inbox,
+            raw,
+            Box::new(std::io::stdin()),
+            config.mail_max_bytes,
+            now,
+        )
+        .await
+    } else {
+        inbound::receive(&db, &inbox, &raw, recipient.as_deref(), now).await
+    };
+    match received {
         Ok(r) => {
             println!("{}", serde_json::to_string(&r).unwrap_or_default());
             ExitCode::from(EX_OK)

@@ -40,12 +40,13 @@ impl Bounce {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub enum Kind {
     Bounce(Bounce),
     AutoReply,
     /// A message we could not read as mail at all.
     Unreadable,
+    #[default]
     Other,
 }
 
@@ -79,12 +80,6 @@ pub struct Read {
     /// Each `Authentication-Results` field, as the receiving servers wrote them.
     pub authentication: Vec<String>,
     pub kind: Kind,
-}
-
-impl Default for Kind {
-    fn default() -> Self {
-        Self::Other
-    }
 }
 
 /// What `raw` is. `delivered_to` is the envelope recipient the MTA gives (Postfix
@@ -487,6 +482,51 @@ mod tests {
         assert_eq!(r.subject.as_deref(), Some("自动回复：我们已收到您的投诉"));
         assert_eq!(r.from.as_deref(), Some("litao@qq.com"));
         assert_eq!(r.message_id.as_deref(), Some("tencent_3A1F0C2B9E@qq.com"));
+    }
+
+    #[test]
+    fn notices_from_three_clients_read_in_full() {
+        // Foxmail: GBK in base64, a GB2312 encoded-word subject and name.
+        let r = read(&corpus("foxmail-notice.eml"), None, None);
+        assert_eq!(r.kind, Kind::Other);
+        assert_eq!(r.subject.as_deref(), Some("侵权通知：请删除转载文章"));
+        assert_eq!(r.from_name.as_deref(), Some("李涛"));
+        let body = r.body.unwrap_or_default();
+        assert!(body.contains("联系电话：0571-8512 3456"), "{body}");
+        assert!(body.contains("https://news.example/2022/08/24/article-1.html"));
+        // Outlook: HTML only, quoted-printable; read as text, one paragraph a line.
+        let r = read(&corpus("outlook-notice.eml"), None, None);
+        assert_eq!(
+            r.subject.as_deref(),
+            Some("Copyright infringement notice – “Ferry pier opens”")
+        );
+        let body = r.body.unwrap_or_default();
+        assert!(
+            body.contains("correspondent’s report “Ferry pier opens”"),
+            "{body}"
+        );
+        assert!(
+            body.lines().any(|l| l.trim() == "Phone: +44 20 7946 0958"),
+            "{body}"
+        );
+        assert!(!body.contains("<p"), "{body}");
+        // Gmail: the PDF's RFC 2231 name in Chinese, and DMARC only as our server saw it.
+        let r = read(&corpus("gmail-notice.eml"), None, None);
+        assert_eq!(r.attachments.len(), 1);
+        assert_eq!(r.attachments[0].name.as_deref(), Some("授权证明.pdf"));
+        assert!(r.attachments[0].bytes.starts_with(b"%PDF-"));
+        assert!(r.body.as_deref().is_some_and(|b| b.contains("王芳")));
+        let pass = dmarc_pass(&r, "mx.news.example").unwrap_or_default();
+        assert!(pass.starts_with("mx.news.example: dmarc=pass"), "{pass}");
+        assert_eq!(dmarc_pass(&r, "mx.other.example"), None);
+        let mut forged = r.clone();
+        forged.from = Some("someone@qq.com".into());
+        assert_eq!(
+            dmarc_pass(&forged, "mx.news.example"),
+            None,
+            "a pass for gmail.com says nothing of qq.com"
+        );
+        assert!(!r.no_reply);
     }
 
     #[test]

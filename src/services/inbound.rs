@@ -105,6 +105,152 @@ fn keep(data_dir: &Path, sha256: &str, raw: &[u8]) -> std::io::Result<()> {
     written
 }
 
+/// Streams a message too large to read into memory to its place, hashing it on the
+/// way: `head` is what was read already, `rest` the remainder. Returns its SHA-256 and
+/// size.
+fn keep_stream(
+    data_dir: &Path,
+    head: &[u8],
+    rest: &mut dyn std::io::Read,
+) -> std::io::Result<(String, u64)> {
+    use sha2::Digest;
+    let dir = data_dir.join("inbound");
+    std::fs::create_dir_all(&dir)?;
+    let tmp = dir.join(format!(".large.{}.tmp", uuid::Uuid::new_v4().simple()));
+    let written = (|| {
+        let mut f = std::fs::File::create(&tmp)?;
+        let mut hasher = sha2::Sha256::new();
+        hasher.update(head);
+        f.write_all(head)?;
+        let mut size = head.len() as u64;
+        let mut buf = vec![0u8; 1 << 16];
+        loop {
+            let n = rest.read(&mut buf)?;
+            if n == 0 {
+                break;
+            }
+            hasher.update(&buf[..n]);
+            f.write_all(&buf[..n])?;
+            size += n as u64;
+        }
+        f.sync_all()?;
+        let sha = hex::encode(hasher.finalize());
+        let path = kept_path(data_dir, &sha);
+        if path.exists() {
+            std::fs::remove_file(&tmp)?;
+        } else {
+            std::fs::rename(&tmp, &path)?;
+        }
+        std::fs::File::open(&dir)?.sync_all()?;
+        Ok((sha, size))
+    })();
+    if written.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    written
+}
+
+/// Receives a message larger than `MAIL_MAX_BYTES`: kept whole as evidence, recorded
+/// from its headers (in `head`), and left for a person; nothing answers it.
+pub async fn receive_oversize(
+    db: &DatabaseConnection,
+    inbox: &Inbox<'_>,
+    head: Vec<u8>,
+    mut rest: Box<dyn std::io::Read + Send>,
+    limit: usize,
+    now: OffsetDateTime,
+) -> Result<Received, ReceiveError> {
+    let dir = inbox.data_dir.to_path_buf();
+    let header_bytes = head.clone();
+    let (sha256, size) =
+        tokio::task::spawn_blocking(move || keep_stream(&dir, &head, rest.as_mut()))
+            .await
+            .map_err(|e| std::io::Error::other(e.to_string()))??;
+    let read = inbound::read(&header_bytes, None, inbox.bounce_address);
+    let now = truncate_micros(now);
+    let txn = db::begin_write(db).await?;
+    if let Some(first) = already(&txn, &sha256, &read).await? {
+        return Ok(first);
+    }
+    let detail = format!(
+        "larger than MAIL_MAX_BYTES ({limit} bytes): {size} bytes, kept whole and not read; the sender was not answered"
+    );
+    record(
+        &txn,
+        &read,
+        &sha256,
+        size,
+        "rejected",
+        Some(detail),
+        None,
+        None,
+        now,
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(Received {
+        outcome: "rejected",
+        complaint_id: None,
+        tracking_code: None,
+        outbox_id: None,
+        sha256,
+    })
+}
+
+/// The first receipt of the same bytes, or of the same Message-ID from another hop.
+async fn already(
+    txn: &impl ConnectionTrait,
+    sha256: &str,
+    read: &Read,
+) -> Result<Option<Received>, DbErr> {
+    let mut same = Condition::any().add(inbound_message::Column::RawSha256.eq(sha256));
+    if let Some(mid) = &read.message_id {
+        same = same.add(inbound_message::Column::MessageId.eq(mid.as_str()));
+    }
+    let seen = inbound_message::Entity::find()
+        .filter(same)
+        .one(txn)
+        .await?;
+    Ok(seen.map(|first| Received {
+        outcome: "duplicate",
+        complaint_id: first.complaint_id,
+        tracking_code: None,
+        outbox_id: first.outbox_id,
+        sha256: sha256.to_string(),
+    }))
+}
+
+/// The row that says what a message was and what was done.
+#[allow(clippy::too_many_arguments)]
+async fn record(
+    txn: &impl ConnectionTrait,
+    read: &Read,
+    sha256: &str,
+    size: u64,
+    outcome: &str,
+    detail: Option<String>,
+    email: Option<i64>,
+    complaint_id: Option<i64>,
+    now: OffsetDateTime,
+) -> Result<(), DbErr> {
+    inbound_message::ActiveModel {
+        received_at: Set(now),
+        raw_sha256: Set(sha256.to_string()),
+        size_bytes: Set(size as i64),
+        message_id: Set(read.message_id.clone()),
+        from_address: Set(read.from.clone()),
+        subject: Set(read.subject.clone()),
+        outcome: Set(outcome.to_string()),
+        detail: Set(detail),
+        outbox_id: Set(email),
+        complaint_id: Set(complaint_id),
+        ..Default::default()
+    }
+    .insert(txn)
+    .await?;
+    Ok(())
+}
+
 /// What `receive` does with a message, decided before its transaction (reading only).
 enum Plan {
     Bounce(Bounce),
@@ -162,23 +308,8 @@ pub async fn receive(
     let now = truncate_micros(now);
     let plan = plan(db, inbox, &read).await?;
     let txn = db::begin_write(db).await?;
-    // The same bytes, or the same Message-ID handed over again by another hop.
-    let mut same = Condition::any().add(inbound_message::Column::RawSha256.eq(sha256.as_str()));
-    if let Some(mid) = &read.message_id {
-        same = same.add(inbound_message::Column::MessageId.eq(mid.as_str()));
-    }
-    let seen = inbound_message::Entity::find()
-        .filter(same)
-        .one(&txn)
-        .await?;
-    if let Some(first) = seen {
-        return Ok(Received {
-            outcome: "duplicate",
-            complaint_id: first.complaint_id,
-            tracking_code: None,
-            outbox_id: first.outbox_id,
-            sha256,
-        });
+    if let Some(first) = already(&txn, &sha256, &read).await? {
+        return Ok(first);
     }
     let mut code = None;
     let mut filed = None;
@@ -223,20 +354,18 @@ pub async fn receive(
             Err(why) => ("rejected", Some(why), None, None),
         },
     };
-    inbound_message::ActiveModel {
-        received_at: Set(now),
-        raw_sha256: Set(sha256.clone()),
-        size_bytes: Set(raw.len() as i64),
-        message_id: Set(read.message_id.clone()),
-        from_address: Set(read.from.clone()),
-        subject: Set(read.subject.clone()),
-        outcome: Set(outcome.to_string()),
-        detail: Set(detail),
-        outbox_id: Set(email),
-        complaint_id: Set(complaint_id),
-        ..Default::default()
-    }
-    .insert(&txn)
+    let size = raw.len() as u64;
+    record(
+        &txn,
+        &read,
+        &sha256,
+        size,
+        outcome,
+        detail,
+        email,
+        complaint_id,
+        now,
+    )
     .await?;
     txn.commit().await?;
     if let Some(p) = filed {

@@ -19,6 +19,7 @@ mod deadlines;
 mod decisions;
 mod desk_language;
 mod disk_full;
+mod email_notices;
 mod emails;
 mod later_evidence;
 mod mail_relay;
