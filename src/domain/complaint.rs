@@ -537,10 +537,19 @@ impl NewComplaint {
     /// it says who sent it, with what the element checker found missing in
     /// `missing`. Problems with the sender's address are the only refusal.
     pub fn parse_notice(input: &ComplaintInput) -> Result<Self, FieldErrors> {
+        let (new, errors) = Self::check_notice(input);
+        new.ok_or(errors)
+    }
+
+    /// `parse_notice`, with every problem found: what staff typed in the wrong shape
+    /// is refused, not merely listed as missing.
+    pub fn check_notice(input: &ComplaintInput) -> (Option<Self>, FieldErrors) {
         let (new, errors) = Self::check(input);
-        let mut new = new.ok_or_else(|| errors.clone())?;
-        new.missing = errors.keys().cloned().collect();
-        Ok(new)
+        let new = new.map(|mut n| {
+            n.missing = errors.keys().cloned().collect();
+            n
+        });
+        (new, errors)
     }
 
     /// The notice as far as it goes, and every problem found on the way; None only

@@ -177,6 +177,93 @@ pub fn input(letter: &Letter<'_>) -> ComplaintInput {
     }
 }
 
+/// Each element a notice may lack, by field name, as the claimant and staff are told
+/// of it: in English, then in Chinese.
+const ELEMENTS: &[(&str, &str, &str)] = &[
+    ("claimant.name", "your full name", "您的姓名"),
+    ("claimant.phone", "a phone number", "联系电话"),
+    ("claimant.address", "a postal address", "联系地址"),
+    (
+        "claimant.capacity",
+        "whether you are the rights holder or act for them",
+        "您是权利人本人还是代理人",
+    ),
+    (
+        "claimant.on_behalf_of",
+        "the rights holder you act for",
+        "您所代表的权利人",
+    ),
+    ("work.title", "the title of your work", "作品名称"),
+    (
+        "work.original_url",
+        "where the original is published (a URL)",
+        "原作发表网址",
+    ),
+    (
+        "infringing_urls",
+        "the URL of the page on our site",
+        "本站侵权内容的网址",
+    ),
+    (
+        "statements.good_faith",
+        "a statement that you believe in good faith the use is not authorised by you, your agent or the law",
+        "声明：您善意地相信该使用未经您、您的代理人或法律许可",
+    ),
+    (
+        "statements.accurate",
+        "a statement that the notice is accurate and that you are the rights holder or authorised to act for them",
+        "声明：本通知内容准确，且您是权利人或经权利人授权",
+    ),
+    (
+        "signature",
+        "your signature (your full name)",
+        "签名（您的全名）",
+    ),
+];
+
+/// An element's name for someone reading `lang`; a field without a name of its own
+/// (a second URL, say) goes by its field name.
+pub fn element_name(field: &str, lang: Language) -> &str {
+    let base = field.split('[').next().unwrap_or(field);
+    ELEMENTS
+        .iter()
+        .find(|(k, _, _)| *k == base)
+        .map_or(field, |(_, en, zh)| match lang {
+            Language::En => en,
+            Language::Zh => zh,
+        })
+}
+
+/// The request that asks a claimant to complete their notice, in both languages with
+/// theirs first: what is missing, how to send it, and that the clock waits.
+pub fn please_complete(missing: &[String], first: Language) -> String {
+    let list = |lang: Language| {
+        let mut seen: Vec<&str> = Vec::new();
+        for m in missing {
+            let name = element_name(m, lang);
+            if !seen.contains(&name) {
+                seen.push(name);
+            }
+        }
+        seen.iter()
+            .map(|n| format!("- {n}"))
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    let zh = format!(
+        "您的通知尚缺以下内容：\n{}\n请直接回复本邮件，或在投诉状态页补充。收到之前，处理时限暂停。",
+        list(Language::Zh)
+    );
+    let en = format!(
+        "Your notice does not yet include:\n{}\nPlease reply to this email with them, or add them on your complaint's status page. Until then the deadline is paused.",
+        list(Language::En)
+    );
+    match first {
+        Language::Zh => format!("{zh}\n\n{en}"),
+        Language::En => format!("{en}\n\n{zh}"),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -245,5 +332,20 @@ mod tests {
         assert!(!errs.contains_key("infringing_urls"));
         assert!(!errs.contains_key("claimant.email"));
         assert_eq!(i.language.as_deref(), Some("zh"));
+        // Each missing element is named in both languages, the sender's first.
+        let missing: Vec<String> = errs.keys().cloned().collect();
+        let ask = please_complete(&missing, Language::Zh);
+        let (zh, en) = ask.split_once("\n\n").unwrap();
+        assert!(
+            zh.contains("- 联系电话") && zh.contains("- 签名（您的全名）"),
+            "{zh}"
+        );
+        assert!(
+            en.contains("- a phone number") && en.contains("- your signature"),
+            "{en}"
+        );
+        for m in &missing {
+            assert_ne!(element_name(m, Language::Zh), m, "{m} has a name");
+        }
     }
 }

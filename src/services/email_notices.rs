@@ -272,3 +272,147 @@ async fn thread_receipt(txn: &impl ConnectionTrait, id: i64, read: &Read) -> Res
 pub async fn persist(data_dir: &std::path::Path, p: Prepared) -> std::io::Result<()> {
     evidence::persist(data_dir, p.files).await
 }
+
+/// What staff read off the email into the notice's fields; empty fields stay missing.
+#[derive(Debug, Default, Clone, serde::Deserialize)]
+pub struct NoticeFields {
+    #[serde(default)]
+    pub csrf: String,
+    #[serde(default)]
+    pub name: String,
+    #[serde(default)]
+    pub organisation: String,
+    #[serde(default)]
+    pub phone: String,
+    #[serde(default)]
+    pub address: String,
+    /// `owner`, `agent`, or empty while unknown.
+    #[serde(default)]
+    pub capacity: String,
+    #[serde(default)]
+    pub on_behalf_of: String,
+    #[serde(default)]
+    pub work_title: String,
+    #[serde(default)]
+    pub work_original_url: String,
+    #[serde(default)]
+    pub signature: String,
+    /// The email makes the good-faith statement (a checkbox: present when ticked).
+    #[serde(default)]
+    pub good_faith: Option<String>,
+    #[serde(default)]
+    pub accurate: Option<String>,
+}
+
+/// Problems that are only absence: the element stays missing, nothing is refused.
+fn only_missing(p: &crate::domain::validate::Problem) -> bool {
+    use crate::domain::validate::Problem;
+    matches!(
+        p,
+        Problem::Required
+            | Problem::Blank
+            | Problem::Statement
+            | Problem::NoTarget
+            | Problem::AgentPrincipal
+    )
+}
+
+/// Fills a notice's structured fields from what staff read in the email. A value
+/// given in the wrong shape is refused, naming its field, and nothing changes; what
+/// is left empty stays on the list of what is missing. Returns that list.
+pub async fn complete(
+    db: &DatabaseConnection,
+    id: i64,
+    f: &NoticeFields,
+    by: &crate::services::staff::StaffMember,
+    now: OffsetDateTime,
+) -> ServiceResult<Vec<String>> {
+    use crate::domain::complaint::{ClaimantInput, ComplaintInput, StatementsInput, WorkInput};
+    use crate::entities::complaint;
+    use crate::services::error::{Conflict, ServiceError};
+    use sea_orm::{ActiveModelTrait, Set};
+    let now = crate::domain::validate::truncate_micros(now);
+    let txn = crate::db::begin_write(db).await?;
+    let c = complaint::Entity::find_by_id(id)
+        .one(&txn)
+        .await?
+        .ok_or(ServiceError::NotFound)?;
+    if !c.status.is_open() {
+        return Err(Conflict::AlreadyDecided.into());
+    }
+    let given = |v: &str| Some(v.trim().to_string()).filter(|v| !v.is_empty());
+    let targets = complaints::targets_of(&txn, id).await?;
+    let input = ComplaintInput {
+        claimant: Some(ClaimantInput {
+            name: given(&f.name),
+            organisation: given(&f.organisation),
+            email: Some(c.claimant_email.clone()),
+            phone: given(&f.phone),
+            address: given(&f.address),
+            capacity: given(&f.capacity),
+            on_behalf_of: given(&f.on_behalf_of),
+        }),
+        work: Some(WorkInput {
+            title: given(&f.work_title),
+            description: Some(c.work_description.clone()).filter(|d| !d.trim().is_empty()),
+            original_url: given(&f.work_original_url),
+            original_text: c.work_original_text.clone(),
+        }),
+        infringing_urls: Some(targets.into_iter().map(|t| t.url).collect()),
+        evidence_urls: None,
+        statements: Some(StatementsInput {
+            good_faith: Some(f.good_faith.is_some()),
+            accurate: Some(f.accurate.is_some()),
+        }),
+        signature: given(&f.signature),
+        language: Some(c.language.as_str().to_string()),
+        callback: None,
+    };
+    let (new, errors) = NewComplaint::check_notice(&input);
+    let refused: crate::domain::validate::FieldErrors = errors
+        .iter()
+        .filter(|(_, e)| !only_missing(&e.problem))
+        .map(|(k, e)| (k.clone(), e.clone()))
+        .collect();
+    let Some(new) = new.filter(|_| refused.is_empty()) else {
+        return Err(ServiceError::Invalid(refused));
+    };
+    let missing = new.missing.clone();
+    let mut am: complaint::ActiveModel = c.clone().into();
+    am.claimant_name = Set(new.claimant_name.clone());
+    am.claimant_organisation = Set(new.claimant_organisation.clone());
+    am.claimant_phone = Set(new.claimant_phone.clone());
+    am.claimant_address = Set(new.claimant_address.clone());
+    am.capacity = Set(new
+        .capacity
+        .map_or(String::new(), |c| c.as_str().to_string()));
+    am.on_behalf_of = Set(new.on_behalf_of.clone());
+    am.work_title = Set(new.work_title.clone());
+    am.work_original_url = Set(new
+        .work_original_url
+        .as_ref()
+        .map_or(String::new(), |u| u.to_string()));
+    am.signature = Set(new.signature.clone());
+    am.good_faith = Set(new.good_faith);
+    am.accurate = Set(new.accurate);
+    am.missing_elements =
+        Set((!missing.is_empty()).then(|| serde_json::to_string(&missing).unwrap_or_default()));
+    am.update(&txn).await?;
+    let before: Vec<String> = c
+        .missing_elements
+        .as_deref()
+        .and_then(|m| serde_json::from_str(m).ok())
+        .unwrap_or_default();
+    let filled: Vec<&String> = before.iter().filter(|b| !missing.contains(b)).collect();
+    crate::audit::append(
+        &txn,
+        now,
+        &by.actor(),
+        "complaint.notice_completed",
+        &format!("complaint:{id}"),
+        &serde_json::json!({"filled": filled, "missing": missing}),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(missing)
+}

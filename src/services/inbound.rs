@@ -455,6 +455,26 @@ pub async fn replies(
     Ok(with_text(rows, data_dir))
 }
 
+/// The email a complaint was opened from, with its whole text read again from the
+/// kept message: what staff complete the notice from.
+pub async fn notice_of(
+    db: &impl ConnectionTrait,
+    data_dir: &Path,
+    id: i64,
+) -> Result<Option<(inbound_message::Model, Option<String>)>, DbErr> {
+    let row = inbound_message::Entity::find()
+        .filter(inbound_message::Column::ComplaintId.eq(id))
+        .filter(inbound_message::Column::Outcome.eq("new_complaint"))
+        .one(db)
+        .await?;
+    Ok(row.map(|r| {
+        let text = std::fs::read(kept_path(data_dir, &r.raw_sha256))
+            .ok()
+            .and_then(|raw| inbound::read(&raw, None, None).body);
+        (r, text)
+    }))
+}
+
 /// Each message with the sender's words, read again from the kept bytes.
 fn with_text(
     rows: Vec<inbound_message::Model>,

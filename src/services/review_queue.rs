@@ -34,6 +34,9 @@ pub struct QueueItem {
     pub paused_at: Option<OffsetDateTime>,
     pub appealed_at: Option<OffsetDateTime>,
     pub claimant_bounced_at: Option<OffsetDateTime>,
+    pub channel: String,
+    /// What the element checker found missing (a notice by email), as stored.
+    pub missing_elements: Option<String>,
 }
 
 /// Whose complaints to show.
@@ -52,7 +55,14 @@ pub struct QueueFilter {
     pub outlet: Option<String>,
     /// Only running clocks whose deadline falls by then ("due soon").
     pub due_by: Option<OffsetDateTime>,
+    /// Only complaints that arrived this way (`api`, `form` or `email`).
+    pub channel: Option<&'static str>,
+    /// Only notices the element checker found incomplete.
+    pub incomplete: bool,
 }
+
+/// The ways a complaint arrives, as the queue filters by them.
+pub const CHANNELS: [&str; 3] = ["form", "api", "email"];
 
 /// How many of the filtered complaints are at each stage of urgency.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -102,6 +112,12 @@ fn filtered(db: &DatabaseConnection, filter: &QueueFilter) -> sea_orm::Select<co
             ),
             [outlet.clone()],
         ));
+    }
+    if let Some(ch) = filter.channel {
+        q = q.filter(complaint::Column::Channel.eq(ch));
+    }
+    if filter.incomplete {
+        q = q.filter(complaint::Column::MissingElements.is_not_null());
     }
     if let Some(by) = filter.due_by {
         q = q.filter(
@@ -198,6 +214,8 @@ pub async fn page(
             complaint::Column::PausedAt,
             complaint::Column::AppealedAt,
             complaint::Column::ClaimantBouncedAt,
+            complaint::Column::Channel,
+            complaint::Column::MissingElements,
         ])
         .order_by_asc(complaint::Column::DeadlineAt)
         .order_by_asc(complaint::Column::Id)

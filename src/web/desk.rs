@@ -205,6 +205,7 @@ impl Desk {
             "owner" => "权利人本人",
             "agent" => "代理人",
             "web" => "网页表单",
+            "form" => "网页表单",
             "api" => "API",
             "email" => "电子邮件",
             "url" => "网址",

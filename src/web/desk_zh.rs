@@ -4,6 +4,43 @@
 /// The Chinese for `en`, if the catalogue has it.
 pub fn zh(en: &str) -> Option<&'static str> {
     Some(match en {
+        "Notice incomplete" => "通知要件不全",
+        "The notice does not yet give:" => "该通知尚缺以下内容：",
+        "The request, in both languages" => "请求内容（中英双语）",
+        "Ask the claimant to complete the notice (the clock pauses)" => {
+            "请投诉人补全通知（计时暂停）"
+        }
+        "by DMARC at our mail server ({})" => "经我方邮件服务器 DMARC 验证（{}）",
+        "The notice as emailed" => "邮件原文",
+        "From {}; subject: {}" => "发件人 {}；主题：{}",
+        "Fill in what the email says; leave empty what it does not." => {
+            "按邮件内容填写；邮件未提及的留空。"
+        }
+        "not stated" => "未说明",
+        "On behalf of" => "代表",
+        "Title of the work" => "作品名称",
+        "Where the original is published (URL)" => "原作发表网址",
+        "Signature" => "签名",
+        "The email states in good faith that the use is not authorised" => {
+            "邮件中有善意声明：该使用未经许可"
+        }
+        "The email states that the notice is accurate and the sender is the rights holder or authorised" => {
+            "邮件中声明通知内容准确，且发件人是权利人或经授权"
+        }
+        "Save the notice's fields" => "保存通知内容",
+        "The notice's fields were saved." => "通知内容已保存。",
+        "Write a phone number: digits, spaces, + - ( )." => {
+            "请填写电话号码：数字、空格及 + - ( )。"
+        }
+        "Write a web address starting with http:// or https://." => {
+            "请填写以 http:// 或 https:// 开头的网址。"
+        }
+        "Choose one of the options offered." => "请从给出的选项中选择。",
+        "This is too long." => "内容过长。",
+        "Write this on one line." => "请写在一行内。",
+        "This value cannot be used." => "此值无法使用。",
+        "by email" => "邮件投诉",
+        "notice incomplete" => "通知要件不全",
         "(not a recorded article)" => "（不是登记在册的文章）",
         "(the appeal needs another reviewer)" => "（申诉须由另一位审核员处理）",
         "(unconfirmed)" => "（未确认）",

@@ -47,6 +47,10 @@ struct Row {
     confirmed: bool,
     /// An email to the claimant's address bounced: the desk cannot reach them by it.
     bounced: bool,
+    /// It came as an email.
+    by_email: bool,
+    /// The element checker found the notice incomplete.
+    incomplete: bool,
     removed: bool,
     can_claim: bool,
     appeal: bool,
@@ -80,6 +84,10 @@ struct QueueQuery {
     outlet: Option<String>,
     /// `soon`: only running clocks under a quarter of their window, and overdue ones.
     due: Option<String>,
+    /// `form`, `api` or `email`: only complaints that arrived this way.
+    channel: Option<String>,
+    /// `incomplete`: only notices the element checker found incomplete.
+    notice: Option<String>,
     /// Where the page starts (a keyset cursor); none: the earliest deadlines.
     after: Option<String>,
 }
@@ -95,8 +103,24 @@ async fn queue(
     let now = OffsetDateTime::now_utc();
     let window = state.config.deadline;
     let due_soon = q.due.as_deref() == Some("soon");
+    let channel = match q.channel.as_deref().filter(|c| !c.is_empty()) {
+        None => None,
+        Some(c) => Some(
+            review_queue::CHANNELS
+                .into_iter()
+                .find(|k| *k == c)
+                .ok_or_else(|| AppError::field("channel", "must be form, api or email"))?,
+        ),
+    };
+    let incomplete = match q.notice.as_deref().filter(|n| !n.is_empty()) {
+        None => false,
+        Some("incomplete") => true,
+        Some(_) => return Err(AppError::field("notice", "must be incomplete")),
+    };
     let mut filter = QueueFilter {
         due_by: None,
+        channel,
+        incomplete,
         status: q.status.as_deref().and_then(ComplaintStatus::parse),
         assigned: match q.assigned.as_deref() {
             Some("mine") => Assigned::To(me.email.clone()),
@@ -152,6 +176,8 @@ async fn queue(
             appeal: c.appealed_at.is_some(),
             confirmed: c.confirmed_at.is_some(),
             bounced: c.claimant_bounced_at.is_some(),
+            by_email: c.channel == "email",
+            incomplete: c.missing_elements.is_some(),
             removed: holding.contains(&c.id),
             can_claim: c.assigned_reviewer.is_none() || me.role == Role::Admin,
             assigned: c.assigned_reviewer,
@@ -171,6 +197,12 @@ async fn queue(
         }
         if due_soon {
             u.append_pair("due", "soon");
+        }
+        if let Some(c) = channel {
+            u.append_pair("channel", c);
+        }
+        if incomplete {
+            u.append_pair("notice", "incomplete");
         }
         if let Some(a) = after {
             u.append_pair("after", &a.to_param());

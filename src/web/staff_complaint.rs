@@ -22,6 +22,7 @@ use crate::entities::{complaint, complaint_evidence, counter_notice};
 use crate::error::{AppError, AppResult};
 use crate::services::counter_notices::{self};
 use crate::services::dossier::{self, Dossier};
+use crate::services::email_notices::{self, NoticeFields};
 use crate::services::error::ServiceError;
 use crate::services::staff::Role;
 use crate::services::{evidence, info_requests::MAX_TEXT_CHARS, notes, reply_templates};
@@ -40,6 +41,7 @@ pub fn routes() -> Router<AppState> {
         .at("/staff/complaints/{id}/evidence/{eid}", get(download))
         .at("/staff/complaints/{id}/legal-action", post(legal_action))
         .at("/staff/complaints/{id}/notes", post(add_note))
+        .at("/staff/complaints/{id}/notice", post(complete_notice))
         .layer(middleware::from_fn(staff_headers))
 }
 
@@ -167,6 +169,15 @@ struct ComplaintPage<'a> {
     draft_note: String,
     /// An admin's choice of reviewer: every active account.
     assignable: Vec<String>,
+    /// What the element checker found missing, named in the desk's language.
+    missing: Vec<String>,
+    /// The bilingual request that asks the claimant to complete the notice, when one
+    /// may be sent now.
+    ask_complete: Option<String>,
+    /// The email the complaint was opened from, while its fields may be filled.
+    notice: Option<NoticeView>,
+    /// How the claimant's address was confirmed, when not by its link.
+    confirmed_by: Option<String>,
 }
 
 /// One pause of a round's clock, as the page shows it.
@@ -312,6 +323,7 @@ fn done_message(status: &str) -> Option<&'static str> {
         ),
         "needs_info" => tr.s("Question sent. The clock is paused until the claimant answers."),
         "noted" => tr.s("Note added. Only staff see it."),
+        "notice" => tr.s("The notice's fields were saved."),
         _ => return None,
     })
 }
@@ -327,6 +339,49 @@ pub enum Shown {
     Draft(Draft),
     /// A note that was refused, with why.
     Note { body: String, error: String },
+    /// The notice's fields as staff filled them, refused with each problem.
+    Notice {
+        fields: NoticeFields,
+        errors: Vec<(String, String)>,
+    },
+}
+
+/// The email a complaint was opened from, beside the fields staff fill from it.
+struct NoticeView {
+    from: String,
+    subject: String,
+    text: String,
+    fields: NoticeFields,
+    /// Each refused field with its problem, in the desk's language.
+    errors: Vec<(String, String)>,
+}
+
+impl NoticeView {
+    /// The problem with `field`, if it was refused.
+    fn e(&self, field: &str) -> &str {
+        self.errors
+            .iter()
+            .find(|(f, _)| f == field)
+            .map_or("", |(_, m)| m.as_str())
+    }
+}
+
+/// The fields as stored, for the form to start from.
+fn fields_of(c: &complaint::Model) -> NoticeFields {
+    NoticeFields {
+        csrf: String::new(),
+        name: c.claimant_name.clone(),
+        organisation: c.claimant_organisation.clone().unwrap_or_default(),
+        phone: c.claimant_phone.clone(),
+        address: c.claimant_address.clone(),
+        capacity: c.capacity.clone(),
+        on_behalf_of: c.on_behalf_of.clone().unwrap_or_default(),
+        work_title: c.work_title.clone(),
+        work_original_url: c.work_original_url.clone(),
+        signature: c.signature.clone(),
+        good_faith: c.good_faith.then(|| "on".into()),
+        accurate: c.accurate.then(|| "on".into()),
+    }
 }
 
 async fn page(
@@ -401,6 +456,40 @@ pub async fn show(
             text,
         })
         .collect();
+    let missing_keys: Vec<String> = c
+        .missing_elements
+        .as_deref()
+        .and_then(|m| serde_json::from_str(m).ok())
+        .unwrap_or_default();
+    let (shown, notice_form) = match shown {
+        Shown::Notice { fields, errors } => (
+            Shown::View {
+                done: None,
+                reply: None,
+            },
+            Some((fields, errors)),
+        ),
+        other => (other, None),
+    };
+    let notice = match (c.channel.as_str(), open) {
+        ("email", true) => {
+            crate::services::inbound::notice_of(&state.db, &state.config.data_dir, id)
+                .await?
+                .map(|(m, text)| {
+                    let (fields, errors) = notice_form
+                        .clone()
+                        .unwrap_or_else(|| (fields_of(c), Vec::new()));
+                    NoticeView {
+                        from: m.from_address.unwrap_or_default(),
+                        subject: m.subject.unwrap_or_default(),
+                        text: text.unwrap_or_default(),
+                        fields,
+                        errors,
+                    }
+                })
+        }
+        _ => None,
+    };
     let (done, draft, note) = match shown {
         Shown::View { done, reply } => {
             // A saved reply starts the reasons, in the claimant's language.
@@ -416,14 +505,30 @@ pub async fn show(
         }
         Shown::Draft(d) => (None, d, None),
         Shown::Note { body, error } => (None, Draft::default(), Some((body, error))),
+        Shown::Notice { .. } => (None, Draft::default(), None),
     };
     let assignable = if me.role == Role::Admin && open {
         crate::services::staff::active_emails(&state.db).await?
     } else {
         Vec::new()
     };
+    let may_decide = open && why_not.is_none();
+    let ask_complete =
+        (may_decide && !missing_keys.is_empty() && c.status != ComplaintStatus::NeedsInfo)
+            .then(|| crate::domain::email_notice::please_complete(&missing_keys, c.language));
     let body = ComplaintPage {
-        may_decide: open && why_not.is_none(),
+        missing: missing_keys
+            .iter()
+            .map(|m| crate::domain::email_notice::element_name(m, tr.lang).to_string())
+            .collect(),
+        ask_complete,
+        notice,
+        confirmed_by: c
+            .confirmed_by
+            .as_deref()
+            .and_then(|b| b.strip_prefix("dmarc:"))
+            .map(str::to_string),
+        may_decide,
         why_not,
         done,
         t: texts(tr.lang),
@@ -657,4 +762,55 @@ async fn legal_action(
     )
     .await?;
     Ok(Redirect::to(&format!("/staff/complaints/{id}")).into_response())
+}
+
+/// Staff fill the notice's fields from the email beside them: saved, or sent back
+/// with each refused field named.
+async fn complete_notice(
+    State(state): State<AppState>,
+    user: StaffUser,
+    id: Result<Path<i64>, PathRejection>,
+    Form(f): Form<NoticeFields>,
+) -> AppResult<Response> {
+    let Path(id) = id.map_err(|_| AppError::NotFound)?;
+    user.check_csrf(&f.csrf)?;
+    let now = OffsetDateTime::now_utc();
+    match email_notices::complete(&state.db, id, &f, &user.0.member, now).await {
+        Ok(_) => Ok(
+            Redirect::to(&format!("/staff/complaints/{id}?done=notice#notice-email"))
+                .into_response(),
+        ),
+        Err(ServiceError::Invalid(e)) => {
+            let tr = desk::current();
+            let errors = e
+                .iter()
+                .map(|(field, err)| {
+                    (
+                        field.clone(),
+                        notice_problem(&tr, &err.problem, &err.message),
+                    )
+                })
+                .collect();
+            let shown = Shown::Notice { fields: f, errors };
+            show(&state, &user, id, shown, StatusCode::UNPROCESSABLE_ENTITY).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// A refused field's problem as staff read it, chosen by its kind.
+fn notice_problem(tr: &Desk, p: &crate::domain::validate::Problem, en: &str) -> String {
+    use crate::domain::validate::Problem;
+    if !tr.zh() {
+        return en.to_string();
+    }
+    match p {
+        Problem::Phone => tr.s("Write a phone number: digits, spaces, + - ( )."),
+        Problem::Url => tr.s("Write a web address starting with http:// or https://."),
+        Problem::Choice => tr.s("Choose one of the options offered."),
+        Problem::TooLong(_) => tr.s("This is too long."),
+        Problem::OneLine => tr.s("Write this on one line."),
+        _ => tr.s("This value cannot be used."),
+    }
+    .to_string()
 }

@@ -345,3 +345,189 @@ async fn a_message_over_the_size_limit_is_kept_whole_and_unanswered() {
     assert_eq!(row.from_address.as_deref(), Some("big@harbour.example"));
     assert!(row.detail.unwrap_or_default().contains("MAIL_MAX_BYTES"));
 }
+
+/// An attribute's value as the browser reads it.
+fn unescape(v: &str) -> String {
+    v.replace("&#39;", "'")
+        .replace("&#34;", "\"")
+        .replace("&quot;", "\"")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&#38;", "&")
+        .replace("&amp;", "&")
+}
+
+/// The story of an incomplete notice by email: the queue shows it by channel and as
+/// incomplete; one click asks the claimant, in both languages, for what is missing
+/// (the clock pauses); the claimant answers by replying (the clock runs again); staff
+/// fill the fields from the email and the answer, beside them, and the notice is
+/// complete. Counted: the claimant gets a receipt and the request, the desk the new
+/// complaint and the answer.
+#[tokio::test]
+async fn staff_ask_for_and_fill_in_what_an_email_notice_lacks() {
+    use crate::common::staff::{add, client, hidden, page, session};
+    use takedown::domain::complaint::ComplaintStatus;
+    use takedown::services::staff::Role;
+    let s = Story::new().await;
+    s.article(1, json!({})).await;
+    s.article(2, json!({})).await;
+    let (_, out) = receive(&s, corpus("foxmail-notice.eml").as_bytes(), None, &[]);
+    let id = new_complaint(&out);
+    let (form_id, _) = s.complaint(2, "wang@citydaily.example", true).await;
+    add(&s.app, "rev@news.example", Role::Reviewer).await;
+    let (cookie, csrf) = session(&s.app, &client(), "rev@news.example").await;
+
+    let by_email = page(&s.app, &cookie, "/staff?channel=email").await;
+    assert!(
+        by_email.contains(&format!("data-id=\"{id}\"")),
+        "{by_email}"
+    );
+    assert!(!by_email.contains(&format!("data-id=\"{form_id}\"")));
+    assert!(by_email.contains("data-incomplete=\"true\""));
+    let incomplete = page(&s.app, &cookie, "/staff?notice=incomplete").await;
+    assert!(incomplete.contains(&format!("data-id=\"{id}\"")));
+    assert!(!incomplete.contains(&format!("data-id=\"{form_id}\"")));
+    for bad in ["/staff?channel=fax", "/staff?notice=maybe"] {
+        let resp = client()
+            .get(s.app.url(bad))
+            .header("cookie", &cookie)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), 422, "{bad}");
+    }
+
+    let path = format!("/staff/complaints/{id}");
+    let html = page(&s.app, &cookie, &path).await;
+    assert!(html.contains("id=\"missing\""), "{html}");
+    assert!(html.contains("<li>the title of your work</li>"), "{html}");
+    assert!(html.contains("id=\"notice-text\""));
+    assert!(
+        html.contains("联系电话：0571-8512 3456"),
+        "the email beside the fields"
+    );
+    let ask = unescape(&hidden(&html, "reason"));
+    assert!(
+        ask.starts_with("您的通知尚缺以下内容"),
+        "Chinese first: {ask}"
+    );
+    assert!(
+        ask.contains("- 作品名称") && ask.contains("- the title of your work"),
+        "{ask}"
+    );
+    assert!(!ask.contains("联系电话"), "the phone was given: {ask}");
+
+    // One click: the request goes, and the clock pauses.
+    let resp = client()
+        .post(s.app.url(&format!("/staff/complaints/{id}/decision")))
+        .header("cookie", &cookie)
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("action", "request_info"),
+            ("go", "record"),
+            ("reason", ask.as_str()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 303);
+    let c = s.row(id).await;
+    assert_eq!(c.status, ComplaintStatus::NeedsInfo);
+    assert!(c.paused_at.is_some());
+    let question = outbox::Entity::find()
+        .filter(outbox::Column::ComplaintId.eq(id))
+        .filter(outbox::Column::Kind.eq("info_request"))
+        .one(&s.app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(
+        question.body_text.contains("- the title of your work"),
+        "{}",
+        question.body_text
+    );
+
+    // The claimant replies in the thread: their answer, and the clock runs again.
+    let answer = format!(
+        "From: hzdaily_rights@qq.com\r\nTo: copyright@news.example\r\nSubject: Re: more\r\nMessage-ID: <answer-1@qq.com>\r\nIn-Reply-To: {}\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n身份：权利人本人\r\n作品名称：西湖景区春季交通管制方案\r\n签名：李涛\r\n本人善意相信上述使用未经许可，并保证本通知内容准确。\r\n",
+        question.message_id
+    );
+    let (_, out) = receive(&s, answer.as_bytes(), None, &[]);
+    assert_eq!(out["outcome"], "reply", "{out}");
+    let c = s.row(id).await;
+    assert_eq!(c.status, ComplaintStatus::InReview);
+    assert!(
+        c.missing_elements.is_some(),
+        "staff fill the fields; a reply does not"
+    );
+
+    // Staff fill the fields from what they read: a bad phone is refused, nothing saved.
+    let notice = format!("/staff/complaints/{id}/notice");
+    let mut fields = vec![
+        ("csrf", csrf.clone()),
+        ("name", "李涛".to_string()),
+        ("organisation", "杭州日报社".into()),
+        ("phone", "call the switchboard".into()),
+        ("address", "杭州市体育场路218号".into()),
+        ("capacity", "owner".into()),
+        ("work_title", "西湖景区春季交通管制方案".into()),
+        (
+            "work_original_url",
+            "https://hzdaily.example/news/2026/1202/88.html".into(),
+        ),
+        ("signature", "李涛".into()),
+        ("good_faith", "on".into()),
+        ("accurate", "on".into()),
+    ];
+    let resp = client()
+        .post(s.app.url(&notice))
+        .header("cookie", &cookie)
+        .form(&fields)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 422);
+    let body = resp.text().await.unwrap();
+    assert!(
+        body.contains("id=\"n-phone-error\">must be a phone number"),
+        "{body}"
+    );
+    assert!(
+        body.contains("value=\"call the switchboard\""),
+        "what was typed is kept"
+    );
+    assert_eq!(s.row(id).await.claimant_phone, "0571-8512 3456");
+    fields[3].1 = "0571-8512 3456".into();
+    let resp = client()
+        .post(s.app.url(&notice))
+        .header("cookie", &cookie)
+        .form(&fields)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 303);
+    let c = s.row(id).await;
+    assert_eq!(c.missing_elements, None, "complete");
+    assert_eq!(
+        (
+            c.capacity.as_str(),
+            c.work_title.as_str(),
+            c.signature.as_str()
+        ),
+        ("owner", "西湖景区春季交通管制方案", "李涛")
+    );
+    assert!(c.good_faith && c.accurate);
+    let incomplete = page(&s.app, &cookie, "/staff?notice=incomplete").await;
+    assert!(!incomplete.contains(&format!("data-id=\"{id}\"")));
+    assert_eq!(s.events("complaint.notice_completed").await.len(), 1);
+
+    assert_eq!(
+        s.kinds(id, "hzdaily_rights@qq.com").await,
+        ["receipt", "info_request"]
+    );
+    assert_eq!(
+        s.kinds(id, "staff@news.example").await,
+        ["new_complaint", "info_answered"]
+    );
+    s.audit_verifies();
+}
