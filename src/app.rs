@@ -19,6 +19,8 @@ pub struct App {
     /// `METRICS_BIND`'s listener, bound with the main one so a bad address fails at
     /// start.
     metrics_listener: Option<TcpListener>,
+    /// `LMTP_BIND`'s listener, bound at start for the same reason.
+    lmtp_listener: Option<TcpListener>,
     state: AppState,
 }
 
@@ -100,9 +102,18 @@ impl App {
             ),
             None => None,
         };
+        let lmtp_listener = match state.config.lmtp_bind {
+            Some(addr) => Some(
+                TcpListener::bind(addr)
+                    .await
+                    .with_context(|| format!("binding LMTP_BIND {addr}"))?,
+            ),
+            None => None,
+        };
         Ok(Self {
             listener,
             metrics_listener,
+            lmtp_listener,
             state,
         })
     }
@@ -115,6 +126,13 @@ impl App {
         self.listener
             .local_addr()
             .unwrap_or_else(|_| self.state.config.bind_addr)
+    }
+
+    /// Where the LMTP listener accepts mail, when `LMTP_BIND` is set.
+    pub fn lmtp_addr(&self) -> Option<SocketAddr> {
+        self.lmtp_listener
+            .as_ref()
+            .and_then(|l| l.local_addr().ok())
     }
 
     pub fn state(&self) -> &AppState {
@@ -142,10 +160,16 @@ impl App {
                 shutdown.clone(),
             ))
         });
+        let lmtp = self
+            .lmtp_listener
+            .map(|l| tokio::spawn(lmtp(l, self.state.clone(), shutdown.clone())));
         let router = web::router(self.state);
         web::serve::serve(self.listener, router, header_read_timeout, shutdown).await;
         if let Some(p) = private {
             let _ = p.await;
+        }
+        if let Some(l) = lmtp {
+            let _ = l.await;
         }
         if let Some(s) = scheduler {
             s.stop().await;
@@ -158,6 +182,47 @@ impl App {
     pub async fn run(self) -> Result<()> {
         self.run_until(shutdown_signal()).await
     }
+}
+
+/// Serves LMTP: each message is received as `takedown mail receive` receives one, with
+/// this instance's match index.
+async fn lmtp(
+    listener: TcpListener,
+    state: AppState,
+    shutdown: impl std::future::Future<Output = ()> + Send,
+) {
+    use crate::mail::lmtp::{self, Handler, Incoming, Settings};
+    let host = url::Url::parse(&state.config.public_base_url)
+        .ok()
+        .and_then(|u| u.host_str().map(str::to_string))
+        .unwrap_or_else(|| "takedown".into());
+    let settings = Settings {
+        host,
+        max_bytes: state.config.mail_max_bytes,
+        spool_dir: state.config.data_dir.join("inbound"),
+    };
+    let handler: Handler = Arc::new(move |m: Incoming| {
+        let state = state.clone();
+        Box::pin(async move {
+            let inbox = crate::services::inbound::Inbox::of(
+                &state.config,
+                &state.codes,
+                &state.index,
+                &state.site_hosts,
+            );
+            let now = time::OffsetDateTime::now_utc();
+            crate::services::inbound::deliver(
+                &state.db,
+                &inbox,
+                m,
+                state.config.mail_max_bytes,
+                now,
+            )
+            .await
+        })
+    });
+    tracing::info!(addr = ?listener.local_addr().ok(), "LMTP listening");
+    lmtp::serve(listener, settings, handler, shutdown).await;
 }
 
 async fn shutdown_signal() {

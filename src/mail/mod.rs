@@ -5,6 +5,7 @@ pub mod delivery;
 pub mod inbound;
 pub mod letter;
 pub mod letters;
+pub mod lmtp;
 pub mod notice;
 pub mod outbox;
 pub mod smtp;

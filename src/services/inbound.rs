@@ -591,3 +591,53 @@ async fn bounced(
     .await?;
     Ok((Some(row.id), row.complaint_id))
 }
+
+/// Receives a message an LMTP client handed over: the envelope recipient a VERP
+/// return path names, else the first, is where it was delivered to. A message
+/// spooled for its size is kept whole and the spool removed.
+pub async fn deliver(
+    db: &DatabaseConnection,
+    inbox: &Inbox<'_>,
+    m: crate::mail::lmtp::Incoming,
+    max_bytes: usize,
+    now: OffsetDateTime,
+) -> crate::mail::lmtp::Delivered {
+    use crate::mail::lmtp::Delivered;
+    let to = m
+        .recipients
+        .iter()
+        .find(|r| {
+            inbox
+                .bounce_address
+                .is_some_and(|b| inbound::verp_id(r, b).is_some())
+        })
+        .or(m.recipients.first())
+        .cloned();
+    let received = match &m.spooled {
+        None => receive(db, inbox, &m.raw, to.as_deref(), now).await,
+        Some(path) => {
+            let opened = std::fs::File::open(path).and_then(|mut f| {
+                use std::io::Read;
+                let mut head = Vec::new();
+                (&mut f).take(1 << 20).read_to_end(&mut head)?;
+                Ok((head, f))
+            });
+            match opened {
+                Ok((head, rest)) => {
+                    receive_oversize(db, inbox, head, Box::new(rest), max_bytes, now).await
+                }
+                Err(e) => Err(e.into()),
+            }
+        }
+    };
+    if let Some(path) = &m.spooled {
+        let _ = std::fs::remove_file(path);
+    }
+    match received {
+        Ok(r) => {
+            tracing::info!(outcome = r.outcome, complaint_id = r.complaint_id, sha256 = %r.sha256, "mail received by LMTP");
+            Delivered::Stored(r.outcome.to_string())
+        }
+        Err(e) => Delivered::TempFail(e.to_string()),
+    }
+}

@@ -60,7 +60,7 @@ pub(crate) fn receive(
     (out.status.code().unwrap_or(-1), json)
 }
 
-async fn receipt_of(s: &Story, id: i64) -> outbox::Model {
+pub(crate) async fn receipt_of(s: &Story, id: i64) -> outbox::Model {
     outbox::Entity::find()
         .filter(outbox::Column::ComplaintId.eq(id))
         .filter(outbox::Column::Kind.eq("receipt"))
@@ -70,7 +70,7 @@ async fn receipt_of(s: &Story, id: i64) -> outbox::Model {
         .unwrap()
 }
 
-fn bounce_for(row: &outbox::Model) -> String {
+pub(crate) fn bounce_for(row: &outbox::Model) -> String {
     corpus("postfix-bounce.eml")
         .replace("{{ID}}", &row.id.to_string())
         .replace("{{RCPT}}", &row.recipient)

@@ -22,6 +22,7 @@ mod disk_full;
 mod email_notices;
 mod emails;
 mod later_evidence;
+mod lmtp;
 mod mail_relay;
 mod matching;
 mod matching_corpus;

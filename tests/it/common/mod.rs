@@ -140,6 +140,8 @@ pub struct TestApp {
     pub client: Client,
     pub token: String,
     pub test_db: std::sync::Arc<TestDb>,
+    /// The LMTP listener's address, when `LMTP_BIND` was set.
+    pub lmtp: Option<std::net::SocketAddr>,
     shutdown: Option<oneshot::Sender<()>>,
     server: Option<tokio::task::JoinHandle<()>>,
 }
@@ -168,6 +170,7 @@ impl TestApp {
         adjust(&mut config);
         let app = App::build_on(config, listener).await.expect("app builds");
         let address = format!("http://127.0.0.1:{}", app.port());
+        let lmtp = app.lmtp_addr();
         let db = app.state().db.clone();
         let state = app.state().clone();
         let (tx, rx) = oneshot::channel::<()>();
@@ -193,6 +196,7 @@ impl TestApp {
             client: Client::new(),
             token,
             test_db,
+            lmtp,
             shutdown: Some(tx),
             server: Some(server),
         }
