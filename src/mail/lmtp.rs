@@ -284,7 +284,7 @@ mod tests {
         answer: fn() -> Delivered,
     ) -> (String, Vec<(Vec<String>, Vec<u8>, bool)>) {
         let dir = tempfile::tempdir().unwrap();
-        let got: Arc<Mutex<Vec<(Vec<String>, Vec<u8>, bool)>>> = Arc::default();
+        let got: Arc<Mutex<Got>> = Arc::default();
         let seen = got.clone();
         let handler: Handler = Arc::new(move |m: Incoming| {
             let raw = match &m.spooled {
