@@ -278,11 +278,11 @@ mod tests {
         }
     }
 
+    /// What the handler was given: the recipients, the bytes, and whether spooled.
+    type Got = Vec<(Vec<String>, Vec<u8>, bool)>;
+
     /// Runs a session over `script` and returns what the server said and what it got.
-    async fn run(
-        script: &str,
-        answer: fn() -> Delivered,
-    ) -> (String, Vec<(Vec<String>, Vec<u8>, bool)>) {
+    async fn run(script: &str, answer: fn() -> Delivered) -> (String, Got) {
         let dir = tempfile::tempdir().unwrap();
         let got: Arc<Mutex<Got>> = Arc::default();
         let seen = got.clone();
