@@ -160,6 +160,12 @@ impl App {
                 shutdown.clone(),
             ))
         });
+        let imap = self
+            .state
+            .config
+            .imap
+            .clone()
+            .map(|cfg| tokio::spawn(imap_polls(cfg, self.state.clone(), shutdown.clone())));
         let lmtp = self
             .lmtp_listener
             .map(|l| tokio::spawn(lmtp(l, self.state.clone(), shutdown.clone())));
@@ -170,6 +176,9 @@ impl App {
         }
         if let Some(l) = lmtp {
             let _ = l.await;
+        }
+        if let Some(i) = imap {
+            let _ = i.await;
         }
         if let Some(s) = scheduler {
             s.stop().await;
@@ -223,6 +232,50 @@ async fn lmtp(
     });
     tracing::info!(addr = ?listener.local_addr().ok(), "LMTP listening");
     lmtp::serve(listener, settings, handler, shutdown).await;
+}
+
+/// Polls `IMAP_URL` every `IMAP_POLL` until shutdown; instances sharing the database
+/// take turns by lease.
+async fn imap_polls(
+    cfg: crate::config::ImapConfig,
+    state: AppState,
+    shutdown: impl std::future::Future<Output = ()> + Send,
+) {
+    let instance = format!("{}:{}", std::process::id(), uuid::Uuid::new_v4().simple());
+    tracing::info!(mailbox = %cfg.display(), every = ?cfg.poll, "polling IMAP");
+    tokio::pin!(shutdown);
+    loop {
+        let inbox = crate::services::inbound::Inbox::of(
+            &state.config,
+            &state.codes,
+            &state.index,
+            &state.site_hosts,
+        );
+        let polled = crate::services::imap_poll::poll_once(
+            &state.db,
+            &inbox,
+            &cfg,
+            &instance,
+            state.config.mail_max_bytes,
+            state.config.mail_timeout,
+        );
+        tokio::select! {
+            () = &mut shutdown => break,
+            p = polled => match p {
+                Ok(p) if !p.received.is_empty() || p.stopped.is_some() => tracing::info!(
+                    received = p.received.len(),
+                    stopped = ?p.stopped,
+                    "IMAP poll"
+                ),
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, "IMAP poll failed; trying again at the next"),
+            },
+        }
+        tokio::select! {
+            () = &mut shutdown => break,
+            () = tokio::time::sleep(cfg.poll) => {}
+        }
+    }
 }
 
 async fn shutdown_signal() {

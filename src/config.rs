@@ -63,6 +63,9 @@ pub struct Config {
     pub mail_sender_limit: u32,
     /// Where the LMTP listener accepts mail from the MTA (`LMTP_BIND`).
     pub lmtp_bind: Option<std::net::SocketAddr>,
+    /// A hosted mailbox to poll for notices (`IMAP_URL`, `IMAP_POLL`,
+    /// `IMAP_DONE_FOLDER`, `IMAP_CA_FILE`).
+    pub imap: Option<ImapConfig>,
     /// Emails sent at once by one delivery pass.
     pub mail_concurrency: usize,
     /// Connect and per-command timeout for the mail relay.
@@ -147,6 +150,7 @@ impl fmt::Debug for Config {
             .field("mail_authserv_id", &self.mail_authserv_id)
             .field("mail_sender_limit", &self.mail_sender_limit)
             .field("lmtp_bind", &self.lmtp_bind)
+            .field("imap", &self.imap.as_ref().map(|i| i.display()))
             .field("staff_notify_rate_limit", &self.staff_notify_rate_limit)
             .field("site_hosts", &self.site_hosts)
             .field("trusted_proxies", &self.trusted_proxies)
@@ -251,6 +255,7 @@ impl Config {
             mail_authserv_id: None,
             mail_sender_limit: 10,
             lmtp_bind: None,
+            imap: None,
             site_name: None,
             site_contact: None,
             privacy_url: None,
@@ -498,6 +503,22 @@ impl Config {
                     .context("LMTP_BIND must be an address and port (e.g. 127.0.0.1:2424)")?,
             );
         }
+        if let Some(v) = var("IMAP_URL") {
+            let mut imap = ImapConfig::parse(&v)?;
+            if let Some(p) = var("IMAP_POLL") {
+                imap.poll = humantime::parse_duration(&p)
+                    .ok()
+                    .filter(|d| *d >= Duration::from_secs(1))
+                    .ok_or_else(|| {
+                        anyhow::anyhow!("IMAP_POLL must be a duration of at least 1s (e.g. 60s)")
+                    })?;
+            }
+            imap.done_folder = var("IMAP_DONE_FOLDER")
+                .map(|f| f.trim().to_string())
+                .filter(|f| !f.is_empty());
+            imap.ca_file = var("IMAP_CA_FILE").map(PathBuf::from);
+            self.imap = Some(imap);
+        }
         if let Some(v) = var("RECEIPT_RATE_LIMIT") {
             self.receipt_rate_limit = v
                 .trim()
@@ -628,5 +649,80 @@ mod tests {
         assert!(!shown.contains("secret"), "{shown}");
         assert!(!shown.contains("secret2"), "{shown}");
         assert!(shown.contains("***"));
+    }
+}
+
+/// A hosted mailbox to poll: `imaps://user:password@host[:port]/MAILBOX`, or plain
+/// `imap://` to this machine only (a password never crosses a network in clear).
+#[derive(Clone, PartialEq, Eq)]
+pub struct ImapConfig {
+    pub tls: bool,
+    pub host: String,
+    pub port: u16,
+    pub user: String,
+    pub password: String,
+    pub mailbox: String,
+    pub poll: Duration,
+    /// Where a stored message is moved; without one it is flagged `\Seen` and
+    /// `$TakedownStored` where it is.
+    pub done_folder: Option<String>,
+    /// A CA certificate (PEM) to trust beside the public roots, for a private server.
+    pub ca_file: Option<PathBuf>,
+}
+
+impl ImapConfig {
+    pub fn parse(raw: &str) -> Result<Self> {
+        let u = url::Url::parse(raw.trim()).map_err(|e| {
+            anyhow::anyhow!("IMAP_URL is not a URL ({e}): imaps://user:password@host/INBOX")
+        })?;
+        let tls = match u.scheme() {
+            "imaps" => true,
+            "imap" => false,
+            _ => bail!("IMAP_URL must start with imaps:// (or imap:// to this machine)"),
+        };
+        let host = u
+            .host_str()
+            .filter(|h| !h.is_empty())
+            .ok_or_else(|| anyhow::anyhow!("IMAP_URL must name a host"))?
+            .to_string();
+        if !tls && !matches!(host.as_str(), "localhost" | "127.0.0.1" | "[::1]") {
+            bail!("IMAP_URL: plain imap:// only to this machine; use imaps:// for {host}");
+        }
+        let decode = |s: &str| {
+            url::form_urlencoded::parse(format!("x={s}").as_bytes())
+                .next()
+                .map(|(_, v)| v.into_owned())
+                .unwrap_or_default()
+        };
+        let user = decode(u.username());
+        let password = u.password().map(decode).unwrap_or_default();
+        if user.is_empty() || password.is_empty() {
+            bail!("IMAP_URL must carry the user and password: imaps://user:password@host/INBOX");
+        }
+        let mailbox = decode(u.path().trim_start_matches('/'));
+        Ok(Self {
+            tls,
+            port: u.port().unwrap_or(if tls { 993 } else { 143 }),
+            host,
+            user,
+            password,
+            mailbox: if mailbox.is_empty() {
+                "INBOX".into()
+            } else {
+                mailbox
+            },
+            poll: Duration::from_secs(60),
+            done_folder: None,
+            ca_file: None,
+        })
+    }
+
+    /// The mailbox without its password: how it is named in logs and in the database.
+    pub fn display(&self) -> String {
+        let scheme = if self.tls { "imaps" } else { "imap" };
+        format!(
+            "{scheme}://{}@{}:{}/{}",
+            self.user, self.host, self.port, self.mailbox
+        )
     }
 }

@@ -24,6 +24,7 @@ mod m20261203_000019_claimant_follow_through;
 mod m20261203_000020_status_callback;
 mod m20261203_000021_inbound_mail;
 mod m20261203_000022_email_notices;
+mod m20261203_000023_imap_mailboxes;
 
 pub struct Migrator;
 
@@ -53,6 +54,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000020_status_callback::Migration),
             Box::new(m20261203_000021_inbound_mail::Migration),
             Box::new(m20261203_000022_email_notices::Migration),
+            Box::new(m20261203_000023_imap_mailboxes::Migration),
         ]
     }
 }

@@ -16,6 +16,8 @@ const EX_OK: u8 = 0;
 /// Not stored now (database away, disk full, configuration unreadable): the MTA keeps
 /// the message and tries again.
 const EX_TEMPFAIL: u8 = 75;
+/// Asked to do what the configuration does not allow (no IMAP_URL).
+const EX_USAGE: u8 = 64;
 
 #[derive(Subcommand)]
 pub enum MailCommand {
@@ -28,13 +30,20 @@ pub enum MailCommand {
         #[arg(long)]
         recipient: Option<String>,
     },
+    /// Poll IMAP_URL once, as the service does every IMAP_POLL: each new message is
+    /// received and then marked on the server. Prints {"received": N, …}; exits 75
+    /// when the mailbox or the database could not be reached.
+    Poll,
 }
 
 pub async fn run(config: anyhow::Result<Config>, command: MailCommand) -> ExitCode {
-    let MailCommand::Receive { recipient } = command;
     let config = match config {
         Ok(c) => c,
         Err(e) => return tempfail(&format!("configuration: {e:#}")),
+    };
+    let recipient = match command {
+        MailCommand::Receive { recipient } => recipient,
+        MailCommand::Poll => return poll(config).await,
     };
     let mut raw = Vec::new();
     let limit = config.mail_max_bytes as u64;
@@ -80,6 +89,57 @@ pub async fn run(config: anyhow::Result<Config>, command: MailCommand) -> ExitCo
         Ok(r) => {
             println!("{}", serde_json::to_string(&r).unwrap_or_default());
             ExitCode::from(EX_OK)
+        }
+        Err(e) => tempfail(&e.to_string()),
+    }
+}
+
+/// One IMAP poll, with the same match index and settings as the service.
+async fn poll(config: Config) -> ExitCode {
+    let Some(imap) = config.imap.clone() else {
+        eprintln!("error: IMAP_URL is not set");
+        return ExitCode::from(EX_USAGE);
+    };
+    let db = match super::connect(&config).await {
+        Ok(db) => db,
+        Err(e) => return tempfail(&format!("database: {e:#}")),
+    };
+    let codes = match crate::services::tracking_codes::CodeKey::load(&db, &config.tracking_key_file)
+        .await
+    {
+        Ok(k) => k,
+        Err(e) => return tempfail(&format!("tracking-code key: {e:#}")),
+    };
+    let index = crate::services::matching::MatchIndex::with_snapshot(
+        config.data_dir.join("index").join("postings.bin"),
+    );
+    if let Err(e) = index.sync(&db).await {
+        return tempfail(&format!("match index: {e:#}"));
+    }
+    let hosts = crate::services::site_hosts::SiteHosts::new(config.site_hosts.clone());
+    let inbox = inbound::Inbox::of(&config, &codes, &index, &hosts);
+    let instance = format!("cli:{}", std::process::id());
+    match crate::services::imap_poll::poll_once(
+        &db,
+        &inbox,
+        &imap,
+        &instance,
+        config.mail_max_bytes,
+        config.mail_timeout,
+    )
+    .await
+    {
+        Ok(p) => {
+            let outcomes: Vec<&str> = p.received.iter().map(|r| r.outcome).collect();
+            println!(
+                "{}",
+                serde_json::json!({"received": p.received.len(), "outcomes": outcomes, "skipped": p.skipped, "stopped": p.stopped})
+            );
+            if p.stopped.is_some() {
+                ExitCode::from(EX_TEMPFAIL)
+            } else {
+                ExitCode::from(EX_OK)
+            }
         }
         Err(e) => tempfail(&e.to_string()),
     }

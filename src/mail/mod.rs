@@ -2,6 +2,7 @@
 //! carries and their delivery.
 
 pub mod delivery;
+pub mod imap;
 pub mod inbound;
 pub mod letter;
 pub mod letters;

@@ -15,6 +15,7 @@ pub mod email_notices;
 pub mod error;
 pub mod evidence;
 pub mod holds;
+pub mod imap_poll;
 pub mod import;
 pub mod inbound;
 pub mod info_requests;

@@ -21,6 +21,7 @@ mod desk_language;
 mod disk_full;
 mod email_notices;
 mod emails;
+mod imap;
 mod later_evidence;
 mod lmtp;
 mod mail_relay;

@@ -4,6 +4,7 @@
 #![allow(dead_code)]
 
 pub mod cms;
+pub mod dovecot;
 pub mod filing;
 pub mod proxy;
 pub mod smtp;
