@@ -18,7 +18,7 @@ use crate::entities::inbound_message;
 use crate::mail::inbound::{self, Read};
 use crate::services::complaints::{self, Channel, Filed, Filing, IntakePolicy};
 use crate::services::error::ServiceResult;
-use crate::services::evidence::{self, EvidenceFile, MAX_FILES, Upload};
+use crate::services::evidence::{EvidenceFile, MAX_FILES, Upload};
 use crate::services::matching::{Match, MatchIndex};
 use crate::services::site_hosts::SiteHosts;
 use crate::services::tracking_codes::CodeKey;
@@ -150,7 +150,7 @@ pub async fn prepare(
 
 /// Stages a message's attachments as evidence files, with the form's checks by
 /// content and size; those refused are named with the reason.
-async fn stage(
+pub(crate) async fn stage(
     data_dir: &std::path::Path,
     read: &Read,
 ) -> std::io::Result<(Vec<EvidenceFile>, Vec<String>)> {
@@ -266,11 +266,6 @@ async fn thread_receipt(txn: &impl ConnectionTrait, id: i64, read: &Read) -> Res
     ))
     .await?;
     Ok(())
-}
-
-/// Moves a filed notice's evidence files into place, after commit.
-pub async fn persist(data_dir: &std::path::Path, p: Prepared) -> std::io::Result<()> {
-    evidence::persist(data_dir, p.files).await
 }
 
 /// What staff read off the email into the notice's fields; empty fields stay missing.

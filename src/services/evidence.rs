@@ -163,6 +163,8 @@ pub enum SentWith {
     Answer,
     Appeal,
     CounterNotice(i64),
+    /// Attached to an email about the complaint that answered nothing by itself.
+    Email,
 }
 
 impl SentWith {
@@ -171,6 +173,7 @@ impl SentWith {
             SentWith::Answer => "answer",
             SentWith::Appeal => "appeal",
             SentWith::CounterNotice(_) => "counter_notice",
+            SentWith::Email => "email",
         }
     }
 }

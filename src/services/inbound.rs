@@ -256,7 +256,7 @@ enum Plan {
     Bounce(Bounce),
     AutoReply,
     Unreadable,
-    Reply(i64),
+    Reply(Box<Reply>),
     Notice(Box<Prepared>),
     Keep(String),
 }
@@ -274,8 +274,23 @@ async fn plan(
         Kind::AutoReply => Plan::AutoReply,
         Kind::Unreadable => Plan::Unreadable,
         Kind::Other => {
-            if let Some(c) = replied_to(db, &read.thread).await? {
-                return Ok(Plan::Reply(c.id));
+            let answered = replied_to(db, &read.thread).await?;
+            let by_reference = match &answered {
+                Some(_) => None,
+                None => referenced(db, read.subject.as_deref()).await?,
+            };
+            let complaint_id = answered
+                .as_ref()
+                .and_then(|o| o.complaint_id)
+                .or(by_reference);
+            if let Some(complaint_id) = complaint_id {
+                let (files, refused) = email_notices::stage(inbox.data_dir, read).await?;
+                return Ok(Plan::Reply(Box::new(Reply {
+                    complaint_id,
+                    answered,
+                    files,
+                    refused,
+                })));
             }
             if let Some(why) = email_notices::not_a_notice(read) {
                 return Ok(Plan::Keep(why.into()));
@@ -313,6 +328,7 @@ pub async fn receive(
     }
     let mut code = None;
     let mut filed = None;
+    let mut staged = Vec::new();
     let (outcome, detail, email, complaint_id) = match plan {
         Plan::Bounce(b) => {
             let (email, complaint_id) = bounced(&txn, &b, now).await?;
@@ -325,18 +341,22 @@ pub async fn receive(
             None,
             None,
         ),
-        Plan::Reply(id) => match complaint::Entity::find_by_id(id).one(&txn).await? {
-            Some(c) => {
-                let detail = reply(&txn, &inbox.site, c, &read, &sha256, now).await?;
-                ("reply", Some(detail), None, Some(id))
+        Plan::Reply(r) => {
+            let id = r.complaint_id;
+            match complaint::Entity::find_by_id(id).one(&txn).await? {
+                Some(c) => {
+                    let detail = reply(&txn, &inbox.site, c, &read, &r, &sha256, now).await?;
+                    staged = r.files;
+                    ("reply", Some(detail), None, Some(id))
+                }
+                None => (
+                    "rejected",
+                    Some("its complaint is gone; kept".into()),
+                    None,
+                    None,
+                ),
             }
-            None => (
-                "rejected",
-                Some("its complaint is gone; kept".into()),
-                None,
-                None,
-            ),
-        },
+        }
         Plan::Keep(why) => ("rejected", Some(why), None, None),
         Plan::Notice(p) => match email_notices::file_in(&txn, &inbox.intake, &p, &read, now).await?
         {
@@ -369,10 +389,11 @@ pub async fn receive(
     .await?;
     txn.commit().await?;
     if let Some(p) = filed {
-        // After commit, as the form does; a crash before this is finished at start-up.
-        if let Err(e) = email_notices::persist(inbox.data_dir, *p).await {
-            tracing::error!(error = %e, "moving a notice's evidence files into place");
-        }
+        staged = p.files;
+    }
+    // After commit, as the form does; a crash before this is finished at start-up.
+    if let Err(e) = crate::services::evidence::persist(inbox.data_dir, staged).await {
+        tracing::error!(error = %e, "moving mail's evidence files into place");
     }
     Ok(Received {
         outcome,
@@ -383,60 +404,113 @@ pub async fn receive(
     })
 }
 
-/// The complaint an email of ours that `thread` names was about.
+/// A message that belongs to a complaint: what it answers, and its files.
+struct Reply {
+    complaint_id: i64,
+    /// The email of ours it answers, when its thread names one.
+    answered: Option<outbox::Model>,
+    files: Vec<crate::services::evidence::EvidenceFile>,
+    /// Attachments not kept as evidence, and why.
+    refused: Vec<String>,
+}
+
+/// The email of ours about a complaint that `thread` names.
 async fn replied_to(
-    txn: &impl ConnectionTrait,
+    db: &impl ConnectionTrait,
     thread: &[String],
-) -> Result<Option<complaint::Model>, DbErr> {
+) -> Result<Option<outbox::Model>, DbErr> {
     if thread.is_empty() {
         return Ok(None);
     }
     let ids: Vec<String> = thread.iter().map(|t| format!("<{t}>")).collect();
-    let ours = outbox::Entity::find()
+    outbox::Entity::find()
         .filter(outbox::Column::MessageId.is_in(ids))
         .filter(outbox::Column::ComplaintId.is_not_null())
-        .one(txn)
-        .await?;
-    match ours.and_then(|o| o.complaint_id) {
-        Some(id) => complaint::Entity::find_by_id(id).one(txn).await,
-        None => Ok(None),
-    }
+        .one(db)
+        .await
 }
 
-/// A reply to one of our emails about complaint `c`: kept on the complaint. From the
-/// claimant's address while the complaint waits on them, it is their answer, and the
-/// clock restarts; from any other address it answers nothing. Says which, for staff.
+/// The complaint whose public reference ("complaint #12", as our subjects carry it) a
+/// subject names, if there is one.
+async fn referenced(
+    db: &impl ConnectionTrait,
+    subject: Option<&str>,
+) -> Result<Option<i64>, DbErr> {
+    let Some(subject) = subject else {
+        return Ok(None);
+    };
+    let lower = subject.to_lowercase();
+    let Some(at) = lower.find("complaint #") else {
+        return Ok(None);
+    };
+    let digits: String = lower[at + "complaint #".len()..]
+        .chars()
+        .take_while(char::is_ascii_digit)
+        .collect();
+    let Ok(id) = digits.parse::<i64>() else {
+        return Ok(None);
+    };
+    Ok(complaint::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .map(|c| c.id))
+}
+
+/// A reply about complaint `c`: kept on the complaint, its attachments as evidence.
+/// From the claimant's address while the complaint waits on them, it is their answer,
+/// and the clock restarts; from the address our removal notice went to, it is from the
+/// source; from any other address it answers nothing. Says which, for staff.
 async fn reply(
     txn: &impl ConnectionTrait,
     site: &Site<'_>,
     c: complaint::Model,
     read: &inbound::Read,
+    r: &Reply,
     sha256: &str,
     now: OffsetDateTime,
 ) -> Result<String, ReceiveError> {
-    let from_claimant = read
-        .from
-        .as_deref()
-        .is_some_and(|f| f.eq_ignore_ascii_case(&c.claimant_email));
-    let subject = format!("complaint:{}", c.id);
+    let from = read.from.as_deref().unwrap_or_default();
+    let from_claimant = from.eq_ignore_ascii_case(&c.claimant_email);
+    let from_source = !from_claimant
+        && r.answered
+            .as_ref()
+            .is_some_and(|o| o.kind == "removal" && o.recipient.eq_ignore_ascii_case(from));
+    let files: Vec<&str> = r.files.iter().map(|f| f.sha256.as_str()).collect();
     audit::append(
         txn,
         now,
         "mail:receive",
         "complaint.reply_received",
-        &subject,
-        &json!({"raw_sha256": sha256, "from_claimant": from_claimant}),
+        &format!("complaint:{}", c.id),
+        &json!({"raw_sha256": sha256, "from_claimant": from_claimant,
+                "from_source": from_source, "evidence_files": files}),
     )
     .await?;
     let waiting = c.status == crate::domain::complaint::ComplaintStatus::NeedsInfo;
-    Ok(match (from_claimant, waiting, read.text.as_deref()) {
-        (true, true, Some(text)) => {
-            info_requests::answer_in(txn, site, c, text, &[], "claimant:email", now).await?;
+    let id = c.id;
+    let answers = from_claimant && waiting && read.text.is_some();
+    let mut said: String = match read.text.as_deref() {
+        Some(text) if answers => {
+            info_requests::answer_in(txn, site, c, text, &r.files, "claimant:email", now).await?;
             "from the claimant: their answer to the request; the clock runs again".into()
         }
-        (true, _, _) => "from the claimant".into(),
-        (false, _, _) => "from another address than the claimant's: it answers nothing".into(),
-    })
+        _ if from_claimant => "from the claimant".into(),
+        _ if from_source => {
+            "from the source, in answer to our removal notice: it answers nothing by itself".into()
+        }
+        _ => "from another address than the claimant's: it answers nothing".into(),
+    };
+    if !answers && !r.files.is_empty() {
+        use crate::services::evidence::{SentWith, record_later};
+        record_later(txn, id, SentWith::Email, &r.files).await?;
+    }
+    if !r.files.is_empty() {
+        said.push_str(&format!(" · {} file(s) kept as evidence", r.files.len()));
+    }
+    for why in &r.refused {
+        said.push_str(&format!(" · attachment not kept: {why}"));
+    }
+    Ok(said)
 }
 
 /// What was sent to us about complaint `id` by email, oldest first, with the sender's

@@ -345,6 +345,7 @@ mod tests {
             "from the claimant: their answer to the request; the clock runs again",
             "from the claimant",
             "from another address than the claimant's: it answers nothing",
+            "from the source, in answer to our removal notice: it answers nothing by itself",
         ];
         let all = written
             .iter()

@@ -4,6 +4,12 @@
 /// The Chinese for `en`, if the catalogue has it.
 pub fn zh(en: &str) -> Option<&'static str> {
     Some(match en {
+        "from the source, in answer to our removal notice: it answers nothing by itself" => {
+            "来自转载来源，回复我方删除通知：其本身不构成任何答复"
+        }
+        "{} file(s) kept as evidence" => "{} 个文件已作为证据保存",
+        "attachment not kept: {}" => "附件未保存：{}",
+        "with an email about the complaint" => "随有关本投诉的邮件提交",
         "Notice incomplete" => "通知要件不全",
         "The notice does not yet give:" => "该通知尚缺以下内容：",
         "The request, in both languages" => "请求内容（中英双语）",

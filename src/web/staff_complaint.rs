@@ -452,7 +452,7 @@ pub async fn show(
             when: display(m.received_at),
             from: m.from_address.unwrap_or_default(),
             subject: m.subject.unwrap_or_default(),
-            detail: tr.s(m.detail.as_deref().unwrap_or("")).to_string(),
+            detail: letter_detail(&tr, m.detail.as_deref().unwrap_or("")),
             text,
         })
         .collect();
@@ -813,4 +813,22 @@ fn notice_problem(tr: &Desk, p: &crate::domain::validate::Problem, en: &str) -> 
         _ => tr.s("This value cannot be used."),
     }
     .to_string()
+}
+
+/// What a reply by email did, in the desk's language: its first part is one of a few
+/// sentences; files kept and attachments refused follow it.
+fn letter_detail(tr: &Desk, detail: &str) -> String {
+    let mut parts = detail.split(" · ");
+    let mut out = tr.s(parts.next().unwrap_or("")).to_string();
+    for p in parts {
+        out.push_str(" · ");
+        if let Some(n) = p.strip_suffix(" file(s) kept as evidence") {
+            out.push_str(&tr.f("{} file(s) kept as evidence", n));
+        } else if let Some(why) = p.strip_prefix("attachment not kept: ") {
+            out.push_str(&tr.f("attachment not kept: {}", why));
+        } else {
+            out.push_str(p);
+        }
+    }
+    out
 }

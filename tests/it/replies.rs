@@ -98,3 +98,85 @@ async fn a_reply_from_the_claimant_answers_and_another_is_only_kept() {
     assert!(page.contains("their answer to the request; the clock runs again"));
     assert!(page.contains("授权书编号 CD-2026-118"));
 }
+
+/// A message with a PDF attached, in answer to `in_reply_to` (if any).
+fn with_pdf(from: &str, subject: &str, in_reply_to: Option<&str>, n: u32) -> String {
+    // A PDF in plain ASCII needs no transfer encoding.
+    let pdf = format!("%PDF-1.4\r\n% licence {n}\r\ntrailer<<>>\r\n%%EOF");
+    let thread = in_reply_to
+        .map(|m| format!("In-Reply-To: {m}\r\nReferences: {m}\r\n"))
+        .unwrap_or_default();
+    format!(
+        "From: {from}\r\nTo: copyright@news.example\r\nSubject: {subject}\r\nMessage-ID: <pdf-{n}@example>\r\n{thread}MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"b1\"\r\n\r\n--b1\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nWe hold the licence; see the attached agreement.\r\n--b1\r\nContent-Type: application/pdf; name=\"licence.pdf\"\r\nContent-Disposition: attachment; filename=\"licence.pdf\"\r\nContent-Transfer-Encoding: 7bit\r\n\r\n{pdf}\r\n--b1--\r\n"
+    )
+}
+
+/// The source answers our removal notice with its licence attached: kept on the
+/// complaint as from the source, the PDF as evidence. The claimant writes with the
+/// complaint's reference in the subject and no thread: it belongs to the complaint too.
+#[tokio::test]
+async fn the_source_answers_with_a_file_and_a_subject_reference_finds_its_complaint() {
+    use takedown::entities::complaint_evidence;
+    let s = Story::new().await;
+    s.article(1, json!({})).await;
+    let (id, _) = s.complaint(1, CLAIMANT, true).await;
+    s.decide(&s.alice, id, "uphold", "Copied without a licence.")
+        .await;
+    let removal = outbox::Entity::find()
+        .filter(outbox::Column::ComplaintId.eq(id))
+        .filter(outbox::Column::Kind.eq("removal"))
+        .one(&s.app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    let source = removal.recipient.clone();
+    let (code, out) = receive(
+        &s,
+        with_pdf(&source, "Re: removal", Some(&removal.message_id), 1).as_bytes(),
+        None,
+        &[],
+    );
+    assert_eq!((code, out["outcome"].as_str()), (0, Some("reply")), "{out}");
+    assert_eq!(out["complaint_id"], id);
+    let files = complaint_evidence::Entity::find()
+        .filter(complaint_evidence::Column::ComplaintId.eq(id))
+        .filter(complaint_evidence::Column::SubmittedWith.eq("email"))
+        .all(&s.app.db)
+        .await
+        .unwrap();
+    assert_eq!(files.len(), 1);
+    assert_eq!(files[0].file_name.as_deref(), Some("licence.pdf"));
+    let stored = s
+        .app
+        .test_db
+        .data_dir()
+        .join("evidence")
+        .join(files[0].sha256.as_ref().unwrap());
+    assert!(std::fs::read(stored).unwrap().starts_with(b"%PDF-"));
+
+    // No thread, but the subject carries "complaint #id".
+    let subject = format!("Re: We received your copyright complaint #{id}");
+    let (_, out) = receive(
+        &s,
+        with_pdf(CLAIMANT, &subject, None, 2).as_bytes(),
+        None,
+        &[],
+    );
+    assert_eq!(out["outcome"], "reply", "{out}");
+    assert_eq!(out["complaint_id"], id);
+    assert_eq!(s.app.count("complaints").await, 1, "no new complaint");
+
+    add(&s.app, "rev@news.example", Role::Reviewer).await;
+    let (cookie, _) = session(&s.app, &client(), "rev@news.example").await;
+    let html = page(&s.app, &cookie, &format!("/staff/complaints/{id}")).await;
+    assert!(
+        html.contains("from the source, in answer to our removal notice"),
+        "{html}"
+    );
+    assert!(html.contains("1 file(s) kept as evidence"));
+    assert!(html.contains("with an email about the complaint"));
+    assert_eq!(
+        s.events("complaint.reply_received").await[0]["from_source"],
+        true
+    );
+}
