@@ -10,6 +10,7 @@ pub mod client_ip;
 pub mod complaint_form;
 pub mod complaints;
 pub mod contract;
+pub mod correspondence;
 pub mod counter_notices;
 pub mod decisions;
 pub mod desk;
@@ -171,6 +172,7 @@ pub fn router(state: AppState) -> Router {
         .merge(staff_templates::routes())
         .merge(report::routes())
         .merge(audit::routes())
+        .merge(correspondence::routes())
         .merge(decisions::routes())
         .merge(claimant::routes())
         .merge(counter_notices::routes(&state))

@@ -56,6 +56,7 @@ impl Modify for BearerAuth {
         crate::web::claimant::withdraw_api,
         crate::web::counter_notices::submit_api,
         crate::web::audit::export,
+        crate::web::correspondence::show,
     ),
     components(schemas(ErrorBody)),
     modifiers(&BearerAuth)
