@@ -1,6 +1,7 @@
 //! The hosted mailboxes polled for notices (`IMAP_URL`): where each poll got to (the
 //! mailbox's UIDVALIDITY and the last UID stored), and which instance holds the poll,
-//! so several instances sharing PostgreSQL poll one at a time.
+//! so several instances sharing PostgreSQL poll one at a time. And an index that finds a
+//! complaint's mail.
 
 use sea_orm_migration::prelude::*;
 
@@ -18,6 +19,14 @@ enum ImapMailboxes {
     PolledAt,
     LastError,
 }
+
+#[derive(DeriveIden)]
+enum InboundMessages {
+    Table,
+    ComplaintId,
+}
+
+const BY_COMPLAINT: &str = "inbound_messages_by_complaint";
 
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
@@ -57,10 +66,28 @@ impl MigrationTrait for Migration {
                     .col(ColumnDef::new(ImapMailboxes::LastError).text().null())
                     .to_owned(),
             )
+            .await?;
+        // A complaint's status view and page list its mail.
+        manager
+            .create_index(
+                Index::create()
+                    .name(BY_COMPLAINT)
+                    .table(InboundMessages::Table)
+                    .col(InboundMessages::ComplaintId)
+                    .to_owned(),
+            )
             .await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .drop_index(
+                Index::drop()
+                    .name(BY_COMPLAINT)
+                    .table(InboundMessages::Table)
+                    .to_owned(),
+            )
+            .await?;
         manager
             .drop_table(Table::drop().table(ImapMailboxes::Table).to_owned())
             .await

@@ -176,6 +176,16 @@ pub struct ComplaintView {
     pub legal_action_reported: Option<String>,
     /// Staff recorded legal action: the content stays removed.
     pub legal_action_recorded: bool,
+    /// What the claimant sent us about it by email, as we received it.
+    pub sent_by_email: Vec<EmailSent>,
+}
+
+/// One email the claimant sent about their complaint.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct EmailSent {
+    /// RFC 3339, UTC: when we received it.
+    pub received_at: String,
+    pub subject: Option<String>,
 }
 
 pub fn status_url(public_base_url: &str, code: &str) -> String {
@@ -279,7 +289,7 @@ pub async fn submit_in(
         tell_staff(txn, policy, &c, new, &target_lines, matches, filing.client).await?;
     }
     Ok(Filed::Created(
-        view(txn, &c, &code, policy.public_base_url).await?,
+        view(txn, &c, &code, policy.public_base_url, Fresh::Yes).await?,
     ))
 }
 
@@ -560,7 +570,7 @@ async fn replay(
     if first.idempotency_sha256.as_deref() == Some(idem.request_sha256) {
         let code = policy.codes.code_of(&first)?;
         Ok(Some(Filed::Replayed(
-            view(txn, &first, &code, policy.public_base_url).await?,
+            view(txn, &first, &code, policy.public_base_url, Fresh::No).await?,
         )))
     } else {
         Ok(Some(Filed::KeyReused))
@@ -587,7 +597,7 @@ pub async fn by_code(
     let found = row_by_code(db, code.as_str()).await?;
     match found {
         Some(c) => {
-            let mut v = view(db, &c, code, &config.public_base_url).await?;
+            let mut v = view(db, &c, code, &config.public_base_url, Fresh::No).await?;
             let now = OffsetDateTime::now_utc();
             if crate::services::appeals::open_for_appeal(&c, config.appeal_window, now) {
                 v.appeal_until = c
@@ -612,11 +622,20 @@ pub async fn targets_of(
         .await
 }
 
+/// Whether the complaint was filed in this very transaction: nothing has been sent
+/// about it yet, so intake need not look.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Fresh {
+    Yes,
+    No,
+}
+
 async fn view(
     db: &impl ConnectionTrait,
     c: &complaint::Model,
     code: &TrackingCode,
     public_base_url: &str,
+    fresh: Fresh,
 ) -> ServiceResult<ComplaintView> {
     let targets = targets_of(db, c.id).await?;
     let matches = complaint_match::Entity::find()
@@ -685,5 +704,31 @@ async fn view(
             .collect(),
         legal_action_reported: c.legal_action_reported.clone(),
         legal_action_recorded: c.legal_action_at.is_some(),
+        sent_by_email: match fresh {
+            Fresh::Yes => Vec::new(),
+            Fresh::No => sent_by_email(db, c).await?,
+        },
     })
+}
+
+/// What the claimant sent about the complaint by email (the notice itself, and their
+/// replies), oldest first.
+async fn sent_by_email(
+    db: &impl ConnectionTrait,
+    c: &complaint::Model,
+) -> Result<Vec<EmailSent>, DbErr> {
+    use crate::entities::inbound_message;
+    Ok(inbound_message::Entity::find()
+        .filter(inbound_message::Column::ComplaintId.eq(c.id))
+        .filter(inbound_message::Column::FromAddress.eq(c.claimant_email.to_ascii_lowercase()))
+        .filter(inbound_message::Column::Outcome.is_in(["new_complaint", "reply"]))
+        .order_by_asc(inbound_message::Column::Id)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|m| EmailSent {
+            received_at: format_timestamp(m.received_at),
+            subject: m.subject,
+        })
+        .collect())
 }

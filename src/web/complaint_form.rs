@@ -253,6 +253,8 @@ pub struct PageTimes {
     pub appeal_until: Option<String>,
     /// Each counter-notice's restore time, as `c.counter_notices` lists them.
     pub restores: Vec<String>,
+    /// When each email the claimant sent arrived, as `c.sent_by_email` lists them.
+    pub emails: Vec<String>,
 }
 
 impl PageTimes {
@@ -275,7 +277,17 @@ impl PageTimes {
                 .iter()
                 .map(|n| shown(&n.restore_at))
                 .collect(),
+            emails: c
+                .sent_by_email
+                .iter()
+                .map(|m| shown(&m.received_at))
+                .collect(),
         }
+    }
+
+    /// When email `i` the claimant sent was received.
+    pub fn email(&self, i: &usize) -> &str {
+        self.emails.get(*i).map_or("", String::as_str)
     }
 }
 

@@ -373,6 +373,7 @@ async fn staff_ask_for_and_fill_in_what_an_email_notice_lacks() {
     s.article(2, json!({})).await;
     let (_, out) = receive(&s, corpus("foxmail-notice.eml").as_bytes(), None, &[]);
     let id = new_complaint(&out);
+    let code = out["tracking_code"].as_str().unwrap().to_string();
     let (form_id, _) = s.complaint(2, "wang@citydaily.example", true).await;
     add(&s.app, "rev@news.example", Role::Reviewer).await;
     let (cookie, csrf) = session(&s.app, &client(), "rev@news.example").await;
