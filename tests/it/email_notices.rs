@@ -530,5 +530,81 @@ async fn staff_ask_for_and_fill_in_what_an_email_notice_lacks() {
         s.kinds(id, "staff@news.example").await,
         ["new_complaint", "info_answered"]
     );
+    // The claimant's status page lists what they sent, in their language.
+    let status = client()
+        .get(s.app.url(&format!("/complaints/{code}")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(status.contains("您通过电子邮件发来的内容"), "{status}");
+    let sent = &status[status.find("id=\"sent-by-email\"").unwrap()..];
+    let sent = &sent[..sent.find("</ul>").unwrap()];
+    assert_eq!(sent.matches("<li>").count(), 2, "{sent}");
+    assert!(
+        sent.contains("侵权通知：请删除转载文章") && sent.contains("Re: more"),
+        "{sent}"
+    );
+    let view = s.view(&code).await;
+    assert_eq!(
+        view["sent_by_email"].as_array().map(Vec::len),
+        Some(2),
+        "{view}"
+    );
+    // The thread, in and out, for staff tooling.
+    let url = s
+        .app
+        .url(&format!("/api/v1/complaints/{id}/correspondence"));
+    let thread: Value = client()
+        .get(&url)
+        .bearer_auth(&s.alice)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let letters: Vec<(String, String, String)> = thread["letters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| {
+            let s = |k: &str| l[k].as_str().unwrap_or_default().to_string();
+            (s("direction"), s("kind"), s("address"))
+        })
+        .collect();
+    let want = |d: &str, k: &str, a: &str| (d.to_string(), k.to_string(), a.to_string());
+    assert_eq!(
+        letters,
+        [
+            want("in", "new_complaint", "hzdaily_rights@qq.com"),
+            want("out", "receipt", "hzdaily_rights@qq.com"),
+            want("out", "new_complaint", "staff@news.example"),
+            want("out", "info_request", "hzdaily_rights@qq.com"),
+            want("in", "reply", "hzdaily_rights@qq.com"),
+            want("out", "info_answered", "staff@news.example"),
+        ],
+        "{thread}"
+    );
+    assert_eq!(
+        thread["letters"][4]["state"],
+        "from the claimant: their answer to the request; the clock runs again"
+    );
+    let cms = client()
+        .get(&url)
+        .bearer_auth(&s.app.token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(cms.status(), 403, "a CMS token reads no correspondence");
+    let none = client()
+        .get(s.app.url("/api/v1/complaints/999999/correspondence"))
+        .bearer_auth(&s.alice)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(none.status(), 404);
     s.audit_verifies();
 }
