@@ -26,6 +26,8 @@ pub struct Facts {
     pub reversed: bool,
     /// The source outlets of the articles it names.
     pub outlets: Vec<String>,
+    /// How it arrived: `form`, `api` or `email`.
+    pub channel: String,
 }
 
 /// The figures for one set of complaints.
@@ -221,6 +223,18 @@ pub fn per_outlet(facts: &[Facts]) -> Vec<(String, Figures)> {
     groups
         .into_iter()
         .map(|(o, cs)| (o.to_string(), Figures::of(cs)))
+        .collect()
+}
+
+/// The same figures for each way complaints arrive, every channel listed (a channel no
+/// complaint came by shows zeros: that none came by email is itself a figure).
+pub fn per_channel(facts: &[Facts], channels: &[&str]) -> Vec<(String, Figures)> {
+    channels
+        .iter()
+        .map(|ch| {
+            let of: Vec<&Facts> = facts.iter().filter(|f| f.channel == *ch).collect();
+            (ch.to_string(), Figures::of(of))
+        })
         .collect()
 }
 

@@ -71,6 +71,13 @@ pub struct OutletFigures {
 }
 
 #[derive(Debug, Clone, Serialize)]
+pub struct ChannelFigures {
+    pub channel: String,
+    #[serde(flatten)]
+    pub figures: Figures,
+}
+
+#[derive(Debug, Clone, Serialize)]
 pub struct Report {
     pub from: String,
     pub to: String,
@@ -78,6 +85,8 @@ pub struct Report {
     pub deadline_hours: f64,
     pub totals: Figures,
     pub outlets: Vec<OutletFigures>,
+    /// By how complaints arrived: the form, the API, email.
+    pub channels: Vec<ChannelFigures>,
     pub weeks: Vec<Week>,
     /// Hours from receipt to first removal, one per complaint with a removal, sorted.
     pub removal_hours: Vec<f64>,
@@ -98,6 +107,9 @@ impl Report {
             out.push('\n');
         };
         line("all", &self.totals);
+        for c in &self.channels {
+            line(&format!("channel:{}", c.channel), &c.figures);
+        }
         for o in &self.outlets {
             line(&format!("outlet:{}", o.outlet), &o.figures);
         }
@@ -153,6 +165,7 @@ pub async fn build(
                 Facts {
                     status: c.status.as_str().to_string(),
                     received_at: Some(c.received_at),
+                    channel: c.channel.clone(),
                     ..Facts::default()
                 },
             )
@@ -179,6 +192,10 @@ pub async fn build(
         outlets: report::per_outlet(&ordered)
             .into_iter()
             .map(|(outlet, figures)| OutletFigures { outlet, figures })
+            .collect(),
+        channels: report::per_channel(&ordered, &crate::services::review_queue::CHANNELS)
+            .into_iter()
+            .map(|(channel, figures)| ChannelFigures { channel, figures })
             .collect(),
         weeks: report::weeks(&ordered, period.from, period.to),
         removal_hours: report::removal_hours(&ordered),

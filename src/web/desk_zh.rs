@@ -4,6 +4,11 @@
 /// The Chinese for `en`, if the catalogue has it.
 pub fn zh(en: &str) -> Option<&'static str> {
     Some(match en {
+        "Email notices" => "电子邮件",
+        "The API" => "API 接口",
+        "The complaint form" => "投诉表单",
+        "Channel" => "渠道",
+        "By how complaints arrived" => "按投诉渠道",
         "from the source, in answer to our removal notice: it answers nothing by itself" => {
             "来自转载来源，回复我方删除通知：其本身不构成任何答复"
         }

@@ -162,6 +162,8 @@ struct ReportPage<'a> {
     median: String,
     p90: String,
     outlets: Vec<OutletRow<'a>>,
+    /// By channel: its name in the page's language, and its figures.
+    channels: Vec<OutletRow<'a>>,
     weekly_svg: String,
     removal_svg: String,
 }
@@ -210,6 +212,20 @@ fn page(r: &Report, path: &str, tr: Desk) -> Result<String, String> {
                 f: &o.figures,
                 within: percent(o.figures.share_within_deadline),
                 median: hours(o.figures.removal_median_hours, tr),
+            })
+            .collect(),
+        channels: r
+            .channels
+            .iter()
+            .map(|c| OutletRow {
+                outlet: match c.channel.as_str() {
+                    "form" => tr.s("The complaint form"),
+                    "api" => tr.s("The API"),
+                    _ => tr.s("Email notices"),
+                },
+                f: &c.figures,
+                within: percent(c.figures.share_within_deadline),
+                median: hours(c.figures.removal_median_hours, tr),
             })
             .collect(),
         weekly_svg: report_charts::weekly_volume(&r.weeks, tr)?,

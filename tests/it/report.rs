@@ -139,6 +139,22 @@ async fn the_report_matches_the_history_in_every_format() {
         (Some(3), Some(1))
     );
     assert_eq!(outlets[1]["pending"], 1);
+    // By channel: every channel listed, the complaints split among them.
+    let channels: Vec<(String, u64)> = v["channels"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            (
+                c["channel"].as_str().unwrap().to_string(),
+                c["received"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    let names: Vec<&str> = channels.iter().map(|(c, _)| c.as_str()).collect();
+    assert_eq!(names, ["form", "api", "email"]);
+    assert_eq!(channels.iter().map(|(_, n)| n).sum::<u64>(), 4);
+    assert_eq!(channels[2].1, 0, "none came by email");
 
     // The CSV carries the same figures.
     let resp = get(format!("?from={0}&to={0}&format=csv", today())).await;
@@ -153,6 +169,14 @@ async fn the_report_matches_the_history_in_every_format() {
     let lines: Vec<Vec<&str>> = csv.lines().map(|l| l.split(',').collect()).collect();
     let header = &lines[0];
     let all = lines.iter().find(|l| l[0] == "all").unwrap();
+    let received = header.iter().position(|h| *h == "received").unwrap();
+    for (ch, n) in &channels {
+        let row = lines
+            .iter()
+            .find(|l| l[0] == format!("channel:{ch}"))
+            .unwrap();
+        assert_eq!(row[received], n.to_string(), "csv channel:{ch}");
+    }
     for (k, n) in expect {
         let i = header.iter().position(|h| *h == k).unwrap();
         assert_eq!(all[i], n.to_string(), "csv {k}");
