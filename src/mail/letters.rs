@@ -187,6 +187,20 @@ pub struct InfoAnswered<'a> {
     pub url: &'a str,
 }
 
+/// The admins: an email to staff about a complaint bounced.
+pub struct StaffBounced<'a> {
+    pub id: i64,
+    /// The bounced email's kind (`reminder`, `escalation`, …).
+    pub kind: &'a str,
+    pub recipient: &'a str,
+    /// What the receiving server said.
+    pub diagnostic: &'a str,
+    /// The complaint's staff page.
+    pub url: &'a str,
+    /// The failed emails' page.
+    pub outbox_url: &'a str,
+}
+
 /// The claimant: closed, no answer in time.
 pub struct InfoClosed<'a> {
     /// The complaint's public reference in the subject (its id): the tracking code
@@ -307,6 +321,10 @@ letter!(AppealFiled => Appeal,
 letter!(InfoRequest => InfoRequest,
     subject: "email/info_request/subject.en.txt" "email/info_request/subject.zh.txt",
     text: "email/info_request/text.en.txt" "email/info_request/text.zh.txt");
+
+letter!(StaffBounced => StaffBounced,
+    subject: "email/staff_bounced/subject.en.txt" "email/staff_bounced/subject.zh.txt",
+    text: "email/staff_bounced/text.en.txt" "email/staff_bounced/text.zh.txt");
 
 letter!(InfoAnswered => InfoAnswered,
     subject: "email/info_answered/subject.en.txt" "email/info_answered/subject.zh.txt",

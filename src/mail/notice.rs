@@ -55,10 +55,12 @@ pub enum NoticeKind {
     LegalAction,
     /// Staff: the claimant reports legal action, for a reviewer to confirm.
     LegalActionReported,
+    /// Admins: an email to staff bounced, so its reminders reach no one there.
+    StaffBounced,
 }
 
 impl NoticeKind {
-    pub const ALL: [Self; 22] = [
+    pub const ALL: [Self; 23] = [
         Self::Receipt,
         Self::ReceiptDigest,
         Self::NewComplaint,
@@ -81,6 +83,7 @@ impl NoticeKind {
         Self::Restored,
         Self::LegalAction,
         Self::LegalActionReported,
+        Self::StaffBounced,
     ];
 
     /// The name in the dedupe key: one per variant.
@@ -108,6 +111,7 @@ impl NoticeKind {
             Self::Restored => "restored",
             Self::LegalAction => "legal_action",
             Self::LegalActionReported => "legal_action_reported",
+            Self::StaffBounced => "staff_bounced",
         }
     }
 
@@ -137,6 +141,8 @@ pub enum Occasion {
     CounterNotice(i64),
     /// A digest, by the first complaint it carries.
     Digest(i64),
+    /// About one email that bounced, by its outbox id.
+    Bounce(i64),
 }
 
 impl fmt::Display for Occasion {
@@ -148,6 +154,7 @@ impl fmt::Display for Occasion {
             Self::Request(n) => write!(f, "request-{n}"),
             Self::CounterNotice(id) => write!(f, "counter-notice-{id}"),
             Self::Digest(first) => write!(f, "digest-{first}"),
+            Self::Bounce(id) => write!(f, "bounce-{id}"),
         }
     }
 }

@@ -331,7 +331,7 @@ pub async fn receive(
     let mut staged = Vec::new();
     let (outcome, detail, email, complaint_id) = match plan {
         Plan::Bounce(b) => {
-            let (email, complaint_id) = bounced(&txn, &b, now).await?;
+            let (email, complaint_id) = bounced(&txn, &inbox.site, &b, now).await?;
             ("bounce", Some(b.summary()), email, complaint_id)
         }
         Plan::AutoReply => ("auto_reply", None, None, None),
@@ -597,9 +597,10 @@ pub async fn unsorted_count(db: &impl ConnectionTrait) -> Result<u64, DbErr> {
 /// email and its complaint, when the report names one of ours.
 async fn bounced(
     txn: &impl ConnectionTrait,
+    site: &Site<'_>,
     b: &Bounce,
     now: OffsetDateTime,
-) -> Result<(Option<i64>, Option<i64>), DbErr> {
+) -> Result<(Option<i64>, Option<i64>), ReceiveError> {
     let by_id = match b.outbox_id {
         Some(id) => outbox::Entity::find_by_id(id).one(txn).await?,
         None => None,
@@ -663,7 +664,83 @@ async fn bounced(
         }),
     )
     .await?;
+    if let Some(cid) = row.complaint_id {
+        alert_admins(txn, site, &row, cid, b, now).await?;
+    }
     Ok((Some(row.id), row.complaint_id))
+}
+
+/// When the email that bounced was to staff (the desk, the escalation address, a
+/// reviewer), its reminders reach no one there: the admins are told, once per email.
+/// An alert that bounces alerts no one again.
+async fn alert_admins(
+    txn: &impl ConnectionTrait,
+    site: &Site<'_>,
+    row: &outbox::Model,
+    complaint_id: i64,
+    b: &Bounce,
+    now: OffsetDateTime,
+) -> Result<(), ReceiveError> {
+    use crate::domain::validate::EmailAddress;
+    use crate::mail::letter::Recipient;
+    use crate::mail::notice::{NoticeKind, Occasion, Owed};
+    if row.kind == NoticeKind::StaffBounced.outbox_kind() {
+        return Ok(());
+    }
+    let to = row.recipient.to_ascii_lowercase();
+    let configured = site
+        .staff_notify
+        .iter()
+        .chain(site.escalation_to)
+        .any(|a| a.as_str().eq_ignore_ascii_case(&to));
+    let staff = configured
+        || crate::services::staff::active_emails(txn)
+            .await?
+            .iter()
+            .any(|e| e.eq_ignore_ascii_case(&to));
+    if !staff {
+        return Ok(());
+    }
+    let mut admins: Vec<Recipient> = crate::services::staff::admin_emails(txn)
+        .await?
+        .into_iter()
+        .filter(|a| !a.eq_ignore_ascii_case(&to))
+        .filter_map(|a| EmailAddress::parse(&a).ok())
+        .map(|a| Recipient::new(a, site.staff_language))
+        .collect();
+    if admins.is_empty() {
+        // No admin account: the escalation address stands in, unless it bounced.
+        admins = site
+            .escalation()
+            .into_iter()
+            .filter(|r| !r.address.as_str().eq_ignore_ascii_case(&to))
+            .collect();
+    }
+    if admins.is_empty() {
+        return Ok(());
+    }
+    let url = site.staff_url(complaint_id);
+    let outbox_url = format!("{}/staff/outbox", site.public_base_url);
+    let diagnostic = b.summary();
+    let letter = crate::mail::letters::StaffBounced {
+        id: complaint_id,
+        kind: &row.kind,
+        recipient: &row.recipient,
+        diagnostic: &diagnostic,
+        url: &url,
+        outbox_url: &outbox_url,
+    };
+    crate::mail::outbox::post(
+        txn,
+        &Owed::on(complaint_id, 0, Occasion::Bounce(row.id)),
+        &letter,
+        &admins,
+        &site.signer,
+        now,
+    )
+    .await
+    .map_err(crate::services::error::ServiceError::from)?;
+    Ok(())
 }
 
 /// Receives a message an LMTP client handed over: the envelope recipient a VERP

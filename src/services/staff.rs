@@ -78,6 +78,22 @@ pub async fn active_emails(
         .collect())
 }
 
+/// The addresses of the active admin accounts.
+pub async fn admin_emails(
+    db: &impl sea_orm::ConnectionTrait,
+) -> Result<Vec<String>, sea_orm::DbErr> {
+    use sea_orm::QueryOrder;
+    Ok(staff::Entity::find()
+        .filter(staff::Column::DisabledAt.is_null())
+        .filter(staff::Column::Role.eq(Role::Admin.as_str()))
+        .order_by_asc(staff::Column::Email)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|s| s.email)
+        .collect())
+}
+
 pub async fn active_by_id(
     db: &impl sea_orm::ConnectionTrait,
     id: i64,

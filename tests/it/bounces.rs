@@ -280,3 +280,61 @@ async fn a_database_outage_asks_the_mta_to_try_again() {
         "{out}"
     );
 }
+
+/// A reminder to the desk bounces: its reminders reach no one, so the admins are told,
+/// once, with the receiving server's words; the alert bouncing in turn alerts no one.
+#[tokio::test]
+async fn a_bounced_staff_reminder_alerts_the_admins_once() {
+    let s = Story::new().await;
+    s.article(1, json!({})).await;
+    let (id, _) = s.complaint(1, CLAIMANT, true).await;
+    add(&s.app, "admin@news.example", Role::Admin).await;
+    let received = s.row(id).await.received_at;
+    s.tick(received + std::time::Duration::from_secs(12 * 3600 + 60))
+        .await;
+    let reminder = outbox::Entity::find()
+        .filter(outbox::Column::ComplaintId.eq(id))
+        .filter(outbox::Column::Kind.eq("reminder"))
+        .one(&s.app.db)
+        .await
+        .unwrap()
+        .expect("a reminder to the desk");
+    assert_eq!(reminder.recipient, "staff@news.example");
+    let verp = format!("bounces+{}@news.example", reminder.id);
+    for _ in 0..2 {
+        let (code, out) = receive(&s, bounce_for(&reminder).as_bytes(), Some(&verp), &[]);
+        assert_eq!(code, 0, "{out}");
+    }
+    let alerts = outbox::Entity::find()
+        .filter(outbox::Column::Kind.eq("staff_bounced"))
+        .all(&s.app.db)
+        .await
+        .unwrap();
+    assert_eq!(alerts.len(), 1, "told once");
+    assert_eq!(alerts[0].recipient, "admin@news.example");
+    assert!(
+        alerts[0].subject.contains(&format!("#{id}")),
+        "{}",
+        alerts[0].subject
+    );
+    assert!(
+        alerts[0]
+            .body_text
+            .contains("User unknown in virtual mailbox table"),
+        "{}",
+        alerts[0].body_text
+    );
+    assert!(
+        alerts[0]
+            .body_text
+            .contains(&format!("/staff/complaints/{id}"))
+    );
+    // The claimant's own bounce is the claimant's flag, not an admin alert.
+    assert!(s.row(id).await.claimant_bounced_at.is_none());
+
+    // The alert itself bounces: nothing more.
+    let verp = format!("bounces+{}@news.example", alerts[0].id);
+    let (code, out) = receive(&s, bounce_for(&alerts[0]).as_bytes(), Some(&verp), &[]);
+    assert_eq!((code, out["outcome"].as_str()), (0, Some("bounce")));
+    assert_eq!(s.app.count("outbox WHERE kind = 'staff_bounced'").await, 1);
+}

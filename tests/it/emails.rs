@@ -17,6 +17,7 @@ use time::OffsetDateTime;
 
 const STAFF: &str = "staff@news.example";
 const NOTIFIER: &str = "legal@source.example";
+const ADMIN: &str = "chief@news.example";
 
 /// Who an address is, in a snapshot's name.
 fn role(recipient: &str, claimant: &str) -> &'static str {
@@ -26,6 +27,7 @@ fn role(recipient: &str, claimant: &str) -> &'static str {
         ESCALATION => "escalation",
         STAFF => "staff",
         NOTIFIER => "counter_notifier",
+        ADMIN | "admin@news.example" => "admin",
         _ => "other",
     }
 }
@@ -169,6 +171,30 @@ async fn every_notice(lang: &str) -> BTreeMap<String, String> {
     s.tick(OffsetDateTime::now_utc() + wait + Duration::from_secs(3600))
         .await;
 
+    // The desk's first reminder bounces: the admins are told.
+    crate::common::staff::add(&s.app, ADMIN, takedown::services::staff::Role::Admin).await;
+    let reminder = outbox::Entity::find()
+        .filter(outbox::Column::Kind.eq("reminder"))
+        .order_by_asc(outbox::Column::Id)
+        .one(&s.app.db)
+        .await
+        .unwrap()
+        .expect("a reminder");
+    let st = &s.app.state;
+    let inbox =
+        takedown::services::inbound::Inbox::of(&st.config, &st.codes, &st.index, &st.site_hosts);
+    let bounce = crate::bounces::bounce_for(&reminder);
+    let got = takedown::services::inbound::receive(
+        &s.app.db,
+        &inbox,
+        bounce.as_bytes(),
+        None,
+        OffsetDateTime::now_utc(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(got.outcome, "bounce");
+
     let mut by_name: BTreeMap<String, String> = BTreeMap::new();
     let rows = outbox::Entity::find()
         .filter(outbox::Column::Kind.ne("webhook"))
@@ -210,7 +236,7 @@ async fn every_notice(lang: &str) -> BTreeMap<String, String> {
 }
 
 /// The notices each language's story must produce, each to whom.
-const EXPECTED: [&str; 22] = [
+const EXPECTED: [&str; 23] = [
     "appeal_r2_staff",
     "closed_incomplete_r1_claimant",
     "counter_notice_forward_r2_claimant",
@@ -231,6 +257,7 @@ const EXPECTED: [&str; 22] = [
     "removal_source_r2_source",
     "restored_r1_claimant",
     "restored_r1_counter_notifier",
+    "staff_bounced_r0_admin",
     "withdrawn_ack_r1_claimant",
     "withdrawn_r1_staff",
 ];
