@@ -219,3 +219,81 @@ async fn the_service_and_the_command_poll_the_mailbox() {
     );
     assert!(String::from_utf8_lossy(&bad.stdout).contains("imaps://"));
 }
+
+/// The database goes away between polls: `takedown mail poll` exits 75 and leaves the
+/// message unmarked on the server; once the database is back the next poll stores it.
+#[tokio::test]
+async fn with_the_database_away_a_poll_leaves_the_message_for_the_next() {
+    use crate::common::proxy::Proxy;
+    use crate::common::{TestApp, TestDb};
+    use std::sync::Arc;
+    let test_db = Arc::new(TestDb::new().await);
+    if !test_db.is_postgres() {
+        crate::common::skipped("the IMAP outage test needs TEST_DATABASE_URL (PostgreSQL)");
+        return;
+    }
+    let Some(imap) = Dovecot::start() else { return };
+    let app = TestApp::spawn_on(test_db.clone(), |_| {}).await;
+    assert_eq!(
+        app.post_article(&crate::common::article(1, "正文。"))
+            .await
+            .status(),
+        201
+    );
+    let mut url = url::Url::parse(&test_db.url).unwrap();
+    let upstream = format!("{}:{}", url.host_str().unwrap(), url.port().unwrap_or(5432));
+    let proxy = Proxy::start(
+        tokio::net::lookup_host(upstream)
+            .await
+            .unwrap()
+            .next()
+            .unwrap(),
+    )
+    .await;
+    url.set_host(Some("127.0.0.1")).unwrap();
+    url.set_port(Some(proxy.addr.port())).unwrap();
+    imap.deliver(
+        corpus("foxmail-notice.eml").as_bytes(),
+        "03-Dec-2026 09:00:00 +0000",
+    )
+    .await;
+    // Run without blocking this runtime, which carries the proxy.
+    let poll = |db_url: String| {
+        let mut cmd = crate::common::takedown_cmd(&test_db);
+        cmd.env("DATABASE_URL", db_url)
+            .env("IMAP_URL", imap.url())
+            .env("DB_ACQUIRE_TIMEOUT", "2s")
+            .args(["mail", "poll"]);
+        tokio::process::Command::from(cmd).output()
+    };
+    proxy.stop();
+    let down = poll(url.to_string()).await.unwrap();
+    assert_eq!(
+        down.status.code(),
+        Some(75),
+        "{}",
+        String::from_utf8_lossy(&down.stdout)
+    );
+    let flags = imap.flags("INBOX").await;
+    assert!(
+        flags
+            .iter()
+            .all(|(_, f)| !f.contains(&"\\Seen".to_string())),
+        "left unmarked: {flags:?}"
+    );
+    proxy.resume();
+    let up = poll(url.to_string()).await.unwrap();
+    assert_eq!(
+        up.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&up.stdout)
+    );
+    assert_eq!(app.count("complaints WHERE channel = 'email'").await, 1);
+    let flags = imap.flags("INBOX").await;
+    assert!(
+        flags[0].1.contains(&"$TakedownStored".to_string()),
+        "{flags:?}"
+    );
+    app.stop().await;
+}

@@ -184,6 +184,27 @@ async fn the_corpus_arrives_by_lmtp_as_it_does_by_pipe() {
         .await;
     assert_eq!(said, ["250 2.0.0 stored: duplicate"]);
     assert_eq!(s.app.count("complaints WHERE channel = 'email'").await, 3);
+    // 30 MB, over MAIL_MAX_BYTES: spooled, kept whole, left for a person.
+    let mut big = String::from(
+        "From: big@harbour.example\r\nSubject: Scans\r\nMessage-ID: <big-lmtp@harbour.example>\r\n\r\nSee https://news.example/2022/08/24/article-1.html\r\n",
+    );
+    while big.len() < 30 << 20 {
+        big.push_str(
+            ".QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVphYmNkZWZnaGlqa2xtbm9wcXJzdHV2d3h5ejAx\r\n",
+        );
+    }
+    let said = mta
+        .deliver("", &["copyright@news.example"], big.as_bytes())
+        .await;
+    assert_eq!(said, ["250 2.0.0 stored: rejected"]);
+    let sha = takedown_text::canonical::sha256_hex(big.as_bytes());
+    let kept = takedown::services::inbound::kept_path(&s.app.test_db.data_dir(), &sha);
+    assert_eq!(
+        std::fs::metadata(kept).unwrap().len(),
+        big.len() as u64,
+        "kept whole, its dots unstuffed"
+    );
+    assert_eq!(s.app.count("complaints WHERE channel = 'email'").await, 3);
     assert_eq!(mta.command("QUIT").await[0], "221 2.0.0 bye");
     s.audit_verifies();
 }
