@@ -50,31 +50,16 @@ pub async fn run(config: anyhow::Result<Config>, command: MailCommand) -> ExitCo
     if let Err(e) = std::io::stdin().take(limit + 1).read_to_end(&mut raw) {
         return tempfail(&format!("reading the message: {e}"));
     }
-    let db = match super::connect(&config).await {
-        Ok(db) => db,
-        Err(e) => return tempfail(&format!("database: {e:#}")),
+    let parts = match Parts::load(&config).await {
+        Ok(p) => p,
+        Err(why) => return tempfail(&why),
     };
-    // A reply that answers a question sends the desk its email, with the status link.
-    let codes = match crate::services::tracking_codes::CodeKey::load(&db, &config.tracking_key_file)
-        .await
-    {
-        Ok(k) => k,
-        Err(e) => return tempfail(&format!("tracking-code key: {e:#}")),
-    };
-    // A new notice is matched against the registry as a form's original text is.
-    let index = crate::services::matching::MatchIndex::with_snapshot(
-        config.data_dir.join("index").join("postings.bin"),
-    );
-    if let Err(e) = index.sync(&db).await {
-        return tempfail(&format!("match index: {e:#}"));
-    }
-    let hosts = crate::services::site_hosts::SiteHosts::new(config.site_hosts.clone());
-    let inbox = inbound::Inbox::of(&config, &codes, &index, &hosts);
+    let (db, inbox) = (&parts.db, parts.inbox(&config));
     let now = OffsetDateTime::now_utc();
     let received = if raw.len() as u64 > limit {
         // Kept whole, streamed to disk; only its headers are read.
         inbound::receive_oversize(
-            &db,
+            db,
             &inbox,
             raw,
             Box::new(std::io::stdin()),
@@ -83,7 +68,7 @@ pub async fn run(config: anyhow::Result<Config>, command: MailCommand) -> ExitCo
         )
         .await
     } else {
-        inbound::receive(&db, &inbox, &raw, recipient.as_deref(), now).await
+        inbound::receive(db, &inbox, &raw, recipient.as_deref(), now).await
     };
     match received {
         Ok(r) => {
@@ -94,33 +79,61 @@ pub async fn run(config: anyhow::Result<Config>, command: MailCommand) -> ExitCo
     }
 }
 
+/// What receiving needs beyond the configuration, as the service has it: the database,
+/// the tracking-code key (a reply that answers a question sends the desk its email,
+/// with the status link), the match index (a new notice is matched against the
+/// registry as a form's original text is) and the site's hosts.
+struct Parts {
+    db: sea_orm::DatabaseConnection,
+    codes: crate::services::tracking_codes::CodeKey,
+    index: crate::services::matching::MatchIndex,
+    hosts: crate::services::site_hosts::SiteHosts,
+}
+
+impl Parts {
+    /// Loads them; the error says what could not be reached, for a tempfail.
+    async fn load(config: &Config) -> Result<Self, String> {
+        let db = super::connect(config)
+            .await
+            .map_err(|e| format!("database: {e:#}"))?;
+        let codes = crate::services::tracking_codes::CodeKey::load(&db, &config.tracking_key_file)
+            .await
+            .map_err(|e| format!("tracking-code key: {e:#}"))?;
+        let index = crate::services::matching::MatchIndex::with_snapshot(
+            config.data_dir.join("index").join("postings.bin"),
+        );
+        index
+            .sync(&db)
+            .await
+            .map_err(|e| format!("match index: {e:#}"))?;
+        let hosts = crate::services::site_hosts::SiteHosts::new(config.site_hosts.clone());
+        Ok(Self {
+            db,
+            codes,
+            index,
+            hosts,
+        })
+    }
+
+    fn inbox<'a>(&'a self, config: &'a Config) -> inbound::Inbox<'a> {
+        inbound::Inbox::of(config, &self.codes, &self.index, &self.hosts)
+    }
+}
+
 /// One IMAP poll, with the same match index and settings as the service.
 async fn poll(config: Config) -> ExitCode {
     let Some(imap) = config.imap.clone() else {
         eprintln!("error: IMAP_URL is not set");
         return ExitCode::from(EX_USAGE);
     };
-    let db = match super::connect(&config).await {
-        Ok(db) => db,
-        Err(e) => return tempfail(&format!("database: {e:#}")),
+    let parts = match Parts::load(&config).await {
+        Ok(p) => p,
+        Err(why) => return tempfail(&why),
     };
-    let codes = match crate::services::tracking_codes::CodeKey::load(&db, &config.tracking_key_file)
-        .await
-    {
-        Ok(k) => k,
-        Err(e) => return tempfail(&format!("tracking-code key: {e:#}")),
-    };
-    let index = crate::services::matching::MatchIndex::with_snapshot(
-        config.data_dir.join("index").join("postings.bin"),
-    );
-    if let Err(e) = index.sync(&db).await {
-        return tempfail(&format!("match index: {e:#}"));
-    }
-    let hosts = crate::services::site_hosts::SiteHosts::new(config.site_hosts.clone());
-    let inbox = inbound::Inbox::of(&config, &codes, &index, &hosts);
+    let (db, inbox) = (&parts.db, parts.inbox(&config));
     let instance = format!("cli:{}", std::process::id());
     match crate::services::imap_poll::poll_once(
-        &db,
+        db,
         &inbox,
         &imap,
         &instance,

@@ -67,26 +67,27 @@ impl StaffMember {
 pub async fn active_emails(
     db: &impl sea_orm::ConnectionTrait,
 ) -> Result<Vec<String>, sea_orm::DbErr> {
-    use sea_orm::QueryOrder;
-    Ok(staff::Entity::find()
-        .filter(staff::Column::DisabledAt.is_null())
-        .order_by_asc(staff::Column::Email)
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|s| s.email)
-        .collect())
+    emails_of(db, None).await
 }
 
 /// The addresses of the active admin accounts.
 pub async fn admin_emails(
     db: &impl sea_orm::ConnectionTrait,
 ) -> Result<Vec<String>, sea_orm::DbErr> {
+    emails_of(db, Some(Role::Admin)).await
+}
+
+/// The active accounts' addresses, of one role or all, in order.
+async fn emails_of(
+    db: &impl sea_orm::ConnectionTrait,
+    role: Option<Role>,
+) -> Result<Vec<String>, sea_orm::DbErr> {
     use sea_orm::QueryOrder;
-    Ok(staff::Entity::find()
-        .filter(staff::Column::DisabledAt.is_null())
-        .filter(staff::Column::Role.eq(Role::Admin.as_str()))
-        .order_by_asc(staff::Column::Email)
+    let mut q = staff::Entity::find().filter(staff::Column::DisabledAt.is_null());
+    if let Some(r) = role {
+        q = q.filter(staff::Column::Role.eq(r.as_str()));
+    }
+    Ok(q.order_by_asc(staff::Column::Email)
         .all(db)
         .await?
         .into_iter()

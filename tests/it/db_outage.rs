@@ -38,19 +38,7 @@ async fn an_unreachable_database_answers_503_and_service_resumes_by_itself() {
         crate::common::skipped("the database outage test needs TEST_DATABASE_URL (PostgreSQL)");
         return;
     }
-    let mut url = url::Url::parse(&test_db.url).unwrap();
-    let upstream = format!("{}:{}", url.host_str().unwrap(), url.port().unwrap_or(5432));
-    let proxy = Proxy::start(
-        tokio::net::lookup_host(upstream)
-            .await
-            .unwrap()
-            .next()
-            .unwrap(),
-    )
-    .await;
-    url.set_host(Some("127.0.0.1")).unwrap();
-    url.set_port(Some(proxy.addr.port())).unwrap();
-    let proxied = url.to_string();
+    let (proxy, proxied) = Proxy::in_front_of(&test_db.url).await;
     let app = TestApp::spawn_on(test_db.clone(), move |c| {
         c.database_url = proxied;
         c.db_acquire_timeout = Duration::from_secs(2);

@@ -240,18 +240,7 @@ async fn with_the_database_away_a_poll_leaves_the_message_for_the_next() {
             .status(),
         201
     );
-    let mut url = url::Url::parse(&test_db.url).unwrap();
-    let upstream = format!("{}:{}", url.host_str().unwrap(), url.port().unwrap_or(5432));
-    let proxy = Proxy::start(
-        tokio::net::lookup_host(upstream)
-            .await
-            .unwrap()
-            .next()
-            .unwrap(),
-    )
-    .await;
-    url.set_host(Some("127.0.0.1")).unwrap();
-    url.set_port(Some(proxy.addr.port())).unwrap();
+    let (proxy, proxied) = Proxy::in_front_of(&test_db.url).await;
     imap.deliver(
         corpus("foxmail-notice.eml").as_bytes(),
         "03-Dec-2026 09:00:00 +0000",
@@ -267,7 +256,7 @@ async fn with_the_database_away_a_poll_leaves_the_message_for_the_next() {
         tokio::process::Command::from(cmd).output()
     };
     proxy.stop();
-    let down = poll(url.to_string()).await.unwrap();
+    let down = poll(proxied.clone()).await.unwrap();
     assert_eq!(
         down.status.code(),
         Some(75),
@@ -282,7 +271,7 @@ async fn with_the_database_away_a_poll_leaves_the_message_for_the_next() {
         "left unmarked: {flags:?}"
     );
     proxy.resume();
-    let up = poll(url.to_string()).await.unwrap();
+    let up = poll(proxied.clone()).await.unwrap();
     assert_eq!(
         up.status.code(),
         Some(0),

@@ -49,6 +49,22 @@ impl Proxy {
         proxy
     }
 
+    /// A proxy in front of the PostgreSQL server `database_url` names, and the same URL
+    /// through the proxy.
+    pub async fn in_front_of(database_url: &str) -> (Self, String) {
+        let mut url = url::Url::parse(database_url).unwrap();
+        let upstream = format!("{}:{}", url.host_str().unwrap(), url.port().unwrap_or(5432));
+        let addr = tokio::net::lookup_host(upstream)
+            .await
+            .unwrap()
+            .next()
+            .unwrap();
+        let proxy = Self::start(addr).await;
+        url.set_host(Some("127.0.0.1")).unwrap();
+        url.set_port(Some(proxy.addr.port())).unwrap();
+        (proxy, url.to_string())
+    }
+
     /// The server goes away: open connections are cut, new ones closed at once.
     pub fn stop(&self) {
         self.up.store(false, Ordering::SeqCst);
