@@ -286,3 +286,42 @@ async fn with_the_database_away_a_poll_leaves_the_message_for_the_next() {
     );
     app.stop().await;
 }
+
+/// A hosted mailbox over TLS whose certificate a private CA signed: refused without
+/// `IMAP_CA_FILE` (the poll fails and nothing is taken), read with it.
+#[tokio::test]
+async fn imaps_checks_the_certificate_and_trusts_imap_ca_file() {
+    let Some(imap) = Dovecot::start() else { return };
+    let s = story().await;
+    s.article(3, json!({})).await;
+    imap.deliver(
+        corpus("gmail-notice.eml").as_bytes(),
+        "03-Dec-2026 09:00:00 +0000",
+    )
+    .await;
+    let (url, ca) = imap.tls_url();
+    let mut cfg = ImapConfig::parse(&url).unwrap();
+    assert!(cfg.tls);
+    let st = &s.app.state;
+    let inbox = Inbox::of(&st.config, &st.codes, &st.index, &st.site_hosts);
+    let limit = st.config.mail_max_bytes;
+    let refused = imap_poll::poll_once(&s.app.db, &inbox, &cfg, "a", limit, st.config.mail_timeout)
+        .await
+        .err()
+        .map(|e| e.to_string())
+        .unwrap_or_default();
+    assert!(
+        refused.contains("TLS"),
+        "an unknown CA is refused: {refused:?}"
+    );
+    assert_eq!(s.app.count("inbound_messages").await, 0);
+
+    cfg.ca_file = Some(ca);
+    let p = poll(&s, &cfg, "a").await;
+    assert_eq!(outcomes(&p), ["new_complaint"]);
+    assert!(
+        imap.flags("INBOX").await[0]
+            .1
+            .contains(&"$TakedownStored".to_string())
+    );
+}

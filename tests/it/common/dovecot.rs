@@ -15,6 +15,85 @@ pub const PASSWORD: &str = "s3cret-desk";
 pub struct Dovecot {
     dir: tempfile::TempDir,
     pub port: u16,
+    /// IMAP over TLS (`imaps://localhost:…`), with a certificate from the test's own CA.
+    pub tls_port: u16,
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// A CA and a certificate for `localhost` it signed, as a private mail server has.
+fn certificates(d: &std::path::Path) {
+    let run = |args: &[&str]| {
+        let out = Command::new("openssl")
+            .args(args)
+            .current_dir(d)
+            .output()
+            .expect("openssl runs");
+        assert!(
+            out.status.success(),
+            "openssl {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    run(&[
+        "req",
+        "-x509",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-keyout",
+        "ca.key",
+        "-out",
+        "ca.pem",
+        "-days",
+        "2",
+        "-subj",
+        "/CN=takedown test CA",
+        "-addext",
+        "basicConstraints=critical,CA:TRUE",
+        "-addext",
+        "keyUsage=critical,keyCertSign,cRLSign",
+    ]);
+    run(&[
+        "req",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-keyout",
+        "leaf.key",
+        "-out",
+        "leaf.csr",
+        "-subj",
+        "/CN=localhost",
+    ]);
+    std::fs::write(
+        d.join("leaf.ext"),
+        "subjectAltName=DNS:localhost\nextendedKeyUsage=serverAuth\nbasicConstraints=CA:FALSE\n",
+    )
+    .unwrap();
+    run(&[
+        "x509",
+        "-req",
+        "-in",
+        "leaf.csr",
+        "-CA",
+        "ca.pem",
+        "-CAkey",
+        "ca.key",
+        "-CAcreateserial",
+        "-out",
+        "leaf.pem",
+        "-days",
+        "2",
+        "-extfile",
+        "leaf.ext",
+    ]);
 }
 
 fn find() -> Option<PathBuf> {
@@ -55,11 +134,8 @@ impl Dovecot {
         };
         let dir = tempfile::tempdir().unwrap();
         let d = dir.path();
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
+        let (port, tls_port) = (free_port(), free_port());
+        certificates(d);
         for sub in ["run", "state", "mail", "home"] {
             std::fs::create_dir_all(d.join(sub)).unwrap();
         }
@@ -70,14 +146,14 @@ impl Dovecot {
         std::fs::write(d.join("passwd"), format!("{USER}:{{PLAIN}}{PASSWORD}\n")).unwrap();
         let p = d.display();
         let conf = format!(
-            "protocols = imap\nlisten = 127.0.0.1\nssl = no\ndisable_plaintext_auth = no\n\
+            "protocols = imap\nlisten = 127.0.0.1\nssl = yes\nssl_cert = <{p}/leaf.pem\nssl_key = <{p}/leaf.key\ndisable_plaintext_auth = no\n\
              auth_mechanisms = plain login\nbase_dir = {p}/run\nstate_dir = {p}/state\n\
              log_path = {p}/dovecot.log\nmail_location = maildir:{p}/mail/%u\n\
              default_internal_user = dovecot\ndefault_login_user = dovenull\nfirst_valid_uid = 1\n\
              passdb {{\n  driver = passwd-file\n  args = scheme=PLAIN username_format=%u {p}/passwd\n}}\n\
              userdb {{\n  driver = static\n  args = {} home={p}/home/%u\n}}\n\
              service imap-login {{\n  inet_listener imap {{\n    address = 127.0.0.1\n    port = {port}\n  }}\n\
-               inet_listener imaps {{\n    port = 0\n  }}\n  chroot =\n}}\n\
+               inet_listener imaps {{\n    address = 127.0.0.1\n    port = {tls_port}\n    ssl = yes\n  }}\n  chroot =\n}}\n\
              service anvil {{\n  chroot =\n}}\n",
             mail_owner()
         );
@@ -88,14 +164,31 @@ impl Dovecot {
             .status()
             .unwrap();
         assert!(status.success(), "dovecot starts");
-        let server = Self { dir, port };
+        let server = Self {
+            dir,
+            port,
+            tls_port,
+        };
         // Ready when it answers on its port.
         let until = Instant::now() + Duration::from_secs(20);
-        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err()
+            || std::net::TcpStream::connect(("127.0.0.1", tls_port)).is_err()
+        {
             assert!(Instant::now() < until, "dovecot listens on {port}");
             std::thread::sleep(Duration::from_millis(10));
         }
         Some(server)
+    }
+
+    /// `IMAP_URL` for the desk's INBOX over TLS, and the CA that signed its certificate.
+    pub fn tls_url(&self) -> (String, PathBuf) {
+        (
+            format!(
+                "imaps://{USER}:{PASSWORD}@localhost:{}/INBOX",
+                self.tls_port
+            ),
+            self.dir.path().join("ca.pem"),
+        )
     }
 
     /// `IMAP_URL` for the desk's INBOX.
