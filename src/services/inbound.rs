@@ -549,6 +549,21 @@ pub async fn notice_of(
     }))
 }
 
+/// The sender's display name in kept message `sha256`, read again from its bytes.
+pub fn sender_name(data_dir: &Path, sha256: &str) -> Option<String> {
+    let raw = std::fs::read(kept_path(data_dir, sha256)).ok()?;
+    inbound::read(&raw, None, None).from_name
+}
+
+/// Whether a kept reply came from the source (the address our removal notice went
+/// to), as `reply` recorded it.
+pub fn from_source(m: &inbound_message::Model) -> bool {
+    m.outcome == "reply"
+        && m.detail
+            .as_deref()
+            .is_some_and(|d| d.starts_with("from the source"))
+}
+
 /// Each message with the sender's words, read again from the kept bytes.
 fn with_text(
     rows: Vec<inbound_message::Model>,

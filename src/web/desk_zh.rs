@@ -4,6 +4,18 @@
 /// The Chinese for `en`, if the catalogue has it.
 pub fn zh(en: &str) -> Option<&'static str> {
     Some(match en {
+        "Counter-notice recorded from the source's email. The claimant is being told." => {
+            "已根据来源邮件登记反通知，正在通知投诉人。"
+        }
+        "Record the counter-notice" => "登记反通知",
+        "The source's email consents to the jurisdiction of the courts" => {
+            "来源邮件中同意接受法院管辖"
+        }
+        "Removed article" => "被删除的文章",
+        "Fill in what the source's email says. It is checked as the public form checks a counter-notice, and the claimant is told." => {
+            "按转载来源邮件的内容填写。系统会像公开表单一样检查这份反通知，并通知投诉人。"
+        }
+        "Record as a counter-notice" => "登记为反通知",
         "Email notices" => "电子邮件",
         "The API" => "API 接口",
         "The complaint form" => "投诉表单",

@@ -35,6 +35,7 @@ pub mod staff;
 pub mod staff_auth;
 pub mod staff_complaint;
 pub mod staff_inbox;
+pub mod staff_letters;
 pub mod staff_outbox;
 pub mod staff_password;
 pub mod staff_search;
@@ -167,6 +168,7 @@ pub fn router(state: AppState) -> Router {
         .merge(staff_password::routes())
         .merge(staff_search::routes())
         .merge(staff_complaint::routes())
+        .merge(staff_letters::routes())
         .merge(staff_outbox::routes())
         .merge(staff_inbox::routes())
         .merge(staff_templates::routes())

@@ -102,12 +102,22 @@ struct EmailRow {
 
 /// A message sent to us about the complaint by email, as the page shows it.
 struct LetterRow {
+    id: i64,
+    /// From the source, with something down: the counter-notice form, prefilled.
+    counter: Option<CounterPrefill>,
     when: String,
     from: String,
     subject: String,
     /// Whose it was, and what it did (an answer, or nothing).
     detail: String,
     text: Option<String>,
+}
+
+/// What the source's email gives a counter-notice to start from.
+struct CounterPrefill {
+    name: String,
+    email: String,
+    statement: String,
 }
 
 /// A reviewer's note, as the page shows it.
@@ -164,6 +174,8 @@ struct ComplaintPage<'a> {
     notes: Vec<NoteRow>,
     /// Replies to our emails about it, oldest first.
     letters: Vec<LetterRow>,
+    /// Its removed articles (id, URL): what a counter-notice may contest.
+    removed: Vec<(i64, String)>,
     note_error: Option<String>,
     /// A refused note's text, to fix and send again.
     draft_note: String,
@@ -324,6 +336,9 @@ fn done_message(status: &str) -> Option<&'static str> {
         "needs_info" => tr.s("Question sent. The clock is paused until the claimant answers."),
         "noted" => tr.s("Note added. Only staff see it."),
         "notice" => tr.s("The notice's fields were saved."),
+        "counter_notice" => tr.s(
+            "Counter-notice recorded from the source's email. The claimant is being told.",
+        ),
         _ => return None,
     })
 }
@@ -445,17 +460,43 @@ pub async fn show(
             })
     };
     let saved = reply_templates::list(&state.db).await?;
-    let letters = crate::services::inbound::replies(&state.db, &state.config.data_dir, id)
-        .await?
-        .into_iter()
-        .map(|(m, text)| LetterRow {
-            when: display(m.received_at),
-            from: m.from_address.unwrap_or_default(),
-            subject: m.subject.unwrap_or_default(),
-            detail: letter_detail(&tr, m.detail.as_deref().unwrap_or("")),
-            text,
+    // The complaint's articles that are down: what a counter-notice may contest.
+    let removed: Vec<(i64, String)> = d
+        .targets
+        .iter()
+        .filter_map(|t| {
+            let a = t.article.as_ref()?;
+            (a.status == crate::domain::article::ArticleStatus::Removed)
+                .then(|| (a.id, a.url.clone()))
         })
         .collect();
+    let letters =
+        crate::services::inbound::replies(&state.db, &state.config.data_dir, id)
+            .await?
+            .into_iter()
+            .map(|(m, text)| {
+                // The source's answer can become a counter-notice while something is down.
+                let counter = (crate::services::inbound::from_source(&m) && !removed.is_empty())
+                    .then(|| CounterPrefill {
+                        name: crate::services::inbound::sender_name(
+                            &state.config.data_dir,
+                            &m.raw_sha256,
+                        )
+                        .unwrap_or_default(),
+                        email: m.from_address.clone().unwrap_or_default(),
+                        statement: text.clone().unwrap_or_default(),
+                    });
+                LetterRow {
+                    id: m.id,
+                    when: display(m.received_at),
+                    from: m.from_address.unwrap_or_default(),
+                    subject: m.subject.unwrap_or_default(),
+                    detail: letter_detail(&tr, m.detail.as_deref().unwrap_or("")),
+                    text,
+                    counter,
+                }
+            })
+            .collect();
     let missing_keys: Vec<String> = c
         .missing_elements
         .as_deref()
@@ -597,6 +638,7 @@ pub async fn show(
             })
             .collect(),
         letters,
+        removed,
         note_error: note.as_ref().map(|(_, e)| e.clone()),
         draft_note: note.map(|(b, _)| b).unwrap_or_default(),
         assignable,

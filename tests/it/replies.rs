@@ -179,4 +179,93 @@ async fn the_source_answers_with_a_file_and_a_subject_reference_finds_its_compla
         s.events("complaint.reply_received").await[0]["from_source"],
         true
     );
+
+    // One action turns the source's answer into a counter-notice, checked as the
+    // public form checks one: without its consent it is refused, naming the field.
+    let letter = takedown::entities::inbound_message::Entity::find()
+        .filter(takedown::entities::inbound_message::Column::FromAddress.eq(source.as_str()))
+        .one(&s.app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(
+        html.contains(&format!("id=\"counter-from-{}\"", letter.id)),
+        "{html}"
+    );
+    assert!(html.contains("We hold the licence; see the attached agreement."));
+    let (cookie, csrf) = session(&s.app, &client(), "rev@news.example").await;
+    let target = takedown::entities::complaint_target::Entity::find()
+        .filter(takedown::entities::complaint_target::Column::ComplaintId.eq(id))
+        .one(&s.app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    let aid = target.article_id.unwrap().to_string();
+    let url = s.app.url(&format!(
+        "/staff/complaints/{id}/letters/{}/counter-notice",
+        letter.id
+    ));
+    let mut fields = vec![
+        ("csrf", csrf.clone()),
+        ("article_id", aid),
+        ("name", "Li Wei".to_string()),
+        ("email", source.clone()),
+        ("phone", "+86 571 8888 6666".into()),
+        ("address", "1 Press Road, Hangzhou".into()),
+        (
+            "statement",
+            "We hold the licence; see the attached agreement.".into(),
+        ),
+        ("signature", "Li Wei".into()),
+    ];
+    let resp = client()
+        .post(&url)
+        .header("cookie", &cookie)
+        .form(&fields)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 422);
+    assert!(resp.text().await.unwrap().contains("consent_jurisdiction"));
+    assert_eq!(s.app.count("counter_notices").await, 0);
+    fields.push(("consent", "on".into()));
+    let resp = client()
+        .post(&url)
+        .header("cookie", &cookie)
+        .form(&fields)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 303);
+    assert_eq!(
+        s.app.count("counter_notices WHERE state = 'waiting'").await,
+        1
+    );
+    assert_eq!(
+        s.count(id, "counter_notice", CLAIMANT).await,
+        1,
+        "the claimant is told"
+    );
+    assert_eq!(
+        s.events("counter_notice.recorded_from_email").await.len(),
+        1
+    );
+    // A letter not from the source cannot be turned into one.
+    let other = takedown::entities::inbound_message::Entity::find()
+        .filter(takedown::entities::inbound_message::Column::FromAddress.eq(CLAIMANT))
+        .one(&s.app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    let resp = client()
+        .post(s.app.url(&format!(
+            "/staff/complaints/{id}/letters/{}/counter-notice",
+            other.id
+        )))
+        .header("cookie", &cookie)
+        .form(&fields)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 404);
 }
