@@ -21,6 +21,7 @@ pub(crate) fn concrete(path: &str, id: i64, code: &str, article: i64) -> Vec<Str
             .replace("{code}", code)
             .replace("{article_id}", article)
             .replace("{eid}", "1")
+            .replace("{letter}", "1")
     };
     let real = fill(&id.to_string(), code, &article.to_string());
     let missing = fill("999999", &"0".repeat(40), "999999");
