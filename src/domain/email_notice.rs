@@ -99,7 +99,7 @@ pub struct Letter<'a> {
     pub text: &'a str,
     /// URLs in the text on this site's hosts: what is complained of.
     pub ours: Vec<String>,
-    /// Other URLs: where the original is, and evidence.
+    /// Other URLs: evidence links, the first also taken as where the original is.
     pub others: Vec<String>,
 }
 
@@ -166,7 +166,7 @@ pub fn input(letter: &Letter<'_>) -> ComplaintInput {
             original_text: Some(text.to_string()),
         }),
         infringing_urls: Some(letter.ours.clone()),
-        evidence_urls: Some(letter.others.iter().skip(1).take(20).cloned().collect()),
+        evidence_urls: Some(letter.others.iter().take(20).cloned().collect()),
         statements: Some(StatementsInput {
             good_faith: Some(says_good_faith(&lower)),
             accurate: Some(says_accurate(&lower)),

@@ -513,8 +513,8 @@ async fn reply(
     Ok(said)
 }
 
-/// What was sent to us about complaint `id` by email, oldest first, with the sender's
-/// own words read again from the kept message.
+/// What was sent to us about complaint `id` by email (the notice that opened it, and
+/// replies), oldest first, with the sender's own words read again from the kept message.
 pub async fn replies(
     db: &impl ConnectionTrait,
     data_dir: &Path,
@@ -522,7 +522,7 @@ pub async fn replies(
 ) -> Result<Vec<(inbound_message::Model, Option<String>)>, DbErr> {
     let rows = inbound_message::Entity::find()
         .filter(inbound_message::Column::ComplaintId.eq(id))
-        .filter(inbound_message::Column::Outcome.eq("reply"))
+        .filter(inbound_message::Column::Outcome.is_in(["new_complaint", "reply"]))
         .order_by_asc(inbound_message::Column::Id)
         .all(db)
         .await?;

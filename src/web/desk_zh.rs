@@ -4,6 +4,13 @@
 /// The Chinese for `en`, if the catalogue has it.
 pub fn zh(en: &str) -> Option<&'static str> {
     Some(match en {
+        "The notice that opened this complaint." => "开启本投诉的通知。",
+        "sent" => "发出",
+        "Way" => "方向",
+        "Every email we sent about this complaint and every message we received about it, oldest first." => {
+            "我方就本投诉发出的每封邮件和收到的每封来信，按时间先后排列。"
+        }
+        "Correspondence" => "往来邮件",
         "Counter-notice recorded from the source's email. The claimant is being told." => {
             "已根据来源邮件登记反通知，正在通知投诉人。"
         }

@@ -91,6 +91,8 @@ const OUTCOME_CHOICES: [(&str, &str); 3] = [
 
 struct EmailRow {
     id: i64,
+    /// When it was queued, as shown.
+    when: String,
     kind: String,
     to: String,
     subject: String,
@@ -100,8 +102,30 @@ struct EmailRow {
     body: Option<String>,
 }
 
+/// One message of the complaint's thread, in or out, in time order.
+enum ThreadRow {
+    Out(EmailRow),
+    In(LetterRow),
+}
+
+/// The emails we sent and the messages we received about it, as one thread: by time,
+/// and at one time what came in before what it caused.
+fn thread(d: &Dossier, emails: Vec<EmailRow>, letters: Vec<LetterRow>) -> Vec<ThreadRow> {
+    let sent: Vec<OffsetDateTime> = d.emails.iter().map(|e| e.created_at).collect();
+    let mut rows: Vec<(OffsetDateTime, bool, ThreadRow)> = emails
+        .into_iter()
+        .zip(sent)
+        .map(|(e, at)| (at, true, ThreadRow::Out(e)))
+        .chain(letters.into_iter().map(|l| (l.at, false, ThreadRow::In(l))))
+        .collect();
+    rows.sort_by_key(|(at, out, _)| (*at, *out));
+    rows.into_iter().map(|(_, _, r)| r).collect()
+}
+
 /// A message sent to us about the complaint by email, as the page shows it.
 struct LetterRow {
+    /// When it arrived.
+    at: OffsetDateTime,
     id: i64,
     /// From the source, with something down: the counter-notice form, prefilled.
     counter: Option<CounterPrefill>,
@@ -160,7 +184,6 @@ struct ComplaintPage<'a> {
     evidence: &'a [complaint_evidence::Model],
     /// Each with its restoration time as shown.
     counter_notices: Vec<(counter_notice::Model, String)>,
-    emails: Vec<EmailRow>,
     pauses: Vec<PauseRow>,
     timeline: Vec<crate::web::timeline::Entry>,
     /// Who decided, by address.
@@ -172,8 +195,8 @@ struct ComplaintPage<'a> {
     /// The claimant's language, named for the hint beside the reasons.
     claimant_language: &'static str,
     notes: Vec<NoteRow>,
-    /// Replies to our emails about it, oldest first.
-    letters: Vec<LetterRow>,
+    /// What we sent and received about it, as one thread.
+    thread: Vec<ThreadRow>,
     /// Its removed articles (id, URL): what a counter-notice may contest.
     removed: Vec<(i64, String)>,
     note_error: Option<String>,
@@ -307,6 +330,7 @@ fn email_rows(d: &Dossier, tr: &Desk) -> Vec<EmailRow> {
         .iter()
         .map(|e| EmailRow {
             id: e.id,
+            when: display(e.created_at),
             kind: e.kind.clone(),
             to: e.recipient.clone(),
             subject: e.subject.clone(),
@@ -488,10 +512,15 @@ pub async fn show(
                     });
                 LetterRow {
                     id: m.id,
+                    at: m.received_at,
                     when: display(m.received_at),
                     from: m.from_address.unwrap_or_default(),
                     subject: m.subject.unwrap_or_default(),
-                    detail: letter_detail(&tr, m.detail.as_deref().unwrap_or("")),
+                    detail: if m.outcome == "new_complaint" {
+                        tr.s("The notice that opened this complaint.").to_string()
+                    } else {
+                        letter_detail(&tr, m.detail.as_deref().unwrap_or(""))
+                    },
                     text,
                     counter,
                 }
@@ -613,7 +642,7 @@ pub async fn show(
             .iter()
             .map(|n| (n.clone(), display(n.restore_at)))
             .collect(),
-        emails: email_rows(&d, &tr),
+        thread: thread(&d, email_rows(&d, &tr), letters),
         pauses: pause_rows(&d, now, &tr),
         timeline: crate::web::timeline::entries(&d.timeline, &staff, &tr),
         decided_by: c
@@ -637,7 +666,6 @@ pub async fn show(
                 body: n.body.clone(),
             })
             .collect(),
-        letters,
         removed,
         note_error: note.as_ref().map(|(_, e)| e.clone()),
         draft_note: note.map(|(b, _)| b).unwrap_or_default(),

@@ -81,6 +81,20 @@ async fn notices_from_three_mail_clients_become_complaints_on_the_clock() {
         c.work_original_url,
         "https://hzdaily.example/news/2026/1202/88.html"
     );
+    let links = complaint_evidence::Entity::find()
+        .filter(complaint_evidence::Column::ComplaintId.eq(fox))
+        .filter(complaint_evidence::Column::Kind.eq("url"))
+        .all(&s.app.db)
+        .await
+        .unwrap();
+    let links: Vec<Option<String>> = links.into_iter().map(|e| e.url).collect();
+    assert_eq!(
+        links,
+        [Some(
+            "https://hzdaily.example/news/2026/1202/88.html".to_string()
+        )],
+        "other URLs are evidence links"
+    );
     // Received when we received it, not when the sender's Date says (30 November).
     assert!(
         c.received_at >= before.replace_nanosecond(0).unwrap(),
@@ -530,6 +544,16 @@ async fn staff_ask_for_and_fill_in_what_an_email_notice_lacks() {
         s.kinds(id, "staff@news.example").await,
         ["new_complaint", "info_answered"]
     );
+    // Staff read one thread, in and out, oldest first: the notice, then what it caused.
+    let html = page(&s.app, &cookie, &path).await;
+    let thread = &html[html.find("id=\"thread\"").unwrap()..];
+    let rows: Vec<&str> = thread
+        .split("<tr class=\"")
+        .skip(1)
+        .map(|r| r.split('"').next().unwrap_or_default())
+        .collect();
+    assert_eq!(rows, ["in", "out", "out", "out", "in", "out"], "{thread}");
+    assert!(thread.contains("The notice that opened this complaint."));
     // The claimant's status page lists what they sent, in their language.
     let status = client()
         .get(s.app.url(&format!("/complaints/{code}")))

@@ -48,6 +48,19 @@ const AN_HOUR_AGO_FORMAT: &[time::format_description::FormatItem<'static>] = tim
     "[day]-[month repr:short]-[year] [hour]:[minute]:[second] +0000"
 );
 
+/// A 30 MB message, over `MAIL_MAX_BYTES`.
+fn big() -> String {
+    let mut raw = String::from(
+        "From: big@harbour.example\r\nSubject: Scans\r\nMessage-ID: <big-imap@harbour.example>\r\n\r\n",
+    );
+    while raw.len() < 30 << 20 {
+        raw.push_str(
+            "QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVphYmNkZWZnaGlqa2xtbm9wcXJzdHV2d3h5ejAx\r\n",
+        );
+    }
+    raw
+}
+
 #[tokio::test]
 async fn a_hosted_mailbox_is_polled_and_each_message_marked_once_stored() {
     let Some(imap) = Dovecot::start() else { return };
@@ -68,6 +81,14 @@ async fn a_hosted_mailbox_is_polled_and_each_message_marked_once_stored() {
         (bounce_for(&receipt), "bounce"),
         (corpus("qq-auto-reply.eml"), "auto_reply"),
         (corpus("malformed.eml"), "rejected"),
+        (
+            corpus("apple-mail-reply.eml")
+                .replace("{{FROM}}", CLAIMANT)
+                .replace("{{IN_REPLY_TO}}", &receipt.message_id)
+                .replace("{{MESSAGE_ID}}", "imap-reply-1"),
+            "reply",
+        ),
+        (big(), "rejected"),
     ];
     for (raw, _) in &corpus_in_order {
         imap.deliver(raw.as_bytes(), &date).await;

@@ -93,7 +93,7 @@ async fn a_reply_from_the_claimant_answers_and_another_is_only_kept() {
     add(&s.app, "rev@news.example", Role::Reviewer).await;
     let (cookie, _) = session(&s.app, &client(), "rev@news.example").await;
     let page = page(&s.app, &cookie, &format!("/staff/complaints/{id}")).await;
-    assert!(page.contains("id=\"letters\""), "{page}");
+    assert!(page.contains("id=\"thread\""), "{page}");
     assert!(page.contains("li@harbour.example") && page.contains("it answers nothing"));
     assert!(page.contains("their answer to the request; the clock runs again"));
     assert!(page.contains("授权书编号 CD-2026-118"));
