@@ -108,6 +108,22 @@ pub struct IntakePolicy<'a> {
     pub codes: &'a CodeKey,
 }
 
+impl<'a> IntakePolicy<'a> {
+    pub fn of(config: &'a crate::config::Config, codes: &'a CodeKey) -> Self {
+        Self {
+            deadline: config.deadline,
+            reminders: &config.reminders,
+            public_base_url: &config.public_base_url,
+            signer: crate::mail::letter::Signer::of(config),
+            staff_notify: &config.staff_notify,
+            staff_language: config.staff_language,
+            receipt_rate_limit: config.receipt_rate_limit,
+            staff_notify_rate_limit: config.staff_notify_rate_limit,
+            codes,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct TargetView {
     pub url: String,

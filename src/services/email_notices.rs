@@ -52,17 +52,7 @@ impl<'a> Intake<'a> {
         .map(|a| a.as_str().to_ascii_lowercase())
         .collect();
         Self {
-            policy: IntakePolicy {
-                deadline: config.deadline,
-                reminders: &config.reminders,
-                public_base_url: &config.public_base_url,
-                signer: crate::mail::letter::Signer::of(config),
-                staff_notify: &config.staff_notify,
-                staff_language: config.staff_language,
-                receipt_rate_limit: config.receipt_rate_limit,
-                staff_notify_rate_limit: config.staff_notify_rate_limit,
-                codes,
-            },
+            policy: IntakePolicy::of(config, codes),
             index,
             site_hosts,
             authserv_id: config.mail_authserv_id.as_deref(),

@@ -321,6 +321,11 @@ pub async fn receive(
         .map_err(|e| std::io::Error::other(e.to_string()))??;
     let read = inbound::read(raw, delivered_to, inbox.bounce_address);
     let now = truncate_micros(now);
+    // Handed over again: nothing to read, match or stage (checked again below, in
+    // the transaction, for one that arrives meanwhile).
+    if let Some(first) = already(db, &sha256, &read).await? {
+        return Ok(first);
+    }
     let plan = plan(db, inbox, &read).await?;
     let txn = db::begin_write(db).await?;
     if let Some(first) = already(&txn, &sha256, &read).await? {

@@ -201,17 +201,7 @@ async fn writer(
     mut rx: mpsc::Receiver<Job>,
     panic_next: Arc<AtomicBool>,
 ) {
-    let policy = IntakePolicy {
-        deadline: config.deadline,
-        reminders: &config.reminders,
-        public_base_url: &config.public_base_url,
-        signer: crate::mail::letter::Signer::of(&config),
-        staff_notify: &config.staff_notify,
-        staff_language: config.staff_language,
-        receipt_rate_limit: config.receipt_rate_limit,
-        staff_notify_rate_limit: config.staff_notify_rate_limit,
-        codes: &codes,
-    };
+    let policy = IntakePolicy::of(&config, &codes);
     let mut jobs = Vec::with_capacity(MAX_GROUP);
     while rx.recv_many(&mut jobs, MAX_GROUP).await > 0 {
         let filing = AssertUnwindSafe(async {
