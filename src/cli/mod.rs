@@ -97,7 +97,7 @@ enum Command {
         #[command(subcommand)]
         command: staff::StaffCommand,
     },
-    /// Mail that comes to us (an MTA's pipe).
+    /// Mail that comes to us: one message from an MTA's pipe, or one poll of IMAP_URL.
     Mail {
         #[command(subcommand)]
         command: mail::MailCommand,
