@@ -5,6 +5,7 @@ pub mod appeals;
 pub mod archive;
 pub mod articles;
 pub mod backup;
+pub mod bounces;
 pub mod breaches;
 pub mod complaints;
 pub mod confirmation;
