@@ -4,6 +4,7 @@
 /// The Chinese for `en`, if the catalogue has it.
 pub fn zh(en: &str) -> Option<&'static str> {
     Some(match en {
+        "BOUNCED {}" => "已退信 {}",
         "The notice that opened this complaint." => "开启本投诉的通知。",
         "sent" => "发出",
         "Way" => "方向",

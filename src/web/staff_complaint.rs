@@ -250,7 +250,10 @@ fn percent(x: f64) -> String {
 
 fn email_state(e: &crate::entities::outbox::Model, tr: &Desk) -> String {
     let error = e.last_error.as_deref().unwrap_or("");
-    if let Some(at) = e.sent_at {
+    // A bounce comes after the relay took it: the email was sent and did not arrive.
+    if let Some(at) = e.bounced_at {
+        format!("{}: {error}", tr.f("BOUNCED {}", display(at)))
+    } else if let Some(at) = e.sent_at {
         tr.f("sent {}", display(at))
     } else if let Some(at) = e.failed_at {
         format!(

@@ -166,6 +166,10 @@ async fn a_bounced_receipt_is_marked_and_its_complaint_flagged() {
     let staff_page = page(format!("/staff/complaints/{id}")).await;
     assert!(staff_page.contains("id=\"bounced\""));
     assert!(
+        staff_page.contains("BOUNCED ") && staff_page.contains("bounced: failed: 5.1.1"),
+        "the receipt's row in the thread says it bounced, not that it was sent"
+    );
+    assert!(
         staff_page.contains("Email bounced."),
         "the timeline says so"
     );
