@@ -119,6 +119,9 @@ pub struct Config {
     pub callback_allow_private: bool,
     /// How long after a complaint closes its personal data is kept (`RETENTION`).
     pub retention: Duration,
+    /// Licence reminders, who gets them, what a licence's end does, and when a
+    /// republished text counts as altered.
+    pub licences: crate::domain::licence::LicenceSettings,
 }
 
 impl fmt::Debug for Config {
@@ -169,6 +172,7 @@ impl fmt::Debug for Config {
             .field("metrics_bind", &self.metrics_bind)
             .field("cms_webhook_url", &self.cms_webhook_url)
             .field("webhook_signed", &self.webhook_secret.is_some())
+            .field("licences", &self.licences)
             .finish()
     }
 }
@@ -285,6 +289,7 @@ impl Config {
             public_report: false,
             callback_allow_private: false,
             retention: Duration::from_secs(3 * 365 * 86_400),
+            licences: Default::default(),
             tracking_key_file: data_dir.join("tracking-code.key"),
             data_dir,
         }
@@ -298,6 +303,7 @@ impl Config {
         ));
         c.site_from_env()?;
         c.clock_from_env()?;
+        c.licences_from_env()?;
         c.mail_from_env()?;
         c.limits_from_env()?;
         Ok(c)
@@ -352,6 +358,32 @@ impl Config {
         }
         if let Some(v) = flag("CALLBACK_ALLOW_PRIVATE")? {
             self.callback_allow_private = v;
+        }
+        Ok(())
+    }
+
+    /// Licence reminders and what a licence's end does.
+    fn licences_from_env(&mut self) -> Result<()> {
+        use crate::domain::licence::{OnLicenceExpiry, parse_offsets};
+        let l = &mut self.licences;
+        if let Some(v) = var("LICENCE_REMINDERS") {
+            l.reminders = parse_offsets(&v).map_err(|e| anyhow::anyhow!("LICENCE_REMINDERS: {e}"))?;
+        }
+        if let Some(v) = var("LICENCE_NOTIFY") {
+            l.notify = Some(parse_addresses(&v).context("LICENCE_NOTIFY")?);
+        }
+        if let Some(v) = var("ON_LICENCE_EXPIRY") {
+            l.on_expiry = OnLicenceExpiry::parse(&v)
+                .context("ON_LICENCE_EXPIRY must be flag or remove")?;
+        }
+        if let Some(v) = var("ALTERATION_THRESHOLD") {
+            let t: f64 = v
+                .trim()
+                .parse()
+                .ok()
+                .filter(|t: &f64| (0.0..=1.0).contains(t))
+                .context("ALTERATION_THRESHOLD must be a number from 0 to 1, e.g. 0.9")?;
+            l.alteration_threshold = t;
         }
         Ok(())
     }

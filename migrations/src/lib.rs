@@ -25,6 +25,7 @@ mod m20261203_000020_status_callback;
 mod m20261203_000021_inbound_mail;
 mod m20261203_000022_email_notices;
 mod m20261203_000023_imap_mailboxes;
+mod m20261204_000024_licences;
 
 pub struct Migrator;
 
@@ -55,6 +56,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000021_inbound_mail::Migration),
             Box::new(m20261203_000022_email_notices::Migration),
             Box::new(m20261203_000023_imap_mailboxes::Migration),
+            Box::new(m20261204_000024_licences::Migration),
         ]
     }
 }

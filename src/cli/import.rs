@@ -16,7 +16,7 @@ use super::{connect, open_input};
 
 pub async fn run(config: &Config, file: &Path) -> Result<ExitCode> {
     let db = connect(config).await?;
-    let summary = import_file(&db, file).await?;
+    let summary = import_file(&db, file, config.licences.alteration_threshold).await?;
     println!("{summary}");
     Ok(if summary.rejected > 0 {
         ExitCode::from(1)
@@ -26,7 +26,11 @@ pub async fn run(config: &Config, file: &Path) -> Result<ExitCode> {
 }
 
 /// Imports `path` (`-` is stdin) as `import:{path}`.
-pub async fn import_file(db: &DatabaseConnection, path: &Path) -> Result<ImportSummary> {
+pub async fn import_file(
+    db: &DatabaseConnection,
+    path: &Path,
+    alteration_threshold: f64,
+) -> Result<ImportSummary> {
     let total = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
     let bar = (std::io::stderr().is_terminal() && total > 0).then(|| {
         let bar = indicatif::ProgressBar::new(total);
@@ -40,7 +44,7 @@ pub async fn import_file(db: &DatabaseConnection, path: &Path) -> Result<ImportS
     });
     let shown = Arc::new(Shown(bar.clone()));
     let actor = format!("import:{}", path.display());
-    let summary = import::import(db, open_input(path)?, &actor, shown).await?;
+    let summary = import::import(db, open_input(path)?, &actor, alteration_threshold, shown).await?;
     if let Some(bar) = bar {
         bar.finish_and_clear();
     }

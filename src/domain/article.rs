@@ -47,6 +47,9 @@ pub struct ArticleInput {
     pub source: Option<SourceInput>,
     pub licence: Option<LicenceInput>,
     pub rights_contact: Option<String>,
+    /// The credit line shown with the article ("来源：杭州日报 记者 王芳"), when the
+    /// page shows one outside the body.
+    pub byline: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
@@ -56,6 +59,8 @@ pub struct SourceInput {
     pub published_at: Option<String>,
     pub author: Option<String>,
     pub body: Option<String>,
+    /// The source's own title, to tell whether ours changed it.
+    pub title: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
@@ -79,6 +84,8 @@ pub struct NewArticle {
     pub licence_reference: String,
     pub licence_expires_at: Option<OffsetDateTime>,
     pub rights_contact: Option<EmailAddress>,
+    pub source_title: Option<String>,
+    pub byline: Option<String>,
 }
 
 /// The three evidence hashes of a record.
@@ -125,6 +132,8 @@ impl NewArticle {
         let licence_reference = c.line("licence.reference", licence.reference.as_ref(), SHORT);
         let licence_expires_at = c.opt_timestamp("licence.expires_at", licence.expires_at.as_ref());
         let rights_contact = c.opt_email("rights_contact", input.rights_contact.as_ref());
+        let source_title = c.opt_line("source.title", source.title.as_ref(), 1000);
+        let byline = c.opt_line("byline", input.byline.as_ref(), SHORT);
         c.finish()?;
         match (url, republished_at, source_url) {
             (Some(url), Some(republished_at), Some(source_url)) => Ok(Self {
@@ -141,6 +150,8 @@ impl NewArticle {
                 licence_reference,
                 licence_expires_at,
                 rights_contact,
+                source_title,
+                byline,
             }),
             // Unreachable: a missing value always left an error behind.
             _ => Err(FieldErrors::from([(
@@ -161,7 +172,7 @@ impl NewArticle {
 
     /// Everything recorded, as canonical JSON: equal records mean an idempotent repeat.
     pub fn record_json(&self) -> Value {
-        json!({
+        let mut record = json!({
             "url": self.url.as_str(),
             "title": self.title,
             "body": self.body,
@@ -179,7 +190,16 @@ impl NewArticle {
                 "expires_at": self.licence_expires_at.map(format_timestamp),
             },
             "rights_contact": self.rights_contact.as_ref().map(EmailAddress::as_str),
-        })
+        });
+        // Added later: present only when given, so records made before keep their
+        // digest and a repeat of one stays a repeat.
+        if let Some(t) = &self.source_title {
+            record["source"]["title"] = json!(t);
+        }
+        if let Some(b) = &self.byline {
+            record["byline"] = json!(b);
+        }
+        record
     }
 
     pub fn record_sha256(&self) -> String {
@@ -252,6 +272,16 @@ mod tests {
         });
         let b = NewArticle::parse(&i).unwrap();
         assert_ne!(a.record_sha256(), b.record_sha256());
+        let mut i = input();
+        i.byline = Some("来源：杭州日报".into());
+        let c = NewArticle::parse(&i).unwrap();
+        assert_ne!(a.record_sha256(), c.record_sha256());
+        // A record without the later fields hashes as it always did.
+        assert_eq!(
+            a.record_json().get("byline"),
+            None,
+            "absent fields stay out of the digest"
+        );
         assert_eq!(
             a.record_sha256(),
             NewArticle::parse(&input()).unwrap().record_sha256()

@@ -15,6 +15,9 @@ pub enum HoldKind {
     /// The complaint's deadline passed undecided (`ON_BREACH=remove`).
     #[sea_orm(string_value = "provisional")]
     Provisional,
+    /// The licence it was republished under ended (`ON_LICENCE_EXPIRY=remove`).
+    #[sea_orm(string_value = "licence_expired")]
+    LicenceExpired,
 }
 
 impl HoldKind {
@@ -22,6 +25,7 @@ impl HoldKind {
         match self {
             Self::Upheld => "upheld",
             Self::Provisional => "provisional",
+            Self::LicenceExpired => "licence_expired",
         }
     }
 }

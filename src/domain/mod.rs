@@ -8,6 +8,7 @@ pub mod deadline;
 pub mod display_time;
 pub mod email_notice;
 pub mod holds;
+pub mod licence;
 pub mod personal;
 pub mod report;
 pub mod target_outcome;

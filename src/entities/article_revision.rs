@@ -1,6 +1,6 @@
 use sea_orm::entity::prelude::*;
 
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
 #[sea_orm(table_name = "article_revisions")]
 pub struct Model {
     #[sea_orm(primary_key)]
@@ -27,6 +27,20 @@ pub struct Model {
     pub fingerprints: Vec<u8>,
     pub fingerprint_version: i32,
     pub received_at: TimeDateTimeWithTimeZone,
+    /// The source's own title, when the CMS sends it.
+    pub source_title: Option<String>,
+    /// The credit line the page shows beside the body.
+    pub byline: Option<String>,
+    /// The licence verdict (`LicenceVerdict`), None before it was worked out.
+    pub compliance_licence: Option<String>,
+    /// The lesser containment of source and published text in each other.
+    #[sea_orm(column_type = "Double", nullable)]
+    pub source_containment: Option<f64>,
+    /// Below `ALTERATION_THRESHOLD` when it was worked out.
+    pub compliance_altered: Option<bool>,
+    pub compliance_title_changed: Option<bool>,
+    pub compliance_attribution: Option<String>,
+    pub compliance_at: Option<TimeDateTimeWithTimeZone>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -9,6 +9,8 @@ pub struct Model {
     pub id: i64,
     pub article_id: i64,
     pub complaint_id: Option<i64>,
+    /// The licence whose end placed it (`licence_expired`).
+    pub licence_id: Option<i64>,
     pub kind: HoldKind,
     pub placed_at: TimeDateTimeWithTimeZone,
     pub placed_by: String,

@@ -2,6 +2,7 @@
 //! what it did; the scheduler only decides when to call them.
 
 pub mod deadlines;
+pub mod licences;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -50,6 +51,7 @@ impl Context {
 #[derive(Debug, Default, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct TickReport {
     pub deadlines: DeadlineReport,
+    pub licences: licences::LicenceReport,
     /// Digests of receipts that waited for the per-address limit.
     pub receipt_digests: u64,
     pub outbox: DeliveryReport,
@@ -59,15 +61,18 @@ impl std::fmt::Display for TickReport {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(
             f,
-            "{}\nreceipts: {} digests\n{}",
-            self.deadlines, self.receipt_digests, self.outbox
+            "{}\n{}\nreceipts: {} digests\n{}",
+            self.deadlines, self.licences, self.receipt_digests, self.outbox
         )
     }
 }
 
 /// The deadline sweep, then the receipts that waited: the work that must not wait on
 /// the mail relay.
-async fn deadline_pass(state: &Context, now: OffsetDateTime) -> Result<(DeadlineReport, u64)> {
+async fn deadline_pass(
+    state: &Context,
+    now: OffsetDateTime,
+) -> Result<(DeadlineReport, licences::LicenceReport, u64)> {
     let (db, config) = (&state.db, &*state.config);
     let site = Site::of(config, &state.codes);
     let policy = DeadlinePolicy {
@@ -96,7 +101,17 @@ async fn deadline_pass(state: &Context, now: OffsetDateTime) -> Result<(Deadline
         )
         .await
         .context("new-complaint digests")?;
-    Ok((deadlines, digests))
+    let licences = licences::sweep(
+        db,
+        &licences::LicencePolicy {
+            settings: &config.licences,
+            site,
+        },
+        now,
+    )
+    .await
+    .context("licence sweep")?;
+    Ok((deadlines, licences, digests))
 }
 
 /// One pass of every sweep: deadlines first, so the emails they owe go out at once.
@@ -106,7 +121,7 @@ pub async fn tick(state: &Context, mailer: &Mailer, now: OffsetDateTime) -> Resu
     state
         .telemetry
         .sweep("deadlines", started.elapsed(), pass.is_err());
-    let (deadlines, receipt_digests) = pass?;
+    let (deadlines, licences, receipt_digests) = pass?;
     let started = std::time::Instant::now();
     let outbox = delivery::deliver_due(&state.db, mailer, now)
         .await
@@ -120,6 +135,7 @@ pub async fn tick(state: &Context, mailer: &Mailer, now: OffsetDateTime) -> Resu
         .deliveries(outbox.sent, outbox.retrying + outbox.failed);
     Ok(TickReport {
         deadlines,
+        licences,
         receipt_digests,
         outbox,
     })
@@ -265,11 +281,14 @@ pub async fn start_scheduler(state: Context, cron: &str) -> Result<Scheduler> {
         move || {
             let st = st.clone();
             async move {
-                let (r, digests) = deadline_pass(&st, OffsetDateTime::now_utc()).await?;
-                Ok(if r == DeadlineReport::default() && digests == 0 {
+                let (r, l, digests) = deadline_pass(&st, OffsetDateTime::now_utc()).await?;
+                let quiet = r == DeadlineReport::default()
+                    && l == licences::LicenceReport::default()
+                    && digests == 0;
+                Ok(if quiet {
                     String::new()
                 } else {
-                    format!("{r}; {digests} receipt digests")
+                    format!("{r}; {l}; {digests} receipt digests")
                 })
             }
         },

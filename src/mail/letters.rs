@@ -201,6 +201,40 @@ pub struct StaffBounced<'a> {
     pub outbox_url: &'a str,
 }
 
+/// One article a licence email lists.
+pub struct LicenceArticle {
+    pub id: i64,
+    pub url: String,
+    pub title: String,
+}
+
+/// The licence desk: a licence ends soon; these live articles are republished under it.
+pub struct LicenceReminder<'a> {
+    pub reference: &'a str,
+    pub licensor: &'a str,
+    pub ends_at: &'a str,
+    /// How long is left: whole days, or hours under a day.
+    pub left_days: i64,
+    pub left_hours: i64,
+    pub articles: &'a [LicenceArticle],
+    /// Live articles beyond those listed.
+    pub more: usize,
+    /// The licence's staff page.
+    pub url: &'a str,
+}
+
+/// The licence desk: a licence ended; its articles are flagged, or taken down.
+pub struct LicenceExpired<'a> {
+    pub reference: &'a str,
+    pub licensor: &'a str,
+    pub ends_at: &'a str,
+    /// `ON_LICENCE_EXPIRY=remove`: the articles listed are down until renewal.
+    pub removed: bool,
+    pub articles: &'a [LicenceArticle],
+    pub more: usize,
+    pub url: &'a str,
+}
+
 /// The claimant: closed, no answer in time.
 pub struct InfoClosed<'a> {
     /// The complaint's public reference in the subject (its id): the tracking code
@@ -325,6 +359,14 @@ letter!(InfoRequest => InfoRequest,
 letter!(StaffBounced => StaffBounced,
     subject: "email/staff_bounced/subject.en.txt" "email/staff_bounced/subject.zh.txt",
     text: "email/staff_bounced/text.en.txt" "email/staff_bounced/text.zh.txt");
+
+letter!(LicenceReminder => LicenceReminder,
+    subject: "email/licence_reminder/subject.en.txt" "email/licence_reminder/subject.zh.txt",
+    text: "email/licence_reminder/text.en.txt" "email/licence_reminder/text.zh.txt");
+
+letter!(LicenceExpired => LicenceExpired,
+    subject: "email/licence_expired/subject.en.txt" "email/licence_expired/subject.zh.txt",
+    text: "email/licence_expired/text.en.txt" "email/licence_expired/text.zh.txt");
 
 letter!(InfoAnswered => InfoAnswered,
     subject: "email/info_answered/subject.en.txt" "email/info_answered/subject.zh.txt",

@@ -57,10 +57,14 @@ pub enum NoticeKind {
     LegalActionReported,
     /// Admins: an email to staff bounced, so its reminders reach no one there.
     StaffBounced,
+    /// The licence desk: a licence ends soon, with the live articles it covers.
+    LicenceReminder,
+    /// The licence desk: a licence ended, and what that did to its articles.
+    LicenceExpired,
 }
 
 impl NoticeKind {
-    pub const ALL: [Self; 23] = [
+    pub const ALL: [Self; 25] = [
         Self::Receipt,
         Self::ReceiptDigest,
         Self::NewComplaint,
@@ -84,6 +88,8 @@ impl NoticeKind {
         Self::LegalAction,
         Self::LegalActionReported,
         Self::StaffBounced,
+        Self::LicenceReminder,
+        Self::LicenceExpired,
     ];
 
     /// The name in the dedupe key: one per variant.
@@ -112,6 +118,8 @@ impl NoticeKind {
             Self::LegalAction => "legal_action",
             Self::LegalActionReported => "legal_action_reported",
             Self::StaffBounced => "staff_bounced",
+            Self::LicenceReminder => "licence_reminder",
+            Self::LicenceExpired => "licence_expired",
         }
     }
 
@@ -143,6 +151,8 @@ pub enum Occasion {
     Digest(i64),
     /// About one email that bounced, by its outbox id.
     Bounce(i64),
+    /// One step of a licence's end (a reminder, the expiry), by its id.
+    LicenceStep(i64),
 }
 
 impl fmt::Display for Occasion {
@@ -155,6 +165,7 @@ impl fmt::Display for Occasion {
             Self::CounterNotice(id) => write!(f, "counter-notice-{id}"),
             Self::Digest(first) => write!(f, "digest-{first}"),
             Self::Bounce(id) => write!(f, "bounce-{id}"),
+            Self::LicenceStep(id) => write!(f, "licence-step-{id}"),
         }
     }
 }
@@ -216,6 +227,15 @@ impl Owed {
             complaint_id: Some(complaint_id),
             round,
             occasion,
+        }
+    }
+
+    /// About a licence, outside any complaint.
+    pub fn licence_step(step_id: i64) -> Self {
+        Self {
+            complaint_id: None,
+            round: 0,
+            occasion: Occasion::LicenceStep(step_id),
         }
     }
 

@@ -248,7 +248,7 @@ pub async fn enqueue_webhook(
     url: &str,
     event: &str,
     body: &serde_json::Value,
-    complaint_id: i64,
+    complaint_id: Option<i64>,
     public_base_url: &str,
     now: OffsetDateTime,
 ) -> Result<bool, DbErr> {
@@ -262,7 +262,7 @@ pub async fn enqueue_webhook(
             body_html: None,
             // Every change is its own delivery.
             dedupe_key: &format!("webhook:{}", uuid::Uuid::new_v4().simple()),
-            complaint_id: Some(complaint_id),
+            complaint_id,
             rate_key: None,
         },
         public_base_url,

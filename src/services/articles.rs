@@ -13,7 +13,9 @@ use crate::audit;
 use crate::db;
 use crate::domain::article::{ArticleStatus, Hashes, NewArticle};
 use crate::domain::validate::{format_timestamp, truncate_micros};
+use crate::domain::licence::{ArticleText, LicenceVerdict, TextVerdicts, altered};
 use crate::entities::{article, article_revision};
+use crate::services::licences;
 use takedown_text::fingerprint;
 
 /// What recording did.
@@ -40,6 +42,25 @@ pub struct SourceView {
     pub published_at: Option<String>,
     pub author: Option<String>,
     pub body: Option<String>,
+    pub title: Option<String>,
+}
+
+/// What takedown worked out of an article's right to be online: its licence's
+/// verdict, and whether the text, the title and the credit are the source's.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct ComplianceView {
+    /// `covered`, `expired`, `expired_at_republication`, `not_yet_valid`,
+    /// `outlet_not_covered` or `unknown_licence`; null before it was worked out.
+    pub licence: Option<String>,
+    /// Null without a source body.
+    pub altered: Option<bool>,
+    /// The lesser of the two containments, source in ours and ours in source.
+    pub source_containment: Option<f64>,
+    /// Null without a source title.
+    pub title_changed: Option<bool>,
+    /// `ok`, `missing` or `unknown`.
+    pub attribution: Option<String>,
+    pub checked_at: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -59,7 +80,9 @@ pub struct RevisionView {
     pub source: SourceView,
     pub licence: LicenceView,
     pub rights_contact: Option<String>,
+    pub byline: Option<String>,
     pub hashes: HashesView,
+    pub compliance: ComplianceView,
 }
 
 impl From<&article_revision::Model> for RevisionView {
@@ -77,12 +100,22 @@ impl From<&article_revision::Model> for RevisionView {
                 published_at: r.source_published_at.map(format_timestamp),
                 author: r.source_author.clone(),
                 body: r.source_body.clone(),
+                title: r.source_title.clone(),
             },
             licence: LicenceView {
                 reference: r.licence_reference.clone(),
                 expires_at: r.licence_expires_at.map(format_timestamp),
             },
             rights_contact: r.rights_contact.clone(),
+            byline: r.byline.clone(),
+            compliance: ComplianceView {
+                licence: r.compliance_licence.clone(),
+                altered: r.compliance_altered,
+                source_containment: r.source_containment,
+                title_changed: r.compliance_title_changed,
+                attribution: r.compliance_attribution.clone(),
+                checked_at: r.compliance_at.map(format_timestamp),
+            },
             hashes: HashesView {
                 raw_sha256: r.raw_sha256.clone(),
                 content_sha256: r.content_sha256.clone(),
@@ -129,13 +162,31 @@ pub struct Prepared {
     pub hashes: Hashes,
     pub fingerprints: Vec<u64>,
     pub record_sha256: String,
+    /// What compliance reads of the text alone.
+    pub text: TextVerdicts,
+    /// Whether the text counts as altered, at the `ALTERATION_THRESHOLD` it was
+    /// prepared with.
+    pub altered: Option<bool>,
 }
 
 impl Prepared {
-    pub fn new(article: NewArticle) -> Self {
+    pub fn new(article: NewArticle, alteration_threshold: f64) -> Self {
+        let fingerprints = fingerprint::fingerprints(&article.body);
+        let text = TextVerdicts::of(&ArticleText {
+            title: &article.title,
+            body: &article.body,
+            byline: article.byline.as_deref(),
+            body_fingerprints: &fingerprints,
+            source_outlet: &article.source_outlet,
+            source_author: article.source_author.as_deref(),
+            source_title: article.source_title.as_deref(),
+            source_body: article.source_body.as_deref(),
+        });
         Self {
             hashes: article.hashes(),
-            fingerprints: fingerprint::fingerprints(&article.body),
+            altered: altered(text.source_containment, alteration_threshold),
+            text,
+            fingerprints,
             record_sha256: article.record_sha256(),
             article,
         }
@@ -161,10 +212,12 @@ async fn insert_revision(
     article_id: i64,
     revision_no: i32,
     prepared: &Prepared,
+    verdict: LicenceVerdict,
     now: OffsetDateTime,
 ) -> Result<article_revision::Model, sea_orm::DbErr> {
     let new = &prepared.article;
     let hashes = &prepared.hashes;
+    let text = &prepared.text;
     article_revision::ActiveModel {
         article_id: Set(article_id),
         revision: Set(revision_no),
@@ -188,6 +241,14 @@ async fn insert_revision(
         fingerprints: Set(fingerprint::to_bytes(&prepared.fingerprints)),
         fingerprint_version: Set(fingerprint::FINGERPRINT_VERSION),
         received_at: Set(now),
+        source_title: Set(new.source_title.clone()),
+        byline: Set(new.byline.clone()),
+        compliance_licence: Set(Some(verdict.as_str().to_string())),
+        source_containment: Set(text.source_containment),
+        compliance_altered: Set(prepared.altered),
+        compliance_title_changed: Set(text.title_changed),
+        compliance_attribution: Set(Some(text.attribution.as_str().to_string())),
+        compliance_at: Set(Some(now)),
         ..Default::default()
     }
     .insert(txn)
@@ -242,7 +303,29 @@ pub async fn record_in(
     };
 
     let hashes = &prepared.hashes;
-    let rev = insert_revision(txn, article.id, revision_no, prepared, now).await?;
+    let licence = licences::current(txn, &new.licence_reference).await?;
+    let verdict = licence.as_ref().map_or(LicenceVerdict::UnknownLicence, |(l, r)| {
+        licences::terms_of(l, r).verdict(
+            &new.source_outlet,
+            new.source_url.as_str(),
+            new.republished_at,
+            now,
+        )
+    });
+    let rev = insert_revision(txn, article.id, revision_no, prepared, verdict, now).await?;
+    // The sweep holds an article recorded on an ended licence (under
+    // `ON_LICENCE_EXPIRY=remove`), and releases one whose new revision left it.
+    let why = format!("article:{}:{revision_no}", article.id);
+    if let Some((l, _)) = licence.as_ref().filter(|_| verdict == LicenceVerdict::Expired) {
+        licences::check_soon(txn, l.id, &why, now).await?;
+    }
+    if outcome == Outcome::Revised {
+        for held_by in crate::services::holds::licence_holds(txn, article.id).await? {
+            if licence.as_ref().is_none_or(|(l, _)| l.id != held_by || verdict != LicenceVerdict::Expired) {
+                licences::check_soon(txn, held_by, &why, now).await?;
+            }
+        }
+    }
 
     let action = match outcome {
         Outcome::Revised => "article.revised",

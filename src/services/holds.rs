@@ -117,17 +117,8 @@ pub async fn place(
         &json!({"hold_id": hold_id, "complaint_id": complaint_id, "kind": kind.as_str()}),
     )
     .await?;
-    settle(
-        txn,
-        site,
-        a,
-        before,
-        complaint_id,
-        kind.as_str(),
-        actor,
-        now,
-    )
-    .await
+    let cause = Cause::Complaint(complaint_id);
+    settle(txn, site, a, before, &cause, kind.as_str(), actor, now).await
 }
 
 /// Releases complaint `complaint_id`'s holds on `a`, for `why`.
@@ -161,7 +152,120 @@ pub async fn release(
         )
         .await?;
     }
-    settle(txn, site, a, before, complaint_id, why.as_str(), actor, now).await
+    let cause = Cause::Complaint(complaint_id);
+    settle(txn, site, a, before, &cause, why.as_str(), actor, now).await
+}
+
+/// What placed or released a hold, as the audit log and the CMS are told.
+enum Cause<'a> {
+    Complaint(i64),
+    /// By its reference.
+    Licence(&'a str),
+}
+
+impl Cause<'_> {
+    fn complaint_id(&self) -> Option<i64> {
+        match self {
+            Self::Complaint(id) => Some(*id),
+            Self::Licence(_) => None,
+        }
+    }
+
+    fn licence(&self) -> Option<&str> {
+        match self {
+            Self::Complaint(_) => None,
+            Self::Licence(reference) => Some(reference),
+        }
+    }
+}
+
+/// Places a `licence_expired` hold on `a` for licence `licence_id`, once.
+pub async fn place_for_licence(
+    txn: &impl ConnectionTrait,
+    site: &Site<'_>,
+    a: &article::Model,
+    licence_id: i64,
+    reference: &str,
+    actor: &str,
+    now: OffsetDateTime,
+) -> Result<Moved, DbErr> {
+    let holds = standing(txn, a.id).await?;
+    let before = state_of(&holds);
+    if holds.iter().any(|h| h.licence_id == Some(licence_id)) {
+        return Ok(Moved {
+            article: a.clone(),
+            before,
+            after: before,
+        });
+    }
+    let kind = HoldKind::LicenceExpired;
+    let h = takedown_hold::ActiveModel {
+        article_id: Set(a.id),
+        complaint_id: Set(None),
+        licence_id: Set(Some(licence_id)),
+        kind: Set(kind),
+        placed_at: Set(now),
+        placed_by: Set(actor.to_string()),
+        ..Default::default()
+    }
+    .insert(txn)
+    .await?;
+    audit::append(
+        txn,
+        now,
+        actor,
+        "hold.placed",
+        &format!("article:{}", a.id),
+        &json!({"hold_id": h.id, "licence": reference, "kind": kind.as_str()}),
+    )
+    .await?;
+    let cause = Cause::Licence(reference);
+    settle(txn, site, a, before, &cause, kind.as_str(), actor, now).await
+}
+
+/// Releases licence `licence_id`'s hold on `a`: it is covered again, or no longer
+/// republished under that licence.
+pub async fn release_for_licence(
+    txn: &impl ConnectionTrait,
+    site: &Site<'_>,
+    a: &article::Model,
+    licence_id: i64,
+    reference: &str,
+    actor: &str,
+    now: OffsetDateTime,
+) -> Result<Moved, DbErr> {
+    let holds = standing(txn, a.id).await?;
+    let before = state_of(&holds);
+    for h in holds.iter().filter(|h| h.licence_id == Some(licence_id)) {
+        let mut am: takedown_hold::ActiveModel = h.clone().into();
+        am.released_at = Set(Some(now));
+        am.released_by = Set(Some(actor.to_string()));
+        am.release_reason = Set(Some("licence_renewed".to_string()));
+        am.update(txn).await?;
+        audit::append(
+            txn,
+            now,
+            actor,
+            "hold.released",
+            &format!("article:{}", a.id),
+            &json!({"hold_id": h.id, "licence": reference, "kind": h.kind.as_str(), "reason": "licence_renewed"}),
+        )
+        .await?;
+    }
+    let cause = Cause::Licence(reference);
+    settle(txn, site, a, before, &cause, "licence_renewed", actor, now).await
+}
+
+/// The licences whose holds stand on article `article_id`.
+pub async fn licence_holds(
+    db: &impl ConnectionTrait,
+    article_id: i64,
+) -> Result<Vec<i64>, DbErr> {
+    Ok(standing(db, article_id)
+        .await?
+        .into_iter()
+        .filter_map(|h| h.licence_id)
+        .collect())
 }
 
 /// Derives `a`'s state from its standing holds; when it changed, stores the status,
@@ -172,7 +276,7 @@ async fn settle(
     site: &Site<'_>,
     a: &article::Model,
     before: ArticleState,
-    complaint_id: i64,
+    cause: &Cause<'_>,
     ground: &str,
     actor: &str,
     now: OffsetDateTime,
@@ -197,7 +301,7 @@ async fn settle(
             actor,
             event,
             &format!("article:{}", a.id),
-            &json!({"complaint_id": complaint_id, "ground": ground, "provisional": provisional, "holds": true}),
+            &json!({"complaint_id": cause.complaint_id(), "licence": cause.licence(), "ground": ground, "provisional": provisional, "holds": true}),
         )
         .await?;
         if let Some(url) = site.webhook_url {
@@ -206,7 +310,8 @@ async fn settle(
                 "article_id": a.id,
                 "url": a.url,
                 "status": status.as_str(),
-                "complaint_id": complaint_id,
+                "complaint_id": cause.complaint_id(),
+                "licence": cause.licence(),
                 "ground": ground,
                 "provisional": provisional,
                 "notice_url": after.is_down().then(|| site.removed_url(a.id)),
@@ -217,7 +322,7 @@ async fn settle(
                 url,
                 event,
                 &body,
-                complaint_id,
+                cause.complaint_id(),
                 site.public_base_url,
                 now,
             )

@@ -62,11 +62,14 @@ pub async fn import(
     db: &DatabaseConnection,
     input: Box<dyn Read + Send>,
     actor: &str,
+    alteration_threshold: f64,
     progress: std::sync::Arc<dyn Progress>,
 ) -> ServiceResult<ImportSummary> {
     let (tx, mut rx) = tokio::sync::mpsc::channel::<std::io::Result<Vec<Line>>>(2);
     let watcher = progress.clone();
-    let reader = std::thread::spawn(move || read_lines(input, &tx, watcher.as_ref()));
+    let reader = std::thread::spawn(move || {
+        read_lines(input, &tx, alteration_threshold, watcher.as_ref())
+    });
     let mut summary = ImportSummary::default();
     while let Some(batch) = rx.recv().await {
         let mut good = Vec::with_capacity(BATCH);
@@ -89,6 +92,7 @@ pub async fn import(
 fn read_lines(
     input: Box<dyn Read + Send>,
     tx: &tokio::sync::mpsc::Sender<std::io::Result<Vec<Line>>>,
+    alteration_threshold: f64,
     progress: &dyn Progress,
 ) {
     let mut reader = BufReader::new(input);
@@ -112,7 +116,7 @@ fn read_lines(
         if line.iter().all(u8::is_ascii_whitespace) {
             continue;
         }
-        batch.push((line_no, parse_line(&line).map(Prepared::new)));
+        batch.push((line_no, parse_line(&line).map(|a| Prepared::new(a, alteration_threshold))));
         if batch.len() >= BATCH
             && tx
                 .blocking_send(Ok(std::mem::replace(&mut batch, Vec::with_capacity(BATCH))))

@@ -21,6 +21,7 @@ pub mod import;
 pub mod inbound;
 pub mod info_requests;
 pub mod intake_queue;
+pub mod licences;
 pub mod keyset;
 pub mod login_guard;
 pub mod matching;

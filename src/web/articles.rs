@@ -42,7 +42,7 @@ pub async fn record(
     let (outcome, view) = articles::record(
         &state.db,
         &caller.actor(),
-        &Prepared::new(new),
+        &Prepared::new(new, state.config.licences.alteration_threshold),
         OffsetDateTime::now_utc(),
     )
     .await?;
