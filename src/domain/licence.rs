@@ -151,11 +151,12 @@ pub struct Terms {
     pub edits_allowed: bool,
 }
 
-/// A host name as a licence lists it: letters, digits, dots and hyphens.
-fn host_name(raw: &str) -> Result<String, String> {
-    let h = raw.trim().trim_end_matches('.').to_ascii_lowercase();
+/// A host name as a licence lists it: dot-separated labels of letters, digits and
+/// hyphens, an optional final dot (the contract's `HOST_NAME`). Stored lower-case.
+pub fn host_name(raw: &str) -> Result<String, String> {
+    let h = raw.strip_suffix('.').unwrap_or(raw).to_ascii_lowercase();
     let ok = !h.is_empty()
-        && h.len() <= 253
+        && raw.len() <= 253
         && h.split('.').all(|l| {
             !l.is_empty()
                 && l.len() <= 63

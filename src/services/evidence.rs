@@ -249,7 +249,12 @@ pub async fn recover(db: &DatabaseConnection, data_dir: &Path) -> ServiceResult<
             .filter(complaint_evidence::Column::Sha256.eq(sha))
             .one(db)
             .await?
-            .is_some();
+            .is_some()
+            || crate::entities::licence::Entity::find()
+                .filter(crate::entities::licence::Column::DocumentSha256.eq(sha))
+                .one(db)
+                .await?
+                .is_some();
         let dest = dir.join(sha);
         if cited && !dest.exists() && std::fs::rename(&path, &dest).is_ok() {
             moved += 1;

@@ -617,3 +617,42 @@ pub async fn enforce(
     }
     Ok((held, released))
 }
+
+/// Records `file` as licence `reference`'s document; None when there is no such
+/// licence.
+pub async fn attach_document(
+    txn: &impl ConnectionTrait,
+    actor: &str,
+    reference: &str,
+    file: &crate::services::evidence::EvidenceFile,
+    now: OffsetDateTime,
+) -> ServiceResult<Option<LicenceView>> {
+    let now = truncate_micros(now);
+    let Some(l) = licence::Entity::find()
+        .filter(licence::Column::Reference.eq(reference))
+        .one(txn)
+        .await?
+    else {
+        return Ok(None);
+    };
+    let before = l.document_sha256.clone();
+    let id = l.id;
+    let mut am = l.into_active_model();
+    am.document_sha256 = Set(Some(file.sha256.clone()));
+    am.document_type = Set(Some(file.content_type.to_string()));
+    am.document_size = Set(Some(file.size as i64));
+    am.document_name = Set(file.file_name.clone());
+    am.document_at = Set(Some(now));
+    am.updated_at = Set(now);
+    am.update(txn).await?;
+    audit::append(
+        txn,
+        now,
+        actor,
+        "licence.document",
+        &format!("licence:{id}"),
+        &json!({"reference": reference, "sha256": file.sha256, "content_type": file.content_type, "size": file.size, "replaces": before}),
+    )
+    .await?;
+    get(txn, reference, now).await
+}

@@ -7,6 +7,7 @@
 use serde_json::{Map, Value, json};
 
 use crate::domain::complaint::{MAX_EVIDENCE_URLS, MAX_ORIGINAL_TEXT, MAX_TARGETS};
+use crate::domain::licence::MAX_LIST;
 use crate::services::decisions::MAX_REASON_CHARS;
 use crate::services::info_requests::MAX_TEXT_CHARS;
 
@@ -27,6 +28,10 @@ const REST: &str = r"(:[0-9]{1,4})?([/?#][^\s\x00-\x1f\x7f-\x9f]*)?$";
 /// Unicode White_Space, what `str::trim` removes: a blank optional value is absent.
 const BLANK: &str =
     r"^[\t\n\x0b\x0c\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*$";
+
+/// A host name as a licence lists it (`licence::host_name`): dot-separated labels of
+/// letters, digits and hyphens, an optional final dot.
+pub const HOST_NAME: &str = r"^[A-Za-z0-9-]{1,63}(\.[A-Za-z0-9-]{1,63})*\.?$";
 
 /// A phone number: digits, spaces and `+-().ext`, at least five digits.
 pub const PHONE: &str = r"^[ +\-().ext]*([0-9][ +\-().ext]*){5,}$";
@@ -80,6 +85,11 @@ enum Rule {
     /// A callback's secret: 32 to 200 printable ASCII characters, no spaces.
     Secret,
     OptLimit,
+    /// An optional list of at most `.0` lines of at most `.1` characters each.
+    OptLines(usize, usize),
+    /// An optional list of host names (`licence::host_name`).
+    OptHosts(usize),
+    OptBool,
 }
 
 /// Each request schema's fields and their rules.
@@ -95,6 +105,7 @@ const FIELDS: &[(&str, &[(&str, Rule)])] = &[
             ("source", Rule::Object),
             ("licence", Rule::Object),
             ("rights_contact", Rule::OptEmail),
+            ("byline", Rule::OptLine(500)),
         ],
     ),
     (
@@ -105,6 +116,28 @@ const FIELDS: &[(&str, &[(&str, Rule)])] = &[
             ("published_at", Rule::OptTimestamp),
             ("author", Rule::OptLine(500)),
             ("body", Rule::OptText(None)),
+            ("title", Rule::OptLine(1000)),
+        ],
+    ),
+    (
+        "LicenceRecordInput",
+        &[
+            ("reference", Rule::Line(500)),
+            ("licensor", Rule::Line(500)),
+            ("licensor_contact", Rule::OptEmail),
+            ("covers", Rule::Object),
+            ("starts_at", Rule::OptTimestamp),
+            ("ends_at", Rule::OptTimestamp),
+            ("rights", Rule::OptLines(MAX_LIST, 100)),
+            ("attribution_required", Rule::OptBool),
+            ("edits_allowed", Rule::OptBool),
+        ],
+    ),
+    (
+        "CoversInput",
+        &[
+            ("outlets", Rule::OptLines(MAX_LIST, 500)),
+            ("source_hosts", Rule::OptHosts(MAX_LIST)),
         ],
     ),
     (
@@ -270,6 +303,15 @@ fn schema_for(rule: Rule, existing: &Value, site_hosts: Option<&[String]>) -> (V
             false,
         ),
         Rule::OptObject => (existing.clone(), false),
+        Rule::OptLines(items, max) => (
+            json!({"type": ["array", "null"], "items": string(LINE, Some(max), false), "maxItems": items}),
+            false,
+        ),
+        Rule::OptHosts(items) => (
+            json!({"type": ["array", "null"], "items": string(HOST_NAME, Some(253), false), "maxItems": items}),
+            false,
+        ),
+        Rule::OptBool => (json!({"type": ["boolean", "null"]}), false),
         Rule::CallbackUrl => (
             string(
                 &format!("^(https://{HOST}|http://localhost){REST}"),
@@ -320,6 +362,11 @@ pub fn apply(spec: &mut Value, site_hosts: Option<&[String]>) {
                 }
             }
             schema["required"] = Value::Array(required);
+            // A licence names at least one outlet or source host it covers.
+            if *name == "CoversInput" {
+                let some = |field: &str| json!({"required": [field], "properties": {field: {"type": "array", "minItems": 1}}});
+                schema["anyOf"] = json!([some("outlets"), some("source_hosts")]);
+            }
             // An agent names the rights holder it acts for.
             if *name == "ClaimantInput" {
                 schema["if"] = json!({"properties": {"capacity": {"const": "agent"}}, "required": ["capacity"]});
@@ -451,6 +498,23 @@ mod tests {
             assert!(
                 matches(&url_pattern(), u) && HttpUrl::parse(u).is_ok(),
                 "{u}"
+            );
+        }
+        for h in [
+            "hzdaily.example",
+            "HZDaily.example.",
+            "a",
+            " a.b",
+            "a..b",
+            "a b",
+            "-x.example",
+            "x_y.example",
+            "",
+        ] {
+            assert_eq!(
+                matches(HOST_NAME, h),
+                crate::domain::licence::host_name(h).is_ok(),
+                "HOST_NAME {h:?}"
             );
         }
         let site = site_url_pattern(&["news.example".into()]);

@@ -22,6 +22,7 @@ pub mod headers;
 pub mod health;
 pub mod home;
 pub mod i18n;
+pub mod licences;
 pub mod limits;
 pub mod matching;
 pub mod metrics;
@@ -158,6 +159,7 @@ pub fn router(state: AppState) -> Router {
         .merge(health::routes())
         .merge(metrics::routes())
         .merge(articles::routes())
+        .merge(licences::routes())
         .merge(matching::routes())
         .merge(complaints::routes(&state))
         .merge(complaint_form::routes(&state))
