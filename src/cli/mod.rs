@@ -5,6 +5,7 @@ mod audit;
 mod backup;
 mod hash;
 mod import;
+mod licences;
 mod mail;
 mod migrate;
 mod outbox;
@@ -97,6 +98,12 @@ enum Command {
         #[command(subcommand)]
         command: staff::StaffCommand,
     },
+    /// Licences: import their terms from a CSV file, or work out every article's
+    /// compliance again.
+    Licences {
+        #[command(subcommand)]
+        command: licences::LicencesCommand,
+    },
     /// Mail that comes to us: one message from an MTA's pipe, or one poll of IMAP_URL.
     Mail {
         #[command(subcommand)]
@@ -172,6 +179,7 @@ async fn run(command: Command) -> Result<ExitCode> {
         Command::Reindex => reindex::run(&config).await?,
         Command::Import { file } => return import::run(&config, &file).await,
         Command::Tick => tick::run(config).await?,
+        Command::Licences { command } => return licences::run(config, command).await,
         Command::Outbox { failed, retry } => outbox::run(&config, failed, retry).await?,
         Command::Audit { command } => return audit::run(&config, command).await,
         Command::Report { from, to, format } => report::run(&config, &from, &to, &format).await?,

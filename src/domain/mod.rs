@@ -9,6 +9,7 @@ pub mod display_time;
 pub mod email_notice;
 pub mod holds;
 pub mod licence;
+pub mod licence_csv;
 pub mod personal;
 pub mod report;
 pub mod target_outcome;

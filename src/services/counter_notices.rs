@@ -189,7 +189,7 @@ pub async fn removal_of(
         .iter()
         .rev()
         .find(|h| h.kind == HoldKind::Upheld)
-        .or_else(|| standing.last());
+        .or_else(|| standing.iter().rev().find(|h| h.complaint_id.is_some()));
     let Some(complaint_id) = answered.and_then(|h| h.complaint_id) else {
         return Ok(None);
     };

@@ -656,3 +656,85 @@ pub async fn attach_document(
     .await?;
     get(txn, reference, now).await
 }
+
+/// What `recheck_all` did.
+#[derive(Debug, Default, Clone, Copy, Serialize)]
+pub struct Recheck {
+    pub texts: u64,
+    pub references: u64,
+    pub changed: u64,
+}
+
+/// Works out every current revision's compliance again: its text verdicts at
+/// `alteration_threshold`, then each licence verdict as of `now`. A page of revisions
+/// a transaction, so the service keeps running meanwhile.
+pub async fn recheck_all(
+    db: &sea_orm::DatabaseConnection,
+    alteration_threshold: f64,
+    now: OffsetDateTime,
+) -> ServiceResult<Recheck> {
+    use crate::domain::licence::{ArticleText, TextVerdicts, altered};
+    use takedown_text::fingerprint;
+    let now = truncate_micros(now);
+    let mut out = Recheck::default();
+    let mut after = 0i64;
+    loop {
+        let txn = crate::db::begin_write(db).await?;
+        let page = article_revision::Entity::find()
+            .join(JoinType::InnerJoin, article_revision::Relation::Article.def())
+            .filter(
+                Expr::col((article::Entity, article::Column::CurrentRevision))
+                    .equals((article_revision::Entity, article_revision::Column::Revision)),
+            )
+            .filter(article_revision::Column::Id.gt(after))
+            .order_by_asc(article_revision::Column::Id)
+            .limit(CHUNK as u64)
+            .all(&txn)
+            .await?;
+        let Some(last) = page.last().map(|r| r.id) else {
+            txn.commit().await?;
+            break;
+        };
+        after = last;
+        for r in page {
+            let fps = fingerprint::from_bytes(&r.fingerprints);
+            let v = TextVerdicts::of(&ArticleText {
+                title: &r.title,
+                body: &r.body,
+                byline: r.byline.as_deref(),
+                body_fingerprints: &fps,
+                source_outlet: &r.source_outlet,
+                source_author: r.source_author.as_deref(),
+                source_title: r.source_title.as_deref(),
+                source_body: r.source_body.as_deref(),
+            });
+            let mut am = r.into_active_model();
+            am.source_containment = Set(v.source_containment);
+            am.compliance_altered = Set(altered(v.source_containment, alteration_threshold));
+            am.compliance_title_changed = Set(v.title_changed);
+            am.compliance_attribution = Set(Some(v.attribution.as_str().to_string()));
+            am.compliance_at = Set(Some(now));
+            am.update(&txn).await?;
+            out.texts += 1;
+        }
+        txn.commit().await?;
+    }
+    let references: Vec<String> = article_revision::Entity::find()
+        .select_only()
+        .column(article_revision::Column::LicenceReference)
+        .distinct()
+        .into_tuple()
+        .all(db)
+        .await?;
+    for reference in references {
+        let txn = crate::db::begin_write(db).await?;
+        let terms = current(&txn, &reference)
+            .await?
+            .map(|(l, r)| terms_of(&l, &r));
+        let pass = recheck(&txn, &reference, terms.as_ref(), now).await?;
+        txn.commit().await?;
+        out.references += 1;
+        out.changed += pass.changed;
+    }
+    Ok(out)
+}

@@ -97,8 +97,51 @@ async fn removed_page(
             }
             resp
         }
-        None => not_removed(t),
+        None => match licence_removal(&state.db, id).await? {
+            Some((a, reference)) => render(
+                StatusCode::GONE,
+                &WithdrawnPage {
+                    t,
+                    url: &a.url,
+                    reference: &reference,
+                    removed_at: display(a.updated_at),
+                },
+            ),
+            None => not_removed(t),
+        },
     })
+}
+
+#[derive(Template)]
+#[template(path = "pages/licence_ended.html")]
+struct WithdrawnPage<'a> {
+    t: &'a Texts,
+    url: &'a str,
+    reference: &'a str,
+    removed_at: String,
+}
+
+/// An article down only because the licence it was republished under ended: it and
+/// that licence's reference.
+async fn licence_removal(
+    db: &sea_orm::DatabaseConnection,
+    article_id: i64,
+) -> crate::services::error::ServiceResult<Option<(crate::entities::article::Model, String)>> {
+    use sea_orm::EntityTrait;
+    let standing = crate::services::holds::standing(db, article_id).await?;
+    let Some(licence_id) = standing.first().and_then(|h| h.licence_id) else {
+        return Ok(None);
+    };
+    if standing.iter().any(|h| h.licence_id.is_none()) {
+        return Ok(None);
+    }
+    let a = crate::entities::article::Entity::find_by_id(article_id)
+        .one(db)
+        .await?;
+    let l = crate::entities::licence::Entity::find_by_id(licence_id)
+        .one(db)
+        .await?;
+    Ok(a.zip(l.map(|l| l.reference)))
 }
 
 fn not_removed(t: &Texts) -> Response {

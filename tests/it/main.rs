@@ -23,6 +23,7 @@ mod email_notices;
 mod emails;
 mod imap;
 mod later_evidence;
+mod licences;
 mod lmtp;
 mod mail_relay;
 mod matching;

@@ -11,14 +11,14 @@ use crate::common::{TestApp, article};
 use serde_json::Value;
 use takedown_text::fingerprint::{containment, fingerprints};
 
-const ZH: &str = include_str!("../corpus/original_zh.txt");
+pub(crate) const ZH: &str = include_str!("../corpus/original_zh.txt");
 const EN: &str = include_str!("../corpus/original_en.txt");
-const UNRELATED_ZH: &str = include_str!("../corpus/unrelated_zh.txt");
+pub(crate) const UNRELATED_ZH: &str = include_str!("../corpus/unrelated_zh.txt");
 const UNRELATED_EN: &str = include_str!("../corpus/unrelated_en.txt");
 const T2S: &str = include_str!("../../crates/text/src/data/t2s.txt");
 
 /// Syllables as conversion tools print them: tone marks, or tone digits.
-const SYLLABLES: &[&str] = &[
+pub(crate) const SYLLABLES: &[&str] = &[
     "qū", "guān", "chǎn", "wù", "yīng", "jiāng", "dù", "lún", "háng", "xiàn", "zhàn", "chéng",
 ];
 const DIGIT_SYLLABLES: &[&str] = &["qu1", "guan1", "chan3", "wu4", "ying1", "jiang1"];
@@ -34,7 +34,7 @@ fn is_han(ch: char) -> bool {
 }
 
 /// Simplified → Traditional, as a conversion tool maps characters one by one.
-fn traditional(s: &str) -> String {
+pub(crate) fn traditional(s: &str) -> String {
     let mut map: HashMap<char, char> = HashMap::new();
     for line in T2S.lines().filter(|l| !l.starts_with('#')) {
         let mut cs = line.chars();
@@ -46,7 +46,7 @@ fn traditional(s: &str) -> String {
 }
 
 /// A gloss after every `every`-th Han character, in the given brackets.
-fn glossed(s: &str, every: usize, open: &str, close: &str, syllables: &[&str]) -> String {
+pub(crate) fn glossed(s: &str, every: usize, open: &str, close: &str, syllables: &[&str]) -> String {
     let mut out = String::new();
     let mut n = 0;
     for ch in s.chars() {
