@@ -367,14 +367,15 @@ impl Config {
         use crate::domain::licence::{OnLicenceExpiry, parse_offsets};
         let l = &mut self.licences;
         if let Some(v) = var("LICENCE_REMINDERS") {
-            l.reminders = parse_offsets(&v).map_err(|e| anyhow::anyhow!("LICENCE_REMINDERS: {e}"))?;
+            l.reminders =
+                parse_offsets(&v).map_err(|e| anyhow::anyhow!("LICENCE_REMINDERS: {e}"))?;
         }
         if let Some(v) = var("LICENCE_NOTIFY") {
             l.notify = Some(parse_addresses(&v).context("LICENCE_NOTIFY")?);
         }
         if let Some(v) = var("ON_LICENCE_EXPIRY") {
-            l.on_expiry = OnLicenceExpiry::parse(&v)
-                .context("ON_LICENCE_EXPIRY must be flag or remove")?;
+            l.on_expiry =
+                OnLicenceExpiry::parse(&v).context("ON_LICENCE_EXPIRY must be flag or remove")?;
         }
         if let Some(v) = var("ALTERATION_THRESHOLD") {
             let t: f64 = v

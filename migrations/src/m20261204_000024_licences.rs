@@ -162,11 +162,17 @@ fn id<T: IntoIden>(c: T) -> ColumnDef {
 }
 
 fn at<T: IntoIden>(c: T) -> ColumnDef {
-    ColumnDef::new(c).timestamp_with_time_zone().not_null().to_owned()
+    ColumnDef::new(c)
+        .timestamp_with_time_zone()
+        .not_null()
+        .to_owned()
 }
 
 fn at_or_null<T: IntoIden>(c: T) -> ColumnDef {
-    ColumnDef::new(c).timestamp_with_time_zone().null().to_owned()
+    ColumnDef::new(c)
+        .timestamp_with_time_zone()
+        .null()
+        .to_owned()
 }
 
 #[async_trait::async_trait]
@@ -183,7 +189,11 @@ impl MigrationTrait for Migration {
                             .not_null()
                             .unique_key(),
                     )
-                    .col(ColumnDef::new(Licences::CurrentRevision).integer().not_null())
+                    .col(
+                        ColumnDef::new(Licences::CurrentRevision)
+                            .integer()
+                            .not_null(),
+                    )
                     .col(at(Licences::CreatedAt))
                     .col(at(Licences::UpdatedAt))
                     .col(ColumnDef::new(Licences::DocumentSha256).text().null())
@@ -204,15 +214,27 @@ impl MigrationTrait for Migration {
                             .big_integer()
                             .not_null(),
                     )
-                    .col(ColumnDef::new(LicenceRevisions::Revision).integer().not_null())
+                    .col(
+                        ColumnDef::new(LicenceRevisions::Revision)
+                            .integer()
+                            .not_null(),
+                    )
                     .col(ColumnDef::new(LicenceRevisions::Licensor).text().not_null())
-                    .col(ColumnDef::new(LicenceRevisions::LicensorContact).text().null())
+                    .col(
+                        ColumnDef::new(LicenceRevisions::LicensorContact)
+                            .text()
+                            .null(),
+                    )
                     .col(
                         ColumnDef::new(LicenceRevisions::CoversOutlets)
                             .text()
                             .not_null(),
                     )
-                    .col(ColumnDef::new(LicenceRevisions::CoversHosts).text().not_null())
+                    .col(
+                        ColumnDef::new(LicenceRevisions::CoversHosts)
+                            .text()
+                            .not_null(),
+                    )
                     .col(at_or_null(LicenceRevisions::StartsAt))
                     .col(at_or_null(LicenceRevisions::EndsAt))
                     .col(ColumnDef::new(LicenceRevisions::Rights).text().not_null())
@@ -252,7 +274,11 @@ impl MigrationTrait for Migration {
                 Table::create()
                     .table(LicenceSteps::Table)
                     .col(id(LicenceSteps::Id))
-                    .col(ColumnDef::new(LicenceSteps::LicenceId).big_integer().not_null())
+                    .col(
+                        ColumnDef::new(LicenceSteps::LicenceId)
+                            .big_integer()
+                            .not_null(),
+                    )
                     .col(ColumnDef::new(LicenceSteps::Kind).text().not_null())
                     .col(ColumnDef::new(LicenceSteps::Occasion).text().not_null())
                     .col(at(LicenceSteps::DueAt))
@@ -332,7 +358,9 @@ impl MigrationTrait for Migration {
             LicenceRevisions::Table.into_iden(),
             Licences::Table.into_iden(),
         ] {
-            manager.drop_table(Table::drop().table(t).to_owned()).await?;
+            manager
+                .drop_table(Table::drop().table(t).to_owned())
+                .await?;
         }
         Ok(())
     }

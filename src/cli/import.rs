@@ -44,7 +44,8 @@ pub async fn import_file(
     });
     let shown = Arc::new(Shown(bar.clone()));
     let actor = format!("import:{}", path.display());
-    let summary = import::import(db, open_input(path)?, &actor, alteration_threshold, shown).await?;
+    let summary =
+        import::import(db, open_input(path)?, &actor, alteration_threshold, shown).await?;
     if let Some(bar) = bar {
         bar.finish_and_clear();
     }

@@ -207,7 +207,10 @@ impl Terms {
             covers.source_hosts.as_ref(),
             host_name,
         );
-        if outlets.is_empty() && source_hosts.is_empty() && !c.errors.keys().any(|k| k.starts_with("covers")) {
+        if outlets.is_empty()
+            && source_hosts.is_empty()
+            && !c.errors.keys().any(|k| k.starts_with("covers"))
+        {
             c.fail(
                 "covers",
                 "must name at least one outlet or source host the licence covers",
@@ -263,10 +266,10 @@ impl Terms {
         if !outlet.is_empty() && self.outlets.iter().any(|o| name_key(o) == outlet) {
             return true;
         }
-        let Some(host) = url::Url::parse(source_url)
-            .ok()
-            .and_then(|u| u.host_str().map(|h| h.trim_end_matches('.').to_ascii_lowercase()))
-        else {
+        let Some(host) = url::Url::parse(source_url).ok().and_then(|u| {
+            u.host_str()
+                .map(|h| h.trim_end_matches('.').to_ascii_lowercase())
+        }) else {
             return false;
         };
         self.source_hosts
@@ -335,9 +338,7 @@ impl TextVerdicts {
             let ours = a.body_fingerprints;
             fingerprint::containment(&source, ours).min(fingerprint::containment(ours, &source))
         });
-        let title_changed = a
-            .source_title
-            .map(|t| name_key(t) != name_key(a.title));
+        let title_changed = a.source_title.map(|t| name_key(t) != name_key(a.title));
         let outlet = name_key(a.source_outlet);
         let attribution = if outlet.is_empty() {
             Attribution::Unknown
@@ -446,8 +447,14 @@ mod tests {
         let during = datetime!(2022-06-01 0:00 UTC);
         let after = datetime!(2026-01-01 0:00 UTC);
         let url = "https://www.hzdaily.example/a";
-        assert_eq!(t.verdict("杭州日报", url, during, during), LicenceVerdict::Covered);
-        assert_eq!(t.verdict("杭州日报", url, during, after), LicenceVerdict::Expired);
+        assert_eq!(
+            t.verdict("杭州日报", url, during, during),
+            LicenceVerdict::Covered
+        );
+        assert_eq!(
+            t.verdict("杭州日报", url, during, after),
+            LicenceVerdict::Expired
+        );
         assert_eq!(
             t.verdict("杭州日报", url, after, after),
             LicenceVerdict::ExpiredAtRepublication
@@ -457,7 +464,10 @@ mod tests {
             LicenceVerdict::NotYetValid
         );
         // The host covers it though the outlet is spelled otherwise; neither does not.
-        assert_eq!(t.verdict("HZ Daily", url, during, during), LicenceVerdict::Covered);
+        assert_eq!(
+            t.verdict("HZ Daily", url, during, during),
+            LicenceVerdict::Covered
+        );
         assert_eq!(
             t.verdict("钱江晚报", "https://qjwb.example/a", during, during),
             LicenceVerdict::OutletNotCovered
@@ -522,7 +532,11 @@ mod tests {
             title: "西湖的秋天",
             ..base
         });
-        assert_eq!(v.attribution, Attribution::Missing, "the author is not named");
+        assert_eq!(
+            v.attribution,
+            Attribution::Missing,
+            "the author is not named"
+        );
         assert_eq!(v.title_changed, Some(true));
     }
 
@@ -538,11 +552,10 @@ mod tests {
     #[test]
     fn offsets_parse_largest_first() {
         let o = parse_offsets("1d, 30d,7d").unwrap();
-        assert_eq!(o.iter().map(|d| offset_name(*d)).collect::<Vec<_>>(), [
-            "30days",
-            "7days",
-            "1day"
-        ]);
+        assert_eq!(
+            o.iter().map(|d| offset_name(*d)).collect::<Vec<_>>(),
+            ["30days", "7days", "1day"]
+        );
         assert!(parse_offsets("soon").is_err());
     }
 }

@@ -69,7 +69,10 @@ pub fn records(text: &str) -> Result<Vec<(usize, Vec<String>)>, String> {
 
 /// The header's column names, checked: each known, none twice, the required ones there.
 pub fn header(fields: &[String]) -> Result<Vec<String>, String> {
-    let names: Vec<String> = fields.iter().map(|f| f.trim().to_ascii_lowercase()).collect();
+    let names: Vec<String> = fields
+        .iter()
+        .map(|f| f.trim().to_ascii_lowercase())
+        .collect();
     for (i, n) in names.iter().enumerate() {
         if !COLUMNS.contains(&n.as_str()) {
             return Err(format!(
@@ -115,7 +118,11 @@ pub fn row(names: &[String], fields: &[String]) -> Result<LicenceRecordInput, St
         .filter(|(_, v)| !v.trim().is_empty())
         .collect();
     let flag = |name: &str| -> Result<Option<bool>, String> {
-        match cells.get(name).map(|v| v.trim().to_ascii_lowercase()).as_deref() {
+        match cells
+            .get(name)
+            .map(|v| v.trim().to_ascii_lowercase())
+            .as_deref()
+        {
             None => Ok(None),
             Some("true" | "yes" | "1") => Ok(Some(true)),
             Some("false" | "no" | "0") => Ok(Some(false)),
@@ -146,7 +153,10 @@ mod tests {
     fn quoted_fields_keep_commas_quotes_and_line_breaks() {
         let r = records("a,b\r\n\"x, y\",\"say \"\"hi\"\"\nthere\"\n\n1,2").unwrap();
         assert_eq!(r.len(), 3);
-        assert_eq!(r[1], (2, vec!["x, y".to_string(), "say \"hi\"\nthere".into()]));
+        assert_eq!(
+            r[1],
+            (2, vec!["x, y".to_string(), "say \"hi\"\nthere".into()])
+        );
         assert_eq!(r[2].0, 5, "the line a record starts on");
         assert!(records("a,\"b").is_err());
     }
@@ -155,18 +165,43 @@ mod tests {
     fn the_header_is_checked() {
         let h = |s: &str| header(&s.split(',').map(str::to_string).collect::<Vec<_>>());
         assert!(h("reference,licensor,ends_at").is_ok());
-        assert!(h("reference,licensor,colour").unwrap_err().contains("colour"));
+        assert!(
+            h("reference,licensor,colour")
+                .unwrap_err()
+                .contains("colour")
+        );
         assert!(h("reference,ends_at").unwrap_err().contains("licensor"));
         assert!(h("reference,licensor,reference").is_err());
     }
 
     #[test]
     fn a_row_becomes_a_request() {
-        let names = header(&["reference".into(), "licensor".into(), "outlets".into(), "edits_allowed".into()]).unwrap();
-        let r = row(&names, &["R-1".into(), "杭州日报".into(), "杭州日报; 都市快报".into(), "no".into()]).unwrap();
+        let names = header(&[
+            "reference".into(),
+            "licensor".into(),
+            "outlets".into(),
+            "edits_allowed".into(),
+        ])
+        .unwrap();
+        let r = row(
+            &names,
+            &[
+                "R-1".into(),
+                "杭州日报".into(),
+                "杭州日报; 都市快报".into(),
+                "no".into(),
+            ],
+        )
+        .unwrap();
         assert_eq!(r.covers.unwrap().outlets.unwrap(), ["杭州日报", "都市快报"]);
         assert_eq!(r.edits_allowed, Some(false));
         assert!(row(&names, &["R-1".into()]).is_err());
-        assert!(row(&names, &["R".into(), "L".into(), "O".into(), "maybe".into()]).is_err());
+        assert!(
+            row(
+                &names,
+                &["R".into(), "L".into(), "O".into(), "maybe".into()]
+            )
+            .is_err()
+        );
     }
 }

@@ -7,8 +7,8 @@
 
 use std::collections::BTreeMap;
 
-use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use sea_orm::{ActiveModelTrait, ConnectionTrait, IntoActiveModel, Set};
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use serde::Serialize;
 use serde_json::json;
 use time::OffsetDateTime;
@@ -72,11 +72,7 @@ impl std::fmt::Display for LicenceReport {
         write!(
             f,
             "licences: {} reminders, {} skipped, {} expiries, {} articles held, {} articles restored",
-            self.reminders,
-            self.skipped,
-            self.expiries,
-            self.held_articles,
-            self.restored_articles
+            self.reminders, self.skipped, self.expiries, self.held_articles, self.restored_articles
         )
     }
 }
@@ -175,11 +171,9 @@ async fn handle_licence(
         {
             report.expiries += 1;
             let articles = if on_expiry == OnLicenceExpiry::Remove {
-                licences::articles_with(txn, &l.reference, LicenceVerdict::Expired, false)
-                    .await?
+                licences::articles_with(txn, &l.reference, LicenceVerdict::Expired, false).await?
             } else {
-                licences::articles_with(txn, &l.reference, LicenceVerdict::Expired, true)
-                    .await?
+                licences::articles_with(txn, &l.reference, LicenceVerdict::Expired, true).await?
             };
             audit::append(
                 txn,

@@ -12,8 +12,8 @@ use time::OffsetDateTime;
 use crate::audit;
 use crate::db;
 use crate::domain::article::{ArticleStatus, Hashes, NewArticle};
-use crate::domain::validate::{format_timestamp, truncate_micros};
 use crate::domain::licence::{ArticleText, LicenceVerdict, TextVerdicts, altered};
+use crate::domain::validate::{format_timestamp, truncate_micros};
 use crate::entities::{article, article_revision};
 use crate::services::licences;
 use takedown_text::fingerprint;
@@ -304,24 +304,32 @@ pub async fn record_in(
 
     let hashes = &prepared.hashes;
     let licence = licences::current(txn, &new.licence_reference).await?;
-    let verdict = licence.as_ref().map_or(LicenceVerdict::UnknownLicence, |(l, r)| {
-        licences::terms_of(l, r).verdict(
-            &new.source_outlet,
-            new.source_url.as_str(),
-            new.republished_at,
-            now,
-        )
-    });
+    let verdict = licence
+        .as_ref()
+        .map_or(LicenceVerdict::UnknownLicence, |(l, r)| {
+            licences::terms_of(l, r).verdict(
+                &new.source_outlet,
+                new.source_url.as_str(),
+                new.republished_at,
+                now,
+            )
+        });
     let rev = insert_revision(txn, article.id, revision_no, prepared, verdict, now).await?;
     // The sweep holds an article recorded on an ended licence (under
     // `ON_LICENCE_EXPIRY=remove`), and releases one whose new revision left it.
     let why = format!("article:{}:{revision_no}", article.id);
-    if let Some((l, _)) = licence.as_ref().filter(|_| verdict == LicenceVerdict::Expired) {
+    if let Some((l, _)) = licence
+        .as_ref()
+        .filter(|_| verdict == LicenceVerdict::Expired)
+    {
         licences::check_soon(txn, l.id, &why, now).await?;
     }
     if outcome == Outcome::Revised {
         for held_by in crate::services::holds::licence_holds(txn, article.id).await? {
-            if licence.as_ref().is_none_or(|(l, _)| l.id != held_by || verdict != LicenceVerdict::Expired) {
+            if licence
+                .as_ref()
+                .is_none_or(|(l, _)| l.id != held_by || verdict != LicenceVerdict::Expired)
+            {
                 licences::check_soon(txn, held_by, &why, now).await?;
             }
         }

@@ -257,10 +257,7 @@ pub async fn release_for_licence(
 }
 
 /// The licences whose holds stand on article `article_id`.
-pub async fn licence_holds(
-    db: &impl ConnectionTrait,
-    article_id: i64,
-) -> Result<Vec<i64>, DbErr> {
+pub async fn licence_holds(db: &impl ConnectionTrait, article_id: i64) -> Result<Vec<i64>, DbErr> {
     Ok(standing(db, article_id)
         .await?
         .into_iter()

@@ -67,9 +67,8 @@ pub async fn import(
 ) -> ServiceResult<ImportSummary> {
     let (tx, mut rx) = tokio::sync::mpsc::channel::<std::io::Result<Vec<Line>>>(2);
     let watcher = progress.clone();
-    let reader = std::thread::spawn(move || {
-        read_lines(input, &tx, alteration_threshold, watcher.as_ref())
-    });
+    let reader =
+        std::thread::spawn(move || read_lines(input, &tx, alteration_threshold, watcher.as_ref()));
     let mut summary = ImportSummary::default();
     while let Some(batch) = rx.recv().await {
         let mut good = Vec::with_capacity(BATCH);
@@ -116,7 +115,10 @@ fn read_lines(
         if line.iter().all(u8::is_ascii_whitespace) {
             continue;
         }
-        batch.push((line_no, parse_line(&line).map(|a| Prepared::new(a, alteration_threshold))));
+        batch.push((
+            line_no,
+            parse_line(&line).map(|a| Prepared::new(a, alteration_threshold)),
+        ));
         if batch.len() >= BATCH
             && tx
                 .blocking_send(Ok(std::mem::replace(&mut batch, Vec::with_capacity(BATCH))))

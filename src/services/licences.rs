@@ -4,8 +4,8 @@
 
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, IntoActiveModel,
-    JoinType, QueryFilter, QueryOrder, QuerySelect, RelationTrait, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, IntoActiveModel, JoinType,
+    QueryFilter, QueryOrder, QuerySelect, RelationTrait, Set,
 };
 use serde::Serialize;
 use serde_json::json;
@@ -13,7 +13,9 @@ use time::OffsetDateTime;
 
 use crate::audit;
 use crate::domain::deadline::StepState;
-use crate::domain::licence::{LicenceSettings, LicenceVerdict, OnLicenceExpiry, Terms, offset_name};
+use crate::domain::licence::{
+    LicenceSettings, LicenceVerdict, OnLicenceExpiry, Terms, offset_name,
+};
 use crate::domain::validate::{EmailAddress, format_timestamp, truncate_micros};
 use crate::entities::licence_step::LicenceStepKind;
 use crate::entities::{article, article_revision, licence, licence_revision, licence_step};
@@ -137,7 +139,9 @@ fn view(
     revisions: &[licence_revision::Model],
     now: OffsetDateTime,
 ) -> Option<LicenceView> {
-    let current = revisions.iter().find(|r| r.revision == l.current_revision)?;
+    let current = revisions
+        .iter()
+        .find(|r| r.revision == l.current_revision)?;
     Some(LicenceView {
         reference: l.reference.clone(),
         state: state_at(current, now).to_string(),
@@ -171,7 +175,10 @@ pub fn path_segment(reference: &str) -> String {
 
 /// The licence's staff page.
 pub fn staff_url(public_base_url: &str, reference: &str) -> String {
-    format!("{public_base_url}/staff/licences/{}", path_segment(reference))
+    format!(
+        "{public_base_url}/staff/licences/{}",
+        path_segment(reference)
+    )
 }
 
 /// A licence and its current revision.
@@ -216,7 +223,10 @@ pub async fn get(
 }
 
 /// Every licence, soonest end first (those without end last).
-pub async fn list(db: &impl ConnectionTrait, now: OffsetDateTime) -> ServiceResult<Vec<LicenceView>> {
+pub async fn list(
+    db: &impl ConnectionTrait,
+    now: OffsetDateTime,
+) -> ServiceResult<Vec<LicenceView>> {
     let licences = licence::Entity::find()
         .order_by_asc(licence::Column::Reference)
         .all(db)
@@ -267,9 +277,9 @@ pub async fn save_in(
     if let Some((l, r)) = &existing
         && r.record_sha256 == sha
     {
-        let view = get(txn, &l.reference, now).await?.ok_or(DbErr::RecordNotFound(
-            "licence revision".into(),
-        ))?;
+        let view = get(txn, &l.reference, now)
+            .await?
+            .ok_or(DbErr::RecordNotFound("licence revision".into()))?;
         return Ok((Outcome::Unchanged, view, SaveEffects::default()));
     }
     let (licence, revision, outcome, ends_before) = match existing {
@@ -389,7 +399,10 @@ async fn plan(
         .all(txn)
         .await?;
     for s in pending {
-        if wanted.iter().any(|(k, o, _)| *k == s.kind && *o == s.occasion) {
+        if wanted
+            .iter()
+            .any(|(k, o, _)| *k == s.kind && *o == s.occasion)
+        {
             continue;
         }
         // Checks planned for a recorded article stay; the rest belonged to another end.
@@ -485,7 +498,10 @@ async fn current_under(txn: &impl ConnectionTrait, reference: &str) -> Result<Ve
         .column(article_revision::Column::SourceUrl)
         .column(article_revision::Column::RepublishedAt)
         .column(article_revision::Column::ComplianceLicence)
-        .join(JoinType::InnerJoin, article_revision::Relation::Article.def())
+        .join(
+            JoinType::InnerJoin,
+            article_revision::Relation::Article.def(),
+        )
         .filter(article_revision::Column::LicenceReference.eq(reference))
         .filter(
             Expr::col((article::Entity, article::Column::CurrentRevision))
@@ -589,7 +605,8 @@ pub async fn release_renewed(
         let Some(a) = article::Entity::find_by_id(id).one(txn).await? else {
             continue;
         };
-        moved.push(holds::release_for_licence(txn, site, &a, l.id, &l.reference, actor, now).await?);
+        moved
+            .push(holds::release_for_licence(txn, site, &a, l.id, &l.reference, actor, now).await?);
     }
     Ok(moved)
 }
@@ -612,7 +629,9 @@ pub async fn enforce(
     let mut held = Vec::new();
     if on_expiry == OnLicenceExpiry::Remove {
         for a in articles_with(txn, &l.reference, LicenceVerdict::Expired, false).await? {
-            held.push(holds::place_for_licence(txn, site, &a, l.id, &l.reference, actor, now).await?);
+            held.push(
+                holds::place_for_licence(txn, site, &a, l.id, &l.reference, actor, now).await?,
+            );
         }
     }
     Ok((held, released))
@@ -681,7 +700,10 @@ pub async fn recheck_all(
     loop {
         let txn = crate::db::begin_write(db).await?;
         let page = article_revision::Entity::find()
-            .join(JoinType::InnerJoin, article_revision::Relation::Article.def())
+            .join(
+                JoinType::InnerJoin,
+                article_revision::Relation::Article.def(),
+            )
             .filter(
                 Expr::col((article::Entity, article::Column::CurrentRevision))
                     .equals((article_revision::Entity, article_revision::Column::Revision)),
@@ -737,4 +759,38 @@ pub async fn recheck_all(
         out.changed += pass.changed;
     }
     Ok(out)
+}
+
+/// The articles republished under `reference` (current revisions), newest first, at
+/// most `limit`; and how many there are.
+pub async fn articles_under(
+    db: &impl ConnectionTrait,
+    reference: &str,
+    limit: u64,
+) -> Result<(Vec<crate::services::compliance::Row>, u64), DbErr> {
+    let filter = crate::services::compliance::Filter {
+        licence: Some(reference.to_string()),
+        everything: true,
+        ..Default::default()
+    };
+    crate::services::compliance::list(db, &filter, limit).await
+}
+
+/// Licence `reference`'s steps, soonest first.
+pub async fn steps_of(
+    db: &impl ConnectionTrait,
+    reference: &str,
+) -> Result<Vec<licence_step::Model>, DbErr> {
+    let Some(l) = licence::Entity::find()
+        .filter(licence::Column::Reference.eq(reference))
+        .one(db)
+        .await?
+    else {
+        return Ok(Vec::new());
+    };
+    licence_step::Entity::find()
+        .filter(licence_step::Column::LicenceId.eq(l.id))
+        .order_by_asc(licence_step::Column::DueAt)
+        .all(db)
+        .await
 }

@@ -1,6 +1,7 @@
 //! The state an operator watches, read from the database at scrape time: complaints
 //! by status, how many are overdue, articles down on a missed deadline only, how long
-//! decisions take, and the outbox backlog.
+//! decisions take, the outbox backlog, licences about to end and live articles on
+//! licences that are not valid.
 
 use crate::services::error::ServiceResult;
 use std::fmt::Write;
@@ -61,6 +62,43 @@ pub async fn render(
 
     decision_times(db, out).await?;
     outbox_series(db, now, out).await?;
+    licence_series(db, now, out).await?;
+    Ok(())
+}
+
+/// Licences about to end, and live articles whose licence is not valid.
+async fn licence_series(
+    db: &impl ConnectionTrait,
+    now: OffsetDateTime,
+    out: &mut String,
+) -> Result<(), DbErr> {
+    use crate::domain::licence::LicenceVerdict;
+    let ending = crate::services::compliance::ending_within(
+        db,
+        now,
+        std::time::Duration::from_secs(30 * 86_400),
+    )
+    .await?;
+    gauge(
+        out,
+        "takedown_licences_ending_30d",
+        "Licences whose current terms end within 30 days.",
+        ending,
+    );
+    let live = crate::services::compliance::live_by_verdict(db).await?;
+    out.push_str("# HELP takedown_live_articles_by_licence Live articles by their licence's verdict.\n# TYPE takedown_live_articles_by_licence gauge\n");
+    for v in LicenceVerdict::ALL {
+        let n: i64 = live
+            .iter()
+            .filter(|(k, _)| k.as_deref() == Some(v.as_str()))
+            .map(|(_, n)| n)
+            .sum();
+        let _ = writeln!(
+            out,
+            "takedown_live_articles_by_licence{{verdict=\"{}\"}} {n}",
+            v.as_str()
+        );
+    }
     Ok(())
 }
 

@@ -118,7 +118,7 @@ impl Report {
 }
 
 /// RFC 4180 quoting, and a leading `'` on text a spreadsheet would run as a formula.
-fn csv_field(s: &str) -> String {
+pub fn csv_field(s: &str) -> String {
     let s = if s.starts_with(['=', '+', '-', '@']) {
         format!("'{s}")
     } else {

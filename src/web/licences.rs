@@ -170,7 +170,8 @@ pub async fn upload_document(
     let file = match upload
         .finish(file_name.as_deref())
         .await
-        .map_err(evidence_error)? {
+        .map_err(evidence_error)?
+    {
         Ok(f) if DOCUMENT_TYPES.contains(&f.content_type) => f,
         Ok(_) | Err(_) => {
             return Err(AppError::field(

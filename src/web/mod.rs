@@ -36,11 +36,13 @@ pub mod staff;
 pub mod staff_auth;
 pub mod staff_complaint;
 pub mod staff_inbox;
+pub mod staff_licences;
 pub mod staff_letters;
 pub mod staff_outbox;
 pub mod staff_password;
 pub mod staff_search;
 pub mod staff_templates;
+pub mod stored_file;
 pub mod timeline;
 
 use std::sync::Arc;
@@ -173,6 +175,7 @@ pub fn router(state: AppState) -> Router {
         .merge(staff_letters::routes())
         .merge(staff_outbox::routes())
         .merge(staff_inbox::routes())
+        .merge(staff_licences::routes())
         .merge(staff_templates::routes())
         .merge(report::routes())
         .merge(audit::routes())

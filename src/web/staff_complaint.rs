@@ -3,11 +3,11 @@
 //! record legal action), plus evidence downloads for staff only.
 
 use askama::Template;
-use axum::body::Body;
+
 use axum::extract::Query;
 use axum::extract::rejection::{PathRejection, QueryRejection};
 use axum::extract::{Path, State};
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::StatusCode;
 use axum::middleware;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
@@ -25,7 +25,7 @@ use crate::services::dossier::{self, Dossier};
 use crate::services::email_notices::{self, NoticeFields};
 use crate::services::error::ServiceError;
 use crate::services::staff::Role;
-use crate::services::{evidence, info_requests::MAX_TEXT_CHARS, notes, reply_templates};
+use crate::services::{info_requests::MAX_TEXT_CHARS, notes, reply_templates};
 use crate::web::AppState;
 use crate::web::RouteList;
 use crate::web::decisions::Draft;
@@ -59,6 +59,79 @@ struct Provenance {
     raw_sha256: String,
     content_sha256: String,
     source_sha256: Option<String>,
+    /// The licence record the article names, when one is on file.
+    record: Option<LicenceCard>,
+    /// The compliance verdicts: (what, in words, whether it is a problem).
+    compliance: Vec<(&'static str, String, bool)>,
+}
+
+/// A licence as the complaint page shows it beside a target.
+#[derive(Clone)]
+struct LicenceCard {
+    href: String,
+    licensor: String,
+    period: String,
+    state: &'static str,
+    document: Option<String>,
+    /// The claimant writes from the licensor's contact address or its domain.
+    claimant_is_licensor: bool,
+}
+
+/// The licence records the targets name, by reference.
+async fn licence_cards(
+    state: &AppState,
+    d: &Dossier,
+    now: OffsetDateTime,
+) -> AppResult<std::collections::HashMap<String, LicenceCard>> {
+    use crate::services::licences;
+    let mut out = std::collections::HashMap::new();
+    for r in d.targets.iter().filter_map(|t| t.revisions.first()) {
+        if out.contains_key(&r.licence_reference) {
+            continue;
+        }
+        let Some((l, rev)) = licences::current(&state.db, &r.licence_reference).await? else {
+            continue;
+        };
+        let card = LicenceCard {
+            href: format!("/staff/licences/{}", licences::path_segment(&l.reference)),
+            licensor: rev.licensor.clone(),
+            period: format!(
+                "{} – {}",
+                rev.starts_at.map(display).unwrap_or_default(),
+                rev.ends_at.map(display).unwrap_or_default()
+            ),
+            state: licences::state_at(&rev, now),
+            document: l.document_sha256.clone(),
+            claimant_is_licensor: crate::domain::licence::is_licensor(
+                &d.complaint.claimant_email,
+                rev.licensor_contact.as_deref(),
+            ),
+        };
+        out.insert(l.reference.clone(), card);
+    }
+    Ok(out)
+}
+
+/// An article revision's compliance verdicts, as the page lists them.
+fn verdicts(r: &crate::entities::article_revision::Model) -> Vec<(&'static str, String, bool)> {
+    let mut out = Vec::new();
+    if let Some(v) = &r.compliance_licence {
+        out.push(("licence", v.clone(), v != "covered"));
+    }
+    if let Some(a) = r.compliance_altered {
+        let shown = r
+            .source_containment
+            .map(|c| format!("{} ({})", a, percent(c)))
+            .unwrap_or_else(|| a.to_string());
+        out.push(("altered", shown, a));
+    }
+    if let Some(t) = r.compliance_title_changed {
+        out.push(("title changed", t.to_string(), t));
+    }
+    if let Some(a) = &r.compliance_attribution {
+        out.push(("attribution", a.clone(), a == "missing"));
+    }
+    out
 }
 
 struct TargetView {
@@ -274,7 +347,10 @@ fn email_state(e: &crate::entities::outbox::Model, tr: &Desk) -> String {
     }
 }
 
-fn targets(d: &Dossier) -> Vec<TargetView> {
+fn targets(
+    d: &Dossier,
+    cards: &std::collections::HashMap<String, LicenceCard>,
+) -> Vec<TargetView> {
     let claim_text = d.complaint.work_original_text.as_deref().unwrap_or("");
     d.targets
         .iter()
@@ -298,6 +374,8 @@ fn targets(d: &Dossier) -> Vec<TargetView> {
                 raw_sha256: r.raw_sha256.clone(),
                 content_sha256: r.content_sha256.clone(),
                 source_sha256: r.source_sha256.clone(),
+                record: cards.get(&r.licence_reference).cloned(),
+                compliance: verdicts(r),
             });
             let (claim, ours, shared) = match current {
                 Some(r) if !claim_text.is_empty() => side_by_side(claim_text, &r.body),
@@ -462,6 +540,7 @@ pub async fn show(
         (true, Some(p)) => tr.f("clock paused, {}", tr.time_left(c.deadline_at, p)),
         (true, None) => tr.time_left(c.deadline_at, now),
     };
+    let cards = licence_cards(state, &d, now).await?;
     let any_removed = d.targets.iter().any(|t| {
         t.article
             .as_ref()
@@ -633,7 +712,7 @@ pub async fn show(
         deadline: display(c.deadline_at),
         time_left,
         decided: c.decided_at.map(display),
-        targets: targets(&d),
+        targets: targets(&d, &cards),
         other_matches: d
             .other_matches
             .iter()
@@ -732,73 +811,17 @@ async fn download(
     let e = dossier::evidence_file(&state.db, id, eid)
         .await?
         .ok_or(AppError::NotFound)?;
-    let path = e
-        .sha256
-        .as_deref()
-        .and_then(|h| evidence::stored_path(&state.config.data_dir, h))
-        .ok_or(AppError::NotFound)?;
-    let bytes = tokio::fs::read(&path).await.map_err(|err| {
-        if err.kind() == std::io::ErrorKind::NotFound {
-            AppError::NotFound
-        } else {
-            AppError::Internal(anyhow::Error::new(err))
-        }
-    })?;
-    // Only the types intake accepts; anything else goes out as opaque bytes.
-    let content_type = match e.content_type.as_deref() {
-        Some(t @ ("application/pdf" | "image/png" | "image/jpeg")) => t.to_string(),
-        Some("text/plain") => "text/plain; charset=utf-8".into(),
-        _ => "application/octet-stream".into(),
-    };
     let name = e
         .file_name
         .clone()
         .unwrap_or_else(|| format!("evidence-{eid}"));
-    let ascii: String = name
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || ".-_".contains(c) {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect();
-    let disposition = format!(
-        "attachment; filename=\"{ascii}\"; filename*=UTF-8''{}",
-        rfc5987(&name)
-    );
-    let mut resp = Response::new(Body::from(bytes));
-    let h = resp.headers_mut();
-    for (k, v) in [
-        (header::CONTENT_TYPE, content_type),
-        (header::CONTENT_DISPOSITION, disposition),
-        (header::X_CONTENT_TYPE_OPTIONS, "nosniff".into()),
-        (header::CACHE_CONTROL, "no-store".into()),
-        (
-            header::CONTENT_SECURITY_POLICY,
-            "sandbox; default-src 'none'".into(),
-        ),
-    ] {
-        if let Ok(v) = HeaderValue::from_str(&v) {
-            h.insert(k, v);
-        }
-    }
-    Ok(resp)
-}
-
-/// A file name for `filename*=UTF-8''…` (RFC 5987): every byte outside attr-char
-/// percent-encoded.
-fn rfc5987(name: &str) -> String {
-    name.bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() || b"!#$&+-.^_`|~".contains(&b) {
-                (b as char).to_string()
-            } else {
-                format!("%{b:02X}")
-            }
-        })
-        .collect()
+    crate::web::stored_file::serve(
+        &state.config.data_dir,
+        e.sha256.as_deref(),
+        e.content_type.as_deref(),
+        &name,
+    )
+    .await
 }
 
 #[derive(Deserialize)]

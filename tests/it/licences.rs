@@ -38,7 +38,10 @@ async fn save(app: &TestApp, body: &Value) -> (u16, Value) {
         .send()
         .await
         .unwrap();
-    (resp.status().as_u16(), resp.json().await.unwrap_or(Value::Null))
+    (
+        resp.status().as_u16(),
+        resp.json().await.unwrap_or(Value::Null),
+    )
 }
 
 async fn compliance(app: &TestApp, id: i64) -> Value {
@@ -105,9 +108,16 @@ async fn a_licence_reminds_then_takes_its_articles_down_then_renewal_restores_th
     let r = s.tick(end + Duration::from_secs(60)).await;
     assert_eq!(r.licences.expiries, 1, "{r}");
     assert_eq!(r.licences.held_articles, 1);
-    assert_eq!(r.licences.skipped, 1, "the 1h reminder: the licence ended first");
+    assert_eq!(
+        r.licences.skipped, 1,
+        "the 1h reminder: the licence ended first"
+    );
     assert_eq!(s.status(covered).await, "removed");
-    assert_eq!(s.status(unknown).await, "published", "not under this licence");
+    assert_eq!(
+        s.status(unknown).await,
+        "published",
+        "not under this licence"
+    );
     assert_eq!(compliance(app, covered).await["licence"], "expired");
     let hooks = s.webhooks(covered).await;
     assert_eq!(hooks.len(), 1, "{hooks:?}");
@@ -121,8 +131,17 @@ async fn a_licence_reminds_then_takes_its_articles_down_then_renewal_restores_th
         .send()
         .await
         .unwrap();
-    assert_eq!(page.status(), 410, "held only by its licence: gone, not 451");
-    assert!(page.text().await.unwrap().contains("No longer offered under licence"));
+    assert_eq!(
+        page.status(),
+        410,
+        "held only by its licence: gone, not 451"
+    );
+    assert!(
+        page.text()
+            .await
+            .unwrap()
+            .contains("No longer offered under licence")
+    );
     let mail = licence_emails(app).await;
     assert_eq!(
         mail.iter().map(|m| m.0.as_str()).collect::<Vec<_>>(),
@@ -138,7 +157,11 @@ async fn a_licence_reminds_then_takes_its_articles_down_then_renewal_restores_th
     .await;
     assert_eq!(status, 201, "{v}");
     assert_eq!(v["revision"], 2);
-    assert_eq!(v["revisions"].as_array().unwrap().len(), 2, "earlier terms kept");
+    assert_eq!(
+        v["revisions"].as_array().unwrap().len(),
+        2,
+        "earlier terms kept"
+    );
     assert_eq!(s.status(covered).await, "restored");
     assert_eq!(compliance(app, covered).await["licence"], "covered");
     let hooks = s.webhooks(covered).await;
@@ -170,7 +193,8 @@ async fn an_article_a_complaint_took_down_stays_down_when_its_licence_is_renewed
         .article(1, json!({"licence": {"reference": "SYND-1"}}))
         .await;
     let (cid, _) = s.complaint(1, crate::common::story::CLAIMANT, true).await;
-    s.decide(&s.alice, cid, "uphold", "许可已到期，转载无授权。").await;
+    s.decide(&s.alice, cid, "uphold", "许可已到期，转载无授权。")
+        .await;
     assert_eq!(s.status(id).await, "removed");
     // The licence ends too: a second hold, nothing the CMS need hear.
     s.tick(end + Duration::from_secs(60)).await;
@@ -182,7 +206,11 @@ async fn an_article_a_complaint_took_down_stays_down_when_its_licence_is_renewed
     )
     .await;
     assert_eq!(status, 201);
-    assert_eq!(s.status(id).await, "removed", "the upheld complaint still holds it");
+    assert_eq!(
+        s.status(id).await,
+        "removed",
+        "the upheld complaint still holds it"
+    );
     let hooks = s.webhooks(id).await;
     assert_eq!(hooks.len(), 1, "no restore: {hooks:?}");
     let page = app
@@ -200,7 +228,8 @@ async fn two_instances_send_each_reminder_once() {
     let s = Story::with(on_remove).await;
     let end = OffsetDateTime::now_utc() + Duration::from_secs(3 * 3600);
     assert_eq!(save(&s.app, &licence("SYND-2", end)).await.0, 201);
-    s.article(1, json!({"licence": {"reference": "SYND-2"}})).await;
+    s.article(1, json!({"licence": {"reference": "SYND-2"}}))
+        .await;
     let second = TestApp::spawn_on(s.app.test_db.clone(), on_remove).await;
     let when = end - Duration::from_secs(2 * 3600 - 30);
     let (one, two) = (s.app.state.jobs(), second.state.jobs());
@@ -221,13 +250,19 @@ async fn after_downtime_only_the_latest_reminder_goes_out() {
     .await;
     let end = OffsetDateTime::now_utc() + Duration::from_secs(40 * 86_400);
     assert_eq!(save(&s.app, &licence("SYND-3", end)).await.0, 201);
-    let id = s.article(1, json!({"licence": {"reference": "SYND-3"}})).await;
+    let id = s
+        .article(1, json!({"licence": {"reference": "SYND-3"}}))
+        .await;
     // Down from before the 30-day reminder until half a day before the end.
     let r = s.tick(end - Duration::from_secs(12 * 3600)).await;
     assert_eq!((r.licences.reminders, r.licences.skipped), (1, 2), "{r}");
     let mail = licence_emails(&s.app).await;
     assert_eq!(mail.len(), 1);
-    assert!(mail[0].2.contains("in 12 hours") || mail[0].2.contains("in 11 hours"), "{}", mail[0].2);
+    assert!(
+        mail[0].2.contains("in 12 hours") || mail[0].2.contains("in 11 hours"),
+        "{}",
+        mail[0].2
+    );
     // Flag, the default: at the end the article stays up, shown expired.
     let r = s.tick(end + Duration::from_secs(60)).await;
     assert_eq!((r.licences.expiries, r.licences.held_articles), (1, 0));
@@ -265,10 +300,22 @@ async fn every_compliance_verdict() {
 
     let cases = [
         (under(1, "SYND-OPEN", "2024-03-01T00:00:00Z"), "covered"),
-        (under(2, "SYND-2023", "2022-08-24T09:19:16+08:00"), "expired"),
-        (under(3, "SYND-2023", "2024-02-01T00:00:00Z"), "expired_at_republication"),
-        (under(4, "SYND-2023", "2021-06-01T00:00:00Z"), "not_yet_valid"),
-        (under(6, "NOT-ON-FILE", "2024-02-01T00:00:00Z"), "unknown_licence"),
+        (
+            under(2, "SYND-2023", "2022-08-24T09:19:16+08:00"),
+            "expired",
+        ),
+        (
+            under(3, "SYND-2023", "2024-02-01T00:00:00Z"),
+            "expired_at_republication",
+        ),
+        (
+            under(4, "SYND-2023", "2021-06-01T00:00:00Z"),
+            "not_yet_valid",
+        ),
+        (
+            under(6, "NOT-ON-FILE", "2024-02-01T00:00:00Z"),
+            "unknown_licence",
+        ),
     ];
     for (a, want) in &cases {
         let id = record(&app, a).await;
@@ -306,11 +353,17 @@ async fn every_compliance_verdict() {
     let c = compliance(&app, id).await;
     assert_eq!(c["altered"], true, "a paragraph added: {c}");
     assert_eq!(c["title_changed"], true);
-    assert_eq!(c["attribution"], "missing", "neither body nor byline names City Daily");
+    assert_eq!(
+        c["attribution"], "missing",
+        "neither body nor byline names City Daily"
+    );
 
     let id = record(&app, &under(9, "SYND-OPEN", "2024-03-01T00:00:00Z")).await;
     let c = compliance(&app, id).await;
-    assert_eq!((c["altered"].clone(), c["title_changed"].clone()), (Value::Null, Value::Null));
+    assert_eq!(
+        (c["altered"].clone(), c["title_changed"].clone()),
+        (Value::Null, Value::Null)
+    );
 }
 
 #[tokio::test]
@@ -319,14 +372,20 @@ async fn bad_licences_are_refused_by_name() {
     let (status, v) = save(&app, &json!({"reference": "R"})).await;
     assert_eq!(status, 422, "{v}");
     let fields = v["fields"].as_object().unwrap();
-    assert!(fields.contains_key("licensor") && fields.contains_key("covers"), "{v}");
+    assert!(
+        fields.contains_key("licensor") && fields.contains_key("covers"),
+        "{v}"
+    );
     let mut l = licence("R", OffsetDateTime::now_utc());
     l["starts_at"] = json!("2030-01-01T00:00:00Z");
     l["covers"]["source_hosts"] = json!(["not a host"]);
     let (status, v) = save(&app, &l).await;
     assert_eq!(status, 422);
     let fields = v["fields"].as_object().unwrap();
-    assert!(fields.contains_key("ends_at") && fields.contains_key("covers.source_hosts[0]"), "{v}");
+    assert!(
+        fields.contains_key("ends_at") && fields.contains_key("covers.source_hosts[0]"),
+        "{v}"
+    );
     assert_eq!(app.count("licences").await, 0, "nothing half-written");
     let resp = app
         .client
@@ -348,14 +407,21 @@ async fn the_agreement_is_kept_under_its_hash() {
             .put(app.url(path))
             .bearer_auth(&app.token)
             .header("content-type", ty)
-            .header("content-disposition", "attachment; filename=\"agreement.pdf\"")
+            .header(
+                "content-disposition",
+                "attachment; filename=\"agreement.pdf\"",
+            )
             .body(body)
     };
     let pdf = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer\n%%EOF\n".to_vec();
-    let resp = put("/api/v1/licences/SYND-DOC/document", "application/pdf", pdf.clone())
-        .send()
-        .await
-        .unwrap();
+    let resp = put(
+        "/api/v1/licences/SYND-DOC/document",
+        "application/pdf",
+        pdf.clone(),
+    )
+    .send()
+    .await
+    .unwrap();
     assert_eq!(resp.status(), 200);
     let v: Value = resp.json().await.unwrap();
     let sha = takedown_text::canonical::sha256_hex(&pdf);
@@ -365,15 +431,23 @@ async fn the_agreement_is_kept_under_its_hash() {
     let stored = app.test_db.data_dir().join("evidence").join(&sha);
     assert_eq!(std::fs::read(stored).unwrap(), pdf);
     // Judged by content, not by the label; only known licences; only documents.
-    let resp = put("/api/v1/licences/SYND-DOC/document", "application/pdf", b"just words".to_vec())
-        .send()
-        .await
-        .unwrap();
+    let resp = put(
+        "/api/v1/licences/SYND-DOC/document",
+        "application/pdf",
+        b"just words".to_vec(),
+    )
+    .send()
+    .await
+    .unwrap();
     assert_eq!(resp.status(), 422);
-    let resp = put("/api/v1/licences/SYND-DOC/document", "text/plain", pdf.clone())
-        .send()
-        .await
-        .unwrap();
+    let resp = put(
+        "/api/v1/licences/SYND-DOC/document",
+        "text/plain",
+        pdf.clone(),
+    )
+    .send()
+    .await
+    .unwrap();
     assert_eq!(resp.status(), 415);
     let resp = put("/api/v1/licences/NOPE/document", "application/pdf", pdf)
         .send()
@@ -390,5 +464,8 @@ async fn the_agreement_is_kept_under_its_hash() {
         .json()
         .await
         .unwrap();
-    assert_eq!(v["document"]["sha256"], sha, "the refused uploads changed nothing");
+    assert_eq!(
+        v["document"]["sha256"], sha,
+        "the refused uploads changed nothing"
+    );
 }

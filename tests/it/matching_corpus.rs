@@ -46,7 +46,13 @@ pub(crate) fn traditional(s: &str) -> String {
 }
 
 /// A gloss after every `every`-th Han character, in the given brackets.
-pub(crate) fn glossed(s: &str, every: usize, open: &str, close: &str, syllables: &[&str]) -> String {
+pub(crate) fn glossed(
+    s: &str,
+    every: usize,
+    open: &str,
+    close: &str,
+    syllables: &[&str],
+) -> String {
     let mut out = String::new();
     let mut n = 0;
     for ch in s.chars() {

@@ -253,7 +253,7 @@ async fn every_body_has_an_example_the_api_accepts() {
             .replace("{id}", &id.to_string())
             .replace("{code}", &code);
         let token = match path {
-            "/api/v1/articles" | "/api/v1/match" => app.token.clone(),
+            "/api/v1/articles" | "/api/v1/match" | "/api/v1/licences" => app.token.clone(),
             p if p.ends_with("/decision") => staff.clone(),
             _ => String::new(),
         };

@@ -91,6 +91,22 @@ async fn metrics_expose_every_series() {
         Some(0.0)
     );
     assert!(series(&text, "takedown_outbox_backlog ").is_some());
+    // The article names a licence with no record on file.
+    assert_eq!(
+        series(
+            &text,
+            "takedown_live_articles_by_licence{verdict=\"unknown_licence\"}"
+        ),
+        Some(1.0)
+    );
+    assert_eq!(
+        series(
+            &text,
+            "takedown_live_articles_by_licence{verdict=\"covered\"}"
+        ),
+        Some(0.0)
+    );
+    assert_eq!(series(&text, "takedown_licences_ending_30d "), Some(0.0));
     assert!(series(&text, "takedown_outbox_oldest_pending_seconds ").is_some());
     assert_eq!(series(&text, "takedown_outbox_failed "), Some(0.0));
     assert!(

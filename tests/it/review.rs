@@ -214,8 +214,10 @@ async fn a_reviewer_sees_the_evidence_side_by_side_and_downloads_it_safely() {
     );
     // Provenance of the target.
     assert!(html.contains("City Daily") && html.contains("SYND-2022-017"));
-    assert!(html.contains("valid when republished"));
-    // The licence ran out at the end of 2023: that is shown too, in red.
+    // No licence record on file: never shown in green as valid.
+    assert!(!html.contains("valid when republished"));
+    assert!(html.contains("data-licence=\"not-on-file\""), "{html}");
+    // The end the CMS gave ran out at the end of 2023: that is shown too, in red.
     assert!(
         html.contains("<strong class=\"late\" data-licence=\"expired-now\">expired now</strong>"),
         "{html}"
