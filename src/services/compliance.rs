@@ -53,8 +53,9 @@ impl Problem {
             Self::Licence(v) => Condition::all().add(C::ComplianceLicence.eq(v.as_str())),
             Self::Altered => Condition::all().add(C::ComplianceAltered.eq(true)),
             Self::TitleChanged => Condition::all().add(C::ComplianceTitleChanged.eq(true)),
-            Self::AttributionMissing => Condition::all()
-                .add(C::ComplianceAttribution.eq(Attribution::Missing.as_str())),
+            Self::AttributionMissing => {
+                Condition::all().add(C::ComplianceAttribution.eq(Attribution::Missing.as_str()))
+            }
         }
     }
 }
@@ -72,7 +73,10 @@ pub struct Filter {
 /// Current revisions joined to their articles.
 fn current() -> Select<article_revision::Entity> {
     article_revision::Entity::find()
-        .join(JoinType::InnerJoin, article_revision::Relation::Article.def())
+        .join(
+            JoinType::InnerJoin,
+            article_revision::Relation::Article.def(),
+        )
         .filter(
             Expr::col((article::Entity, article::Column::CurrentRevision))
                 .equals((article_revision::Entity, article_revision::Column::Revision)),

@@ -90,6 +90,55 @@ pub struct Report {
     pub weeks: Vec<Week>,
     /// Hours from receipt to first removal, one per complaint with a removal, sorted.
     pub removal_hours: Vec<f64>,
+    /// The proactive half: live articles under a valid licence now, and the licences
+    /// whose end was handled in the period.
+    pub licences: LicenceFigures,
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct LicenceFigures {
+    /// Published or restored articles, now.
+    pub live_articles: i64,
+    /// Of those, the ones their licence covers now.
+    pub live_covered: i64,
+    /// `live_covered / live_articles`; null without live articles.
+    pub covered_share: Option<f64>,
+    /// Licences that ended in the period and whose end was handled.
+    pub expiries_handled: u64,
+    /// Articles those ends took down (`ON_LICENCE_EXPIRY=remove`).
+    pub articles_taken_down: u64,
+}
+
+/// The licence figures: coverage now, ends handled in `period`.
+async fn licence_figures(
+    db: &impl ConnectionTrait,
+    period: Period,
+) -> ServiceResult<LicenceFigures> {
+    let live = crate::services::compliance::live_by_verdict(db).await?;
+    let live_articles: i64 = live.iter().map(|(_, n)| n).sum();
+    let live_covered: i64 = live
+        .iter()
+        .filter(|(v, _)| v.as_deref() == Some("covered"))
+        .map(|(_, n)| n)
+        .sum();
+    let ends = audit_event::Entity::find()
+        .filter(audit_event::Column::Action.eq("licence.expired"))
+        .filter(audit_event::Column::OccurredAt.gte(period.start()))
+        .filter(audit_event::Column::OccurredAt.lt(period.end()))
+        .all(db)
+        .await?;
+    let articles_taken_down = ends
+        .iter()
+        .filter_map(|e| serde_json::from_str::<Value>(&e.details).ok())
+        .filter_map(|d| d["held"].as_u64())
+        .sum();
+    Ok(LicenceFigures {
+        live_articles,
+        live_covered,
+        covered_share: (live_articles > 0).then(|| live_covered as f64 / live_articles as f64),
+        expiries_handled: ends.len() as u64,
+        articles_taken_down,
+    })
 }
 
 impl Report {
@@ -199,6 +248,7 @@ pub async fn build(
             .collect(),
         weeks: report::weeks(&ordered, period.from, period.to),
         removal_hours: report::removal_hours(&ordered),
+        licences: licence_figures(db, period).await?,
     })
 }
 

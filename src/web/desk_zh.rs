@@ -532,7 +532,9 @@ pub fn zh(en: &str) -> Option<&'static str> {
         "licences" => "授权",
         "compliance" => "合规",
         "Compliance" => "合规",
-        "Each licence as last saved, soonest end first. The CMS saves them with POST /api/v1/licences, or an admin imports a CSV with takedown licences import." => "每项授权按最近一次保存的条款列出，最早到期者在前。CMS 通过 POST /api/v1/licences 保存授权，管理员也可用 takedown licences import 导入 CSV。",
+        "Each licence as last saved, soonest end first. The CMS saves them with POST /api/v1/licences, or an admin imports a CSV with takedown licences import." => {
+            "每项授权按最近一次保存的条款列出，最早到期者在前。CMS 通过 POST /api/v1/licences 保存授权，管理员也可用 takedown licences import 导入 CSV。"
+        }
         "No licence is on file yet." => "尚无授权记录。",
         "Reference" => "编号",
         "Licensor" => "授权方",
@@ -544,7 +546,9 @@ pub fn zh(en: &str) -> Option<&'static str> {
         "in force" => "有效",
         "none on file" => "未存档",
         "{} revisions" => "{} 个版本",
-        "Articles whose right to be online is in doubt, as worked out when each was recorded and whenever its licence changed or ended. A suggestion for staff: nothing here takes an article down." => "在线权利存疑的文章，于每篇文章登记时、其授权变更或到期时判定。仅供员工参考：此处不会下线任何文章。",
+        "Articles whose right to be online is in doubt, as worked out when each was recorded and whenever its licence changed or ended. A suggestion for staff: nothing here takes an article down." => {
+            "在线权利存疑的文章，于每篇文章登记时、其授权变更或到期时判定。仅供员工参考：此处不会下线任何文章。"
+        }
         "every problem" => "全部问题",
         "CSV of all of them" => "全部导出为 CSV",
         "No article has this problem." => "没有文章存在此问题。",
@@ -553,7 +557,9 @@ pub fn zh(en: &str) -> Option<&'static str> {
         "← licences" => "← 授权",
         "its compliance problems" => "其合规问题",
         "the agreement" => "授权协议",
-        "none on file: upload it with PUT /api/v1/licences/{reference}/document" => "未存档：请用 PUT /api/v1/licences/{reference}/document 上传",
+        "none on file: upload it with PUT /api/v1/licences/{reference}/document" => {
+            "未存档：请用 PUT /api/v1/licences/{reference}/document 上传"
+        }
         "Saved" => "保存于",
         "Rights" => "权利",
         "Terms" => "条款",
@@ -570,10 +576,17 @@ pub fn zh(en: &str) -> Option<&'static str> {
         "Articles republished under it ({})" => "依此授权转载的文章（{}）",
         "agreement" => "授权协议",
         "no agreement on file" => "授权协议未存档",
-        "The claimant is the licensor: they write from its contact address or domain." => "投诉人即授权方：其来信地址为授权方的联系地址或同一域名。",
+        "The claimant is the licensor: they write from its contact address or domain." => {
+            "投诉人即授权方：其来信地址为授权方的联系地址或同一域名。"
+        }
         "no licence record on file" => "无授权记录",
         "the CMS gave the end as {}" => "CMS 登记的到期时间为 {}",
-        "Suggestions beside the decision: none of them decides it." => "供决定时参考：以上各项均不能代替决定。",
+        "Suggestions beside the decision: none of them decides it." => {
+            "供决定时参考：以上各项均不能代替决定。"
+        }
+        "Live articles under a valid licence" => "依有效授权在线的文章",
+        "Licences whose end was handled" => "已处理到期的授权",
+        "{} articles taken down at a licence's end" => "授权到期时下线 {} 篇文章",
         _ => return None,
     })
 }

@@ -158,6 +158,8 @@ struct ReportPage<'a> {
     week_rows: Vec<(&'a str, u64, u64)>,
     /// The removal chart as a table: the bin's range, and its count.
     removal_rows: Vec<(String, u64)>,
+    /// Live articles under a valid licence, as a share.
+    covered: String,
     within: String,
     median: String,
     p90: String,
@@ -201,6 +203,7 @@ fn page(r: &Report, path: &str, tr: Desk) -> Result<String, String> {
                 )
             })
             .collect(),
+        covered: percent(r.licences.covered_share),
         within: percent(r.totals.share_within_deadline),
         median: hours(r.totals.removal_median_hours, tr),
         p90: hours(r.totals.removal_p90_hours, tr),

@@ -347,10 +347,7 @@ fn email_state(e: &crate::entities::outbox::Model, tr: &Desk) -> String {
     }
 }
 
-fn targets(
-    d: &Dossier,
-    cards: &std::collections::HashMap<String, LicenceCard>,
-) -> Vec<TargetView> {
+fn targets(d: &Dossier, cards: &std::collections::HashMap<String, LicenceCard>) -> Vec<TargetView> {
     let claim_text = d.complaint.work_original_text.as_deref().unwrap_or("");
     d.targets
         .iter()

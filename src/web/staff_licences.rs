@@ -314,7 +314,11 @@ struct CompliancePage<'a> {
 
 fn query_string(problem: &str, outlet: &str, licence: &str) -> String {
     let mut parts = Vec::new();
-    for (k, v) in [("problem", problem), ("outlet", outlet), ("licence", licence)] {
+    for (k, v) in [
+        ("problem", problem),
+        ("outlet", outlet),
+        ("licence", licence),
+    ] {
         if !v.is_empty() {
             parts.push(format!("{k}={}", path_segment(v)));
         }
@@ -351,10 +355,13 @@ async fn compliance_page(
         return Ok(csv_response(article_rows(rows)));
     }
     let (rows, total) = compliance::list(&state.db, &filter, PAGE_ROWS).await?;
-    let counts = compliance::counts(&state.db, &Filter {
-        problem: None,
-        ..filter.clone()
-    })
+    let counts = compliance::counts(
+        &state.db,
+        &Filter {
+            problem: None,
+            ..filter.clone()
+        },
+    )
     .await?
     .into_iter()
     .map(|(p, n)| (p.as_str(), n))

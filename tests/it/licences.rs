@@ -469,3 +469,198 @@ async fn the_agreement_is_kept_under_its_hash() {
         "the refused uploads changed nothing"
     );
 }
+
+#[tokio::test]
+async fn a_csv_of_licences_imports_names_its_bad_rows_and_imports_again_unchanged() {
+    let db = crate::common::TestDb::new().await;
+    let file = db.data_dir().join("licences.csv");
+    std::fs::write(
+        &file,
+        "\u{feff}reference,licensor,licensor_contact,outlets,source_hosts,starts_at,ends_at,rights,attribution_required,edits_allowed\r\n\
+         SYND-A,杭州日报,rights@hzdaily.example,杭州日报;都市快报,hzdaily.example,2022-01-01T00:00:00+08:00,2027-12-31T23:59:59+08:00,online_republication,yes,no\r\n\
+         SYND-B,\"City Daily, Ltd\",,City Daily,,,,,,\r\n\
+         ,No reference,,X,,,,,,\r\n\
+         SYND-C,Harbour Post,,Harbour Post,not a host,,,,,\r\n\
+         SYND-D,Harbour Post,,Harbour Post,,2024-01-01T00:00:00Z,2023-01-01T00:00:00Z,,,\r\n\
+         SYND-E,Harbour Post,,Harbour Post,,,,,maybe,\r\n",
+    )
+    .unwrap();
+    let run = || {
+        let out = crate::common::takedown_cmd(&db)
+            .args(["licences", "import"])
+            .arg(&file)
+            .output()
+            .unwrap();
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let (code, stdout, stderr) = run();
+    assert_eq!(code, Some(1), "{stdout}{stderr}");
+    assert!(
+        stdout.contains("2 recorded, 0 revised, 0 unchanged, 4 rejected"),
+        "{stdout}"
+    );
+    for (line, what) in [
+        (4, "reference"),
+        (5, "covers.source_hosts[0]"),
+        (6, "ends_at"),
+        (7, "attribution_required"),
+    ] {
+        assert!(
+            stderr.contains(&format!("line {line}: ")) && stderr.contains(what),
+            "line {line} {what}: {stderr}"
+        );
+    }
+    let (code, stdout, _) = run();
+    assert_eq!(code, Some(1));
+    assert!(
+        stdout.contains("0 recorded, 0 revised, 2 unchanged, 4 rejected"),
+        "idempotent: {stdout}"
+    );
+    let app = TestApp::spawn_on(std::sync::Arc::new(db), |_| {}).await;
+    let v: Value = app
+        .client
+        .get(app.url("/api/v1/licences/SYND-A"))
+        .bearer_auth(&app.token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(v["covers"]["outlets"], json!(["杭州日报", "都市快报"]));
+    assert_eq!(v["edits_allowed"], false);
+    assert_eq!(v["revisions"].as_array().unwrap().len(), 1);
+    let b: Value = app
+        .client
+        .get(app.url("/api/v1/licences/SYND-B"))
+        .bearer_auth(&app.token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(b["licensor"], "City Daily, Ltd", "a quoted comma");
+    assert_eq!(b["attribution_required"], true, "the default");
+    // An unknown column refuses the whole file, naming it.
+    let bad = app.test_db.data_dir().join("bad.csv");
+    std::fs::write(&bad, "reference,licensor,colour\nR,L,red\n").unwrap();
+    let out = crate::common::takedown_cmd(&app.test_db)
+        .args(["licences", "import"])
+        .arg(&bad)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("colour"));
+}
+
+#[tokio::test]
+async fn staff_see_licences_compliance_and_the_licence_beside_a_complaint() {
+    use crate::common::staff;
+    let s = Story::new().await;
+    let app = &s.app;
+    // A licence that ended an hour ago, saved late: what the desk finds on file.
+    let end = OffsetDateTime::now_utc() - Duration::from_secs(3600);
+    assert_eq!(save(app, &licence("SYND-2022-017", end)).await.0, 201);
+    let pdf = b"%PDF-1.4\n%%EOF\n".to_vec();
+    let resp = app
+        .client
+        .put(app.url("/api/v1/licences/SYND-2022-017/document"))
+        .bearer_auth(&app.token)
+        .header("content-type", "application/pdf")
+        .body(pdf.clone())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    let id = s.article(1, json!({})).await;
+    s.article(2, json!({"licence": {"reference": "NOT-ON-FILE"}}))
+        .await;
+    // The licence ends (flag): the article shows expired wherever staff look.
+    let r = s.tick(OffsetDateTime::now_utc()).await;
+    assert_eq!(r.licences.expiries, 1, "{r}");
+    // The licensor's own address writes the complaint.
+    let (cid, _) = s.complaint(1, "legal@citydaily.example", false).await;
+
+    staff::add(
+        app,
+        "desk@news.example",
+        takedown::services::staff::Role::Reviewer,
+    )
+    .await;
+    let (cookie, _) = staff::session(app, &staff::client(), "desk@news.example").await;
+    let list = staff::page(app, &cookie, "/staff/licences").await;
+    assert!(
+        list.contains("data-reference=\"SYND-2022-017\" data-state=\"ended\""),
+        "{list}"
+    );
+    let one = staff::page(app, &cookie, "/staff/licences/SYND-2022-017").await;
+    assert!(
+        one.contains(&format!("data-id=\"{id}\" data-licence=\"expired\"")),
+        "{one}"
+    );
+    assert!(one.contains(&takedown_text::canonical::sha256_hex(&pdf)));
+    let doc = staff::client()
+        .get(app.url("/staff/licences/SYND-2022-017/document"))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(doc.status(), 200);
+    assert_eq!(doc.headers()["content-type"], "application/pdf");
+    assert_eq!(doc.bytes().await.unwrap().to_vec(), pdf);
+
+    let page = staff::page(app, &cookie, "/staff/compliance?problem=expired").await;
+    assert!(page.contains(&format!("data-id=\"{id}\"")), "{page}");
+    assert!(
+        !page.contains("article-2.html"),
+        "unknown_licence is another problem"
+    );
+    let page = staff::page(app, &cookie, "/staff/compliance?problem=unknown_licence").await;
+    assert!(page.contains("article-2.html"));
+    let csv = staff::client()
+        .get(app.url("/staff/compliance?format=csv"))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(csv.status(), 200);
+    let csv = csv.text().await.unwrap();
+    assert!(
+        csv.contains("article-1.html") && csv.contains("article-2.html"),
+        "{csv}"
+    );
+    assert!(csv.contains(",expired,") && csv.contains("unknown_licence"));
+    let bad = staff::client()
+        .get(app.url("/staff/compliance?problem=sunburn"))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(bad.status(), 422);
+
+    let complaint = staff::page(app, &cookie, &format!("/staff/complaints/{cid}")).await;
+    assert!(complaint.contains("data-licence=\"ended\""), "{complaint}");
+    assert!(complaint.contains("id=\"claimant-is-licensor\""));
+    assert!(complaint.contains("data-verdict=\"licence\""));
+    assert!(complaint.contains(&takedown_text::canonical::sha256_hex(&pdf)));
+
+    // The report's share: one live article of two, neither covered now.
+    let report: Value = app
+        .client
+        .get(app.url("/staff/report?format=json"))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(report["licences"]["live_articles"], 2, "{report}");
+    assert_eq!(report["licences"]["live_covered"], 0);
+    assert_eq!(report["licences"]["expiries_handled"], 1);
+}
