@@ -67,7 +67,7 @@ pub struct DocumentView {
 
 /// A licence as the API shows it: its current terms flattened in, and its history.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
-pub struct LicenceView {
+pub struct LicenceRecordView {
     pub reference: String,
     /// `active`, `ended` or `not_started`, now.
     pub state: String,
@@ -138,11 +138,11 @@ fn view(
     l: &licence::Model,
     revisions: &[licence_revision::Model],
     now: OffsetDateTime,
-) -> Option<LicenceView> {
+) -> Option<LicenceRecordView> {
     let current = revisions
         .iter()
         .find(|r| r.revision == l.current_revision)?;
-    Some(LicenceView {
+    Some(LicenceRecordView {
         reference: l.reference.clone(),
         state: state_at(current, now).to_string(),
         current: current.into(),
@@ -206,7 +206,7 @@ pub async fn get(
     db: &impl ConnectionTrait,
     reference: &str,
     now: OffsetDateTime,
-) -> ServiceResult<Option<LicenceView>> {
+) -> ServiceResult<Option<LicenceRecordView>> {
     let Some(l) = licence::Entity::find()
         .filter(licence::Column::Reference.eq(reference))
         .one(db)
@@ -226,7 +226,7 @@ pub async fn get(
 pub async fn list(
     db: &impl ConnectionTrait,
     now: OffsetDateTime,
-) -> ServiceResult<Vec<LicenceView>> {
+) -> ServiceResult<Vec<LicenceRecordView>> {
     let licences = licence::Entity::find()
         .order_by_asc(licence::Column::Reference)
         .all(db)
@@ -240,12 +240,12 @@ pub async fn list(
     {
         by_licence.entry(r.licence_id).or_default().push(r);
     }
-    let mut out: Vec<LicenceView> = licences
+    let mut out: Vec<LicenceRecordView> = licences
         .iter()
         .filter_map(|l| view(l, by_licence.get(&l.id).map_or(&[][..], Vec::as_slice), now))
         .collect();
     out.sort_by(|a, b| {
-        let key = |v: &LicenceView| (v.current.ends_at.is_none(), v.current.ends_at.clone());
+        let key = |v: &LicenceRecordView| (v.current.ends_at.is_none(), v.current.ends_at.clone());
         key(a).cmp(&key(b))
     });
     Ok(out)
@@ -270,7 +270,7 @@ pub async fn save_in(
     actor: &str,
     terms: &Terms,
     now: OffsetDateTime,
-) -> ServiceResult<(Outcome, LicenceView, SaveEffects)> {
+) -> ServiceResult<(Outcome, LicenceRecordView, SaveEffects)> {
     let now = truncate_micros(now);
     let sha = terms.record_sha256();
     let existing = current(txn, &terms.reference).await?;
@@ -645,7 +645,7 @@ pub async fn attach_document(
     reference: &str,
     file: &crate::services::evidence::EvidenceFile,
     now: OffsetDateTime,
-) -> ServiceResult<Option<LicenceView>> {
+) -> ServiceResult<Option<LicenceRecordView>> {
     let now = truncate_micros(now);
     let Some(l) = licence::Entity::find()
         .filter(licence::Column::Reference.eq(reference))

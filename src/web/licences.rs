@@ -15,7 +15,7 @@ use crate::db;
 use crate::domain::licence::{LicenceRecordInput, Terms};
 use crate::error::{AppError, AppResult};
 use crate::services::evidence::{self, MAX_FILE_BYTES, Upload};
-use crate::services::licences::{self, LicenceView, Outcome};
+use crate::services::licences::{self, LicenceRecordView, Outcome};
 use crate::web::AppState;
 use crate::web::RouteList;
 use crate::web::auth::CmsCaller;
@@ -41,8 +41,8 @@ pub fn routes() -> Router<AppState> {
 #[utoipa::path(post, path = "/api/v1/licences", tag = "licences", request_body = LicenceRecordInput,
     security(("bearer" = [])),
     responses(
-        (status = 201, description = "recorded, or a new revision", body = LicenceView),
-        (status = 200, description = "the same terms again: nothing written", body = LicenceView),
+        (status = 201, description = "recorded, or a new revision", body = LicenceRecordView),
+        (status = 200, description = "the same terms again: nothing written", body = LicenceRecordView),
         (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
         (status = 413, body = ErrorBody), (status = 415, body = ErrorBody),
         (status = 422, description = "a field is wrong, or `ends_at` is not after `starts_at`", body = ErrorBody)))]
@@ -73,7 +73,7 @@ pub async fn save(
 /// Every licence with its revisions, soonest end first.
 #[utoipa::path(get, path = "/api/v1/licences", tag = "licences",
     security(("bearer" = [])),
-    responses((status = 200, body = Vec<LicenceView>), (status = 401, body = ErrorBody)))]
+    responses((status = 200, body = Vec<LicenceRecordView>), (status = 401, body = ErrorBody)))]
 pub async fn list(
     State(state): State<AppState>,
     CmsCaller(_caller): CmsCaller,
@@ -93,7 +93,7 @@ fn reference_of(p: Result<Path<String>, PathRejection>) -> Result<String, AppErr
 #[utoipa::path(get, path = "/api/v1/licences/{reference}", tag = "licences",
     params(("reference" = String, Path, description = "the licence's reference")),
     security(("bearer" = [])),
-    responses((status = 200, body = LicenceView), (status = 401, body = ErrorBody),
+    responses((status = 200, body = LicenceRecordView), (status = 401, body = ErrorBody),
         (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn show(
     State(state): State<AppState>,
@@ -115,7 +115,7 @@ pub async fn show(
     request_body(content = Vec<u8>, description = "the agreement, at most 10 MB",
         content_type = "application/pdf"),
     security(("bearer" = [])),
-    responses((status = 200, body = LicenceView), (status = 401, body = ErrorBody),
+    responses((status = 200, body = LicenceRecordView), (status = 401, body = ErrorBody),
         (status = 404, body = ErrorBody), (status = 413, body = ErrorBody),
         (status = 415, body = ErrorBody),
         (status = 422, description = "not a PDF, PNG or JPEG, or empty", body = ErrorBody)))]

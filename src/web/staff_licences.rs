@@ -17,7 +17,7 @@ use crate::domain::display_time::{display, zone};
 use crate::domain::validate::parse_timestamp;
 use crate::error::{AppError, AppResult};
 use crate::services::compliance::{self, Filter, Problem};
-use crate::services::licences::{self, LicenceView, path_segment};
+use crate::services::licences::{self, LicenceRecordView, path_segment};
 use crate::services::report::csv_field;
 use crate::web::AppState;
 use crate::web::RouteList;
@@ -69,7 +69,7 @@ struct ListPage<'a> {
     rows: Vec<LicenceRow>,
 }
 
-fn covers(v: &LicenceView) -> String {
+fn covers(v: &LicenceRecordView) -> String {
     v.current
         .covers
         .outlets

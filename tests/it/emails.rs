@@ -1,6 +1,7 @@
 //! Every email takedown sends, pinned as a snapshot in the language of its recipient:
 //! one story per language walks a complaint through every notice a claimant, a
-//! source, a counter-notifier and staff can be owed, and each email (subject and text,
+//! source, a counter-notifier and staff can be owed (and a licence's last reminder and
+//! its end), and each email (subject and text,
 //! the receipt's HTML too) is compared with its `.snap` file under `snapshots/`.
 //! What changes from run to run (codes, links, times, ids, hashes) is masked.
 
@@ -195,6 +196,28 @@ async fn every_notice(lang: &str) -> BTreeMap<String, String> {
     .unwrap();
     assert_eq!(got.outcome, "bounce");
 
+    // The licence the articles were republished under: its last reminder, its end.
+    let end = OffsetDateTime::now_utc() + Duration::from_secs(20 * 86_400);
+    let resp = s
+        .app
+        .client
+        .post(s.app.url("/api/v1/licences"))
+        .bearer_auth(&s.app.token)
+        .json(&json!({
+            "reference": "SYND-2022-017", "licensor": outlet,
+            "covers": {"outlets": [outlet], "source_hosts": ["citydaily.example"]},
+            "starts_at": "2020-01-01T00:00:00Z",
+            "ends_at": end.format(&time::format_description::well_known::Rfc3339).unwrap()
+        }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 201);
+    let r = s.tick(end - Duration::from_secs(86_400 - 60)).await;
+    assert_eq!(r.licences.reminders, 1, "{r}");
+    let r = s.tick(end + Duration::from_secs(60)).await;
+    assert_eq!(r.licences.expiries, 1, "{r}");
+
     let mut by_name: BTreeMap<String, String> = BTreeMap::new();
     let rows = outbox::Entity::find()
         .filter(outbox::Column::Kind.ne("webhook"))
@@ -236,7 +259,7 @@ async fn every_notice(lang: &str) -> BTreeMap<String, String> {
 }
 
 /// The notices each language's story must produce, each to whom.
-const EXPECTED: [&str; 23] = [
+const EXPECTED: [&str; 25] = [
     "appeal_r2_staff",
     "closed_incomplete_r1_claimant",
     "counter_notice_forward_r2_claimant",
@@ -247,6 +270,8 @@ const EXPECTED: [&str; 23] = [
     "info_answered_r1_staff",
     "info_request_r1_claimant",
     "legal_action_r2_counter_notifier",
+    "licence_expired_r0_staff",
+    "licence_reminder_r0_staff",
     "new_complaint_r1_staff",
     "provisional_ended_r1_escalation",
     "provisional_ended_r1_source",
