@@ -302,7 +302,8 @@ async fn main() -> anyhow::Result<()> {
     let db = takedown::db::connect(&url).await?;
     takedown::db::migrate_up(&db).await?;
     let t = Instant::now();
-    let summary = takedown::cli::import_file(&db, &jsonl).await?;
+    let threshold = takedown::domain::licence::LicenceSettings::default().alteration_threshold;
+    let summary = takedown::cli::import_file(&db, &jsonl, threshold).await?;
     let took = t.elapsed().as_secs_f64();
     println!(
         "import:   {} in {:.2}s = {:.0} articles/s, {:.1} MB/s  (target ≥ 2,000 articles/s)",
