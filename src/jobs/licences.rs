@@ -162,7 +162,7 @@ async fn handle_licence(
         report.held_articles += held.iter().filter(|m| m.went_down()).count() as u64;
         report.restored_articles += released.iter().filter(|m| m.came_back()).count() as u64;
         for s in &expiries {
-            finish(txn, s, StepState::Done, None, now).await?;
+            finish(txn, s, StepState::Done, s.note.as_deref(), now).await?;
         }
         // The licence's own end (not a check for one article) is told to the desk.
         if let Some(end) = expiries

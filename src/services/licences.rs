@@ -405,8 +405,8 @@ async fn plan(
         {
             continue;
         }
-        // Checks planned for a recorded article stay; the rest belonged to another end.
-        if s.occasion.starts_with("check@") {
+        // A check asked for by a recorded article stays; the rest belonged to another end.
+        if s.occasion == CHECK {
             continue;
         }
         let mut am = s.into_active_model();
@@ -461,22 +461,47 @@ async fn upsert_step(
     Ok(())
 }
 
-/// Asks the sweep to look at licence `reference`'s articles again at once: a recorded
-/// article is on an ended licence, or was held by one.
+/// The one step a licence has for "look at its articles again".
+const CHECK: &str = "check";
+
+/// Asks the sweep to look at a licence's articles again at once: a recorded article is
+/// on an ended licence, or was held by one. One pending check a licence, however many
+/// articles ask (an import of thousands onto an ended licence is one pass).
 pub async fn check_soon(
     txn: &impl ConnectionTrait,
     licence_id: i64,
     why: &str,
     now: OffsetDateTime,
 ) -> Result<(), DbErr> {
-    upsert_step(
-        txn,
-        licence_id,
-        LicenceStepKind::Expiry,
-        &format!("check@{why}"),
-        now,
-    )
-    .await
+    let existing = licence_step::Entity::find()
+        .filter(licence_step::Column::LicenceId.eq(licence_id))
+        .filter(licence_step::Column::Kind.eq(LicenceStepKind::Expiry))
+        .filter(licence_step::Column::Occasion.eq(CHECK))
+        .one(txn)
+        .await?;
+    match existing {
+        Some(s) if s.state == StepState::Pending => Ok(()),
+        Some(s) => {
+            let mut am = s.into_active_model();
+            am.state = Set(StepState::Pending);
+            am.due_at = Set(now);
+            am.done_at = Set(None);
+            am.note = Set(Some(why.to_string()));
+            am.update(txn).await.map(|_| ())
+        }
+        None => licence_step::ActiveModel {
+            licence_id: Set(licence_id),
+            kind: Set(LicenceStepKind::Expiry),
+            occasion: Set(CHECK.to_string()),
+            due_at: Set(now),
+            state: Set(StepState::Pending),
+            note: Set(Some(why.to_string())),
+            ..Default::default()
+        }
+        .insert(txn)
+        .await
+        .map(|_| ()),
+    }
 }
 
 /// What one compliance pass did.

@@ -27,21 +27,6 @@ pub fn examples() -> Vec<(&'static str, &'static str, Value)> {
             }),
         ),
         (
-            "/api/v1/licences",
-            "post",
-            json!({
-                "reference": "SYND-2022-017",
-                "licensor": "城市日报社",
-                "licensor_contact": "rights@citydaily.example",
-                "covers": {"outlets": ["城市日报"], "source_hosts": ["citydaily.example"]},
-                "starts_at": "2022-01-01T00:00:00+08:00",
-                "ends_at": "2027-12-31T23:59:59+08:00",
-                "rights": ["online_republication"],
-                "attribution_required": true,
-                "edits_allowed": false
-            }),
-        ),
-        (
             "/api/v1/match",
             "post",
             json!({"text": "今年以来，我市新增城镇就业岗位 3.2 万个，“稳就业”政策见效。", "limit": 5}),
@@ -102,6 +87,21 @@ pub fn examples() -> Vec<(&'static str, &'static str, Value)> {
                 "statement": "本站依据与城市日报的转载协议 SYND-2024-003 转载，协议有效期至 2026 年底。",
                 "evidence": "协议编号 SYND-2024-003，签署于 2024 年 1 月 2 日。",
                 "consent_jurisdiction": true, "signature": "李伟"
+            }),
+        ),
+        (
+            "/api/v1/licences",
+            "post",
+            json!({
+                "reference": "SYND-2022-017",
+                "licensor": "城市日报社",
+                "licensor_contact": "rights@citydaily.example",
+                "covers": {"outlets": ["城市日报"], "source_hosts": ["citydaily.example"]},
+                "starts_at": "2022-01-01T00:00:00+08:00",
+                "ends_at": "2027-12-31T23:59:59+08:00",
+                "rights": ["online_republication"],
+                "attribution_required": true,
+                "edits_allowed": false
             }),
         ),
     ]

@@ -664,3 +664,44 @@ async fn staff_see_licences_compliance_and_the_licence_beside_a_complaint() {
     assert_eq!(report["licences"]["live_covered"], 0);
     assert_eq!(report["licences"]["expiries_handled"], 1);
 }
+
+#[tokio::test]
+async fn articles_recorded_on_an_ended_licence_are_held_at_the_next_sweep_in_one_pass() {
+    let s = Story::with(on_remove).await;
+    let app = &s.app;
+    let ended = OffsetDateTime::now_utc() - Duration::from_secs(86_400);
+    assert_eq!(save(app, &licence("SYND-OLD", ended)).await.0, 201);
+    let r = s.tick(OffsetDateTime::now_utc()).await;
+    assert_eq!(
+        (r.licences.expiries, r.licences.held_articles),
+        (1, 0),
+        "{r}"
+    );
+    let mut ids = Vec::new();
+    for n in 1..=3 {
+        let mut a = article(n, "正文。");
+        a["licence"] = json!({"reference": "SYND-OLD"});
+        ids.push(record(app, &a).await);
+    }
+    assert_eq!(compliance(app, ids[0]).await["licence"], "expired");
+    assert_eq!(
+        app.count("licence_steps WHERE occasion = 'check' AND state = 'pending'")
+            .await,
+        1,
+        "one check for the licence, not one per article"
+    );
+    let r = s.tick(OffsetDateTime::now_utc()).await;
+    assert_eq!(r.licences.held_articles, 3, "{r}");
+    for id in &ids {
+        assert_eq!(s.status(*id).await, "removed");
+    }
+    // Article 1 is now republished under another right: its licence hold goes.
+    let mut a = article(1, "正文。");
+    a["licence"] = json!({"reference": "SYND-NEW"});
+    assert_eq!(app.post_article(&a).await.status(), 201);
+    let r = s.tick(OffsetDateTime::now_utc()).await;
+    assert_eq!(r.licences.restored_articles, 1, "{r}");
+    assert_eq!(s.status(ids[0]).await, "restored");
+    assert_eq!(s.status(ids[1]).await, "removed");
+    s.audit_verifies();
+}

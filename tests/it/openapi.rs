@@ -266,7 +266,10 @@ async fn every_body_has_an_example_the_api_accepts() {
         let body: Value = resp.json().await.unwrap_or_default();
         assert!(![400, 422].contains(&status), "{path}: {status} {body}");
         let expected: &[u16] = match path {
-            "/api/v1/articles" | "/api/v1/complaints" | "/api/v1/counter-notices" => &[201],
+            "/api/v1/articles"
+            | "/api/v1/complaints"
+            | "/api/v1/counter-notices"
+            | "/api/v1/licences" => &[201],
             "/api/v1/match" => &[200],
             p if p.ends_with("/decision") => &[200],
             // Upheld: nothing waits for an answer, nothing to appeal or withdraw.

@@ -269,6 +269,40 @@ async fn a_release_database_migrates_up_down_and_up_with_nothing_lost() {
             .unwrap();
         assert_eq!(status["id"], *id, "{status}");
     }
+    // The release's articles have no compliance yet; the same record sent again is
+    // still a repeat (the new optional fields stay out of its digest); `licences
+    // recheck` works the verdicts out.
+    let v: serde_json::Value = app.get_article(1).await.json().await.unwrap();
+    assert_eq!(v["compliance"]["licence"], serde_json::Value::Null, "{v}");
+    let again = serde_json::json!({
+        "url": v["url"], "title": v["title"], "body": v["body"],
+        "republished_at": v["republished_at"], "editor": v["editor"],
+        "source": {"outlet": v["source"]["outlet"], "url": v["source"]["url"],
+                   "published_at": v["source"]["published_at"], "author": v["source"]["author"],
+                   "body": v["source"]["body"]},
+        "licence": {"reference": v["licence"]["reference"], "expires_at": v["licence"]["expires_at"]},
+        "rights_contact": v["rights_contact"]
+    });
+    assert_eq!(app.post_article(&again).await.status(), 200, "{again}");
+    let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_takedown"))
+        .env("DATABASE_URL", &db.url)
+        .env("DATA_DIR", db.data_dir())
+        .env("RUST_LOG", "warn")
+        .current_dir(db.data_dir())
+        .args(["licences", "recheck"])
+        .output()
+        .await
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.contains("compliance:"), "{stdout}");
+    let v: serde_json::Value = app.get_article(1).await.json().await.unwrap();
+    assert_eq!(v["compliance"]["licence"], "unknown_licence", "{v}");
+    assert!(v["compliance"]["attribution"].is_string(), "{v}");
     let out = crate::common::takedown_cmd(&db)
         .args(["audit", "verify"])
         .output()
