@@ -51,6 +51,26 @@ impl LicencePolicy<'_> {
             .collect()
     }
 
+    /// Posts `letter` for step `step_id` to the licence desk.
+    async fn post<L: crate::mail::letter::Letter>(
+        &self,
+        txn: &impl ConnectionTrait,
+        step_id: i64,
+        letter: &L,
+        now: OffsetDateTime,
+    ) -> ServiceResult<()> {
+        outbox::post(
+            txn,
+            &Owed::licence_step(step_id),
+            letter,
+            &self.recipients(),
+            &self.site.signer,
+            now,
+        )
+        .await
+        .map_err(crate::services::error::ServiceError::from)
+    }
+
     fn licence_url(&self, reference: &str) -> String {
         licences::staff_url(self.site.public_base_url, reference)
     }
@@ -196,16 +216,7 @@ async fn handle_licence(
                 more,
                 url: &url,
             };
-            outbox::post(
-                txn,
-                &Owed::licence_step(end.id),
-                &letter,
-                &policy.recipients(),
-                &policy.site.signer,
-                now,
-            )
-            .await
-            .map_err(crate::services::error::ServiceError::from)?;
+            policy.post(txn, end.id, &letter, now).await?;
         }
     }
     // After downtime only the latest reminder is sent, and none once the end is here.
@@ -255,16 +266,7 @@ async fn remind(
         more,
         url: &url,
     };
-    outbox::post(
-        txn,
-        &Owed::licence_step(step.id),
-        &letter,
-        &policy.recipients(),
-        &policy.site.signer,
-        now,
-    )
-    .await
-    .map_err(crate::services::error::ServiceError::from)?;
+    policy.post(txn, step.id, &letter, now).await?;
     audit::append(
         txn,
         now,

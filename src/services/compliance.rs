@@ -71,7 +71,7 @@ pub struct Filter {
 }
 
 /// Current revisions joined to their articles.
-fn current() -> Select<article_revision::Entity> {
+pub fn current() -> Select<article_revision::Entity> {
     article_revision::Entity::find()
         .join(
             JoinType::InnerJoin,

@@ -181,15 +181,23 @@ pub fn staff_url(public_base_url: &str, reference: &str) -> String {
     )
 }
 
+/// The licence saved under `reference`.
+async fn by_reference(
+    db: &impl ConnectionTrait,
+    reference: &str,
+) -> Result<Option<licence::Model>, DbErr> {
+    licence::Entity::find()
+        .filter(licence::Column::Reference.eq(reference))
+        .one(db)
+        .await
+}
+
 /// A licence and its current revision.
 pub async fn current(
     db: &impl ConnectionTrait,
     reference: &str,
 ) -> Result<Option<(licence::Model, licence_revision::Model)>, DbErr> {
-    let Some(l) = licence::Entity::find()
-        .filter(licence::Column::Reference.eq(reference))
-        .one(db)
-        .await?
+    let Some(l) = by_reference(db, reference).await?
     else {
         return Ok(None);
     };
@@ -207,10 +215,7 @@ pub async fn get(
     reference: &str,
     now: OffsetDateTime,
 ) -> ServiceResult<Option<LicenceRecordView>> {
-    let Some(l) = licence::Entity::find()
-        .filter(licence::Column::Reference.eq(reference))
-        .one(db)
-        .await?
+    let Some(l) = by_reference(db, reference).await?
     else {
         return Ok(None);
     };
@@ -516,22 +521,14 @@ type Row = (i64, String, String, OffsetDateTime, Option<String>);
 
 /// The current revisions republished under `reference`.
 async fn current_under(txn: &impl ConnectionTrait, reference: &str) -> Result<Vec<Row>, DbErr> {
-    article_revision::Entity::find()
+    crate::services::compliance::current()
         .select_only()
         .column(article_revision::Column::Id)
         .column(article_revision::Column::SourceOutlet)
         .column(article_revision::Column::SourceUrl)
         .column(article_revision::Column::RepublishedAt)
         .column(article_revision::Column::ComplianceLicence)
-        .join(
-            JoinType::InnerJoin,
-            article_revision::Relation::Article.def(),
-        )
         .filter(article_revision::Column::LicenceReference.eq(reference))
-        .filter(
-            Expr::col((article::Entity, article::Column::CurrentRevision))
-                .equals((article_revision::Entity, article_revision::Column::Revision)),
-        )
         .into_tuple()
         .all(txn)
         .await
@@ -672,10 +669,7 @@ pub async fn attach_document(
     now: OffsetDateTime,
 ) -> ServiceResult<Option<LicenceRecordView>> {
     let now = truncate_micros(now);
-    let Some(l) = licence::Entity::find()
-        .filter(licence::Column::Reference.eq(reference))
-        .one(txn)
-        .await?
+    let Some(l) = by_reference(txn, reference).await?
     else {
         return Ok(None);
     };
@@ -724,15 +718,7 @@ pub async fn recheck_all(
     let mut after = 0i64;
     loop {
         let txn = crate::db::begin_write(db).await?;
-        let page = article_revision::Entity::find()
-            .join(
-                JoinType::InnerJoin,
-                article_revision::Relation::Article.def(),
-            )
-            .filter(
-                Expr::col((article::Entity, article::Column::CurrentRevision))
-                    .equals((article_revision::Entity, article_revision::Column::Revision)),
-            )
+        let page = crate::services::compliance::current()
             .filter(article_revision::Column::Id.gt(after))
             .order_by_asc(article_revision::Column::Id)
             .limit(CHUNK as u64)
@@ -806,10 +792,7 @@ pub async fn steps_of(
     db: &impl ConnectionTrait,
     reference: &str,
 ) -> Result<Vec<licence_step::Model>, DbErr> {
-    let Some(l) = licence::Entity::find()
-        .filter(licence::Column::Reference.eq(reference))
-        .one(db)
-        .await?
+    let Some(l) = by_reference(db, reference).await?
     else {
         return Ok(Vec::new());
     };

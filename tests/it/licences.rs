@@ -44,6 +44,18 @@ async fn save(app: &TestApp, body: &Value) -> (u16, Value) {
     )
 }
 
+async fn licence_of(app: &TestApp, reference: &str) -> Value {
+    let resp = app
+        .client
+        .get(app.url(&format!("/api/v1/licences/{reference}")))
+        .bearer_auth(&app.token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    resp.json().await.unwrap()
+}
+
 async fn compliance(app: &TestApp, id: i64) -> Value {
     app.get_article(id).await.json::<Value>().await.unwrap()["compliance"].clone()
 }
@@ -449,21 +461,19 @@ async fn the_agreement_is_kept_under_its_hash() {
     .await
     .unwrap();
     assert_eq!(resp.status(), 415);
+    let mut big = pdf.clone();
+    big.resize(11 << 20, b' ');
+    let resp = put("/api/v1/licences/SYND-DOC/document", "application/pdf", big)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 413, "over 10 MB");
     let resp = put("/api/v1/licences/NOPE/document", "application/pdf", pdf)
         .send()
         .await
         .unwrap();
     assert_eq!(resp.status(), 404);
-    let v: Value = app
-        .client
-        .get(app.url("/api/v1/licences/SYND-DOC"))
-        .bearer_auth(&app.token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let v = licence_of(&app, "SYND-DOC").await;
     assert_eq!(
         v["document"]["sha256"], sha,
         "the refused uploads changed nothing"
@@ -521,29 +531,11 @@ async fn a_csv_of_licences_imports_names_its_bad_rows_and_imports_again_unchange
         "idempotent: {stdout}"
     );
     let app = TestApp::spawn_on(std::sync::Arc::new(db), |_| {}).await;
-    let v: Value = app
-        .client
-        .get(app.url("/api/v1/licences/SYND-A"))
-        .bearer_auth(&app.token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let v = licence_of(&app, "SYND-A").await;
     assert_eq!(v["covers"]["outlets"], json!(["杭州日报", "都市快报"]));
     assert_eq!(v["edits_allowed"], false);
     assert_eq!(v["revisions"].as_array().unwrap().len(), 1);
-    let b: Value = app
-        .client
-        .get(app.url("/api/v1/licences/SYND-B"))
-        .bearer_auth(&app.token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let b = licence_of(&app, "SYND-B").await;
     assert_eq!(b["licensor"], "City Daily, Ltd", "a quoted comma");
     assert_eq!(b["attribution_required"], true, "the default");
     // An unknown column refuses the whole file, naming it.
