@@ -197,8 +197,7 @@ pub async fn current(
     db: &impl ConnectionTrait,
     reference: &str,
 ) -> Result<Option<(licence::Model, licence_revision::Model)>, DbErr> {
-    let Some(l) = by_reference(db, reference).await?
-    else {
+    let Some(l) = by_reference(db, reference).await? else {
         return Ok(None);
     };
     let r = licence_revision::Entity::find()
@@ -215,8 +214,7 @@ pub async fn get(
     reference: &str,
     now: OffsetDateTime,
 ) -> ServiceResult<Option<LicenceRecordView>> {
-    let Some(l) = by_reference(db, reference).await?
-    else {
+    let Some(l) = by_reference(db, reference).await? else {
         return Ok(None);
     };
     let revs = licence_revision::Entity::find()
@@ -669,8 +667,7 @@ pub async fn attach_document(
     now: OffsetDateTime,
 ) -> ServiceResult<Option<LicenceRecordView>> {
     let now = truncate_micros(now);
-    let Some(l) = by_reference(txn, reference).await?
-    else {
+    let Some(l) = by_reference(txn, reference).await? else {
         return Ok(None);
     };
     let before = l.document_sha256.clone();
@@ -792,8 +789,7 @@ pub async fn steps_of(
     db: &impl ConnectionTrait,
     reference: &str,
 ) -> Result<Vec<licence_step::Model>, DbErr> {
-    let Some(l) = by_reference(db, reference).await?
-    else {
+    let Some(l) = by_reference(db, reference).await? else {
         return Ok(Vec::new());
     };
     licence_step::Entity::find()

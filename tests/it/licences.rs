@@ -697,3 +697,37 @@ async fn articles_recorded_on_an_ended_licence_are_held_at_the_next_sweep_in_one
     assert_eq!(s.status(ids[1]).await, "removed");
     s.audit_verifies();
 }
+
+#[tokio::test]
+async fn shortening_a_licence_plans_its_reminders_again() {
+    let s = Story::with(|c| {
+        c.licences.notify = Some(takedown::config::parse_addresses(DESK).unwrap());
+    })
+    .await;
+    let now = OffsetDateTime::now_utc();
+    let far = now + Duration::from_secs(40 * 86_400);
+    assert_eq!(save(&s.app, &licence("SYND-4", far)).await.0, 201);
+    s.article(1, json!({"licence": {"reference": "SYND-4"}}))
+        .await;
+    assert_eq!(
+        s.tick(now).await.licences,
+        Default::default(),
+        "nothing due yet"
+    );
+    // Cut to five days: the 30- and 7-day reminders are already past; the latest of
+    // them goes out now, the 1-day one later; nothing is left at the old end.
+    let near = now + Duration::from_secs(5 * 86_400);
+    let (status, v) = save(&s.app, &licence("SYND-4", near)).await;
+    assert_eq!(status, 201, "{v}");
+    let r = s.tick(now + Duration::from_secs(60)).await;
+    assert_eq!((r.licences.reminders, r.licences.skipped), (1, 1), "{r}");
+    let r = s.tick(near - Duration::from_secs(86_400 - 60)).await;
+    assert_eq!(r.licences.reminders, 1, "{r}");
+    let r = s.tick(far + Duration::from_secs(60)).await;
+    assert_eq!((r.licences.reminders, r.licences.expiries), (0, 1), "{r}");
+    let mail = licence_emails(&s.app).await;
+    assert_eq!(
+        mail.iter().map(|m| m.0.as_str()).collect::<Vec<_>>(),
+        ["licence_reminder", "licence_reminder", "licence_expired"]
+    );
+}
