@@ -65,9 +65,10 @@ impl App {
                 "fingerprints up to date"
             );
         }
-        let index = Arc::new(MatchIndex::with_snapshot(
-            config.data_dir.join("index").join("postings.bin"),
-        ));
+        let index = Arc::new(
+            MatchIndex::with_snapshot(config.data_dir.join("index").join("postings.bin"))
+                .common_df(config.match_common_df),
+        );
         index.sync(&db).await.context("loading the match index")?;
         let mailer = Arc::new(crate::jobs::mailer(&config)?);
         let login_key = crate::services::login_guard::TokenKey::load(&db)

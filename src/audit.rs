@@ -25,14 +25,7 @@ pub async fn append(
     subject: &str,
     details: &Value,
 ) -> Result<Head, sea_orm::DbErr> {
-    let last = audit_event::Entity::find()
-        .order_by_desc(audit_event::Column::Seq)
-        .one(txn)
-        .await?;
-    let (seq, prev_hash) = match last {
-        Some(e) => (e.seq + 1, e.hash),
-        None => (1, GENESIS.to_string()),
-    };
+    let (seq, prev_hash) = next_link(txn).await?;
     let occurred_at = truncate_micros(now);
     let hash = event_hash(
         &prev_hash,
@@ -58,6 +51,82 @@ pub async fn append(
     .insert(txn)
     .await?;
     Ok(Head { seq, hash })
+}
+
+/// The next event's sequence number and the hash it chains from.
+async fn next_link(txn: &impl ConnectionTrait) -> Result<(i64, String), sea_orm::DbErr> {
+    let last: Option<(i64, String)> = audit_event::Entity::find()
+        .select_only()
+        .columns([audit_event::Column::Seq, audit_event::Column::Hash])
+        .order_by_desc(audit_event::Column::Seq)
+        .into_tuple()
+        .one(txn)
+        .await?;
+    Ok(match last {
+        Some((seq, hash)) => (seq + 1, hash),
+        None => (1, GENESIS.to_string()),
+    })
+}
+
+/// Events gathered by a sweep and appended together: one read of the chain's head and
+/// one insert for many events, in the transaction of the changes they record.
+#[derive(Default)]
+pub struct Batch {
+    events: Vec<(String, &'static str, String, Value)>,
+}
+
+impl Batch {
+    pub fn push(&mut self, actor: &str, action: &'static str, subject: String, details: Value) {
+        self.events
+            .push((actor.to_string(), action, subject, details));
+    }
+
+    /// Appends the gathered events, in the order pushed, all at `now`.
+    pub async fn append(
+        self,
+        txn: &impl ConnectionTrait,
+        now: OffsetDateTime,
+    ) -> Result<Option<Head>, sea_orm::DbErr> {
+        if self.events.is_empty() {
+            return Ok(None);
+        }
+        let (mut seq, mut prev_hash) = next_link(txn).await?;
+        let occurred_at = truncate_micros(now);
+        let mut rows = Vec::with_capacity(self.events.len());
+        for (actor, action, subject, details) in &self.events {
+            let hash = event_hash(
+                &prev_hash,
+                &ChainEvent {
+                    seq,
+                    occurred_at,
+                    actor,
+                    action,
+                    subject,
+                    details,
+                },
+            );
+            rows.push(audit_event::ActiveModel {
+                seq: Set(seq),
+                occurred_at: Set(occurred_at),
+                actor: Set(actor.clone()),
+                action: Set(action.to_string()),
+                subject: Set(subject.clone()),
+                details: Set(canonical_json(details)),
+                prev_hash: Set(std::mem::replace(&mut prev_hash, hash.clone())),
+                hash: Set(hash),
+            });
+            seq += 1;
+        }
+        for chunk in rows.chunks(500) {
+            audit_event::Entity::insert_many(chunk.to_vec())
+                .exec_without_returning(txn)
+                .await?;
+        }
+        Ok(Some(Head {
+            seq: seq - 1,
+            hash: prev_hash,
+        }))
+    }
 }
 
 /// Result of recomputing the chain.

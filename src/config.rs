@@ -61,6 +61,10 @@ pub struct Config {
     /// New notices by email one sender may open an hour (`MAIL_SENDER_LIMIT`); more
     /// are kept for a person, unanswered. 0: no limit.
     pub mail_sender_limit: u32,
+    /// A fingerprint held by more revisions than this is common (`MATCH_COMMON_DF`):
+    /// it counts towards an article another fingerprint found, but finds none of its
+    /// own. 0: every fingerprint finds.
+    pub match_common_df: usize,
     /// Where the LMTP listener accepts mail from the MTA (`LMTP_BIND`).
     pub lmtp_bind: Option<std::net::SocketAddr>,
     /// A hosted mailbox to poll for notices (`IMAP_URL`, `IMAP_POLL`,
@@ -152,6 +156,7 @@ impl fmt::Debug for Config {
             .field("receipt_rate_limit", &self.receipt_rate_limit)
             .field("mail_authserv_id", &self.mail_authserv_id)
             .field("mail_sender_limit", &self.mail_sender_limit)
+            .field("match_common_df", &self.match_common_df)
             .field("lmtp_bind", &self.lmtp_bind)
             .field("imap", &self.imap.as_ref().map(|i| i.display()))
             .field("staff_notify_rate_limit", &self.staff_notify_rate_limit)
@@ -258,6 +263,7 @@ impl Config {
             mail_max_bytes: 25 << 20,
             mail_authserv_id: None,
             mail_sender_limit: 10,
+            match_common_df: crate::services::matching::DEFAULT_COMMON_DF,
             lmtp_bind: None,
             imap: None,
             site_name: None,
@@ -528,6 +534,12 @@ impl Config {
                 .trim()
                 .parse()
                 .context("MAIL_SENDER_LIMIT must be a whole number (0 turns it off)")?;
+        }
+        if let Some(v) = var("MATCH_COMMON_DF") {
+            self.match_common_df = v
+                .trim()
+                .parse()
+                .context("MATCH_COMMON_DF must be a whole number of revisions (0: no limit)")?;
         }
         if let Some(v) = var("LMTP_BIND") {
             self.lmtp_bind = Some(

@@ -101,7 +101,8 @@ impl Parts {
             .map_err(|e| format!("tracking-code key: {e:#}"))?;
         let index = crate::services::matching::MatchIndex::with_snapshot(
             config.data_dir.join("index").join("postings.bin"),
-        );
+        )
+        .common_df(config.match_common_df);
         index
             .sync(&db)
             .await

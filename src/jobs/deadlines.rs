@@ -22,12 +22,11 @@ use crate::audit;
 use crate::db;
 use crate::domain::deadline::{OnBreach, StepKind, StepState, latest_only, round};
 use crate::domain::validate::truncate_micros;
-use crate::entities::{complaint, deadline_step};
+use crate::entities::{complaint, complaint_target, deadline_step};
 use crate::mail::letters::Reminder;
 use crate::mail::notice::{Occasion, Owed};
 use crate::mail::outbox::{self};
 use crate::services::breaches::{self, summary_of};
-use crate::services::complaints::targets_of;
 use crate::services::site::Site;
 use crate::services::{counter_notices, info_requests};
 
@@ -97,6 +96,75 @@ async fn set_state(
     Ok(())
 }
 
+/// What a batch gathers to write once before it commits: step states, reminder
+/// emails and their audit events, so a hundred reminders cost a handful of statements.
+#[derive(Default)]
+struct Gathered {
+    states: Vec<(StepState, Option<&'static str>, Vec<i64>)>,
+    mail: outbox::Batch,
+    audit: audit::Batch,
+}
+
+impl Gathered {
+    fn set(&mut self, ids: &[i64], state: StepState, note: Option<&'static str>) {
+        if ids.is_empty() {
+            return;
+        }
+        match self
+            .states
+            .iter_mut()
+            .find(|(s, n, _)| *s == state && *n == note)
+        {
+            Some((_, _, all)) => all.extend_from_slice(ids),
+            None => self.states.push((state, note, ids.to_vec())),
+        }
+    }
+
+    /// Writes the gathered states: before a service that reads steps runs, and at the
+    /// end of the batch.
+    async fn write_states(
+        &mut self,
+        txn: &impl ConnectionTrait,
+        now: OffsetDateTime,
+    ) -> ServiceResult<()> {
+        for (state, note, ids) in std::mem::take(&mut self.states) {
+            for chunk in ids.chunks(BATCH as usize) {
+                set_state(txn, chunk, state, note, now).await?;
+            }
+        }
+        Ok(())
+    }
+
+    async fn write(
+        mut self,
+        txn: &impl ConnectionTrait,
+        site: &Site<'_>,
+        now: OffsetDateTime,
+    ) -> ServiceResult<()> {
+        self.write_states(txn, now).await?;
+        self.mail.write(txn, site.public_base_url, now).await?;
+        self.audit.append(txn, now).await?;
+        Ok(())
+    }
+}
+
+/// The targets of each of `ids`, in one read.
+async fn targets_by_complaint(
+    txn: &impl ConnectionTrait,
+    ids: &[i64],
+) -> ServiceResult<HashMap<i64, Vec<complaint_target::Model>>> {
+    let mut out: HashMap<i64, Vec<complaint_target::Model>> = HashMap::new();
+    for t in complaint_target::Entity::find()
+        .filter(complaint_target::Column::ComplaintId.is_in(ids.to_vec()))
+        .order_by_asc(complaint_target::Column::Id)
+        .all(txn)
+        .await?
+    {
+        out.entry(t.complaint_id).or_default().push(t);
+    }
+    Ok(out)
+}
+
 /// Handles every step due at `now`.
 pub async fn sweep(
     db: &DatabaseConnection,
@@ -131,18 +199,30 @@ pub async fn sweep(
         }
         let ids: Vec<i64> = by_complaint.keys().copied().collect();
         let complaints: HashMap<i64, complaint::Model> = complaint::Entity::find()
-            .filter(complaint::Column::Id.is_in(ids))
+            .filter(complaint::Column::Id.is_in(ids.clone()))
             .all(&txn)
             .await?
             .into_iter()
             .map(|c| (c.id, c))
             .collect();
+        let targets = targets_by_complaint(&txn, &ids).await?;
+        let mut gathered = Gathered::default();
         for (cid, steps) in by_complaint {
             let Some(c) = complaints.get(&cid) else {
                 continue;
             };
-            handle_complaint(&txn, policy, c, steps, now, &mut report).await?;
+            let targets = targets.get(&cid).map_or(&[][..], Vec::as_slice);
+            let mut batch = Batch {
+                txn: &txn,
+                policy,
+                now,
+                gathered: &mut gathered,
+            };
+            batch
+                .handle_complaint(c, targets, steps, &mut report)
+                .await?;
         }
+        gathered.write(&txn, &policy.site, now).await?;
         txn.commit().await?;
         if !full {
             return Ok(report);
@@ -150,85 +230,131 @@ pub async fn sweep(
     }
 }
 
-async fn handle_complaint(
-    txn: &impl ConnectionTrait,
-    policy: &DeadlinePolicy<'_>,
-    c: &complaint::Model,
-    steps: Vec<deadline_step::Model>,
+/// One batch's transaction, with what it gathers.
+struct Batch<'b, 'p, C> {
+    txn: &'b C,
+    policy: &'b DeadlinePolicy<'p>,
     now: OffsetDateTime,
-    report: &mut DeadlineReport,
-) -> ServiceResult<()> {
-    let open = c.status.is_open();
-    let current = round(c.appealed_at.is_some());
-    let mut breach = Vec::new();
-    let mut reminders = Vec::new();
-    let mut info_wait = Vec::new();
-    let mut stale = Vec::new();
-    for s in steps {
-        match s.kind {
-            StepKind::Restore => {
-                set_state(txn, &[s.id], StepState::Done, None, now).await?;
-                let Ok(cn) = s.occasion.parse() else { continue };
-                if counter_notices::restore_due(txn, &policy.site, c, cn, now).await? {
-                    report.restored_articles += 1;
-                }
+    gathered: &'b mut Gathered,
+}
+
+impl<C: ConnectionTrait> Batch<'_, '_, C> {
+    async fn handle_complaint(
+        &mut self,
+        c: &complaint::Model,
+        targets: &[complaint_target::Model],
+        steps: Vec<deadline_step::Model>,
+        report: &mut DeadlineReport,
+    ) -> ServiceResult<()> {
+        let (txn, policy, now) = (self.txn, self.policy, self.now);
+        let open = c.status.is_open();
+        let current = round(c.appealed_at.is_some());
+        let mut breach = Vec::new();
+        let mut reminders = Vec::new();
+        let mut info_wait = Vec::new();
+        let mut stale = Vec::new();
+        let mut restore = Vec::new();
+        for s in steps {
+            match s.kind {
+                StepKind::Restore => restore.push(s),
+                // A step of a round that ended, or of a closed complaint, has nothing to do.
+                _ if !open || s.round != current => stale.push(s.id),
+                StepKind::InfoWait => info_wait.push(s),
+                StepKind::Breach => breach.push(s),
+                StepKind::Reminder => reminders.push(s),
             }
-            // A step of a round that ended, or of a closed complaint, has nothing to do.
-            _ if !open || s.round != current => stale.push(s.id),
-            StepKind::InfoWait => info_wait.push(s),
-            StepKind::Breach => breach.push(s),
-            StepKind::Reminder => reminders.push(s),
         }
+        report.cancelled += stale.len() as u64;
+        let why = Some("decided before it was due");
+        self.gathered.set(&stale, StepState::Cancelled, why);
+        // The services below read and change steps: what was gathered goes first.
+        if !restore.is_empty() || !info_wait.is_empty() || !breach.is_empty() {
+            self.gathered.write_states(txn, now).await?;
+        }
+        for s in restore {
+            set_state(txn, &[s.id], StepState::Done, None, now).await?;
+            let Ok(cn) = s.occasion.parse() else { continue };
+            if counter_notices::restore_due(txn, &policy.site, c, cn, now).await? {
+                report.restored_articles += 1;
+            }
+        }
+        if !open {
+            return Ok(());
+        }
+        if let Some(step) = info_wait.first() {
+            set_state(txn, &[step.id], StepState::Done, None, now).await?;
+            info_requests::close_incomplete(txn, &policy.site, c, now).await?;
+            report.closed_incomplete += 1;
+            return Ok(());
+        }
+        let (send, skip) = latest_only(reminders);
+        let skipped: Vec<i64> = skip.iter().map(|s| s.id).collect();
+        report.skipped += skipped.len() as u64;
+        let why = Some("a later reminder was due too");
+        self.gathered.set(&skipped, StepState::Skipped, why);
+        // A reminder caught up after the deadline has nothing left to count down: the
+        // escalation says what it would.
+        let (send, late) = match send {
+            Some(step) if c.deadline_at <= now => (None, Some(step)),
+            send => (send, None),
+        };
+        if let Some(step) = late {
+            report.skipped += 1;
+            let why = Some("the deadline had passed");
+            self.gathered.set(&[step.id], StepState::Skipped, why);
+        }
+        if let Some(step) = send {
+            self.gathered.set(&[step.id], StepState::Done, None);
+            report.reminders += 1;
+            self.remind(c, targets, current, &step, &skip)?;
+        }
+        if let Some(step) = breach.into_iter().next() {
+            self.gathered.write_states(txn, now).await?;
+            breach_due(txn, policy, c, &step, now, report).await?;
+        }
+        Ok(())
     }
-    report.cancelled += stale.len() as u64;
-    set_state(
-        txn,
-        &stale,
-        StepState::Cancelled,
-        Some("decided before it was due"),
-        now,
-    )
-    .await?;
-    if !open {
-        return Ok(());
+
+    fn remind(
+        &mut self,
+        c: &complaint::Model,
+        targets: &[complaint_target::Model],
+        round: i32,
+        step: &deadline_step::Model,
+        skipped: &[deadline_step::Model],
+    ) -> ServiceResult<()> {
+        let (policy, now) = (self.policy, self.now);
+        let site = &policy.site;
+        let summary = summary_of(policy.on_breach, site, c, targets);
+        let left = (c.deadline_at - now).whole_seconds().max(0).unsigned_abs();
+        let occasion = Occasion::Reminder(step.occasion.clone());
+        let callback = c
+            .callback_url
+            .as_deref()
+            .map(|url| (url, c.claimant_email.as_str()));
+        self.gathered.mail.post(
+            &Owed::on(c.id, round, occasion),
+            &Reminder {
+                s: &summary.view(),
+                left,
+            },
+            &site.desk_and_reviewer(c.assigned_reviewer.as_deref()),
+            &site.signer,
+            now,
+            callback,
+        )?;
+        self.gathered.audit.push(
+            ACTOR,
+            "complaint.reminded",
+            format!("complaint:{}", c.id),
+            json!({
+                "round": round,
+                "step": step.occasion,
+                "skipped": skipped.iter().map(|s| &s.occasion).collect::<Vec<_>>(),
+            }),
+        );
+        Ok(())
     }
-    if let Some(step) = info_wait.first() {
-        set_state(txn, &[step.id], StepState::Done, None, now).await?;
-        info_requests::close_incomplete(txn, &policy.site, c, now).await?;
-        report.closed_incomplete += 1;
-        return Ok(());
-    }
-    let (send, skip) = latest_only(reminders);
-    let skipped: Vec<i64> = skip.iter().map(|s| s.id).collect();
-    report.skipped += skipped.len() as u64;
-    set_state(
-        txn,
-        &skipped,
-        StepState::Skipped,
-        Some("a later reminder was due too"),
-        now,
-    )
-    .await?;
-    // A reminder caught up after the deadline has nothing left to count down: the
-    // escalation says what it would.
-    let (send, late) = match send {
-        Some(step) if c.deadline_at <= now => (None, Some(step)),
-        send => (send, None),
-    };
-    if let Some(step) = late {
-        report.skipped += 1;
-        let why = Some("the deadline had passed");
-        set_state(txn, &[step.id], StepState::Skipped, why, now).await?;
-    }
-    if let Some(step) = send {
-        set_state(txn, &[step.id], StepState::Done, None, now).await?;
-        report.reminders += 1;
-        remind(txn, policy, c, current, &step, &skip, now).await?;
-    }
-    if let Some(step) = breach.into_iter().next() {
-        breach_due(txn, policy, c, &step, now, report).await?;
-    }
-    Ok(())
 }
 
 /// The breach step woke the sweep: breach the round unless its deadline moved later
@@ -254,47 +380,5 @@ async fn breach_due(
     report.breaches += 1;
     report.removed_articles +=
         breaches::breach(txn, policy.on_breach, &policy.site, c, now).await?;
-    Ok(())
-}
-
-async fn remind(
-    txn: &impl ConnectionTrait,
-    policy: &DeadlinePolicy<'_>,
-    c: &complaint::Model,
-    round: i32,
-    step: &deadline_step::Model,
-    skipped: &[deadline_step::Model],
-    now: OffsetDateTime,
-) -> ServiceResult<()> {
-    let site = &policy.site;
-    let targets = targets_of(txn, c.id).await?;
-    let summary = summary_of(policy.on_breach, site, c, &targets);
-    let left = (c.deadline_at - now).whole_seconds().max(0).unsigned_abs();
-    let occasion = Occasion::Reminder(step.occasion.clone());
-    outbox::post(
-        txn,
-        &Owed::on(c.id, round, occasion),
-        &Reminder {
-            s: &summary.view(),
-            left,
-        },
-        &site.desk_and_reviewer(c.assigned_reviewer.as_deref()),
-        &site.signer,
-        now,
-    )
-    .await?;
-    audit::append(
-        txn,
-        now,
-        ACTOR,
-        "complaint.reminded",
-        &format!("complaint:{}", c.id),
-        &json!({
-            "round": round,
-            "step": step.occasion,
-            "skipped": skipped.iter().map(|s| &s.occasion).collect::<Vec<_>>(),
-        }),
-    )
-    .await?;
     Ok(())
 }

@@ -167,7 +167,12 @@ async fn handle_licence(
         }
         return Ok(());
     };
-    let Some((l, rev)) = licences::current(txn, &l.reference).await? else {
+    let Some((l, rev)) = licences::current_of(txn, l).await? else {
+        // A licence commits with its first revision, so this is never expected; the
+        // steps are finished all the same, or every sweep would read them again.
+        for s in &steps {
+            finish(txn, s, StepState::Cancelled, Some("no current terms"), now).await?;
+        }
         return Ok(());
     };
     let terms = licences::terms_of(&l, &rev);
@@ -179,7 +184,9 @@ async fn handle_licence(
         let on_expiry = policy.settings.on_expiry;
         let (held, released) =
             licences::enforce(txn, &policy.site, on_expiry, &l, &terms, ACTOR, now).await?;
-        report.held_articles += held.iter().filter(|m| m.went_down()).count() as u64;
+        // Only articles this end took down count: a second pass holds nothing new.
+        let taken_down = held.iter().filter(|m| m.went_down()).count();
+        report.held_articles += taken_down as u64;
         report.restored_articles += released.iter().filter(|m| m.came_back()).count() as u64;
         for s in &expiries {
             finish(txn, s, StepState::Done, s.note.as_deref(), now).await?;
@@ -190,18 +197,17 @@ async fn handle_licence(
             .find(|s| s.occasion.starts_with("end@") && ended)
         {
             report.expiries += 1;
-            let articles = if on_expiry == OnLicenceExpiry::Remove {
-                licences::articles_with(txn, &l.reference, LicenceVerdict::Expired, false).await?
-            } else {
-                licences::articles_with(txn, &l.reference, LicenceVerdict::Expired, true).await?
-            };
+            // Under `remove` the articles are down by now; under `flag` they are live.
+            let live = on_expiry != OnLicenceExpiry::Remove;
+            let articles =
+                licences::articles_with(txn, &l.reference, LicenceVerdict::Expired, live).await?;
             audit::append(
                 txn,
                 now,
                 ACTOR,
                 "licence.expired",
                 &format!("licence:{}", l.id),
-                &json!({"reference": l.reference, "on_expiry": on_expiry.as_str(), "articles": articles.len(), "held": held.len()}),
+                &json!({"reference": l.reference, "on_expiry": on_expiry.as_str(), "articles": articles.len(), "held": taken_down}),
             )
             .await?;
             let (listed, more) = listed(txn, &articles).await?;

@@ -45,28 +45,135 @@ pub async fn post_counted<L: Letter>(
     rate_key: Option<&str>,
 ) -> Result<(), PostError> {
     let notice = owed.key(L::KIND);
+    for email in letters_for(&notice, letter, to, signer, rate_key)? {
+        insert(txn, email.row(), signer.base_url, now).await?;
+    }
+    if let Some(id) = notice.complaint_id
+        && let Some((url, claimant)) = callback_of(txn, id).await?
+        && let Some(event) = callback_row(&notice, id, to, &url, &claimant, now)
+    {
+        insert(txn, event.row(), signer.base_url, now).await?;
+    }
+    Ok(())
+}
+
+/// An email or event rendered for one recipient, ready to be written.
+struct Outgoing {
+    kind: &'static str,
+    recipient: String,
+    subject: String,
+    body_text: String,
+    body_html: Option<String>,
+    dedupe_key: String,
+    complaint_id: Option<i64>,
+    rate_key: Option<String>,
+}
+
+impl Outgoing {
+    fn row(&self) -> Row<'_> {
+        Row {
+            kind: self.kind,
+            recipient: &self.recipient,
+            subject: &self.subject,
+            body_text: &self.body_text,
+            body_html: self.body_html.as_deref(),
+            dedupe_key: &self.dedupe_key,
+            complaint_id: self.complaint_id,
+            rate_key: self.rate_key.clone(),
+        }
+    }
+}
+
+/// The rows posting `letter` to `to` writes: one a recipient, each language rendered once.
+fn letters_for<L: Letter>(
+    notice: &NoticeKey,
+    letter: &L,
+    to: &[Recipient],
+    signer: &Signer<'_>,
+    rate_key: Option<&str>,
+) -> Result<Vec<Outgoing>, RenderError> {
     let mut rendered: [Option<Rendered>; 2] = [None, None];
+    let mut out = Vec::with_capacity(to.len());
     for r in to {
         let slot = &mut rendered[usize::from(r.language == Language::Zh)];
         if slot.is_none() {
             *slot = Some(letter.render(&Layout::new(r.language, signer))?);
         }
         let Some(text) = slot.as_ref() else { continue };
-        let email = Email {
-            notice: notice.clone(),
-            recipient: &r.address,
+        out.push(Outgoing {
+            kind: notice.kind.outbox_kind(),
+            recipient: r.address.as_str().to_string(),
             subject: text.subject.clone(),
             body_text: text.text.clone(),
             body_html: Some(text.html.clone()),
-            rate_key: rate_key.map(str::to_string),
-        };
-        enqueue(txn, &email, signer.base_url, now).await?;
+            dedupe_key: notice.dedupe_key(r.address.as_str()),
+            complaint_id: notice.complaint_id,
+            rate_key: receipt_rate_key(notice.kind, &r.address, rate_key),
+        });
     }
-    if let Some(id) = notice.complaint_id {
-        callback_for(txn, &notice, id, to, signer.base_url, now).await?;
-    }
-    Ok(())
+    Ok(out)
 }
+
+/// What a row is counted under by a limit: the given key, or a receipt's recipient.
+fn receipt_rate_key(
+    kind: NoticeKind,
+    recipient: &EmailAddress,
+    rate_key: Option<&str>,
+) -> Option<String> {
+    rate_key.map(str::to_string).or_else(|| {
+        matches!(kind, NoticeKind::Receipt | NoticeKind::ReceiptDigest)
+            .then(|| recipient.rate_key())
+    })
+}
+
+/// Emails gathered by a sweep and written together, one statement for many rows,
+/// in the transaction of the changes that owe them.
+#[derive(Default)]
+pub struct Batch {
+    rows: Vec<Outgoing>,
+}
+
+impl Batch {
+    /// As `post`, gathered. `callback` is the complaint's status callback URL and its
+    /// claimant's address, when it has one: the callback is owed when the claimant is
+    /// among `to`.
+    pub fn post<L: Letter>(
+        &mut self,
+        owed: &Owed,
+        letter: &L,
+        to: &[Recipient],
+        signer: &Signer<'_>,
+        now: OffsetDateTime,
+        callback: Option<(&str, &str)>,
+    ) -> Result<(), RenderError> {
+        let notice = owed.key(L::KIND);
+        self.rows
+            .extend(letters_for(&notice, letter, to, signer, None)?);
+        if let (Some(id), Some((url, claimant))) = (notice.complaint_id, callback) {
+            self.rows
+                .extend(callback_row(&notice, id, to, url, claimant, now));
+        }
+        Ok(())
+    }
+
+    /// Writes every gathered row (a row whose notice was already owed writes nothing).
+    pub async fn write(
+        self,
+        txn: &impl ConnectionTrait,
+        public_base_url: &str,
+        now: OffsetDateTime,
+    ) -> Result<(), DbErr> {
+        for chunk in self.rows.chunks(ROWS_A_STATEMENT) {
+            let rows: Vec<Row<'_>> = chunk.iter().map(Outgoing::row).collect();
+            insert_many(txn, &rows, public_base_url, now).await?;
+        }
+        Ok(())
+    }
+}
+
+/// Outbox rows a multi-row insert carries (11 values each; far under both databases'
+/// limits on bound values).
+const ROWS_A_STATEMENT: usize = 200;
 
 /// The outbox kind of a status callback row.
 pub const CALLBACK_KIND: &str = "status_callback";
@@ -118,22 +225,19 @@ pub async fn callback_secret(
 /// with a callback is emailed about it, the submitter's URL is told too, once per
 /// notice, in the same transaction. The event is thin (what happened, to which
 /// complaint, when): the submitter reads the rest from the complaint's status view.
-async fn callback_for(
-    txn: &impl ConnectionTrait,
+fn callback_row(
     notice: &NoticeKey,
     complaint_id: i64,
     to: &[Recipient],
-    public_base_url: &str,
+    url: &str,
+    claimant: &str,
     now: OffsetDateTime,
-) -> Result<(), DbErr> {
-    let Some((url, claimant)) = callback_of(txn, complaint_id).await? else {
-        return Ok(());
-    };
+) -> Option<Outgoing> {
     if !to
         .iter()
-        .any(|r| r.address.as_str().eq_ignore_ascii_case(&claimant))
+        .any(|r| r.address.as_str().eq_ignore_ascii_case(claimant))
     {
-        return Ok(());
+        return None;
     }
     let event = notice.kind.key_name();
     let body = serde_json::json!({
@@ -141,23 +245,16 @@ async fn callback_for(
         "complaint_id": complaint_id,
         "occurred_at": crate::domain::validate::format_timestamp(now),
     });
-    insert(
-        txn,
-        Row {
-            kind: CALLBACK_KIND,
-            recipient: &url,
-            subject: event,
-            body_text: &body.to_string(),
-            body_html: None,
-            dedupe_key: &format!("callback:{}", notice.dedupe_key(&claimant)),
-            complaint_id: Some(complaint_id),
-            rate_key: None,
-        },
-        public_base_url,
-        now,
-    )
-    .await?;
-    Ok(())
+    Some(Outgoing {
+        kind: CALLBACK_KIND,
+        recipient: url.to_string(),
+        subject: event.to_string(),
+        body_text: body.to_string(),
+        body_html: None,
+        dedupe_key: format!("callback:{}", notice.dedupe_key(claimant)),
+        complaint_id: Some(complaint_id),
+        rate_key: None,
+    })
 }
 
 /// Emails counted under `rate_key` since `since`: rows, or with `per_complaint`
@@ -227,13 +324,11 @@ pub async fn enqueue(
             body_html: email.body_html.as_deref(),
             dedupe_key: &email.notice.dedupe_key(email.recipient.as_str()),
             complaint_id: email.notice.complaint_id,
-            rate_key: email.rate_key.clone().or_else(|| {
-                matches!(
-                    email.notice.kind,
-                    NoticeKind::Receipt | NoticeKind::ReceiptDigest
-                )
-                .then(|| email.recipient.rate_key())
-            }),
+            rate_key: receipt_rate_key(
+                email.notice.kind,
+                email.recipient,
+                email.rate_key.as_deref(),
+            ),
         },
         public_base_url,
         now,
@@ -289,27 +384,48 @@ async fn insert(
     public_base_url: &str,
     now: OffsetDateTime,
 ) -> Result<bool, DbErr> {
+    Ok(insert_many(txn, &[row], public_base_url, now).await? == 1)
+}
+
+/// Writes `rows` in one statement; a row whose dedupe key exists is skipped. Returns
+/// the rows written.
+async fn insert_many(
+    txn: &impl ConnectionTrait,
+    rows: &[Row<'_>],
+    public_base_url: &str,
+    now: OffsetDateTime,
+) -> Result<u64, DbErr> {
+    if rows.is_empty() {
+        return Ok(0);
+    }
     let now = truncate_micros(now);
+    let mut values = Vec::with_capacity(rows.len() * 11);
+    for row in rows {
+        values.extend([
+            Value::from(row.kind),
+            Value::from(row.recipient),
+            Value::from(row.subject),
+            Value::from(row.body_text),
+            Value::from(row.body_html),
+            Value::from(row.dedupe_key),
+            Value::from(message_id(public_base_url)),
+            Value::from(row.complaint_id),
+            Value::from(now),
+            Value::from(now),
+            Value::from(row.rate_key.clone()),
+        ]);
+    }
+    let tuples = vec!["(?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?)"; rows.len()].join(", ");
     let res = txn
         .execute_raw(stmt(
             txn.get_database_backend(),
-            "INSERT INTO outbox (kind, recipient, subject, body_text, body_html, dedupe_key, \
-             message_id, complaint_id, attempts, next_attempt_at, created_at, rate_key) \
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?) ON CONFLICT (dedupe_key) DO NOTHING",
-            vec![
-                Value::from(row.kind),
-                Value::from(row.recipient),
-                Value::from(row.subject),
-                Value::from(row.body_text),
-                Value::from(row.body_html),
-                Value::from(row.dedupe_key),
-                Value::from(message_id(public_base_url)),
-                Value::from(row.complaint_id),
-                Value::from(now),
-                Value::from(now),
-                Value::from(row.rate_key),
-            ],
+            &format!(
+                "INSERT INTO outbox (kind, recipient, subject, body_text, body_html, dedupe_key, \
+                 message_id, complaint_id, attempts, next_attempt_at, created_at, rate_key) \
+                 VALUES {tuples} ON CONFLICT (dedupe_key) DO NOTHING"
+            ),
+            values,
         ))
         .await?;
-    Ok(res.rows_affected() == 1)
+    Ok(res.rows_affected())
 }

@@ -200,6 +200,14 @@ pub async fn current(
     let Some(l) = by_reference(db, reference).await? else {
         return Ok(None);
     };
+    current_of(db, l).await
+}
+
+/// The licence `l` with its current revision (`None` only if that revision is missing).
+pub async fn current_of(
+    db: &impl ConnectionTrait,
+    l: licence::Model,
+) -> Result<Option<(licence::Model, licence_revision::Model)>, DbErr> {
     let r = licence_revision::Entity::find()
         .filter(licence_revision::Column::LicenceId.eq(l.id))
         .filter(licence_revision::Column::Revision.eq(l.current_revision))

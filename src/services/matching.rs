@@ -91,7 +91,14 @@ pub struct MatchIndex {
     /// Where the frozen postings are kept between runs (`DATA_DIR/index`), if anywhere.
     snapshot: Option<PathBuf>,
     from_snapshot: std::sync::atomic::AtomicBool,
+    /// `MATCH_COMMON_DF`: 0 counts every fingerprint as a finder.
+    common_df: usize,
 }
+
+/// Revisions a fingerprint may be held by and still find candidates (see
+/// `FingerprintIndex::search_capped`), chosen by measurement on news that re-uses
+/// sentences (README, Benchmarks).
+pub const DEFAULT_COMMON_DF: usize = 2_000;
 
 /// A snapshot is rebuilt at start-up once the revisions caught up after it exceed a
 /// twentieth of it (and ten thousand): they live in the map layer, which takes more
@@ -133,7 +140,16 @@ impl MatchIndex {
     pub fn with_snapshot(path: PathBuf) -> Self {
         Self {
             snapshot: Some(path),
+            common_df: DEFAULT_COMMON_DF,
             ..Self::default()
+        }
+    }
+
+    /// The same index with `MATCH_COMMON_DF` set to `n`.
+    pub fn common_df(self, n: usize) -> Self {
+        Self {
+            common_df: n,
+            ..self
         }
     }
 
@@ -308,7 +324,11 @@ impl MatchIndex {
     ) -> ServiceResult<Vec<Match>> {
         self.sync(db).await?;
         let query = fingerprint::fingerprints(text);
-        let hits = self.index.read().await.search(&query, 0.0, limit);
+        let hits = self
+            .index
+            .read()
+            .await
+            .search_capped(&query, 0.0, limit, self.common_df);
         let text_hash = content_sha256(text);
         let backend = db.get_database_backend();
 

@@ -5,6 +5,7 @@
 
 use std::time::Duration;
 
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::{Value, json};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
@@ -62,7 +63,7 @@ async fn compliance(app: &TestApp, id: i64) -> Value {
 
 /// The licence emails owed, as (kind, recipient, body).
 async fn licence_emails(app: &TestApp) -> Vec<(String, String, String)> {
-    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+    use sea_orm::QueryOrder;
     use takedown::entities::outbox;
     outbox::Entity::find()
         .filter(outbox::Column::Kind.is_in(["licence_reminder", "licence_expired"]))
@@ -208,9 +209,22 @@ async fn an_article_a_complaint_took_down_stays_down_when_its_licence_is_renewed
     s.decide(&s.alice, cid, "uphold", "许可已到期，转载无授权。")
         .await;
     assert_eq!(s.status(id).await, "removed");
-    // The licence ends too: a second hold, nothing the CMS need hear.
-    s.tick(end + Duration::from_secs(60)).await;
+    // The licence ends too: a second hold, nothing the CMS need hear, and nothing the
+    // end took down (the report counts what each end took down).
+    let r = s.tick(end + Duration::from_secs(60)).await;
+    assert_eq!((r.licences.expiries, r.licences.held_articles), (1, 0));
     assert_eq!(s.webhooks(id).await.len(), 1, "removed once");
+    let ended = takedown::entities::audit_event::Entity::find()
+        .filter(takedown::entities::audit_event::Column::Action.eq("licence.expired"))
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    let details: Value = serde_json::from_str(&ended.details).unwrap();
+    assert_eq!(
+        (details["articles"].as_u64(), details["held"].as_u64()),
+        (Some(1), Some(0))
+    );
     // Renewed: its hold goes, the complaint's stands.
     let (status, _) = save(
         app,

@@ -467,55 +467,130 @@ impl FingerprintIndex {
     }
 
     /// Articles sharing at least `min_containment` of `query` (sorted, deduplicated),
-    /// best first, one hit per article (its best revision).
+    /// best first, one hit per article (its best revision). Every fingerprint counts.
     pub fn search(&self, query: &[u64], min_containment: f64, limit: usize) -> Vec<Hit> {
-        if query.is_empty() {
+        self.search_capped(query, min_containment, limit, 0)
+    }
+
+    /// Revisions holding `fp`, in both layers.
+    fn for_each_slot(&self, fp: u64, mut f: impl FnMut(u32)) {
+        self.frozen.slots_of(fp).for_each(&mut f);
+        if let Some(slot) = self.first.get(&fp) {
+            f(*slot);
+            self.more.get(&fp).into_iter().flatten().for_each(|s| f(*s));
+        }
+    }
+
+    /// Whether more than `cap` revisions hold `fp` (counting stops past the cap).
+    fn more_common_than(&self, fp: u64, cap: usize) -> bool {
+        let mut n = self.frozen.slots_of(fp).take(cap + 1).count();
+        if let Some(_slot) = self.first.get(&fp) {
+            n += 1 + self.more.get(&fp).map_or(0, Vec::len);
+        }
+        n > cap
+    }
+
+    /// `search`, where a fingerprint held by more than `common_df` revisions (0: no
+    /// limit) is common: it finds no candidates of its own, but still counts for every
+    /// revision a rarer fingerprint found. Containment stays exact for every hit; what
+    /// is given up is an article sharing nothing with the query but common
+    /// fingerprints (boilerplate, sentences re-used across many articles).
+    pub fn search_capped(
+        &self,
+        query: &[u64],
+        min_containment: f64,
+        limit: usize,
+        common_df: usize,
+    ) -> Vec<Hit> {
+        if query.is_empty() || limit == 0 {
             return Vec::new();
         }
-        let mut counts: HashMap<u32, u32> = HashMap::new();
-        for fp in query {
-            for slot in self.frozen.slots_of(*fp) {
-                *counts.entry(slot).or_default() += 1;
+        let found = COUNTS.with(|cell| {
+            let mut counts = cell.borrow_mut();
+            if counts.len() < self.entries.len() {
+                counts.resize(self.entries.len(), 0);
             }
-            if let Some(slot) = self.first.get(fp) {
-                *counts.entry(*slot).or_default() += 1;
-                for s in self.more.get(fp).into_iter().flatten() {
-                    *counts.entry(*s).or_default() += 1;
+            let mut touched: Vec<u32> = Vec::new();
+            let mut common = Vec::new();
+            for &fp in query {
+                if common_df > 0 && self.more_common_than(fp, common_df) {
+                    common.push(fp);
+                    continue;
+                }
+                self.for_each_slot(fp, |slot| {
+                    let c = &mut counts[slot as usize];
+                    if *c == 0 {
+                        touched.push(slot);
+                    }
+                    *c += 1;
+                });
+            }
+            for fp in common {
+                self.for_each_slot(fp, |slot| {
+                    let c = &mut counts[slot as usize];
+                    if *c > 0 {
+                        *c += 1;
+                    }
+                });
+            }
+            // Read the counts and leave the scratch zeroed for the next search.
+            let found: Vec<(u32, u32)> = touched
+                .iter()
+                .map(|&slot| (slot, std::mem::take(&mut counts[slot as usize])))
+                .collect();
+            found
+        });
+        let total = query.len() as f64;
+        let mut ranked: Vec<(u32, u32)> = found
+            .into_iter()
+            .filter(|&(_, n)| f64::from(n) / total >= min_containment)
+            .collect();
+        // Best first: most fingerprints shared, then the lower article id, then the
+        // later revision (so an article's first slot in this order is its best).
+        let order = |a: &(u32, u32), b: &(u32, u32)| {
+            let (ea, eb) = (self.entries[a.0 as usize], self.entries[b.0 as usize]);
+            b.1.cmp(&a.1)
+                .then(ea.article_id.cmp(&eb.article_id))
+                .then(eb.revision_id.cmp(&ea.revision_id))
+        };
+        // Only the best few need ordering; more are ordered when revisions of the same
+        // articles fill that prefix.
+        let mut prefix = limit.saturating_mul(8).max(64);
+        loop {
+            let whole = prefix >= ranked.len();
+            if whole {
+                ranked.sort_unstable_by(order);
+            } else {
+                ranked.select_nth_unstable_by(prefix, order);
+                ranked[..prefix].sort_unstable_by(order);
+            }
+            let mut seen = std::collections::HashSet::new();
+            let mut hits = Vec::with_capacity(limit);
+            for &(slot, n) in &ranked[..prefix.min(ranked.len())] {
+                let e = self.entries[slot as usize];
+                if seen.insert(e.article_id) {
+                    hits.push(Hit {
+                        article_id: e.article_id,
+                        revision_id: e.revision_id,
+                        containment: f64::from(n) / total,
+                    });
+                    if hits.len() == limit {
+                        break;
+                    }
                 }
             }
-        }
-        let total = query.len() as f64;
-        let mut best: HashMap<i64, Hit> = HashMap::new();
-        for (slot, n) in counts {
-            let e = self.entries[slot as usize];
-            let containment = f64::from(n) / total;
-            if containment < min_containment {
-                continue;
+            if whole || hits.len() == limit {
+                return hits;
             }
-            let hit = Hit {
-                article_id: e.article_id,
-                revision_id: e.revision_id,
-                containment,
-            };
-            best.entry(e.article_id)
-                .and_modify(|h| {
-                    if hit.containment > h.containment
-                        || (hit.containment == h.containment && hit.revision_id > h.revision_id)
-                    {
-                        *h = hit.clone();
-                    }
-                })
-                .or_insert(hit);
+            prefix = prefix.saturating_mul(4);
         }
-        let mut hits: Vec<Hit> = best.into_values().collect();
-        hits.sort_by(|a, b| {
-            b.containment
-                .total_cmp(&a.containment)
-                .then(a.article_id.cmp(&b.article_id))
-        });
-        hits.truncate(limit);
-        hits
     }
+}
+
+thread_local! {
+    /// Per-revision counts for the searches on this thread: an array indexed by slot
+    /// is far cheaper to count into than a map, and is left zeroed after each search.
+    static COUNTS: std::cell::RefCell<Vec<u32>> = const { std::cell::RefCell::new(Vec::new()) };
 }
 
 #[cfg(test)]
@@ -657,6 +732,62 @@ mod tests {
         let mut f = census_of(&revs);
         assert!(!f.add(1, [1u64 << 60, 1u64 << 60].into_iter()));
         assert!(f.finish().is_none());
+    }
+
+    #[test]
+    fn a_common_fingerprint_counts_but_finds_no_candidates_of_its_own() {
+        // Fingerprints are well-mixed hashes (the frozen layer buckets by the top bits).
+        let h = |x: u64| x.wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        // Fingerprint 100 is boilerplate in every revision; 1..=3 are article 7's own.
+        let mut revs: Vec<(i64, i64, Vec<u64>)> = (0..50)
+            .map(|a| (a, a + 1000, vec![h(100), h(500 + a as u64)]))
+            .collect();
+        revs[7].2 = vec![h(1), h(2), h(3), h(100)];
+        let idx = FingerprintIndex::bulk(revs);
+        let query = [h(1), h(2), h(100)];
+        let all = idx.search(&query, 0.0, 100);
+        assert_eq!(
+            all.len(),
+            50,
+            "uncapped, the boilerplate finds every article"
+        );
+        let capped = idx.search_capped(&query, 0.0, 100, 10);
+        assert_eq!(capped.len(), 1, "{capped:?}");
+        assert_eq!(capped[0].article_id, 7);
+        assert!((capped[0].containment - 1.0).abs() < 1e-9, "still counted");
+        assert_eq!(capped[0], all[0]);
+        // Made only of common fingerprints, a query finds nothing under the cap.
+        assert!(idx.search_capped(&[h(100)], 0.0, 10, 10).is_empty());
+        // A cap above the fingerprint's count changes nothing; the map layer counts too.
+        assert_eq!(idx.search_capped(&query, 0.0, 100, 50), all);
+        let mut grown = idx;
+        for a in 50..70 {
+            grown.insert(a, a + 1000, &[h(100), h(600 + a as u64)]);
+        }
+        assert_eq!(grown.search(&[h(100)], 0.0, 100).len(), 70);
+        assert_eq!(grown.search_capped(&query, 0.0, 100, 60).len(), 1);
+        assert_eq!(grown.search_capped(&query, 0.0, 100, 70).len(), 70);
+    }
+
+    #[test]
+    fn many_revisions_of_one_article_do_not_crowd_out_the_next_article() {
+        // Article 1 has 200 revisions sharing 3 of the query's 4 fingerprints; article 2
+        // shares 2. The second hit must be article 2, past all of article 1's.
+        let mut idx = FingerprintIndex::default();
+        for r in 0..200 {
+            idx.insert(1, r, &[1, 2, 3]);
+        }
+        idx.insert(2, 500, &[1, 2]);
+        for a in 3..10 {
+            idx.insert(a, 600 + a, &[4]);
+        }
+        let hits = idx.search(&[1, 2, 3, 4], 0.0, 2);
+        assert_eq!(hits.len(), 2);
+        assert_eq!((hits[0].article_id, hits[0].revision_id), (1, 199));
+        assert_eq!(hits[1].article_id, 2);
+        // The scratch counts are left zeroed: the same search again gives the same.
+        assert_eq!(idx.search(&[1, 2, 3, 4], 0.0, 2), hits);
+        assert_eq!(idx.search(&[4], 0.0, 20).len(), 7);
     }
 
     #[test]
