@@ -25,7 +25,25 @@ pub async fn append(
     subject: &str,
     details: &Value,
 ) -> Result<Head, sea_orm::DbErr> {
-    let (seq, prev_hash) = next_link(txn).await?;
+    append_after(txn, None, now, actor, action, subject, details).await
+}
+
+/// `append`, chained after `head` when the caller knows it is the chain's head in this
+/// transaction (it appended it), which saves reading it. Were it not, the insert would
+/// fail on the taken sequence number rather than fork the chain.
+pub async fn append_after(
+    txn: &impl ConnectionTrait,
+    head: Option<Head>,
+    now: OffsetDateTime,
+    actor: &str,
+    action: &str,
+    subject: &str,
+    details: &Value,
+) -> Result<Head, sea_orm::DbErr> {
+    let (seq, prev_hash) = match head {
+        Some(h) => (h.seq + 1, h.hash),
+        None => next_link(txn).await?,
+    };
     let occurred_at = truncate_micros(now);
     let hash = event_hash(
         &prev_hash,

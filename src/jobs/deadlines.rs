@@ -11,15 +11,15 @@ use std::collections::{BTreeMap, HashMap};
 
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect, Value,
 };
 use serde::Serialize;
 use serde_json::json;
 use time::OffsetDateTime;
 
 use crate::audit;
-use crate::db;
+use crate::db::{self, stmt};
 use crate::domain::deadline::{OnBreach, StepKind, StepState, latest_only, round};
 use crate::domain::validate::truncate_micros;
 use crate::entities::{complaint, complaint_target, deadline_step};
@@ -82,17 +82,30 @@ async fn set_state(
     if ids.is_empty() {
         return Ok(());
     }
-    deadline_step::Entity::update_many()
-        .col_expr(deadline_step::Column::State, Expr::value(state))
-        .col_expr(deadline_step::Column::DoneAt, Expr::value(now))
-        .col_expr(
-            deadline_step::Column::Note,
-            Expr::value(note.map(str::to_string)),
-        )
-        .filter(deadline_step::Column::Id.is_in(ids.to_vec()))
-        .filter(deadline_step::Column::State.eq(StepState::Pending))
-        .exec(txn)
-        .await?;
+    let backend = txn.get_database_backend();
+    // Given many ids, SQLite's planner reads `state = 'pending'` through the
+    // (state, due_at) index, every pending step of every open complaint, instead of
+    // looking the ids up: NOT INDEXED leaves it the rowid lookups.
+    let table = match backend {
+        DbBackend::Sqlite => "deadline_steps NOT INDEXED",
+        _ => "deadline_steps",
+    };
+    let places = vec!["?"; ids.len()].join(", ");
+    let mut values = vec![
+        Value::from(state),
+        Value::from(now),
+        Value::from(note.map(str::to_string)),
+    ];
+    values.extend(ids.iter().map(|id| Value::from(*id)));
+    values.push(Value::from(StepState::Pending));
+    txn.execute_raw(stmt(
+        backend,
+        &format!(
+            "UPDATE {table} SET state = ?, done_at = ?, note = ? WHERE id IN ({places}) AND state = ?"
+        ),
+        values,
+    ))
+    .await?;
     Ok(())
 }
 

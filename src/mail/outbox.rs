@@ -44,16 +44,31 @@ pub async fn post_counted<L: Letter>(
     now: OffsetDateTime,
     rate_key: Option<&str>,
 ) -> Result<(), PostError> {
-    let notice = owed.key(L::KIND);
-    for email in letters_for(&notice, letter, to, signer, rate_key)? {
-        insert(txn, email.row(), signer.base_url, now).await?;
-    }
-    if let Some(id) = notice.complaint_id
-        && let Some((url, claimant)) = callback_of(txn, id).await?
-        && let Some(event) = callback_row(&notice, id, to, &url, &claimant, now)
-    {
-        insert(txn, event.row(), signer.base_url, now).await?;
-    }
+    let callback = match owed.complaint_id {
+        Some(id) => callback_of(txn, id).await?,
+        None => None,
+    };
+    let callback = callback.as_ref().map(|(u, c)| (u.as_str(), c.as_str()));
+    post_known(txn, owed, letter, to, signer, now, rate_key, callback).await
+}
+
+/// `post_counted`, with the complaint's status callback given instead of read: its
+/// callback URL and its claimant's address, when it has a callback. All the rows are
+/// written in one statement.
+#[allow(clippy::too_many_arguments)]
+pub async fn post_known<L: Letter>(
+    txn: &impl ConnectionTrait,
+    owed: &Owed,
+    letter: &L,
+    to: &[Recipient],
+    signer: &Signer<'_>,
+    now: OffsetDateTime,
+    rate_key: Option<&str>,
+    callback: Option<(&str, &str)>,
+) -> Result<(), PostError> {
+    let mut batch = Batch::default();
+    batch.post_counted(owed, letter, to, signer, now, rate_key, callback)?;
+    batch.write(txn, signer.base_url, now).await?;
     Ok(())
 }
 
@@ -146,9 +161,24 @@ impl Batch {
         now: OffsetDateTime,
         callback: Option<(&str, &str)>,
     ) -> Result<(), RenderError> {
+        self.post_counted(owed, letter, to, signer, now, None, callback)
+    }
+
+    /// `post`, each row counted under `rate_key` (see `outbox::post_counted`).
+    #[allow(clippy::too_many_arguments)]
+    fn post_counted<L: Letter>(
+        &mut self,
+        owed: &Owed,
+        letter: &L,
+        to: &[Recipient],
+        signer: &Signer<'_>,
+        now: OffsetDateTime,
+        rate_key: Option<&str>,
+        callback: Option<(&str, &str)>,
+    ) -> Result<(), RenderError> {
         let notice = owed.key(L::KIND);
         self.rows
-            .extend(letters_for(&notice, letter, to, signer, None)?);
+            .extend(letters_for(&notice, letter, to, signer, rate_key)?);
         if let (Some(id), Some((url, claimant))) = (notice.complaint_id, callback) {
             self.rows
                 .extend(callback_row(&notice, id, to, url, claimant, now));

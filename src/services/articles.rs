@@ -263,6 +263,32 @@ pub async fn record_in(
     prepared: &Prepared,
     now: OffsetDateTime,
 ) -> ServiceResult<(Outcome, ArticleView)> {
+    record_in_batch(txn, actor, prepared, now, &mut Memo::default()).await
+}
+
+/// What the records of one import transaction look up once: each licence's terms, and
+/// the audit chain's head after the last record (nothing else appends in between).
+#[derive(Default)]
+pub struct Memo {
+    licences: std::collections::HashMap<String, Option<CurrentLicence>>,
+    head: Option<crate::domain::audit_chain::Head>,
+}
+
+type CurrentLicence = (
+    crate::entities::licence::Model,
+    crate::entities::licence_revision::Model,
+);
+
+/// `record_in`, with what `memo` holds from the records before it in this transaction.
+/// The memo is only good while every change in the transaction goes through it: a
+/// record rolled back to a savepoint needs a fresh one.
+pub async fn record_in_batch(
+    txn: &impl ConnectionTrait,
+    actor: &str,
+    prepared: &Prepared,
+    now: OffsetDateTime,
+    memo: &mut Memo,
+) -> ServiceResult<(Outcome, ArticleView)> {
     let now = truncate_micros(now);
     let new = &prepared.article;
     let record_sha256 = prepared.record_sha256.clone();
@@ -303,7 +329,15 @@ pub async fn record_in(
     };
 
     let hashes = &prepared.hashes;
-    let licence = licences::current(txn, &new.licence_reference).await?;
+    let licence = match memo.licences.get(&new.licence_reference) {
+        Some(known) => known.clone(),
+        None => {
+            let found = licences::current(txn, &new.licence_reference).await?;
+            memo.licences
+                .insert(new.licence_reference.clone(), found.clone());
+            found
+        }
+    };
     let verdict = licence
         .as_ref()
         .map_or(LicenceVerdict::UnknownLicence, |(l, r)| {
@@ -339,13 +373,15 @@ pub async fn record_in(
         Outcome::Revised => "article.revised",
         _ => "article.recorded",
     };
-    audit::append(
-        txn,
-        now,
-        actor,
-        action,
-        &format!("article:{}", article.id),
-        &json!({
+    memo.head = Some(
+        audit::append_after(
+            txn,
+            memo.head.take(),
+            now,
+            actor,
+            action,
+            &format!("article:{}", article.id),
+            &json!({
             "url": article.url,
             "revision": revision_no,
             "raw_sha256": hashes.raw_sha256,
@@ -354,9 +390,10 @@ pub async fn record_in(
             "normalizer_version": hashes.normalizer_version,
             "licence_reference": new.licence_reference,
             "source_url": new.source_url.as_str(),
-        }),
-    )
-    .await?;
+            }),
+        )
+        .await?,
+    );
     Ok((outcome, ArticleView::new(&article, &rev)))
 }
 

@@ -8,6 +8,7 @@ use sea_orm::{
 };
 use serde::Serialize;
 use serde_json::json;
+use std::collections::HashMap;
 use time::OffsetDateTime;
 
 use crate::audit;
@@ -293,7 +294,7 @@ pub async fn submit_in(
     )
     .await?;
 
-    let target_lines = record_targets(txn, c.id, new).await?;
+    let targets = record_targets(txn, c.id, new).await?;
     record_evidence(txn, c.id, new, files, matches).await?;
 
     let receipt_event = audit_receipt(txn, filing, &row, matches, c.id).await?;
@@ -302,11 +303,32 @@ pub async fn submit_in(
         send_receipt(txn, policy, &c, new, &row, &receipt_event).await?;
     }
     if !staff_notice_deferred {
-        tell_staff(txn, policy, &c, new, &target_lines, matches, filing.client).await?;
+        let lines = target_lines(&targets);
+        tell_staff(txn, policy, &c, new, &lines, matches, filing.client).await?;
     }
-    Ok(Filed::Created(
-        view(txn, &c, &code, policy.public_base_url, Fresh::Yes).await?,
-    ))
+    // Everything the view shows of a complaint filed just now is at hand.
+    let mut matches: Vec<MatchView> = matches
+        .iter()
+        .map(|m| MatchView {
+            article_id: m.article_id,
+            revision: m.revision,
+            containment: m.containment,
+            identical: m.identical,
+        })
+        .collect();
+    matches.sort_by(|a, b| b.containment.total_cmp(&a.containment));
+    let parts = ViewParts {
+        targets,
+        matches,
+        receipt_event: Some(receipt_event.to_string()),
+        ..ViewParts::default()
+    };
+    Ok(Filed::Created(view_of(
+        &c,
+        &code,
+        policy.public_base_url,
+        parts,
+    )))
 }
 
 /// What filing decided before the complaint's row is written.
@@ -434,40 +456,59 @@ async fn send_receipt(
             confirm_url: confirm_url.as_deref(),
             targets: &urls,
             receipt_event,
+            callback: callback_of(c),
         },
     )
     .await?;
     Ok(())
 }
 
-/// Records each target, linked to its article when the registry has the URL; returns
-/// the lines the staff notice lists.
+/// Records each target, linked to its article when the registry has the URL (one read
+/// and one insert for all of them); returns the targets as stored.
 async fn record_targets(
     txn: &impl ConnectionTrait,
     complaint_id: i64,
     new: &NewComplaint,
-) -> Result<Vec<String>, DbErr> {
-    let mut target_lines = Vec::with_capacity(new.infringing_urls.len());
-    for url in &new.infringing_urls {
-        let article_id = article::Entity::find()
-            .filter(article::Column::Url.eq(url.as_str()))
-            .one(txn)
-            .await?
-            .map(|a| a.id);
-        complaint_target::ActiveModel {
-            complaint_id: Set(complaint_id),
-            url: Set(url.as_str().to_string()),
-            article_id: Set(article_id),
-            ..Default::default()
-        }
-        .insert(txn)
-        .await?;
-        target_lines.push(match article_id {
-            Some(id) => format!("{url} (article {id})"),
-            None => format!("{url} (not in the registry)"),
-        });
+) -> Result<Vec<TargetView>, DbErr> {
+    if new.infringing_urls.is_empty() {
+        return Ok(Vec::new());
     }
-    Ok(target_lines)
+    let urls: Vec<&str> = new.infringing_urls.iter().map(|u| u.as_str()).collect();
+    let known: HashMap<String, i64> = article::Entity::find()
+        .filter(article::Column::Url.is_in(urls.clone()))
+        .all(txn)
+        .await?
+        .into_iter()
+        .map(|a| (a.url, a.id))
+        .collect();
+    let targets: Vec<TargetView> = urls
+        .iter()
+        .map(|url| TargetView {
+            url: url.to_string(),
+            article_id: known.get(*url).copied(),
+            outcome: None,
+        })
+        .collect();
+    complaint_target::Entity::insert_many(targets.iter().map(|t| complaint_target::ActiveModel {
+        complaint_id: Set(complaint_id),
+        url: Set(t.url.clone()),
+        article_id: Set(t.article_id),
+        ..Default::default()
+    }))
+    .exec_without_returning(txn)
+    .await?;
+    Ok(targets)
+}
+
+/// The lines the staff notice lists for the targets.
+fn target_lines(targets: &[TargetView]) -> Vec<String> {
+    targets
+        .iter()
+        .map(|t| match t.article_id {
+            Some(id) => format!("{} (article {id})", t.url),
+            None => format!("{} (not in the registry)", t.url),
+        })
+        .collect()
 }
 
 /// Records the evidence URLs and files and the registry's matches.
@@ -478,31 +519,36 @@ async fn record_evidence(
     files: &[EvidenceFile],
     matches: &[Match],
 ) -> Result<(), DbErr> {
-    for url in &new.evidence_urls {
-        complaint_evidence::ActiveModel {
+    let urls = new
+        .evidence_urls
+        .iter()
+        .map(|url| complaint_evidence::ActiveModel {
             complaint_id: Set(complaint_id),
             kind: Set("url".into()),
             url: Set(Some(url.as_str().to_string())),
             ..Default::default()
-        }
-        .insert(txn)
-        .await?;
-    }
-    for f in files {
-        crate::services::evidence::row(complaint_id, f)
-            .insert(txn)
+        });
+    let files = files
+        .iter()
+        .map(|f| crate::services::evidence::row(complaint_id, f));
+    let evidence: Vec<_> = urls.chain(files).collect();
+    if !evidence.is_empty() {
+        complaint_evidence::Entity::insert_many(evidence)
+            .exec_without_returning(txn)
             .await?;
     }
-    for m in matches {
-        complaint_match::ActiveModel {
-            complaint_id: Set(complaint_id),
-            article_id: Set(m.article_id),
-            revision: Set(m.revision),
-            containment: Set(m.containment),
-            identical: Set(m.identical),
-            ..Default::default()
-        }
-        .insert(txn)
+    if !matches.is_empty() {
+        complaint_match::Entity::insert_many(matches.iter().map(|m| {
+            complaint_match::ActiveModel {
+                complaint_id: Set(complaint_id),
+                article_id: Set(m.article_id),
+                revision: Set(m.revision),
+                containment: Set(m.containment),
+                identical: Set(m.identical),
+                ..Default::default()
+            }
+        }))
+        .exec_without_returning(txn)
         .await?;
     }
     Ok(())
@@ -543,7 +589,7 @@ async fn tell_staff(
         matches: &match_lines,
         url: &url,
     };
-    outbox::post_counted(
+    outbox::post_known(
         txn,
         &Owed::once(c.id, FIRST_ROUND),
         &letter,
@@ -551,9 +597,17 @@ async fn tell_staff(
         &policy.signer,
         c.received_at,
         client,
+        callback_of(c),
     )
     .await?;
     Ok(())
+}
+
+/// The complaint's status callback URL and claimant address, if it has a callback.
+fn callback_of(c: &complaint::Model) -> Option<(&str, &str)> {
+    c.callback_url
+        .as_deref()
+        .map(|url| (url, c.claimant_email.as_str()))
 }
 
 /// The answer for a key seen before, if it is still bound: the first complaint when
@@ -586,7 +640,7 @@ async fn replay(
     if first.idempotency_sha256.as_deref() == Some(idem.request_sha256) {
         let code = policy.codes.code_of(&first)?;
         Ok(Some(Filed::Replayed(
-            view(txn, &first, &code, policy.public_base_url, Fresh::No).await?,
+            view(txn, &first, &code, policy.public_base_url).await?,
         )))
     } else {
         Ok(Some(Filed::KeyReused))
@@ -613,7 +667,7 @@ pub async fn by_code(
     let found = row_by_code(db, code.as_str()).await?;
     match found {
         Some(c) => {
-            let mut v = view(db, &c, code, &config.public_base_url, Fresh::No).await?;
+            let mut v = view(db, &c, code, &config.public_base_url).await?;
             let now = OffsetDateTime::now_utc();
             if crate::services::appeals::open_for_appeal(&c, config.appeal_window, now) {
                 v.appeal_until = c
@@ -638,12 +692,15 @@ pub async fn targets_of(
         .await
 }
 
-/// Whether the complaint was filed in this very transaction: nothing has been sent
-/// about it yet, so intake need not look.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Fresh {
-    Yes,
-    No,
+/// What a complaint's view shows beyond its own row.
+#[derive(Default)]
+struct ViewParts {
+    targets: Vec<TargetView>,
+    matches: Vec<MatchView>,
+    info_answer_by: Option<String>,
+    receipt_event: Option<String>,
+    counter_notices: Vec<CounterNoticeSummary>,
+    sent_by_email: Vec<EmailSent>,
 }
 
 async fn view(
@@ -651,7 +708,6 @@ async fn view(
     c: &complaint::Model,
     code: &TrackingCode,
     public_base_url: &str,
-    fresh: Fresh,
 ) -> ServiceResult<ComplaintView> {
     let targets = targets_of(db, c.id).await?;
     let matches = complaint_match::Entity::find()
@@ -659,8 +715,7 @@ async fn view(
         .order_by_desc(complaint_match::Column::Containment)
         .all(db)
         .await?;
-    let waiting = c.status == ComplaintStatus::NeedsInfo;
-    let answer_by = if waiting {
+    let info_answer_by = if c.status == ComplaintStatus::NeedsInfo {
         deadline_step::Entity::find()
             .filter(deadline_step::Column::ComplaintId.eq(c.id))
             .filter(deadline_step::Column::Kind.eq(StepKind::InfoWait))
@@ -671,23 +726,7 @@ async fn view(
     } else {
         None
     };
-    Ok(ComplaintView {
-        id: c.id,
-        tracking_code: code.as_str().to_string(),
-        status: c.status.as_str().to_string(),
-        language: c.language.as_str().to_string(),
-        received_at: format_timestamp(c.received_at),
-        deadline_at: format_timestamp(c.deadline_at),
-        status_url: status_url(public_base_url, code.as_str()),
-        confirmed: c.confirmed_at.is_some(),
-        decision: c.decision.clone(),
-        decided_at: c.decided_at.map(format_timestamp),
-        decision_reason: c.decision_reason.clone(),
-        info_request: c.info_request.clone().filter(|_| waiting),
-        info_answer_by: answer_by,
-        clock_paused: c.paused_at.is_some(),
-        appealed_at: c.appealed_at.map(format_timestamp),
-        appeal_until: None,
+    let parts = ViewParts {
         targets: targets
             .into_iter()
             .map(|t| TargetView {
@@ -705,9 +744,8 @@ async fn view(
                 identical: m.identical,
             })
             .collect(),
+        info_answer_by,
         receipt_event: audit::receipt_event(db, c.id).await?.map(|h| h.to_string()),
-        info_answer: c.info_answer.clone(),
-        appeal_statement: c.appeal_statement.clone(),
         counter_notices: crate::services::counter_notices::for_complaint(db, c.id)
             .await?
             .into_iter()
@@ -718,13 +756,45 @@ async fn view(
                 restore_at: format_timestamp(n.restore_at),
             })
             .collect(),
+        sent_by_email: sent_by_email(db, c).await?,
+    };
+    Ok(view_of(c, code, public_base_url, parts))
+}
+
+fn view_of(
+    c: &complaint::Model,
+    code: &TrackingCode,
+    public_base_url: &str,
+    parts: ViewParts,
+) -> ComplaintView {
+    let waiting = c.status == ComplaintStatus::NeedsInfo;
+    ComplaintView {
+        id: c.id,
+        tracking_code: code.as_str().to_string(),
+        status: c.status.as_str().to_string(),
+        language: c.language.as_str().to_string(),
+        received_at: format_timestamp(c.received_at),
+        deadline_at: format_timestamp(c.deadline_at),
+        status_url: status_url(public_base_url, code.as_str()),
+        confirmed: c.confirmed_at.is_some(),
+        decision: c.decision.clone(),
+        decided_at: c.decided_at.map(format_timestamp),
+        decision_reason: c.decision_reason.clone(),
+        info_request: c.info_request.clone().filter(|_| waiting),
+        info_answer_by: parts.info_answer_by,
+        clock_paused: c.paused_at.is_some(),
+        appealed_at: c.appealed_at.map(format_timestamp),
+        appeal_until: None,
+        targets: parts.targets,
+        matches: parts.matches,
+        receipt_event: parts.receipt_event,
+        info_answer: c.info_answer.clone(),
+        appeal_statement: c.appeal_statement.clone(),
+        counter_notices: parts.counter_notices,
         legal_action_reported: c.legal_action_reported.clone(),
         legal_action_recorded: c.legal_action_at.is_some(),
-        sent_by_email: match fresh {
-            Fresh::Yes => Vec::new(),
-            Fresh::No => sent_by_email(db, c).await?,
-        },
-    })
+        sent_by_email: parts.sent_by_email,
+    }
 }
 
 /// What the claimant sent about the complaint by email (the notice itself, and their

@@ -155,8 +155,9 @@ async fn record_batch(
     let now = OffsetDateTime::now_utc();
     let txn = db::begin_write(db).await?;
     let mut outcomes = Vec::with_capacity(batch.len());
+    let mut memo = articles::Memo::default();
     for (_, article) in batch {
-        match articles::record_in(&txn, actor, article, now).await {
+        match articles::record_in_batch(&txn, actor, article, now, &mut memo).await {
             Ok((outcome, _)) => outcomes.push(outcome),
             Err(_) => break,
         }

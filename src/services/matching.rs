@@ -21,12 +21,12 @@ const SYNC_BATCH: u64 = 5000;
 const EXPECTED_PER_REVISION: usize = 256;
 
 /// Up to `SYNC_BATCH` revisions after `watermark` and up to `upto`: (article id,
-/// revision id, fingerprints).
-async fn read_batch(
+/// revision id, fingerprints as stored).
+async fn read_raw(
     db: &impl ConnectionTrait,
     watermark: i64,
     upto: i64,
-) -> ServiceResult<Vec<(i64, i64, Vec<u64>)>> {
+) -> ServiceResult<Vec<(i64, i64, Vec<u8>)>> {
     let rows = db
         .query_all_raw(stmt(
             db.get_database_backend(),
@@ -44,28 +44,133 @@ async fn read_batch(
         let id: i64 = row.try_get("", "id")?;
         let article_id: i64 = row.try_get("", "article_id")?;
         let blob: Vec<u8> = row.try_get("", "fingerprints")?;
-        loaded.push((article_id, id, fingerprint::from_bytes(&blob)));
+        loaded.push((article_id, id, blob));
     }
     Ok(loaded)
 }
 
+/// `read_raw`, with the fingerprints unpacked.
+async fn read_batch(
+    db: &impl ConnectionTrait,
+    watermark: i64,
+    upto: i64,
+) -> ServiceResult<Vec<(i64, i64, Vec<u64>)>> {
+    Ok(read_raw(db, watermark, upto)
+        .await?
+        .into_iter()
+        .map(|(article_id, id, blob)| (article_id, id, fingerprint::from_bytes(&blob)))
+        .collect())
+}
+
+/// Stored fingerprints, unpacked as they are read.
+fn unpacked(blob: &[u8]) -> impl Iterator<Item = u64> + '_ {
+    blob.chunks_exact(8).map(|c| {
+        let mut a = [0u8; 8];
+        a.copy_from_slice(c);
+        u64::from_le_bytes(a)
+    })
+}
+
 /// Calls `f` with every stored revision up to `upto`, in id order, a batch at a time.
+/// The next batch is read while `f` works through this one: the database's thread
+/// and this one take a core each.
 async fn each_revision(
     db: &impl ConnectionTrait,
     upto: i64,
-    mut f: impl FnMut(i64, i64, Vec<u64>),
+    mut f: impl FnMut(i64, i64, &[u8]),
 ) -> ServiceResult<()> {
-    let mut watermark = 0;
+    let mut batch = read_raw(db, 0, upto).await?;
     loop {
-        let batch = read_batch(db, watermark, upto).await?;
-        let n = batch.len();
-        for (article_id, id, fps) in batch {
-            watermark = id;
-            f(article_id, id, fps);
-        }
-        if (n as u64) < SYNC_BATCH {
+        let Some(last) = batch.last().map(|r| r.1) else {
             return Ok(());
+        };
+        let full = batch.len() as u64 == SYNC_BATCH;
+        let next = async {
+            match full {
+                true => read_raw(db, last, upto).await.map(Some),
+                false => Ok(None),
+            }
+        };
+        let work = async {
+            for (article_id, id, blob) in &batch {
+                f(*article_id, *id, blob);
+            }
+        };
+        let (next, ()) = tokio::join!(next, work);
+        match next? {
+            Some(b) => batch = b,
+            None => return Ok(()),
         }
+    }
+}
+
+/// The fingerprints a build's first pass read, kept on disk for its second: one read
+/// of the database instead of two, whose rows carry every body.
+struct Spill {
+    path: PathBuf,
+    out: Option<std::io::BufWriter<std::fs::File>>,
+    failed: Option<std::io::Error>,
+}
+
+impl Spill {
+    fn create(path: PathBuf) -> std::io::Result<Self> {
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir)?;
+        }
+        let f = std::fs::File::create(&path)?;
+        Ok(Self {
+            path,
+            out: Some(std::io::BufWriter::with_capacity(1 << 20, f)),
+            failed: None,
+        })
+    }
+
+    /// Appends one revision: its id, the length of its fingerprints, the fingerprints.
+    fn push(&mut self, revision_id: i64, blob: &[u8]) {
+        use std::io::Write;
+        let (Some(out), None) = (self.out.as_mut(), self.failed.as_ref()) else {
+            return;
+        };
+        let r = out
+            .write_all(&revision_id.to_le_bytes())
+            .and_then(|()| out.write_all(&(blob.len() as u32).to_le_bytes()))
+            .and_then(|()| out.write_all(blob));
+        if let Err(e) = r {
+            self.failed = Some(e);
+        }
+    }
+
+    /// Reads every revision back, in the order pushed, into `f`.
+    fn replay(&mut self, mut f: impl FnMut(i64, &[u8])) -> std::io::Result<()> {
+        use std::io::Read;
+        if let Some(e) = self.failed.take() {
+            return Err(e);
+        }
+        if let Some(out) = self.out.take() {
+            out.into_inner().map_err(|e| e.into_error())?;
+        }
+        let mut r = std::io::BufReader::with_capacity(1 << 20, std::fs::File::open(&self.path)?);
+        let mut head = [0u8; 12];
+        let mut blob = Vec::new();
+        loop {
+            match r.read_exact(&mut head) {
+                Ok(()) => {}
+                Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => return Ok(()),
+                Err(e) => return Err(e),
+            }
+            let (id, len) = head.split_at(8);
+            let id = i64::from_le_bytes(id.try_into().unwrap_or_default());
+            let len = u32::from_le_bytes(len.try_into().unwrap_or_default()) as usize;
+            blob.resize(len, 0);
+            r.read_exact(&mut blob)?;
+            f(id, &blob);
+        }
+    }
+}
+
+impl Drop for Spill {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.path);
     }
 }
 
@@ -237,8 +342,11 @@ impl MatchIndex {
     }
 
     /// The first load (start-up): every stored revision into compact postings, in two
-    /// passes over the database (count, then fill) so that the build holds only the
-    /// postings, then saved as the snapshot.
+    /// passes (count, then fill) so that the build holds only the postings, then saved
+    /// as the snapshot. The first pass reads the database and writes the fingerprints
+    /// to a file beside the snapshot (`postings.build`, about 2 KB a revision,
+    /// removed after); the second reads that file, or the database again should the
+    /// file not be written (a full disk).
     async fn build(&self, db: &impl ConnectionTrait) -> ServiceResult<usize> {
         let highest = db
             .query_one_raw(stmt(
@@ -251,8 +359,21 @@ impl MatchIndex {
             .unwrap_or(0);
         let mut census =
             Census::new((highest.max(0) as usize).saturating_mul(EXPECTED_PER_REVISION));
-        each_revision(db, i64::MAX, |article_id, id, fps| {
-            census.add(article_id, id, fps.into_iter())
+        let spill_at = match &self.snapshot {
+            Some(p) => p.with_extension("build"),
+            None => std::env::temp_dir().join(format!(
+                "takedown-index-{}.build",
+                uuid::Uuid::new_v4().simple()
+            )),
+        };
+        let mut spill = Spill::create(spill_at)
+            .map_err(|e| tracing::warn!(error = %e, "no file for the index build; reading the database twice"))
+            .ok();
+        each_revision(db, i64::MAX, |article_id, id, blob| {
+            census.add(article_id, id, unpacked(blob));
+            if let Some(spill) = spill.as_mut() {
+                spill.push(id, blob);
+            }
         })
         .await?;
         if census.is_empty() {
@@ -260,15 +381,35 @@ impl MatchIndex {
         }
         let upto = census.watermark();
         let added = census.len();
-        let mut filler = tokio::task::spawn_blocking(move || census.into_filler())
+        let failed = |e: &dyn std::fmt::Display| {
+            ServiceError::Index(format!("building the match index: {e}"))
+        };
+        let filler = match spill.filter(|s| s.failed.is_none()) {
+            Some(mut spill) => tokio::task::spawn_blocking(move || {
+                let mut filler = census.into_filler();
+                spill
+                    .replay(|id, blob| {
+                        filler.add(id, unpacked(blob));
+                    })
+                    .map(|()| filler)
+            })
             .await
-            .map_err(|e| ServiceError::Index(format!("building the match index: {e}")))?;
-        each_revision(db, upto, |_, id, fps| {
-            filler.add(id, fps.into_iter());
-        })
-        .await?;
-        // Revisions are append-only, so both passes read the same ones; if not (a
-        // restore under a running instance), the next search builds again.
+            .map_err(|e| failed(&e))?
+            .map_err(|e| failed(&e))?,
+            None => {
+                let mut filler = tokio::task::spawn_blocking(move || census.into_filler())
+                    .await
+                    .map_err(|e| failed(&e))?;
+                each_revision(db, upto, |_, id, blob| {
+                    filler.add(id, unpacked(blob));
+                })
+                .await?;
+                filler
+            }
+        };
+        // Revisions are append-only, so both passes see the same ones; a damaged file,
+        // or a restore under a running instance, voids the build and the next search
+        // builds again.
         let built = filler.finish().ok_or_else(|| {
             ServiceError::Index("revisions changed while the match index was built".into())
         })?;

@@ -66,6 +66,8 @@ pub struct ReceiptFor<'a> {
     pub confirm_url: Option<&'a str>,
     pub targets: &'a [String],
     pub receipt_event: &'a Head,
+    /// The complaint's status callback URL and claimant address, if it has one.
+    pub callback: Option<(&'a str, &'a str)>,
 }
 
 /// Queues a receipt: plain text with an HTML alternative, in the claimant's language.
@@ -89,13 +91,15 @@ pub async fn enqueue(
         confirm_url: r.confirm_url,
         targets: r.targets,
     };
-    outbox::post(
+    outbox::post_known(
         txn,
         &Owed::once(r.complaint_id, FIRST_ROUND),
         &receipt,
         &[Recipient::new(r.recipient.clone(), r.language)],
         signer,
         r.received_at,
+        None,
+        r.callback,
     )
     .await?;
     Ok(())

@@ -745,3 +745,56 @@ async fn shortening_a_licence_plans_its_reminders_again() {
         ["licence_reminder", "licence_reminder", "licence_expired"]
     );
 }
+
+/// An import looks each licence up once a batch: articles under the same licence,
+/// another, an ended one and none at all, interleaved, each get their own verdict, and
+/// the audit chain the batch appended to is intact.
+#[tokio::test]
+async fn an_import_gives_each_article_its_own_licences_verdict() {
+    use takedown::entities::article as article_entity;
+    let app = TestApp::spawn().await;
+    let far = OffsetDateTime::now_utc() + Duration::from_secs(400 * 86_400);
+    let ended = OffsetDateTime::now_utc() - Duration::from_secs(86_400);
+    assert_eq!(save(&app, &licence("SYND-IMP", far)).await.0, 201);
+    assert_eq!(save(&app, &licence("SYND-OLD", ended)).await.0, 201);
+    let when = "2024-05-01T08:00:00+08:00";
+    let rows = [
+        (1, "SYND-IMP", "covered"),
+        (2, "SYND-OLD", "expired"),
+        (3, "SYND-IMP", "covered"),
+        (4, "SYND-NONE", "unknown_licence"),
+        (5, "SYND-OLD", "expired"),
+    ];
+    let file = app.test_db.data_dir().join("import.jsonl");
+    let lines: Vec<String> = rows
+        .iter()
+        .map(|(n, reference, _)| under(*n, reference, when).to_string())
+        .collect();
+    std::fs::write(&file, lines.join("\n")).unwrap();
+    let out = crate::common::takedown_cmd(&app.test_db)
+        .arg("import")
+        .arg(&file)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("recorded 5"), "{stdout}");
+    for (n, _, verdict) in rows {
+        let a = article_entity::Entity::find()
+            .filter(article_entity::Column::Url.eq(under(n, "", when)["url"].as_str().unwrap()))
+            .one(&app.db)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            compliance(&app, a.id).await["licence"],
+            verdict,
+            "article {n}"
+        );
+    }
+    let verify = crate::common::takedown_cmd(&app.test_db)
+        .args(["audit", "verify"])
+        .output()
+        .unwrap();
+    assert_eq!(verify.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&verify.stdout).contains("intact"));
+}

@@ -167,6 +167,8 @@ async fn a_restart_reads_the_index_snapshot_and_catches_up() {
     let app = TestApp::spawn_on(test_db.clone(), |_| {}).await;
     assert!(!app.state.index.loaded_from_snapshot());
     assert!(snapshot.exists());
+    let spill = snapshot.with_extension("build");
+    assert!(!spill.exists(), "the build's own file is removed");
     assert_eq!(app.post_article(&article(4, &text(4))).await.status(), 201);
     app.stop().await;
 
@@ -196,4 +198,52 @@ async fn a_restart_reads_the_index_snapshot_and_catches_up() {
         "https://news.example/2022/08/24/article-3.html"
     );
     app.stop().await;
+}
+
+/// A portal's standing copyright line, carried by every article below.
+const BOILERPLATE: &str = "【版权声明】本文转载自城市日报，版权归原作者所有。如涉及作品内容、版权和其它问题，请在三十日内与本网联系，我们将在第一时间删除内容。本网站转载文章仅为传播更多信息之目的，不代表本网观点，亦不对其真实性负责。";
+
+/// Under `MATCH_COMMON_DF`, fingerprints held by more revisions than the cap still count
+/// for an article a rarer one found, at the same containment, but find no article of
+/// their own: text shared only through boilerplate is no longer listed.
+#[tokio::test]
+async fn common_fingerprints_count_towards_a_match_but_find_none_of_their_own() {
+    let app = TestApp::spawn_with(|c| c.match_common_df = 3).await;
+    let ours = record(
+        &app,
+        1,
+        &format!("{REPUBLISHED_TRADITIONAL}\n\n{BOILERPLATE}"),
+    )
+    .await;
+    for n in 2..=5 {
+        let own = format!("第{n}号公告：{UNRELATED_CHINESE}");
+        record(&app, n, &format!("{own}\n\n{BOILERPLATE}")).await;
+    }
+    let complaint = format!("{COMPLAINT_SIMPLIFIED}\n\n{BOILERPLATE}");
+    let capped = app.match_text(&complaint).await;
+    let boilerplate_only = app.match_text(BOILERPLATE).await;
+    let test_db = app.test_db.clone();
+    app.stop().await;
+
+    // The same database with every fingerprint finding.
+    let uncapped_app = TestApp::spawn_on(test_db, |c| c.match_common_df = 0).await;
+    let uncapped = uncapped_app.match_text(&complaint).await;
+    assert_eq!(
+        uncapped.len(),
+        5,
+        "the boilerplate finds them all: {uncapped:?}"
+    );
+    assert_eq!(uncapped_app.match_text(BOILERPLATE).await.len(), 5);
+    uncapped_app.stop().await;
+
+    assert_eq!(capped.len(), 1, "{capped:?}");
+    assert_eq!(capped[0]["article_id"], ours);
+    let exact = containment_of(&uncapped, ours);
+    assert!(exact > 0.9, "{uncapped:?}");
+    assert_eq!(
+        containment_of(&capped, ours),
+        exact,
+        "the boilerplate still counts"
+    );
+    assert!(boilerplate_only.is_empty(), "{boilerplate_only:?}");
 }
