@@ -44,31 +44,39 @@ pub async fn append_after(
         Some(h) => (h.seq + 1, h.hash),
         None => next_link(txn).await?,
     };
-    let occurred_at = truncate_micros(now);
-    let hash = event_hash(
-        &prev_hash,
-        &ChainEvent {
-            seq,
-            occurred_at,
-            actor,
-            action,
-            subject,
-            details,
-        },
-    );
-    audit_event::ActiveModel {
-        seq: Set(seq),
-        occurred_at: Set(occurred_at),
-        actor: Set(actor.to_string()),
-        action: Set(action.to_string()),
-        subject: Set(subject.to_string()),
-        details: Set(canonical_json(details)),
+    let event = ChainEvent {
+        seq,
+        occurred_at: truncate_micros(now),
+        actor,
+        action,
+        subject,
+        details,
+    };
+    let (row, head) = linked(prev_hash, &event);
+    row.insert(txn).await?;
+    Ok(head)
+}
+
+/// The row for `event` chained after `prev_hash`, and the head it makes.
+fn linked(prev_hash: String, event: &ChainEvent<'_>) -> (audit_event::ActiveModel, Head) {
+    let hash = event_hash(&prev_hash, event);
+    let row = audit_event::ActiveModel {
+        seq: Set(event.seq),
+        occurred_at: Set(event.occurred_at),
+        actor: Set(event.actor.to_string()),
+        action: Set(event.action.to_string()),
+        subject: Set(event.subject.to_string()),
+        details: Set(canonical_json(event.details)),
         prev_hash: Set(prev_hash),
         hash: Set(hash.clone()),
-    }
-    .insert(txn)
-    .await?;
-    Ok(Head { seq, hash })
+    };
+    (
+        row,
+        Head {
+            seq: event.seq,
+            hash,
+        },
+    )
 }
 
 /// The next event's sequence number and the hash it chains from.
@@ -111,28 +119,20 @@ impl Batch {
         let (mut seq, mut prev_hash) = next_link(txn).await?;
         let occurred_at = truncate_micros(now);
         let mut rows = Vec::with_capacity(self.events.len());
+        let mut head = None;
         for (actor, action, subject, details) in &self.events {
-            let hash = event_hash(
-                &prev_hash,
-                &ChainEvent {
-                    seq,
-                    occurred_at,
-                    actor,
-                    action,
-                    subject,
-                    details,
-                },
-            );
-            rows.push(audit_event::ActiveModel {
-                seq: Set(seq),
-                occurred_at: Set(occurred_at),
-                actor: Set(actor.clone()),
-                action: Set(action.to_string()),
-                subject: Set(subject.clone()),
-                details: Set(canonical_json(details)),
-                prev_hash: Set(std::mem::replace(&mut prev_hash, hash.clone())),
-                hash: Set(hash),
-            });
+            let event = ChainEvent {
+                seq,
+                occurred_at,
+                actor,
+                action,
+                subject,
+                details,
+            };
+            let (row, h) = linked(prev_hash, &event);
+            prev_hash = h.hash.clone();
+            rows.push(row);
+            head = Some(h);
             seq += 1;
         }
         for chunk in rows.chunks(500) {
@@ -140,10 +140,7 @@ impl Batch {
                 .exec_without_returning(txn)
                 .await?;
         }
-        Ok(Some(Head {
-            seq: seq - 1,
-            hash: prev_hash,
-        }))
+        Ok(head)
     }
 }
 
