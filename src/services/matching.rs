@@ -62,15 +62,6 @@ async fn read_batch(
         .collect())
 }
 
-/// Stored fingerprints, unpacked as they are read.
-fn unpacked(blob: &[u8]) -> impl Iterator<Item = u64> + '_ {
-    blob.chunks_exact(8).map(|c| {
-        let mut a = [0u8; 8];
-        a.copy_from_slice(c);
-        u64::from_le_bytes(a)
-    })
-}
-
 /// Calls `f` with every stored revision up to `upto`, in id order, a batch at a time.
 /// The next batch is read while `f` works through this one: the database's thread
 /// and this one take a core each.
@@ -370,7 +361,7 @@ impl MatchIndex {
             .map_err(|e| tracing::warn!(error = %e, "no file for the index build; reading the database twice"))
             .ok();
         each_revision(db, i64::MAX, |article_id, id, blob| {
-            census.add(article_id, id, unpacked(blob));
+            census.add(article_id, id, fingerprint::unpacked(blob));
             if let Some(spill) = spill.as_mut() {
                 spill.push(id, blob);
             }
@@ -389,7 +380,7 @@ impl MatchIndex {
                 let mut filler = census.into_filler();
                 spill
                     .replay(|id, blob| {
-                        filler.add(id, unpacked(blob));
+                        filler.add(id, fingerprint::unpacked(blob));
                     })
                     .map(|()| filler)
             })
@@ -401,7 +392,7 @@ impl MatchIndex {
                     .await
                     .map_err(|e| failed(&e))?;
                 each_revision(db, upto, |_, id, blob| {
-                    filler.add(id, unpacked(blob));
+                    filler.add(id, fingerprint::unpacked(blob));
                 })
                 .await?;
                 filler

@@ -230,14 +230,16 @@ pub fn to_bytes(fps: &[u64]) -> Vec<u8> {
 
 /// Unpacks stored fingerprints; a trailing partial value is ignored.
 pub fn from_bytes(bytes: &[u8]) -> Vec<u64> {
-    bytes
-        .chunks_exact(8)
-        .map(|c| {
-            let mut a = [0u8; 8];
-            a.copy_from_slice(c);
-            u64::from_le_bytes(a)
-        })
-        .collect()
+    unpacked(bytes).collect()
+}
+
+/// Stored fingerprints, unpacked as they are read (`from_bytes` without the vector).
+pub fn unpacked(bytes: &[u8]) -> impl Iterator<Item = u64> + '_ {
+    bytes.chunks_exact(8).map(|c| {
+        let mut a = [0u8; 8];
+        a.copy_from_slice(c);
+        u64::from_le_bytes(a)
+    })
 }
 
 #[cfg(test)]

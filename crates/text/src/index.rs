@@ -484,7 +484,7 @@ impl FingerprintIndex {
     /// Whether more than `cap` revisions hold `fp` (counting stops past the cap).
     fn more_common_than(&self, fp: u64, cap: usize) -> bool {
         let mut n = self.frozen.slots_of(fp).take(cap + 1).count();
-        if let Some(_slot) = self.first.get(&fp) {
+        if self.first.contains_key(&fp) {
             n += 1 + self.more.get(&fp).map_or(0, Vec::len);
         }
         n > cap
