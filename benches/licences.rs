@@ -52,11 +52,11 @@ async fn seed_articles(db: &DatabaseConnection, n: usize, reference: Option<&str
                 "({id}, 'https://news.example/a/{id}.html', 'published', 1, '{now}', '{now}')"
             ));
             revisions.push(format!(
-                "({id}, 1, '稳就业报道 {id}', '本报讯（记者 王芳）今年以来，我市新增城镇就业岗位。来源：城市日报', '李编辑', '2024-03-01T00:00:00Z', '城市日报', 'https://citydaily.example/{id}', NULL, '王芳', NULL, '{r}', NULL, NULL, 'x', 'x', NULL, 1, 'r{id}', X'', 1, '{now}', 'unknown_licence')"
+                "({id}, 1, '稳就业报道 {id}', '本报讯（记者 王芳）今年以来，我市新增城镇就业岗位。来源：城市日报', '李编辑', '2024-03-01T00:00:00Z', '城市日报', 'https://citydaily.example/{id}', NULL, '王芳', NULL, '{r}', NULL, NULL, 'x', 'x', NULL, 1, 'r{id}', '{now}', 'unknown_licence')"
             ));
         }
         exec(&txn, format!("INSERT INTO articles (id, url, status, current_revision, created_at, updated_at) VALUES {}", articles.join(","))).await;
-        exec(&txn, format!("INSERT INTO article_revisions (article_id, revision, title, body, editor, republished_at, source_outlet, source_url, source_published_at, source_author, source_body, licence_reference, licence_expires_at, rights_contact, raw_sha256, content_sha256, source_sha256, normalizer_version, record_sha256, fingerprints, fingerprint_version, received_at, compliance_licence) VALUES {}", revisions.join(","))).await;
+        exec(&txn, format!("INSERT INTO article_revisions (article_id, revision, title, body, editor, republished_at, source_outlet, source_url, source_published_at, source_author, source_body, licence_reference, licence_expires_at, rights_contact, raw_sha256, content_sha256, source_sha256, normalizer_version, record_sha256, received_at, compliance_licence) VALUES {}", revisions.join(","))).await;
     }
     txn.commit().await.expect("commit");
 }

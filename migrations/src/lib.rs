@@ -26,6 +26,7 @@ mod m20261203_000021_inbound_mail;
 mod m20261203_000022_email_notices;
 mod m20261203_000023_imap_mailboxes;
 mod m20261204_000024_licences;
+mod m20261205_000025_revision_fingerprints;
 
 pub struct Migrator;
 
@@ -57,6 +58,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000022_email_notices::Migration),
             Box::new(m20261203_000023_imap_mailboxes::Migration),
             Box::new(m20261204_000024_licences::Migration),
+            Box::new(m20261205_000025_revision_fingerprints::Migration),
         ]
     }
 }

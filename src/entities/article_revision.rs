@@ -24,8 +24,6 @@ pub struct Model {
     pub source_sha256: Option<String>,
     pub normalizer_version: i32,
     pub record_sha256: String,
-    pub fingerprints: Vec<u8>,
-    pub fingerprint_version: i32,
     pub received_at: TimeDateTimeWithTimeZone,
     /// The source's own title, when the CMS sends it.
     pub source_title: Option<String>,

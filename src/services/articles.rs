@@ -3,7 +3,7 @@
 use crate::services::error::ServiceResult;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
-    IntoActiveModel, QueryFilter, QueryOrder, Set,
+    IntoActiveModel, NotSet, QueryFilter, QueryOrder, Set,
 };
 use serde::Serialize;
 use serde_json::json;
@@ -206,7 +206,8 @@ pub async fn record(
     Ok(out)
 }
 
-/// The revision row: what was received and published, its hashes and fingerprints.
+/// The revision row (what was received and published, its hashes) and its
+/// fingerprints' row. Only the new id is read back: the rest is what was written.
 async fn insert_revision(
     txn: &impl ConnectionTrait,
     article_id: i64,
@@ -218,41 +219,51 @@ async fn insert_revision(
     let new = &prepared.article;
     let hashes = &prepared.hashes;
     let text = &prepared.text;
-    article_revision::ActiveModel {
-        article_id: Set(article_id),
-        revision: Set(revision_no),
-        title: Set(new.title.clone()),
-        body: Set(new.body.clone()),
-        editor: Set(new.editor.clone()),
-        republished_at: Set(new.republished_at),
-        source_outlet: Set(new.source_outlet.clone()),
-        source_url: Set(new.source_url.as_str().to_string()),
-        source_published_at: Set(new.source_published_at),
-        source_author: Set(new.source_author.clone()),
-        source_body: Set(new.source_body.clone()),
-        licence_reference: Set(new.licence_reference.clone()),
-        licence_expires_at: Set(new.licence_expires_at),
-        rights_contact: Set(new.rights_contact.as_ref().map(|e| e.as_str().to_string())),
-        raw_sha256: Set(hashes.raw_sha256.clone()),
-        content_sha256: Set(hashes.content_sha256.clone()),
-        source_sha256: Set(hashes.source_sha256.clone()),
-        normalizer_version: Set(hashes.normalizer_version),
-        record_sha256: Set(prepared.record_sha256.clone()),
-        fingerprints: Set(fingerprint::to_bytes(&prepared.fingerprints)),
-        fingerprint_version: Set(fingerprint::FINGERPRINT_VERSION),
-        received_at: Set(now),
-        source_title: Set(new.source_title.clone()),
-        byline: Set(new.byline.clone()),
-        compliance_licence: Set(Some(verdict.as_str().to_string())),
-        source_containment: Set(text.source_containment),
-        compliance_altered: Set(prepared.altered),
-        compliance_title_changed: Set(text.title_changed),
-        compliance_attribution: Set(Some(text.attribution.as_str().to_string())),
-        compliance_at: Set(Some(now)),
-        ..Default::default()
-    }
-    .insert(txn)
-    .await
+    let mut model = article_revision::Model {
+        id: 0,
+        article_id,
+        revision: revision_no,
+        title: new.title.clone(),
+        body: new.body.clone(),
+        editor: new.editor.clone(),
+        republished_at: new.republished_at,
+        source_outlet: new.source_outlet.clone(),
+        source_url: new.source_url.as_str().to_string(),
+        source_published_at: new.source_published_at,
+        source_author: new.source_author.clone(),
+        source_body: new.source_body.clone(),
+        licence_reference: new.licence_reference.clone(),
+        licence_expires_at: new.licence_expires_at,
+        rights_contact: new.rights_contact.as_ref().map(|e| e.as_str().to_string()),
+        raw_sha256: hashes.raw_sha256.clone(),
+        content_sha256: hashes.content_sha256.clone(),
+        source_sha256: hashes.source_sha256.clone(),
+        normalizer_version: hashes.normalizer_version,
+        record_sha256: prepared.record_sha256.clone(),
+        received_at: now,
+        source_title: new.source_title.clone(),
+        byline: new.byline.clone(),
+        compliance_licence: Some(verdict.as_str().to_string()),
+        source_containment: text.source_containment,
+        compliance_altered: prepared.altered,
+        compliance_title_changed: text.title_changed,
+        compliance_attribution: Some(text.attribution.as_str().to_string()),
+        compliance_at: Some(now),
+    };
+    let mut am = model.clone().into_active_model();
+    am.id = NotSet;
+    model.id = article_revision::Entity::insert(am)
+        .exec(txn)
+        .await?
+        .last_insert_id;
+    crate::services::matching::store_fingerprints(
+        txn,
+        model.id,
+        article_id,
+        &prepared.fingerprints,
+    )
+    .await?;
+    Ok(model)
 }
 
 /// Records `new` inside the caller's write transaction (see `db::begin_write`): a new

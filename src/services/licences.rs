@@ -734,8 +734,12 @@ pub async fn recheck_all(
             break;
         };
         after = last;
+        let ids: Vec<i64> = page.iter().map(|r| r.id).collect();
+        let mut stored = crate::services::matching::stored_fingerprints(&txn, &ids).await?;
         for r in page {
-            let fps = fingerprint::from_bytes(&r.fingerprints);
+            let fps = stored
+                .remove(&r.id)
+                .unwrap_or_else(|| fingerprint::fingerprints(&r.body));
             let v = TextVerdicts::of(&ArticleText {
                 title: &r.title,
                 body: &r.body,

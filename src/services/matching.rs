@@ -30,8 +30,8 @@ async fn read_raw(
     let rows = db
         .query_all_raw(stmt(
             db.get_database_backend(),
-            "SELECT id, article_id, fingerprints FROM article_revisions \
-             WHERE id > ? AND id <= ? ORDER BY id LIMIT ?",
+            "SELECT revision_id, article_id, fingerprints FROM revision_fingerprints \
+             WHERE revision_id > ? AND revision_id <= ? ORDER BY revision_id LIMIT ?",
             vec![
                 Value::from(watermark),
                 Value::from(upto),
@@ -41,12 +41,61 @@ async fn read_raw(
         .await?;
     let mut loaded = Vec::with_capacity(rows.len());
     for row in rows {
-        let id: i64 = row.try_get("", "id")?;
+        let id: i64 = row.try_get("", "revision_id")?;
         let article_id: i64 = row.try_get("", "article_id")?;
         let blob: Vec<u8> = row.try_get("", "fingerprints")?;
         loaded.push((article_id, id, blob));
     }
     Ok(loaded)
+}
+
+/// Stores a new revision's fingerprints, made by this release's fingerprinting.
+pub async fn store_fingerprints(
+    db: &impl ConnectionTrait,
+    revision_id: i64,
+    article_id: i64,
+    fingerprints: &[u64],
+) -> Result<(), sea_orm::DbErr> {
+    db.execute_raw(stmt(
+        db.get_database_backend(),
+        "INSERT INTO revision_fingerprints \
+         (revision_id, article_id, fingerprint_version, fingerprints) VALUES (?, ?, ?, ?)",
+        vec![
+            Value::from(revision_id),
+            Value::from(article_id),
+            Value::from(fingerprint::FINGERPRINT_VERSION),
+            Value::from(fingerprint::to_bytes(fingerprints)),
+        ],
+    ))
+    .await?;
+    Ok(())
+}
+
+/// The stored fingerprints of each of `revision_ids` that has them.
+pub async fn stored_fingerprints(
+    db: &impl ConnectionTrait,
+    revision_ids: &[i64],
+) -> ServiceResult<HashMap<i64, Vec<u64>>> {
+    let mut out = HashMap::with_capacity(revision_ids.len());
+    for ids in revision_ids.chunks(500) {
+        let marks = vec!["?"; ids.len()].join(", ");
+        let rows = db
+            .query_all_raw(stmt(
+                db.get_database_backend(),
+                &format!(
+                    "SELECT revision_id, fingerprints FROM revision_fingerprints \
+                     WHERE revision_id IN ({marks})"
+                ),
+                ids.iter().map(|&id| Value::from(id)).collect(),
+            ))
+            .await?;
+        for row in rows {
+            let id: i64 = row.try_get("", "revision_id")?;
+            let blob: Vec<u8> = row.try_get("", "fingerprints")?;
+            out.insert(id, fingerprint::from_bytes(&blob));
+        }
+    }
+    Ok(out)
 }
 
 /// `read_raw`, with the fingerprints unpacked.

@@ -18,7 +18,7 @@ pub async fn stale(db: &DatabaseConnection) -> ServiceResult<u64> {
     let row = db
         .query_one_raw(stmt(
             db.get_database_backend(),
-            "SELECT COUNT(*) AS n FROM article_revisions WHERE fingerprint_version < ?",
+            "SELECT COUNT(*) AS n FROM revision_fingerprints WHERE fingerprint_version < ?",
             vec![Value::from(FINGERPRINT_VERSION)],
         ))
         .await?;
@@ -37,8 +37,9 @@ pub async fn run(db: &DatabaseConnection, mut progress: impl FnMut(u64)) -> Serv
         let rows = db
             .query_all_raw(stmt(
                 backend,
-                "SELECT id, body FROM article_revisions WHERE fingerprint_version < ? \
-                 ORDER BY id LIMIT ?",
+                "SELECT r.id, r.body FROM revision_fingerprints f \
+                 JOIN article_revisions r ON r.id = f.revision_id \
+                 WHERE f.fingerprint_version < ? ORDER BY f.revision_id LIMIT ?",
                 vec![Value::from(FINGERPRINT_VERSION), Value::from(BATCH)],
             ))
             .await?;
@@ -65,7 +66,8 @@ pub async fn run(db: &DatabaseConnection, mut progress: impl FnMut(u64)) -> Serv
         for (id, fps) in computed {
             txn.execute_raw(stmt(
                 backend,
-                "UPDATE article_revisions SET fingerprints = ?, fingerprint_version = ? WHERE id = ?",
+                "UPDATE revision_fingerprints SET fingerprints = ?, fingerprint_version = ? \
+                 WHERE revision_id = ?",
                 vec![
                     Value::from(fps),
                     Value::from(FINGERPRINT_VERSION),

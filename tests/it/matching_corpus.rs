@@ -219,9 +219,9 @@ async fn a_database_from_the_previous_version_matches_after_upgrade() {
             backend,
             match backend {
                 sea_orm::DbBackend::Postgres => {
-                    "UPDATE article_revisions SET fingerprints = $1, fingerprint_version = 1"
+                    "UPDATE revision_fingerprints SET fingerprints = $1, fingerprint_version = 1"
                 }
-                _ => "UPDATE article_revisions SET fingerprints = ?, fingerprint_version = 1",
+                _ => "UPDATE revision_fingerprints SET fingerprints = ?, fingerprint_version = 1",
             },
             [old.into()],
         ))
@@ -251,14 +251,14 @@ async fn a_database_from_the_previous_version_matches_after_upgrade() {
     app.db
         .execute_raw(Statement::from_string(
             backend,
-            "UPDATE article_revisions SET fingerprint_version = 1",
+            "UPDATE revision_fingerprints SET fingerprint_version = 1",
         ))
         .await
         .unwrap();
     app.stop().await;
     let app = TestApp::spawn_on(test_db, |_| {}).await;
     assert_eq!(
-        app.count("article_revisions WHERE fingerprint_version = 1")
+        app.count("revision_fingerprints WHERE fingerprint_version = 1")
             .await,
         0
     );

@@ -66,6 +66,19 @@ async fn rows(
         .collect()
 }
 
+/// Each revision's stored fingerprints, by revision id, from `sql` (`id`, `v`).
+async fn blobs(db: &DatabaseConnection, sql: &str) -> BTreeMap<i64, String> {
+    rows(db, sql, |r| {
+        let blob: Vec<u8> = r.try_get("", "v").unwrap();
+        blob.iter().map(|b| format!("{b:02x}")).collect()
+    })
+    .await
+}
+
+const OLD_FINGERPRINTS: &str = "SELECT id, fingerprints AS v FROM article_revisions";
+const NEW_FINGERPRINTS: &str =
+    "SELECT revision_id AS id, fingerprints AS v FROM revision_fingerprints";
+
 async fn removed(db: &DatabaseConnection) -> Vec<i64> {
     let rows = db
         .query_all_raw(Statement::from_string(
@@ -173,7 +186,7 @@ async fn check_converted(db: &DatabaseConnection) {
 }
 
 /// Migrations added since the release the fixture was made with.
-const SINCE_RELEASE: usize = 15;
+const SINCE_RELEASE: usize = 16;
 
 #[tokio::test]
 async fn a_release_database_migrates_up_down_and_up_with_nothing_lost() {
@@ -185,7 +198,7 @@ async fn a_release_database_migrates_up_down_and_up_with_nothing_lost() {
     assert_eq!(
         pending.len(),
         SINCE_RELEASE,
-        "the fixture is the release before holds, rounds, pauses, receipt rate keys, the sign-in guard, the staff notice limit, staff tokens' accounts, sealed tracking codes, the archive's order and licences as records"
+        "the fixture is the release before holds, rounds, pauses, receipt rate keys, the sign-in guard, the staff notice limit, staff tokens' accounts, sealed tracking codes, the archive's order, licences as records and fingerprints in their own table"
     );
     let deadlines = column(&conn, &deadlines_sql).await;
     let codes = texts(&conn, "SELECT id, tracking_code AS v FROM complaints").await;
@@ -194,9 +207,13 @@ async fn a_release_database_migrates_up_down_and_up_with_nothing_lost() {
     let down_before = removed(&conn).await;
     assert_eq!(down_before, [1, 2, 3]);
 
+    let fingerprints = blobs(&conn, OLD_FINGERPRINTS).await;
+    assert!(!fingerprints.is_empty());
+
     Migrator::up(&conn, None).await.unwrap();
     assert_eq!(column(&conn, &deadlines_sql).await, deadlines);
     assert_eq!(removed(&conn).await, down_before);
+    assert_eq!(blobs(&conn, NEW_FINGERPRINTS).await, fingerprints);
     check_converted(&conn).await;
 
     // Back to the release: everything since, down to holds and rounds.
@@ -219,9 +236,11 @@ async fn a_release_database_migrates_up_down_and_up_with_nothing_lost() {
         "the release's names come back"
     );
     assert_eq!(removed(&conn).await, down_before);
+    assert_eq!(blobs(&conn, OLD_FINGERPRINTS).await, fingerprints);
 
     Migrator::up(&conn, None).await.unwrap();
     assert_eq!(column(&conn, &deadlines_sql).await, deadlines);
+    assert_eq!(blobs(&conn, NEW_FINGERPRINTS).await, fingerprints);
     check_converted(&conn).await;
     conn.close().await.unwrap();
 
