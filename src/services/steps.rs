@@ -1,10 +1,7 @@
 //! A complaint's deadline steps, written and withdrawn in the caller's transaction.
 
 use sea_orm::sea_query::Expr;
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait,
-    QueryFilter, Set,
-};
+use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait, QueryFilter, Set};
 use time::OffsetDateTime;
 
 use crate::domain::deadline::{Planned, StepKind, StepState};
@@ -17,8 +14,10 @@ pub async fn insert(
     complaint_id: i64,
     steps: impl IntoIterator<Item = Planned>,
 ) -> Result<(), DbErr> {
-    for s in steps {
-        deadline_step::ActiveModel {
+    // One statement for the whole plan: intake writes one inside its group commit.
+    let rows: Vec<_> = steps
+        .into_iter()
+        .map(|s| deadline_step::ActiveModel {
             complaint_id: Set(complaint_id),
             kind: Set(s.kind),
             round: Set(s.round),
@@ -26,9 +25,12 @@ pub async fn insert(
             due_at: Set(truncate_micros(s.due_at)),
             state: Set(StepState::Pending),
             ..Default::default()
-        }
-        .insert(txn)
-        .await?;
+        })
+        .collect();
+    if !rows.is_empty() {
+        deadline_step::Entity::insert_many(rows)
+            .exec_without_returning(txn)
+            .await?;
     }
     Ok(())
 }
