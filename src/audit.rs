@@ -2,8 +2,7 @@
 //! transaction of every audited change by services and by mail delivery.
 
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect, Set,
+    ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
 };
 use serde_json::Value;
 use time::OffsetDateTime;
@@ -40,20 +39,11 @@ pub async fn append_after(
     subject: &str,
     details: &Value,
 ) -> Result<Head, sea_orm::DbErr> {
-    let (seq, prev_hash) = match head {
-        Some(h) => (h.seq + 1, h.hash),
-        None => next_link(txn).await?,
-    };
-    let event = ChainEvent {
-        seq,
-        occurred_at: truncate_micros(now),
-        actor,
-        action,
-        subject,
-        details,
-    };
-    let (row, head) = linked(prev_hash, &event);
-    row.insert(txn).await?;
+    let mut chain = Chain::after(head);
+    let head = chain
+        .link(txn, now, actor, action, subject, details)
+        .await?;
+    chain.write(txn).await?;
     Ok(head)
 }
 
@@ -113,34 +103,70 @@ impl Batch {
         txn: &impl ConnectionTrait,
         now: OffsetDateTime,
     ) -> Result<Option<Head>, sea_orm::DbErr> {
-        if self.events.is_empty() {
-            return Ok(None);
-        }
-        let (mut seq, mut prev_hash) = next_link(txn).await?;
-        let occurred_at = truncate_micros(now);
-        let mut rows = Vec::with_capacity(self.events.len());
+        let mut chain = Chain::default();
         let mut head = None;
         for (actor, action, subject, details) in &self.events {
-            let event = ChainEvent {
-                seq,
-                occurred_at,
-                actor,
-                action,
-                subject,
-                details,
-            };
-            let (row, h) = linked(prev_hash, &event);
-            prev_hash = h.hash.clone();
-            rows.push(row);
-            head = Some(h);
-            seq += 1;
+            head = Some(
+                chain
+                    .link(txn, now, actor, action, subject, details)
+                    .await?,
+            );
         }
-        for chunk in rows.chunks(500) {
-            audit_event::Entity::insert_many(chunk.to_vec())
-                .exec_without_returning(txn)
-                .await?;
-        }
+        chain.write(txn).await?;
         Ok(head)
+    }
+}
+
+/// Events chained in memory as they happen, each with its head at once, and written
+/// together: one read of the chain's head and one insert for all of them.
+#[derive(Default)]
+pub struct Chain {
+    /// The next event's sequence number and the hash it chains from, once read.
+    next: Option<(i64, String)>,
+    rows: Vec<audit_event::ActiveModel>,
+}
+
+impl Chain {
+    /// A chain that goes on from `head`, when the caller knows it is the head (see
+    /// `append_after`); from the stored head, read at the first event, when not.
+    pub fn after(head: Option<Head>) -> Self {
+        Self {
+            next: head.map(|h| (h.seq + 1, h.hash)),
+            rows: Vec::new(),
+        }
+    }
+
+    /// Chains an event after the last one; it is stored by `write`.
+    pub async fn link(
+        &mut self,
+        txn: &impl ConnectionTrait,
+        now: OffsetDateTime,
+        actor: &str,
+        action: &str,
+        subject: &str,
+        details: &Value,
+    ) -> Result<Head, sea_orm::DbErr> {
+        let (seq, prev_hash) = match self.next.take() {
+            Some(next) => next,
+            None => next_link(txn).await?,
+        };
+        let event = ChainEvent {
+            seq,
+            occurred_at: truncate_micros(now),
+            actor,
+            action,
+            subject,
+            details,
+        };
+        let (row, head) = linked(prev_hash, &event);
+        self.rows.push(row);
+        self.next = Some((head.seq + 1, head.hash.clone()));
+        Ok(head)
+    }
+
+    /// Stores the chained events, in order.
+    pub async fn write(self, txn: &impl ConnectionTrait) -> Result<(), sea_orm::DbErr> {
+        crate::db::insert_all(txn, self.rows).await
     }
 }
 

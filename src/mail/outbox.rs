@@ -166,7 +166,7 @@ impl Batch {
 
     /// `post`, each row counted under `rate_key` (see `outbox::post_counted`).
     #[allow(clippy::too_many_arguments)]
-    fn post_counted<L: Letter>(
+    pub fn post_counted<L: Letter>(
         &mut self,
         owed: &Owed,
         letter: &L,
@@ -312,6 +312,40 @@ pub async fn count_rate_key(
         None => 0,
     };
     Ok(n.max(0) as u64)
+}
+
+/// The rows counted under any of `rate_keys` created after `since`: each one's key,
+/// complaint and time, for a caller that counts several windows at once (intake's
+/// group; `count_rate_key` counts one).
+pub async fn rate_key_rows(
+    db: &impl ConnectionTrait,
+    rate_keys: &[String],
+    since: OffsetDateTime,
+) -> Result<Vec<(String, Option<i64>, OffsetDateTime)>, DbErr> {
+    let mut out = Vec::new();
+    for keys in rate_keys.chunks(500) {
+        let marks = vec!["?"; keys.len()].join(", ");
+        let mut values: Vec<Value> = keys.iter().map(|k| Value::from(k.as_str())).collect();
+        values.push(truncate_micros(since).into());
+        let rows = db
+            .query_all_raw(stmt(
+                db.get_database_backend(),
+                &format!(
+                    "SELECT rate_key, complaint_id, created_at FROM outbox \
+                     WHERE rate_key IN ({marks}) AND created_at > ?"
+                ),
+                values,
+            ))
+            .await?;
+        for r in rows {
+            out.push((
+                r.try_get("", "rate_key")?,
+                r.try_get("", "complaint_id")?,
+                r.try_get("", "created_at")?,
+            ));
+        }
+    }
+    Ok(out)
 }
 
 /// One email to enqueue.

@@ -3,8 +3,8 @@
 
 use crate::services::error::ServiceResult;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
-    QueryFilter, QueryOrder, Set,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder,
+    Set,
 };
 use serde::Serialize;
 use serde_json::json;
@@ -12,6 +12,7 @@ use std::collections::HashMap;
 use time::OffsetDateTime;
 
 use crate::audit;
+use crate::db;
 use crate::domain::complaint::{ComplaintStatus, Language, NewComplaint, TrackingCode, deadline};
 use crate::domain::deadline::{FIRST_ROUND, StepKind, StepState, plan};
 use crate::domain::display_time::display;
@@ -20,7 +21,7 @@ use crate::domain::validate::{EmailAddress, format_timestamp, truncate_micros};
 use crate::entities::{
     article, complaint, complaint_evidence, complaint_match, complaint_target, deadline_step,
 };
-use crate::mail::letter::Recipient;
+use crate::mail::letter::{Recipient, RenderError};
 use crate::mail::letters::NewComplaint as NewComplaintLetter;
 use crate::mail::notice::Owed;
 use crate::mail::outbox;
@@ -28,8 +29,8 @@ use crate::services::confirmation::ConfirmToken;
 use crate::services::evidence::EvidenceFile;
 use crate::services::matching::{Match, MatchIndex};
 use crate::services::receipts::{self, ReceiptFor};
+use crate::services::steps;
 use crate::services::tracking_codes::{CodeKey, lookup_hash};
-use crate::services::{staff_notices, steps};
 
 /// Matches below this share are noise, not evidence.
 const MIN_STORED_CONTAINMENT: f64 = 0.05;
@@ -227,6 +228,14 @@ pub async fn find_matches(
     })
 }
 
+/// One complaint filed with others in a transaction: its filing, the registry's
+/// matches for it, and when it arrived.
+pub struct ToFile<'a> {
+    pub filing: Filing<'a>,
+    pub matches: &'a [Match],
+    pub now: OffsetDateTime,
+}
+
 /// Files a complaint inside the caller's write transaction (see `db::begin_write`).
 pub async fn submit_in(
     txn: &impl ConnectionTrait,
@@ -235,124 +244,282 @@ pub async fn submit_in(
     matches: &[Match],
     now: OffsetDateTime,
 ) -> ServiceResult<Filed> {
-    let Filing {
-        complaint: new,
-        files,
-        idempotency,
-        submitter,
-        ..
-    } = *filing;
-    let received_at = truncate_micros(now);
-    if let Some(idem) = idempotency
-        && let Some(earlier) = replay(txn, idem, policy, received_at).await?
-    {
-        return Ok(earlier);
+    let one = [ToFile {
+        filing: *filing,
+        matches,
+        now,
+    }];
+    submit_all_in(txn, policy, &one)
+        .await?
+        .pop()
+        .ok_or_else(|| DbErr::RecordNotInserted.into())
+}
+
+/// Files each of `all` inside the caller's write transaction, as `submit_in` files
+/// one, with one statement a table for all of them: intake's group commit. Returns
+/// what filing did to each, in order. Should one fail, the caller rolls back all.
+pub async fn submit_all_in(
+    txn: &impl ConnectionTrait,
+    policy: &IntakePolicy<'_>,
+    all: &[ToFile<'_>],
+) -> ServiceResult<Vec<Filed>> {
+    // A retry of an earlier request is answered with that request's complaint.
+    let mut done: Vec<Option<Filed>> = Vec::with_capacity(all.len());
+    for f in all {
+        done.push(match f.filing.idempotency {
+            Some(idem) => replay(txn, idem, policy, truncate_micros(f.now)).await?,
+            None => None,
+        });
+    }
+    let fresh: Vec<&ToFile<'_>> = all
+        .iter()
+        .zip(&done)
+        .filter(|(_, d)| d.is_none())
+        .map(|(f, _)| f)
+        .collect();
+
+    let mut limits = Counted::read(txn, policy, &fresh).await?;
+    let rows: Vec<Row> = fresh
+        .iter()
+        .map(|f| decide(policy, f, &mut limits))
+        .collect();
+    let stored = insert_rows(txn, &fresh, &rows).await?;
+    let targets = record_targets(txn, &stored, &fresh).await?;
+
+    let mut plans = Vec::new();
+    let mut evidence = Vec::new();
+    let mut found = Vec::new();
+    let mut chain = audit::Chain::default();
+    let mut mail = outbox::Batch::default();
+    let mut filed = Vec::with_capacity(fresh.len());
+    for (((f, row), c), targets) in fresh.iter().zip(&rows).zip(stored).zip(targets) {
+        let (new, matches) = (f.filing.complaint, f.matches);
+        plans.extend(
+            plan(
+                FIRST_ROUND,
+                row.received_at,
+                policy.deadline,
+                policy.reminders,
+            )
+            .into_iter()
+            .map(|s| steps::row(c.id, s)),
+        );
+        evidence.extend(evidence_rows(c.id, new, f.filing.files));
+        found.extend(match_rows(c.id, matches));
+        let receipt_event = audit_receipt(txn, &mut chain, &f.filing, row, matches, c.id).await?;
+        if !row.receipt_deferred && f.filing.acknowledge {
+            send_receipt(&mut mail, policy, &c, new, row, &receipt_event)?;
+        }
+        if !row.staff_notice_deferred {
+            let lines = target_lines(&targets);
+            tell_staff(&mut mail, policy, &c, new, &lines, matches, f.filing.client)?;
+        }
+        // Everything the view shows of a complaint filed just now is at hand.
+        let mut matches: Vec<MatchView> = matches
+            .iter()
+            .map(|m| MatchView {
+                article_id: m.article_id,
+                revision: m.revision,
+                containment: m.containment,
+                identical: m.identical,
+            })
+            .collect();
+        matches.sort_by(|a, b| b.containment.total_cmp(&a.containment));
+        let parts = ViewParts {
+            targets,
+            matches,
+            receipt_event: Some(receipt_event.to_string()),
+            ..ViewParts::default()
+        };
+        filed.push(Filed::Created(view_of(
+            &c,
+            &row.code,
+            policy.public_base_url,
+            parts,
+        )));
+    }
+    db::insert_all(txn, plans).await?;
+    db::insert_all(txn, evidence).await?;
+    db::insert_all(txn, found).await?;
+    chain.write(txn).await?;
+    if let Some(at) = rows.iter().map(|r| r.received_at).max() {
+        mail.write(txn, policy.public_base_url, at).await?;
     }
 
+    let mut filed = filed.into_iter();
+    Ok(done
+        .into_iter()
+        .map(|d| d.or_else(|| filed.next()))
+        .collect::<Option<Vec<_>>>()
+        .ok_or(DbErr::RecordNotInserted)?)
+}
+
+/// What the receipt and staff notice limits count for a group: the rows stored in the
+/// last hour under its keys, and the emails the group itself has decided to send.
+struct Counted {
+    /// Each row's key, its complaint (a placeholder for one of the group's) and time.
+    rows: Vec<(String, Option<i64>, OffsetDateTime)>,
+    /// Placeholder ids for the group's complaints, below any stored id.
+    next_placeholder: i64,
+}
+
+impl Counted {
+    async fn read(
+        txn: &impl ConnectionTrait,
+        policy: &IntakePolicy<'_>,
+        fresh: &[&ToFile<'_>],
+    ) -> ServiceResult<Self> {
+        let mut keys = Vec::new();
+        if policy.receipt_rate_limit > 0 {
+            keys.extend(
+                fresh
+                    .iter()
+                    .map(|f| f.filing.complaint.claimant_email.rate_key()),
+            );
+        }
+        if policy.staff_notify_rate_limit > 0 {
+            keys.extend(
+                fresh
+                    .iter()
+                    .filter_map(|f| f.filing.client.map(str::to_string)),
+            );
+        }
+        let since = fresh.iter().map(|f| truncate_micros(f.now)).min();
+        let rows = match since {
+            Some(since) if !keys.is_empty() => {
+                keys.sort_unstable();
+                keys.dedup();
+                outbox::rate_key_rows(txn, &keys, since - receipts::WINDOW).await?
+            }
+            _ => Vec::new(),
+        };
+        Ok(Self {
+            rows,
+            next_placeholder: -1,
+        })
+    }
+
+    /// Rows under `key` in the hour before `now` (receipts count rows).
+    fn rows(&self, key: &str, now: OffsetDateTime) -> u64 {
+        self.within(key, now).count() as u64
+    }
+
+    /// Complaints with a row under `key` in the hour before `now` (a staff notice to
+    /// several addresses counts once).
+    fn complaints(&self, key: &str, now: OffsetDateTime) -> u64 {
+        let mut ids: Vec<i64> = self.within(key, now).filter_map(|r| r.1).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        ids.len() as u64
+    }
+
+    fn within(
+        &self,
+        key: &str,
+        now: OffsetDateTime,
+    ) -> impl Iterator<Item = &(String, Option<i64>, OffsetDateTime)> {
+        let since = now - receipts::WINDOW;
+        self.rows.iter().filter(move |r| r.0 == key && r.2 > since)
+    }
+
+    /// Counts an email the group decided to send under `key`.
+    fn add(&mut self, key: &str, complaint: i64, now: OffsetDateTime) {
+        self.rows.push((key.to_string(), Some(complaint), now));
+    }
+}
+
+/// What filing decides for a complaint before its row is written: its code, its
+/// deadline, whether it is confirmed, and whether its emails wait for a limit.
+fn decide(policy: &IntakePolicy<'_>, f: &ToFile<'_>, limits: &mut Counted) -> Row {
+    let (new, filing) = (f.filing.complaint, &f.filing);
+    let received_at = truncate_micros(f.now);
     let window = time::Duration::try_from(policy.deadline).unwrap_or(time::Duration::DAY);
     let deadline_at = deadline(received_at, window);
     let code = TrackingCode::generate();
     // A trusted submitter's complaint is confirmed at filing; anyone else confirms
     // their address through the link in the receipt (or in the digest, if the
     // receipt has to wait).
-    let confirmed_by = submitter
+    let confirmed_by = filing
+        .submitter
         .map(|name| format!("token:{name}"))
         .or_else(|| filing.verified.map(str::to_string));
-    let receipt_deferred = receipts::over_limit(
-        txn,
-        new.claimant_email.as_str(),
-        policy.receipt_rate_limit,
-        received_at,
-    )
-    .await?;
-    let staff_notice_deferred = match filing.client {
-        Some(key) => {
-            staff_notices::over_limit(txn, key, policy.staff_notify_rate_limit, received_at).await?
-        }
-        None => false,
-    };
+    let placeholder = limits.next_placeholder;
+    limits.next_placeholder -= 1;
+    let receipt_key = new.claimant_email.rate_key();
+    let receipt_deferred = policy.receipt_rate_limit > 0
+        && limits.rows(&receipt_key, received_at) >= u64::from(policy.receipt_rate_limit);
+    if !receipt_deferred && filing.acknowledge {
+        limits.add(&receipt_key, placeholder, received_at);
+    }
+    let staff_notice_deferred = filing.client.is_some_and(|key| {
+        policy.staff_notify_rate_limit > 0
+            && limits.complaints(key, received_at) >= u64::from(policy.staff_notify_rate_limit)
+    });
+    if let Some(key) = filing.client
+        && !staff_notice_deferred
+        && !policy.staff_notify.is_empty()
+    {
+        limits.add(key, placeholder, received_at);
+    }
     let token = (confirmed_by.is_none() && !receipt_deferred).then(ConfirmToken::generate);
-    let salt = personal::new_salt();
-    let sealed = policy.codes.seal(code.as_str());
-    let row = Row {
-        code: &code,
-        sealed: &sealed,
-        salt: &salt,
+    Row {
+        sealed: policy.codes.seal(code.as_str()),
+        code,
+        salt: personal::new_salt(),
         received_at,
         deadline_at,
-        token: token.as_ref(),
-        confirmed_by: confirmed_by.as_deref(),
+        token,
+        confirmed_by,
         receipt_deferred,
         staff_notice_deferred,
-    };
-    let c = insert_row(txn, filing, &row).await?;
-
-    steps::insert(
-        txn,
-        c.id,
-        plan(FIRST_ROUND, received_at, policy.deadline, policy.reminders),
-    )
-    .await?;
-
-    let targets = record_targets(txn, c.id, new).await?;
-    record_evidence(txn, c.id, new, files, matches).await?;
-
-    let receipt_event = audit_receipt(txn, filing, &row, matches, c.id).await?;
-
-    if !receipt_deferred && filing.acknowledge {
-        send_receipt(txn, policy, &c, new, &row, &receipt_event).await?;
     }
-    if !staff_notice_deferred {
-        let lines = target_lines(&targets);
-        tell_staff(txn, policy, &c, new, &lines, matches, filing.client).await?;
-    }
-    // Everything the view shows of a complaint filed just now is at hand.
-    let mut matches: Vec<MatchView> = matches
-        .iter()
-        .map(|m| MatchView {
-            article_id: m.article_id,
-            revision: m.revision,
-            containment: m.containment,
-            identical: m.identical,
-        })
-        .collect();
-    matches.sort_by(|a, b| b.containment.total_cmp(&a.containment));
-    let parts = ViewParts {
-        targets,
-        matches,
-        receipt_event: Some(receipt_event.to_string()),
-        ..ViewParts::default()
-    };
-    Ok(Filed::Created(view_of(
-        &c,
-        &code,
-        policy.public_base_url,
-        parts,
-    )))
 }
 
 /// What filing decided before the complaint's row is written.
-struct Row<'a> {
-    code: &'a TrackingCode,
-    sealed: &'a str,
-    salt: &'a str,
+struct Row {
+    code: TrackingCode,
+    sealed: String,
+    salt: String,
     received_at: OffsetDateTime,
     deadline_at: OffsetDateTime,
-    token: Option<&'a ConfirmToken>,
-    confirmed_by: Option<&'a str>,
+    token: Option<ConfirmToken>,
+    confirmed_by: Option<String>,
     receipt_deferred: bool,
     staff_notice_deferred: bool,
 }
 
-async fn insert_row(
+/// Writes the complaints' rows in one statement; returns them as stored, in order.
+async fn insert_rows(
     txn: &impl ConnectionTrait,
-    f: &Filing<'_>,
-    r: &Row<'_>,
-) -> Result<complaint::Model, DbErr> {
+    fresh: &[&ToFile<'_>],
+    rows: &[Row],
+) -> Result<Vec<complaint::Model>, DbErr> {
+    if rows.is_empty() {
+        return Ok(Vec::new());
+    }
+    let models = fresh.iter().zip(rows).map(|(f, r)| row_model(&f.filing, r));
+    let mut stored: HashMap<Option<String>, complaint::Model> =
+        complaint::Entity::insert_many(models)
+            .exec_with_returning(txn)
+            .await?
+            .into_iter()
+            .map(|c| (c.tracking_code_sha256.clone(), c))
+            .collect();
+    // RETURNING promises no order: each row is found by its code.
+    rows.iter()
+        .map(|r| {
+            stored
+                .remove(&Some(lookup_hash(r.code.as_str())))
+                .ok_or(DbErr::RecordNotInserted)
+        })
+        .collect()
+}
+
+fn row_model(f: &Filing<'_>, r: &Row) -> complaint::ActiveModel {
     let (idempotency, received_at, deadline_at) = (f.idempotency, r.received_at, r.deadline_at);
     complaint::ActiveModel {
-        personal_salt: Set(Some(r.salt.to_string())),
-        tracking_code_sealed: Set(r.sealed.to_string()),
+        personal_salt: Set(Some(r.salt.clone())),
+        tracking_code_sealed: Set(r.sealed.clone()),
         tracking_code_sha256: Set(Some(lookup_hash(r.code.as_str()))),
         status: Set(ComplaintStatus::Received),
         channel: Set(f.channel.as_str().to_string()),
@@ -384,9 +551,9 @@ async fn insert_row(
         idempotency_sha256: Set(idempotency.map(|i| i.request_sha256.to_string())),
         received_at: Set(received_at),
         deadline_at: Set(deadline_at),
-        confirm_token_sha256: Set(r.token.map(|t| t.sha256.clone())),
+        confirm_token_sha256: Set(r.token.as_ref().map(|t| t.sha256.clone())),
         confirmed_at: Set(r.confirmed_by.is_some().then_some(received_at)),
-        confirmed_by: Set(r.confirmed_by.map(str::to_string)),
+        confirmed_by: Set(r.confirmed_by.clone()),
         receipt_deferred: Set(r.receipt_deferred),
         client_key: Set(f.client.map(str::to_string)),
         staff_notice_deferred: Set(r.staff_notice_deferred),
@@ -394,8 +561,6 @@ async fn insert_row(
         callback_secret: Set(f.complaint.callback.as_ref().map(|c| c.secret.clone())),
         ..Default::default()
     }
-    .insert(txn)
-    .await
 }
 
 /// The receipt's audit event, whose `SEQ:HASH` the receipt carries. The actor is a
@@ -403,18 +568,20 @@ async fn insert_row(
 /// erased.
 async fn audit_receipt(
     txn: &impl ConnectionTrait,
+    chain: &mut audit::Chain,
     f: &Filing<'_>,
-    r: &Row<'_>,
+    r: &Row,
     matches: &[Match],
     complaint_id: i64,
 ) -> Result<crate::domain::audit_chain::Head, DbErr> {
-    audit::append(
+    chain
+        .link(
         txn,
         r.received_at,
         // The address itself stays in the row, where it can be erased.
         &format!(
             "claimant:{}",
-            personal::keyed_hash(r.salt, f.complaint.claimant_email.as_str())
+            personal::keyed_hash(&r.salt, f.complaint.claimant_email.as_str())
         ),
         "complaint.received",
         &format!("complaint:{}", complaint_id),
@@ -433,18 +600,18 @@ async fn audit_receipt(
 }
 
 /// The claimant's receipt, with the confirmation link unless already confirmed.
-async fn send_receipt(
-    txn: &impl ConnectionTrait,
+fn send_receipt(
+    mail: &mut outbox::Batch,
     policy: &IntakePolicy<'_>,
     c: &complaint::Model,
     new: &NewComplaint,
-    r: &Row<'_>,
+    r: &Row,
     receipt_event: &crate::domain::audit_chain::Head,
-) -> ServiceResult<()> {
+) -> Result<(), RenderError> {
     let urls: Vec<String> = new.infringing_urls.iter().map(|u| u.to_string()).collect();
-    let confirm_url = r.token.map(|t| t.url(policy.public_base_url));
-    receipts::enqueue(
-        txn,
+    let confirm_url = r.token.as_ref().map(|t| t.url(policy.public_base_url));
+    receipts::gather(
+        mail,
         &policy.signer,
         &ReceiptFor {
             complaint_id: c.id,
@@ -459,44 +626,66 @@ async fn send_receipt(
             callback: callback_of(c),
         },
     )
-    .await?;
-    Ok(())
 }
 
-/// Records each target, linked to its article when the registry has the URL (one read
-/// and one insert for all of them); returns the targets as stored.
+/// Records each complaint's targets, linked to their articles when the registry has
+/// the URL (one read and one insert for all of them); returns each one's as stored.
 async fn record_targets(
     txn: &impl ConnectionTrait,
-    complaint_id: i64,
-    new: &NewComplaint,
-) -> Result<Vec<TargetView>, DbErr> {
-    if new.infringing_urls.is_empty() {
-        return Ok(Vec::new());
-    }
-    let urls: Vec<&str> = new.infringing_urls.iter().map(|u| u.as_str()).collect();
-    let known: HashMap<String, i64> = article::Entity::find()
-        .filter(article::Column::Url.is_in(urls.clone()))
-        .all(txn)
-        .await?
-        .into_iter()
-        .map(|a| (a.url, a.id))
-        .collect();
-    let targets: Vec<TargetView> = urls
+    stored: &[complaint::Model],
+    fresh: &[&ToFile<'_>],
+) -> Result<Vec<Vec<TargetView>>, DbErr> {
+    let mut urls: Vec<&str> = fresh
         .iter()
-        .map(|url| TargetView {
-            url: url.to_string(),
-            article_id: known.get(*url).copied(),
-            outcome: None,
+        .flat_map(|f| {
+            f.filing
+                .complaint
+                .infringing_urls
+                .iter()
+                .map(|u| u.as_str())
         })
         .collect();
-    complaint_target::Entity::insert_many(targets.iter().map(|t| complaint_target::ActiveModel {
-        complaint_id: Set(complaint_id),
-        url: Set(t.url.clone()),
-        article_id: Set(t.article_id),
-        ..Default::default()
-    }))
-    .exec_without_returning(txn)
-    .await?;
+    if urls.is_empty() {
+        return Ok(vec![Vec::new(); fresh.len()]);
+    }
+    urls.sort_unstable();
+    urls.dedup();
+    let mut known: HashMap<String, i64> = HashMap::with_capacity(urls.len());
+    for chunk in urls.chunks(500) {
+        let found = article::Entity::find()
+            .filter(article::Column::Url.is_in(chunk.iter().copied()))
+            .all(txn)
+            .await?;
+        known.extend(found.into_iter().map(|a| (a.url, a.id)));
+    }
+    let targets: Vec<Vec<TargetView>> = fresh
+        .iter()
+        .map(|f| {
+            f.filing
+                .complaint
+                .infringing_urls
+                .iter()
+                .map(|url| TargetView {
+                    url: url.to_string(),
+                    article_id: known.get(url.as_str()).copied(),
+                    outcome: None,
+                })
+                .collect()
+        })
+        .collect();
+    let rows = stored
+        .iter()
+        .zip(&targets)
+        .flat_map(|(c, ts)| {
+            ts.iter().map(|t| complaint_target::ActiveModel {
+                complaint_id: Set(c.id),
+                url: Set(t.url.clone()),
+                article_id: Set(t.article_id),
+                ..Default::default()
+            })
+        })
+        .collect();
+    db::insert_all(txn, rows).await?;
     Ok(targets)
 }
 
@@ -511,18 +700,16 @@ fn target_lines(targets: &[TargetView]) -> Vec<String> {
         .collect()
 }
 
-/// Records the evidence URLs and files and the registry's matches.
-async fn record_evidence(
-    txn: &impl ConnectionTrait,
+/// A complaint's evidence rows: its URLs, then its files.
+fn evidence_rows(
     complaint_id: i64,
     new: &NewComplaint,
     files: &[EvidenceFile],
-    matches: &[Match],
-) -> Result<(), DbErr> {
+) -> impl Iterator<Item = complaint_evidence::ActiveModel> {
     let urls = new
         .evidence_urls
         .iter()
-        .map(|url| complaint_evidence::ActiveModel {
+        .map(move |url| complaint_evidence::ActiveModel {
             complaint_id: Set(complaint_id),
             kind: Set("url".into()),
             url: Set(Some(url.as_str().to_string())),
@@ -530,40 +717,35 @@ async fn record_evidence(
         });
     let files = files
         .iter()
-        .map(|f| crate::services::evidence::row(complaint_id, f));
-    let evidence: Vec<_> = urls.chain(files).collect();
-    if !evidence.is_empty() {
-        complaint_evidence::Entity::insert_many(evidence)
-            .exec_without_returning(txn)
-            .await?;
-    }
-    if !matches.is_empty() {
-        complaint_match::Entity::insert_many(matches.iter().map(|m| {
-            complaint_match::ActiveModel {
-                complaint_id: Set(complaint_id),
-                article_id: Set(m.article_id),
-                revision: Set(m.revision),
-                containment: Set(m.containment),
-                identical: Set(m.identical),
-                ..Default::default()
-            }
-        }))
-        .exec_without_returning(txn)
-        .await?;
-    }
-    Ok(())
+        .map(move |f| crate::services::evidence::row(complaint_id, f));
+    urls.chain(files)
+}
+
+/// The registry's matches for a complaint, as stored.
+fn match_rows(
+    complaint_id: i64,
+    matches: &[Match],
+) -> impl Iterator<Item = complaint_match::ActiveModel> {
+    matches.iter().map(move |m| complaint_match::ActiveModel {
+        complaint_id: Set(complaint_id),
+        article_id: Set(m.article_id),
+        revision: Set(m.revision),
+        containment: Set(m.containment),
+        identical: Set(m.identical),
+        ..Default::default()
+    })
 }
 
 /// Staff are told of the new complaint, with its targets and the registry's matches.
-async fn tell_staff(
-    txn: &impl ConnectionTrait,
+fn tell_staff(
+    mail: &mut outbox::Batch,
     policy: &IntakePolicy<'_>,
     c: &complaint::Model,
     new: &NewComplaint,
     target_lines: &[String],
     matches: &[Match],
     client: Option<&str>,
-) -> ServiceResult<()> {
+) -> Result<(), RenderError> {
     let received = display(c.received_at);
     let due = display(c.deadline_at);
     let url = format!("{}/staff/complaints/{}", policy.public_base_url, c.id);
@@ -589,8 +771,7 @@ async fn tell_staff(
         matches: &match_lines,
         url: &url,
     };
-    outbox::post_known(
-        txn,
+    mail.post_counted(
         &Owed::once(c.id, FIRST_ROUND),
         &letter,
         &Recipient::all(policy.staff_notify, policy.staff_language),
@@ -599,8 +780,6 @@ async fn tell_staff(
         client,
         callback_of(c),
     )
-    .await?;
-    Ok(())
 }
 
 /// The complaint's status callback URL and claimant address, if it has a callback.

@@ -5,7 +5,7 @@
 
 use std::collections::HashSet;
 use std::panic::AssertUnwindSafe;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 use futures_util::FutureExt;
@@ -18,7 +18,7 @@ use crate::config::Config;
 use crate::db;
 use crate::domain::complaint::NewComplaint;
 use crate::services::complaints::{
-    self, Channel, Filed, Filing, IdempotencyKey, IntakePolicy, find_matches,
+    self, Channel, Filed, Filing, IdempotencyKey, IntakePolicy, ToFile, find_matches,
 };
 use crate::services::error::{ServiceError, ServiceResult};
 use crate::services::evidence::EvidenceFile;
@@ -94,6 +94,8 @@ pub struct IntakeQueue {
     in_flight: Arc<Mutex<HashSet<String>>>,
     /// Fault injection for tests: the next group panics inside the writer.
     panic_next: Arc<AtomicBool>,
+    /// Requests handed to the writer and not yet answered.
+    handed: Arc<AtomicUsize>,
 }
 
 impl IntakeQueue {
@@ -106,6 +108,7 @@ impl IntakeQueue {
             tx,
             panic_next,
             in_flight: Arc::default(),
+            handed: Arc::default(),
         }
     }
 
@@ -122,6 +125,12 @@ impl IntakeQueue {
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .len()
+    }
+
+    /// How many complaints are with the writer, queued or being filed, unanswered.
+    #[doc(hidden)]
+    pub fn with_writer(&self) -> usize {
+        self.handed.load(Ordering::SeqCst)
     }
 
     /// Files a complaint; returns once it is committed, with the submission's evidence
@@ -153,6 +162,7 @@ impl IntakeQueue {
             matches,
             reply,
         };
+        let _handed = Handed::count(&self.handed);
         if let Err(mpsc::error::SendError(job)) = self.tx.send(job).await {
             return (Err(IntakeError::WriterFailed), job.sub.files);
         }
@@ -160,6 +170,22 @@ impl IntakeQueue {
             Ok((outcome, files)) => (outcome, files),
             Err(_) => (Err(IntakeError::WriterFailed), Vec::new()),
         }
+    }
+}
+
+/// A request counted as with the writer until it is answered, however it ends.
+struct Handed(Arc<AtomicUsize>);
+
+impl Handed {
+    fn count(n: &Arc<AtomicUsize>) -> Self {
+        n.fetch_add(1, Ordering::SeqCst);
+        Self(n.clone())
+    }
+}
+
+impl Drop for Handed {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
     }
 }
 
@@ -261,13 +287,15 @@ async fn file_together(
     jobs: &[Job],
 ) -> ServiceResult<Vec<Filed>> {
     let txn = db::begin_write(db).await?;
-    let mut views = Vec::with_capacity(jobs.len());
-    for job in jobs {
-        let filing = job.filing();
-        views.push(
-            complaints::submit_in(&txn, policy, &filing, &job.matches, job.sub.received_at).await?,
-        );
-    }
+    let all: Vec<ToFile<'_>> = jobs
+        .iter()
+        .map(|job| ToFile {
+            filing: job.filing(),
+            matches: &job.matches,
+            now: job.sub.received_at,
+        })
+        .collect();
+    let views = complaints::submit_all_in(&txn, policy, &all).await?;
     txn.commit().await?;
     Ok(views)
 }

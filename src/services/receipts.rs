@@ -19,7 +19,7 @@ use crate::domain::deadline::FIRST_ROUND;
 use crate::domain::display_time::display;
 use crate::domain::validate::{EmailAddress, truncate_micros};
 use crate::entities::complaint;
-use crate::mail::letter::{Recipient, Signer};
+use crate::mail::letter::{Recipient, RenderError, Signer};
 use crate::mail::letters::{DigestItem, Receipt, ReceiptDigest};
 use crate::mail::notice::Owed;
 use crate::mail::outbox;
@@ -70,13 +70,14 @@ pub struct ReceiptFor<'a> {
     pub callback: Option<(&'a str, &'a str)>,
 }
 
-/// Queues a receipt: plain text with an HTML alternative, in the claimant's language.
-/// Its subject and opening carry nothing the claimant typed.
-pub async fn enqueue(
-    txn: &impl ConnectionTrait,
+/// Gathers a receipt into `mail`, written with the rest of its transaction's emails:
+/// plain text with an HTML alternative, in the claimant's language. Its subject and
+/// opening carry nothing the claimant typed.
+pub fn gather(
+    mail: &mut outbox::Batch,
     signer: &Signer<'_>,
     r: &ReceiptFor<'_>,
-) -> ServiceResult<()> {
+) -> Result<(), RenderError> {
     let received = display(r.received_at);
     let due = display(r.deadline_at);
     let url = status_url(signer.base_url, r.code);
@@ -91,18 +92,14 @@ pub async fn enqueue(
         confirm_url: r.confirm_url,
         targets: r.targets,
     };
-    outbox::post_known(
-        txn,
+    mail.post(
         &Owed::once(r.complaint_id, FIRST_ROUND),
         &receipt,
         &[Recipient::new(r.recipient.clone(), r.language)],
         signer,
         r.received_at,
-        None,
         r.callback,
     )
-    .await?;
-    Ok(())
 }
 
 /// Sends the receipts that waited, one digest per address whose hourly window has

@@ -14,25 +14,21 @@ pub async fn insert(
     complaint_id: i64,
     steps: impl IntoIterator<Item = Planned>,
 ) -> Result<(), DbErr> {
-    // One statement for the whole plan: intake writes one inside its group commit.
-    let rows: Vec<_> = steps
-        .into_iter()
-        .map(|s| deadline_step::ActiveModel {
-            complaint_id: Set(complaint_id),
-            kind: Set(s.kind),
-            round: Set(s.round),
-            occasion: Set(s.occasion),
-            due_at: Set(truncate_micros(s.due_at)),
-            state: Set(StepState::Pending),
-            ..Default::default()
-        })
-        .collect();
-    if !rows.is_empty() {
-        deadline_step::Entity::insert_many(rows)
-            .exec_without_returning(txn)
-            .await?;
+    let rows = steps.into_iter().map(|s| row(complaint_id, s)).collect();
+    crate::db::insert_all(txn, rows).await
+}
+
+/// A pending step of complaint `complaint_id`, as stored.
+pub fn row(complaint_id: i64, s: Planned) -> deadline_step::ActiveModel {
+    deadline_step::ActiveModel {
+        complaint_id: Set(complaint_id),
+        kind: Set(s.kind),
+        round: Set(s.round),
+        occasion: Set(s.occasion),
+        due_at: Set(truncate_micros(s.due_at)),
+        state: Set(StepState::Pending),
+        ..Default::default()
     }
-    Ok(())
 }
 
 /// How many steps of `kind` complaint `complaint_id` has had in `round`.

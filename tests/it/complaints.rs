@@ -512,6 +512,144 @@ async fn idempotency_keys_are_scoped_per_caller_and_refused_while_in_progress() 
     assert_eq!(app.count("complaints").await, 4);
 }
 
+/// Complaints filed together in one group commit count each other's emails against
+/// the limits, get their own rows, codes, receipts and audit events, and a retry among
+/// them is answered with its first complaint.
+#[tokio::test]
+async fn complaints_filed_in_one_group_keep_the_limits_and_their_own_rows() {
+    let app = TestApp::spawn_with(|c| {
+        c.receipt_rate_limit = 3;
+        c.staff_notify_rate_limit = 2;
+    })
+    .await;
+    let body = |i: usize| {
+        let mut b = complaint(if i.is_multiple_of(2) { "zh" } else { "en" });
+        b["infringing_urls"] = json!([format!("https://news.example/group/{i}.html")]);
+        b
+    };
+    let first = submit(&app, &body(0), Some("group-0")).await;
+    assert_eq!(first.status(), 201);
+    let first: Value = first.json().await.unwrap();
+
+    // With the writer held, the first to arrive wait inside it and the rest queue
+    // behind as the next group, the retry of the first complaint among them.
+    let held = takedown::db::begin_write(&app.db).await.unwrap();
+    let mut sent = Vec::new();
+    for i in 1..=8 {
+        let app_url = app.url("/api/v1/complaints");
+        let client = app.client.clone();
+        let (b, key) = if i == 5 {
+            (body(0), "group-0".to_string())
+        } else {
+            (body(i), format!("group-{i}"))
+        };
+        sent.push((
+            i,
+            tokio::spawn(async move {
+                let resp = client
+                    .post(app_url)
+                    .header("Idempotency-Key", key)
+                    .json(&b)
+                    .send()
+                    .await
+                    .unwrap();
+                (resp.status().as_u16(), resp.json::<Value>().await.unwrap())
+            }),
+        ));
+    }
+    while app.state.intake.with_writer() < 8 {
+        tokio::task::yield_now().await;
+    }
+    held.rollback().await.unwrap();
+
+    let mut codes = std::collections::HashMap::new();
+    codes.insert(
+        first["id"].as_i64().unwrap(),
+        first["tracking_code"].as_str().unwrap().to_string(),
+    );
+    for (i, reply) in sent {
+        let (status, view) = reply.await.unwrap();
+        if i == 5 {
+            assert_eq!(
+                status, 200,
+                "the retry is answered with the first complaint"
+            );
+            assert_eq!(view["id"], first["id"]);
+            assert_eq!(view["tracking_code"], first["tracking_code"]);
+            continue;
+        }
+        assert_eq!(status, 201);
+        let want = format!("https://news.example/group/{i}.html");
+        assert_eq!(view["targets"][0]["url"], want.as_str());
+        let id = view["id"].as_i64().unwrap();
+        let code = view["tracking_code"].as_str().unwrap().to_string();
+        assert!(
+            !codes.values().any(|c| *c == code),
+            "each complaint has its own code"
+        );
+        codes.insert(id, code.clone());
+        assert_eq!(
+            app.count(&format!(
+                "complaint_targets WHERE complaint_id = {id} AND url = '{want}'"
+            ))
+            .await,
+            1
+        );
+        assert!(
+            app.count(&format!("deadline_steps WHERE complaint_id = {id}"))
+                .await
+                > 0
+        );
+        // Its code is found again by the status page's lookup.
+        let status = app
+            .client
+            .get(app.url(&format!("/api/v1/complaints/{code}")))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(status.status(), 200);
+        assert_eq!(status.json::<Value>().await.unwrap()["id"], id);
+    }
+    assert_eq!(app.count("complaints").await, 8);
+
+    // Three receipts an hour to the one address, counting the group's own; the desk
+    // hears of two complaints from the one client address.
+    assert_eq!(app.count("outbox WHERE kind = 'receipt'").await, 3);
+    assert_eq!(app.count("complaints WHERE receipt_deferred").await, 5);
+    assert_eq!(
+        app.count("outbox WHERE kind = 'new_complaint' AND recipient = 'staff@news.example'")
+            .await,
+        2
+    );
+    assert_eq!(app.count("complaints WHERE staff_notice_deferred").await, 6);
+    // Each receipt carries its own complaint's code.
+    {
+        use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+        use takedown::entities::outbox;
+        let receipts = outbox::Entity::find()
+            .filter(outbox::Column::Kind.eq("receipt"))
+            .all(&app.db)
+            .await
+            .unwrap();
+        for r in receipts {
+            let id = r.complaint_id.unwrap();
+            assert!(
+                r.body_text.contains(codes[&id].as_str()),
+                "the receipt for complaint {id} carries its code"
+            );
+        }
+    }
+    assert_eq!(
+        app.count("audit_events WHERE action = 'complaint.received'")
+            .await,
+        8
+    );
+    assert!(matches!(
+        takedown::audit::verify(&app.db, None).await.unwrap(),
+        takedown::audit::Verdict::Intact { .. }
+    ));
+}
+
 /// One client address filing faster than STAFF_NOTIFY_RATE_LIMIT: the desk gets that
 /// many new-complaint emails an hour, then one digest of the rest once the hour has
 /// room. Every complaint is still filed, queued and acknowledged to its claimant. A
