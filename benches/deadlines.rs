@@ -232,7 +232,7 @@ async fn main() {
     let (big, big_n) = measure(100_000, 100).await;
     let (small, small_n) = measure(1_000, 100).await;
     println!(
-        "deadline sweep: 100k open / {big_n} due {:.1} ms, 1k open / {small_n} due {:.1} ms, ratio {:.2}  (targets: within 2x, ≤ 50 ms)",
+        "deadline sweep: 100k open / {big_n} due {:.1} ms, 1k open / {small_n} due {:.1} ms, ratio {:.2}  (targets: within 2x, ≤ 20 ms)",
         big.as_secs_f64() * 1000.0,
         small.as_secs_f64() * 1000.0,
         big.as_secs_f64() / small.as_secs_f64()

@@ -70,7 +70,10 @@ pub async fn connect_with(url: &str, options: DbOptions) -> Result<DatabaseConne
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Full)
             .busy_timeout(Duration::from_secs(30))
-            .foreign_keys(true);
+            .foreign_keys(true)
+            // A group commit's multi-row inserts are another statement for each group
+            // size: with the default 100 the writer would prepare them again and again.
+            .statement_cache_capacity(1000);
         match max_pages {
             Some(n) => o.pragma("max_page_count", n.to_string()),
             None => o,
