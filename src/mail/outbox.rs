@@ -56,7 +56,7 @@ pub async fn post_counted<L: Letter>(
 /// callback URL and its claimant's address, when it has a callback. All the rows are
 /// written in one statement.
 #[allow(clippy::too_many_arguments)]
-pub async fn post_known<L: Letter>(
+async fn post_known<L: Letter>(
     txn: &impl ConnectionTrait,
     owed: &Owed,
     letter: &L,
